@@ -1,0 +1,112 @@
+/**
+ * The anomaly catalogue: every way input can be malformed, truncated or over a limit, as a
+ * stable, named, counted event (Zeek's "weirds", Suricata's app-layer events).
+ *
+ * Hot-path code counts anomalies by numeric index into a Float64Array; names appear only in
+ * reports. IDs are `layer.condition`, lowercase, and are part of the NDJSON/SARIF contract:
+ * never rename or reorder one once shipped — only append.
+ * This module must never throw and never allocate per event.
+ */
+
+/** Anomaly names in catalogue order; the index is the numeric id used on the hot path. */
+export const ANOMALY_NAMES = [
+  'decoder.internal_error', // a bug guard caught an exception; the packet index is logged
+  // capture files
+  'capture.truncated_record', // the file ends inside a record header or body
+  'capture.caplen_too_large', // caplen > snaplen or > MAX_CAPLEN; record skipped
+  'capture.bad_block', // pcapng block with an impossible length; rest of the section lost
+  'capture.interface_id_invalid', // pcapng packet names an interface never described
+  'capture.caplen_exceeds_wirelen', // caplen > original length (kept, wire length raised)
+  // link layer
+  'link.unsupported_linktype',
+  'link.truncated',
+  'link.vlan_too_deep',
+  'link.nflog_malformed',
+  // network layer
+  'ip.unknown_version',
+  'ip4.truncated',
+  'ip4.bad_ihl',
+  'ip4.bad_total_length',
+  'ip4.bad_options',
+  'ip6.truncated',
+  'ip6.bad_payload_length',
+  'ip6.ext_header_truncated',
+  'ip6.too_many_ext_headers',
+  'ip.fragment_overlap',
+  'ip.fragment_too_large',
+  'ip.fragment_table_full',
+  'ip.fragment_incomplete', // fragments that never completed before timeout / end of run
+  'tunnel.too_deep',
+  'tunnel.truncated',
+  'gre.unsupported',
+  // transport
+  'tcp.truncated',
+  'tcp.bad_data_offset',
+  'udp.truncated',
+  'udp.bad_length',
+  'icmp.truncated',
+  // flows and streams
+  'flow.table_full', // a flow was evicted to make room (LRU)
+  'stream.gap', // a hole in the client byte stream before the name was known
+  'stream.head_overflow', // more than STREAM_HEAD_BYTES buffered without a result
+  'stream.overlap_conflict', // retransmitted bytes differ from the bytes already kept
+  // DNS
+  'dns.truncated',
+  'dns.pointer_loop',
+  'dns.bad_pointer',
+  'dns.label_too_long',
+  'dns.name_too_long',
+  'dns.bad_label_type',
+  'dns.too_many_records',
+  'dns.malformed_answer', // the answer decoder rejected the message
+  'dns.tcp_bad_length',
+  'dns.cache_full',
+  // TLS
+  'tls.record_bad_length',
+  'tls.malformed_client_hello',
+  'tls.sni_empty',
+  'tls.sni_duplicate',
+  'tls.sni_bad_length',
+  'tls.client_hello_too_large',
+  // HTTP
+  'http.malformed_request',
+  'http.header_too_large',
+  'http.host_missing',
+  // QUIC
+  'quic.decrypt_failed',
+  'quic.malformed',
+  'quic.crypto_gap',
+] as const;
+
+export type AnomalyName = (typeof ANOMALY_NAMES)[number];
+
+const INDEX: ReadonlyMap<string, number> = new Map(ANOMALY_NAMES.map((n, i) => [n, i]));
+
+/** Numeric id of an anomaly name. Throws only on a programming error (unknown name). */
+export function anomalyId(name: AnomalyName): number {
+  const id = INDEX.get(name);
+  if (id === undefined) throw new Error(`unknown anomaly ${name}`);
+  return id;
+}
+
+/** Numeric ids, resolved once at load time so hot code uses constants. */
+export const A = Object.freeze(
+  Object.fromEntries(ANOMALY_NAMES.map((n, i) => [n, i])) as { readonly [K in AnomalyName]: number },
+);
+
+/** Counters for every anomaly in the catalogue; one instance per run. */
+export class AnomalyCounters {
+  readonly counts = new Float64Array(ANOMALY_NAMES.length);
+
+  /** Count one occurrence of anomaly `id`. */
+  add(id: number): void {
+    this.counts[id]++;
+  }
+
+  /** Name → count for every anomaly seen at least once, in catalogue order. */
+  toRecord(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < ANOMALY_NAMES.length; i++) if (this.counts[i] > 0) out[ANOMALY_NAMES[i]] = this.counts[i];
+    return out;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The packet-source contract shared by the file readers (pcap, pcapng, stdin) and live capture.
+ *
+ * A source fills one reused `Frame` per call (gopacket's ZeroCopyReadPacketData): `frame.buf`
+ * and the bytes it points at are valid only until the next `next()` call; copy what you keep.
+ * Sources never throw on bad capture bytes: problems become `CaptureIssue`s and, where bytes
+ * were lost, `dataLost` is set so the CLI can exit 2 with partial results.
+ */
+
+/** Link-layer header types (tcpdump.org/linktypes.html); pcapng IDBs use the same numbers. */
+export const LINKTYPE_NULL = 0; // BSD loopback: 4-byte host-order address family
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_RAW = 101; // raw IPv4/IPv6 (version nibble decides)
+export const LINKTYPE_LOOP = 108; // OpenBSD loopback: 4-byte network-order address family
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_NFLOG = 239;
+export const LINKTYPE_LINUX_SLL2 = 276;
+/** DLT_RAW as some platforms number it in classic pcap headers (12 on most BSDs, 14 on OpenBSD). */
+export const DLT_RAW_12 = 12;
+export const DLT_RAW_14 = 14;
+
+/** Largest captured length we accept for one record; larger values are treated as corruption. */
+export const MAX_CAPLEN = 256 * 1024;
+
+/** One captured packet, as handed from a source to the decoder. Overwritten on every `next()`. */
+export interface Frame {
+  /** Buffer holding the packet; the packet is `buf[offset, offset + capturedLength)`. Valid until the next call. */
+  buf: Uint8Array;
+  offset: number;
+  capturedLength: number;
+  /** Original length on the wire (>= capturedLength when a snaplen cut the packet). */
+  wireLength: number;
+  /** Microseconds since the Unix epoch (a double is exact up to 2^53 µs, i.e. year 2255). */
+  tsMicros: number;
+  /** LINKTYPE_* of the interface the packet came from. */
+  linkType: number;
+  /** pcapng interface index (0 for classic pcap and live). */
+  interfaceId: number;
+}
+
+/** Creates an empty frame to pass to `PacketSource.next`. */
+export function newFrame(): Frame {
+  return { buf: new Uint8Array(0), offset: 0, capturedLength: 0, wireLength: 0, tsMicros: 0, linkType: 0, interfaceId: 0 };
+}
+
+/** A problem found while reading a capture: one line naming the file and the byte offset. */
+export interface CaptureIssue {
+  /** Stable code, e.g. EA_CAPTURE_TRUNCATED, EA_CAPTURE_NOT_A_CAPTURE, EA_CAPTURE_CAPLEN. */
+  code: string;
+  file: string;
+  /** Byte offset in the file where the problem starts. */
+  offset: number;
+  message: string;
+  /** True when packets (or the rest of the file) could not be read: the run exits 2. */
+  dataLost: boolean;
+}
+
+/** What a source can say about itself for the `inputs` part of the summary. */
+export interface InputInfo {
+  file: string;
+  /** 'pcap' | 'pcapng' | 'live' */
+  format: string;
+  /** Link-type names in interface order, e.g. ['EN10MB', 'LINUX_SLL2']. */
+  linkTypes: string[];
+  packets: number;
+  bytes: number;
+  /** 'us' | 'ns' (pcap) or per-interface resolution description (pcapng). */
+  tsResolution?: string;
+  byteOrder?: 'little' | 'big';
+}
+
+/** A synchronous pull source (files and stdin). Live capture adapts its batches to the same `Frame`. */
+export interface PacketSource {
+  /** Fills `frame` with the next packet; returns false at the end of input (or after a fatal issue). */
+  next(frame: Frame): boolean;
+  /** Problems found so far (warnings and errors), in file order. */
+  readonly issues: CaptureIssue[];
+  /** Summary of what was read so far. */
+  info(): InputInfo;
+  /** Releases the file descriptor. Safe to call twice. */
+  close(): void;
+}
+
+/** Link-type names as libpcap spells them (pcap_datalink_val_to_name). */
+export function linkTypeName(linkType: number): string {
+  switch (linkType) {
+    case LINKTYPE_NULL: return 'NULL';
+    case LINKTYPE_ETHERNET: return 'EN10MB';
+    case LINKTYPE_PPP: return 'PPP';
+    case DLT_RAW_12: case DLT_RAW_14: case LINKTYPE_RAW: return 'RAW';
+    case LINKTYPE_LOOP: return 'LOOP';
+    case LINKTYPE_LINUX_SLL: return 'LINUX_SLL';
+    case LINKTYPE_IPV4: return 'IPV4';
+    case LINKTYPE_IPV6: return 'IPV6';
+    case LINKTYPE_NFLOG: return 'NFLOG';
+    case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
+    default: return `LINKTYPE_${linkType}`;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * PacketView: the preallocated, reused result of decoding one packet (gopacket's
+ * DecodingLayerParser target). Numbers only: addresses are four 32-bit words, no strings.
+ *
+ * Sits between decode/ (which fills it) and flow/ (which reads it). It is overwritten for every
+ * packet and every tunnel layer; nothing may keep a reference to `buf` past the current packet.
+ */
+
+/** Outcome of decoding one frame or one inner (tunnelled) packet. */
+export const enum DecodeStatus {
+  /** A TCP or UDP packet: ports and payload bounds are set. */
+  Transport = 0,
+  /** A valid IP packet that is not TCP/UDP (ICMP, IGMP, ...): addresses set, no flow. */
+  OtherIp = 1,
+  /** A valid frame that carries no IP (ARP, LLDP, ...). */
+  NotIp = 2,
+  /** An IP fragment that was stored for reassembly; nothing to process yet. */
+  FragmentHeld = 3,
+  /** Headers cut short (snaplen or broken length field): an anomaly was counted. */
+  Truncated = 4,
+  /** Header values impossible (bad IHL, bad lengths): an anomaly was counted. */
+  Malformed = 5,
+  /** Link type or protocol we do not decode: an anomaly was counted. */
+  Unsupported = 6,
+}
+
+/** Encapsulations whose inner packet is decoded as a packet of its own. */
+export const enum InnerKind {
+  None = 0,
+  /** Inner bytes start with an Ethernet header (VXLAN, GRE transparent Ethernet bridging). */
+  Ethernet = 1,
+  /** Inner bytes start with an IPv4 or IPv6 header (6in4, IP-in-IP, GRE with IP payload). */
+  Ip = 2,
+}
+
+/** Decoded headers of one packet. All fields are overwritten on each decode. */
+export class PacketView {
+  /** Bytes that every offset below refers to: the frame's buffer, or a reassembly buffer. */
+  buf: Uint8Array = new Uint8Array(0);
+  /** 4 or 6 when an IP header was decoded, else 0. */
+  ipVersion = 0;
+  /** Source address as four big-endian 32-bit words; IPv4 uses sa3 only (sa0..sa2 = 0). */
+  sa0 = 0; sa1 = 0; sa2 = 0; sa3 = 0;
+  /** Destination address, same layout as the source. */
+  da0 = 0; da1 = 0; da2 = 0; da3 = 0;
+  /** IP protocol number of the transport (after IPv6 extension headers). */
+  ipProto = 0;
+  /** Transport ports (0 for non-TCP/UDP). */
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10), 0 for UDP. */
+  tcpFlags = 0;
+  /** TCP sequence and acknowledgement numbers (unsigned 32-bit). */
+  tcpSeq = 0;
+  tcpAck = 0;
+  /** Transport payload: `buf[payloadOffset, payloadOffset + payloadLength)`, already clipped to the captured bytes and to the IP/UDP lengths (Ethernet padding excluded). */
+  payloadOffset = 0;
+  payloadLength = 0;
+  /** True when the payload on the wire is longer than what was captured. */
+  payloadTruncated = false;
+  /** Number of tunnel layers outside this packet (0 = outermost). */
+  tunnelDepth = 0;
+  /** ICMP/ICMPv6 type when ipProto is 1 or 58, else -1. */
+  icmpType = -1;
+  /** 802.1Q/802.1ad VLAN id of the innermost tag, or -1. */
+  vlanId = -1;
+  /** An encapsulated packet to decode after this one (see FrameDecoder.decodeInner). */
+  innerKind: InnerKind = InnerKind.None;
+  innerOffset = 0;
+  innerEnd = 0;
+}
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_IGMP = 2;
+export const IPPROTO_IPIP = 4;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_GRE = 47;
+export const IPPROTO_ICMPV6 = 58;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
