@@ -1,0 +1,122 @@
+/**
+ * The NDJSON record types: the machine contract of egress-audit (one object per line).
+ * Fields are only ever added, never renamed or removed. Every output format renders from
+ * these records; nothing here does I/O.
+ */
+
+/** How a flow's name was learned, strongest first. */
+export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns-answer' | 'dns-query';
+
+export interface NameCandidate { name: string; source: NameSource }
+
+/** Verdict fields added by the policy stage (absent when no rules were given). */
+export interface VerdictFields {
+  verdict?: 'declared' | 'undeclared';
+  /** Rule id that declares the record, or the deny rule that forbids it; null when none. */
+  rule?: string | null;
+  /** Pack the rule belongs to. */
+  pack?: string | null;
+  /** Reason codes (empty when declared). */
+  reasons?: string[];
+  /** One sentence a human can act on. */
+  explanation?: string;
+}
+
+export interface FlowRecord extends VerdictFields {
+  type: 'flow';
+  id: number;
+  proto: 'tcp' | 'udp';
+  direction: 'egress' | 'inbound' | 'local';
+  device_ip: string;
+  device_port: number;
+  remote_ip: string;
+  remote_port: number;
+  /** Epoch seconds with microseconds. */
+  first_ts: number;
+  last_ts: number;
+  packets_out: number;
+  packets_in: number;
+  /** Wire lengths (pcap orig_len) summed per direction. */
+  bytes_out: number;
+  bytes_in: number;
+  /** What the content shows: tls, http, dns, mdns, llmnr, quic, ntp, ssh, ... or null. */
+  app: string | null;
+  sni: string | null;
+  alpn: string[] | null;
+  http_host: string | null;
+  /** Names asked for (DNS flows) — null for other flows. */
+  dns_names: string[] | null;
+  name: string | null;
+  name_source: NameSource | null;
+  names: NameCandidate[];
+  anomalies: string[];
+  /** Why the flow has no name (ip-literal, tls-no-sni, stream-gap, ech, dns-before-capture, ...), when name is null. */
+  unnamed_reason?: string | null;
+  /** Tunnel layers outside this flow (0 = outermost). */
+  tunnel_depth?: number;
+  /** TCP handshake seen (SYN from the initiator). */
+  syn_seen?: boolean;
+  /** How direction was decided: syn | first-packet | port-heuristic. */
+  initiator_by?: 'syn' | 'first-packet' | 'port-heuristic';
+  tls_versions?: number[] | null;
+  key_share_groups?: number[] | null;
+  ech?: boolean;
+  ja3?: string | null;
+  ja4?: string | null;
+  encrypted_dns?: 'dot' | 'doq' | 'doh' | null;
+}
+
+export interface DnsAnswerRecord { name: string; type: string; data: string; ttl: number }
+
+export interface DnsRecord extends VerdictFields {
+  type: 'dns';
+  ts: number;
+  proto: 'udp' | 'tcp';
+  /** dns | mdns | llmnr */
+  app?: string;
+  client_ip: string;
+  client_port: number;
+  server_ip: string;
+  server_port: number;
+  id: number;
+  qname: string;
+  qtype: string;
+  rcode: string | null;
+  answers: DnsAnswerRecord[];
+  response_only?: boolean;
+  /** Flow id of the DNS flow that carried this query. */
+  flow_id?: number;
+  /** An HTTPS/SVCB answer carried an `ech` parameter. */
+  ech_config?: boolean;
+}
+
+export interface InputSummary {
+  file: string;
+  format: string;
+  link_types: string[];
+  packets: number;
+  bytes?: number;
+  sha256?: string;
+}
+
+export interface SummaryRecord {
+  type: 'summary';
+  packets: number;
+  bytes: number;
+  flows: number;
+  dns_queries: number;
+  device_ips: string[];
+  /** How device_ips were chosen: 'flag' (--device) or 'inferred' (heuristic). */
+  device_source?: 'flag' | 'inferred' | 'interface';
+  anomalies: Record<string, number>;
+  inputs: InputSummary[];
+  non_flow?: Record<string, number>;
+  errors?: { code: string; message: string; file?: string; offset?: number }[];
+  first_ts?: number | null;
+  last_ts?: number | null;
+  verdicts?: { declared: number; undeclared: number };
+  evicted?: { flows: number; dns_cache: number };
+  capture?: { received: number; dropped: number; if_dropped: number };
+}
+
+export type OutputRecord = FlowRecord | DnsRecord | SummaryRecord;
