@@ -1,21 +1,295 @@
 /**
- * HTTP/1.x request-head parser: method, target, Host. STUB: contract only.
+ * HTTP/1.x request-head extractor (RFC 9112 §2–§3, §5; RFC 9110 §7.2): method, request target and
+ * the destination host (Host header, absolute-form URI or CONNECT authority). Receives the first
+ * client bytes of a TCP flow (or the bytes after a previous request's head) and emits neutral
+ * facts. It must never throw on input bytes, never read outside [off, off+len), and never scan
+ * more than MAX_HTTP_HEAD_LENGTH bytes.
  */
+import { A } from '../anomalies';
+
+/**
+ * Largest request head (request line + header fields + empty line) we wait for. Real heads are
+ * well under 8 KiB (cookies included); 16 KiB matches the flow stage's STREAM_HEAD_BYTES.
+ */
+export const MAX_HTTP_HEAD_LENGTH = 16384;
+/** Longest method token we accept; registered methods are ≤ 17 chars (VERSION-CONTROL). */
+export const MAX_HTTP_METHOD_LENGTH = 32;
 
 export type HttpHeadResult =
-  | { kind: 'request'; method: string; target: string; host: string | null; headLength: number }
+  | {
+      kind: 'request';
+      method: string;
+      /** request-target as sent, non-printable bytes escaped as \DDD. */
+      target: string;
+      /** Destination host, lowercased, no port, no IPv6 brackets; null when the request names none. */
+      host: string | null;
+      /** Bytes from `off` through the empty line ending the head: the next pipelined request starts after the body. */
+      headLength: number;
+      /** "HTTP/1.1" or "HTTP/1.0" (whatever HTTP/x.y was sent). */
+      version: string;
+      /** Where `host` came from. */
+      hostSource: 'uri' | 'connect' | 'host-header' | null;
+      /** Recoverable problems as anomaly ids (e.g. `http.host_missing` for HTTP/1.1 without Host). */
+      anomalies: number[];
+    }
   | { kind: 'need-more' }
   | { kind: 'not-http' }
   | { kind: 'malformed'; anomaly: number };
 
-/** True when the bytes start with an HTTP/1.x method token followed by a space. */
-export function probeHttpRequest(buf: Uint8Array, off: number, len: number): boolean {
-  void buf; void off; void len;
-  return false;
+const NOT_HTTP: HttpHeadResult = Object.freeze({ kind: 'not-http' });
+const NEED_MORE: HttpHeadResult = Object.freeze({ kind: 'need-more' });
+const MALFORMED: HttpHeadResult = Object.freeze({ kind: 'malformed', anomaly: A['http.malformed_request'] });
+const TOO_LARGE: HttpHeadResult = Object.freeze({ kind: 'malformed', anomaly: A['http.header_too_large'] });
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+
+/** Methods returned as shared constant strings (no allocation per request). */
+const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH'] as const;
+
+/** tchar (RFC 9110 §5.6.2). */
+function isTchar(b: number): boolean {
+  if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)) return true;
+  // ! # $ % & ' * + - . ^ _ ` | ~
+  return b === 0x21 || (b >= 0x23 && b <= 0x27) || b === 0x2a || b === 0x2b || b === 0x2d || b === 0x2e ||
+    b === 0x5e || b === 0x5f || b === 0x60 || b === 0x7c || b === 0x7e;
 }
 
-/** Parses one request head starting at `off`. `host` is lowercased, without port, from Host, absolute-URI or CONNECT target. */
+/** Method bytes we accept when probing: upper-case letters, digits, '-' and '_' (e.g. M-SEARCH). */
+function isMethodByte(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f;
+}
+
+/**
+ * True when the bytes start with an HTTP/1.x method token followed by a space (RFC 9112 §3).
+ * Judges the bytes it has: "GE" is still possible. Unregistered methods count if they are an
+ * upper-case token (WebDAV, SSDP). Reads at most MAX_HTTP_METHOD_LENGTH + 1 bytes.
+ */
+export function probeHttpRequest(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < 1 || off < 0 || off + len > buf.length) return false;
+  if (buf[off] < 0x41 || buf[off] > 0x5a) return false;
+  const n = Math.min(len, MAX_HTTP_METHOD_LENGTH + 1);
+  for (let i = 1; i < n; i++) {
+    const b = buf[off + i];
+    if (b === SP) return true;
+    if (!isMethodByte(b)) return false;
+  }
+  return len <= MAX_HTTP_METHOD_LENGTH;
+}
+
+/**
+ * Finds the end of the head: the first empty line after the request line. Lines end in LF,
+ * optionally preceded by CR (RFC 9112 §2.2). Returns the offset just after it, -1 when absent.
+ */
+function findHeadEnd(buf: Uint8Array, start: number, end: number): number {
+  let lineStart = start;
+  for (let i = start; i < end; i++) {
+    if (buf[i] !== LF) continue;
+    const lineLen = i - lineStart - (i > lineStart && buf[i - 1] === CR ? 1 : 0);
+    if (lineLen === 0 && lineStart !== start) return i + 1;
+    lineStart = i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Parses one request head starting at `off`. `host` is lowercased, without port, from the
+ * absolute-form URI (which wins over Host, RFC 9112 §3.2.2), the CONNECT authority (§3.2.3) or
+ * the Host header (RFC 9110 §7.2). `need-more` until the empty line; over MAX_HTTP_HEAD_LENGTH
+ * → malformed `http.header_too_large`.
+ */
 export function parseHttpRequestHead(buf: Uint8Array, off: number, len: number): HttpHeadResult {
-  void buf; void off; void len;
-  return { kind: 'not-http' };
+  if (off < 0 || len < 0 || off + len > buf.length) return NOT_HTTP;
+  let start = off;
+  const end = off + len;
+  // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) before the request-line.
+  while (start < end && start - off < 4 && (buf[start] === CR || buf[start] === LF)) start++;
+  if (start === end) return len >= 4 ? NOT_HTTP : NEED_MORE;
+  if (!probeHttpRequest(buf, start, end - start)) return NOT_HTTP;
+  const scanEnd = Math.min(end, off + MAX_HTTP_HEAD_LENGTH);
+  const headEnd = findHeadEnd(buf, start, scanEnd);
+  if (headEnd < 0) return scanEnd < end || len >= MAX_HTTP_HEAD_LENGTH ? TOO_LARGE : NEED_MORE;
+  return parseHead(buf, off, start, headEnd);
+}
+
+function lineEndAt(buf: Uint8Array, i: number, end: number): number {
+  while (i < end && buf[i] !== LF) i++;
+  return i;
+}
+
+function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number): HttpHeadResult {
+  // request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
+  const lf = lineEndAt(buf, start, headEnd);
+  const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+  let i = start;
+  while (i < lineEnd && isTchar(buf[i])) i++;
+  if (i === start || i >= lineEnd || buf[i] !== SP) return MALFORMED;
+  const method = methodString(buf, start, i);
+  const targetStart = ++i;
+  while (i < lineEnd && buf[i] > SP && buf[i] !== 0x7f) i++;
+  const targetEnd = i;
+  if (targetEnd === targetStart || i >= lineEnd || buf[i] !== SP) return MALFORMED;
+  i++;
+  // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3)
+  if (lineEnd - i !== 8 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 ||
+    buf[i + 4] !== 0x2f || !isDigit(buf[i + 5]) || buf[i + 6] !== 0x2e || !isDigit(buf[i + 7])) return MALFORMED;
+  const major = buf[i + 5] - 0x30;
+  const minor = buf[i + 7] - 0x30;
+  if (major !== 1) return MALFORMED;
+  const version = minor === 1 ? 'HTTP/1.1' : minor === 0 ? 'HTTP/1.0' : `HTTP/1.${minor}`;
+  const anomalies: number[] = [];
+
+  // Header fields: find the first Host (RFC 9110 §7.2). field-name ":" OWS value OWS (RFC 9112 §5).
+  let hostStart = -1;
+  let hostEnd = -1;
+  let hostCount = 0;
+  let p = lf + 1;
+  while (p < headEnd) {
+    const e = lineEndAt(buf, p, headEnd);
+    const le = e > p && buf[e - 1] === CR ? e - 1 : e;
+    if (le === p) break; // the empty line
+    if (buf[p] === SP || buf[p] === HT) {
+      p = e + 1; // obs-fold continuation (RFC 9112 §5.2): not a new field
+      continue;
+    }
+    let c = p;
+    while (c < le && isTchar(buf[c])) c++;
+    // RFC 9112 §5.1: no whitespace between field name and colon; a name is at least one tchar.
+    if (c === p || c >= le || buf[c] !== COLON) return MALFORMED;
+    if (c - p === 4 && isHostName(buf, p)) {
+      let vs = c + 1;
+      let ve = le;
+      while (vs < ve && (buf[vs] === SP || buf[vs] === HT)) vs++;
+      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT)) ve--;
+      hostCount++;
+      if (hostCount === 1) {
+        hostStart = vs;
+        hostEnd = ve;
+      } else if (!sameBytesFolded(buf, hostStart, hostEnd, vs, ve)) {
+        // RFC 9112 §3.2: more than one Host line is an error; differing ones are the smuggling case.
+        return MALFORMED;
+      }
+    }
+    p = e + 1;
+  }
+
+  let host: string | null = null;
+  let hostSource: 'uri' | 'connect' | 'host-header' | null = null;
+  const t = targetStart;
+  if (method === 'CONNECT') {
+    // authority-form (RFC 9112 §3.2.3): uri-host ":" port
+    host = hostFromAuthority(buf, t, targetEnd);
+    if (host === null) return MALFORMED;
+    hostSource = 'connect';
+  } else if (buf[t] !== 0x2f && buf[t] !== 0x2a) {
+    // absolute-form (RFC 9112 §3.2.2): scheme "://" authority path-abempty [ "?" query ]
+    const auth = authorityStart(buf, t, targetEnd);
+    if (auth < 0) return MALFORMED;
+    let ae = auth;
+    while (ae < targetEnd && buf[ae] !== 0x2f && buf[ae] !== 0x3f && buf[ae] !== 0x23) ae++;
+    let hs = auth;
+    for (let k = auth; k < ae; k++) if (buf[k] === 0x40) hs = k + 1; // drop userinfo "@"
+    host = hostFromAuthority(buf, hs, ae);
+    hostSource = host === null ? null : 'uri';
+  }
+  if (host === null && hostStart >= 0) {
+    host = hostFromAuthority(buf, hostStart, hostEnd);
+    if (host !== null) hostSource = 'host-header';
+    else if (hostSource === null && hostEnd > hostStart) anomalies.push(A['http.malformed_request']); // unusable Host value
+  }
+  // RFC 9112 §3.2: an HTTP/1.1 request MUST carry Host; HTTP/1.0 may omit it.
+  if (hostCount === 0 && minor >= 1) anomalies.push(A['http.host_missing']);
+  return {
+    kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host,
+    headLength: headEnd - off, version, hostSource, anomalies,
+  };
+}
+
+function isDigit(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
+
+/** "host" in any case. */
+function isHostName(buf: Uint8Array, p: number): boolean {
+  return (buf[p] | 0x20) === 0x68 && (buf[p + 1] | 0x20) === 0x6f && (buf[p + 2] | 0x20) === 0x73 && (buf[p + 3] | 0x20) === 0x74;
+}
+
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+}
+
+function sameBytesFolded(buf: Uint8Array, a: number, ae: number, b: number, be: number): boolean {
+  if (ae - a !== be - b) return false;
+  for (let k = 0; k < ae - a; k++) if (lower(buf[a + k]) !== lower(buf[b + k])) return false;
+  return true;
+}
+
+function methodString(buf: Uint8Array, s: number, e: number): string {
+  for (const m of KNOWN_METHODS) {
+    if (m.length !== e - s) continue;
+    let k = 0;
+    while (k < m.length && m.charCodeAt(k) === buf[s + k]) k++;
+    if (k === m.length) return m;
+  }
+  let out = '';
+  for (let k = s; k < e; k++) out += String.fromCharCode(buf[k]); // tchar: printable ASCII
+  return out;
+}
+
+/** Offset after "scheme://" when the target starts with a URI scheme (RFC 3986 §3.1), else -1. */
+function authorityStart(buf: Uint8Array, s: number, e: number): number {
+  const b0 = buf[s] | 0x20;
+  if (b0 < 0x61 || b0 > 0x7a) return -1;
+  let k = s + 1;
+  while (k < e) {
+    const b = buf[k];
+    const alpha = (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
+    if (alpha || isDigit(b) || b === 0x2b || b === 0x2d || b === 0x2e) k++;
+    else break;
+  }
+  if (e - k < 3 || buf[k] !== COLON || buf[k + 1] !== 0x2f || buf[k + 2] !== 0x2f) return -1;
+  return k + 3;
+}
+
+/**
+ * host of `host [":" port]` or `"[" IPv6 "]" [":" port]` (RFC 3986 §3.2.2), lowercased, no
+ * brackets, no port; null when empty. A bare IPv6 address (several colons, no brackets) is kept
+ * whole. Non-printable bytes become \DDD as in the TLS SNI.
+ */
+function hostFromAuthority(buf: Uint8Array, s: number, e: number): string | null {
+  if (s >= e) return null;
+  if (buf[s] === 0x5b) {
+    let k = s + 1;
+    while (k < e && buf[k] !== 0x5d) k++;
+    if (k >= e || k === s + 1) return null;
+    return decodeText(buf, s + 1, k, true);
+  }
+  let colon = -1;
+  let colons = 0;
+  for (let k = s; k < e; k++) {
+    if (buf[k] === COLON) {
+      colon = k;
+      colons++;
+    }
+  }
+  let he = e;
+  if (colons === 1) {
+    he = colon;
+    for (let k = colon + 1; k < e; k++) if (!isDigit(buf[k])) return null; // port = *DIGIT
+  }
+  return he > s ? decodeText(buf, s, he, true) : null;
+}
+
+/** Text of buf[s, e): bytes outside 0x21–0x7E and '\' as \DDD (as the TLS SNI); ASCII-lowercased when `fold`. */
+function decodeText(buf: Uint8Array, s: number, e: number, fold: boolean): string {
+  let out = '';
+  for (let k = s; k < e; k++) {
+    const b = buf[k];
+    if (b >= 0x21 && b <= 0x7e && b !== 0x5c) out += String.fromCharCode(fold ? lower(b) : b);
+    else out += '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
+  }
+  return out;
 }

@@ -1,12 +1,54 @@
 /**
- * TLS ClientHello parser (RFC 8446 §4.1.2, RFC 6066 §3). STUB: contract only.
+ * TLS ClientHello extractor (RFC 8446 §4.1.2, §4.2; RFC 6066 §3; RFC 7301; draft-ietf-tls-esni).
+ * Sits after the flow stage's bounded stream head: it receives the first client bytes of a TCP
+ * flow (one or more TLS records) or a bare handshake message from QUIC CRYPTO frames, and emits
+ * neutral facts (SNI, ALPN, versions, suites, extension order, groups, key shares, ECH).
+ * It must never throw on input bytes, never read outside [off, off+len), and never allocate from
+ * a length it has not checked against the input and MAX_CLIENT_HELLO_LENGTH.
  */
+import { A } from '../anomalies';
+
+/** TLS record content type for handshake messages (RFC 8446 §5.1). */
+export const TLS_CONTENT_TYPE_HANDSHAKE = 22;
+/** Handshake message type client_hello (RFC 8446 §4). */
+export const TLS_HANDSHAKE_CLIENT_HELLO = 1;
+/** ContentType(1) + legacy_record_version(2) + length(2) (RFC 8446 §5.1). */
+export const TLS_RECORD_HEADER_LENGTH = 5;
+/** msg_type(1) + uint24 length (RFC 8446 §4). */
+export const TLS_HANDSHAKE_HEADER_LENGTH = 4;
+/**
+ * RFC 8446 §5.1: TLSPlaintext.length "MUST NOT exceed 2^14". A ClientHello is sent in plaintext
+ * records, so a larger record is not a TLS record we should trust.
+ */
+export const TLS_MAX_PLAINTEXT_RECORD = 16384;
+/**
+ * Largest ClientHello message (4-byte header included) we parse. Real ones are 0.2–2 KB
+ * (post-quantum key shares ~1.8 KB); 16 KiB matches the flow stage's STREAM_HEAD_BYTES, so a
+ * bigger hello could never be buffered anyway. Over it → malformed `tls.client_hello_too_large`.
+ */
+export const MAX_CLIENT_HELLO_LENGTH = 16384;
+
+/** Extension types (IANA TLS ExtensionType registry). */
+export const TLS_EXT_SERVER_NAME = 0x0000;
+export const TLS_EXT_SUPPORTED_GROUPS = 0x000a;
+export const TLS_EXT_EC_POINT_FORMATS = 0x000b;
+export const TLS_EXT_SIGNATURE_ALGORITHMS = 0x000d;
+export const TLS_EXT_ALPN = 0x0010;
+export const TLS_EXT_SUPPORTED_VERSIONS = 0x002b;
+export const TLS_EXT_KEY_SHARE = 0x0033;
+export const TLS_EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
+/** ServerName.name_type host_name (RFC 6066 §3). */
+export const TLS_SNI_HOST_NAME = 0;
+/** Longest DNS name in octets (RFC 1035 §2.3.4); a longer host_name is flagged `tls.sni_bad_length`. */
+export const MAX_SNI_HOST_NAME_LENGTH = 255;
+/** Named group X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem). */
+export const TLS_GROUP_X25519MLKEM768 = 0x11ec;
 
 /** Facts from one ClientHello; neutral, no policy. */
 export interface ClientHelloInfo {
   /** server_name host_name (RFC 6066 §3), or null when absent. Non-printable bytes escaped as \DDD. */
   sni: string | null;
-  /** ALPN protocol names in offered order (RFC 7301). */
+  /** ALPN protocol names in offered order (RFC 7301). Escaped like `sni`. */
   alpn: string[];
   /** legacy_version of the ClientHello body (e.g. 0x0303). */
   legacyVersion: number;
@@ -28,6 +70,12 @@ export interface ClientHelloInfo {
   ech: boolean;
   /** Total bytes of the handshake message (4-byte header included). */
   messageLength: number;
+  /**
+   * Recoverable problems (numeric anomaly ids from src/anomalies.ts), e.g. `tls.sni_empty`,
+   * `tls.sni_duplicate`, `tls.sni_bad_length`, or `tls.malformed_client_hello` for a bad inner list
+   * in a non-SNI extension. The hello is still reported; empty in the normal case.
+   */
+  anomalies: number[];
 }
 
 export type ClientHelloResult =
@@ -36,20 +84,355 @@ export type ClientHelloResult =
   | { kind: 'not-tls' }
   | { kind: 'malformed'; anomaly: number };
 
-/** True when the bytes can start a TLS handshake record (content type 22, version 3.x). */
+// Shared immutable results: the not-tls path runs for every non-TLS flow, so it must not allocate.
+const NOT_TLS: ClientHelloResult = Object.freeze({ kind: 'not-tls' });
+const MALFORMED_RECORD: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.record_bad_length'] });
+const MALFORMED_HELLO: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.malformed_client_hello'] });
+const TOO_LARGE: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.client_hello_too_large'] });
+
+function needMore(needed: number): ClientHelloResult {
+  return { kind: 'need-more', needed };
+}
+
+function u16(buf: Uint8Array, i: number): number {
+  return (buf[i] << 8) | buf[i + 1];
+}
+
+/**
+ * True when the available bytes can start a TLS handshake record: content type 22, then (if
+ * present) legacy_record_version 3.0–3.4 and a non-zero length (RFC 8446 §5.1). Judges only the
+ * bytes it has, so a 1-byte 0x16 is "maybe". Reads at most 5 bytes; never throws.
+ */
 export function probeTlsRecord(buf: Uint8Array, off: number, len: number): boolean {
-  void buf; void off; void len;
-  return false;
+  if (len < 1 || off < 0 || off + len > buf.length) return false;
+  if (buf[off] !== TLS_CONTENT_TYPE_HANDSHAKE) return false;
+  if (len >= 2 && buf[off + 1] !== 3) return false;
+  if (len >= 3 && buf[off + 2] > 4) return false;
+  if (len >= 5 && u16(buf, off + 3) === 0) return false;
+  return true;
 }
 
-/** Parses a ClientHello from a TLS record stream starting at `off` (the stream's first client byte). */
+/**
+ * Parses a ClientHello from a TLS record stream starting at `off` (the stream's first client
+ * byte). The handshake message may span several records (RFC 8446 §5.1 fragmentation) and the
+ * input may be cut anywhere, even inside a record header: then `need-more` says how many bytes
+ * from `off` are needed at least (a lower bound; call again with more). Copies the message into
+ * one new buffer (≤ MAX_CLIENT_HELLO_LENGTH) only when it spans records; otherwise reads in place.
+ */
 export function parseClientHelloRecords(buf: Uint8Array, off: number, len: number): ClientHelloResult {
-  void buf; void off; void len;
-  return { kind: 'not-tls' };
+  if (off < 0 || len < 0 || off + len > buf.length) return NOT_TLS;
+  const end = off + len;
+  let pos = off;
+  let got = 0; // handshake bytes seen so far, over all records
+  let msgTotal = -1; // 4 + handshake length, once the 4 header bytes are known
+  let hdr = 0; // the handshake header's uint24 length, accumulated byte by byte
+  let records = 0;
+  let firstBody = -1;
+  for (;;) {
+    if (end - pos < TLS_RECORD_HEADER_LENGTH) {
+      // Cut inside (or right before) a record header. Probe the bytes we have so a non-TLS
+      // stream is rejected as early as possible.
+      if (records === 0 && !probeTlsRecord(buf, pos, end - pos)) return NOT_TLS;
+      if (records > 0 && end > pos && buf[pos] !== TLS_CONTENT_TYPE_HANDSHAKE) return MALFORMED_HELLO;
+      const rest = msgTotal < 0 ? TLS_HANDSHAKE_HEADER_LENGTH - got : msgTotal - got;
+      return needMore(pos - off + TLS_RECORD_HEADER_LENGTH + rest);
+    }
+    const type = buf[pos];
+    if (type !== TLS_CONTENT_TYPE_HANDSHAKE || buf[pos + 1] !== 3) {
+      // RFC 8446 §5.1: handshake messages MUST NOT be interleaved with other record types.
+      return records === 0 ? NOT_TLS : MALFORMED_HELLO;
+    }
+    if (records === 0 && buf[pos + 2] > 4) return NOT_TLS;
+    const recLen = u16(buf, pos + 3);
+    // RFC 8446 §5.1: no zero-length handshake fragments, and no plaintext record over 2^14.
+    if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) return MALFORMED_RECORD;
+    const body = pos + TLS_RECORD_HEADER_LENGTH;
+    if (firstBody < 0) firstBody = body;
+    const avail = Math.min(recLen, end - body);
+    records++;
+    // Read the handshake header bytes that fall in this record (they may straddle records).
+    let i = 0;
+    while (msgTotal < 0 && i < avail) {
+      const b = buf[body + i];
+      if (got === 0) {
+        if (b !== TLS_HANDSHAKE_CLIENT_HELLO) return MALFORMED_HELLO;
+      } else {
+        hdr = (hdr << 8) | b;
+      }
+      got++;
+      i++;
+      if (got === TLS_HANDSHAKE_HEADER_LENGTH) {
+        msgTotal = TLS_HANDSHAKE_HEADER_LENGTH + hdr;
+        if (msgTotal > MAX_CLIENT_HELLO_LENGTH) return TOO_LARGE;
+      }
+    }
+    if (msgTotal >= 0) {
+      const take = Math.min(avail - i, msgTotal - got);
+      got += take;
+      if (got === msgTotal) {
+        // Complete. One record: parse in place; several: gather once, bounded by msgTotal.
+        if (records === 1) return parseClientHelloBody(buf, firstBody, msgTotal);
+        return parseClientHelloBody(gatherFragments(buf, off, msgTotal), 0, msgTotal);
+      }
+    }
+    if (avail < recLen) {
+      // Cut inside this record's body: need the rest of it, then whatever the message still lacks.
+      const afterRecord = body + recLen - off;
+      const missing = msgTotal < 0 ? TLS_HANDSHAKE_HEADER_LENGTH - got - (recLen - avail) : msgTotal - got - (recLen - avail);
+      return needMore(missing > 0 ? afterRecord + TLS_RECORD_HEADER_LENGTH + missing : afterRecord);
+    }
+    pos = body + recLen;
+  }
 }
 
-/** Parses a bare ClientHello handshake message (type 1 + 3-byte length), as QUIC CRYPTO frames carry it. */
+/** Copies the first `total` handshake bytes out of the (already validated) records at `off`. */
+function gatherFragments(buf: Uint8Array, off: number, total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let pos = off;
+  let n = 0;
+  while (n < total) {
+    const recLen = u16(buf, pos + 3);
+    const take = Math.min(recLen, total - n);
+    out.set(buf.subarray(pos + TLS_RECORD_HEADER_LENGTH, pos + TLS_RECORD_HEADER_LENGTH + take), n);
+    n += take;
+    pos += TLS_RECORD_HEADER_LENGTH + recLen;
+  }
+  return out;
+}
+
+/**
+ * Parses a bare ClientHello handshake message (type 1 + 3-byte length, RFC 8446 §4), as QUIC
+ * CRYPTO frames carry it (RFC 9001 §4.1.3). Reads in place; `need-more` gives the message's total
+ * length once its header is known.
+ */
 export function parseClientHelloMessage(buf: Uint8Array, off: number, len: number): ClientHelloResult {
-  void buf; void off; void len;
-  return { kind: 'not-tls' };
+  if (off < 0 || len < 0 || off + len > buf.length) return NOT_TLS;
+  if (len < 1) return needMore(TLS_HANDSHAKE_HEADER_LENGTH);
+  if (buf[off] !== TLS_HANDSHAKE_CLIENT_HELLO) return NOT_TLS;
+  if (len < TLS_HANDSHAKE_HEADER_LENGTH) return needMore(TLS_HANDSHAKE_HEADER_LENGTH);
+  const total = TLS_HANDSHAKE_HEADER_LENGTH + ((buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]);
+  if (total > MAX_CLIENT_HELLO_LENGTH) return TOO_LARGE;
+  if (len < total) return needMore(total);
+  return parseClientHelloBody(buf, off, total);
+}
+
+/**
+ * ClientHello body (RFC 8446 §4.1.2) at buf[off, off+total), header included; `total` has been
+ * checked against the buffer. Structural errors are fatal (`tls.malformed_client_hello`);
+ * errors inside one extension's data become entries of `anomalies`.
+ */
+function parseClientHelloBody(buf: Uint8Array, off: number, total: number): ClientHelloResult {
+  const end = off + total;
+  let p = off + TLS_HANDSHAKE_HEADER_LENGTH;
+  // legacy_version(2) + random(32) + legacy_session_id length(1)
+  if (end - p < 35) return MALFORMED_HELLO;
+  const legacyVersion = u16(buf, p);
+  p += 34;
+  const sessionIdLen = buf[p++];
+  if (sessionIdLen > 32 || end - p < sessionIdLen + 2) return MALFORMED_HELLO; // opaque <0..32>
+  p += sessionIdLen;
+  const suitesLen = u16(buf, p);
+  p += 2;
+  // cipher_suites <2..2^16-2>: an even, non-zero byte count.
+  if (suitesLen < 2 || (suitesLen & 1) !== 0 || end - p < suitesLen + 1) return MALFORMED_HELLO;
+  const cipherSuites = readU16List(buf, p, suitesLen);
+  p += suitesLen;
+  const compLen = buf[p++];
+  if (compLen < 1 || end - p < compLen) return MALFORMED_HELLO; // legacy_compression_methods <1..2^8-1>
+  p += compLen;
+  const hello: ClientHelloInfo = {
+    sni: null, alpn: [], legacyVersion, supportedVersions: [], cipherSuites, extensionTypes: [],
+    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false,
+    messageLength: total, anomalies: [],
+  };
+  // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
+  if (p === end) return { kind: 'found', hello };
+  if (end - p < 2) return MALFORMED_HELLO;
+  const extLen = u16(buf, p);
+  p += 2;
+  if (extLen !== end - p) return MALFORMED_HELLO; // the extensions block fills the message exactly
+  let sniSeen = false;
+  while (p < end) {
+    if (end - p < 4) return MALFORMED_HELLO;
+    const type = u16(buf, p);
+    const len = u16(buf, p + 2);
+    p += 4;
+    if (end - p < len) return MALFORMED_HELLO;
+    hello.extensionTypes.push(type);
+    switch (type) {
+      case TLS_EXT_SERVER_NAME:
+        // RFC 8446 §4.2: at most one extension of a type; keep the first SNI, flag the rest.
+        if (sniSeen) hello.anomalies.push(A['tls.sni_duplicate']);
+        else parseServerName(buf, p, len, hello);
+        sniSeen = true;
+        break;
+      case TLS_EXT_ALPN:
+        parseAlpn(buf, p, len, hello);
+        break;
+      case TLS_EXT_SUPPORTED_GROUPS:
+        hello.supportedGroups = readPrefixedU16List(buf, p, len, 2, hello);
+        break;
+      case TLS_EXT_EC_POINT_FORMATS:
+        parseEcPointFormats(buf, p, len, hello);
+        break;
+      case TLS_EXT_SIGNATURE_ALGORITHMS:
+        hello.signatureAlgorithms = readPrefixedU16List(buf, p, len, 2, hello);
+        break;
+      case TLS_EXT_SUPPORTED_VERSIONS:
+        // RFC 8446 §4.2.1: ClientHello form is ProtocolVersion versions<2..254> (1-byte length).
+        hello.supportedVersions = readPrefixedU16List(buf, p, len, 1, hello);
+        break;
+      case TLS_EXT_KEY_SHARE:
+        parseKeyShare(buf, p, len, hello);
+        break;
+      case TLS_EXT_ENCRYPTED_CLIENT_HELLO:
+        hello.ech = true; // draft-ietf-tls-esni §5: the outer hello carries it; contents are sealed
+        break;
+      default:
+        break;
+    }
+    p += len;
+  }
+  return { kind: 'found', hello };
+}
+
+function readU16List(buf: Uint8Array, p: number, byteLen: number): number[] {
+  const out = new Array<number>(byteLen >> 1); // byteLen is bounded by the checked message
+  for (let i = 0; i < out.length; i++) out[i] = u16(buf, p + 2 * i);
+  return out;
+}
+
+/** A list of uint16 with a `prefix`-byte length (1 or 2) filling the extension data exactly. */
+function readPrefixedU16List(buf: Uint8Array, p: number, len: number, prefix: 1 | 2, hello: ClientHelloInfo): number[] {
+  if (len < prefix) return malformedInner(hello);
+  const n = prefix === 1 ? buf[p] : u16(buf, p);
+  if (n !== len - prefix || (n & 1) !== 0) return malformedInner(hello);
+  return readU16List(buf, p + prefix, n);
+}
+
+function malformedInner(hello: ClientHelloInfo): number[] {
+  hello.anomalies.push(A['tls.malformed_client_hello']);
+  return [];
+}
+
+/** ECPointFormat ec_point_format_list<1..2^8-1> (RFC 8422 §5.1.2). */
+function parseEcPointFormats(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
+  if (len < 1 || buf[p] !== len - 1) {
+    malformedInner(hello);
+    return;
+  }
+  for (let i = 1; i < len; i++) hello.ecPointFormats.push(buf[p + i]);
+}
+
+/**
+ * server_name (RFC 6066 §3): ServerNameList server_name_list<1..2^16-1>, each entry a 1-byte
+ * name_type and (for host_name) HostName<1..2^16-1>. Unknown name types are skipped assuming the
+ * same 2-byte length, as every deployed parser does. Length errors → `tls.sni_bad_length`; an
+ * empty list or name → `tls.sni_empty`; a second host_name → `tls.sni_duplicate` (first kept).
+ */
+function parseServerName(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
+  if (len === 0) {
+    hello.anomalies.push(A['tls.sni_empty']); // the empty form is only valid in a ServerHello
+    return;
+  }
+  if (len < 2 || u16(buf, p) !== len - 2) {
+    hello.anomalies.push(A['tls.sni_bad_length']);
+    return;
+  }
+  const end = p + len;
+  let q = p + 2;
+  if (q === end) {
+    hello.anomalies.push(A['tls.sni_empty']);
+    return;
+  }
+  let found = false;
+  while (q < end) {
+    if (end - q < 3) {
+      hello.anomalies.push(A['tls.sni_bad_length']);
+      return;
+    }
+    const nameType = buf[q];
+    const nameLen = u16(buf, q + 1);
+    q += 3;
+    if (end - q < nameLen) {
+      hello.anomalies.push(A['tls.sni_bad_length']);
+      return;
+    }
+    if (nameType === TLS_SNI_HOST_NAME) {
+      if (found) hello.anomalies.push(A['tls.sni_duplicate']);
+      else if (nameLen === 0) hello.anomalies.push(A['tls.sni_empty']);
+      else {
+        if (nameLen > MAX_SNI_HOST_NAME_LENGTH) hello.anomalies.push(A['tls.sni_bad_length']);
+        hello.sni = decodeWireText(buf, q, nameLen);
+        found = true;
+      }
+    }
+    q += nameLen;
+  }
+}
+
+/** ALPN (RFC 7301 §3.1): ProtocolNameList protocol_name_list<2..2^16-1> of ProtocolName<1..2^8-1>. */
+function parseAlpn(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
+  if (len < 2 || u16(buf, p) !== len - 2) {
+    malformedInner(hello);
+    return;
+  }
+  const end = p + len;
+  let q = p + 2;
+  while (q < end) {
+    const n = buf[q++];
+    if (n === 0 || end - q < n) {
+      malformedInner(hello);
+      return;
+    }
+    hello.alpn.push(decodeWireText(buf, q, n));
+    q += n;
+  }
+}
+
+/** key_share (RFC 8446 §4.2.8): KeyShareEntry client_shares<0..2^16-1>, entry = group + opaque<1..2^16-1>. */
+function parseKeyShare(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
+  if (len < 2 || u16(buf, p) !== len - 2) {
+    malformedInner(hello);
+    return;
+  }
+  const end = p + len;
+  let q = p + 2;
+  while (q < end) {
+    if (end - q < 4) {
+      malformedInner(hello);
+      return;
+    }
+    const group = u16(buf, q);
+    const keyLen = u16(buf, q + 2);
+    q += 4;
+    if (keyLen === 0 || end - q < keyLen) {
+      malformedInner(hello);
+      return;
+    }
+    hello.keyShareGroups.push(group);
+    q += keyLen;
+  }
+}
+
+/**
+ * Decodes wire bytes as text, faithfully: printable ASCII (0x21–0x7E) as is, every other byte
+ * and the backslash itself as \DDD (three decimal digits, RFC 4343 §2.1 / RFC 1035 §5.1 style).
+ * No case folding. One loop with string appends (V8 ropes): no TextDecoder, no temporary
+ * arrays; names are short and this runs once per flow.
+ */
+export function decodeWireText(buf: Uint8Array, off: number, len: number): string {
+  let s = '';
+  const end = off + len;
+  for (let i = off; i < end; i++) {
+    const b = buf[i];
+    if (b >= 0x21 && b <= 0x7e && b !== 0x5c) s += String.fromCharCode(b);
+    else s += '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
+  }
+  return s;
+}
+
+/** Is `v` a GREASE value (RFC 8701 §2: 0x?A?A with both bytes equal)? */
+export function isGrease(v: number): boolean {
+  return (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff);
 }

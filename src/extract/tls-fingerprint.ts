@@ -1,0 +1,119 @@
+/**
+ * TLS client fingerprints (JA3, JA4) computed from an already-parsed ClientHelloInfo.
+ * Runs once per flow after the ClientHello extractor; emits strings for the report. Pure: no
+ * I/O, no policy, never throws on any ClientHelloInfo the extractor can produce.
+ * JA3: github.com/salesforce/ja3. JA4: FoxIO technical_details/JA4.md (BSD-3-Clause part).
+ */
+import { createHash } from 'node:crypto';
+import { ClientHelloInfo, isGrease, TLS_EXT_ALPN, TLS_EXT_SERVER_NAME } from './tls-client-hello';
+
+/** JA3 text and its MD5. */
+export interface Ja3 {
+  /** "SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats", decimals joined by "-". */
+  text: string;
+  /** Lowercase hex MD5 of `text`. */
+  hash: string;
+}
+
+function withoutGrease(values: readonly number[]): number[] {
+  return values.filter((v) => !isGrease(v));
+}
+
+/**
+ * JA3 of a ClientHello: legacy_version, cipher suites, extension types (wire order), supported
+ * groups and EC point formats, GREASE (RFC 8701) removed from every list, values in decimal.
+ */
+export function ja3(hello: ClientHelloInfo): Ja3 {
+  const text = [
+    String(hello.legacyVersion),
+    withoutGrease(hello.cipherSuites).join('-'),
+    withoutGrease(hello.extensionTypes).join('-'),
+    withoutGrease(hello.supportedGroups).join('-'),
+    hello.ecPointFormats.join('-'),
+  ].join(',');
+  return { text, hash: createHash('md5').update(text).digest('hex') };
+}
+
+/** JA4 version codes (JA4.md "TLS and DTLS Version"); anything else is "00". */
+const JA4_VERSION: ReadonlyMap<number, string> = new Map([
+  [0x0304, '13'], [0x0303, '12'], [0x0302, '11'], [0x0301, '10'], [0x0300, 's3'],
+  [0x0200, 's2'], [0x0002, 's2'], [0x0100, 's1'],
+  [0xfeff, 'd1'], [0xfefd, 'd2'], [0xfefc, 'd3'],
+]);
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}
+
+function count2(n: number): string {
+  return String(Math.min(n, 99)).padStart(2, '0');
+}
+
+function sha12(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+}
+
+/** Highest non-GREASE supported_versions entry, else legacy_version (JA4.md). */
+function ja4Version(hello: ClientHelloInfo): string {
+  let best = -1;
+  for (const v of hello.supportedVersions) if (!isGrease(v) && v > best) best = v;
+  return JA4_VERSION.get(best >= 0 ? best : hello.legacyVersion) ?? '00';
+}
+
+function isAlnum(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+}
+
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 0x30;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** Bytes of a value escaped by decodeWireText (\DDD for every non-printable byte and '\'). */
+function wireBytes(text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const d0 = digit(text, i + 1), d1 = digit(text, i + 2), d2 = digit(text, i + 3);
+    if (c === 0x5c && d0 >= 0 && d1 >= 0 && d2 >= 0) {
+      out.push((d0 * 100 + d1 * 10 + d2) & 0xff);
+      i += 3;
+    } else out.push(c & 0xff);
+  }
+  return out;
+}
+
+/**
+ * The two ALPN characters of JA4_a: first and last character of the first ALPN value ("h2",
+ * "http/1.1" → "h1"); "00" when there is none. If the first or last byte is not ASCII
+ * alphanumeric, the first and last characters of the value's hex form are used instead
+ * (JA4.md "ALPN Extension Value"; e.g. 0xAB 0xCD → "ad").
+ */
+export function ja4Alpn(firstAlpn: string | undefined): string {
+  if (firstAlpn === undefined || firstAlpn.length === 0) return '00';
+  const bytes = wireBytes(firstAlpn);
+  const first = bytes[0];
+  const last = bytes[bytes.length - 1];
+  if (isAlnum(first) && isAlnum(last)) return String.fromCharCode(first, last);
+  return (first >> 4).toString(16) + (last & 0x0f).toString(16);
+}
+
+/**
+ * JA4 of a ClientHello (FoxIO JA4.md): `${t|q}${version}${d|i}${ciphers}${extensions}${alpn}`
+ * `_${sha256(sorted ciphers)[:12]}_${sha256(sorted extensions minus SNI/ALPN + "_" + sigalgs)[:12]}`.
+ * GREASE is ignored everywhere; counts are capped at 99; an empty cipher or extension list hashes
+ * to "000000000000". `transport` is 'quic' for a hello from QUIC CRYPTO frames.
+ */
+export function ja4(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
+  const ciphers = withoutGrease(hello.cipherSuites);
+  const exts = withoutGrease(hello.extensionTypes);
+  const sni = exts.includes(TLS_EXT_SERVER_NAME) ? 'd' : 'i';
+  const a = `${transport === 'quic' ? 'q' : 't'}${ja4Version(hello)}${sni}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(hello.alpn[0])}`;
+  const b = ciphers.length === 0 ? '000000000000' : sha12(ciphers.map(hex4).sort().join(','));
+  const sortedExts = exts.filter((e) => e !== TLS_EXT_SERVER_NAME && e !== TLS_EXT_ALPN).sort((x, y) => x - y);
+  const sigs = withoutGrease(hello.signatureAlgorithms).map(hex4).join(',');
+  const c = sortedExts.length === 0
+    ? '000000000000'
+    : sha12(sortedExts.map(hex4).join(',') + (sigs ? '_' + sigs : ''));
+  return `${a}_${b}_${c}`;
+}
