@@ -1,0 +1,201 @@
+/**
+ * DNS domain-name reader (RFC 1035 §3.1, §4.1.4) with an interning cache: wire bytes →
+ * dotted, lowercase presentation text. Used by the DNS message parser for every name in
+ * a message (question, owner, and names inside CNAME/PTR/NS/MX/SRV/SOA/SVCB RDATA).
+ *
+ * Must never throw on packet bytes, never loop (pointers only go strictly backward and
+ * jumps are capped), and never drop or mangle a byte: odd bytes are escaped as \DDD.
+ */
+import { A } from '../anomalies';
+
+/**
+ * RFC 1035 §2.3.4: a name is at most 255 octets in wire form (length bytes + label bytes +
+ * the terminating zero). Longer names are invalid everywhere, so we stop reading there.
+ */
+export const DNS_MAX_NAME_WIRE_LENGTH = 255;
+
+/** RFC 1035 §2.3.4: labels are at most 63 octets; 63 is also the largest 6-bit length. */
+export const DNS_MAX_LABEL_LENGTH = 63;
+
+/**
+ * Cap on compression-pointer jumps while reading one name. Every jump that contributes a
+ * label adds at least 2 wire octets, so a 255-octet name needs at most 127 jumps; more
+ * means pointer-to-pointer chains that add nothing (resource abuse), counted as a loop.
+ * The strictly-backward rule already guarantees termination; this bounds the work.
+ */
+export const DNS_MAX_POINTER_JUMPS = 127;
+
+/**
+ * Interning cache slots (direct-mapped, power of two). A device's working set of names is
+ * tens to a few hundred; 4096 slots keep the hit rate high while bounding memory to about
+ * 4096 × (≤255-byte key + the string) ≈ 2 MB in the worst case. A colliding name simply
+ * replaces the slot: no eviction bookkeeping on the hot path.
+ */
+export const DNS_NAME_CACHE_SLOTS = 4096;
+
+/** Most labels a 255-octet name can hold (each label costs at least 2 octets). */
+const MAX_LABELS = 128;
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 16777619;
+
+/**
+ * Reusable name cursor: `read()` fills `name`, `end` and `anomaly` instead of allocating a
+ * result object per name (STYLE: a cursor, not a module-level side channel).
+ * Owns a small intern cache; one reader per parser instance (or the shared default).
+ */
+export class DnsNameReader {
+  /** Presentation text of the last name read: lowercase, dotted, no trailing dot, root = ".". */
+  name = '.';
+  /** Offset just past the name's in-place bytes (after the first pointer, if any). */
+  end = 0;
+  /** Anomaly id of the problem that stopped the last read, or -1 when it succeeded. */
+  anomaly = -1;
+  /** Cache statistics (for benchmarks and tests). */
+  hits = 0;
+  misses = 0;
+
+  readonly #segStart = new Int32Array(MAX_LABELS);
+  readonly #segLen = new Int32Array(MAX_LABELS);
+  readonly #slotHash = new Int32Array(DNS_NAME_CACHE_SLOTS);
+  readonly #slotKey: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(DNS_NAME_CACHE_SLOTS).fill(undefined);
+  readonly #slotName: string[] = new Array<string>(DNS_NAME_CACHE_SLOTS).fill('');
+
+  /**
+   * Reads the name at `pos` of the message `buf[base, end)`. Pointer offsets are relative to
+   * `base` (the first byte of the DNS header). Returns true on success; on failure sets
+   * `anomaly` (the caller counts it) and leaves `name` unspecified. Never throws.
+   */
+  read(buf: Uint8Array, base: number, msgEnd: number, pos: number): boolean {
+    let p = pos;
+    // RFC 1035 §4.1.4 says a pointer refers to a *prior* occurrence. We demand more: the target
+    // must lie strictly before the start of the run of bytes being read now (`runStart`), so
+    // every jump moves to a lower offset and no byte is read twice: loops are impossible.
+    let runStart = pos;
+    let after = -1;
+    let wireLength = 1; // the terminating zero octet
+    let jumps = 0;
+    let labels = 0;
+    let hash = FNV_OFFSET;
+    const segStart = this.#segStart;
+    const segLen = this.#segLen;
+    for (;;) {
+      if (p >= msgEnd) return this.#fail(A['dns.truncated']);
+      const b = buf[p];
+      if (b === 0) {
+        if (after < 0) after = p + 1;
+        break;
+      }
+      const kind = b & 0xc0;
+      if (kind === 0xc0) {
+        if (p + 1 >= msgEnd) return this.#fail(A['dns.truncated']);
+        const target = base + (((b & 0x3f) << 8) | buf[p + 1]);
+        if (after < 0) after = p + 2;
+        if (target > p) return this.#fail(A['dns.bad_pointer']); // forward: never "prior"
+        if (target >= runStart) return this.#fail(A['dns.pointer_loop']); // itself or its own run
+        if (++jumps > DNS_MAX_POINTER_JUMPS) return this.#fail(A['dns.pointer_loop']);
+        runStart = target;
+        p = target;
+        continue;
+      }
+      if (kind !== 0) {
+        // 0x40: a 64-octet label written by a buggy encoder, the overwhelmingly likely reading.
+        // 0x41-0x7F: extended label types (RFC 6891 §5; 0x41 = binary labels, RFC 2673, historic).
+        // 0x80-0xBF: reserved (RFC 1035 §4.1.4). The label's length is unknowable: stop here.
+        return this.#fail(b === DNS_MAX_LABEL_LENGTH + 1 ? A['dns.label_too_long'] : A['dns.bad_label_type']);
+      }
+      const start = p + 1;
+      if (start + b > msgEnd) return this.#fail(A['dns.truncated']);
+      wireLength += b + 1;
+      if (wireLength > DNS_MAX_NAME_WIRE_LENGTH) return this.#fail(A['dns.name_too_long']);
+      segStart[labels] = start;
+      segLen[labels] = b;
+      labels++;
+      hash = Math.imul(hash ^ b, FNV_PRIME);
+      for (let i = start; i < start + b; i++) {
+        let c = buf[i];
+        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
+      p = start + b;
+    }
+    this.end = after;
+    this.anomaly = -1;
+    this.name = labels === 0 ? '.' : this.#intern(buf, labels, wireLength, hash);
+    return true;
+  }
+
+  #fail(anomaly: number): false {
+    this.anomaly = anomaly;
+    return false;
+  }
+
+  /** Returns the cached string for these label bytes, or builds, caches and returns it. */
+  #intern(buf: Uint8Array, labels: number, wireLength: number, hash: number): string {
+    const slot = (hash ^ (hash >>> 16)) & (DNS_NAME_CACHE_SLOTS - 1);
+    const key = this.#slotKey[slot];
+    if (key !== undefined && this.#slotHash[slot] === hash && key.length === wireLength && this.#sameKey(buf, labels, key)) {
+      this.hits++;
+      return this.#slotName[slot];
+    }
+    this.misses++;
+    const fresh = new Uint8Array(wireLength);
+    let k = 0;
+    let text = '';
+    for (let l = 0; l < labels; l++) {
+      const start = this.#segStart[l];
+      const len = this.#segLen[l];
+      fresh[k++] = len;
+      if (l > 0) text += '.';
+      text += escapeLabel(buf, start, len);
+      for (let i = start; i < start + len; i++) {
+        const c = buf[i];
+        fresh[k++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      }
+    }
+    this.#slotHash[slot] = hash;
+    this.#slotKey[slot] = fresh;
+    this.#slotName[slot] = text;
+    return text;
+  }
+
+  #sameKey(buf: Uint8Array, labels: number, key: Uint8Array): boolean {
+    let k = 0;
+    for (let l = 0; l < labels; l++) {
+      const start = this.#segStart[l];
+      const len = this.#segLen[l];
+      if (key[k++] !== len) return false;
+      for (let i = start; i < start + len; i++) {
+        let c = buf[i];
+        if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+        if (key[k++] !== c) return false;
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * One label as presentation text, lowercased (RFC 4343 §3: DNS compares ASCII letters
+ * case-insensitively; we report lowercase). Bytes outside 0x21-0x7E, '.' and '\' become
+ * \DDD decimal escapes (RFC 4343 §2.1, RFC 1035 §5.1), so nothing is lost or ambiguous.
+ */
+function escapeLabel(buf: Uint8Array, start: number, len: number): string {
+  let plain = true;
+  for (let i = start; i < start + len; i++) {
+    const c = buf[i];
+    if (c < 0x21 || c > 0x7e || c === 0x2e || c === 0x5c || (c >= 0x41 && c <= 0x5a)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return String.fromCharCode.apply(null, buf.subarray(start, start + len) as unknown as number[]);
+  let out = '';
+  for (let i = start; i < start + len; i++) {
+    const c = buf[i];
+    if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(c | 0x20);
+    else if (c < 0x21 || c > 0x7e || c === 0x2e || c === 0x5c) out += '\\' + (c < 10 ? '00' : c < 100 ? '0' : '') + c;
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
