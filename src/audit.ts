@@ -1,0 +1,132 @@
+/**
+ * One audit run as a library call: open the inputs, drive the pipeline, route records through
+ * the policy stage (when rule packs are given) to the chosen renderer, and return the exit
+ * status. The CLI parses arguments and calls this; tests call it directly.
+ *
+ * Owns no global state; writes only to the OutputFile it is given. Capture problems become
+ * `errors` in the summary and exit status 2 (partial results are still written).
+ */
+import { openCapture } from './capture/open-capture';
+import { CaptureIssue, InputInfo, newFrame, PacketSource } from './capture/source';
+import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
+import { renderNdjsonLine } from './report/ndjson';
+import { OutputFile } from './report/output';
+import type { DnsRecord, FlowRecord, SummaryRecord } from './report/records';
+import { DestinationAggregator, renderDestinationTable, renderSummaryText } from './report/table';
+
+/** Output formats of `replay`. */
+export type OutputFormat = 'table' | 'json' | 'ndjson';
+
+/** What a run needs. */
+export interface AuditOptions {
+  inputs: string[];
+  format: OutputFormat;
+  pipeline: PipelineOptions;
+  /** Optional stage between the pipeline and the renderer (policy). */
+  stage?: (next: RecordSink) => StageSink;
+}
+
+/** A sink with an end-of-run flush (the policy stage holds DNS records until then). */
+export interface StageSink extends RecordSink {
+  finish(): void;
+  /** Verdict totals, when the stage judges. */
+  verdicts?(): { declared: number; undeclared: number };
+  /** True when a finding should fail the run (exit 1). */
+  failed?(): boolean;
+}
+
+/** The result of a run. */
+export interface AuditResult {
+  exitCode: 0 | 1 | 2;
+  summary: SummaryRecord;
+}
+
+/** Renders records in the chosen format as they arrive. */
+class FormatSink implements RecordSink {
+  readonly flows: FlowRecord[] = [];
+  readonly dnsRecords: DnsRecord[] = [];
+  readonly agg = new DestinationAggregator();
+  flowCount = 0;
+  hasVerdicts = false;
+
+  constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {}
+
+  flow(rec: FlowRecord): void {
+    this.flowCount++;
+    if (rec.verdict) this.hasVerdicts = true;
+    if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
+    else if (this.format === 'json') this.flows.push(rec);
+    else this.agg.add(rec);
+  }
+
+  dns(rec: DnsRecord): void {
+    if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
+    else if (this.format === 'json') this.dnsRecords.push(rec);
+  }
+
+  finish(summary: SummaryRecord): void {
+    if (this.format === 'ndjson') this.out.write(renderNdjsonLine(summary));
+    else if (this.format === 'json') this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
+    else this.out.write(renderDestinationTable(this.agg, this.hasVerdicts) + renderSummaryText(summary));
+  }
+}
+
+/** Runs an audit over capture files; every record goes to `out`. */
+export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
+  const fmt = new FormatSink(opts.format, out);
+  const stage = opts.stage ? opts.stage(fmt) : null;
+  const pipeline = new Pipeline(opts.pipeline, stage ?? fmt);
+  const issues: CaptureIssue[] = [];
+  const inputs: InputInfo[] = [];
+  const frame = newFrame();
+  let fatal = false;
+  for (const file of opts.inputs) {
+    let src: PacketSource;
+    try {
+      src = openCapture(file, pipeline.anomalies);
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      issues.push({ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true });
+      fatal = true;
+      continue;
+    }
+    try {
+      while (src.next(frame)) pipeline.processFrame(frame);
+    } finally {
+      src.close();
+    }
+    issues.push(...src.issues);
+    inputs.push(src.info());
+    if (src.issues.some((i) => i.dataLost)) fatal = true;
+  }
+  pipeline.finish();
+  stage?.finish();
+  const summary = buildSummary(pipeline, opts, inputs, issues, fmt.flowCount);
+  const v = stage?.verdicts?.();
+  if (v) summary.verdicts = v;
+  fmt.finish(summary);
+  const failed = stage?.failed?.() ?? false;
+  return { exitCode: fatal ? 2 : failed ? 1 : 0, summary };
+}
+
+/** Builds the `summary` record. */
+export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[], issues: CaptureIssue[], flows: number): SummaryRecord {
+  const nf = p.decoder.nonFlow;
+  const deviceIps = [...p.deviceIps.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([ip]) => ip);
+  return {
+    type: 'summary',
+    packets: p.packets,
+    bytes: p.bytes,
+    flows,
+    dns_queries: p.dnsQueries,
+    device_ips: deviceIps,
+    device_source: opts.pipeline.devices.length > 0 ? 'flag' : 'inferred',
+    anomalies: p.anomalies.toRecord(),
+    inputs: inputs.map((i) => ({ file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes })),
+    non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2 },
+    errors: issues.map((i) => ({ code: i.code, message: i.message, file: i.file, offset: i.offset })),
+    first_ts: p.firstTs >= 0 ? p.firstTs / 1e6 : null,
+    last_ts: p.lastTs >= 0 ? p.lastTs / 1e6 : null,
+    evicted: { flows: p.flows.evicted, dns_cache: p.dnsCache.evicted },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * FlowInfo: the rich, per-flow facts learned from payload (names, app, stream heads, pending
+ * DNS queries). Allocated only for flows that carry payload; the typed-array FlowTable holds
+ * everything else. Facts only — no policy decisions are made or stored here.
+ */
+import type { ClientHelloInfo } from '../extract/tls-client-hello';
+import type { DnsRecord } from '../report/records';
+import { StreamHead } from './stream-head';
+
+/** Distinct HTTP hosts and DNS names kept per flow (a proxy connection can carry many). */
+export const MAX_NAMES_PER_FLOW = 32;
+/** HTTP requests examined per flow after the first (pipelined / keep-alive). */
+export const MAX_HTTP_REQUESTS_SCANNED = 256;
+/** DNS queries awaiting their response, per flow. */
+export const MAX_PENDING_DNS_PER_FLOW = 256;
+
+/** Rich state of one flow. */
+export class FlowInfo {
+  /** What the content shows (tls, http, dns, ...); null while unknown. */
+  app: string | null = null;
+  hello: ClientHelloInfo | null = null;
+  sni: string | null = null;
+  /** Distinct HTTP Host values in request order. */
+  httpHosts: string[] | null = null;
+  httpRequests = 0;
+  /** Distinct DNS question names in query order (DNS flows). */
+  dnsNames: string[] | null = null;
+  /** Queries awaiting their response. */
+  pendingDns: DnsRecord[] | null = null;
+  /** Client (initiator → responder) and server stream heads, while needed. */
+  client: StreamHead | null = null;
+  server: StreamHead | null = null;
+  /** Bytes of the DNS-over-TCP stream already split into messages, per direction. */
+  dnsTcpDone = [0, 0];
+  /** Names learned from earlier DNS answers for this flow's remote address (at flow start). */
+  dnsAnswerNames: string[] | null = null;
+  /** Anomaly ids seen on this flow (small, distinct). */
+  anomalies: number[] | null = null;
+  /** Why the flow is unnamed, when a stage knows better than the default. */
+  unnamedReason: string | null = null;
+  /** QUIC per-flow state (set by the QUIC extractor). */
+  quic: unknown = null;
+  /** Encrypted DNS kind when recognised (issue 7). */
+  encryptedDns: 'dot' | 'doq' | 'doh' | null = null;
+
+  /** Records anomaly `id` on this flow once. */
+  noteAnomaly(id: number): void {
+    if (!this.anomalies) this.anomalies = [id];
+    else if (!this.anomalies.includes(id) && this.anomalies.length < 16) this.anomalies.push(id);
+  }
+
+  /** Adds a distinct name to a bounded list, returning the list. */
+  static addName(list: string[] | null, name: string): string[] {
+    if (!list) return [name];
+    if (list.length < MAX_NAMES_PER_FLOW && !list.includes(name)) list.push(name);
+    return list;
+  }
+}

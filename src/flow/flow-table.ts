@@ -1,0 +1,415 @@
+/**
+ * FlowTable: every TCP connection and UDP 5-tuple, kept in typed arrays behind an
+ * open-addressed hash of the canonical (direction-free) 5-tuple, with idle timeouts on packet
+ * time and a hard cap with least-recently-used eviction.
+ *
+ * Per packet: one hash, a probe or two, a few typed-array writes — no objects, no strings.
+ * (Measured on the 1 GB benchmark: numeric hashing with typed-array state ran 2x faster than a
+ * string-keyed Map at 26 k flows and 3–4x at 1 M flows, at ~100 B per flow instead of 250+.)
+ * Rich per-flow state (names, stream heads) lives in `infos[slot]`, allocated only for flows
+ * that carry payload. The table never throws on packet data and never grows past `maxFlows`.
+ */
+import { PacketView, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, IPPROTO_TCP } from '../decode/packet-view';
+
+/** Words stored per slot for the key: a0..a3, b0..b3, ports (portA << 16 | portB), meta (version << 8 | proto). */
+const KEY_WORDS = 10;
+
+/** Flag bits in `flags[slot]`. */
+export const F_INIT_B = 0x0001; // the initiator (client) is endpoint B
+export const F_SYN = 0x0002; // initiator's SYN seen
+export const F_FIN_A = 0x0004;
+export const F_FIN_B = 0x0008;
+export const F_RST = 0x0010;
+export const F_APP_DONE = 0x0020; // nothing more to learn from payload
+export const F_BY_PORT = 0x0040; // initiator chosen by the well-known-port heuristic
+export const F_BY_FIRST = 0x0080; // initiator = sender of the first packet seen
+export const F_EVICTED = 0x0100;
+export const F_ISN_A = 0x0200; // endpoint A's SYN (its initial sequence number) seen
+export const F_ISN_B = 0x0400;
+
+/** The idle-timeout classes; each has its own LRU list so expiry only ever inspects list heads. */
+export const enum TimeoutClass { Udp = 0, TcpOpen = 1, Closed = 2, Short = 3 }
+const CLASSES = 4;
+
+/** Idle timeouts in microseconds, per class. */
+export interface FlowTimeouts { udp: number; tcpOpen: number; closed: number; short: number }
+
+/**
+ * Defaults: UDP 5 min and TCP 1 h of silence (long enough that keep-alive sessions of
+ * embedded devices stay one flow, as tshark's conversations do); 5 s after a FIN pair or RST
+ * (Zeek's tcp_close_delay); 30 s for answered DNS sockets.
+ */
+export const DEFAULT_TIMEOUTS: FlowTimeouts = { udp: 300e6, tcpOpen: 3600e6, closed: 5e6, short: 30e6 };
+
+/** Default cap on simultaneous flows (issue bar: ~100 B/flow in the table, plus per-flow rich state). */
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+
+/** Server ports that are not below 1024 but are well known for the devices this tool audits. */
+const KNOWN_SERVER_PORTS = new Set([
+  1080, 1194, 1883, 3128, 3306, 3478, 4789, 5060, 5222, 5223, 5228, 5353, 5355, 5432, 6379, 8080, 8333, 8443, 8845,
+  8883, 9001, 9030, 9735, 18333, 44158, 50002,
+]);
+
+/** True when `port` is the kind a server listens on (the Zeek "likely server port" idea). */
+export function isLikelyServerPort(port: number): boolean {
+  return (port > 0 && port < 1024) || KNOWN_SERVER_PORTS.has(port);
+}
+
+/** Called when a flow leaves the table (timeout, close, eviction or end of input). */
+export type FlowEndHandler = (slot: number) => void;
+
+/** Flow state in typed arrays. Public fields are read by the pipeline; only the table writes them. */
+export class FlowTable {
+  capacity = 0;
+  /** Live flows. */
+  size = 0;
+  /** Flows evicted because the table was full. */
+  evicted = 0;
+  /** Ids are assigned in creation order, from 1. */
+  nextId = 1;
+  keys = new Uint32Array(0);
+  /** Packets and bytes sent by endpoint A at [2*slot], by endpoint B at [2*slot+1]. */
+  pkts = new Float64Array(0);
+  bytes = new Float64Array(0);
+  first = new Float64Array(0);
+  last = new Float64Array(0);
+  ids = new Float64Array(0);
+  flags = new Uint16Array(0);
+  /** Tunnel depth of the flow's packets. */
+  depth = new Uint8Array(0);
+  /** Initial sequence number sent by endpoint A at [2*slot], by B at [2*slot+1] (valid when F_ISN_A / F_ISN_B). */
+  isn = new Uint32Array(0);
+  /** Rich per-flow state, owned by the pipeline. */
+  infos: unknown[] = [];
+
+  /** Result of the last `track()`: the slot and whether the packet came from endpoint B. */
+  slot = -1;
+  fromB = false;
+  /** True when the last `track()` created the flow. */
+  created = false;
+
+  private index = new Int32Array(0); // slot + 1; 0 empty; -1 tombstone
+  private tombstones = 0;
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  private cls = new Uint8Array(0);
+  private readonly heads = new Int32Array(CLASSES).fill(-1);
+  private readonly tails = new Int32Array(CLASSES).fill(-1);
+  private free: number[] = [];
+  private readonly timeoutOf: Float64Array;
+  private nextSweep = 0;
+
+  constructor(
+    private readonly onEnd: FlowEndHandler,
+    readonly maxFlows = DEFAULT_MAX_FLOWS,
+    timeouts: FlowTimeouts = DEFAULT_TIMEOUTS,
+  ) {
+    this.timeoutOf = new Float64Array([timeouts.udp, timeouts.tcpOpen, timeouts.closed, timeouts.short]);
+    this.grow(Math.min(4096, maxFlows));
+  }
+
+  /**
+   * Finds or creates the flow of the TCP/UDP packet in `view`, counts it, updates TCP state
+   * and recency, and expires idle flows on packet time. Sets `slot`, `fromB`, `created`.
+   */
+  track(v: PacketView, wireLength: number, ts: number, depth: number): void {
+    if (ts >= this.nextSweep) this.sweep(ts);
+    // Canonical order: endpoint A is the smaller (address, port).
+    let swap: boolean;
+    if (v.sa0 !== v.da0) swap = v.sa0 >>> 0 > v.da0 >>> 0;
+    else if (v.sa1 !== v.da1) swap = v.sa1 >>> 0 > v.da1 >>> 0;
+    else if (v.sa2 !== v.da2) swap = v.sa2 >>> 0 > v.da2 >>> 0;
+    else if (v.sa3 !== v.da3) swap = v.sa3 >>> 0 > v.da3 >>> 0;
+    else swap = v.srcPort > v.dstPort;
+    let a0, a1, a2, a3, b0, b1, b2, b3, ports;
+    if (swap) {
+      a0 = v.da0; a1 = v.da1; a2 = v.da2; a3 = v.da3; b0 = v.sa0; b1 = v.sa1; b2 = v.sa2; b3 = v.sa3;
+      ports = ((v.dstPort << 16) | v.srcPort) >>> 0;
+    } else {
+      a0 = v.sa0; a1 = v.sa1; a2 = v.sa2; a3 = v.sa3; b0 = v.da0; b1 = v.da1; b2 = v.da2; b3 = v.da3;
+      ports = ((v.srcPort << 16) | v.dstPort) >>> 0;
+    }
+    const meta = (v.ipVersion << 8) | v.ipProto;
+    const metaDepth = (meta | (depth << 16)) >>> 0;
+    const h = this.hashKey(a0, a1, a2, a3, b0, b1, b2, b3, ports, metaDepth);
+    const mask = this.index.length - 1;
+    const keys = this.keys;
+    let i = h & mask;
+    let slot = -1;
+    for (;;) {
+      const e = this.index[i];
+      if (e === 0) break;
+      if (e !== -1) {
+        const k = (e - 1) * KEY_WORDS;
+        if (keys[k + 8] === ports && keys[k + 7] === b3 >>> 0 && keys[k + 3] === a3 >>> 0 && keys[k + 9] === metaDepth &&
+          keys[k] === a0 >>> 0 && keys[k + 1] === a1 >>> 0 && keys[k + 2] === a2 >>> 0 &&
+          keys[k + 4] === b0 >>> 0 && keys[k + 5] === b1 >>> 0 && keys[k + 6] === b2 >>> 0) {
+          slot = e - 1;
+          break;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    const fromB = swap;
+    const tcp = v.ipProto === IPPROTO_TCP;
+    const fl = v.tcpFlags;
+    // A new SYN on a closed connection is a new connection on a reused port (tshark splits too).
+    if (slot >= 0 && tcp && (fl & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.isClosed(slot)) {
+      this.end(slot);
+      slot = -1;
+    }
+    if (slot < 0) {
+      // Eviction, growth and ending may rehash: find the insert position only afterwards.
+      if (this.size >= this.maxFlows) this.evictOne();
+      if (this.free.length === 0) this.grow(Math.min(this.capacity * 2, this.maxFlows));
+      slot = this.free.pop()!;
+      this.index[this.findInsertPos(h)] = slot + 1;
+      const k = slot * KEY_WORDS;
+      keys[k] = a0; keys[k + 1] = a1; keys[k + 2] = a2; keys[k + 3] = a3;
+      keys[k + 4] = b0; keys[k + 5] = b1; keys[k + 6] = b2; keys[k + 7] = b3;
+      keys[k + 8] = ports; keys[k + 9] = metaDepth;
+      this.pkts[2 * slot] = 0; this.pkts[2 * slot + 1] = 0;
+      this.bytes[2 * slot] = 0; this.bytes[2 * slot + 1] = 0;
+      this.first[slot] = ts;
+      this.ids[slot] = this.nextId++;
+      this.depth[slot] = depth;
+      this.infos[slot] = undefined;
+      this.flags[slot] = this.initiatorFlags(v, fromB, tcp);
+      this.size++;
+      this.link(slot, tcp ? TimeoutClass.TcpOpen : TimeoutClass.Udp);
+      this.created = true;
+    } else {
+      this.created = false;
+      this.touch(slot);
+    }
+    const d = 2 * slot + (fromB ? 1 : 0);
+    this.pkts[d]++;
+    this.bytes[d] += wireLength;
+    if (ts > this.last[slot] || this.created) this.last[slot] = ts;
+    if (tcp && (fl & TCP_SYN) !== 0) {
+      this.isn[d] = v.tcpSeq;
+      this.flags[slot] |= fromB ? F_ISN_B : F_ISN_A;
+    }
+    if (tcp && (fl & (TCP_FIN | TCP_RST)) !== 0) this.noteClose(slot, fl, fromB);
+    this.slot = slot;
+    this.fromB = fromB;
+  }
+
+  /** Flags that record who initiated a new flow and how that was decided. */
+  private initiatorFlags(v: PacketView, fromB: boolean, tcp: boolean): number {
+    if (tcp && (v.tcpFlags & TCP_SYN) !== 0) {
+      // SYN: the sender initiates; SYN+ACK: the receiver did (its SYN was not captured).
+      const initiatorIsSender = (v.tcpFlags & TCP_ACK) === 0;
+      const initB = initiatorIsSender ? fromB : !fromB;
+      return (initB ? F_INIT_B : 0) | (initiatorIsSender ? F_SYN : 0);
+    }
+    const srcServer = isLikelyServerPort(v.srcPort);
+    const dstServer = isLikelyServerPort(v.dstPort);
+    if (srcServer !== dstServer) {
+      // The side on the server port is the responder.
+      const initB = srcServer ? !fromB : fromB;
+      return (initB ? F_INIT_B : 0) | F_BY_PORT;
+    }
+    if (srcServer && dstServer && v.srcPort !== v.dstPort) {
+      // Both look like server ports (e.g. 5353 → 53): the lower port is the service.
+      const initB = v.srcPort < v.dstPort ? !fromB : fromB;
+      return (initB ? F_INIT_B : 0) | F_BY_PORT;
+    }
+    return (fromB ? F_INIT_B : 0) | F_BY_FIRST;
+  }
+
+  private isClosed(slot: number): boolean {
+    const f = this.flags[slot];
+    return (f & F_RST) !== 0 || (f & (F_FIN_A | F_FIN_B)) === (F_FIN_A | F_FIN_B);
+  }
+
+  private noteClose(slot: number, fl: number, fromB: boolean): void {
+    let f = this.flags[slot];
+    if ((fl & TCP_RST) !== 0) f |= F_RST;
+    if ((fl & TCP_FIN) !== 0) f |= fromB ? F_FIN_B : F_FIN_A;
+    this.flags[slot] = f;
+    if (this.isClosed(slot) && this.cls[slot] !== TimeoutClass.Closed) {
+      this.unlink(slot);
+      this.link(slot, TimeoutClass.Closed);
+    }
+  }
+
+  /** Moves a flow to another timeout class (e.g. an answered DNS socket → Short). */
+  setTimeoutClass(slot: number, c: TimeoutClass): void {
+    if (this.cls[slot] === c) return;
+    this.unlink(slot);
+    this.link(slot, c);
+  }
+
+  /** Expires every flow idle for longer than its class's timeout at packet time `ts`. */
+  sweep(ts: number): void {
+    for (let c = 0; c < CLASSES; c++) {
+      const limit = ts - this.timeoutOf[c];
+      let s = this.heads[c];
+      while (s >= 0 && this.last[s] < limit) {
+        this.end(s);
+        s = this.heads[c];
+      }
+    }
+    // Sweeping once per second of packet time keeps expiry cheap and timely.
+    this.nextSweep = ts + 1e6;
+  }
+
+  /** Ends every flow (end of input). */
+  endAll(): void {
+    for (let c = 0; c < CLASSES; c++) {
+      while (this.heads[c] >= 0) this.end(this.heads[c]);
+    }
+  }
+
+  /** Endpoint A or B address word `w` (0..3) of `slot`. */
+  addrWord(slot: number, b: boolean, w: number): number {
+    return this.keys[slot * KEY_WORDS + (b ? 4 : 0) + w];
+  }
+
+  /** Port of endpoint A or B. */
+  port(slot: number, b: boolean): number {
+    const p = this.keys[slot * KEY_WORDS + 8];
+    return b ? p & 0xffff : p >>> 16;
+  }
+
+  /** IP version of the flow. */
+  ipVersion(slot: number): number {
+    return (this.keys[slot * KEY_WORDS + 9] >>> 8) & 0xff;
+  }
+
+  /** IP protocol of the flow. */
+  ipProto(slot: number): number {
+    return this.keys[slot * KEY_WORDS + 9] & 0xff;
+  }
+
+  private evictOne(): void {
+    let victim = -1;
+    for (let c = 0; c < CLASSES; c++) {
+      const h = this.heads[c];
+      if (h >= 0 && (victim < 0 || this.last[h] < this.last[victim])) victim = h;
+    }
+    if (victim < 0) return;
+    this.flags[victim] |= F_EVICTED;
+    this.evicted++;
+    this.end(victim);
+  }
+
+  /** Hands the flow to the end handler, then frees its slot. */
+  private end(slot: number): void {
+    this.onEnd(slot);
+    this.unlink(slot);
+    const pos = this.findIndexOf(slot);
+    if (pos >= 0) { this.index[pos] = -1; this.tombstones++; }
+    this.infos[slot] = undefined;
+    this.free.push(slot);
+    this.size--;
+    if (this.tombstones > this.index.length >>> 2) this.rehash();
+  }
+
+  private findIndexOf(slot: number): number {
+    const k = slot * KEY_WORDS;
+    // Recompute the hash from the stored key (same mixing as track()).
+    const a0 = this.keys[k], a1 = this.keys[k + 1], a2 = this.keys[k + 2], a3 = this.keys[k + 3];
+    const b0 = this.keys[k + 4], b1 = this.keys[k + 5], b2 = this.keys[k + 6], b3 = this.keys[k + 7];
+    const h = this.hashKey(a0, a1, a2, a3, b0, b1, b2, b3, this.keys[k + 8], this.keys[k + 9]);
+    const mask = this.index.length - 1;
+    for (let i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
+      const e = this.index[i];
+      if (e === 0) return -1;
+      if (e === slot + 1) return i;
+    }
+    return -1;
+  }
+
+  private hashKey(a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number, ports: number, metaDepth: number): number {
+    const meta = metaDepth & 0xffff;
+    const depth = metaDepth >>> 16;
+    let h = Math.imul(a3 ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b3 ^ 0xc2b2ae35, 0x27d4eb2f);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) ^ ports;
+    h = Math.imul(h ^ (h >>> 13), 0x297a2d39) ^ meta ^ depth;
+    if (meta >>> 8 === 6) {
+      h = Math.imul(h ^ a0, 0x165667b1) ^ Math.imul(a1 ^ b0, 0x9e3779b1) ^ Math.imul(a2 ^ b1, 0x85ebca77) ^ b2;
+    }
+    return h ^ (h >>> 16);
+  }
+
+  private findInsertPos(h: number): number {
+    const mask = this.index.length - 1;
+    let i = h & mask;
+    while (this.index[i] > 0) i = (i + 1) & mask;
+    if (this.index[i] === -1) this.tombstones--;
+    return i;
+  }
+
+  private grow(newCap: number): void {
+    const old = this.capacity;
+    if (newCap <= old) return;
+    const ext = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int32Array>(a: T, per: number, C: new (n: number) => T): T => {
+      const b = new C(newCap * per);
+      b.set(a);
+      return b;
+    };
+    this.keys = ext(this.keys, KEY_WORDS, Uint32Array);
+    this.pkts = ext(this.pkts, 2, Float64Array);
+    this.bytes = ext(this.bytes, 2, Float64Array);
+    this.first = ext(this.first, 1, Float64Array);
+    this.last = ext(this.last, 1, Float64Array);
+    this.ids = ext(this.ids, 1, Float64Array);
+    this.flags = ext(this.flags, 1, Uint16Array);
+    this.depth = ext(this.depth, 1, Uint8Array);
+    this.isn = ext(this.isn, 2, Uint32Array);
+    this.prev = ext(this.prev, 1, Int32Array);
+    this.next = ext(this.next, 1, Int32Array);
+    this.cls = ext(this.cls, 1, Uint8Array);
+    for (let s = newCap - 1; s >= old; s--) this.free.push(s);
+    this.infos.length = newCap;
+    this.capacity = newCap;
+    this.rehash();
+  }
+
+  /** Rebuilds the index at a load factor <= 1/2, dropping tombstones. */
+  private rehash(): void {
+    let size = 1024;
+    while (size < this.capacity * 2) size <<= 1;
+    this.index = new Int32Array(size);
+    this.tombstones = 0;
+    const mask = size - 1;
+    for (let c = 0; c < CLASSES; c++) {
+      for (let s = this.heads[c]; s >= 0; s = this.next[s]) {
+        const k = s * KEY_WORDS;
+        const kk = this.keys;
+        let i = this.hashKey(kk[k], kk[k + 1], kk[k + 2], kk[k + 3], kk[k + 4], kk[k + 5], kk[k + 6], kk[k + 7], kk[k + 8], kk[k + 9]) & mask;
+        while (this.index[i] !== 0) i = (i + 1) & mask;
+        this.index[i] = s + 1;
+      }
+    }
+  }
+
+  private link(slot: number, c: TimeoutClass): void {
+    this.cls[slot] = c;
+    const t = this.tails[c];
+    this.prev[slot] = t;
+    this.next[slot] = -1;
+    if (t >= 0) this.next[t] = slot;
+    else this.heads[c] = slot;
+    this.tails[c] = slot;
+  }
+
+  private unlink(slot: number): void {
+    const c = this.cls[slot];
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p >= 0) this.next[p] = n;
+    else this.heads[c] = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tails[c] = p;
+  }
+
+  private touch(slot: number): void {
+    const c = this.cls[slot];
+    if (this.tails[c] === slot) return;
+    this.unlink(slot);
+    this.link(slot, c);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * StreamHead: the first bytes of one direction of a TCP connection, reassembled in sequence
+ * order (out-of-order segments, retransmissions, overlaps, cuts anywhere) so the extractors
+ * see one contiguous buffer from the stream's first byte.
+ *
+ * Bounded to STREAM_HEAD_BYTES and to MAX_PENDING_RANGES holes; the caller frees it once the
+ * flow is named. Never throws on segment data, never allocates more than the bound, and never
+ * reads outside the segment it is given. Overlapping bytes keep the first copy (what the
+ * receiver most likely used); a retransmission that differs is counted as a conflict.
+ */
+
+/**
+ * 16 KiB: the largest ClientHello seen in practice (post-quantum key shares plus padding,
+ * ~1.9 KB) with an 8x margin, and the HTTP head limit of the request parser.
+ */
+export const STREAM_HEAD_BYTES = 16 * 1024;
+
+/** Holes we track before giving up on a stream (each hole is a pair of numbers). */
+const MAX_PENDING_RANGES = 32;
+
+/** Contiguous-prefix reassembly of the first STREAM_HEAD_BYTES of a byte stream. */
+export class StreamHead {
+  /** Bytes [0, contiguous) are filled in order and can be parsed. */
+  contiguous = 0;
+  /** Sequence number of stream byte 0 (unsigned 32-bit). */
+  base = 0;
+  /** Data arrived past a hole that never filled (so far). */
+  hasHole = false;
+  /** Data arrived beyond the bound. */
+  overflow = false;
+  /** Retransmitted bytes that differed from the first copy. */
+  conflicts = 0;
+  /** The buffer; grows up to STREAM_HEAD_BYTES. Bytes past `contiguous` may be filled too. */
+  buf: Uint8Array;
+  /** Filled intervals past `contiguous`: [start0, end0, start1, end1, ...], sorted, disjoint. */
+  private ranges: number[] = [];
+
+  constructor(base: number, initialSize = 2048) {
+    this.base = base >>> 0;
+    this.buf = new Uint8Array(Math.min(initialSize, STREAM_HEAD_BYTES));
+  }
+
+  /**
+   * Adds the segment `data[off, off + len)` carrying sequence number `seq`.
+   * Returns true when the contiguous prefix grew.
+   */
+  add(seq: number, data: Uint8Array, off: number, len: number): boolean {
+    if (len <= 0) return false;
+    let rel = ((seq >>> 0) - this.base) | 0;
+    let s = off;
+    let n = len;
+    if (rel < 0) {
+      // Bytes before the stream start (an old retransmission): keep only the part after it.
+      if (rel + n <= 0) return false;
+      s -= rel;
+      n += rel;
+      rel = 0;
+    }
+    if (rel >= STREAM_HEAD_BYTES) {
+      this.overflow = true;
+      if (rel > this.contiguous) this.hasHole = true;
+      return false;
+    }
+    if (rel + n > STREAM_HEAD_BYTES) {
+      n = STREAM_HEAD_BYTES - rel;
+      this.overflow = true;
+    }
+    const end = rel + n;
+    this.ensure(end);
+    // Fast path: the next in-order segment with nothing pending.
+    if (rel === this.contiguous && this.ranges.length === 0) {
+      this.buf.set(data.subarray(s, s + n), rel);
+      this.contiguous = end;
+      return true;
+    }
+    const before = this.contiguous;
+    this.insert(rel, end, data, s);
+    this.hasHole = this.ranges.length > 0;
+    return this.contiguous > before;
+  }
+
+  /** Whether any bytes past a hole are buffered. */
+  get pendingBytes(): number {
+    let total = 0;
+    for (let i = 0; i < this.ranges.length; i += 2) total += this.ranges[i + 1] - this.ranges[i];
+    return total;
+  }
+
+  private ensure(end: number): void {
+    if (end <= this.buf.length) return;
+    let size = this.buf.length;
+    while (size < end) size *= 2;
+    const b = new Uint8Array(Math.min(size, STREAM_HEAD_BYTES));
+    b.set(this.buf);
+    this.buf = b;
+  }
+
+  /** Copies the parts of [start, end) not yet filled; compares the parts that are. */
+  private insert(start: number, end: number, data: Uint8Array, src: number): void {
+    // Treat [0, contiguous) as the first filled interval.
+    const filled: number[] = this.contiguous > 0 ? [0, this.contiguous, ...this.ranges] : [...this.ranges];
+    let pos = start;
+    for (let i = 0; i < filled.length && pos < end; i += 2) {
+      const fs = filled[i];
+      const fe = filled[i + 1];
+      if (fe <= pos) continue;
+      if (fs >= end) break;
+      if (fs > pos) this.buf.set(data.subarray(src + (pos - start), src + (fs - start)), pos);
+      // Overlap [max(pos, fs), min(end, fe)): keep the first copy, count differences once.
+      const os = Math.max(pos, fs);
+      const oe = Math.min(end, fe);
+      for (let j = os; j < oe; j++) {
+        if (this.buf[j] !== data[src + (j - start)]) { this.conflicts++; break; }
+      }
+      pos = Math.max(pos, fe);
+    }
+    if (pos < end) this.buf.set(data.subarray(src + (pos - start), src + (end - start)), pos);
+    // Merge the new interval into the filled set.
+    filled.push(start, end);
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < filled.length; i += 2) pairs.push([filled[i], filled[i + 1]]);
+    pairs.sort((a, b) => a[0] - b[0]);
+    const merged: number[] = [];
+    for (const [a, b] of pairs) {
+      const m = merged.length;
+      if (m > 0 && a <= merged[m - 1]) merged[m - 1] = Math.max(merged[m - 1], b);
+      else merged.push(a, b);
+    }
+    if (merged.length > 0 && merged[0] === 0) {
+      this.contiguous = merged[1];
+      this.ranges = merged.slice(2);
+    } else {
+      this.contiguous = 0;
+      this.ranges = merged;
+    }
+    if (this.ranges.length > 2 * MAX_PENDING_RANGES) {
+      // Too fragmented to be worth tracking: keep what is contiguous, drop the rest.
+      this.ranges = this.ranges.slice(0, 2 * MAX_PENDING_RANGES);
+    }
+  }
+
+  /** Forgets everything buffered and restarts at sequence number `base` (next HTTP request). */
+  restart(base: number): void {
+    this.base = base >>> 0;
+    this.contiguous = 0;
+    this.ranges = [];
+    this.hasHole = false;
+    this.overflow = false;
+  }
+}

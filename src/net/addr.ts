@@ -1,0 +1,175 @@
+/**
+ * IP addresses as four 32-bit words (the PacketView layout): text formatting (IPv4 dotted,
+ * IPv6 per RFC 5952), parsing, CIDR matching and scope classification.
+ *
+ * Used per flow and per run, never per packet. Never throws on a well-typed word tuple;
+ * parsing user input (`--device`) returns null on bad text instead of throwing.
+ */
+
+/** An address: version plus four big-endian 32-bit words (IPv4 in w3). */
+export interface Addr { v: 4 | 6; w: [number, number, number, number] }
+
+/** Formats an IPv4 address held in one unsigned 32-bit word. */
+export function formatIpv4(x: number): string {
+  return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+}
+
+/** Formats an IPv6 address per RFC 5952 §4: lowercase hex, no leading zeros, longest zero run (>= 2 groups) as '::'. */
+export function formatIpv6(w0: number, w1: number, w2: number, w3: number): string {
+  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  // RFC 5952 §4.2.2: a single 16-bit 0 field is not shortened.
+  if (bestLen < 2) bestStart = -1;
+  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) return `::ffff:${formatIpv4(w3 >>> 0)}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) { out += '::'; i += bestLen - 1; continue; }
+    if (out.length > 0 && !out.endsWith(':')) out += ':';
+    out += g[i].toString(16);
+  }
+  return out;
+}
+
+/** Formats an address given its version and words. */
+export function formatAddr(v: number, w0: number, w1: number, w2: number, w3: number): string {
+  return v === 4 ? formatIpv4(w3 >>> 0) : formatIpv6(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
+}
+
+/** Parses IPv4 dotted-quad text; null when invalid. */
+export function parseIpv4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let x = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    x = x * 256 + n;
+  }
+  return x >>> 0;
+}
+
+/** Parses IPv6 text (with optional embedded IPv4 tail) into four words; null when invalid. */
+export function parseIpv6(text: string): [number, number, number, number] | null {
+  let s = text.toLowerCase();
+  const pct = s.indexOf('%');
+  if (pct >= 0) s = s.slice(0, pct);
+  const groups: number[] = [];
+  const halves = s.split('::');
+  if (halves.length > 2) return null;
+  const parseSide = (side: string): number[] | null => {
+    if (side === '') return [];
+    const out: number[] = [];
+    const items = side.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      if (i === items.length - 1 && it.includes('.')) {
+        const v4 = parseIpv4(it);
+        if (v4 === null) return null;
+        out.push(v4 >>> 16, v4 & 0xffff);
+        continue;
+      }
+      if (!/^[0-9a-f]{1,4}$/.test(it)) return null;
+      out.push(parseInt(it, 16));
+    }
+    return out;
+  };
+  const head = parseSide(halves[0]);
+  if (head === null) return null;
+  if (halves.length === 2) {
+    const tail = parseSide(halves[1]);
+    if (tail === null || head.length + tail.length > 7) return null;
+    groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
+  } else {
+    if (head.length !== 8) return null;
+    groups.push(...head);
+  }
+  return [
+    ((groups[0] << 16) | groups[1]) >>> 0,
+    ((groups[2] << 16) | groups[3]) >>> 0,
+    ((groups[4] << 16) | groups[5]) >>> 0,
+    ((groups[6] << 16) | groups[7]) >>> 0,
+  ];
+}
+
+/** Parses an IPv4 or IPv6 address; null when invalid. */
+export function parseAddr(text: string): Addr | null {
+  const t = text.trim().replace(/^\[|\]$/g, '');
+  if (t.includes(':')) {
+    const w = parseIpv6(t);
+    return w ? { v: 6, w } : null;
+  }
+  const x = parseIpv4(t);
+  return x === null ? null : { v: 4, w: [0, 0, 0, x] };
+}
+
+/** A CIDR prefix, e.g. 192.0.2.0/24 or 2001:db8::/64 (a bare address is a /32 or /128). */
+export interface Cidr { v: 4 | 6; w: [number, number, number, number]; bits: number }
+
+/** Parses CIDR text; null when invalid. */
+export function parseCidr(text: string): Cidr | null {
+  const [addrText, bitsText, extra] = text.trim().split('/');
+  if (extra !== undefined) return null;
+  const a = parseAddr(addrText);
+  if (!a) return null;
+  const max = a.v === 4 ? 32 : 128;
+  const bits = bitsText === undefined ? max : /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : -1;
+  if (bits < 0 || bits > max) return null;
+  return { v: a.v, w: a.w, bits };
+}
+
+/** True when the address words fall inside the prefix. */
+export function cidrContains(c: Cidr, v: number, w0: number, w1: number, w2: number, w3: number): boolean {
+  if (c.v !== v) return false;
+  const words = v === 4 ? [w3] : [w0, w1, w2, w3];
+  const base = v === 4 ? [c.w[3]] : c.w;
+  let bits = c.bits;
+  for (let i = 0; i < words.length && bits > 0; i++) {
+    const take = Math.min(32, bits);
+    const mask = take === 32 ? 0xffffffff : (~0 << (32 - take)) >>> 0;
+    if (((words[i] ^ base[i]) & mask) >>> 0 !== 0) return false;
+    bits -= take;
+  }
+  return true;
+}
+
+/** Scope of an address, used to decide the device side and `local` flows. */
+export const enum Scope { Public = 0, Private = 1, LinkLocal = 2, Multicast = 3, Broadcast = 4, Loopback = 5 }
+
+/**
+ * Classifies an address: RFC 1918, RFC 6598 (CGNAT), RFC 5737 documentation ranges and
+ * RFC 4193 ULA / RFC 3849 documentation count as Private (a device's own side); RFC 3927 /
+ * fe80::/10 as LinkLocal; 224/4 and ff00::/8 as Multicast.
+ */
+export function classify(v: number, w0: number, w1: number, w2: number, w3: number): Scope {
+  if (v === 4) {
+    const x = w3 >>> 0;
+    const a = x >>> 24;
+    const b = (x >>> 16) & 255;
+    if (x === 0xffffffff) return Scope.Broadcast;
+    if (a >= 224 && a <= 239) return Scope.Multicast;
+    if (a === 127) return Scope.Loopback;
+    if (a === 169 && b === 254) return Scope.LinkLocal;
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return Scope.Private;
+    if (a === 100 && b >= 64 && b <= 127) return Scope.Private;
+    if ((x >>> 8) === 0xc00002 || (x >>> 8) === 0xc63364 || (x >>> 8) === 0xcb0071) return Scope.Private;
+    if (a === 0) return Scope.LinkLocal; // 0.0.0.0/8: "this network" (DHCP clients)
+    return Scope.Public;
+  }
+  const top16 = w0 >>> 16;
+  if (top16 >= 0xff00) return Scope.Multicast;
+  if ((top16 & 0xffc0) === 0xfe80) return Scope.LinkLocal;
+  if ((top16 & 0xfe00) === 0xfc00) return Scope.Private;
+  if (w0 >>> 0 === 0x20010db8) return Scope.Private;
+  if (w0 === 0 && w1 === 0 && w2 === 0 && (w3 === 1 || w3 === 0)) return Scope.Loopback;
+  return Scope.Public;
+}

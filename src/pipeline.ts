@@ -1,0 +1,590 @@
+/**
+ * The pipeline: frames → decode → flows → payload extractors → attribution → records.
+ * This is the only module that knows every stage; replay and live both drive it one frame at
+ * a time, so they share every line after the packet source.
+ *
+ * Per packet it does numeric work only (decode into a reused view, flow lookup in typed
+ * arrays); extractors run only on flows still being identified. Records leave through a
+ * `RecordSink` as flows end. It reports facts; policy is applied downstream by the sink.
+ * Never throws on packet bytes: an unexpected exception in one packet is counted as
+ * `decoder.internal_error` and the run continues.
+ */
+import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
+import { Frame } from './capture/source';
+import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
+import { FrameDecoder } from './decode/decode-frame';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView } from './decode/packet-view';
+import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage } from './extract/dns';
+import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
+import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
+import {
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
+  FlowTable, FlowTimeouts, TimeoutClass,
+} from './flow/flow-table';
+import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
+import { Cidr, cidrContains, classify, formatAddr, parseIpv4, parseIpv6, Scope } from './net/addr';
+import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
+import { QuicFlowAnalyzer } from './extract/quic-flow';
+
+/** Where finished records go (a formatter, the policy stage, or a test). */
+export interface RecordSink {
+  flow(rec: FlowRecord): void;
+  dns(rec: DnsRecord): void;
+}
+
+/** Tunable limits and the device definition. */
+export interface PipelineOptions {
+  /** Device addresses (`--device`); empty → the documented heuristic. */
+  devices: Cidr[];
+  maxFlows?: number;
+  timeouts?: FlowTimeouts;
+  dnsCacheEntries?: number;
+  dnsGraceMicros?: number;
+}
+
+/** Most device addresses listed in the summary. */
+const MAX_DEVICE_IPS_LISTED = 256;
+
+const PORT_DNS = 53;
+const PORT_MDNS = 5353;
+const PORT_LLMNR = 5355;
+const PORT_NTP = 123;
+
+/** Decodes frames, tracks flows and emits facts as records. One instance per run. */
+export class Pipeline {
+  readonly anomalies = new AnomalyCounters();
+  readonly decoder: FrameDecoder;
+  readonly flows: FlowTable;
+  readonly dnsCache: DnsCache;
+  packets = 0;
+  bytes = 0;
+  firstTs = -1;
+  lastTs = -1;
+  dnsQueries = 0;
+  flowCount = 0;
+  /** Device address text → flows it took part in (bounded). */
+  readonly deviceIps = new Map<string, number>();
+  private readonly view: PacketView;
+  private readonly quic = new QuicFlowAnalyzer();
+
+  constructor(private readonly opts: PipelineOptions, private readonly sink: RecordSink) {
+    this.decoder = new FrameDecoder(this.anomalies);
+    this.view = this.decoder.view;
+    this.flows = new FlowTable((slot) => this.endFlow(slot), opts.maxFlows ?? DEFAULT_MAX_FLOWS, opts.timeouts ?? DEFAULT_TIMEOUTS);
+    this.dnsCache = new DnsCache(opts.dnsCacheEntries ?? DEFAULT_DNS_CACHE_ENTRIES, opts.dnsGraceMicros ?? DEFAULT_DNS_GRACE_MICROS);
+  }
+
+  /** Processes one frame. Never throws: a bug in a decoder is counted and the packet skipped. */
+  processFrame(f: Frame): void {
+    this.packets++;
+    this.bytes += f.wireLength;
+    const ts = f.tsMicros;
+    if (this.firstTs < 0 || ts < this.firstTs) this.firstTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
+    try {
+      let st = this.decoder.decode(f.buf, f.offset, f.capturedLength, f.wireLength, f.linkType, ts);
+      // Tunnels: the outer packet may itself be a flow (VXLAN); the inner one always is.
+      for (let depth = 0; depth < 8; depth++) {
+        if (st === DecodeStatus.Transport) this.onTransport(f.wireLength, ts);
+        if (this.view.innerKind === InnerKind.None) break;
+        st = this.decoder.decodeInner(ts);
+      }
+    } catch {
+      this.anomalies.add(A['decoder.internal_error']);
+    }
+  }
+
+  /** End of input: ends every flow and flushes every pending record. */
+  finish(): void {
+    this.decoder.finish();
+    this.flows.endAll();
+  }
+
+  private onTransport(wireLength: number, ts: number): void {
+    const v = this.view;
+    const t = this.flows;
+    t.track(v, wireLength, ts, v.tunnelDepth);
+    const slot = t.slot;
+    if (t.created) {
+      this.flowCount++;
+      this.onNewFlow(slot, ts);
+    }
+    if (v.payloadLength > 0 && (t.flags[slot] & F_APP_DONE) === 0) this.onPayload(slot, ts);
+  }
+
+  /** Per new flow: look up names the client learned from DNS for the remote address. */
+  private onNewFlow(slot: number, ts: number): void {
+    const t = this.flows;
+    const initB = (t.flags[slot] & F_INIT_B) !== 0;
+    const ver = t.ipVersion(slot);
+    const names = this.dnsCache.lookup(
+      ver,
+      t.addrWord(slot, !initB, 0), t.addrWord(slot, !initB, 1), t.addrWord(slot, !initB, 2), t.addrWord(slot, !initB, 3),
+      t.addrWord(slot, initB, 0), t.addrWord(slot, initB, 1), t.addrWord(slot, initB, 2), t.addrWord(slot, initB, 3),
+      ts,
+    );
+    if (names.length > 0) {
+      const info = this.infoOf(slot);
+      info.dnsAnswerNames = names.map((n) => n.name);
+    }
+  }
+
+  private infoOf(slot: number): FlowInfo {
+    let info = this.flows.infos[slot] as FlowInfo | undefined;
+    if (!info) {
+      info = new FlowInfo();
+      this.flows.infos[slot] = info;
+    }
+    return info;
+  }
+
+  private onPayload(slot: number, ts: number): void {
+    const v = this.view;
+    const t = this.flows;
+    const info = this.infoOf(slot);
+    const initB = (t.flags[slot] & F_INIT_B) !== 0;
+    const fromClient = t.fromB === initB;
+    const serverPort = t.port(slot, !initB);
+    const clientPort = t.port(slot, initB);
+    if (v.ipProto === IPPROTO_TCP) this.onTcpPayload(slot, info, fromClient, serverPort, clientPort, ts);
+    else this.onUdpPayload(slot, info, fromClient, serverPort, clientPort, ts);
+  }
+
+  // ---------------------------------------------------------------- TCP
+
+  private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number, ts: number): void {
+    const v = this.view;
+    const t = this.flows;
+    if (info.app === 'http') {
+      if (fromClient) this.scanHttpSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
+      return;
+    }
+    if (!fromClient && info.app === null && info.client === null) {
+      // The server spoke first: only a banner can tell us what this is.
+      if (startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'SSH-')) this.decide(slot, info, 'ssh');
+      else if (serverPort !== PORT_DNS) return;
+    }
+    const isDns = serverPort === PORT_DNS || (info.app === 'dns');
+    if (!fromClient && !isDns) return;
+    let head = fromClient ? info.client : info.server;
+    if (!head) {
+      const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
+      const base = (t.flags[slot] & bFlag) !== 0 ? (t.isn[2 * slot + (t.fromB ? 1 : 0)] + 1) >>> 0 : v.tcpSeq;
+      head = new StreamHead(base);
+      if (fromClient) info.client = head;
+      else info.server = head;
+    }
+    const grew = head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength);
+    if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
+    if (!grew) {
+      if (head.overflow && head.contiguous >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
+      return;
+    }
+    if (isDns) {
+      if (info.app === null) info.app = 'dns';
+      this.onDnsTcp(slot, info, head, fromClient ? 0 : 1, ts);
+      return;
+    }
+    this.identifyTcp(slot, info, head, serverPort);
+  }
+
+  /** Looks at the contiguous client head and decides what the flow is, or waits for more bytes. */
+  private identifyTcp(slot: number, info: FlowInfo, head: StreamHead, serverPort: number): void {
+    const buf = head.buf;
+    const n = head.contiguous;
+    if (probeTlsRecord(buf, 0, n) || (n < 3 && buf[0] === 0x16)) {
+      const r = parseClientHelloRecords(buf, 0, n);
+      if (r.kind === 'found') {
+        info.hello = r.hello;
+        info.sni = r.hello.sni;
+        this.decide(slot, info, 'tls');
+        return;
+      }
+      if (r.kind === 'need-more') {
+        if (n >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
+        return;
+      }
+      if (r.kind === 'malformed') {
+        this.anomalies.add(r.anomaly);
+        info.noteAnomaly(r.anomaly);
+        this.decide(slot, info, 'tls');
+        return;
+      }
+      // not-tls: fall through to the other probes.
+    }
+    if (n < 4) return;
+    if (probeHttpRequest(buf, 0, n)) {
+      info.app = 'http';
+      // Parse the first request from the reassembled head; later ones segment by segment.
+      this.parseHttpFrom(slot, info, buf, 0, n, true);
+      return;
+    }
+    if (startsWithAscii(buf, 0, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return; }
+    if (isBitcoinMagic(buf, 0, n)) { this.decide(slot, info, 'bitcoin'); return; }
+    void serverPort;
+    // Unknown content: nothing a name can come from.
+    this.decide(slot, info, null);
+  }
+
+  /** Parses HTTP request heads in buf[off, off+len); `fromHead` when the bytes are the reassembled stream head. */
+  private parseHttpFrom(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number, fromHead: boolean): void {
+    let p = off;
+    const end = off + len;
+    while (p < end && info.httpRequests < MAX_HTTP_REQUESTS_SCANNED) {
+      const r = parseHttpRequestHead(buf, p, end - p);
+      if (r.kind === 'request') {
+        info.httpRequests++;
+        if (r.host !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);
+        p += r.headLength;
+        if (!probeHttpRequest(buf, p, end - p)) break; // a body or nothing follows
+        continue;
+      }
+      if (r.kind === 'need-more') {
+        // Only the first request is worth waiting for; later ones are looked at per segment.
+        if (fromHead && info.httpRequests === 0) return;
+        break;
+      }
+      if (r.kind === 'malformed') {
+        this.anomalies.add(r.anomaly);
+        info.noteAnomaly(r.anomaly);
+      }
+      break;
+    }
+    if (fromHead) {
+      // The first request is known: free the head; later requests are scanned per segment.
+      info.client = null;
+      info.server = null;
+      if (info.httpRequests === 0) this.decide(slot, info, 'http');
+    }
+  }
+
+  private scanHttpSegment(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number): void {
+    if (info.client !== null) {
+      // Still assembling the first request head.
+      const v = this.view;
+      if (info.client.add(v.tcpSeq, buf, off, len)) this.parseHttpFrom(slot, info, info.client.buf, 0, info.client.contiguous, true);
+      return;
+    }
+    if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {
+      this.flows.flags[slot] |= F_APP_DONE;
+      return;
+    }
+    if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false);
+  }
+
+  private giveUpHead(slot: number, info: FlowInfo, anomaly: number): void {
+    this.anomalies.add(anomaly);
+    info.noteAnomaly(anomaly);
+    if (info.app === null && info.client && info.client.contiguous > 0 && info.client.buf[0] === 0x16) info.app = 'tls';
+    this.decide(slot, info, info.app);
+  }
+
+  /** Marks the flow identified: nothing more to learn from its payload; frees the heads. */
+  private decide(slot: number, info: FlowInfo, app: string | null): void {
+    info.app = app;
+    info.client = null;
+    info.server = null;
+    this.flows.flags[slot] |= F_APP_DONE;
+  }
+
+  // ---------------------------------------------------------------- DNS
+
+  private onDnsTcp(slot: number, info: FlowInfo, head: StreamHead, dir: 0 | 1, ts: number): void {
+    const done = info.dnsTcpDone[dir];
+    const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
+    for (const [off, len] of r.messages) {
+      const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true);
+      if (msg) this.onDnsMessage(slot, info, msg, 'tcp', dir === 0, ts);
+    }
+    info.dnsTcpDone[dir] = done + r.consumed;
+    if (r.bad) {
+      this.anomalies.add(A['dns.tcp_bad_length']);
+      info.noteAnomaly(A['dns.tcp_bad_length']);
+    }
+    if (head.contiguous >= STREAM_HEAD_BYTES) {
+      // Long DNS-over-TCP sessions (zone transfers) are not followed past the head.
+      this.anomalies.add(A['stream.head_overflow']);
+      info.noteAnomaly(A['stream.head_overflow']);
+      info.client = null;
+      info.server = null;
+      this.flows.flags[slot] |= F_APP_DONE;
+    }
+  }
+
+  private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number, ts: number): void {
+    const v = this.view;
+    const dnsPort = serverPort === PORT_DNS || serverPort === PORT_MDNS || serverPort === PORT_LLMNR ||
+      clientPort === PORT_DNS || clientPort === PORT_MDNS || clientPort === PORT_LLMNR;
+    if (dnsPort) {
+      const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
+      if (msg) {
+        if (info.app === null) info.app = appForDnsPorts(serverPort, clientPort);
+        this.onDnsMessage(slot, info, msg, 'udp', !msg.response, ts);
+      } else if (info.app === null && fromClient) {
+        info.noteAnomaly(A['dns.truncated']);
+      }
+      return;
+    }
+    if (serverPort === PORT_NTP || clientPort === PORT_NTP) {
+      const b0 = v.buf[v.payloadOffset];
+      const ver = (b0 >>> 3) & 7;
+      if (v.payloadLength >= 48 && ver >= 1 && ver <= 4) {
+        this.decide(slot, info, 'ntp');
+        return;
+      }
+    }
+    if (fromClient) {
+      const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, ts, this.anomalies);
+      if (q === 'done' || q === 'not-quic') {
+        this.decide(slot, info, info.app);
+        return;
+      }
+      return; // 'more': keep feeding client datagrams
+    }
+    if (info.app === null) this.decide(slot, info, null);
+  }
+
+  /**
+   * One DNS message: queries become pending `dns` records (one per question); a response
+   * completes the pending ones with the same id, teaches the DNS cache, or is reported alone.
+   */
+  private onDnsMessage(slot: number, info: FlowInfo, msg: DnsMessage, proto: 'udp' | 'tcp', senderIsClient: boolean, ts: number): void {
+    const t = this.flows;
+    const v = this.view;
+    // Endpoints of this message: the sender is the packet's source.
+    const senderB = t.fromB;
+    const ver = t.ipVersion(slot);
+    const addr = (b: boolean): string => formatAddr(ver, t.addrWord(slot, b, 0), t.addrWord(slot, b, 1), t.addrWord(slot, b, 2), t.addrWord(slot, b, 3));
+    const app = info.app ?? 'dns';
+    void senderIsClient;
+    if (!msg.response) {
+      for (const q of msg.questions) {
+        this.dnsQueries++;
+        info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
+        const rec: DnsRecord = {
+          type: 'dns', ts: ts / 1e6, proto, app,
+          client_ip: addr(senderB), client_port: t.port(slot, senderB),
+          server_ip: addr(!senderB), server_port: t.port(slot, !senderB),
+          id: msg.id, qname: q.name, qtype: dnsTypeName(q.type), rcode: null, answers: [],
+          flow_id: t.ids[slot],
+        };
+        if (!info.pendingDns) info.pendingDns = [];
+        if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
+        info.pendingDns.push(rec);
+      }
+      return;
+    }
+    // A response: the receiver is the client that asked.
+    const clientB = !senderB;
+    const answers: DnsAnswerRecord[] = msg.answers.map((a) => ({ name: a.name, type: dnsTypeName(a.type), data: a.data, ttl: a.ttl }));
+    const ech = msg.answers.some((a) => a.ech === true);
+    this.learnAnswers(slot, msg, clientB, ts);
+    const rcode = dnsRcodeName(msg.rcode);
+    let matched = false;
+    if (info.pendingDns) {
+      const keep: DnsRecord[] = [];
+      for (const rec of info.pendingDns) {
+        if (rec.id === msg.id && (msg.questions.length === 0 || msg.questions.some((q) => q.name === rec.qname))) {
+          rec.rcode = rcode;
+          rec.answers = answers;
+          if (ech) rec.ech_config = true;
+          this.sink.dns(rec);
+          matched = true;
+        } else keep.push(rec);
+      }
+      info.pendingDns = keep.length > 0 ? keep : null;
+    }
+    if (!matched) {
+      for (const q of msg.questions.length > 0 ? msg.questions : [{ name: '', type: 0 }]) {
+        if (q.name) info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
+        const rec: DnsRecord = {
+          type: 'dns', ts: ts / 1e6, proto, app,
+          client_ip: addr(clientB), client_port: t.port(slot, clientB),
+          server_ip: addr(senderB), server_port: t.port(slot, senderB),
+          id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
+          flow_id: t.ids[slot],
+        };
+        if (ech) rec.ech_config = true;
+        this.sink.dns(rec);
+      }
+    }
+    // An answered UDP DNS socket is done soon: let it expire quickly.
+    if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
+    void v;
+  }
+
+  /** Teaches the DNS cache every A/AAAA answer, attributed to the name the client asked (CNAME chains followed back). */
+  private learnAnswers(slot: number, msg: DnsMessage, clientB: boolean, ts: number): void {
+    if (msg.answers.length === 0) return;
+    const t = this.flows;
+    const cnameTarget = new Map<string, string>();
+    for (const a of msg.answers) if (a.type === 5) cnameTarget.set(a.name, a.data);
+    const askedFor = (owner: string): string => {
+      for (const q of msg.questions) {
+        let n = q.name;
+        for (let hop = 0; hop < 16; hop++) {
+          if (n === owner) return q.name;
+          const next = cnameTarget.get(n);
+          if (next === undefined) break;
+          n = next;
+        }
+      }
+      return owner;
+    };
+    const c0 = t.addrWord(slot, clientB, 0), c1 = t.addrWord(slot, clientB, 1), c2 = t.addrWord(slot, clientB, 2), c3 = t.addrWord(slot, clientB, 3);
+    for (const a of msg.answers) {
+      if (a.type !== 1 && a.type !== 28) continue;
+      const w = parseAnswerAddress(a.type, a.data);
+      if (!w) continue;
+      this.dnsCache.add(a.type === 1 ? 4 : 6, w[0], w[1], w[2], w[3], c0, c1, c2, c3, askedFor(a.name), a.name, a.ttl, ts);
+    }
+  }
+
+  // ---------------------------------------------------------------- records
+
+  /** Builds the flow's record and hands it (and its unanswered queries) to the sink. */
+  private endFlow(slot: number): void {
+    const t = this.flows;
+    const info = t.infos[slot] as FlowInfo | undefined;
+    if (info?.pendingDns) {
+      for (const rec of info.pendingDns) this.sink.dns(rec);
+      info.pendingDns = null;
+    }
+    this.sink.flow(this.buildFlowRecord(slot, info));
+  }
+
+  private buildFlowRecord(slot: number, info: FlowInfo | undefined): FlowRecord {
+    const t = this.flows;
+    const f = t.flags[slot];
+    const initB = (f & F_INIT_B) !== 0;
+    const ver = t.ipVersion(slot);
+    const w = (b: boolean, i: number): number => t.addrWord(slot, b, i);
+    // Device side: the --device match, else the private side, else the initiator.
+    const initInDev = this.isDevice(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
+    const respInDev = this.isDevice(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
+    let deviceB = initB;
+    if (this.opts.devices.length > 0 && (initInDev || respInDev)) {
+      deviceB = initInDev ? initB : !initB;
+    } else if (this.opts.devices.length === 0) {
+      const si = classify(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
+      const sr = classify(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
+      if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) deviceB = !initB;
+    }
+    const remoteB = !deviceB;
+    const remoteScope = classify(ver, w(remoteB, 0), w(remoteB, 1), w(remoteB, 2), w(remoteB, 3));
+    const deviceScope = classify(ver, w(deviceB, 0), w(deviceB, 1), w(deviceB, 2), w(deviceB, 3));
+    let direction: FlowRecord['direction'];
+    if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
+    else direction = deviceB === initB ? 'egress' : 'inbound';
+    const deviceIp = formatAddr(ver, w(deviceB, 0), w(deviceB, 1), w(deviceB, 2), w(deviceB, 3));
+    const remoteIp = formatAddr(ver, w(remoteB, 0), w(remoteB, 1), w(remoteB, 2), w(remoteB, 3));
+    this.noteDeviceIp(deviceIp);
+    const dOut = 2 * slot + (deviceB ? 1 : 0);
+    const dIn = 2 * slot + (deviceB ? 0 : 1);
+
+    const names: NameCandidate[] = [];
+    const app = info?.app ?? null;
+    const sni = info?.sni ?? null;
+    if (sni) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
+    if (info?.httpHosts) for (const h of info.httpHosts) names.push({ name: h, source: 'http-host' });
+    if (info?.dnsAnswerNames) for (const n of info.dnsAnswerNames) names.push({ name: n, source: 'dns-answer' });
+    if (info?.dnsNames) for (const n of info.dnsNames) names.push({ name: n, source: 'dns-query' });
+    const top = names.length > 0 ? names[0] : null;
+    const anomalies = info?.anomalies ? info.anomalies.map((id) => ANOMALY_NAMES[id] as string) : [];
+    if ((f & F_EVICTED) !== 0) anomalies.push('flow.table_full');
+    const client = info?.client;
+    const gap = client ? client.hasHole : false;
+    if (gap) anomalies.push('stream.gap');
+    const hello = info?.hello ?? null;
+    const rec: FlowRecord = {
+      type: 'flow',
+      id: t.ids[slot],
+      proto: t.ipProto(slot) === IPPROTO_TCP ? 'tcp' : 'udp',
+      direction,
+      device_ip: deviceIp,
+      device_port: t.port(slot, deviceB),
+      remote_ip: remoteIp,
+      remote_port: t.port(slot, remoteB),
+      first_ts: round6(t.first[slot] / 1e6),
+      last_ts: round6(t.last[slot] / 1e6),
+      packets_out: t.pkts[dOut],
+      packets_in: t.pkts[dIn],
+      bytes_out: t.bytes[dOut],
+      bytes_in: t.bytes[dIn],
+      app,
+      sni,
+      alpn: hello && hello.alpn.length > 0 ? hello.alpn : null,
+      http_host: info?.httpHosts ? info.httpHosts[0] : null,
+      dns_names: info?.dnsNames ?? null,
+      name: top ? top.name : null,
+      name_source: top ? (top.source as NameSource) : null,
+      names,
+      anomalies,
+      unnamed_reason: top ? null : this.unnamedReason(slot, info, gap, direction),
+      tunnel_depth: t.depth[slot],
+      syn_seen: (f & F_SYN) !== 0,
+      initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : 'syn',
+    };
+    if (hello) {
+      rec.tls_versions = hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion];
+      rec.key_share_groups = hello.keyShareGroups;
+      rec.ech = hello.ech;
+    }
+    return rec;
+  }
+
+  private unnamedReason(slot: number, info: FlowInfo | undefined, gap: boolean, direction: string): string {
+    if (info?.unnamedReason) return info.unnamedReason;
+    if (direction === 'inbound') return 'inbound';
+    if (gap) return 'stream-gap';
+    const app = info?.app ?? null;
+    if ((app === 'tls' || app === 'quic') && info?.hello?.ech) return 'ech';
+    if (app === 'tls' || app === 'quic') return info?.hello ? 'tls-no-sni' : 'tls-hello-incomplete';
+    if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flags[slot] & F_SYN) === 0) return 'started-before-capture';
+    return 'ip-literal';
+  }
+
+  private isDevice(v: number, w0: number, w1: number, w2: number, w3: number): boolean {
+    for (const c of this.opts.devices) if (cidrContains(c, v, w0, w1, w2, w3)) return true;
+    return false;
+  }
+
+  private noteDeviceIp(ip: string): void {
+    const n = this.deviceIps.get(ip);
+    if (n !== undefined) this.deviceIps.set(ip, n + 1);
+    else if (this.deviceIps.size < MAX_DEVICE_IPS_LISTED) this.deviceIps.set(ip, 1);
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function startsWithAscii(buf: Uint8Array, off: number, len: number, text: string): boolean {
+  if (len < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[off + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Bitcoin P2P message start (mainnet f9beb4d9, testnet3 0b110907, regtest fabfb5da). */
+function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < 4) return false;
+  const m = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+  return m === 0xf9beb4d9 || m === 0x0b110907 || m === 0xfabfb5da;
+}
+
+function appForDnsPorts(serverPort: number, clientPort: number): string {
+  if (serverPort === PORT_MDNS || clientPort === PORT_MDNS) return 'mdns';
+  if (serverPort === PORT_LLMNR || clientPort === PORT_LLMNR) return 'llmnr';
+  return 'dns';
+}
+
+/** Parses the address text of an A/AAAA answer back into words. */
+function parseAnswerAddress(type: number, data: string): [number, number, number, number] | null {
+  if (type === 1) {
+    const x = parseIpv4(data);
+    return x === null ? null : [0, 0, 0, x];
+  }
+  return parseIpv6(data);
+}

@@ -1,0 +1,107 @@
+/**
+ * OutputFile: where a report goes — standard output, or a file written atomically (a temporary
+ * file beside it, renamed into place only when the run completes), so a crash or kill leaves
+ * the previous report or none, never half of one.
+ *
+ * Writes are buffered and synchronous (whole lines only: NDJSON consumers never see a partial
+ * record). A closed pipe on stdout (EPIPE) stops output quietly; it is not an error. Never
+ * overwrites an existing file unless `force` is set.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { EgressAuditError } from '../errors';
+
+/** Output cannot be written (exists without --force, directory missing, disk full). */
+export class OutputError extends EgressAuditError {
+  readonly code = 'EA_OUTPUT';
+}
+
+/** Flush when this much text is buffered: few syscalls, bounded memory. */
+const FLUSH_CHARS = 1 << 20;
+
+/** A buffered, atomic text sink. */
+export class OutputFile {
+  /** The reader went away (EPIPE); further writes are dropped. */
+  brokenPipe = false;
+  private parts: string[] = [];
+  private pending = 0;
+  private closed = false;
+
+  private constructor(private readonly fd: number, readonly target: string | null, private readonly tmp: string | null) {}
+
+  /** Opens `file` (or stdout when null or '-'). */
+  static open(file: string | null, force = false): OutputFile {
+    if (file === null || file === '-') return new OutputFile(1, null, null);
+    const abs = path.resolve(file);
+    if (!force && fs.existsSync(abs)) {
+      throw new OutputError(`output file ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });
+    }
+    const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'w', 0o644);
+    } catch (e) {
+      throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'check that the directory exists and is writable', cause: e });
+    }
+    return new OutputFile(fd, abs, tmp);
+  }
+
+  /** Whether output goes to a terminal (for colour-free tables and progress decisions). */
+  get isTty(): boolean {
+    return this.target === null && process.stdout.isTTY === true;
+  }
+
+  /** Appends text; flushes when the buffer is large. */
+  write(text: string): void {
+    if (this.brokenPipe || this.closed) return;
+    this.parts.push(text);
+    this.pending += text.length;
+    if (this.pending >= FLUSH_CHARS) this.flush();
+  }
+
+  /** Writes buffered text to the descriptor. */
+  flush(): void {
+    if (this.pending === 0 || this.brokenPipe) { this.parts = []; this.pending = 0; return; }
+    const data = Buffer.from(this.parts.join(''), 'utf8');
+    this.parts = [];
+    this.pending = 0;
+    let off = 0;
+    while (off < data.length) {
+      try {
+        off += fs.writeSync(this.fd, data, off, data.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') { sleepMs(2); continue; }
+        if (code === 'EPIPE') { this.brokenPipe = true; return; }
+        throw new OutputError(`cannot write ${this.target ?? 'standard output'}: ${code ?? String(e)}`, { cause: e });
+      }
+    }
+  }
+
+  /** Flushes, closes and moves the file into place. */
+  commit(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.tmp && this.target) {
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      fs.renameSync(this.tmp, this.target);
+    }
+  }
+
+  /** Discards a file output (error path): the target is left untouched. */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tmp) {
+      try { fs.closeSync(this.fd); } catch { /* already closed */ }
+      try { fs.unlinkSync(this.tmp); } catch { /* already gone */ }
+    }
+  }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}

@@ -1,0 +1,124 @@
+/**
+ * The terminal table: top destinations by bytes with their names and how each was learned,
+ * then a summary of the run. Rendering only: records in, text out.
+ *
+ * Every string that came from the network is made safe for a terminal (control characters,
+ * escape sequences and bidi overrides shown as visible escapes); cli-table3 is given empty
+ * styles so no colour codes reach a pipe.
+ */
+import Table from 'cli-table3';
+import type { FlowRecord, SummaryRecord } from './records';
+
+/** Destinations shown in the table. */
+export const TABLE_TOP_N = 25;
+/** Longest name shown in a cell (full names are in NDJSON). */
+const MAX_CELL = 80;
+
+/** One destination: (direction, name or address, port, transport). */
+export interface DestinationRow {
+  direction: string;
+  destination: string;
+  named: boolean;
+  port: number;
+  proto: string;
+  flows: number;
+  bytes: number;
+  sources: Set<string>;
+  firstTs: number;
+  verdict?: string;
+  reasons: Set<string>;
+}
+
+/** Aggregates flows into destination rows, bounded by `maxRows` distinct destinations. */
+export class DestinationAggregator {
+  readonly rows = new Map<string, DestinationRow>();
+  /** Flows that did not fit once `maxRows` destinations were known. */
+  overflowFlows = 0;
+
+  constructor(private readonly maxRows = 100_000) {}
+
+  /** Adds one flow. */
+  add(f: FlowRecord): void {
+    const destination = f.name ?? f.remote_ip;
+    const key = `${f.direction}|${destination}|${f.remote_port}|${f.proto}`;
+    let row = this.rows.get(key);
+    if (!row) {
+      if (this.rows.size >= this.maxRows) { this.overflowFlows++; return; }
+      row = {
+        direction: f.direction, destination, named: f.name !== null, port: f.remote_port, proto: f.proto,
+        flows: 0, bytes: 0, sources: new Set(), firstTs: f.first_ts, reasons: new Set(),
+      };
+      this.rows.set(key, row);
+    }
+    row.flows++;
+    row.bytes += f.bytes_out + f.bytes_in;
+    if (f.name_source) row.sources.add(f.name_source);
+    else row.sources.add(f.unnamed_reason ? `none (${f.unnamed_reason})` : 'none');
+    if (f.first_ts < row.firstTs) row.firstTs = f.first_ts;
+    if (f.verdict === 'undeclared') row.verdict = 'undeclared';
+    else if (!row.verdict && f.verdict) row.verdict = f.verdict;
+    for (const r of f.reasons ?? []) row.reasons.add(r);
+  }
+
+  /** Rows by bytes, largest first. */
+  top(n: number): DestinationRow[] {
+    return [...this.rows.values()].sort((a, b) => b.bytes - a.bytes || a.destination.localeCompare(b.destination)).slice(0, n);
+  }
+}
+
+/** Makes a capture-derived string safe to print on a terminal. */
+export function terminalSafe(s: string, max = MAX_CELL): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+    if (out.length > max) return out.slice(0, max - 1) + '…';
+  }
+  return out;
+}
+
+/** Human-readable byte count. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function newTable(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] } });
+}
+
+/** Renders the destination table. */
+export function renderDestinationTable(agg: DestinationAggregator, withVerdicts: boolean, n = TABLE_TOP_N): string {
+  const head = ['direction', 'destination', 'port', 'proto', 'flows', 'bytes', 'name learned from'];
+  if (withVerdicts) head.push('verdict');
+  const t = newTable(head);
+  for (const r of agg.top(n)) {
+    const row = [r.direction, terminalSafe(r.destination), String(r.port), r.proto, String(r.flows), formatBytes(r.bytes), [...r.sources].join(', ')];
+    if (withVerdicts) row.push(r.verdict === 'undeclared' ? `UNDECLARED (${[...r.reasons].join(', ')})` : (r.verdict ?? ''));
+    t.push(row);
+  }
+  const more = agg.rows.size > n ? `\n(${agg.rows.size - n} more destinations; use --format ndjson for all)\n` : '\n';
+  return `Top destinations by bytes\n${t.toString()}${more}`;
+}
+
+/** Renders the run summary as a few lines. */
+export function renderSummaryText(s: SummaryRecord): string {
+  const lines: string[] = [];
+  lines.push(`packets ${s.packets}  bytes ${formatBytes(s.bytes)}  flows ${s.flows}  dns queries ${s.dns_queries}`);
+  const devices = s.device_ips.slice(0, 8).map((d) => terminalSafe(d)).join(', ') + (s.device_ips.length > 8 ? `, … (${s.device_ips.length} in all)` : '');
+  lines.push(`device addresses (${s.device_source === 'flag' ? 'from --device' : 'inferred: private side of each flow, else its initiator'}): ${devices || 'none'}`);
+  if (s.verdicts) lines.push(`verdicts: ${s.verdicts.declared} declared, ${s.verdicts.undeclared} undeclared`);
+  const an = Object.entries(s.anomalies);
+  if (an.length > 0) lines.push(`anomalies: ${an.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (s.capture && s.capture.dropped + s.capture.if_dropped > 0) {
+    lines.push(`WARNING: ${s.capture.dropped + s.capture.if_dropped} packets were dropped by the capture; this audit is incomplete`);
+  }
+  for (const e of s.errors ?? []) lines.push(`error: ${e.message}`);
+  return lines.join('\n') + '\n';
+}
