@@ -132,7 +132,7 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
     if (end - pos < TLS_RECORD_HEADER_LENGTH) {
       // Cut inside (or right before) a record header. Probe the bytes we have so a non-TLS
       // stream is rejected as early as possible.
-      if (records === 0 && !probeTlsRecord(buf, pos, end - pos)) return NOT_TLS;
+      if (records === 0 && end > pos && !probeTlsRecord(buf, pos, end - pos)) return NOT_TLS;
       if (records > 0 && end > pos && buf[pos] !== TLS_CONTENT_TYPE_HANDSHAKE) return MALFORMED_HELLO;
       const rest = msgTotal < 0 ? TLS_HANDSHAKE_HEADER_LENGTH - got : msgTotal - got;
       return needMore(pos - off + TLS_RECORD_HEADER_LENGTH + rest);
