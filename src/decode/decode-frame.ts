@@ -1,37 +1,231 @@
 /**
- * FrameDecoder: link layer → IP → TCP/UDP for one frame, in place into a reused PacketView.
- * STUB: the contract only; the implementation lands with the decode work.
+ * FrameDecoder: link layer → IP → TCP/UDP for one frame, in place into a reused PacketView
+ * (gopacket's DecodingLayerParser). The only module that knows every layer: it dispatches
+ * between link.ts, ipv4.ts, ipv6.ts, ip-reassembly.ts, transport.ts and tunnels.ts.
+ *
+ * The hottest code in the tool (budget: well under 150 ns per Ethernet/IPv4/TCP packet). Per
+ * packet it must never allocate, create closures or strings, use try/catch, or throw on packet
+ * bytes: every problem is a counted anomaly plus a DecodeStatus. Only fragments allocate (see
+ * ip-reassembly.ts).
  */
-import { AnomalyCounters } from '../anomalies';
-import { DecodeStatus, PacketView } from './packet-view';
+import { AnomalyCounters, A } from '../anomalies';
+import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler } from './ip-reassembly';
+import { decodeIpv4 } from './ipv4';
+import { decodeIpv6, walkIpv6ExtensionHeaders } from './ipv6';
+import {
+  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
+} from './layer-cursor';
+import { decodeEthernet, decodeLink, setEtherTypeFromVersion } from './link';
+import {
+  DecodeStatus, InnerKind, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
+  IPPROTO_TCP, IPPROTO_UDP, PacketView,
+} from './packet-view';
+import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
+import { decodeGre, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
+
+export { DEFAULT_FRAGMENT_LIMITS };
+export type { FragmentLimits };
+
+const TUNNEL_TOO_DEEP = A['tunnel.too_deep'];
+const TUNNEL_TRUNCATED = A['tunnel.truncated'];
+const IP4_TRUNCATED = A['ip4.truncated'];
+const IP6_TRUNCATED = A['ip6.truncated'];
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
 
-/** Limits of IP fragment reassembly (RFC 791 §3.2, RFC 8200 §4.5). */
-export interface FragmentLimits { maxDatagrams: number; maxBytes: number; timeoutMicros: number }
-
-export const DEFAULT_FRAGMENT_LIMITS: FragmentLimits = { maxDatagrams: 1024, maxBytes: 16 * 1024 * 1024, timeoutMicros: 30_000_000 };
-
-/** Decodes frames into `view`; owns IP reassembly state. Never throws on packet bytes. */
+/**
+ * Decodes frames into `view`; owns IP reassembly state. Never throws on packet bytes.
+ *
+ * Lifetime: `view` (and `view.buf`, which may be a reassembly buffer) is valid until the next
+ * decode() call. For VXLAN, decode() returns the outer UDP datagram with view.innerKind set and
+ * the caller then calls decodeInner(), which overwrites the view with the inner packet.
+ */
 export class FrameDecoder {
   readonly view = new PacketView();
   readonly nonFlow: NonFlowCounters = { arp: 0, icmp: 0, icmpv6: 0, igmp: 0, otherIp: 0, otherL2: 0 };
+  // `private` rather than `#`: plain properties, no brand checks on the hot path.
+  private readonly cur = new LayerCursor();
+  private readonly reassembler: IpReassembler;
+  /** Wire end of the inner packet marked by VXLAN (view.innerEnd is its captured end). */
+  private innerWireEnd = 0;
 
-  constructor(readonly anomalies: AnomalyCounters, readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS) {}
+  constructor(readonly anomalies: AnomalyCounters, readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS) {
+    this.reassembler = new IpReassembler(anomalies, limits);
+  }
 
   /** Decodes `buf[off, off + caplen)` of link type `linkType`. `wireLength` is the original length; `tsMicros` drives fragment timeouts. */
   decode(buf: Uint8Array, off: number, caplen: number, wireLength: number, linkType: number, tsMicros: number): DecodeStatus {
-    void buf; void off; void caplen; void wireLength; void linkType; void tsMicros;
-    return DecodeStatus.Unsupported;
+    this.reassembler.recycle();
+    const view = this.view;
+    view.buf = buf;
+    view.tunnelDepth = 0;
+    view.vlanId = -1;
+    view.reassembled = false;
+    resetLayers(view);
+    const cur = this.cur;
+    let end = off + caplen;
+    if (end > buf.length) end = buf.length;
+    cur.off = off;
+    cur.end = end > off ? end : off;
+    cur.wireEnd = off + (wireLength > caplen ? wireLength : caplen);
+    const status = decodeLink(linkType, buf, cur, view, this.anomalies);
+    if (status !== NEXT_LAYER) return status;
+    return this.decodeNetwork(buf, tsMicros);
   }
 
-  /** Decodes the packet encapsulated in the last decoded one (view.innerKind != None) into the same view, tunnelDepth + 1. */
+  /** Decodes the packet encapsulated in the last decoded one (view.innerKind != None) into the same view, tunnelDepth + 1. Returns Unsupported (no anomaly) when there is none. */
   decodeInner(tsMicros: number): DecodeStatus {
-    void tsMicros;
-    return DecodeStatus.Unsupported;
+    const view = this.view;
+    const kind = view.innerKind;
+    if (kind === InnerKind.None) return DecodeStatus.Unsupported;
+    const cur = this.cur;
+    cur.off = view.innerOffset;
+    cur.end = view.innerEnd;
+    cur.wireEnd = this.innerWireEnd;
+    return this.enterTunnel(view.buf, kind === InnerKind.Ethernet ? ETHERTYPE_TEB : 0, tsMicros);
   }
 
   /** End of input: counts fragments that never completed. */
-  finish(): void {}
+  finish(): void {
+    this.reassembler.finish();
+  }
+
+  /** Dispatches on cur.etherType; counts non-IP frames. */
+  private decodeNetwork(buf: Uint8Array, tsMicros: number): DecodeStatus {
+    const cur = this.cur;
+    const etherType = cur.etherType;
+    let status: number;
+    if (etherType === ETHERTYPE_IPV4) status = decodeIpv4(buf, cur, this.view, this.anomalies);
+    else if (etherType === ETHERTYPE_IPV6) status = decodeIpv6(buf, cur, this.view, this.anomalies);
+    else {
+      if (etherType === ETHERTYPE_ARP) this.nonFlow.arp++;
+      else this.nonFlow.otherL2++;
+      return DecodeStatus.NotIp;
+    }
+    if (status !== NEXT_LAYER) return status;
+    if (cur.isFragment) return this.reassemble(buf, tsMicros);
+    return this.decodeTransport(buf, tsMicros);
+  }
+
+  /** Feeds a fragment to the reassembler; decodes the transport of a completed datagram from its buffer. */
+  private reassemble(buf: Uint8Array, tsMicros: number): DecodeStatus {
+    const cur = this.cur;
+    const view = this.view;
+    const isV4 = view.ipVersion === 4;
+    if (cur.end < cur.wireEnd) {
+      // The snaplen cut this fragment: the datagram can never be rebuilt faithfully.
+      this.anomalies.add(isV4 ? IP4_TRUNCATED : IP6_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    const length = this.reassembler.add(
+      view, view.ipVersion, cur.proto, cur.fragId, cur.fragOffset, cur.moreFragments, buf, cur.off, cur.end - cur.off, tsMicros,
+    );
+    if (length === FRAGMENT_HELD) return DecodeStatus.FragmentHeld;
+    if (length < 0) return DecodeStatus.Malformed;
+    const data = this.reassembler.output;
+    view.buf = data;
+    view.reassembled = true;
+    cur.off = 0;
+    cur.end = length;
+    cur.wireEnd = length;
+    if (!isV4) {
+      // RFC 8200 §4.5: the fragmentable part may start with more extension headers.
+      const status = walkIpv6ExtensionHeaders(data, cur, view, this.anomalies, cur.proto);
+      if (status !== NEXT_LAYER) return status;
+    }
+    return this.decodeTransport(data, tsMicros);
+  }
+
+  /** Dispatches on the IP protocol at cur.off. */
+  private decodeTransport(buf: Uint8Array, tsMicros: number): DecodeStatus {
+    const cur = this.cur;
+    const view = this.view;
+    switch (cur.proto) {
+      case IPPROTO_TCP:
+        return decodeTcp(buf, cur, view, this.anomalies);
+      case IPPROTO_UDP: {
+        const status = decodeUdp(buf, cur, view, this.anomalies);
+        if (status === DecodeStatus.Transport && view.dstPort === VXLAN_PORT) this.markVxlan(buf);
+        return status;
+      }
+      case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_IGMP: {
+        const status = decodeIcmpType(buf, cur, view, this.anomalies);
+        if (status === DecodeStatus.OtherIp) {
+          if (cur.proto === IPPROTO_ICMP) this.nonFlow.icmp++;
+          else if (cur.proto === IPPROTO_ICMPV6) this.nonFlow.icmpv6++;
+          else this.nonFlow.igmp++;
+        }
+        return status;
+      }
+      case IPPROTO_IPIP: case IPPROTO_IPV6:
+        // IP-in-IP (RFC 2003) and 6in4 (RFC 4213 §3.5): the inner header follows directly.
+        return this.enterTunnel(buf, 0, tsMicros);
+      case IPPROTO_GRE: {
+        const status = decodeGre(buf, cur, this.anomalies);
+        if (status !== NEXT_LAYER) return status;
+        return this.enterTunnel(buf, cur.etherType === ETHERTYPE_TEB ? ETHERTYPE_TEB : 0, tsMicros);
+      }
+      default:
+        this.nonFlow.otherIp++;
+        return DecodeStatus.OtherIp;
+    }
+  }
+
+  /**
+   * Decodes the inner packet at cur.off as a packet of its own (tunnelDepth + 1): an Ethernet
+   * frame when `inner` is ETHERTYPE_TEB, else an IP packet whose version nibble decides.
+   */
+  private enterTunnel(buf: Uint8Array, inner: number, tsMicros: number): DecodeStatus {
+    const view = this.view;
+    const cur = this.cur;
+    if (view.tunnelDepth >= MAX_TUNNEL_DEPTH) {
+      this.anomalies.add(TUNNEL_TOO_DEEP);
+      return DecodeStatus.Unsupported;
+    }
+    view.tunnelDepth++;
+    resetLayers(view);
+    if (inner === ETHERTYPE_TEB) {
+      view.vlanId = -1;
+      const status = decodeEthernet(buf, cur, view, this.anomalies);
+      if (status !== NEXT_LAYER) return status;
+    } else {
+      if (cur.end - cur.off < 1) {
+        this.anomalies.add(TUNNEL_TRUNCATED);
+        return DecodeStatus.Truncated;
+      }
+      const status = setEtherTypeFromVersion(buf, cur, this.anomalies);
+      if (status !== NEXT_LAYER) return status;
+    }
+    return this.decodeNetwork(buf, tsMicros);
+  }
+
+  /** VXLAN (RFC 7348): the outer UDP datagram stays the result; the inner frame waits for decodeInner(). */
+  private markVxlan(buf: Uint8Array): void {
+    if (this.view.tunnelDepth >= MAX_TUNNEL_DEPTH) {
+      this.anomalies.add(TUNNEL_TOO_DEEP);
+      return;
+    }
+    if (markVxlanInner(buf, this.cur, this.view, this.anomalies)) this.innerWireEnd = this.cur.wireEnd;
+  }
+}
+
+/** Clears the per-layer fields that every decoded (inner or outer) packet sets afresh. */
+function resetLayers(view: PacketView): void {
+  view.ipVersion = 0;
+  view.sa0 = 0; view.sa1 = 0; view.sa2 = 0; view.sa3 = 0;
+  view.da0 = 0; view.da1 = 0; view.da2 = 0; view.da3 = 0;
+  view.ipProto = 0;
+  view.srcPort = 0;
+  view.dstPort = 0;
+  view.tcpFlags = 0;
+  view.tcpSeq = 0;
+  view.tcpAck = 0;
+  view.payloadOffset = 0;
+  view.payloadLength = 0;
+  view.payloadTruncated = false;
+  view.icmpType = -1;
+  view.innerKind = InnerKind.None;
+  view.innerOffset = 0;
+  view.innerEnd = 0;
 }

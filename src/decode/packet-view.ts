@@ -60,7 +60,7 @@ export class PacketView {
   payloadTruncated = false;
   /** Number of tunnel layers outside this packet (0 = outermost). */
   tunnelDepth = 0;
-  /** ICMP/ICMPv6 type when ipProto is 1 or 58, else -1. */
+  /** ICMP/ICMPv6 type when ipProto is 1 or 58 (also the IGMP type when ipProto is 2), else -1. */
   icmpType = -1;
   /** 802.1Q/802.1ad VLAN id of the innermost tag, or -1. */
   vlanId = -1;
@@ -68,6 +68,8 @@ export class PacketView {
   innerKind: InnerKind = InnerKind.None;
   innerOffset = 0;
   innerEnd = 0;
+  /** True when `buf` is a reassembly buffer (the packet was rebuilt from IP fragments); offsets then refer to the IP payload rebuilt from offset 0. */
+  reassembled = false;
 }
 
 export const IPPROTO_ICMP = 1;

@@ -1,0 +1,47 @@
+/**
+ * LayerCursor: where the next header starts and where the current packet ends, handed from
+ * one decoding layer to the next (link → IP → transport → tunnel) inside FrameDecoder.
+ *
+ * One instance per FrameDecoder, overwritten per layer; numbers and booleans only, so passing
+ * it costs nothing. It must never outlive a decode() call or be exposed outside src/decode/.
+ */
+
+/** Returned by a layer function instead of a DecodeStatus when decoding goes on to the next layer. */
+export const NEXT_LAYER = -1;
+
+/** ETHERTYPE values the dispatcher acts on (IEEE 802 numbers; also used for GRE protocol types, RFC 2784 §2.4). */
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_QINQ = 0x88a8;
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** Transparent Ethernet bridging: the GRE payload is an Ethernet frame. */
+export const ETHERTYPE_TEB = 0x6558;
+/** Set by link decoders when the payload is not a protocol we map to an ethertype (counted as otherL2). */
+export const ETHERTYPE_NONE = 0;
+
+/** Mutable position of the decoder inside the current buffer. */
+export class LayerCursor {
+  /** Start of the next header. */
+  off = 0;
+  /** End (exclusive) of the captured bytes of the current packet: never beyond the buffer. */
+  end = 0;
+  /** Where the current packet ends on the wire (>= end); lengths fields are checked against it. */
+  wireEnd = 0;
+  /** Network protocol of the next header, as an ethertype (link layers and GRE). */
+  etherType = 0;
+  /** IP protocol number of the next header (after IPv4 or the IPv6 extension-header walk). */
+  proto = 0;
+  /** The IP packet is a fragment (IPv4 MF/offset, or an IPv6 Fragment header that is not atomic). */
+  isFragment = false;
+  /** Fragment offset in bytes and the More Fragments flag. */
+  fragOffset = 0;
+  moreFragments = false;
+  /** IPv4 Identification (16 bits) or IPv6 Fragment Identification (32 bits). */
+  fragId = 0;
+  /** IPv6 extension headers walked so far for this packet (bounded by MAX_IPV6_EXT_HEADERS). */
+  extCount = 0;
+  /** IPv6 jumbogram (RFC 2675): a UDP length of 0 means "the rest of the packet". */
+  jumbo = false;
+}

@@ -1,0 +1,259 @@
+/**
+ * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
+ * BSD NULL/LOOP, PPP and NFLOG. Each one finds the network header and names its protocol as an
+ * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
+ *
+ * Per packet: allocation-free, never throws on packet bytes. Problems are counted anomalies and
+ * a DecodeStatus; this module must never look past the network-layer header start.
+ */
+import { A, AnomalyCounters } from '../anomalies';
+import {
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+} from '../capture/source';
+import { u16be, u16le, u32be, u32le } from './bytes';
+import {
+  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_NONE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor,
+  NEXT_LAYER,
+} from './layer-cursor';
+import { DecodeStatus, PacketView } from './packet-view';
+
+const LINK_TRUNCATED = A['link.truncated'];
+const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
+const LINK_VLAN_TOO_DEEP = A['link.vlan_too_deep'];
+const LINK_NFLOG_MALFORMED = A['link.nflog_malformed'];
+const IP_UNKNOWN_VERSION = A['ip.unknown_version'];
+
+/**
+ * Most VLAN tags we skip on one frame. QinQ (802.1ad) is 2 tags and the deepest stacks seen in
+ * real captures (Zeek's vlan-qinqinq trace) are 3; 4 leaves headroom while stopping a frame made
+ * of nothing but tags from walking the whole packet.
+ */
+export const MAX_VLAN_TAGS = 4;
+
+/**
+ * Most NFLOG TLVs we walk before giving up. nfnetlink_log defines about 20 attribute types
+ * (NFULA_*), each sent at most once; 32 covers them all with room for new ones.
+ */
+export const MAX_NFLOG_TLVS = 32;
+
+export const ETHERNET_HEADER_LENGTH = 14;
+export const SLL_HEADER_LENGTH = 16;
+export const SLL2_HEADER_LENGTH = 20;
+const NFLOG_HEADER_LENGTH = 4;
+const NFLOG_TLV_HEADER_LENGTH = 4;
+/** NFULA_PAYLOAD: the attribute holding the logged network packet (linux/netfilter/nfnetlink_log.h). */
+const NFULA_PAYLOAD = 9;
+const NLA_TYPE_MASK = 0x7fff; // strips NLA_F_NESTED / NLA_F_NET_BYTEORDER
+
+/** BSD address-family values for IP in NULL/LOOP headers (AF_INET6 differs per BSD). */
+const BSD_AF_INET = 2;
+const BSD_AF_INET6_NETBSD_OPENBSD = 24;
+const BSD_AF_INET6_FREEBSD = 28;
+const BSD_AF_INET6_DARWIN = 30;
+
+/** PPP protocol numbers (RFC 1332 IPCP → 0x0021 IPv4, RFC 5072 → 0x0057 IPv6). */
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+
+/**
+ * Decodes the link header of link type `linkType` at `cur.off`. On success returns NEXT_LAYER with
+ * `cur.off` at the network header and `cur.etherType` naming it (ETHERTYPE_NONE when not IP).
+ */
+export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  switch (linkType) {
+    case LINKTYPE_ETHERNET: return decodeEthernet(buf, cur, view, anomalies);
+    case LINKTYPE_LINUX_SLL: return decodeSll(buf, cur, view, anomalies);
+    case LINKTYPE_LINUX_SLL2: return decodeSll2(buf, cur, view, anomalies);
+    case LINKTYPE_RAW: case DLT_RAW_12: case DLT_RAW_14: case LINKTYPE_IPV4: case LINKTYPE_IPV6:
+      return decodeRawIp(buf, cur, anomalies);
+    case LINKTYPE_NULL: return decodeBsdLoopback(buf, cur, anomalies, false);
+    case LINKTYPE_LOOP: return decodeBsdLoopback(buf, cur, anomalies, true);
+    case LINKTYPE_PPP: return decodePpp(buf, cur, anomalies);
+    case LINKTYPE_NFLOG: return decodeNflog(buf, cur, anomalies);
+    default:
+      anomalies.add(LINK_UNSUPPORTED);
+      return DecodeStatus.Unsupported;
+  }
+}
+
+/** Ethernet II (IEEE 802.3 §3.2.6). Frames with a length field (<= 1500) instead of a type are 802.2 LLC, not IP. */
+export function decodeEthernet(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < ETHERNET_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  return skipVlanTags(buf, cur, view, anomalies, off + ETHERNET_HEADER_LENGTH, u16be(buf, off + 12));
+}
+
+/**
+ * Skips 802.1Q (0x8100), 802.1ad (0x88a8) and pre-standard QinQ (0x9100) tags starting at `off`,
+ * whose type field said `etherType`. Sets view.vlanId to the innermost VLAN id (IEEE 802.1Q §9.6).
+ */
+function skipVlanTags(
+  buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters, off: number, etherType: number,
+): number {
+  let type = etherType;
+  let tags = 0;
+  while (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+    if (++tags > MAX_VLAN_TAGS) {
+      anomalies.add(LINK_VLAN_TOO_DEEP);
+      return DecodeStatus.Malformed;
+    }
+    if (cur.end - off < 4) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    view.vlanId = u16be(buf, off) & 0x0fff;
+    type = u16be(buf, off + 2);
+    off += 4;
+  }
+  cur.off = off;
+  cur.etherType = type;
+  return NEXT_LAYER;
+}
+
+/** Linux cooked capture v1 (LINKTYPE_LINUX_SLL): 16 bytes, protocol type at offset 14. */
+function decodeSll(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < SLL_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  return skipVlanTags(buf, cur, view, anomalies, off + SLL_HEADER_LENGTH, u16be(buf, off + 14));
+}
+
+/** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): 20 bytes, protocol type first. */
+function decodeSll2(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < SLL2_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  return skipVlanTags(buf, cur, view, anomalies, off + SLL2_HEADER_LENGTH, u16be(buf, off));
+}
+
+/** Raw IP (no link header): the IP version nibble decides between IPv4 and IPv6. */
+function decodeRawIp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  if (cur.end - cur.off < 1) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  return setEtherTypeFromVersion(buf, cur, anomalies);
+}
+
+/** Sets cur.etherType from the IP version nibble at cur.off (one byte is known to be present). */
+export function setEtherTypeFromVersion(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const version = buf[cur.off] >> 4;
+  if (version === 4) cur.etherType = ETHERTYPE_IPV4;
+  else if (version === 6) cur.etherType = ETHERTYPE_IPV6;
+  else {
+    anomalies.add(IP_UNKNOWN_VERSION);
+    return DecodeStatus.Malformed;
+  }
+  return NEXT_LAYER;
+}
+
+/**
+ * BSD loopback: a 4-byte address family. LINKTYPE_NULL stores it in the capturing host's byte
+ * order, so a value with a non-zero upper half was written big-endian (libpcap does the same
+ * test); LINKTYPE_LOOP is always network order.
+ */
+function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, networkOrder: boolean): number {
+  const off = cur.off;
+  if (cur.end - off < 4) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  let family = networkOrder ? u32be(buf, off) : u32le(buf, off);
+  if (!networkOrder && (family & 0xffff0000) !== 0) family = u32be(buf, off);
+  cur.off = off + 4;
+  if (family === BSD_AF_INET) cur.etherType = ETHERTYPE_IPV4;
+  else if (family === BSD_AF_INET6_NETBSD_OPENBSD || family === BSD_AF_INET6_FREEBSD || family === BSD_AF_INET6_DARWIN) {
+    cur.etherType = ETHERTYPE_IPV6;
+  } else cur.etherType = ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
+
+/**
+ * PPP (RFC 1661 §2): optional HDLC address/control bytes 0xff 0x03 (RFC 1662 §3.1), then a
+ * 2-byte protocol, or 1 byte when Protocol-Field-Compression made it odd (RFC 1661 §6.5).
+ */
+function decodePpp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  let off = cur.off;
+  const end = cur.end;
+  if (end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03) off += 2;
+  if (end - off < 1) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  let protocol: number;
+  if ((buf[off] & 1) === 1) {
+    protocol = buf[off];
+    off += 1;
+  } else {
+    if (end - off < 2) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    protocol = u16be(buf, off);
+    off += 2;
+  }
+  cur.off = off;
+  cur.etherType = protocol === PPP_IPV4 ? ETHERTYPE_IPV4 : protocol === PPP_IPV6 ? ETHERTYPE_IPV6 : ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
+
+/**
+ * NFLOG (tcpdump.org/linktypes/LINKTYPE_NFLOG.html): a 4-byte nflog_hdr, then 4-byte-aligned
+ * TLVs whose length (header included) and type are in the capturing host's byte order. The
+ * order is guessed from the first TLV: little-endian unless that reading is impossible.
+ * NFULA_PAYLOAD holds the IP packet. No payload TLV → not IP.
+ */
+function decodeNflog(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const end = cur.end;
+  let off = cur.off;
+  if (end - off < NFLOG_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  off += NFLOG_HEADER_LENGTH;
+  let littleEndian = true;
+  if (end - off >= NFLOG_TLV_HEADER_LENGTH) {
+    const lenLe = u16le(buf, off);
+    littleEndian = lenLe >= NFLOG_TLV_HEADER_LENGTH && off + lenLe <= cur.wireEnd && (u16le(buf, off + 2) & NLA_TYPE_MASK) < 0x100;
+  }
+  for (let tlvs = 0; end - off >= NFLOG_TLV_HEADER_LENGTH; tlvs++) {
+    if (tlvs >= MAX_NFLOG_TLVS) {
+      anomalies.add(LINK_NFLOG_MALFORMED);
+      return DecodeStatus.Malformed;
+    }
+    const length = littleEndian ? u16le(buf, off) : u16be(buf, off);
+    const type = (littleEndian ? u16le(buf, off + 2) : u16be(buf, off + 2)) & NLA_TYPE_MASK;
+    if (length < NFLOG_TLV_HEADER_LENGTH || off + length > cur.wireEnd) {
+      anomalies.add(LINK_NFLOG_MALFORMED);
+      return DecodeStatus.Malformed;
+    }
+    if (type === NFULA_PAYLOAD) {
+      const valueEnd = off + length;
+      cur.off = off + NFLOG_TLV_HEADER_LENGTH;
+      cur.wireEnd = valueEnd;
+      if (cur.end > valueEnd) cur.end = valueEnd;
+      if (cur.end - cur.off < 1) {
+        anomalies.add(LINK_TRUNCATED);
+        return DecodeStatus.Truncated;
+      }
+      return setEtherTypeFromVersion(buf, cur, anomalies);
+    }
+    off += (length + 3) & ~3;
+  }
+  if (cur.wireEnd - off >= NFLOG_TLV_HEADER_LENGTH) {
+    // The snaplen cut the TLV list before any NFULA_PAYLOAD was seen.
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off = off;
+  cur.etherType = ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
