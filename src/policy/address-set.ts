@@ -1,0 +1,76 @@
+/**
+ * IP and CIDR literals of the rule files (`hosts: [224.0.0.251, 10.0.0.0/8]`, `resolvers:`),
+ * compiled into a `node:net` BlockList, plus the scope test that decides which addresses are
+ * "local network" (multicast, link-local, broadcast). Per flow, never per packet. Must never
+ * throw on an address string taken from a record: an unparseable address simply matches nothing.
+ */
+import { BlockList, isIP } from 'node:net';
+
+/** A parsed IP or CIDR literal as written in a rule file. */
+export interface CidrLiteral {
+  readonly text: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly address: string;
+  readonly prefix: number;
+}
+
+/** Parses `a.b.c.d`, `a.b.c.d/n`, `v6` or `v6/n`; returns an error string when it is not one. */
+export function parseCidrLiteral(raw: string): CidrLiteral | string {
+  const t = raw.trim();
+  const slash = t.indexOf('/');
+  const address = slash < 0 ? t : t.slice(0, slash);
+  const v = isIP(address);
+  if (v === 0) return `'${raw}' is not an IP address or CIDR prefix`;
+  const max = v === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = t.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) return `'${raw}': prefix length must be 0-${max}`;
+    prefix = Number(p);
+  }
+  return { text: t, family: v === 4 ? 'ipv4' : 'ipv6', address, prefix };
+}
+
+/** True when the text looks like an address or prefix rather than a domain (used to route `hosts:` entries). */
+export function looksLikeAddress(raw: string): boolean {
+  const t = raw.trim();
+  const a = t.includes('/') ? t.slice(0, t.indexOf('/')) : t;
+  return isIP(a) !== 0 || t.includes(':') || /^[\d./]+$/.test(t);
+}
+
+/** An immutable set of prefixes; `has` checks one address. */
+export class AddressSet {
+  readonly #list = new BlockList();
+  readonly literals: readonly CidrLiteral[];
+
+  constructor(literals: readonly CidrLiteral[]) {
+    for (const l of literals) this.#list.addSubnet(l.address, l.prefix, l.family);
+    this.literals = Object.freeze([...literals]);
+  }
+
+  /** True when `ip` (text) lies in one of the prefixes; false for unparseable text. */
+  has(ip: string): boolean {
+    if (this.literals.length === 0) return false;
+    const v = isIP(ip);
+    if (v === 0) return false;
+    return this.#list.check(ip, v === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  get size(): number {
+    return this.literals.length;
+  }
+}
+
+/**
+ * Local-network scopes: IPv4 multicast 224.0.0.0/4 (RFC 5771), limited broadcast, link-local
+ * 169.254.0.0/16 (RFC 3927); IPv6 multicast ff00::/8 (RFC 4291 §2.7) and link-local fe80::/10.
+ * Traffic to these never leaves the LAN, so the policy judges it only when a pack speaks of it.
+ */
+const LOCAL = new AddressSet(
+  ['224.0.0.0/4', '255.255.255.255/32', '169.254.0.0/16', 'ff00::/8', 'fe80::/10'].map((t) => parseCidrLiteral(t) as CidrLiteral),
+);
+
+/** True for multicast, broadcast and link-local addresses. */
+export function isLocalScopeAddress(ip: string): boolean {
+  return LOCAL.has(ip);
+}

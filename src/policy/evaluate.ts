@@ -1,0 +1,482 @@
+/**
+ * The policy stage: judges each flow and DNS record against the loaded packs and returns the
+ * verdict fields of the NDJSON contract (verdict, rule, pack, reasons, explanation). Runs per
+ * flow and per run, after attribution; it only reads records and never changes them (judgeRun
+ * returns copies). Must never emit a reason code outside REASON_CODES, and never declare a
+ * flow without naming the rule that declares it (except unjudged link-local traffic, which
+ * says so in its explanation).
+ *
+ * Semantics (issue 3, and /work/shared/corpus-sim/rules.json "conventions"):
+ * - egress rules look at the remote port, inbound rules at the device port; deny rules first.
+ * - a rule with hosts needs a matching name; SNI / QUIC SNI / HTTP Host decide when present,
+ *   and when the address also came from DNS answers at least one answered name must match
+ *   (else sni-dns-mismatch). A DNS flow is named by its query names (all must match); other
+ *   flows fall back to the answered names (one must match).
+ * - the rule's `app` must agree with what the content shows; an empty flow (no payload) does
+ *   not contradict it.
+ * - a port documented only for the other transport gives transport-not-documented (QUIC on
+ *   UDP 443, DNS over TCP) unless the pack's `transports:` accepts it.
+ */
+import type { DnsRecord, FlowRecord, VerdictFields } from '../report/records';
+import { RulesSwitchError } from '../errors';
+import { isLocalScopeAddress } from './address-set';
+import { normalizeDomainName } from './domain-matcher';
+import type { ReasonCode } from './reason-codes';
+import type { CompiledRule, RulePack } from './rule-file';
+
+/** Switch values chosen at run time (`--set tor=on`). */
+export type SwitchSettings = Readonly<Record<string, string>>;
+
+/** Extra facts the run gives `judgeDns`. */
+export interface DnsJudgeContext {
+  /**
+   * An address answered for this query's name (to the same device) was then contacted by an
+   * egress flow that a rule declares: the lookup served a declared connection.
+   */
+  answerContactedBy?: { flowId: number; rule: string; pack: string | null } | null;
+}
+
+/** What `judgeRun` returns: copies of the input records with verdict fields set, same order. */
+export interface JudgedRun {
+  flows: FlowRecord[];
+  dns: DnsRecord[];
+}
+
+/** Options of `judgeRun`. */
+export interface JudgeRunOptions {
+  /**
+   * Addresses that belong to the audited device (`--device`). A DNS query from one of them and
+   * a flow from another count as the same device, because a dual-stack device asks over IPv4
+   * and connects over IPv6 and the records cannot tie the two otherwise. Default: every
+   * `device_ip` seen in `flows`.
+   */
+  deviceIps?: Iterable<string>;
+}
+
+/** Parses repeated `--set name=value` flags; throws `RulesSwitchError` on a malformed one. */
+export function parseSetFlags(sets: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of sets) {
+    const m = /^\s*([a-z][a-z0-9-]*)\s*=\s*(\S+)\s*$/.exec(s);
+    if (!m) throw new RulesSwitchError(`--set '${s}' is not name=value`, 'write e.g. --set tor=on');
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+type Direction = FlowRecord['direction'];
+
+/** A flow or DNS record reduced to what the rules look at. */
+interface Subject {
+  direction: Direction;
+  proto: 'tcp' | 'udp';
+  app: string | null;
+  devicePort: number;
+  remotePort: number;
+  remoteIp: string;
+  /** SNI, QUIC SNI, HTTP Host (raw text). */
+  strong: string[];
+  answers: string[];
+  queries: string[];
+}
+
+interface Failure {
+  reason: ReasonCode;
+  /** How far the rule got before failing: the furthest failure is the main reason. */
+  stage: number;
+  rule: CompiledRule;
+  detail: string;
+}
+
+const STAGE: Partial<Record<ReasonCode, number>> = {
+  'protocol-mismatch': 1,
+  'resolver-bypass': 2,
+  'no-attributable-name': 3,
+  'name-not-documented': 4,
+  'sni-dns-mismatch': 5,
+};
+
+interface Outcome {
+  fields: Required<VerdictFields>;
+  /** The rule that came closest when undeclared (for DNS answer upgrades). */
+  nearest: CompiledRule | null;
+}
+
+/** Apps whose absence of payload means "nothing seen yet", which cannot contradict a rule. */
+function isContentless(app: string | null): boolean {
+  return app === null || app === '' || app.endsWith('-no-payload');
+}
+
+/** Ends a rule description as a sentence. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function loc(r: CompiledRule): string {
+  return `${r.loc.file}:${r.loc.line}`;
+}
+
+function hostsText(r: CompiledRule): string {
+  const all = [...r.domainPatterns.map((d) => d.text), ...r.addresses.literals.map((a) => a.text)];
+  return all.length <= 3 ? all.join(', ') : `${all.slice(0, 3).join(', ')} and ${all.length - 3} more`;
+}
+
+function subjectLabel(s: Subject): string {
+  const name = s.strong[0] ?? s.queries[0] ?? s.answers[0];
+  return name !== undefined ? `${name} (${s.remoteIp})` : s.remoteIp;
+}
+
+/**
+ * Judges flows and DNS records against packs compiled once; immutable after construction.
+ * Rules are tried in pack order, then file order; the first rule that fully matches declares.
+ */
+export class PolicyEngine {
+  /** The packs, in the order given. */
+  readonly packs: readonly RulePack[];
+  /** Effective switch values per pack (given or default). */
+  readonly switches: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly #allow: readonly CompiledRule[];
+  readonly #deny: readonly CompiledRule[];
+  readonly #packOf: ReadonlyMap<CompiledRule, RulePack>;
+  readonly #judgesLocal: boolean;
+
+  /** Throws `RulesSwitchError` (EA_RULES_SWITCH) for a switch no pack has or a value it does not allow. */
+  constructor(packs: readonly RulePack[], switches: SwitchSettings = {}) {
+    this.packs = Object.freeze([...packs]);
+    for (const [name, value] of Object.entries(switches)) {
+      const owners = packs.filter((p) => p.switches.has(name));
+      const known = packs.flatMap((p) => [...p.switches.values()].map((s) => `${s.name}=${s.values.join('|')}`));
+      if (owners.length === 0) throw new RulesSwitchError(`--set ${name}: no loaded rule pack has a switch '${name}'`, `switches: ${known.join(', ') || '(none)'}`);
+      for (const p of owners) {
+        const sw = p.switches.get(name)!;
+        if (!sw.values.includes(value)) throw new RulesSwitchError(`--set ${name}=${value}: pack ${p.name} allows ${sw.values.join(', ')}`, `write e.g. --set ${name}=${sw.values[0]}`);
+      }
+    }
+    const effective = new Map<string, Map<string, string>>();
+    const packOf = new Map<CompiledRule, RulePack>();
+    const allow: CompiledRule[] = [];
+    const deny: CompiledRule[] = [];
+    for (const p of packs) {
+      const values = new Map<string, string>();
+      for (const sw of p.switches.values()) values.set(sw.name, switches[sw.name] ?? sw.default);
+      effective.set(p.name, values);
+      for (const r of p.rules) {
+        if (!Object.entries(r.when).every(([k, v]) => values.get(k) === v)) continue;
+        packOf.set(r, p);
+        (r.kind === 'deny' ? deny : allow).push(r);
+      }
+    }
+    this.switches = effective;
+    this.#allow = Object.freeze(allow);
+    this.#deny = Object.freeze(deny);
+    this.#packOf = packOf;
+    this.#judgesLocal = [...allow, ...deny].some(
+      (r) => r.direction === 'local' || (r.app !== null && ['mdns', 'llmnr', 'dhcp'].includes(r.app)) || r.addresses.literals.some((l) => isLocalScopeAddress(l.address)),
+    );
+    Object.freeze(this);
+  }
+
+  /** Active rules (switch conditions applied), allow rules then deny rules. */
+  get activeRules(): readonly CompiledRule[] {
+    return [...this.#allow, ...this.#deny];
+  }
+
+  /** Verdict fields for one flow record. Pure: same flow, same answer. */
+  judgeFlow(flow: FlowRecord): Required<VerdictFields> {
+    return this.#judge(flowSubject(flow)).fields;
+  }
+
+  /**
+   * Verdict fields for one DNS query record, judged as an egress lookup from the client to the
+   * server (local when sent to a multicast group). With `ctx.answerContactedBy`, a query the
+   * DNS rule covers except for its name is declared: it served a declared connection.
+   */
+  judgeDns(dns: DnsRecord, ctx: DnsJudgeContext = {}): Required<VerdictFields> {
+    const out = this.#judge(dnsSubject(dns));
+    const f = out.fields;
+    const via = ctx.answerContactedBy;
+    if (f.verdict === 'undeclared' && f.reasons[0] === 'name-not-documented' && out.nearest && via) {
+      const r = out.nearest;
+      return {
+        verdict: 'declared',
+        rule: r.id,
+        pack: r.pack,
+        reasons: [],
+        explanation: `Rule ${r.id} (${loc(r)}) covers this lookup of ${dns.qname}: an address it returned was then contacted by flow ${via.flowId}, declared by rule ${via.rule}.`,
+      };
+    }
+    return f;
+  }
+
+  /**
+   * Judges a whole run: every flow, then every DNS record (a query whose answered address is
+   * contacted by a declared egress flow of the same device counts as declared), then DNS flows
+   * whose queries are all declared. Returns copies with verdict fields; inputs are untouched.
+   */
+  judgeRun(flows: readonly FlowRecord[], dnsRecords: readonly DnsRecord[], opts: JudgeRunOptions = {}): JudgedRun {
+    const flowVerdicts = flows.map((f) => this.judgeFlow(f));
+    const deviceIps = new Set(opts.deviceIps ?? flows.map((f) => f.device_ip));
+    // One key per device: a dual-stack device asks over IPv4 and connects over IPv6.
+    const deviceKey = (ip: string) => (deviceIps.has(ip) ? '\u0000device' : ip);
+    const nameKey = (d: DnsRecord) => `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(d.qname) ?? d.qname}`;
+
+    // Declared egress flows by (device, remote address), earliest first.
+    const byAddress = new Map<string, { flow: FlowRecord; v: Required<VerdictFields> }[]>();
+    flows.forEach((flow, i) => {
+      const v = flowVerdicts[i];
+      if (flow.direction !== 'egress' || v.verdict !== 'declared' || v.rule === null) return;
+      const k = `${deviceKey(flow.device_ip)}\u0000${flow.remote_ip}`;
+      const list = byAddress.get(k) ?? [];
+      list.push({ flow, v });
+      byAddress.set(k, list);
+    });
+    // For each (device, name): the first declared flow that contacted an address answered for it.
+    const served = new Map<string, NonNullable<DnsJudgeContext['answerContactedBy']>>();
+    for (const d of dnsRecords) {
+      const k = nameKey(d);
+      if (served.has(k)) continue;
+      for (const a of d.answers) {
+        if (a.type !== 'A' && a.type !== 'AAAA') continue;
+        const hit = (byAddress.get(`${deviceKey(d.client_ip)}\u0000${a.data}`) ?? []).find(({ flow }) => flow.first_ts + 1e-3 >= d.ts);
+        if (hit) {
+          served.set(k, { flowId: hit.flow.id, rule: hit.v.rule as string, pack: hit.v.pack });
+          break;
+        }
+      }
+    }
+    const dnsVerdicts = dnsRecords.map((d) => this.judgeDns(d, { answerContactedBy: served.get(nameKey(d)) ?? null }));
+
+    // A DNS flow is declared when every query it carried is.
+    const tuple = (proto: string, cip: string, cport: number, sip: string, sport: number) => `${proto} ${cip} ${cport} ${sip} ${sport}`;
+    const carriedBy = new Map<string, Required<VerdictFields>[]>();
+    dnsRecords.forEach((d, j) => {
+      const k = d.flow_id !== undefined ? `#${d.flow_id}` : tuple(d.proto, d.client_ip, d.client_port, d.server_ip, d.server_port);
+      const list = carriedBy.get(k) ?? [];
+      list.push(dnsVerdicts[j]);
+      carriedBy.set(k, list);
+    });
+    flows.forEach((flow, i) => {
+      const v = flowVerdicts[i];
+      if (v.verdict !== 'undeclared' || v.reasons[0] !== 'name-not-documented' || flow.dns_names === null) return;
+      const carried = carriedBy.get(`#${flow.id}`) ?? carriedBy.get(tuple(flow.proto, flow.device_ip, flow.device_port, flow.remote_ip, flow.remote_port)) ?? [];
+      if (carried.length === 0 || !carried.every((c) => c.verdict === 'declared' && c.rule !== null)) return;
+      const first = carried[0];
+      flowVerdicts[i] = {
+        verdict: 'declared',
+        rule: first.rule,
+        pack: first.pack,
+        reasons: [],
+        explanation: `Rule ${first.rule} covers this DNS flow: each of its ${carried.length} queries names a documented host or served a declared connection.`,
+      };
+    });
+    return {
+      flows: flows.map((f, i) => ({ ...f, ...flowVerdicts[i] })),
+      dns: dnsRecords.map((d, i) => ({ ...d, ...dnsVerdicts[i] })),
+    };
+  }
+
+  #judge(s: Subject): Outcome {
+    if (s.direction === 'local' && !this.#judgesLocal) {
+      return {
+        nearest: null,
+        fields: {
+          verdict: 'declared',
+          rule: null,
+          pack: null,
+          reasons: [],
+          explanation: `Local-network traffic to ${s.remoteIp} port ${s.remotePort} is not judged: no loaded pack has rules for the local network.`,
+        },
+      };
+    }
+    const portOf = (r: CompiledRule) => (r.direction === 'inbound' ? s.devicePort : s.remotePort);
+    const dirOk = (r: CompiledRule) => r.direction === s.direction || (s.direction === 'local' && r.kind !== 'deny') || (r.direction === 'local' && s.direction === 'local');
+
+    for (const r of this.#deny) {
+      if (!dirOk(r) || !r.protos.has(s.proto) || !r.ports.has(portOf(r))) continue;
+      if (r.app !== null && !isContentless(s.app) && r.app !== s.app) continue;
+      if (!r.anyHost && this.#checkNames(r, s) !== null) continue;
+      return {
+        nearest: r,
+        fields: {
+          verdict: 'undeclared',
+          rule: r.id,
+          pack: r.pack,
+          reasons: ['explicitly-disabled'],
+          explanation: `Rule ${r.id} (${loc(r)}) says this is disabled: ${sentence(r.description)}`,
+        },
+      };
+    }
+
+    const sameProto = this.#allow.filter((r) => dirOk(r) && r.protos.has(s.proto) && r.ports.has(portOf(r)));
+    if (sameProto.length > 0) {
+      const failures: Failure[] = [];
+      for (const r of sameProto) {
+        const f = this.#check(r, s, false);
+        if (f === null) return declared(r, s);
+        failures.push(f);
+      }
+      return undeclared(failures, []);
+    }
+
+    const otherProto = this.#allow.filter((r) => dirOk(r) && r.ports.has(portOf(r)));
+    if (otherProto.length > 0) {
+      const failures: Failure[] = [];
+      for (const r of otherProto) {
+        const accepted = this.#transportAccepted(r, s);
+        const f = this.#check(r, s, true);
+        if (f === null && accepted) return declared(r, s);
+        if (f !== null) failures.push(f);
+      }
+      const r = otherProto[0];
+      const other = s.proto === 'udp' ? 'TCP' : 'UDP';
+      const what = s.app === 'quic' ? 'QUIC' : s.app === 'dns' ? 'DNS over ' + s.proto.toUpperCase() : s.proto.toUpperCase();
+      const primary: Failure = {
+        reason: 'transport-not-documented',
+        stage: 9,
+        rule: r,
+        detail: `${what} to ${subjectLabel(s)} port ${portOf(r)} is not documented: rule ${r.id} (${loc(r)}) documents that port over ${other} only.`,
+      };
+      return undeclared([primary], failures);
+    }
+
+    const reason: ReasonCode = s.direction === 'inbound' ? 'inbound-not-documented' : 'port-not-documented';
+    const explanation =
+      s.direction === 'inbound'
+        ? `No inbound rule documents ${s.proto.toUpperCase()} port ${s.devicePort} on the device (connection from ${s.remoteIp}).`
+        : `No rule documents ${s.direction} ${s.proto.toUpperCase()} port ${s.remotePort} (to ${subjectLabel(s)}).`;
+    return { nearest: null, fields: { verdict: 'undeclared', rule: null, pack: null, reasons: [reason], explanation } };
+  }
+
+  /** True when the pack of `r` accepts this subject's transport in place of the rule's. */
+  #transportAccepted(r: CompiledRule, s: Subject): boolean {
+    const pack = this.#packOf.get(r);
+    if (!pack) return false;
+    if (s.proto === 'udp' && s.app === 'quic' && r.protos.has('tcp')) return pack.transports.quic === 'allowed' && (r.app === null || r.app === 'tls');
+    if (s.proto === 'tcp' && (s.app === 'dns' || isContentless(s.app)) && r.protos.has('udp') && r.app === 'dns') return pack.transports.dnsOverTcp === 'allowed';
+    return false;
+  }
+
+  /** Null when `r` declares `s` (ports/proto already checked), else why not. */
+  #check(r: CompiledRule, s: Subject, otherTransport: boolean): Failure | null {
+    const app = otherTransport && s.app === 'quic' ? 'tls' : s.app;
+    if (r.app !== null && !isContentless(app) && r.app !== app) {
+      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents port ${s.direction === 'inbound' ? s.devicePort : s.remotePort} for ${r.app}, but this flow to ${subjectLabel(s)} carries ${s.app}.` };
+    }
+    if (r.resolvers !== null && !r.resolvers.has(s.remoteIp)) {
+      return { reason: 'resolver-bypass', stage: 2, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents DNS only to ${r.resolvers.literals.map((l) => l.text).join(', ')}, not ${s.remoteIp}.` };
+    }
+    return this.#checkNames(r, s);
+  }
+
+  #checkNames(r: CompiledRule, s: Subject): Failure | null {
+    if (r.anyHost || r.addresses.has(s.remoteIp)) return null;
+    const port = s.direction === 'inbound' ? s.devicePort : s.remotePort;
+    const m = (n: string) => r.domains !== null && r.domains.matches(n);
+    const notListed = (n: string): Failure => ({
+      reason: 'name-not-documented',
+      stage: STAGE['name-not-documented']!,
+      rule: r,
+      detail: `Port ${port} is documented by rule ${r.id} (${loc(r)}) only for ${hostsText(r)}; ${n} is not listed.`,
+    });
+    if (s.strong.length > 0) {
+      const bad = s.strong.find((n) => !m(n));
+      if (bad !== undefined) return notListed(bad);
+      if (s.answers.length > 0 && !s.answers.some(m)) {
+        return {
+          reason: 'sni-dns-mismatch',
+          stage: STAGE['sni-dns-mismatch']!,
+          rule: r,
+          detail: `The name ${s.strong[0]} matches rule ${r.id} (${loc(r)}), but ${s.remoteIp} was answered by DNS for ${[...new Set(s.answers)].join(', ')}.`,
+        };
+      }
+      return null;
+    }
+    if (s.queries.length > 0) {
+      const bad = s.queries.find((n) => !m(n));
+      return bad === undefined ? null : notListed(bad);
+    }
+    if (s.answers.length > 0) return s.answers.some(m) ? null : notListed([...new Set(s.answers)].join(', '));
+    return {
+      reason: 'no-attributable-name',
+      stage: STAGE['no-attributable-name']!,
+      rule: r,
+      detail: `Rule ${r.id} (${loc(r)}) documents port ${port} only for ${hostsText(r)}, and this flow to ${s.remoteIp} has no name (no SNI, Host or DNS answer).`,
+    };
+  }
+}
+
+function declared(r: CompiledRule, s: Subject): Outcome {
+  const port = r.direction === 'inbound' ? s.devicePort : s.remotePort;
+  return {
+    nearest: r,
+    fields: {
+      verdict: 'declared',
+      rule: r.id,
+      pack: r.pack,
+      reasons: [],
+      explanation: `Rule ${r.id} (${loc(r)}) declares ${s.proto.toUpperCase()} port ${port} ${r.direction === 'inbound' ? `from ${s.remoteIp}` : `to ${subjectLabel(s)}`}: ${sentence(r.description)}`,
+    },
+  };
+}
+
+/** Main failure first (furthest stage, then rule order), other distinct reasons after it. */
+function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
+  const all = [...primary, ...secondary];
+  let best = all[0];
+  for (const f of primary) if (f.stage > best.stage) best = f;
+  if (primary.length === 0) for (const f of all) if (f.stage > best.stage) best = f;
+  const reasons: string[] = [best.reason];
+  for (const f of [...all].sort((a, b) => b.stage - a.stage)) if (!reasons.includes(f.reason)) reasons.push(f.reason);
+  return { nearest: best.rule, fields: { verdict: 'undeclared', rule: null, pack: null, reasons, explanation: best.detail } };
+}
+
+function flowSubject(flow: FlowRecord): Subject {
+  const strong: string[] = [];
+  const answers: string[] = [];
+  const queries: string[] = [];
+  for (const c of flow.names ?? []) {
+    if (c.source === 'sni' || c.source === 'quic-sni' || c.source === 'http-host') strong.push(c.name);
+    else if (c.source === 'dns-answer') answers.push(c.name);
+    else if (c.source === 'dns-query') queries.push(c.name);
+  }
+  // Records built without `names` still carry the facts in their own fields.
+  if (strong.length === 0) for (const n of [flow.sni, flow.http_host]) if (n) strong.push(n);
+  if (queries.length === 0 && flow.dns_names) queries.push(...flow.dns_names);
+  return {
+    direction: flow.direction,
+    proto: flow.proto,
+    app: flow.app,
+    devicePort: flow.device_port,
+    remotePort: flow.remote_port,
+    remoteIp: flow.remote_ip,
+    strong: [...new Set(strong)],
+    answers,
+    queries: [...new Set(queries)],
+  };
+}
+
+function dnsSubject(d: DnsRecord): Subject {
+  return {
+    direction: isLocalScopeAddress(d.server_ip) ? 'local' : 'egress',
+    proto: d.proto,
+    app: d.app ?? 'dns',
+    devicePort: d.client_port,
+    remotePort: d.server_port,
+    remoteIp: d.server_ip,
+    strong: [],
+    answers: [],
+    queries: [d.qname],
+  };
+}
+
+/** Convenience: `new PolicyEngine(packs, switches).judgeRun(flows, dnsRecords, opts)`. */
+export function judgeRun(
+  packs: readonly RulePack[],
+  switches: SwitchSettings,
+  flows: readonly FlowRecord[],
+  dnsRecords: readonly DnsRecord[],
+  opts?: JudgeRunOptions,
+): JudgedRun {
+  return new PolicyEngine(packs, switches).judgeRun(flows, dnsRecords, opts);
+}
