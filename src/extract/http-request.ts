@@ -181,13 +181,14 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
   const t = targetStart;
   if (method === 'CONNECT') {
     // authority-form (RFC 9112 §3.2.3): uri-host ":" port
-    host = hostFromAuthority(buf, t, targetEnd);
+    host = hostFromAuthority(buf, t, targetEnd, true);
     if (host === null) return MALFORMED;
     hostSource = 'connect';
-  } else if (buf[t] !== 0x2f && buf[t] !== 0x2a) {
-    // absolute-form (RFC 9112 §3.2.2): scheme "://" authority path-abempty [ "?" query ]
+  } else if (buf[t] !== 0x2f && buf[t] !== 0x2a && authorityStart(buf, t, targetEnd) >= 0) {
+    // absolute-form (RFC 9112 §3.2.2): scheme "://" authority path-abempty [ "?" query ].
+    // A target that is neither origin- nor absolute-form (e.g. ".servlets/x", seen from real
+    // devices) is tolerated as servers do: the Host header then names the server.
     const auth = authorityStart(buf, t, targetEnd);
-    if (auth < 0) return MALFORMED;
     let ae = auth;
     while (ae < targetEnd && buf[ae] !== 0x2f && buf[ae] !== 0x3f && buf[ae] !== 0x23) ae++;
     let hs = auth;
@@ -256,31 +257,47 @@ function authorityStart(buf: Uint8Array, s: number, e: number): number {
 
 /**
  * host of `host [":" port]` or `"[" IPv6 "]" [":" port]` (RFC 3986 §3.2.2), lowercased, no
- * brackets, no port; null when empty. A bare IPv6 address (several colons, no brackets) is kept
- * whole. Non-printable bytes become \DDD as in the TLS SNI.
+ * brackets, no port; null when empty or not an authority ('/', '?', '#', '@' in the host, a
+ * non-numeric port, or a missing port when `requirePort`, as CONNECT's authority-form needs).
+ * A bare IPv6 address (several colons, no brackets) is kept whole. Non-printable bytes become
+ * \DDD as in the TLS SNI.
  */
-function hostFromAuthority(buf: Uint8Array, s: number, e: number): string | null {
+function hostFromAuthority(buf: Uint8Array, s: number, e: number, requirePort = false): string | null {
   if (s >= e) return null;
+  let hs = s;
+  let he = e;
+  let portAt = -1;
   if (buf[s] === 0x5b) {
     let k = s + 1;
     while (k < e && buf[k] !== 0x5d) k++;
     if (k >= e || k === s + 1) return null;
-    return decodeText(buf, s + 1, k, true);
-  }
-  let colon = -1;
-  let colons = 0;
-  for (let k = s; k < e; k++) {
-    if (buf[k] === COLON) {
-      colon = k;
-      colons++;
+    hs = s + 1;
+    he = k;
+    if (k + 1 < e) {
+      if (buf[k + 1] !== COLON) return null;
+      portAt = k + 2;
+    }
+  } else {
+    let colon = -1;
+    let colons = 0;
+    for (let k = s; k < e; k++) {
+      const b = buf[k];
+      if (b === 0x2f || b === 0x3f || b === 0x23 || b === 0x40) return null;
+      if (b === COLON) {
+        colon = k;
+        colons++;
+      }
+    }
+    if (colons === 1) {
+      he = colon;
+      portAt = colon + 1;
     }
   }
-  let he = e;
-  if (colons === 1) {
-    he = colon;
-    for (let k = colon + 1; k < e; k++) if (!isDigit(buf[k])) return null; // port = *DIGIT
+  if (portAt >= 0) {
+    for (let k = portAt; k < e; k++) if (!isDigit(buf[k])) return null; // port = *DIGIT
   }
-  return he > s ? decodeText(buf, s, he, true) : null;
+  if (requirePort && (portAt < 0 || portAt >= e)) return null;
+  return he > hs ? decodeText(buf, hs, he, true) : null;
 }
 
 /** Text of buf[s, e): bytes outside 0x21–0x7E and '\' as \DDD (as the TLS SNI); ASCII-lowercased when `fold`. */

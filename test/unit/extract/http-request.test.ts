@@ -1,0 +1,241 @@
+/**
+ * HTTP/1.x request-head extractor: every request-target form (RFC 9112 §3.2), Host handling
+ * (case, port, IPv6 literal, absolute-URI precedence), pipelining, need-more / size bound,
+ * one adversarial case per rule, and a fast-check "never throws" property. Corpus requests are
+ * checked against tshark's http.requests[] at the end.
+ */
+import * as fs from 'fs';
+import fc from 'fast-check';
+import { A } from '../../../src/anomalies';
+import { HttpHeadResult, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
+import { describeShared, sharedPath } from '../../helpers/shared';
+import { tcpDirections } from './helpers/pcap-client-streams';
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+const parse = (s: string | Uint8Array): HttpHeadResult => {
+  const b = typeof s === 'string' ? enc(s) : s;
+  return parseHttpRequestHead(b, 0, b.length);
+};
+function req(s: string) {
+  const r = parse(s);
+  if (r.kind !== 'request') throw new Error(`expected request, got ${JSON.stringify(r)}`);
+  return r;
+}
+const MALFORMED = { kind: 'malformed', anomaly: A['http.malformed_request'] };
+
+describe('probeHttpRequest', () => {
+  test.each([
+    ['GET ', true], ['CONNECT ', true], ['PATCH ', true], ['M-SEARCH * HTTP/1.1', true], ['PROPFIND ', true],
+    ['GE', true], // still possibly a method
+    ['get / HTTP/1.1', false], // methods are case-sensitive (RFC 9110 §9.1)
+    ['\x16\x03\x01', false], ['SSH-2.0-OpenSSH_9.6', false], [' GET', false], ['', false],
+    ['A'.repeat(40) + ' ', false], // longer than any method token we accept
+  ])('%j → %s', (s, want) => {
+    const b = enc(s);
+    expect(probeHttpRequest(b, 0, b.length)).toBe(want);
+  });
+});
+
+describe('request forms', () => {
+  test('origin-form with Host (RFC 9112 §3.2.1)', () => {
+    // 0000  47 45 54 20 2f 69 6e 64 65 78 2e 68 74 6d 6c 20  GET /index.html
+    // 0010  48 54 54 50 2f 31 2e 31 0d 0a 48 6f 73 74 3a 20  HTTP/1.1..Host:
+    // 0020  77 77 77 2e 65 78 61 6d 70 6c 65 2e 6f 72 67 0d  www.example.org.
+    // 0030  0a 0d 0a                                         ...
+    const s = 'GET /index.html HTTP/1.1\r\nHost: www.example.org\r\n\r\n';
+    expect(req(s)).toEqual({
+      kind: 'request', method: 'GET', target: '/index.html', host: 'www.example.org', headLength: 51,
+      version: 'HTTP/1.1', hostSource: 'host-header', anomalies: [],
+    });
+  });
+  test.each(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND', 'M-SEARCH'])('method %s', (m) => {
+    expect(req(`${m} / HTTP/1.1\r\nHost: a.example\r\n\r\n`).method).toBe(m);
+  });
+  test('absolute-form: host from the URI wins over Host (RFC 9112 §3.2.2)', () => {
+    const r = req('GET http://Proxy.Example:8080/x?y HTTP/1.1\r\nHost: other.example\r\n\r\n');
+    expect(r.host).toBe('proxy.example');
+    expect(r.hostSource).toBe('uri');
+    expect(r.target).toBe('http://Proxy.Example:8080/x?y');
+  });
+  test('absolute-form with userinfo and no path', () => {
+    expect(req('GET http://user:pw@h.example HTTP/1.1\r\n\r\n').host).toBe('h.example');
+  });
+  test('absolute-form with an IPv6 literal', () => {
+    expect(req('GET http://[2001:DB8::1]:8080/ HTTP/1.1\r\nHost: x\r\n\r\n').host).toBe('2001:db8::1');
+  });
+  test('CONNECT authority-form (RFC 9112 §3.2.3)', () => {
+    const r = req('CONNECT www.Example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n');
+    expect(r.host).toBe('www.example.com');
+    expect(r.hostSource).toBe('connect');
+  });
+  test('CONNECT to an IPv6 literal', () => {
+    expect(req('CONNECT [::1]:443 HTTP/1.1\r\n\r\n').host).toBe('::1');
+  });
+  test('asterisk-form uses Host', () => {
+    expect(req('OPTIONS * HTTP/1.1\r\nHost: a.example\r\n\r\n').host).toBe('a.example');
+  });
+});
+
+describe('Host header', () => {
+  test('lowercase header name, value lowercased, port stripped', () => {
+    expect(req('GET / HTTP/1.1\r\nhost: WWW.Example.COM:8080\r\n\r\n').host).toBe('www.example.com');
+  });
+  test('mixed-case name after other fields, OWS around the value', () => {
+    expect(req('GET / HTTP/1.1\r\nUser-Agent: x\r\nhOsT:\t  a.example \t\r\nAccept: */*\r\n\r\n').host).toBe('a.example');
+  });
+  test('IPv6 literal in brackets, with and without port', () => {
+    expect(req('GET / HTTP/1.1\r\nHost: [fe80::1]:8080\r\n\r\n').host).toBe('fe80::1');
+    expect(req('GET / HTTP/1.1\r\nHost: [2001:db8::2]\r\n\r\n').host).toBe('2001:db8::2');
+  });
+  test('HTTP/1.0 without Host: host null, no anomaly', () => {
+    const r = req('GET / HTTP/1.0\r\n\r\n');
+    expect(r.host).toBeNull();
+    expect(r.anomalies).toEqual([]);
+  });
+  test('HTTP/1.1 without Host: host null, http.host_missing', () => {
+    const r = req('GET / HTTP/1.1\r\nAccept: */*\r\n\r\n');
+    expect(r.host).toBeNull();
+    expect(r.anomalies).toEqual([A['http.host_missing']]);
+  });
+  test('a header that merely ends in "host" is not Host', () => {
+    expect(req('GET / HTTP/1.1\r\nX-Forwarded-Host: evil.example\r\nHost: ok.example\r\n\r\n').host).toBe('ok.example');
+  });
+  test('two identical Host lines are tolerated', () => {
+    expect(req('GET / HTTP/1.1\r\nHost: a.example\r\nHost: A.example\r\n\r\n').host).toBe('a.example');
+  });
+  test('non-printable bytes in Host are escaped as \\DDD', () => {
+    expect(req('GET / HTTP/1.1\r\nHost: a\x01b.example\r\n\r\n').host).toBe('a\\001b.example');
+  });
+  test('bare LF line endings (RFC 9112 §2.2)', () => {
+    const r = req('GET / HTTP/1.1\nHost: lf.example\n\n');
+    expect(r.host).toBe('lf.example');
+    expect(r.headLength).toBe(33);
+  });
+  test('a leading empty line before the request line is ignored (RFC 9112 §2.2)', () => {
+    expect(req('\r\nGET / HTTP/1.1\r\nHost: a.example\r\n\r\n').headLength).toBe(37);
+  });
+});
+
+describe('pipelining and incremental input', () => {
+  const two = 'GET /1 HTTP/1.1\r\nHost: one.example\r\n\r\nGET /2 HTTP/1.1\r\nhost: two.example\r\n\r\n';
+  test('headLength points at the next request', () => {
+    const b = enc(two);
+    const a = parseHttpRequestHead(b, 0, b.length);
+    if (a.kind !== 'request') throw new Error();
+    expect(a.host).toBe('one.example');
+    const c = parseHttpRequestHead(b, a.headLength, b.length - a.headLength);
+    expect(c.kind === 'request' && c.host).toBe('two.example');
+    expect(c.kind === 'request' && c.target).toBe('/2');
+  });
+  test('every prefix before the empty line is need-more; the full head is found', () => {
+    const s = 'GET /a HTTP/1.1\r\nHost: prefix.example\r\n\r\n';
+    for (let cut = 0; cut < s.length; cut++) expect(parse(s.slice(0, cut)).kind).toBe('need-more');
+    expect(req(s).host).toBe('prefix.example');
+  });
+  test('reads only [off, off+len): bytes after the window are not used', () => {
+    const b = enc('xxGET / HTTP/1.1\r\nHost: w.example\r\n\r\nyy');
+    expect(parseHttpRequestHead(b, 2, 30).kind).toBe('need-more');
+    const r = parseHttpRequestHead(b, 2, b.length - 4);
+    expect(r.kind === 'request' && r.host).toBe('w.example');
+  });
+  test('head larger than 16 KiB without an empty line → http.header_too_large', () => {
+    const big = 'GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ' + 'p'.repeat(MAX_HTTP_HEAD_LENGTH) + '\r\n';
+    expect(parse(big)).toEqual({ kind: 'malformed', anomaly: A['http.header_too_large'] });
+  });
+  test('a head that completes just inside 16 KiB is accepted', () => {
+    const pre = 'GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ';
+    const s = pre + 'p'.repeat(MAX_HTTP_HEAD_LENGTH - pre.length - 4) + '\r\n\r\n';
+    expect(s.length).toBe(MAX_HTTP_HEAD_LENGTH);
+    expect(req(s).headLength).toBe(MAX_HTTP_HEAD_LENGTH);
+  });
+});
+
+describe('adversarial request heads, one rule each', () => {
+  test('not a method: TLS bytes → not-http', () => {
+    expect(parse(Uint8Array.of(0x16, 3, 1, 0, 5))).toEqual({ kind: 'not-http' });
+  });
+  test('missing HTTP-version (HTTP/0.9 style) → malformed', () => {
+    expect(parse('GET /\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('HTTP/2.0 on a request line → malformed (not HTTP/1.x)', () => {
+    expect(parse('GET / HTTP/2.0\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('two spaces between method and target → malformed', () => {
+    expect(parse('GET  / HTTP/1.1\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('whitespace between field name and colon → malformed (RFC 9112 §5.1)', () => {
+    expect(parse('GET / HTTP/1.1\r\nHost : a.example\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('header line without a colon → malformed', () => {
+    expect(parse('GET / HTTP/1.1\r\nHost a.example\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('two different Host values → malformed (RFC 9112 §3.2: request smuggling shape)', () => {
+    expect(parse('GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('CONNECT without a usable authority → malformed', () => {
+    expect(parse('CONNECT / HTTP/1.1\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('target that is neither origin-, absolute- nor asterisk-form → malformed', () => {
+    expect(parse('GET example.com HTTP/1.1\r\n\r\n')).toEqual(MALFORMED);
+  });
+  test('Host with a non-numeric port → host null, flagged http.malformed_request', () => {
+    const r = req('GET / HTTP/1.1\r\nHost: a.example:abc\r\n\r\n');
+    expect(r.host).toBeNull();
+    expect(r.anomalies).toEqual([A['http.malformed_request']]);
+  });
+  test('unterminated IPv6 bracket → host null', () => {
+    expect(req('GET / HTTP/1.1\r\nHost: [::1\r\n\r\n').host).toBeNull();
+  });
+  test('obs-fold continuation lines are skipped, not taken as fields', () => {
+    expect(req('GET / HTTP/1.1\r\nX-A: 1\r\n Host: fold.example\r\nHost: real.example\r\n\r\n').host).toBe('real.example');
+  });
+});
+
+describe('properties', () => {
+  const KINDS = new Set(['request', 'need-more', 'not-http', 'malformed']);
+  test('arbitrary bytes and mutated requests never throw; results are one of the four kinds', () => {
+    const base = enc('GET http://[::1]:80/x HTTP/1.1\r\nHost: a.example:8080\r\nConnection: close\r\n\r\n');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 5 }), fc.nat(), (rnd, flips, cut) => {
+        const b = Uint8Array.from(base);
+        for (const [i, v] of flips) b[i % b.length] = v;
+        const len = cut % (b.length + 1);
+        const r1 = parseHttpRequestHead(b, 0, len);
+        const r2 = parseHttpRequestHead(rnd, 0, rnd.length);
+        const withMethod = new Uint8Array([...enc('GET '), ...rnd]);
+        const r3 = parseHttpRequestHead(withMethod, 0, withMethod.length);
+        for (const r of [r1, r2, r3]) {
+          if (!KINDS.has(r.kind)) return false;
+          if (r.kind === 'request' && (r.headLength < 1 || r.headLength > MAX_HTTP_HEAD_LENGTH)) return false;
+        }
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describeShared('HTTP requests from corpus captures (tshark http.requests[])', () => {
+  test.each([
+    'zeek__http__pipelined-requests',
+    'zeek__http__proxy',
+    'zeek__wikipedia',
+    'zeek__http-vlan-0',
+  ])('%s', (stem) => {
+    const expected = JSON.parse(fs.readFileSync(sharedPath('corpus', 'expected', `${stem}.json`), 'utf8'));
+    const want = (expected.http.requests as { method: string; uri: string; host: string | null }[])
+      .map((r) => `${r.method} ${r.host ? r.host.toLowerCase().replace(/:\d+$/, '') : '-'}`);
+    const got: string[] = [];
+    for (const d of tcpDirections(sharedPath('corpus', `${stem}.pcap`))) {
+      let off = 0;
+      for (;;) {
+        const r = parseHttpRequestHead(d.head, off, d.head.length - off);
+        if (r.kind !== 'request') break;
+        got.push(`${r.method} ${r.host ?? '-'}`);
+        // Bodies are not skipped here, so only body-less requests chain (enough for these captures).
+        off += r.headLength;
+      }
+    }
+    expect(got.sort()).toEqual(want.sort());
+  });
+});
