@@ -84,9 +84,12 @@ export class Pipeline {
     if (ts > this.lastTs) this.lastTs = ts;
     try {
       let st = this.decoder.decode(f.buf, f.offset, f.capturedLength, f.wireLength, f.linkType, ts);
-      // Tunnels: the outer packet may itself be a flow (VXLAN); the inner one always is.
-      for (let depth = 0; depth < 8; depth++) {
-        if (st === DecodeStatus.Transport) this.onTransport(f.wireLength, ts);
+      // Tunnels: the outer packet may itself be a flow (VXLAN); the inner one always is. A
+      // flow's tunnel depth counts the TCP/UDP layers outside it (tshark's definition), so
+      // 6in4 and GRE inner flows are depth 0 and VXLAN inner flows depth 1.
+      let transportDepth = 0;
+      for (let layer = 0; layer < 8; layer++) {
+        if (st === DecodeStatus.Transport) this.onTransport(f.wireLength, ts, transportDepth++);
         if (this.view.innerKind === InnerKind.None) break;
         st = this.decoder.decodeInner(ts);
       }
@@ -101,10 +104,10 @@ export class Pipeline {
     this.flows.endAll();
   }
 
-  private onTransport(wireLength: number, ts: number): void {
+  private onTransport(wireLength: number, ts: number, depth: number): void {
     const v = this.view;
     const t = this.flows;
-    t.track(v, wireLength, ts, v.tunnelDepth);
+    t.track(v, wireLength, ts, depth);
     const slot = t.slot;
     if (t.created) {
       this.flowCount++;
@@ -253,9 +256,10 @@ export class Pipeline {
     }
     if (fromHead) {
       // The first request is known: free the head; later requests are scanned per segment.
+      // A malformed first head does not end the flow's HTTP life: later segments may
+      // still start well-formed requests (scanned cheaply, bounded by MAX_HTTP_REQUESTS_SCANNED).
       info.client = null;
       info.server = null;
-      if (info.httpRequests === 0) this.decide(slot, info, 'http');
     }
   }
 

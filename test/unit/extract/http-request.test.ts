@@ -175,8 +175,11 @@ describe('adversarial request heads, one rule each', () => {
   test('CONNECT without a usable authority → malformed', () => {
     expect(parse('CONNECT / HTTP/1.1\r\n\r\n')).toEqual(MALFORMED);
   });
-  test('target that is neither origin-, absolute- nor asterisk-form → malformed', () => {
-    expect(parse('GET example.com HTTP/1.1\r\n\r\n')).toEqual(MALFORMED);
+  test('target that is neither origin-, absolute- nor asterisk-form is tolerated; Host names the server', () => {
+    // Real devices send such targets (the corpus has "POST .servlets/mms"); servers and tshark
+    // accept them, so the request is reported, with its name from the Host header, not rejected.
+    expect(parse('POST .servlets/mms HTTP/1.1\r\nHost: 172.20.3.13\r\n\r\n')).toMatchObject({ kind: 'request', target: '.servlets/mms', host: '172.20.3.13' });
+    expect(parse('GET example.com HTTP/1.1\r\n\r\n')).toMatchObject({ kind: 'request', host: null });
   });
   test('Host with a non-numeric port → host null, flagged http.malformed_request', () => {
     const r = req('GET / HTTP/1.1\r\nHost: a.example:abc\r\n\r\n');
