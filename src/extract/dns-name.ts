@@ -47,7 +47,11 @@ const FNV_PRIME = 16777619;
 export class DnsNameReader {
   /** Presentation text of the last name read: lowercase, dotted, no trailing dot, root = ".". */
   name = '.';
-  /** Offset just past the name's in-place bytes (after the first pointer, if any). */
+  /**
+   * Offset just past the name's in-place bytes (after the first pointer, if any). Also set when
+   * a read fails but the in-place bytes are intact (a bad pointer, a loop, a name over 255
+   * octets), so the caller can skip just this name; -1 when even that is unknown.
+   */
   end = 0;
   /** Anomaly id of the problem that stopped the last read, or -1 when it succeeded. */
   anomaly = -1;
@@ -80,7 +84,7 @@ export class DnsNameReader {
     const segStart = this.#segStart;
     const segLen = this.#segLen;
     for (;;) {
-      if (p >= msgEnd) return this.#fail(A['dns.truncated']);
+      if (p >= msgEnd) return this.#fail(A['dns.truncated'], after);
       const b = buf[p];
       if (b === 0) {
         if (after < 0) after = p + 1;
@@ -88,12 +92,12 @@ export class DnsNameReader {
       }
       const kind = b & 0xc0;
       if (kind === 0xc0) {
-        if (p + 1 >= msgEnd) return this.#fail(A['dns.truncated']);
+        if (p + 1 >= msgEnd) return this.#fail(A['dns.truncated'], after);
         const target = base + (((b & 0x3f) << 8) | buf[p + 1]);
         if (after < 0) after = p + 2;
-        if (target > p) return this.#fail(A['dns.bad_pointer']); // forward: never "prior"
-        if (target >= runStart) return this.#fail(A['dns.pointer_loop']); // itself or its own run
-        if (++jumps > DNS_MAX_POINTER_JUMPS) return this.#fail(A['dns.pointer_loop']);
+        if (target > p) return this.#fail(A['dns.bad_pointer'], after); // forward: never "prior"
+        if (target >= runStart) return this.#fail(A['dns.pointer_loop'], after); // itself or its own run
+        if (++jumps > DNS_MAX_POINTER_JUMPS) return this.#fail(A['dns.pointer_loop'], after);
         runStart = target;
         p = target;
         continue;
@@ -102,12 +106,15 @@ export class DnsNameReader {
         // 0x40: a 64-octet label written by a buggy encoder, the overwhelmingly likely reading.
         // 0x41-0x7F: extended label types (RFC 6891 §5; 0x41 = binary labels, RFC 2673, historic).
         // 0x80-0xBF: reserved (RFC 1035 §4.1.4). The label's length is unknowable: stop here.
-        return this.#fail(b === DNS_MAX_LABEL_LENGTH + 1 ? A['dns.label_too_long'] : A['dns.bad_label_type']);
+        return this.#fail(b === DNS_MAX_LABEL_LENGTH + 1 ? A['dns.label_too_long'] : A['dns.bad_label_type'], after);
       }
       const start = p + 1;
-      if (start + b > msgEnd) return this.#fail(A['dns.truncated']);
+      if (start + b > msgEnd) return this.#fail(A['dns.truncated'], after);
       wireLength += b + 1;
-      if (wireLength > DNS_MAX_NAME_WIRE_LENGTH) return this.#fail(A['dns.name_too_long']);
+      if (wireLength > DNS_MAX_NAME_WIRE_LENGTH) {
+        // Skippable when still in place: a hostile response must not hide its answers behind one long name.
+        return this.#fail(A['dns.name_too_long'], after >= 0 ? after : skipInPlace(buf, msgEnd, start + b));
+      }
       segStart[labels] = start;
       segLen[labels] = b;
       labels++;
@@ -125,8 +132,9 @@ export class DnsNameReader {
     return true;
   }
 
-  #fail(anomaly: number): false {
+  #fail(anomaly: number, end: number): false {
     this.anomaly = anomaly;
+    this.end = end;
     return false;
   }
 
@@ -173,6 +181,18 @@ export class DnsNameReader {
     }
     return true;
   }
+}
+
+/** Offset after the in-place labels from `p` (through the zero octet or the first pointer), or -1. */
+function skipInPlace(buf: Uint8Array, msgEnd: number, p: number): number {
+  while (p < msgEnd) {
+    const b = buf[p];
+    if (b === 0) return p + 1;
+    if ((b & 0xc0) === 0xc0) return p + 2 <= msgEnd ? p + 2 : -1;
+    if ((b & 0xc0) !== 0) return -1;
+    p += 1 + b;
+  }
+  return -1;
 }
 
 /**

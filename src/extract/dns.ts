@@ -139,17 +139,27 @@ export function parseDnsMessage(
   return msg;
 }
 
-/** Reads the question section into msg.questions; returns the offset after it, or -1 on a problem. */
+/**
+ * Reads the question section into msg.questions; returns the offset after it, or -1 when the
+ * rest of the message cannot be located. A question whose name is bad but whose bytes can be
+ * stepped over (a loop, a bad pointer, a name over 255 octets) is left out and reading goes on,
+ * so one hostile name cannot hide the rest of the message.
+ */
 function readQuestions(buf: Uint8Array, base: number, end: number, msg: DnsMessage, anomalies: AnomalyCounters, names: DnsNameReader): number {
   let p = base + DNS_HEADER_LENGTH;
   // The loop is bounded by the bytes present (each question consumes ≥ 5) and by the cap,
   // never by qdcount alone; nothing is preallocated from the claimed count.
   for (let i = 0; i < msg.qdcount; i++) {
     if (i === DNS_MAX_RECORDS_PER_SECTION) return fail(anomalies, A['dns.too_many_records']);
-    if (!names.read(buf, base, end, p)) return fail(anomalies, names.anomaly);
+    const ok = names.read(buf, base, end, p);
+    if (!ok) {
+      anomalies.add(names.anomaly);
+      msg.complete = false;
+      if (names.end < 0) return -1;
+    }
     p = names.end;
     if (end - p < QUESTION_FIXED_LENGTH) return fail(anomalies, A['dns.truncated']);
-    msg.questions.push({ name: names.name, type: (buf[p] << 8) | buf[p + 1], qclass: (buf[p + 2] << 8) | buf[p + 3] });
+    if (ok) msg.questions.push({ name: names.name, type: (buf[p] << 8) | buf[p + 1], qclass: (buf[p + 2] << 8) | buf[p + 3] });
     p += QUESTION_FIXED_LENGTH;
   }
   return p;
@@ -174,9 +184,15 @@ function readAnswers(buf: Uint8Array, base: number, end: number, start: number, 
   let p = start;
   let rich: number[] | null = null; // indices into msg.answers waiting for dns-packet
   let richStarts: number[] | null = null;
+  let skipped = 0; // records stepped over because their owner name was bad
   for (let i = 0; i < msg.ancount; i++) {
     if (i === DNS_MAX_RECORDS_PER_SECTION) { fail(anomalies, A['dns.too_many_records']); msg.complete = false; break; }
-    if (!names.read(buf, base, end, p)) { fail(anomalies, names.anomaly); msg.complete = false; break; }
+    const ok = names.read(buf, base, end, p);
+    if (!ok) {
+      anomalies.add(names.anomaly);
+      msg.complete = false;
+      if (names.end < 0) break;
+    }
     const owner = names.name;
     p = names.end;
     if (end - p < RR_FIXED_LENGTH) { fail(anomalies, A['dns.truncated']); msg.complete = false; break; }
@@ -186,6 +202,8 @@ function readAnswers(buf: Uint8Array, base: number, end: number, start: number, 
     const rdStart = p + RR_FIXED_LENGTH;
     const rdEnd = rdStart + ((buf[p + 8] << 8) | buf[p + 9]);
     if (rdEnd > end) { fail(anomalies, A['dns.truncated']); msg.complete = false; break; }
+    p = rdEnd;
+    if (!ok) { skipped++; continue; } // owner unreadable: step over the record, keep the others
     const answer: DnsAnswer = { name: owner, type, class: rrClass, ttl, data: '' };
     if (isRichType(type)) {
       (rich ??= []).push(msg.answers.length);
@@ -193,13 +211,15 @@ function readAnswers(buf: Uint8Array, base: number, end: number, start: number, 
       answer.data = formatGenericRdata(buf, rdStart, rdEnd); // replaced below when dns-packet succeeds
     } else {
       const data = formatOwnRdata(buf, base, type, rdStart, rdEnd, answer, names);
-      if (data === null) anomalies.add(A['dns.malformed_answer']);
+      if (data === null) {
+        if (names.anomaly >= 0) anomalies.add(names.anomaly); // e.g. a CNAME target over 255 octets
+        anomalies.add(A['dns.malformed_answer']);
+      }
       answer.data = data ?? formatGenericRdata(buf, rdStart, rdEnd);
     }
     msg.answers.push(answer);
-    p = rdEnd;
   }
-  if (rich !== null && richStarts !== null) decodeRichAnswers(buf, base, end, p, msg, rich, richStarts, anomalies, names);
+  if (rich !== null && richStarts !== null) decodeRichAnswers(buf, base, end, p, msg, skipped, rich, richStarts, anomalies, names);
 }
 
 /** A/AAAA/name-valued/SVCB RDATA as text, or null when the RDATA does not fit its type. */
@@ -211,7 +231,10 @@ function formatOwnRdata(buf: Uint8Array, base: number, type: number, start: numb
       return end - start === 16 ? formatIpv6(buf, start) : null;
     case DNS_TYPE_CNAME: case DNS_TYPE_PTR: case DNS_TYPE_NS: case DNS_TYPE_DNAME:
       // The target may point back into the message, but its own bytes must end with the RDATA.
-      return names.read(buf, base, end, start) && names.end === end ? names.name : null;
+      if (!names.read(buf, base, end, start)) return null;
+      if (names.end === end) return names.name;
+      names.anomaly = -1; // a well-formed name with trailing bytes: only dns.malformed_answer applies
+      return null;
     case DNS_TYPE_SVCB: case DNS_TYPE_HTTPS: {
       const svcb = formatSvcb(buf, base, start, end, names);
       if (svcb === null) return null;
@@ -230,10 +253,11 @@ function formatOwnRdata(buf: Uint8Array, base: number, type: number, start: numb
  * the later sections' counts are plausible for the bytes left, and always inside try/catch.
  */
 function decodeRichAnswers(
-  buf: Uint8Array, base: number, end: number, answersEnd: number, msg: DnsMessage,
+  buf: Uint8Array, base: number, end: number, answersEnd: number, msg: DnsMessage, skipped: number,
   rich: number[], richStarts: number[], anomalies: AnomalyCounters, names: DnsNameReader,
 ): void {
-  const plausible = msg.answers.length === msg.ancount && msg.nscount + msg.arcount <= (end - answersEnd) / RR_MIN_LENGTH;
+  // A skipped record means a bad name dns-packet would throw on anyway: do not even try.
+  const plausible = skipped === 0 && msg.answers.length === msg.ancount && msg.nscount + msg.arcount <= (end - answersEnd) / RR_MIN_LENGTH;
   let decoded: dnsPacket.DecodedPacket | null = null;
   if (plausible) {
     try {

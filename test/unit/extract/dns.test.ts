@@ -328,6 +328,28 @@ describe('adversarial input', () => {
     expect(msg?.questions).toHaveLength(1);
   });
 
+  test('a hostile over-long question name does not hide the answers behind it', () => {
+    // Q1 is fine; Q2 = a 63-byte label + pointer to Q1 (257 octets); then an A answer for Q1.
+    // The bad name's in-place bytes end at its pointer, so it is stepped over and the answer read.
+    const q1 = wireName('a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63));
+    const buf = bytes(header(7, 0x8180, 2, 1), q1, typeClass(1), [63, ...Buffer.from('d'.repeat(63)), 0xc0, 0x0c], typeClass(1),
+      [0xc0, 0x0c], typeClass(1), [0, 0, 0, 5, 0, 4, 198, 51, 100, 7]);
+    const { msg, anomalies } = parse(buf);
+    expect(anomalies).toEqual({ 'dns.name_too_long': 1 });
+    expect(msg?.questions).toHaveLength(1);
+    expect(msg?.answers.map((a) => a.data)).toEqual(['198.51.100.7']);
+    expect(msg?.complete).toBe(false);
+  });
+
+  test('an answer with a looping owner name is stepped over, the next one kept', () => {
+    const buf = bytes(header(7, 0x8180, 1, 2), wireName('ok', 'test'), typeClass(1),
+      [0xc0, 0x1b], typeClass(1), [0, 0, 0, 5, 0, 4, 10, 0, 0, 9], // owner points forward to itself-ish: bad pointer
+      [0xc0, 0x0c], typeClass(1), [0, 0, 0, 5, 0, 4, 10, 0, 0, 10]);
+    const { msg, anomalies } = parse(buf);
+    expect(anomalies).toEqual({ 'dns.bad_pointer': 1 });
+    expect(msg?.answers).toEqual([{ name: 'ok.test', type: 1, class: 1, ttl: 5, data: '10.0.0.10' }]);
+  });
+
   test('label type 0x40 family: 0x41 (binary label, RFC 2673) → dns.bad_label_type', () => {
     expect(parse(bytes(header(8, 0x0100, 1), [0x41, 0x08, 0xff, 0x00], typeClass(1))).anomalies).toEqual({ 'dns.bad_label_type': 1 });
   });
