@@ -1,0 +1,731 @@
+/**
+ * QUIC client Initial decryption: from the client's first UDP datagrams of a QUIC flow to the
+ * TLS ClientHello they carry (server name, ALPN, …), so a QUIC flow is named the same way as a
+ * TLS-over-TCP one.
+ *
+ * Why this is possible: Initial packets are protected with keys derived only from public values,
+ * a per-version salt and the Destination Connection ID the client chose (RFC 9001 §5.2). Anyone
+ * on the path can remove that protection; it protects against off-path tampering only. This
+ * module removes it for client Initials and nothing else: Handshake and 1-RTT keys come out of
+ * the TLS key exchange and are out of reach by design.
+ *
+ * Pipeline position: per flow, client→server UDP datagrams only. `QuicInitialDecoder.feed` is the
+ * front door; the functions it is built from (header parser, key derivation, packet decryption,
+ * frame walker) are exported for tests and tools.
+ *
+ * Versions (`quicVersionInfo`): QUIC v1 (RFC 9000), v2 (RFC 9369), IETF drafts 22–34 and
+ * Facebook mvfst 0xfaceb001/0xfaceb002/0xfaceb00e. Google QUIC is routed to ./gquic.ts.
+ * Any other version is "unsupported": reported as such, never counted as a decryption failure.
+ *
+ * What this module must never do: throw on packet bytes (every outcome is a status); read
+ * outside `[off, off + len)`; write into the caller's buffer (the AAD is a private copy);
+ * keep more than MAX_CRYPTO_BYTES of CRYPTO data or MAX_KEY_SETS key sets per flow; or decide
+ * whether QUIC is acceptable (facts only — policy lives in src/policy).
+ */
+import * as crypto from 'crypto';
+import { A, AnomalyCounters } from '../anomalies';
+import { ClientHelloInfo, parseClientHelloMessage } from './tls-client-hello';
+import { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
+import { newVarintCursor, readVarint, VarintCursor } from './quic-varint';
+import { GquicChlo, isGquicVersion, parseGquicPacket } from './gquic';
+
+export { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+/** Largest UDP payload: 65 535 (IP length field) − 8 (UDP header). Anything longer is not one datagram. */
+export const MAX_UDP_PAYLOAD = 65527;
+/** Connection IDs are at most 20 bytes in every version we decrypt (RFC 9000 §17.2). */
+export const MAX_CID_LEN = 20;
+/**
+ * Long-header packets looked at per datagram. Coalescing (RFC 9000 §12.2) puts at most one packet
+ * per packet type in a datagram in practice (Initial, 0-RTT, Handshake); 8 leaves room for odd
+ * stacks while bounding the work a crafted datagram of tiny packets can cause.
+ */
+export const MAX_COALESCED_PACKETS = 8;
+/**
+ * Distinct Initial key sets tried per flow: the first DCID, one after a Retry (RFC 9000 §17.2.5),
+ * plus slack for a client that reuses the 5-tuple for a new connection. Each extra set costs one
+ * HKDF derivation and one failed AES-GCM open per packet at worst.
+ */
+export const MAX_KEY_SETS = 4;
+/**
+ * Client Initial packets decrypted per flow before giving up on finding a ClientHello. A 64 KiB
+ * CRYPTO cap over 1 200-byte Initials is ~55 packets; real hellos take 1–3.
+ */
+export const MAX_INITIALS_PER_FLOW = 64;
+/** AES-128-GCM tag length (RFC 9001 §5.3; AEAD_AES_128_GCM, RFC 5116 §5.1). */
+const TAG_LEN = 16;
+/** Header-protection sample length (RFC 9001 §5.4.2). */
+const SAMPLE_LEN = 16;
+
+// ---------------------------------------------------------------------------------------------
+// Versions and their constants
+// ---------------------------------------------------------------------------------------------
+
+/** Per-version constants for Initial protection. */
+export interface QuicVersionInfo {
+  version: number;
+  /** Human-readable name, e.g. "v1", "v2", "draft-29", "mvfst-27". */
+  name: string;
+  /** The initial_salt (RFC 9001 §5.2 / RFC 9369 §3.3.1 / the drafts' §5.2). */
+  salt: Buffer;
+  /** Label stem for key/iv/hp: "quic" (v1 and drafts) or "quicv2" (RFC 9369 §3.3.2). */
+  labelStem: 'quic' | 'quicv2';
+  /** Wire value of the long-header type bits of an Initial: 0 (v1, RFC 9000 §17.2) or 1 (v2, RFC 9369 §3.2). */
+  initialTypeBits: number;
+}
+
+function hex(s: string): Buffer {
+  return Buffer.from(s, 'hex');
+}
+
+/** RFC 9001 §5.2; also drafts 33 and 34. */
+const SALT_V1 = hex('38762cf7f55934b34d179ae6a4c80cadccbb7f0a');
+/** RFC 9369 §3.3.1. */
+const SALT_V2 = hex('0dede3def700a6db819381be6e269dcbf9bd2ed9');
+/** draft-ietf-quic-tls-23 … -28 §5.2. */
+const SALT_DRAFT_23 = hex('c3eef712c72ebb5a11a7d2432bb46365bef9f502');
+/** draft-ietf-quic-tls-29 … -32 §5.2. */
+const SALT_DRAFT_29 = hex('afbfec289993d24c9e9786f19c6111e04390a899');
+/** draft-ietf-quic-tls-22 §5.2 (also mvfst 0xfaceb001). */
+const SALT_DRAFT_22 = hex('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a');
+
+export const QUIC_V1 = 0x00000001;
+export const QUIC_V2 = 0x6b3343cf;
+
+/**
+ * Constants for `version`, or null when we cannot decrypt that version's Initials.
+ *
+ * Facebook's mvfst versions follow the draft they were built on (as Wireshark's and nDPI's
+ * `quic_draft_version` map them): 0xfaceb001 is draft-22, 0xfaceb002 and the experimental alias
+ * 0xfaceb00e are draft-27 (so the draft-23 salt). The corpus' ndpi__quic-mvfst-27 capture
+ * (0xfaceb002) decrypts with it.
+ */
+export function quicVersionInfo(version: number): QuicVersionInfo | null {
+  const v = version >>> 0;
+  if (v === QUIC_V1) return { version: v, name: 'v1', salt: SALT_V1, labelStem: 'quic', initialTypeBits: 0 };
+  if (v === QUIC_V2) return { version: v, name: 'v2', salt: SALT_V2, labelStem: 'quicv2', initialTypeBits: 1 };
+  if (v >>> 8 === 0xff0000) {
+    const draft = v & 0xff;
+    const salt = draftSalt(draft);
+    return salt === null ? null : { version: v, name: `draft-${draft}`, salt, labelStem: 'quic', initialTypeBits: 0 };
+  }
+  if (v === 0xfaceb001) return { version: v, name: 'mvfst-22', salt: SALT_DRAFT_22, labelStem: 'quic', initialTypeBits: 0 };
+  if (v === 0xfaceb002 || v === 0xfaceb00e) return { version: v, name: 'mvfst-27', salt: SALT_DRAFT_23, labelStem: 'quic', initialTypeBits: 0 };
+  return null;
+}
+
+/**
+ * Salt by draft number. Drafts before 22 used a different long header (connection-ID length
+ * nibbles) and are not decrypted.
+ */
+function draftSalt(draft: number): Buffer | null {
+  if (draft === 22) return SALT_DRAFT_22;
+  if (draft >= 23 && draft <= 28) return SALT_DRAFT_23;
+  if (draft >= 29 && draft <= 32) return SALT_DRAFT_29;
+  if (draft === 33 || draft === 34) return SALT_V1;
+  return null;
+}
+
+/** Long-header packet types, normalised to the RFC 9000 §17.2 numbering. */
+export const PACKET_INITIAL = 0;
+export const PACKET_0RTT = 1;
+export const PACKET_HANDSHAKE = 2;
+export const PACKET_RETRY = 3;
+
+/**
+ * Maps the wire type bits to the RFC 9000 numbering. RFC 9369 §3.2 permutes them for v2:
+ * Initial 0b01, 0-RTT 0b10, Handshake 0b11, Retry 0b00.
+ */
+function normaliseType(info: QuicVersionInfo, bits: number): number {
+  if (info.initialTypeBits === 0) return bits;
+  return (bits + 3) & 3;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long header (RFC 9000 §17.2, RFC 8999 §5.1)
+// ---------------------------------------------------------------------------------------------
+
+/** A parsed long header. Offsets are into the buffer given to `parseQuicLongHeader`. */
+export interface QuicLongHeader {
+  /** Offset of the packet's first byte. */
+  start: number;
+  /** First byte as sent (still header-protected in its low 4 bits). */
+  firstByte: number;
+  version: number;
+  /** Constants for the version, or null when it is not one we decrypt. */
+  info: QuicVersionInfo | null;
+  /** PACKET_INITIAL/0RTT/HANDSHAKE/RETRY, or -1 when the version is unknown (or 0 = Version Negotiation). */
+  packetType: number;
+  dcidOff: number;
+  dcidLen: number;
+  scidOff: number;
+  scidLen: number;
+  /** Token (Initial only); length 0 otherwise. */
+  tokenOff: number;
+  tokenLen: number;
+  /** The Length field (packet number + protected payload), or -1 when the packet has none. */
+  length: number;
+  /** Offset of the (protected) packet number, or -1 when the packet has none. */
+  pnOffset: number;
+  /** One past the packet's last byte: where the next coalesced packet starts. */
+  end: number;
+}
+
+/** Outcome of `parseQuicLongHeader`. Truncated (more bytes were promised) is kept apart from malformed. */
+export type LongHeaderResult =
+  | { kind: 'ok'; header: QuicLongHeader }
+  | { kind: 'not-long-header' }
+  | { kind: 'truncated' }
+  | { kind: 'malformed'; reason: string };
+
+/**
+ * Parses the long header at `buf[off]`, where the packet may extend to `off + len` (the rest of
+ * the datagram). For versions we know, the Length field bounds the packet (`end`), so coalesced
+ * packets are found by calling again at `header.end` (RFC 9000 §12.2). For unknown versions only
+ * the invariant fields are parsed (RFC 8999 §5.1) and `end` is the end of the datagram.
+ */
+export function parseQuicLongHeader(buf: Uint8Array, off: number, len: number): LongHeaderResult {
+  if (!(off >= 0 && len >= 0 && off + len <= buf.length)) return { kind: 'malformed', reason: 'range outside buffer' };
+  const end = off + len;
+  if (len < 1 || (buf[off] & 0x80) === 0) return { kind: 'not-long-header' };
+  // Invariant part: first byte, 32-bit version, DCID length + DCID, SCID length + SCID.
+  if (len < 7) return { kind: 'truncated' };
+  const firstByte = buf[off];
+  const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
+  const info = version === 0 ? null : quicVersionInfo(version);
+  let p = off + 5;
+  const dcidLen = buf[p++];
+  if (info !== null && dcidLen > MAX_CID_LEN) return { kind: 'malformed', reason: 'dcid longer than 20 bytes' };
+  const dcidOff = p;
+  p += dcidLen;
+  if (p + 1 > end) return { kind: 'truncated' };
+  const scidLen = buf[p++];
+  if (info !== null && scidLen > MAX_CID_LEN) return { kind: 'malformed', reason: 'scid longer than 20 bytes' };
+  const scidOff = p;
+  p += scidLen;
+  if (p > end) return { kind: 'truncated' };
+  const header: QuicLongHeader = {
+    start: off, firstByte, version, info, packetType: -1,
+    dcidOff, dcidLen, scidOff, scidLen, tokenOff: p, tokenLen: 0,
+    length: -1, pnOffset: -1, end,
+  };
+  if (info === null) return { kind: 'ok', header };
+  const type = normaliseType(info, (firstByte >> 4) & 3);
+  header.packetType = type;
+  if (type === PACKET_RETRY) return { kind: 'ok', header }; // Retry has no Length: it fills the datagram.
+  const cur = newVarintCursor();
+  if (type === PACKET_INITIAL) {
+    if (!readVarint(buf, p, end, cur)) return { kind: 'truncated' };
+    if (cur.value > end - cur.next) return { kind: 'truncated' };
+    header.tokenOff = cur.next;
+    header.tokenLen = cur.value;
+    p = cur.next + cur.value;
+  }
+  if (!readVarint(buf, p, end, cur)) return { kind: 'truncated' };
+  header.length = cur.value;
+  header.pnOffset = cur.next;
+  if (cur.value > end - cur.next) return { kind: 'truncated' };
+  header.end = cur.next + cur.value;
+  return { kind: 'ok', header };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys (RFC 9001 §5.1–5.2, RFC 8446 §7.1, RFC 5869)
+// ---------------------------------------------------------------------------------------------
+
+/** Client Initial keys for one (version, DCID). */
+export interface QuicInitialKeys {
+  /** client_initial_secret (32 bytes). */
+  secret: Buffer;
+  /** AEAD key (16), IV (12) and header-protection key (16). */
+  key: Buffer;
+  iv: Buffer;
+  hp: Buffer;
+}
+
+/** HKDF-Extract with SHA-256 (RFC 5869 §2.2): HMAC(salt, ikm). */
+export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
+  return crypto.createHmac('sha256', salt).update(ikm).digest();
+}
+
+/**
+ * TLS 1.3 HKDF-Expand-Label with SHA-256 and an empty context (RFC 8446 §7.1): the HkdfLabel is
+ * uint16 length ‖ opaque label<7..255> = "tls13 " + label ‖ opaque context<0..255> = "".
+ * `length` ≤ 32, so HKDF-Expand (RFC 5869 §2.3) needs a single block T(1) = HMAC(prk, info ‖ 0x01).
+ */
+export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
+  const full = Buffer.from('tls13 ' + label, 'latin1');
+  const info = Buffer.alloc(2 + 1 + full.length + 1 + 1);
+  info.writeUInt16BE(length, 0);
+  info[2] = full.length;
+  full.copy(info, 3);
+  info[3 + full.length] = 0; // empty context
+  info[4 + full.length] = 1; // HKDF-Expand block counter
+  return crypto.createHmac('sha256', secret).update(info).digest().subarray(0, length);
+}
+
+/**
+ * Derives the client Initial keys (RFC 9001 §5.2; RFC 9369 §3.3.1–3.3.2 for v2's salt and labels):
+ * initial_secret = HKDF-Extract(salt, DCID); client_initial_secret = Expand-Label(…, "client in", 32);
+ * key/iv/hp = Expand-Label(client_initial_secret, "<stem> key"/"<stem> iv"/"<stem> hp").
+ */
+export function deriveClientInitialKeys(info: QuicVersionInfo, dcid: Uint8Array): QuicInitialKeys {
+  const initial = hkdfExtract(info.salt, dcid);
+  const secret = hkdfExpandLabel(initial, 'client in', 32);
+  return {
+    secret,
+    key: hkdfExpandLabel(secret, `${info.labelStem} key`, 16),
+    iv: hkdfExpandLabel(secret, `${info.labelStem} iv`, 12),
+    hp: hkdfExpandLabel(secret, `${info.labelStem} hp`, 16),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packet protection (RFC 9001 §5.3–5.4)
+// ---------------------------------------------------------------------------------------------
+
+/** Outcome of `decryptInitialPacket`. */
+export type InitialDecryptResult =
+  | {
+      kind: 'ok';
+      /** Full packet number (RFC 9000 §17.1 / Appendix A.3). */
+      packetNumber: number;
+      /** Length of the packet-number field, 1–4. */
+      pnLength: number;
+      /** The unprotected header (first byte and packet number in clear). */
+      header: Buffer;
+      /** Decrypted frames. */
+      payload: Buffer;
+    }
+  /** The packet is too short for the header-protection sample plus tag (RFC 9001 §5.4.2). */
+  | { kind: 'too-short' }
+  /** AES-GCM authentication failed: wrong keys (other DCID) or damaged bytes. */
+  | { kind: 'auth-failed' };
+
+/**
+ * Removes header protection and decrypts one Initial packet whose header `h` was parsed from
+ * `buf`. `largestPn` is the largest packet number decrypted so far on this flow (−1 for none),
+ * used to expand the truncated packet number (RFC 9000 Appendix A.3). Never throws.
+ */
+export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: QuicInitialKeys, largestPn = -1): InitialDecryptResult {
+  const pnOffset = h.pnOffset;
+  if (pnOffset < 0 || h.length < 4 + SAMPLE_LEN || pnOffset + 4 + SAMPLE_LEN > h.end) return { kind: 'too-short' };
+  // RFC 9001 §5.4.2: the sample starts 4 bytes after the start of the packet number field.
+  const mask = aesEcbBlock(keys.hp, buf.subarray(pnOffset + 4, pnOffset + 4 + SAMPLE_LEN));
+  if (mask === null) return { kind: 'auth-failed' };
+  // §5.4.1: long headers protect the low 4 bits of the first byte; the low 2 give pn length − 1.
+  const first = h.firstByte ^ (mask[0] & 0x0f);
+  const pnLength = (first & 0x03) + 1;
+  const headerLen = pnOffset - h.start + pnLength;
+  if (h.length < pnLength + TAG_LEN) return { kind: 'too-short' };
+  const header = Buffer.allocUnsafe(headerLen);
+  header.set(buf.subarray(h.start, pnOffset + pnLength));
+  header[0] = first;
+  let truncated = 0;
+  for (let i = 0; i < pnLength; i++) {
+    const b = buf[pnOffset + i] ^ mask[1 + i];
+    header[pnOffset - h.start + i] = b;
+    truncated = truncated * 256 + b;
+  }
+  const packetNumber = decodePacketNumber(largestPn, truncated, pnLength * 8);
+  // §5.3: nonce = iv XOR packet number (left-padded to the IV length).
+  const nonce = Buffer.from(keys.iv);
+  let pn = packetNumber;
+  for (let i = 11; i >= 4 && pn > 0; i--) {
+    nonce[i] ^= pn % 256;
+    pn = Math.floor(pn / 256);
+  }
+  const ctStart = pnOffset + pnLength;
+  const ctEnd = h.end - TAG_LEN;
+  try {
+    const d = crypto.createDecipheriv('aes-128-gcm', keys.key, nonce, { authTagLength: TAG_LEN });
+    d.setAAD(header);
+    d.setAuthTag(buf.subarray(ctEnd, h.end));
+    const head = d.update(buf.subarray(ctStart, ctEnd));
+    const tail = d.final();
+    const payload = tail.length === 0 ? head : Buffer.concat([head, tail]);
+    return { kind: 'ok', packetNumber, pnLength, header, payload };
+  } catch {
+    return { kind: 'auth-failed' };
+  }
+}
+
+/** One AES-128 block encryption (the header-protection mask, RFC 9001 §5.4.3). */
+function aesEcbBlock(key: Buffer, block: Uint8Array): Buffer | null {
+  try {
+    const c = crypto.createCipheriv('aes-128-ecb', key, null);
+    c.setAutoPadding(false);
+    return c.update(block);
+  } catch {
+    return null;
+  }
+}
+
+/** RFC 9000 Appendix A.3: the packet number closest to largestPn + 1 whose low `bits` match. */
+export function decodePacketNumber(largestPn: number, truncated: number, bits: number): number {
+  const expected = largestPn + 1;
+  const win = 2 ** bits;
+  const hwin = win / 2;
+  const candidate = expected - (expected % win) + truncated;
+  if (candidate <= expected - hwin && candidate < 2 ** 62 - win) return candidate + win;
+  if (candidate > expected + hwin && candidate >= win) return candidate - win;
+  return candidate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames allowed in Initial packets (RFC 9000 §12.4 Table 3, §19)
+// ---------------------------------------------------------------------------------------------
+
+/** A CRYPTO frame's data, as offsets into the plaintext. */
+export interface CryptoFrameRef {
+  /** Offset of the data in the CRYPTO stream. */
+  streamOffset: number;
+  /** Where the data sits in the plaintext buffer. */
+  dataOff: number;
+  dataLen: number;
+}
+
+/** What an Initial packet's plaintext contains. */
+export interface InitialFrames {
+  crypto: CryptoFrameRef[];
+  /** Counts of the other frames seen (facts for diagnostics). */
+  padding: number;
+  ping: number;
+  ack: number;
+  connectionClose: number;
+  /** Type of the first frame we could not walk (not allowed in Initials, RFC 9000 §12.4), or −1. */
+  unknownFrameType: number;
+  /** True when a frame ran past the end of the plaintext or had an impossible field. */
+  malformed: boolean;
+}
+
+/** Frame types (RFC 9000 §19). */
+const F_PADDING = 0x00;
+const F_PING = 0x01;
+const F_ACK = 0x02;
+const F_ACK_ECN = 0x03;
+const F_CRYPTO = 0x06;
+const F_CONNECTION_CLOSE = 0x1c;
+const F_CONNECTION_CLOSE_APP = 0x1d;
+/**
+ * ACK ranges walked per frame. Each range costs 2 varints (≥ 2 bytes) so a 1 200-byte packet can
+ * hold ~600; the bound only stops a pathological plaintext from looping long.
+ */
+const MAX_ACK_RANGES = 1024;
+
+/**
+ * Walks the frames of a decrypted Initial payload `buf[off, off + len)`. Stops at the first
+ * frame type not allowed in Initial packets (reported in `unknownFrameType`) or at the first
+ * frame that does not fit (`malformed`); what was read before is kept.
+ */
+export function parseInitialFrames(buf: Uint8Array, off: number, len: number): InitialFrames {
+  const out: InitialFrames = { crypto: [], padding: 0, ping: 0, ack: 0, connectionClose: 0, unknownFrameType: -1, malformed: false };
+  if (!(off >= 0 && len >= 0 && off + len <= buf.length)) {
+    out.malformed = true;
+    return out;
+  }
+  const end = off + len;
+  const cur = newVarintCursor();
+  let p = off;
+  while (p < end) {
+    if (!readVarint(buf, p, end, cur)) return fail(out);
+    const type = cur.value;
+    p = cur.next;
+    switch (type) {
+      case F_PADDING:
+        out.padding++;
+        while (p < end && buf[p] === 0) p++; // a run of PADDING counts once
+        break;
+      case F_PING:
+        out.ping++;
+        break;
+      case F_ACK:
+      case F_ACK_ECN: {
+        // Largest Acknowledged, ACK Delay, ACK Range Count, First ACK Range, then
+        // (Gap, ACK Range Length) × count, then 3 ECN counts for type 0x03 (§19.3).
+        const q = skipVarints(buf, p, end, 3, cur);
+        if (q < 0) return fail(out);
+        const rangeCount = cur.value; // value of the third varint
+        if (rangeCount > MAX_ACK_RANGES) return fail(out);
+        let r = skipVarints(buf, q, end, 1 + 2 * rangeCount + (type === F_ACK_ECN ? 3 : 0), cur);
+        if (r < 0) return fail(out);
+        p = r;
+        out.ack++;
+        break;
+      }
+      case F_CRYPTO: {
+        if (!readVarint(buf, p, end, cur)) return fail(out);
+        const streamOffset = cur.value;
+        if (!readVarint(buf, cur.next, end, cur)) return fail(out);
+        const dataLen = cur.value;
+        const dataOff = cur.next;
+        if (dataLen > end - dataOff) return fail(out);
+        out.crypto.push({ streamOffset, dataOff, dataLen });
+        p = dataOff + dataLen;
+        break;
+      }
+      case F_CONNECTION_CLOSE:
+      case F_CONNECTION_CLOSE_APP: {
+        // Error Code, [Frame Type (0x1c only)], Reason Phrase Length, Reason Phrase (§19.19).
+        const q = skipVarints(buf, p, end, type === F_CONNECTION_CLOSE ? 3 : 2, cur);
+        if (q < 0) return fail(out);
+        if (cur.value > end - q) return fail(out);
+        p = q + cur.value;
+        out.connectionClose++;
+        break;
+      }
+      default:
+        out.unknownFrameType = type;
+        return out;
+    }
+  }
+  return out;
+}
+
+function fail(out: InitialFrames): InitialFrames {
+  out.malformed = true;
+  return out;
+}
+
+/** Skips `n` varints from `p`; returns the offset after them (cursor holds the last value) or −1. */
+function skipVarints(buf: Uint8Array, p: number, end: number, n: number, cur: VarintCursor): number {
+  for (let i = 0; i < n; i++) {
+    if (!readVarint(buf, p, end, cur)) return -1;
+    p = cur.next;
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-flow decoder: the front door for the pipeline
+// ---------------------------------------------------------------------------------------------
+
+/** Outcome of feeding one client datagram. */
+export type QuicResult =
+  /** Not a QUIC long-header datagram we recognise (short header, Version Negotiation, garbage). */
+  | { kind: 'not-quic' }
+  /** A long header of a version we cannot decrypt (not an anomaly: we just cannot look inside). */
+  | { kind: 'unsupported'; version: number }
+  /** QUIC Initial(s) understood, ClientHello not complete yet. `gap`: later CRYPTO bytes wait on a hole. */
+  | { kind: 'need-more'; version: number; gap: boolean }
+  /** The ClientHello, decrypted and parsed. `packets`: client Initials it took. */
+  | { kind: 'found'; version: number; hello: ClientHelloInfo; packets: number }
+  /** A Google QUIC CHLO (plaintext versions; see ./gquic.ts). */
+  | { kind: 'gquic'; version: number; chlo: GquicChlo }
+  /**
+   * Something went wrong. `anomaly` is an index into ANOMALY_NAMES. When `terminal` is false the
+   * flow may still succeed on a later datagram (e.g. one Initial we could not decrypt).
+   */
+  | { kind: 'failed'; version: number; anomaly: number; terminal: boolean };
+
+interface KeySet {
+  dcid: Buffer;
+  version: number;
+  keys: QuicInitialKeys;
+}
+
+/**
+ * Decrypts one flow's client Initials and reassembles their CRYPTO data until a ClientHello is
+ * complete. One instance per flow, fed the client→server UDP payloads in capture order.
+ *
+ * Key selection: keys come from the DCID of the client's first Initial (RFC 9001 §5.2). Later
+ * client Initials may carry the server's connection ID as DCID but stay under the same keys, so
+ * the current key set is tried first; keys for the packet's own DCID are derived (and cached,
+ * at most MAX_KEY_SETS) only when that fails. A successful decryption under a new DCID's keys
+ * starts a new epoch (after a Retry, RFC 9000 §17.2.5.2, the client restarts its CRYPTO stream).
+ */
+export class QuicInitialDecoder {
+  /** The CRYPTO stream of the current key epoch. */
+  readonly crypto: QuicCryptoReassembler;
+  /** Client Initial packets decrypted so far (all epochs). */
+  initialsDecrypted = 0;
+  private keySets: KeySet[] = [];
+  private epoch: KeySet | null = null;
+  private largestPn = -1;
+  private done: QuicResult | null = null;
+  private version = 0;
+
+  /**
+   * @param anomalies optional run counters: secondary anomalies (gaps, conflicts, stray frames)
+   *   are counted here; the result of `feed` carries only the one that ends or fails a datagram.
+   * @param maxCryptoBytes cap for the CRYPTO reassembler (MAX_CRYPTO_BYTES).
+   */
+  constructor(private readonly anomalies?: AnomalyCounters, maxCryptoBytes: number = MAX_CRYPTO_BYTES) {
+    this.crypto = new QuicCryptoReassembler(maxCryptoBytes);
+  }
+
+  /**
+   * Feeds one client→server UDP payload `buf[off, off + len)`. Once a result is final
+   * (`found`, `gquic`, or `failed` with `terminal`) the same result is returned for every later
+   * call, so a caller can stop feeding at that point.
+   */
+  feed(buf: Uint8Array, off: number, len: number): QuicResult {
+    if (this.done !== null) return this.done;
+    if (!(off >= 0 && len >= 0 && off + len <= buf.length) || len > MAX_UDP_PAYLOAD || len < 1) return { kind: 'not-quic' };
+    const b0 = buf[off];
+    // Google QUIC: public header with a version (b0 & 0x80 clear) or Q044–Q046 long header.
+    if ((b0 & 0x80) === 0 || (len >= 5 && isGquicVersion(((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0))) {
+      const g = parseGquicPacket(buf, off, len);
+      if (g.kind === 'found') return this.settle({ kind: 'gquic', version: g.chlo.versionNumber, chlo: g.chlo });
+      if (g.kind === 'encrypted' || g.kind === 'no-chlo') return { kind: 'unsupported', version: g.versionNumber };
+      // A short-header packet of a flow already known to be QUIC is just "more".
+      return this.epoch !== null ? this.needMore() : { kind: 'not-quic' };
+    }
+    let p = off;
+    const end = off + len;
+    let sawInitial = false;
+    let failure: QuicResult | null = null;
+    for (let n = 0; n < MAX_COALESCED_PACKETS && p < end; n++) {
+      const r = parseQuicLongHeader(buf, p, end - p);
+      if (r.kind === 'not-long-header') break; // a short-header packet (or zero padding) ends the long ones
+      if (r.kind !== 'ok') {
+        if (n === 0 && !sawInitial) return this.epoch !== null || this.versionClaimed(buf, off, len)
+          ? { kind: 'failed', version: this.versionAt(buf, off, len), anomaly: A['quic.malformed'], terminal: false }
+          : { kind: 'not-quic' };
+        this.count(A['quic.malformed']);
+        break;
+      }
+      const h = r.header;
+      if (h.info === null) {
+        // Version Negotiation (version 0) is server→client; other versions we cannot decrypt.
+        if (n === 0) return h.version === 0 ? { kind: 'not-quic' } : { kind: 'unsupported', version: h.version };
+        break;
+      }
+      this.version = h.version;
+      if (h.packetType === PACKET_INITIAL) {
+        sawInitial = true;
+        const res = this.handleInitial(buf, h);
+        if (res !== null) {
+          if (res.kind === 'found' || (res.kind === 'failed' && res.terminal)) return res;
+          failure = res;
+        }
+      }
+      if (h.packetType === PACKET_RETRY || h.end <= p) break;
+      p = h.end;
+    }
+    if (failure !== null) return failure;
+    if (!sawInitial && this.epoch === null) return { kind: 'need-more', version: this.version, gap: false };
+    return this.needMore();
+  }
+
+  /**
+   * Ends the flow: when CRYPTO data arrived but never formed a ClientHello, counts and returns
+   * `quic.crypto_gap` (a hole remained) or −1 when there is nothing to say.
+   */
+  finish(): number {
+    if (this.done === null && this.crypto.highest > 0 && this.crypto.hasGap) {
+      this.count(A['quic.crypto_gap']);
+      return A['quic.crypto_gap'];
+    }
+    return -1;
+  }
+
+  /** Records a final result: every later `feed` returns it. */
+  private settle(result: QuicResult): QuicResult {
+    this.done = result;
+    return result;
+  }
+
+  /**
+   * The complete ClientHello handshake message (4-byte header included) once the CRYPTO prefix
+   * holds it, as a copy; null before that. Independent of the TLS parser's verdict.
+   */
+  clientHelloBytes(): Uint8Array | null {
+    const s = this.crypto.status();
+    if (s.kind !== 'complete') return null;
+    return Uint8Array.from(this.crypto.view().subarray(0, s.length));
+  }
+
+  private handleInitial(buf: Uint8Array, h: QuicLongHeader): QuicResult | null {
+    const info = h.info as QuicVersionInfo;
+    if (this.initialsDecrypted >= MAX_INITIALS_PER_FLOW) {
+      return this.settle({ kind: 'failed', version: h.version, anomaly: A['quic.crypto_gap'], terminal: true });
+    }
+    const dcid = buf.subarray(h.dcidOff, h.dcidOff + h.dcidLen);
+    let dec: InitialDecryptResult = { kind: 'auth-failed' };
+    let used: KeySet | null = null;
+    // 1. the current epoch's keys (covers Initials sent to the server's connection ID)
+    if (this.epoch !== null && this.epoch.version === h.version) {
+      dec = decryptInitialPacket(buf, h, this.epoch.keys, this.largestPn);
+      if (dec.kind === 'ok') used = this.epoch;
+    }
+    // 2. keys of the packet's own DCID (first Initial, or a new epoch after Retry)
+    if (used === null && dec.kind !== 'too-short') {
+      const own = this.keysFor(info, dcid);
+      if (own !== this.epoch) {
+        dec = decryptInitialPacket(buf, h, own.keys, this.largestPn);
+        if (dec.kind === 'ok') used = own;
+      }
+    }
+    if (dec.kind !== 'ok' || used === null) {
+      const anomaly = dec.kind === 'too-short' ? A['quic.malformed'] : A['quic.decrypt_failed'];
+      this.count(anomaly);
+      return { kind: 'failed', version: h.version, anomaly, terminal: false };
+    }
+    if (used !== this.epoch) {
+      if (this.epoch !== null) this.crypto.reset();
+      this.epoch = used;
+    }
+    this.initialsDecrypted++;
+    if (dec.packetNumber > this.largestPn) this.largestPn = dec.packetNumber;
+    const frames = parseInitialFrames(dec.payload, 0, dec.payload.length);
+    for (const f of frames.crypto) {
+      const st = this.crypto.add(f.streamOffset, dec.payload, f.dataOff, f.dataLen);
+      if (st === 'conflict') this.count(A['stream.overlap_conflict']);
+      else if (st === 'over-limit') this.count(A['tls.client_hello_too_large']);
+    }
+    if (frames.malformed || frames.unknownFrameType >= 0) this.count(A['quic.malformed']);
+    return this.checkHello(h.version);
+  }
+
+  private checkHello(version: number): QuicResult | null {
+    const s = this.crypto.status();
+    switch (s.kind) {
+      case 'need-more':
+        return null;
+      case 'not-client-hello':
+        return this.settle({ kind: 'failed', version, anomaly: A['tls.malformed_client_hello'], terminal: true });
+      case 'too-large':
+        return this.settle({ kind: 'failed', version, anomaly: A['tls.client_hello_too_large'], terminal: true });
+      case 'complete': {
+        const r = parseClientHelloMessage(this.crypto.view(), 0, s.length);
+        if (r.kind === 'found') return this.settle({ kind: 'found', version, hello: r.hello, packets: this.initialsDecrypted });
+        const anomaly = r.kind === 'malformed' ? r.anomaly : A['tls.malformed_client_hello'];
+        return this.settle({ kind: 'failed', version, anomaly, terminal: true });
+      }
+    }
+  }
+
+  private needMore(): QuicResult {
+    return { kind: 'need-more', version: this.version, gap: this.crypto.hasGap };
+  }
+
+  /** Cached keys for (version, DCID); derives and caches (bounded, oldest non-epoch evicted). */
+  private keysFor(info: QuicVersionInfo, dcid: Uint8Array): KeySet {
+    for (const k of this.keySets) if (k.version === info.version && k.dcid.equals(dcid)) return k;
+    const set: KeySet = { dcid: Buffer.from(dcid), version: info.version, keys: deriveClientInitialKeys(info, dcid) };
+    if (this.keySets.length >= MAX_KEY_SETS) {
+      const victim = this.keySets.findIndex((k) => k !== this.epoch);
+      this.keySets.splice(victim < 0 ? 0 : victim, 1);
+    }
+    this.keySets.push(set);
+    return set;
+  }
+
+  /** True when the datagram's first packet names a version we decrypt (so damage is an anomaly). */
+  private versionClaimed(buf: Uint8Array, off: number, len: number): boolean {
+    return len >= 5 && quicVersionInfo(this.versionAt(buf, off, len)) !== null;
+  }
+
+  private versionAt(buf: Uint8Array, off: number, len: number): number {
+    return len >= 5 ? ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0 : 0;
+  }
+
+  private count(id: number): void {
+    if (this.anomalies !== undefined) this.anomalies.add(id);
+  }
+}
