@@ -1,11 +1,13 @@
 /**
- * Tiny test-local capture walker: classic pcap and pcapng → Ethernet/VLAN, Linux SLL/SLL2,
- * BSD null, raw IP → IPv4/IPv6 → TCP, then the first bytes of every TCP direction reassembled by
- * sequence number. Enough to pull real ClientHellos out of corpus captures for the extractor
- * tests; the product's capture readers live in src/capture/. Test tooling only: it may throw on
- * a broken file (the test then fails loudly), and it ignores IP fragments and tunnels.
+ * Tiny test-local stream walker: frames from `openCapture` (src/capture) → Ethernet/VLAN,
+ * Linux SLL/SLL2, BSD null, raw IP → IPv4/IPv6 → TCP, then the first bytes of every TCP
+ * direction reassembled by sequence number. Enough to pull real ClientHellos and HTTP heads out
+ * of corpus captures for the extractor tests, independent of the product's decoder and flow
+ * table. Test tooling only: it may throw on a broken file (the test then fails loudly), and it
+ * ignores IP fragments and tunnels.
  */
-import * as fs from 'fs';
+import { openCapture } from '../../../../src/capture/open-capture';
+import { newFrame } from '../../../../src/capture/source';
 
 export interface TcpDirection {
   src: string;
@@ -23,43 +25,16 @@ interface Seg {
   data: Uint8Array;
 }
 
+/** Frames via the product's reader; `data` is a view valid until the next iteration. */
 function* packets(file: string): Generator<{ linkType: number; data: Uint8Array }> {
-  const b = fs.readFileSync(file);
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const magic = dv.getUint32(0, false);
-  if (magic === 0x0a0d0d0a) {
-    let le = true;
-    const linkTypes: number[] = [];
-    let o = 0;
-    while (o + 12 <= b.length) {
-      const type = dv.getUint32(o, le);
-      if (type === 0x0a0d0d0a) {
-        le = dv.getUint32(o + 8, true) === 0x1a2b3c4d;
-        linkTypes.length = 0;
-      }
-      const len = dv.getUint32(o + 4, le);
-      if (len < 12 || o + len > b.length) break;
-      if (type === 1) linkTypes.push(dv.getUint16(o + 8, le));
-      else if (type === 6) {
-        const ifc = dv.getUint32(o + 8, le);
-        const cap = dv.getUint32(o + 20, le);
-        yield { linkType: linkTypes[ifc] ?? 1, data: b.subarray(o + 28, o + 28 + cap) };
-      } else if (type === 3) {
-        const cap = len - 16;
-        yield { linkType: linkTypes[0] ?? 1, data: b.subarray(o + 12, o + 12 + Math.min(cap, dv.getUint32(o + 8, le))) };
-      }
-      o += len;
+  const src = openCapture(file);
+  const frame = newFrame();
+  try {
+    while (src.next(frame)) {
+      yield { linkType: frame.linkType, data: frame.buf.subarray(frame.offset, frame.offset + frame.capturedLength) };
     }
-    return;
-  }
-  const le = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
-  const linkType = dv.getUint32(20, le) & 0x0fffffff;
-  let o = 24;
-  while (o + 16 <= b.length) {
-    const cap = dv.getUint32(o + 8, le);
-    if (o + 16 + cap > b.length) break;
-    yield { linkType, data: b.subarray(o + 16, o + 16 + cap) };
-    o += 16 + cap;
+  } finally {
+    src.close();
   }
 }
 
