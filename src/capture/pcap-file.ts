@@ -141,8 +141,10 @@ export class PcapFileReader implements PacketSource {
 
   private rejectCaplen(caplen: number): false {
     this.anomalies?.add(A['capture.caplen_too_large']);
-    const limit = this.snaplen > MAX_CAPLEN ? `the maximum of ${MAX_CAPLEN}` : `the maximum of ${MAX_CAPLEN} (snaplen ${this.snaplen})`;
-    return this.stop('EA_CAPTURE_CAPLEN', `record ${this.packets + 1} claims ${caplen} captured bytes, more than ${limit}; the rest of the file cannot be trusted`);
+    return this.stop(
+      'EA_CAPTURE_CAPLEN',
+      `record ${this.packets + 1} claims ${caplen} captured bytes, more than the maximum of ${MAX_CAPLEN}; the rest of the file cannot be trusted`,
+    );
   }
 
   /** libpcap and Wireshark accept caplen > snaplen when it is under their maximum; so do we, once noted. */

@@ -90,8 +90,8 @@ export class PcapngFileReader implements PacketSource {
   next(frame: Frame): boolean {
     const input = this.input;
     while (!this.done) {
-      if (input.end - input.pos < BLOCK_MIN_BYTES && !input.ensure(BLOCK_MIN_BYTES)) return this.endOfInput(BLOCK_MIN_BYTES);
       this.blockOffset = input.offset;
+      if (input.end - input.pos < BLOCK_MIN_BYTES && !input.ensure(BLOCK_MIN_BYTES)) return this.endOfInput(BLOCK_MIN_BYTES);
       let p = input.pos;
       const b = input.buf;
       const type = this.u32(b, p);
