@@ -15,6 +15,11 @@ export const MAX_HTTP_HEAD_LENGTH = 16384;
 /** Longest method token we accept; registered methods are ≤ 17 chars (VERSION-CONTROL). */
 export const MAX_HTTP_METHOD_LENGTH = 32;
 
+/**
+ * Outcome of one parse attempt: `request` with the facts, `need-more` (the empty line ending the
+ * head has not arrived; call again with more bytes), `not-http` (stop looking on this flow), or
+ * `malformed` with the numeric anomaly id to count.
+ */
 export type HttpHeadResult =
   | {
       kind: 'request';

@@ -28,7 +28,7 @@ export const TLS_MAX_PLAINTEXT_RECORD = 16384;
  */
 export const MAX_CLIENT_HELLO_LENGTH = 16384;
 
-/** Extension types (IANA TLS ExtensionType registry). */
+/** Extension types (IANA TLS ExtensionType registry): server_name (RFC 6066 §3) and those below. */
 export const TLS_EXT_SERVER_NAME = 0x0000;
 export const TLS_EXT_SUPPORTED_GROUPS = 0x000a;
 export const TLS_EXT_EC_POINT_FORMATS = 0x000b;
@@ -78,6 +78,11 @@ export interface ClientHelloInfo {
   anomalies: number[];
 }
 
+/**
+ * Outcome of one parse attempt. `need-more.needed` is a lower bound on the total bytes from
+ * `off` (buffer at least that many, then call again); `not-tls` means stop looking on this flow;
+ * `malformed.anomaly` is the numeric id to count (src/anomalies.ts).
+ */
 export type ClientHelloResult =
   | { kind: 'found'; hello: ClientHelloInfo }
   | { kind: 'need-more'; needed: number }
