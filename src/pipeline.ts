@@ -23,7 +23,7 @@ import {
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
-import { Cidr, cidrContains, classify, formatAddr, parseIpv4, parseIpv6, Scope } from './net/addr';
+import { Cidr, cidrContains, classify, formatAddr, parseIpv6, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 
@@ -587,8 +587,13 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
 /** Parses the address text of an A/AAAA answer back into words. */
 function parseAnswerAddress(type: number, data: string): [number, number, number, number] | null {
   if (type === 1) {
-    const x = parseIpv4(data);
-    return x === null ? null : [0, 0, 0, x];
+    // Hand-rolled dotted-quad parse: this runs for every A answer (measured hot in the profile).
+    let x = 0, part = 0, dots = 0;
+    for (let i = 0; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c === 46) { x = x * 256 + part; part = 0; dots++; } else part = part * 10 + (c - 48);
+    }
+    return dots === 3 ? [0, 0, 0, (x * 256 + part) >>> 0] : null;
   }
   return parseIpv6(data);
 }

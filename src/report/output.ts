@@ -33,7 +33,16 @@ export class OutputFile {
   static open(file: string | null, force = false): OutputFile {
     if (file === null || file === '-') return new OutputFile(1, null, null);
     const abs = path.resolve(file);
-    if (!force && fs.existsSync(abs)) {
+    const st = statOrNull(abs);
+    if (st && !st.isFile()) {
+      // A device or pipe (/dev/null, a FIFO): nothing to replace atomically, write straight to it.
+      try {
+        return new OutputFile(fs.openSync(abs, 'w'), null, null);
+      } catch (e) {
+        throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+      }
+    }
+    if (!force && st) {
       throw new OutputError(`output file ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });
     }
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
@@ -48,7 +57,7 @@ export class OutputFile {
 
   /** Whether output goes to a terminal (for colour-free tables and progress decisions). */
   get isTty(): boolean {
-    return this.target === null && process.stdout.isTTY === true;
+    return this.fd === 1 && process.stdout.isTTY === true;
   }
 
   /** Appends text; flushes when the buffer is large. */
@@ -98,6 +107,14 @@ export class OutputFile {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
       try { fs.unlinkSync(this.tmp); } catch { /* already gone */ }
     }
+  }
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
   }
 }
 
