@@ -451,7 +451,7 @@ export function parseInitialFrames(buf: Uint8Array, off: number, len: number): I
         if (q < 0) return fail(out);
         const rangeCount = cur.value; // value of the third varint
         if (rangeCount > MAX_ACK_RANGES) return fail(out);
-        let r = skipVarints(buf, q, end, 1 + 2 * rangeCount + (type === F_ACK_ECN ? 3 : 0), cur);
+        const r = skipVarints(buf, q, end, 1 + 2 * rangeCount + (type === F_ACK_ECN ? 3 : 0), cur);
         if (r < 0) return fail(out);
         p = r;
         out.ack++;
@@ -498,6 +498,17 @@ function skipVarints(buf: Uint8Array, p: number, end: number, n: number, cur: Va
     p = cur.next;
   }
   return p;
+}
+
+/**
+ * Whether a long header of a version we do not know still looks like QUIC rather than random UDP
+ * (a DNS ID with its top bit set parses as a "long header" too). RFC 8999 promises nothing beyond
+ * the invariant fields, so this is a heuristic: the fixed bit set (a client's first packets cannot
+ * know whether the server accepts RFC 9287 greasing) and connection IDs no longer than 20 bytes
+ * (the limit of every QUIC version published so far).
+ */
+function plausibleUnknown(h: QuicLongHeader): boolean {
+  return (h.firstByte & 0x40) !== 0 && h.dcidLen <= MAX_CID_LEN && h.scidLen <= MAX_CID_LEN;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +603,7 @@ export class QuicInitialDecoder {
       const h = r.header;
       if (h.info === null) {
         // Version Negotiation (version 0) is server→client; other versions we cannot decrypt.
-        if (n === 0) return h.version === 0 ? { kind: 'not-quic' } : { kind: 'unsupported', version: h.version };
+        if (n === 0) return h.version === 0 || !plausibleUnknown(h) ? { kind: 'not-quic' } : { kind: 'unsupported', version: h.version };
         break;
       }
       this.version = h.version;
