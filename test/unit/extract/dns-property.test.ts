@@ -44,7 +44,9 @@ describe('parseDnsMessage properties', () => {
       const anomalies = new AnomalyCounters();
       const t0 = performance.now();
       const msg = parseDnsMessage(buf, 0, buf.length, anomalies, want, names);
-      expect(performance.now() - t0).toBeLessThan(50);
+      // A loop would never return (jest's timeout catches that); this bound only flags pathological
+      // slowness and is generous because the test machine's two cores are shared.
+      expect(performance.now() - t0).toBeLessThan(1000);
       if (buf.length < 12) { expect(msg).toBeNull(); return; }
       expect(msg).not.toBeNull();
       expect(msg!.questions.length).toBeLessThanOrEqual(DNS_MAX_RECORDS_PER_SECTION);

@@ -363,7 +363,7 @@ describe('adversarial input', () => {
     expect(buf.length).toBe(20);
     const t0 = process.hrtime.bigint();
     const { msg, anomalies } = parse(buf);
-    expect(Number(process.hrtime.bigint() - t0)).toBeLessThan(50e6);
+    expect(Number(process.hrtime.bigint() - t0)).toBeLessThan(1e9); // generous: shared CI cores; a loop would never return
     // The trailing zero byte is a root name whose QTYPE/QCLASS are missing.
     expect(msg?.questions).toEqual([{ name: 'x', type: 1, qclass: 1 }]);
     expect(anomalies).toEqual({ 'dns.truncated': 1 });
