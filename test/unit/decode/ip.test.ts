@@ -1,0 +1,184 @@
+/**
+ * IPv4 (RFC 791) and IPv6 (RFC 8200) headers: options, extension-header chains, jumbograms,
+ * Ethernet padding, non-TCP/UDP protocols, and every malformed header (one comment per case).
+ */
+import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
+import { DecodeStatus, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
+import { MAX_IPV6_EXT_HEADERS } from '../../../src/decode/ipv6';
+import { concat, decodeFrame, ethernet, ext6, frag6, hex, ipv4, ipv6, newDecoder, payloadText, tcp, text, udp } from './build';
+import type { AnomalyName } from '../../../src/anomalies';
+
+const HTTP = text('GET / HTTP/1.1\r\n\r\n');
+
+describe('IPv4', () => {
+  test('Ethernet padding after a short IPv4/UDP packet is not payload (Total Length bounds it)', () => {
+    // 14 + 20 + 8 + 2 = 44 bytes, zero-padded to the 60-byte Ethernet minimum.
+    const frame = concat(ethernet(0x0800, ipv4({ proto: 17 }, udp(5353, 53, text('hi')))), new Uint8Array(16));
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('hi');
+  });
+
+  test('options are skipped: IHL 6 with a Router Alert option (94 04 00 00), as IGMPv3 reports carry', () => {
+    const packet = ipv4({ proto: IPPROTO_IGMP, options: hex('94040000') }, hex('22 00 f9 02 00 00 00 00'));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect([dec.view.icmpType, dec.nonFlow.igmp]).toEqual([0x22, 1]);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('TCP behind 40 bytes of options (IHL 15: NOP, NOP, timestamp option 68 x 36, EOL padding)', () => {
+    const options = concat(hex('0101'), hex('4424 0500'), new Uint8Array(32), hex('00 00'));
+    const packet = ipv4({ proto: IPPROTO_TCP, options }, tcp({ flags: 0x18 }, HTTP));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('GET / HTTP/1.1\r\n\r\n');
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('ICMP echo: counted as non-flow with its type', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ proto: IPPROTO_ICMP }, hex('0800f7ff00010001')), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect([dec.view.icmpType, dec.view.ipProto, dec.nonFlow.icmp]).toEqual([8, 1, 1]);
+  });
+
+  test('SCTP (132) and ESP (50): valid IP, not a flow', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ proto: 132 }, new Uint8Array(12)), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect(decodeFrame(dec, ipv4({ proto: 50 }, new Uint8Array(12)), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect(dec.nonFlow.otherIp).toBe(2);
+  });
+
+  const good = ipv4({ proto: IPPROTO_TCP }, tcp({}));
+  test.each<[string, Uint8Array, number, DecodeStatus, AnomalyName]>([
+    // IHL 4 (16 bytes): below the 20-byte minimum of RFC 791 §3.1.
+    ['IHL 4', ipv4({ proto: 6, ihl: 4 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_ihl'],
+    // IHL 0: a header of no length.
+    ['IHL 0', ipv4({ proto: 6, ihl: 0 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_ihl'],
+    // Total Length 19: smaller than the header itself.
+    ['Total Length below IHL·4', ipv4({ proto: 6, totalLength: 19 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
+    // Total Length 0 (TSO-style): strict decoding treats it as impossible.
+    ['Total Length 0', ipv4({ proto: 6, totalLength: 0 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
+    // Total Length 1500 on a 40-byte packet: claims more than was on the wire.
+    ['Total Length beyond the wire', ipv4({ proto: 6, totalLength: 1500 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
+    // IHL 15 (60 bytes) but only 40 bytes exist.
+    ['IHL beyond the packet', ipv4({ proto: 6, ihl: 15 }, tcp({})), good.length, DecodeStatus.Truncated, 'ip4.truncated'],
+    // Snaplen cut inside the fixed header (12 of 20 bytes).
+    ['header cut by the snaplen', good.subarray(0, 12), good.length, DecodeStatus.Truncated, 'ip4.truncated'],
+    // Ethertype says IPv4 but the version nibble says 6.
+    ['version 6 under ethertype 0x0800', ipv4({ proto: 6, version: 6 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip.unknown_version'],
+  ])('%s', (_name, packet, wireLength, status, anomaly) => {
+    const { dec, count, anomalies } = newDecoder();
+    const frame = ethernet(0x0800, packet);
+    expect(dec.decode(frame, 0, frame.length, 14 + wireLength, LINKTYPE_ETHERNET, 0)).toBe(status);
+    expect(count(anomaly)).toBe(1);
+    expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
+  });
+
+  test.each<[string, string]>([
+    // An option (type 0x44) whose length byte (40) runs past the 4 option bytes.
+    ['option length past the header', '44280000'],
+    // An option with length 1: below the 2-byte minimum (type + length).
+    ['option length 1', '07010000'],
+    // A multi-byte option type as the last byte: no room for its length.
+    ['type byte without a length', '01010107'],
+  ])('malformed options are counted but the packet still decodes: %s', (_name, options) => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ proto: 6, options: hex(options) }, tcp({})), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect(count('ip4.bad_options')).toBe(1);
+  });
+});
+
+describe('IPv6', () => {
+  const UDP = udp(5353, 53, text('q'));
+
+  test('extension chain: Hop-by-Hop → Destination Options → Routing → AH → UDP', () => {
+    // AH (RFC 4302): Payload Len 4 means (4 + 2) · 4 = 24 bytes.
+    const ah = concat(hex('11 04 0000 00000100 00000001'), new Uint8Array(12));
+    const payload = concat(ext6(60, 8), ext6(43, 16), ext6(51, 24), ah, UDP);
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: 0 }, payload), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipProto, dec.view.srcPort, dec.view.dstPort]).toEqual([IPPROTO_UDP, 5353, 53]);
+    expect(payloadText(dec)).toBe('q');
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('atomic fragment (offset 0, M = 0, RFC 6946) is decoded as a whole packet', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: 44 }, concat(frag6(17, 0, false, 7), UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect(dec.view.reassembled).toBe(false);
+  });
+
+  test('ESP (50) ends the walk: encrypted, not a flow', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: 0 }, concat(ext6(50, 8), new Uint8Array(16))), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect(dec.view.ipProto).toBe(50);
+  });
+
+  test('No Next Header (59): valid, not a flow', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: 59 }, new Uint8Array(0)), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+  });
+
+  test('ICMPv6 neighbour solicitation: counted with its type', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: IPPROTO_ICMPV6 }, hex('8700 0000 00000000')), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect([dec.view.icmpType, dec.nonFlow.icmpv6]).toEqual([135, 1]);
+  });
+
+  test('jumbogram (RFC 2675): Payload Length 0 + Hop-by-Hop, UDP Length 0 → the rest of the packet', () => {
+    // Hop-by-Hop with the Jumbo Payload option (C2 04 <length>); the decoder does not trust the option's value.
+    const hbh = concat(hex('11 00 c2 04'), hex('00000000'));
+    const packet = ipv6({ nextHeader: 0, payloadLength: 0 }, concat(hbh, udp(1, 2, text('jumbo'), 0)));
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('jumbo');
+  });
+
+  test('Payload Length 0 without Hop-by-Hop is an empty payload, not a jumbogram (UDP then lacks room)', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader: 17, payloadLength: 0 }, UDP), LINKTYPE_RAW)).toBe(DecodeStatus.Malformed);
+    expect(count('udp.bad_length')).toBe(1);
+  });
+
+  test('Ethernet padding after IPv6 is excluded by Payload Length', () => {
+    const frame = concat(ethernet(0x86dd, ipv6({ nextHeader: 17 }, UDP)), new Uint8Array(6));
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('q');
+  });
+
+  const tooMany = concat(...Array.from({ length: MAX_IPV6_EXT_HEADERS + 1 }, () => ext6(60, 8)), UDP);
+  test.each<[string, Uint8Array, number | undefined, DecodeStatus, AnomalyName]>([
+    // Fewer than 40 bytes: the fixed header is cut.
+    ['fixed header cut', ipv6({ nextHeader: 17 }, UDP).subarray(0, 39), undefined, DecodeStatus.Truncated, 'ip6.truncated'],
+    // Version nibble 4 under ethertype 0x86dd.
+    ['version 4 under 0x86dd', ipv6({ nextHeader: 17, version: 4 }, UDP), undefined, DecodeStatus.Malformed, 'ip.unknown_version'],
+    // Payload Length 1000 on a 9-byte payload: more than was on the wire.
+    ['Payload Length beyond the wire', ipv6({ nextHeader: 17, payloadLength: 1000 }, UDP), undefined, DecodeStatus.Malformed, 'ip6.bad_payload_length'],
+    // Nine Destination Options headers: one more than MAX_IPV6_EXT_HEADERS (8).
+    ['9 extension headers', ipv6({ nextHeader: 60 }, tooMany), undefined, DecodeStatus.Malformed, 'ip6.too_many_ext_headers'],
+    // A Hop-by-Hop header claiming 2048 bytes (Hdr Ext Len 255) inside a 17-byte payload.
+    ['extension header longer than the payload', ipv6({ nextHeader: 0 }, concat(hex('11ff000000000000'), UDP)), undefined,
+      DecodeStatus.Malformed, 'ip6.bad_payload_length'],
+    // Routing header of 16 bytes, of which the snaplen kept 8 (the wire has all of it).
+    ['extension header cut by the snaplen', ipv6({ nextHeader: 43 }, concat(ext6(17, 16), UDP)).subarray(0, 48), 40 + 16 + 9,
+      DecodeStatus.Truncated, 'ip6.ext_header_truncated'],
+    // Payload Length 4: a Destination Options header (8 bytes minimum) cannot fit.
+    ['extension header in a 4-byte payload', ipv6({ nextHeader: 60, payloadLength: 4 }, concat(ext6(17, 8), UDP)), undefined,
+      DecodeStatus.Malformed, 'ip6.bad_payload_length'],
+  ])('%s', (_name, packet, wireLength, status, anomaly) => {
+    const { dec, count, anomalies } = newDecoder();
+    const frame = ethernet(0x86dd, packet);
+    expect(dec.decode(frame, 0, frame.length, 14 + (wireLength ?? packet.length), LINKTYPE_ETHERNET, 0)).toBe(status);
+    expect(count(anomaly)).toBe(1);
+    expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
+  });
+});
+
+test('IPv4 and IPv6 fields are both reset between packets (an IPv4 packet after IPv6 has sa0..sa2 = 0)', () => {
+  const { dec } = newDecoder();
+  decodeFrame(dec, ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(0))), LINKTYPE_RAW);
+  decodeFrame(dec, ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(0))), LINKTYPE_RAW);
+  expect([dec.view.sa0, dec.view.sa1, dec.view.sa2, dec.view.da0, dec.view.ipVersion]).toEqual([0, 0, 0, 0, 4]);
+});

@@ -1,0 +1,313 @@
+/**
+ * Link layers: every supported link type decodes to the same inner IPv4/TCP or IPv6/UDP packet;
+ * VLAN stacks, non-IP frames and every malformed link header (one comment per adversarial case).
+ */
+import {
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+} from '../../../src/capture/source';
+import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
+import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp } from './build';
+
+// Every vector below carries one of two inner packets:
+//   tcp4: IPv4/TCP SYN 192.168.1.10:49152 → 93.184.216.34:443, seq 1000, no payload (40 bytes)
+//   udp6: IPv6/UDP [2001:db8:20::10]:54321 → [2001:db8:1::1]:53, payload "abcd" (52 bytes)
+const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: 'tcp4' | 'udp6', vlanId: number]> = [
+  // Ethernet II, type IPv4, then IPv4/TCP SYN 192.168.1.10:49152 → 93.184.216.34:443
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 08 00 45 00  ..............E.
+  // 0010  00 28 12 34 40 00 40 06 00 00 c0 a8 01 0a 5d b8  .(.4@.@.......].
+  // 0020  d8 22 c0 00 01 bb 00 00 03 e8 00 00 00 00 50 02  ."............P.
+  // 0030  ff ff 00 00 00 00                                ......
+  ['Ethernet II, type IPv4, then IPv4/TCP SYN 192.168.1.10:49152 → 93.184.216.34:443', LINKTYPE_ETHERNET, '0200000000020200000000010800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // Ethernet II, type IPv6, then IPv6/UDP [2001:db8:20::10]:54321 → [2001:db8:1::1]:53, payload "abcd"
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 86 dd 60 00  ..............`.
+  // 0010  00 00 00 0c 11 40 20 01 0d b8 00 20 00 00 00 00  .....@ .... ....
+  // 0020  00 00 00 00 00 10 20 01 0d b8 00 01 00 00 00 00  ...... .........
+  // 0030  00 00 00 00 00 01 d4 31 00 35 00 0c 00 00 61 62  .......1.5....ab
+  // 0040  63 64                                            cd
+  ['Ethernet II, type IPv6, then IPv6/UDP [2001:db8:20::10]:54321 → [2001:db8:1::1]:53, payload "abcd"', LINKTYPE_ETHERNET, '02000000000202000000000186dd60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // 802.1Q tag (TPID 0x8100, VID 100) → IPv4/TCP
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 81 00 00 64  ...............d
+  // 0010  08 00 45 00 00 28 12 34 40 00 40 06 00 00 c0 a8  ..E..(.4@.@.....
+  // 0020  01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00  ..].."..........
+  // 0030  00 00 50 02 ff ff 00 00 00 00                    ..P.......
+  ['802.1Q tag (TPID 0x8100, VID 100) → IPv4/TCP', LINKTYPE_ETHERNET, '020000000002020000000001810000640800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 100],
+  // QinQ: 802.1ad S-tag (0x88a8, VID 10) + 802.1Q C-tag (0x8100, VID 20) → IPv4/TCP; view.vlanId is the innermost
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 88 a8 00 0a  ................
+  // 0010  81 00 00 14 08 00 45 00 00 28 12 34 40 00 40 06  ......E..(.4@.@.
+  // 0020  00 00 c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00  ......].."......
+  // 0030  03 e8 00 00 00 00 50 02 ff ff 00 00 00 00        ......P.......
+  ['QinQ: 802.1ad S-tag (0x88a8, VID 10) + 802.1Q C-tag (0x8100, VID 20) → IPv4/TCP; view.vlanId is the innermost', LINKTYPE_ETHERNET, '02000000000202000000000188a8000a810000140800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 20],
+  // QinQinQ: 0x9100 (VID 1) + 0x88a8 (VID 2) + 0x8100 (VID 3, PCP 5 in the TCI: 0xa003) → IPv4/TCP
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 91 00 00 01  ................
+  // 0010  88 a8 00 02 81 00 a0 03 08 00 45 00 00 28 12 34  ..........E..(.4
+  // 0020  40 00 40 06 00 00 c0 a8 01 0a 5d b8 d8 22 c0 00  @.@.......].."..
+  // 0030  01 bb 00 00 03 e8 00 00 00 00 50 02 ff ff 00 00  ..........P.....
+  // 0040  00 00                                            ..
+  ['QinQinQ: 0x9100 (VID 1) + 0x88a8 (VID 2) + 0x8100 (VID 3, PCP 5 in the TCI: 0xa003) → IPv4/TCP', LINKTYPE_ETHERNET, '0200000000020200000000019100000188a800028100a0030800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 3],
+  // Linux cooked v1 (SLL): packet type 0 (to us), ARPHRD_ETHER, 6-byte address, protocol 0x0800 → IPv4/TCP
+  // 0000  00 00 00 01 00 06 02 00 00 00 00 01 00 00 08 00  ................
+  // 0010  45 00 00 28 12 34 40 00 40 06 00 00 c0 a8 01 0a  E..(.4@.@.......
+  // 0020  5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00 00 00  ].."............
+  // 0030  50 02 ff ff 00 00 00 00                          P.......
+  ['Linux cooked v1 (SLL): packet type 0 (to us), ARPHRD_ETHER, 6-byte address, protocol 0x0800 → IPv4/TCP', LINKTYPE_LINUX_SLL, '00000001000602000000000100000800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // Linux cooked v1 (SLL) carrying a VLAN tag (protocol 0x8100, VID 7) → IPv4/TCP
+  // 0000  00 00 00 01 00 06 02 00 00 00 00 01 00 00 81 00  ................
+  // 0010  00 07 08 00 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
+  // 0020  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0030  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['Linux cooked v1 (SLL) carrying a VLAN tag (protocol 0x8100, VID 7) → IPv4/TCP', LINKTYPE_LINUX_SLL, '0000000100060200000000010000810000070800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 7],
+  // Linux cooked v2 (SLL2): protocol 0x86dd, ifindex 2, ARPHRD_ETHER → IPv6/UDP
+  // 0000  86 dd 00 00 00 00 00 02 00 01 00 06 02 00 00 00  ................
+  // 0010  00 01 00 00 60 00 00 00 00 0c 11 40 20 01 0d b8  ....`......@ ...
+  // 0020  00 20 00 00 00 00 00 00 00 00 00 10 20 01 0d b8  . .......... ...
+  // 0030  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
+  // 0040  00 0c 00 00 61 62 63 64                          ....abcd
+  ['Linux cooked v2 (SLL2): protocol 0x86dd, ifindex 2, ARPHRD_ETHER → IPv6/UDP', LINKTYPE_LINUX_SLL2, '86dd00000000000200010006020000000001000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // LINKTYPE_RAW (101): no link header, version nibble 4 → IPv4/TCP
+  // 0000  45 00 00 28 12 34 40 00 40 06 00 00 c0 a8 01 0a  E..(.4@.@.......
+  // 0010  5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00 00 00  ].."............
+  // 0020  50 02 ff ff 00 00 00 00                          P.......
+  ['LINKTYPE_RAW (101): no link header, version nibble 4 → IPv4/TCP', LINKTYPE_RAW, '450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // LINKTYPE_RAW (101): version nibble 6 → IPv6/UDP
+  // 0000  60 00 00 00 00 0c 11 40 20 01 0d b8 00 20 00 00  `......@ .... ..
+  // 0010  00 00 00 00 00 00 00 10 20 01 0d b8 00 01 00 00  ........ .......
+  // 0020  00 00 00 00 00 00 00 01 d4 31 00 35 00 0c 00 00  .........1.5....
+  // 0030  61 62 63 64                                      abcd
+  ['LINKTYPE_RAW (101): version nibble 6 → IPv6/UDP', LINKTYPE_RAW, '60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // DLT_RAW as BSDs number it (12) → IPv4/TCP
+  // 0000  45 00 00 28 12 34 40 00 40 06 00 00 c0 a8 01 0a  E..(.4@.@.......
+  // 0010  5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00 00 00  ].."............
+  // 0020  50 02 ff ff 00 00 00 00                          P.......
+  ['DLT_RAW as BSDs number it (12) → IPv4/TCP', DLT_RAW_12, '450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // DLT_RAW as OpenBSD numbers it (14) → IPv6/UDP
+  // 0000  60 00 00 00 00 0c 11 40 20 01 0d b8 00 20 00 00  `......@ .... ..
+  // 0010  00 00 00 00 00 00 00 10 20 01 0d b8 00 01 00 00  ........ .......
+  // 0020  00 00 00 00 00 00 00 01 d4 31 00 35 00 0c 00 00  .........1.5....
+  // 0030  61 62 63 64                                      abcd
+  ['DLT_RAW as OpenBSD numbers it (14) → IPv6/UDP', DLT_RAW_14, '60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // LINKTYPE_IPV4 (228) → IPv4/TCP
+  // 0000  45 00 00 28 12 34 40 00 40 06 00 00 c0 a8 01 0a  E..(.4@.@.......
+  // 0010  5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00 00 00  ].."............
+  // 0020  50 02 ff ff 00 00 00 00                          P.......
+  ['LINKTYPE_IPV4 (228) → IPv4/TCP', LINKTYPE_IPV4, '450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // LINKTYPE_IPV6 (229) → IPv6/UDP
+  // 0000  60 00 00 00 00 0c 11 40 20 01 0d b8 00 20 00 00  `......@ .... ..
+  // 0010  00 00 00 00 00 00 00 10 20 01 0d b8 00 01 00 00  ........ .......
+  // 0020  00 00 00 00 00 00 00 01 d4 31 00 35 00 0c 00 00  .........1.5....
+  // 0030  61 62 63 64                                      abcd
+  ['LINKTYPE_IPV6 (229) → IPv6/UDP', LINKTYPE_IPV6, '60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // BSD NULL, little-endian host: AF_INET = 2 as 02 00 00 00 → IPv4/TCP
+  // 0000  02 00 00 00 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
+  // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0020  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['BSD NULL, little-endian host: AF_INET = 2 as 02 00 00 00 → IPv4/TCP', LINKTYPE_NULL, '02000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // BSD NULL, big-endian host: AF_INET = 2 as 00 00 00 02 → IPv4/TCP
+  // 0000  00 00 00 02 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
+  // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0020  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['BSD NULL, big-endian host: AF_INET = 2 as 00 00 00 02 → IPv4/TCP', LINKTYPE_NULL, '00000002450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // BSD NULL, little-endian: AF_INET6 = 24 (NetBSD/OpenBSD) → IPv6/UDP
+  // 0000  18 00 00 00 60 00 00 00 00 0c 11 40 20 01 0d b8  ....`......@ ...
+  // 0010  00 20 00 00 00 00 00 00 00 00 00 10 20 01 0d b8  . .......... ...
+  // 0020  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
+  // 0030  00 0c 00 00 61 62 63 64                          ....abcd
+  ['BSD NULL, little-endian: AF_INET6 = 24 (NetBSD/OpenBSD) → IPv6/UDP', LINKTYPE_NULL, '1800000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // BSD NULL, little-endian: AF_INET6 = 28 (FreeBSD) → IPv6/UDP
+  // 0000  1c 00 00 00 60 00 00 00 00 0c 11 40 20 01 0d b8  ....`......@ ...
+  // 0010  00 20 00 00 00 00 00 00 00 00 00 10 20 01 0d b8  . .......... ...
+  // 0020  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
+  // 0030  00 0c 00 00 61 62 63 64                          ....abcd
+  ['BSD NULL, little-endian: AF_INET6 = 28 (FreeBSD) → IPv6/UDP', LINKTYPE_NULL, '1c00000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // BSD NULL, big-endian: AF_INET6 = 30 (macOS) → IPv6/UDP
+  // 0000  00 00 00 1e 60 00 00 00 00 0c 11 40 20 01 0d b8  ....`......@ ...
+  // 0010  00 20 00 00 00 00 00 00 00 00 00 10 20 01 0d b8  . .......... ...
+  // 0020  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
+  // 0030  00 0c 00 00 61 62 63 64                          ....abcd
+  ['BSD NULL, big-endian: AF_INET6 = 30 (macOS) → IPv6/UDP', LINKTYPE_NULL, '0000001e60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // OpenBSD LOOP (108): AF in network order, AF_INET = 2 → IPv4/TCP
+  // 0000  00 00 00 02 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
+  // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0020  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['OpenBSD LOOP (108): AF in network order, AF_INET = 2 → IPv4/TCP', LINKTYPE_LOOP, '00000002450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // OpenBSD LOOP (108): AF_INET6 = 24 → IPv6/UDP
+  // 0000  00 00 00 18 60 00 00 00 00 0c 11 40 20 01 0d b8  ....`......@ ...
+  // 0010  00 20 00 00 00 00 00 00 00 00 00 10 20 01 0d b8  . .......... ...
+  // 0020  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
+  // 0030  00 0c 00 00 61 62 63 64                          ....abcd
+  ['OpenBSD LOOP (108): AF_INET6 = 24 → IPv6/UDP', LINKTYPE_LOOP, '0000001860000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // PPP with HDLC address/control ff 03, protocol 0x0021 → IPv4/TCP
+  // 0000  ff 03 00 21 45 00 00 28 12 34 40 00 40 06 00 00  ...!E..(.4@.@...
+  // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0020  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['PPP with HDLC address/control ff 03, protocol 0x0021 → IPv4/TCP', LINKTYPE_PPP, 'ff030021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // PPP without address/control, protocol 0x0057 → IPv6/UDP
+  // 0000  00 57 60 00 00 00 00 0c 11 40 20 01 0d b8 00 20  .W`......@ .... 
+  // 0010  00 00 00 00 00 00 00 00 00 10 20 01 0d b8 00 01  .......... .....
+  // 0020  00 00 00 00 00 00 00 00 00 01 d4 31 00 35 00 0c  ...........1.5..
+  // 0030  00 00 61 62 63 64                                ..abcd
+  ['PPP without address/control, protocol 0x0057 → IPv6/UDP', LINKTYPE_PPP, '005760000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // PPP with Protocol-Field-Compression: one odd byte 0x21 → IPv4/TCP
+  // 0000  21 45 00 00 28 12 34 40 00 40 06 00 00 c0 a8 01  !E..(.4@.@......
+  // 0010  0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8 00 00 00  .].."...........
+  // 0020  00 50 02 ff ff 00 00 00 00                       .P.......
+  ['PPP with Protocol-Field-Compression: one odd byte 0x21 → IPv4/TCP', LINKTYPE_PPP, '21450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // NFLOG, little-endian TLVs: nflog_hdr (AF_INET, v0, res 0), NFULA_PACKET_HDR, NFULA_PREFIX "fw", NFULA_PAYLOAD (type 9) → IPv4/TCP
+  // 0000  02 00 00 00 08 00 01 00 08 00 01 00 07 00 0a 00  ................
+  // 0010  66 77 00 00 2c 00 09 00 45 00 00 28 12 34 40 00  fw..,...E..(.4@.
+  // 0020  40 06 00 00 c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb  @.......].."....
+  // 0030  00 00 03 e8 00 00 00 00 50 02 ff ff 00 00 00 00  ........P.......
+  ['NFLOG, little-endian TLVs: nflog_hdr (AF_INET, v0, res 0), NFULA_PACKET_HDR, NFULA_PREFIX "fw", NFULA_PAYLOAD (type 9) → IPv4/TCP', LINKTYPE_NFLOG, '02000000080001000800010007000a00667700002c000900450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // NFLOG, big-endian TLVs (big-endian capture host) → IPv4/TCP
+  // 0000  02 00 00 00 00 08 00 01 08 00 01 00 00 07 00 0a  ................
+  // 0010  66 77 00 00 00 2c 00 09 45 00 00 28 12 34 40 00  fw...,..E..(.4@.
+  // 0020  40 06 00 00 c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb  @.......].."....
+  // 0030  00 00 03 e8 00 00 00 00 50 02 ff ff 00 00 00 00  ........P.......
+  ['NFLOG, big-endian TLVs (big-endian capture host) → IPv4/TCP', LINKTYPE_NFLOG, '0200000000080001080001000007000a66770000002c0009450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // NFLOG whose payload is IPv6 (52 bytes: TLV padded to 56) → IPv6/UDP
+  // 0000  02 00 00 00 38 00 09 00 60 00 00 00 00 0c 11 40  ....8...`......@
+  // 0010  20 01 0d b8 00 20 00 00 00 00 00 00 00 00 00 10   .... ..........
+  // 0020  20 01 0d b8 00 01 00 00 00 00 00 00 00 00 00 01   ...............
+  // 0030  d4 31 00 35 00 0c 00 00 61 62 63 64              .1.5....abcd
+  ['NFLOG whose payload is IPv6 (52 bytes: TLV padded to 56) → IPv6/UDP', LINKTYPE_NFLOG, '020000003800090060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+];
+
+describe('link layers: each link type reaches the same IP packet', () => {
+  test.each(LINK_VECTORS)('%s', (_name, linkType, bytes, inner, vlanId) => {
+    const { dec, anomalies } = newDecoder();
+    const frame = hex(bytes);
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
+    const v = dec.view;
+    expect(v.vlanId).toBe(vlanId);
+    expect(v.tunnelDepth).toBe(0);
+    if (inner === 'tcp4') {
+      expect([v.ipVersion, v.ipProto, v.sa3, v.da3]).toEqual([4, IPPROTO_TCP, ip4word('192.168.1.10'), ip4word('93.184.216.34')]);
+      expect([v.srcPort, v.dstPort, v.tcpFlags, v.tcpSeq, v.payloadLength]).toEqual([49152, 443, 0x02, 1000, 0]);
+    } else {
+      expect([v.ipVersion, v.ipProto, v.sa0, v.sa1, v.sa3, v.da3]).toEqual([6, IPPROTO_UDP, 0x20010db8, 0x00200000, 0x10, 0x1]);
+      expect([v.srcPort, v.dstPort]).toEqual([54321, 53]);
+      expect(payloadText(dec)).toBe('abcd');
+    }
+    expect(anomalies.toRecord()).toEqual({});
+  });
+});
+
+const NOT_IP_VECTORS: Array<[name: string, linkType: number, hex: string]> = [
+  // ARP request (ethertype 0x0806)
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 08 06 00 01  ................
+  // 0010  08 00 06 04 00 01 02 00 00 00 00 01 c0 a8 01 0a  ................
+  // 0020  00 00 00 00 00 00 c0 a8 01 01                    ..........
+  ['ARP request (ethertype 0x0806)', LINKTYPE_ETHERNET, '02000000000202000000000108060001080006040001020000000001c0a8010a000000000000c0a80101'],
+  // LLDP (ethertype 0x88cc)
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 88 cc 02 07  ................
+  // 0010  02 02 00 00 00 00 01 04 03 02 00 01 06 02 00 78  ...............x
+  // 0020  00 00                                            ..
+  ['LLDP (ethertype 0x88cc)', LINKTYPE_ETHERNET, '02000000000202000000000188cc0207020200000000010403020001060200780000'],
+  // 802.3 frame with a length field (0x0026) and LLC/STP
+  // 0000  02 00 00 00 00 02 02 00 00 00 00 01 00 26 42 42  .............&BB
+  // 0010  03 00 00 00 00 00 00                             .......
+  ['802.3 frame with a length field (0x0026) and LLC/STP', LINKTYPE_ETHERNET, '0200000000020200000000010026424203000000000000'],
+  // PPP LCP (protocol 0xc021)
+  // 0000  ff 03 c0 21 01 01 00 0a                          ...!....
+  ['PPP LCP (protocol 0xc021)', LINKTYPE_PPP, 'ff03c0210101000a'],
+  // BSD NULL with AF 17 (not IP)
+  // 0000  11 00 00 00 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
+  // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
+  // 0020  00 00 00 00 50 02 ff ff 00 00 00 00              ....P.......
+  ['BSD NULL with AF 17 (not IP)', LINKTYPE_NULL, '11000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000'],
+  // NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR
+  // 0000  02 00 00 00 08 00 01 00 08 00 01 00              ............
+  ['NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR', LINKTYPE_NFLOG, '020000000800010008000100'],
+];
+
+describe('link layers: frames without IP', () => {
+  test.each(NOT_IP_VECTORS)('%s → NotIp, counted, no anomaly', (name, linkType, bytes) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, hex(bytes), linkType)).toBe(DecodeStatus.NotIp);
+    const expected = name.startsWith('ARP') ? { arp: 1, otherL2: 0 } : { arp: 0, otherL2: 1 };
+    expect({ arp: dec.nonFlow.arp, otherL2: dec.nonFlow.otherL2 }).toEqual(expected);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+});
+
+const TCP4 = ipv4({ proto: 6 }, tcp({}));
+
+describe('link layers: adversarial headers', () => {
+  test.each<[string, number, string, DecodeStatus, string]>([
+    // An unknown link type (147 = USER0): we cannot find the network header.
+    ['unknown link type', 147, '450000', DecodeStatus.Unsupported, 'link.unsupported_linktype'],
+    // Ethernet runt: 13 bytes, one short of the 14-byte header.
+    ['13-byte Ethernet runt', LINKTYPE_ETHERNET, '02000000000202000000000108', DecodeStatus.Truncated, 'link.truncated'],
+    // Empty frame (caplen 0).
+    ['empty Ethernet frame', LINKTYPE_ETHERNET, '', DecodeStatus.Truncated, 'link.truncated'],
+    // 802.1Q TPID with the snaplen cutting the 4-byte tag in half.
+    ['VLAN tag cut short', LINKTYPE_ETHERNET, '020000000002020000000001 8100 00', DecodeStatus.Truncated, 'link.truncated'],
+    // Five stacked tags: one more than MAX_VLAN_TAGS (4).
+    ['5 VLAN tags', LINKTYPE_ETHERNET,
+      '020000000002020000000001 8100 0001 8100 0002 8100 0003 8100 0004 8100 0005 0800', DecodeStatus.Malformed, 'link.vlan_too_deep'],
+    // Linux SLL header of 15 bytes (needs 16).
+    ['SLL runt', LINKTYPE_LINUX_SLL, '000000010006020000000001000008', DecodeStatus.Truncated, 'link.truncated'],
+    // Linux SLL2 header of 19 bytes (needs 20).
+    ['SLL2 runt', LINKTYPE_LINUX_SLL2, '08000000000000020001000602000000000100', DecodeStatus.Truncated, 'link.truncated'],
+    // Raw IP with no bytes at all.
+    ['empty raw frame', LINKTYPE_RAW, '', DecodeStatus.Truncated, 'link.truncated'],
+    // Raw IP whose version nibble is 5 (ST-II): neither IPv4 nor IPv6.
+    ['raw IP version 5', LINKTYPE_RAW, '5500002812344000', DecodeStatus.Malformed, 'ip.unknown_version'],
+    // LINKTYPE_IPV4 whose bytes are an IPv6 header: the version nibble wins, so this is IPv6 cut at 4 bytes.
+    ['IPV4 link type carrying a truncated IPv6 header', LINKTYPE_IPV4, '60000000', DecodeStatus.Truncated, 'ip6.truncated'],
+    // BSD NULL with only 3 bytes of address family.
+    ['NULL header cut', LINKTYPE_NULL, '020000', DecodeStatus.Truncated, 'link.truncated'],
+    // PPP with address/control and nothing after.
+    ['PPP without protocol', LINKTYPE_PPP, 'ff03', DecodeStatus.Truncated, 'link.truncated'],
+    // PPP with one even protocol byte: an uncompressed protocol needs two.
+    ['PPP with half a protocol', LINKTYPE_PPP, '00', DecodeStatus.Truncated, 'link.truncated'],
+    // NFLOG with a 3-byte nflog_hdr.
+    ['NFLOG header cut', LINKTYPE_NFLOG, '020000', DecodeStatus.Truncated, 'link.truncated'],
+    // NFLOG TLV whose length (2) is below the 4-byte TLV header in both byte orders.
+    ['NFLOG TLV length 2', LINKTYPE_NFLOG, '02000000 0200 0900 45000000', DecodeStatus.Malformed, 'link.nflog_malformed'],
+    // NFLOG TLV claiming 0x0100 bytes where only 8 follow: beyond the packet in both byte orders.
+    ['NFLOG TLV longer than the packet', LINKTYPE_NFLOG, '02000000 0001 0900 45000000', DecodeStatus.Malformed, 'link.nflog_malformed'],
+    // NFLOG with 33 empty 4-byte TLVs (type 0x0f): more than MAX_NFLOG_TLVS, no payload found.
+    ['NFLOG with 33 TLVs', LINKTYPE_NFLOG, '02000000' + '04000f00'.repeat(33), DecodeStatus.Malformed, 'link.nflog_malformed'],
+    // NFLOG payload TLV with a zero-length value: no IP version byte.
+    ['NFLOG empty payload', LINKTYPE_NFLOG, '02000000 04000900', DecodeStatus.Truncated, 'link.truncated'],
+  ])('%s', (_name, linkType, bytes, status, anomaly) => {
+    const { dec, count, anomalies } = newDecoder();
+    expect(decodeFrame(dec, hex(bytes), linkType)).toBe(status);
+    expect(count(anomaly as never)).toBe(1);
+    expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
+  });
+
+  test('NFLOG payload cut by the snaplen: the TCP ports still arrive, the packet is truncated', () => {
+    // nflog_hdr, NFULA_PAYLOAD TLV (length 44 = 4 + 40) holding IPv4/TCP; only 30 bytes of it captured.
+    const full = hex(`02000000 2c000900 ${Buffer.from(TCP4).toString('hex')}`);
+    const { dec, count } = newDecoder();
+    expect(dec.decode(full, 0, 8 + 30, full.length, LINKTYPE_NFLOG, 0)).toBe(DecodeStatus.Truncated);
+    expect([dec.view.srcPort, dec.view.dstPort]).toEqual([49152, 443]);
+    expect(count('tcp.truncated')).toBe(1);
+  });
+
+  test('caplen larger than the buffer is clipped to the buffer, never read past', () => {
+    const frame = ethernet(0x0800, TCP4);
+    const { dec } = newDecoder();
+    expect(dec.decode(frame, 0, frame.length + 100, frame.length + 100, LINKTYPE_ETHERNET, 0)).toBe(DecodeStatus.Transport);
+    expect(dec.view.payloadTruncated).toBe(false);
+  });
+
+  test('a frame at a non-zero offset in a larger buffer', () => {
+    const frame = ethernet(0x0800, TCP4);
+    const buf = new Uint8Array(frame.length + 37);
+    buf.set(frame, 17);
+    const { dec } = newDecoder();
+    expect(dec.decode(buf, 17, frame.length, frame.length, LINKTYPE_ETHERNET, 0)).toBe(DecodeStatus.Transport);
+    expect(dec.view.payloadOffset).toBe(17 + 14 + 40);
+    expect(dec.view.buf).toBe(buf);
+  });
+
+  test('view fields from the previous frame never leak into the next', () => {
+    const { dec } = newDecoder();
+    decodeFrame(dec, ethernet(0x0800, TCP4, [[0x8100, 5]]), LINKTYPE_ETHERNET);
+    expect(decodeFrame(dec, ethernet(0x0806, new Uint8Array(28)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect([dec.view.vlanId, dec.view.srcPort, dec.view.ipVersion, dec.view.sa3]).toEqual([-1, 0, 0, 0]);
+  });
+});
