@@ -201,6 +201,7 @@ export class Pipeline {
       if (r.kind === 'found') {
         info.hello = r.hello;
         info.sni = r.hello.sni;
+        for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
         this.decide(slot, info, 'tls');
         return;
       }
