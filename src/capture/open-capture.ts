@@ -8,7 +8,6 @@
 import * as fs from 'fs';
 import type { AnomalyCounters } from '../anomalies';
 import {
-  CaptureError,
   CaptureNotFoundError,
   CapturePermissionError,
   CaptureReadError,
@@ -168,15 +167,17 @@ export class CaptureInput {
  * Opens `pathOrDash` ('-' = standard input, read synchronously) and returns a pcap or pcapng
  * reader chosen by the magic number. Anomalies found while reading are counted into `anomalies`.
  * Throws a `CaptureError` when the input is missing, unreadable, empty or not a capture; never
- * throws afterwards.
+ * throws afterwards. Reading stdin blocks (or sleeps through EAGAIN) until data or EOF arrives.
  */
 export function openCapture(pathOrDash: string, anomalies?: AnomalyCounters): PacketSource {
   const isStdin = pathOrDash === '-';
   const name = isStdin ? '<stdin>' : pathOrDash;
   const fd = isStdin ? 0 : openFile(pathOrDash);
   try {
-    const positional = !isStdin && fs.fstatSync(fd).isFile();
-    if (!isStdin && !positional && fs.fstatSync(fd).isDirectory()) throw new NotACaptureError(name, 'it is a directory');
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new NotACaptureError(name, 'it is a directory');
+    // stdin reads from its current position even when it is a redirected file.
+    const positional = !isStdin && stat.isFile();
     const input = new CaptureInput(fd, positional, !isStdin);
     // 12 bytes: pcapng needs the SHB byte-order magic at offset 8 to be told apart from noise.
     input.ensure(12);
@@ -237,6 +238,3 @@ function guessFormat(b: Buffer, have: number): string {
   for (let i = 0; i < n; i++) if ((b[i] >= 0x20 && b[i] < 0x7f) || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09) printable++;
   return printable === n ? ' (looks like text)' : '';
 }
-
-/** Re-exported so callers can `instanceof` without importing errors.ts separately. */
-export { CaptureError };

@@ -41,15 +41,18 @@ export class ByteSink {
     }
   }
 
+  /** Writes one byte (reserved space only). */
   put8(v: number): void {
     this.buf[this.len++] = v;
   }
 
+  /** Writes a uint16 in `littleEndian` order (reserved space only). */
   put16(v: number): void {
     this.view.setUint16(this.len, v, this.littleEndian);
     this.len += 2;
   }
 
+  /** Writes a uint32 in `littleEndian` order; negative values wrap (two's complement). */
   put32(v: number): void {
     this.view.setUint32(this.len, v >>> 0, this.littleEndian);
     this.len += 4;

@@ -132,6 +132,25 @@ describe('pcapng round trip through PcapngWriter', () => {
     expect(r.info.bytes).toBe(fs.statSync(file).size);
   });
 
+  test('blocks spanning many read windows come back intact', () => {
+    const sizes: number[] = [];
+    for (let i = 0; i < 500; i++) sizes.push(i % 60 === 0 ? MAX_CAPLEN : (i * 7919) % 20000);
+    const path = write('big.pcapng', (w) => {
+      w.addInterface(LINKTYPE_ETHERNET, 0);
+      sizes.forEach((n, i) => {
+        w.writePacket(0, T0 + i, packetBytes(i, n));
+        if (i % 7 === 0) w.writeBlock(CUSTOM, packetBytes(i, i * 13));
+      });
+    });
+    const r = readAll(path);
+    expect(r.issues).toEqual([]);
+    expect(r.packets.map((p) => p.data.length)).toEqual(sizes);
+    r.packets.forEach((p, i) => {
+      expect(p.tsMicros).toBe(T0 + i);
+      if (sizes[i] > 0) expect(p.data[sizes[i] - 1]).toBe(packetBytes(i, sizes[i])[sizes[i] - 1]);
+    });
+  });
+
   test('a second section in the other byte order brings its own interfaces', () => {
     const file = write('sections.pcapng', (w) => {
       w.addInterface(LINKTYPE_ETHERNET, 0);
