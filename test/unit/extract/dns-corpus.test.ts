@@ -4,16 +4,17 @@
  * same frame's UDP payload (or the TCP stream's length-prefixed messages completed in that
  * frame) is parsed here and the header, questions and answer records are compared.
  *
- * Frame payloads come from a test-local walker, not the project's capture readers and
- * FrameDecoder: those were being written in parallel and were not committed when this test
- * was. The walker handles classic pcap only (Ethernet with VLAN tags, Linux SLL, raw IP;
- * IPv4, IPv6, 6in4; UDP; TCP in order) and does not reassemble IP fragments: messages it
- * cannot reach are listed below with the reason, and the test checks that nothing else is
- * skipped. TODO: switch to openCapture + FrameDecoder once they land.
+ * Frames are read with the project's openCapture and FrameDecoder (pcap and pcapng, IP
+ * reassembly, tunnels); the only test-local part is an in-order TCP buffer for DNS over TCP.
+ * Every difference from tshark is listed with its reason and printed at the end.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { AnomalyCounters } from '../../../src/anomalies';
+import { openCapture } from '../../../src/capture/open-capture';
+import { newFrame } from '../../../src/capture/source';
+import { FrameDecoder } from '../../../src/decode/decode-frame';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, TCP_SYN } from '../../../src/decode/packet-view';
 import { DnsMessage, DnsNameReader, parseDnsMessage, splitDnsTcpStream } from '../../../src/extract/dns';
 import { describeShared, sharedPath } from '../../helpers/shared';
 
@@ -26,75 +27,49 @@ interface ExpMessage {
 /** One DNS payload found by the walker: the frame it completed in and its bytes. */
 interface Payload { frame: number; data: Uint8Array }
 
-/** Why a tshark message is not compared; each entry names the capture and frame. */
-const SKIPPED_CAPTURES: Record<string, string> = {
-  'zeek__pcapng-multi-interface.pcapng': 'pcapng: the test walker reads classic pcap only',
-};
-
-/** Minimal classic-pcap walker → DNS payloads (UDP port 53/5353/5355, TCP port 53). */
-function dnsPayloads(file: string): { payloads: Payload[]; fragments: Set<number> } {
-  const f = fs.readFileSync(file);
-  const magic = f.readUInt32LE(0);
-  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
-  const u32 = (o: number) => (le ? f.readUInt32LE(o) : f.readUInt32BE(o));
-  const linkType = u32(20) & 0xffff;
+/**
+ * DNS payloads of a capture, through the product's reader and decoder (openCapture →
+ * FrameDecoder, with IP reassembly and tunnels): UDP on 53/5353/5355 as is; TCP on 53 through an
+ * in-order-only per-direction buffer and splitDnsTcpStream (enough for the corpus captures).
+ */
+function dnsPayloads(file: string): Payload[] {
+  const src = openCapture(file);
+  const frame = newFrame();
+  const decoder = new FrameDecoder(new AnomalyCounters());
+  const view = decoder.view;
   const payloads: Payload[] = [];
-  const fragments = new Set<number>();
   const streams = new Map<string, { next: number; buf: Buffer }>();
-  let off = 24;
-  for (let frame = 1; off + 16 <= f.length; frame++) {
-    const caplen = u32(off + 8);
-    const pkt = f.subarray(off + 16, Math.min(off + 16 + caplen, f.length));
-    off += 16 + caplen;
-    let p = 0;
-    let eth: number;
-    if (linkType === 1) {
-      eth = pkt.readUInt16BE(12); p = 14;
-      while ((eth === 0x8100 || eth === 0x88a8) && p + 4 <= pkt.length) { eth = pkt.readUInt16BE(p + 2); p += 4; }
-    } else if (linkType === 113) { eth = pkt.readUInt16BE(14); p = 16; }
-    else if (linkType === 101 || linkType === 12 || linkType === 14) { eth = pkt[0] >> 4 === 6 ? 0x86dd : 0x0800; }
-    else continue;
-    ip(pkt, p, eth, frame);
-  }
-  return { payloads, fragments };
-
-  function ip(pkt: Buffer, p: number, ethertype: number, frame: number): void {
-    let proto: number; let end: number; let src: string; let dst: string;
-    if (ethertype === 0x0800) {
-      const ihl = (pkt[p] & 0x0f) * 4;
-      end = Math.min(p + pkt.readUInt16BE(p + 2), pkt.length);
-      if ((pkt.readUInt16BE(p + 6) & 0x3fff) !== 0) { fragments.add(frame); return; }
-      proto = pkt[p + 9]; src = pkt.subarray(p + 12, p + 16).toString('hex'); dst = pkt.subarray(p + 16, p + 20).toString('hex');
-      p += ihl;
-    } else if (ethertype === 0x86dd) {
-      end = Math.min(p + 40 + pkt.readUInt16BE(p + 4), pkt.length);
-      proto = pkt[p + 6]; src = pkt.subarray(p + 8, p + 24).toString('hex'); dst = pkt.subarray(p + 24, p + 40).toString('hex');
-      p += 40;
-      while (proto === 0 || proto === 43 || proto === 60 || proto === 44) {
-        if (proto === 44) { fragments.add(frame); return; }
-        proto = pkt[p]; p += (pkt[p + 1] + 1) * 8;
+  const dnsPort = (x: number) => x === 53 || x === 5353 || x === 5355;
+  try {
+    for (let n = 1; src.next(frame); n++) {
+      let status = decoder.decode(frame.buf, frame.offset, frame.capturedLength, frame.wireLength, frame.linkType, frame.tsMicros);
+      for (let depth = 0; depth < 8; depth++) {
+        if (status === DecodeStatus.Transport) take(n);
+        if (view.innerKind === InnerKind.None) break;
+        status = decoder.decodeInner(frame.tsMicros);
       }
-    } else return;
-    if (proto === 41) return ip(pkt, p, 0x86dd, frame); // 6in4
-    if (proto === 4) return ip(pkt, p, 0x0800, frame);
-    const sport = pkt.readUInt16BE(p); const dport = pkt.readUInt16BE(p + 2);
-    const dnsPort = (x: number) => x === 53 || x === 5353 || x === 5355;
-    if (proto === 17 && (dnsPort(sport) || dnsPort(dport))) payloads.push({ frame, data: pkt.subarray(p + 8, end) });
-    if (proto === 6 && (sport === 53 || dport === 53)) {
-      const key = `${src}:${sport}>${dst}:${dport}`;
-      const seq = pkt.readUInt32BE(p + 4); const flags = pkt[p + 13]; const data = pkt.subarray(p + ((pkt[p + 12] >> 4) * 4), end);
-      let s = streams.get(key);
-      if (flags & 0x02) { streams.set(key, { next: (seq + 1) >>> 0, buf: Buffer.alloc(0) }); return; }
-      if (data.length === 0) return;
-      if (s === undefined || seq !== s.next) { // no SYN seen, or a gap: restart at this segment
-        if (s !== undefined && ((s.next - seq) >>> 0) < 0x80000000 && seq !== s.next) return; // retransmission
-        s = { next: seq, buf: Buffer.alloc(0) }; streams.set(key, s);
-      }
-      s.buf = Buffer.concat([s.buf, data]); s.next = (seq + data.length) >>> 0;
-      const r = splitDnsTcpStream(s.buf, 0, s.buf.length);
-      for (const [o, l] of r.messages) payloads.push({ frame, data: s.buf.subarray(o, o + l) });
-      s.buf = Buffer.from(s.buf.subarray(r.consumed));
     }
+  } finally {
+    src.close();
+  }
+  return payloads;
+
+  function take(frameNo: number): void {
+    const data = view.buf.subarray(view.payloadOffset, view.payloadOffset + view.payloadLength);
+    if (view.ipProto === IPPROTO_UDP && (dnsPort(view.srcPort) || dnsPort(view.dstPort))) payloads.push({ frame: frameNo, data: Uint8Array.from(data) });
+    if (view.ipProto !== IPPROTO_TCP || (view.srcPort !== 53 && view.dstPort !== 53)) return;
+    const key = [view.sa0, view.sa1, view.sa2, view.sa3, view.srcPort, view.da0, view.da1, view.da2, view.da3, view.dstPort].join(',');
+    const seq = view.tcpSeq;
+    if (view.tcpFlags & TCP_SYN) { streams.set(key, { next: (seq + 1) >>> 0, buf: Buffer.alloc(0) }); return; }
+    if (data.length === 0) return;
+    let s = streams.get(key);
+    if (s !== undefined && seq !== s.next && ((s.next - seq) >>> 0) < 0x80000000) return; // retransmission
+    if (s === undefined || seq !== s.next) { s = { next: seq, buf: Buffer.alloc(0) }; streams.set(key, s); } // no SYN seen, or a gap
+    s.buf = Buffer.concat([s.buf, data]);
+    s.next = (seq + data.length) >>> 0;
+    const r = splitDnsTcpStream(s.buf, 0, s.buf.length);
+    for (const [o, l] of r.messages) payloads.push({ frame: frameNo, data: Uint8Array.from(s.buf.subarray(o, o + l)) });
+    s.buf = Buffer.from(s.buf.subarray(r.consumed));
   }
 }
 
@@ -178,8 +153,7 @@ describeShared('DNS parser vs tshark (shared corpus)', () => {
 
   test.each(withDns.map((x) => [x.stem, x.exp] as const))('%s', (stem, exp) => {
     const capture = fs.readdirSync(sharedPath('corpus')).find((f) => f === `${stem}.pcap` || f === `${stem}.pcapng`)!;
-    if (SKIPPED_CAPTURES[capture] !== undefined) { exceptions.push(`${capture}: ${SKIPPED_CAPTURES[capture]}`); return; }
-    const { payloads, fragments } = dnsPayloads(sharedPath('corpus', capture));
+    const payloads = dnsPayloads(sharedPath('corpus', capture));
     const byFrame = new Map<number, Uint8Array[]>();
     for (const p of payloads) byFrame.set(p.frame, [...(byFrame.get(p.frame) ?? []), p.data]);
     const seenPerFrame = new Map<number, number>();
@@ -189,12 +163,7 @@ describeShared('DNS parser vs tshark (shared corpus)', () => {
       seenPerFrame.set(m.frame, k + 1);
       const where = `${capture} frame ${m.frame}${k > 0 ? ` message ${k + 1}` : ''}`;
       const data = byFrame.get(m.frame)?.[k];
-      if (data === undefined) {
-        // Reassembled IP fragments complete in a later frame: the walker skips every fragment.
-        expect({ where, fragmentsInCapture: fragments.size > 0 }).toEqual({ where, fragmentsInCapture: true });
-        exceptions.push(`${where}: completed by IP reassembly, which the test walker does not do`);
-        continue;
-      }
+      if (data === undefined) throw new Error(`${where}: no DNS payload found in this frame`);
       const got = parseDnsMessage(data, 0, data.length, new AnomalyCounters(), true, names);
       if (got === null) throw new Error(`${where}: parser returned null`);
       compareMessage(m, got, where, exceptions);
