@@ -322,12 +322,16 @@ export class PolicyEngine {
     const otherProto = this.#allow.filter((r) => dirOk(r) && r.ports.has(portOf(r)));
     if (otherProto.length > 0) {
       const failures: Failure[] = [];
+      let wouldMatch = false;
       for (const r of otherProto) {
         const accepted = this.#transportAccepted(r, s);
         const f = this.#check(r, s, true);
         if (f === null && accepted) return declared(r, s);
-        if (f !== null) failures.push(f);
+        if (f === null) wouldMatch = true;
+        else failures.push(f);
       }
+      // Secondary reasons only when no rule would have matched over the documented transport.
+      if (wouldMatch) failures.length = 0;
       const r = otherProto[0];
       const other = s.proto === 'udp' ? 'TCP' : 'UDP';
       const what = s.app === 'quic' ? 'QUIC' : s.app === 'dns' ? 'DNS over ' + s.proto.toUpperCase() : s.proto.toUpperCase();
@@ -379,6 +383,9 @@ export class PolicyEngine {
       rule: r,
       detail: `Port ${port} is documented by rule ${r.id} (${loc(r)}) only for ${hostsText(r)}; ${n} is not listed.`,
     });
+    if (r.domains === null) {
+      return { ...notListed(s.remoteIp), detail: `Port ${port} is documented by rule ${r.id} (${loc(r)}) only for ${hostsText(r)}; ${s.remoteIp} is not among them.` };
+    }
     if (s.strong.length > 0) {
       const bad = s.strong.find((n) => !m(n));
       if (bad !== undefined) return notListed(bad);

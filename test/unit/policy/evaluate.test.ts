@@ -1,0 +1,242 @@
+/**
+ * PolicyEngine: one test per reason code (each with the smallest flow that triggers it), then
+ * switches, transports, deny rules, local traffic, and the run-level DNS rules of judgeRun.
+ */
+import { RulesSwitchError } from '../../../src/errors';
+import { PolicyEngine, parseSetFlags } from '../../../src/policy/evaluate';
+import { loadPackText } from '../../../src/policy/load-rules';
+import { REASON_CODES } from '../../../src/policy/reason-codes';
+import type { DnsRecord, FlowRecord, NameCandidate } from '../../../src/report/records';
+
+const PACK = `version: 1
+device: { name: Test device }
+document: { title: Doc, vendor: V, source: doc.txt, retrieved: 2025-01-31 }
+switches:
+  ssh: { values: [enabled, disabled], default: disabled }
+transports: { quic: finding }
+egress:
+  - { id: E-DNS, description: DNS, source: "l1", proto: udp, ports: [53], app: dns, resolvers: [198.51.100.53], hosts: ["*.vendor.com"] }
+  - { id: E-443, description: HTTPS to the vendor, source: "l2", proto: tcp, ports: [443], app: tls, hosts: ["*.vendor.com", api.other.org] }
+  - { id: E-NTP, description: NTP, source: "l3", proto: udp, ports: [123], hosts: any }
+  - { id: E-IP, description: Peer, source: "l4", proto: tcp, ports: [7000], hosts: [203.0.113.0/24] }
+inbound:
+  - { id: I-80, description: Diagnostics, source: "l5", proto: tcp, ports: [80], hosts: any }
+  - { id: I-SSH, description: SSH when enabled, source: "l6", proto: tcp, ports: [22], hosts: any, when: { ssh: enabled } }
+deny:
+  - { id: D-SSH, description: SSH is disabled by default, source: "l7", direction: inbound, proto: tcp, ports: [22], hosts: any, when: { ssh: disabled } }
+`;
+const pack = loadPackText(PACK, 'test-pack.yaml');
+
+let nextId = 1;
+function flow(over: Partial<FlowRecord> & { names?: NameCandidate[] }): FlowRecord {
+  return {
+    type: 'flow', id: nextId++, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000,
+    remote_ip: '198.51.100.7', remote_port: 443, first_ts: 100, last_ts: 101, packets_out: 1, packets_in: 1,
+    bytes_out: 1, bytes_in: 1, app: 'tls', sni: null, alpn: null, http_host: null, dns_names: null, name: null,
+    name_source: null, names: [], anomalies: [], ...over,
+  };
+}
+const sni = (name: string): NameCandidate => ({ name, source: 'sni' });
+const answer = (name: string): NameCandidate => ({ name, source: 'dns-answer' });
+function dns(qname: string, answers: string[] = [], over: Partial<DnsRecord> = {}): DnsRecord {
+  return {
+    type: 'dns', ts: 99, proto: 'udp', app: 'dns', client_ip: '192.0.2.10', client_port: 5000, server_ip: '198.51.100.53',
+    server_port: 53, id: 1, qname, qtype: 'A', rcode: 'NOERROR',
+    answers: answers.map((a) => ({ name: qname, type: a.includes(':') ? 'AAAA' : 'A', data: a, ttl: 60 })), ...over,
+  };
+}
+
+const engine = new PolicyEngine([pack]);
+
+describe('reason codes', () => {
+  it('declares a documented flow and names the rule and line', () => {
+    const v = engine.judgeFlow(flow({ names: [sni('api.vendor.com'), answer('api.vendor.com')] }));
+    expect(v).toMatchObject({ verdict: 'declared', rule: 'E-443', pack: 'test-pack', reasons: [] });
+    expect(v.explanation).toMatch(/^Rule E-443 \(test-pack\.yaml:9\) declares TCP port 443 to api\.vendor\.com/);
+  });
+
+  it('port-not-documented: no rule for the port', () => {
+    const v = engine.judgeFlow(flow({ remote_port: 44158, app: 'tcp' }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: null, reasons: ['port-not-documented'] });
+    expect(v.explanation).toMatch(/port 44158/);
+  });
+
+  it('inbound-not-documented: a connection into the device on an undocumented port', () => {
+    const v = engine.judgeFlow(flow({ direction: 'inbound', device_port: 8080, remote_port: 51000, app: 'http' }));
+    expect(v.reasons).toEqual(['inbound-not-documented']);
+  });
+
+  it('inbound rules look at the device port', () => {
+    expect(engine.judgeFlow(flow({ direction: 'inbound', device_port: 80, remote_port: 443, app: 'http' }))).toMatchObject({ verdict: 'declared', rule: 'I-80' });
+  });
+
+  it('transport-not-documented: QUIC on UDP 443 where only TLS over TCP is documented', () => {
+    const v = engine.judgeFlow(flow({ proto: 'udp', app: 'quic', names: [{ name: 'api.vendor.com', source: 'quic-sni' }] }));
+    expect(v.reasons).toEqual(['transport-not-documented']);
+    expect(v.explanation).toMatch(/QUIC .* over TCP only/);
+  });
+
+  it('transport-not-documented, plus the name reason, for QUIC to an undocumented name', () => {
+    const v = engine.judgeFlow(flow({ proto: 'udp', app: 'quic', names: [{ name: 'tracker.example', source: 'quic-sni' }] }));
+    expect(v.reasons).toEqual(['transport-not-documented', 'name-not-documented']);
+  });
+
+  it('transport-not-documented: DNS over TCP where only UDP 53 is documented', () => {
+    const v = engine.judgeFlow(flow({ remote_ip: '198.51.100.53', remote_port: 53, app: 'dns', dns_names: ['a.vendor.com'], names: [{ name: 'a.vendor.com', source: 'dns-query' }] }));
+    expect(v.reasons[0]).toBe('transport-not-documented');
+  });
+
+  it('explicitly-disabled: a deny rule matches, and the deny rule is named', () => {
+    const v = engine.judgeFlow(flow({ direction: 'inbound', device_port: 22, remote_port: 50000, app: 'ssh' }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: 'D-SSH', reasons: ['explicitly-disabled'] });
+  });
+
+  it('name-not-documented: the port is documented, the SNI is not', () => {
+    const v = engine.judgeFlow(flow({ names: [sni('api.github.com'), answer('api.github.com')] }));
+    expect(v.reasons).toEqual(['name-not-documented']);
+    expect(v.explanation).toMatch(/api\.github\.com is not listed/);
+  });
+
+  it('name-not-documented: a DNS-answer name alone must match', () => {
+    expect(engine.judgeFlow(flow({ app: null, names: [answer('evil.example')] })).reasons).toEqual(['name-not-documented']);
+    expect(engine.judgeFlow(flow({ app: null, names: [answer('evil.example'), answer('cdn.vendor.com')] })).verdict).toBe('declared');
+  });
+
+  it('name-not-documented: an IP-only rule and an address outside it', () => {
+    expect(engine.judgeFlow(flow({ remote_port: 7000, remote_ip: '198.51.100.9', app: 'tcp' })).reasons).toEqual(['name-not-documented']);
+    expect(engine.judgeFlow(flow({ remote_port: 7000, remote_ip: '203.0.113.9', app: 'tcp' })).rule).toBe('E-IP');
+  });
+
+  it('no-attributable-name: TLS without SNI to an IP literal', () => {
+    const v = engine.judgeFlow(flow({}));
+    expect(v.reasons).toEqual(['no-attributable-name']);
+  });
+
+  it('sni-dns-mismatch: the SNI is documented but the address was answered for another name', () => {
+    const v = engine.judgeFlow(flow({ names: [sni('api.vendor.com'), answer('api.github.com')] }));
+    expect(v.reasons).toEqual(['sni-dns-mismatch']);
+    expect(v.explanation).toMatch(/answered by DNS for api\.github\.com/);
+  });
+
+  it('sni-dns-mismatch is the main reason, with name-not-documented after it, when another rule fails on the name', () => {
+    const v = engine.judgeFlow(flow({ names: [sni('api.other.org'), answer('transfer.sh')] }));
+    expect(v.reasons).toEqual(['sni-dns-mismatch']);
+  });
+
+  it('protocol-mismatch: plain HTTP on the TLS port', () => {
+    const v = engine.judgeFlow(flow({ app: 'http', http_host: 'api.vendor.com', names: [{ name: 'api.vendor.com', source: 'http-host' }] }));
+    expect(v.reasons).toEqual(['protocol-mismatch']);
+  });
+
+  it('a flow without payload does not contradict the rule app', () => {
+    expect(engine.judgeFlow(flow({ app: 'tcp-no-payload', names: [answer('api.vendor.com')] })).verdict).toBe('declared');
+  });
+
+  it('resolver-bypass: DNS to a server outside the rule resolvers', () => {
+    expect(engine.judgeDns(dns('a.vendor.com', [], { server_ip: '203.0.113.53' })).reasons).toEqual(['resolver-bypass']);
+  });
+
+  it('only emits codes from REASON_CODES', () => {
+    const samples = [
+      flow({ remote_port: 1 }), flow({}), flow({ proto: 'udp', app: 'quic' }), flow({ direction: 'inbound', device_port: 22 }),
+      flow({ app: 'http' }), flow({ names: [sni('x.y')] }),
+    ];
+    for (const f of samples) for (const r of engine.judgeFlow(f).reasons) expect(REASON_CODES).toContain(r);
+  });
+});
+
+describe('switches', () => {
+  it('--set picks the documented configuration', () => {
+    const on = new PolicyEngine([pack], parseSetFlags(['ssh=enabled']));
+    expect(on.judgeFlow(flow({ direction: 'inbound', device_port: 22, app: 'ssh' }))).toMatchObject({ verdict: 'declared', rule: 'I-SSH' });
+    expect(on.switches.get('test-pack')?.get('ssh')).toBe('enabled');
+  });
+
+  it('rejects an unknown switch or value with EA_RULES_SWITCH', () => {
+    expect(() => new PolicyEngine([pack], { tor: 'on' })).toThrow(RulesSwitchError);
+    expect(() => new PolicyEngine([pack], { ssh: 'maybe' })).toThrow(/allows enabled, disabled/);
+    expect(() => parseSetFlags(['ssh'])).toThrow(/name=value/);
+    try {
+      new PolicyEngine([pack], { tor: 'on' });
+    } catch (e) {
+      expect((e as RulesSwitchError).code).toBe('EA_RULES_SWITCH');
+    }
+  });
+});
+
+describe('transports', () => {
+  it('transports.quic: allowed judges QUIC like TLS on the TCP rules', () => {
+    const p = loadPackText(PACK.replace('quic: finding', 'quic: allowed'), 'quic.yaml');
+    const e = new PolicyEngine([p]);
+    expect(e.judgeFlow(flow({ proto: 'udp', app: 'quic', names: [{ name: 'api.vendor.com', source: 'quic-sni' }] }))).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+    expect(e.judgeFlow(flow({ proto: 'udp', app: 'quic', names: [{ name: 'x.example', source: 'quic-sni' }] })).reasons[0]).toBe('transport-not-documented');
+  });
+});
+
+describe('local-network traffic', () => {
+  const mdns = flow({ proto: 'udp', direction: 'local', app: 'mdns', device_port: 5353, remote_ip: '224.0.0.251', remote_port: 5353 });
+
+  it('is not judged (declared, no rule) when no pack has rules for the local network', () => {
+    const v = engine.judgeFlow(mdns);
+    expect(v).toMatchObject({ verdict: 'declared', rule: null, reasons: [] });
+    expect(v.explanation).toMatch(/not judged/);
+  });
+
+  it('is judged when a pack has local rules', () => {
+    // A deny rule for local traffic also makes the pack speak about the local network.
+    const p = loadPackText(`${PACK}  - { id: M, description: No LLMNR, source: l8, direction: local, proto: udp, ports: [5355], hosts: any }\n`, 'local.yaml');
+    const withMdns = loadPackText(PACK.replace('inbound:', '  - { id: E-MDNS, description: mDNS, source: l9, proto: udp, ports: [5353], hosts: [224.0.0.251, "ff02::fb"] }\ninbound:'), 'mdns.yaml');
+    expect(new PolicyEngine([withMdns]).judgeFlow(mdns)).toMatchObject({ verdict: 'declared', rule: 'E-MDNS' });
+    expect(new PolicyEngine([withMdns]).judgeFlow({ ...mdns, remote_port: 5355, device_port: 5355 }).reasons).toEqual(['port-not-documented']);
+    expect(new PolicyEngine([p]).judgeFlow({ ...mdns, remote_port: 5355, device_port: 5355 })).toMatchObject({ rule: 'M', reasons: ['explicitly-disabled'] });
+  });
+});
+
+describe('several packs', () => {
+  it('tries packs in order and reports the pack of the declaring rule', () => {
+    const other = loadPackText(PACK.replace(/\negress:[\s\S]*/, '\negress:\n  - { id: X-1, description: Extra, source: x, proto: tcp, ports: [8443], hosts: any }\n').replace(/switches:\n.*\n/, ''), 'extra.yaml');
+    const e = new PolicyEngine([pack, other]);
+    expect(e.judgeFlow(flow({ remote_port: 8443 }))).toMatchObject({ verdict: 'declared', rule: 'X-1', pack: 'extra' });
+  });
+});
+
+describe('judgeRun', () => {
+  it('declares a lookup whose answer a declared flow then contacts, and the DNS flow carrying it', () => {
+    const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
+    const e = new PolicyEngine([p]);
+    const dnsFlow = flow({ proto: 'udp', remote_ip: '198.51.100.53', remote_port: 53, app: 'dns', dns_names: ['pool.ntp.org'], names: [{ name: 'pool.ntp.org', source: 'dns-query' }] });
+    const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 105, names: [answer('pool.ntp.org')] });
+    const qA = dns('pool.ntp.org', ['198.51.100.100'], { flow_id: dnsFlow.id });
+    const qAAAA = dns('pool.ntp.org', [], { flow_id: dnsFlow.id, qtype: 'AAAA' });
+    const lonely = dns('pastebin.com', ['198.51.100.84']);
+    const run = e.judgeRun([dnsFlow, ntp], [qA, qAAAA, lonely]);
+    expect(run.flows.map((f) => [f.verdict, f.rule])).toEqual([['declared', 'E-DNS'], ['declared', 'E-NTP']]);
+    expect(run.dns.map((d) => [d.verdict, d.rule, d.reasons])).toEqual([
+      ['declared', 'E-DNS', []],
+      ['declared', 'E-DNS', []],
+      ['undeclared', null, ['name-not-documented']],
+    ]);
+    expect(run.dns[0].explanation).toMatch(/contacted by flow \d+, declared by rule E-NTP/);
+  });
+
+  it('ties an IPv4 lookup to an IPv6 connection of the same device, but not to another host', () => {
+    const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
+    const e = new PolicyEngine([p]);
+    const v6 = flow({ proto: 'udp', device_ip: '2001:db8::10', remote_ip: '2001:db8:1::100', remote_port: 123, app: 'ntp', first_ts: 105 });
+    const q = dns('time.example', ['2001:db8:1::100']);
+    expect(e.judgeRun([v6, flow({ remote_port: 1 })], [q]).dns[0].verdict).toBe('declared');
+    expect(e.judgeRun([v6], [q], { deviceIps: ['2001:db8::10'] }).dns[0].verdict).toBe('undeclared');
+  });
+
+  it('does not count a flow that happened before the lookup', () => {
+    const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
+    const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 50 });
+    expect(new PolicyEngine([p]).judgeRun([ntp], [dns('pool.ntp.org', ['198.51.100.100'])]).dns[0].verdict).toBe('undeclared');
+  });
+
+  it('leaves its inputs untouched', () => {
+    const f = flow({});
+    engine.judgeRun([f], []);
+    expect(f.verdict).toBeUndefined();
+  });
+});
