@@ -14,7 +14,6 @@ import { registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli
 /** Version printed by --version and written into reports. */
 export const VERSION: string = (() => {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require('../../package.json') as { version: string }).version;
   } catch {
     return '0.0.0';
