@@ -171,9 +171,9 @@ export class PolicyEngine {
     this.#allow = Object.freeze(allow);
     this.#deny = Object.freeze(deny);
     this.#packOf = packOf;
-    this.#judgesLocal = [...allow, ...deny].some(
-      (r) => r.direction === 'local' || (r.app !== null && ['mdns', 'llmnr', 'dhcp'].includes(r.app)) || r.addresses.literals.some((l) => isLocalScopeAddress(l.address)),
-    );
+    const speaksLocal = (r: CompiledRule) =>
+      r.direction === 'local' || (r.app !== null && ['mdns', 'llmnr', 'dhcp'].includes(r.app)) || r.addresses.literals.some((l) => isLocalScopeAddress(l.address));
+    this.#judgesLocal = packs.some((p) => p.local === 'judge' || (p.local === 'auto' && [...allow, ...deny].some((r) => packOf.get(r) === p && speaksLocal(r))));
     Object.freeze(this);
   }
 
@@ -285,7 +285,7 @@ export class PolicyEngine {
           rule: null,
           pack: null,
           reasons: [],
-          explanation: `Local-network traffic to ${s.remoteIp} port ${s.remotePort} is not judged: no loaded pack has rules for the local network.`,
+          explanation: `Local-network traffic to ${s.remoteIp} port ${s.remotePort} is not judged: no loaded pack has rules for the local network (set \`local: judge\` to judge it).`,
         },
       };
     }

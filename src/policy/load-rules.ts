@@ -216,6 +216,7 @@ function compilePack(
     switches,
     transports: Object.freeze({ quic: input.transports?.quic ?? 'finding', dnsOverTcp: input.transports?.['dns-over-tcp'] ?? 'finding' }),
     ech: input.ech ?? 'finding',
+    local: input.local ?? 'auto',
     rules: Object.freeze(rules),
   });
 }

@@ -127,6 +127,7 @@ export interface PackDescription {
   switches: { name: string; values: string[]; default: string; description: string | null }[];
   transports: RulePack['transports'];
   ech: RulePack['ech'];
+  local: RulePack['local'];
   rules: RuleDescription[];
 }
 
@@ -142,6 +143,7 @@ export function describePack(pack: RulePack | string): PackDescription {
     switches: [...p.switches.values()].map((s) => ({ name: s.name, values: [...s.values], default: s.default, description: s.description })),
     transports: p.transports,
     ech: p.ech,
+    local: p.local,
     rules: p.rules.map((r) => ({
       id: r.id,
       kind: r.kind,

@@ -70,6 +70,8 @@ export const RuleFileSchema = z.strictObject({
     .optional(),
   transports: z.strictObject({ quic: TransportPolicy.optional(), 'dns-over-tcp': TransportPolicy.optional() }).optional(),
   ech: TransportPolicy.optional(),
+  /** Local-network traffic (multicast, broadcast, link-local): judge it, or leave it unjudged. Absent: judged when the pack has rules for it. */
+  local: z.enum(['judge', 'ignore']).optional(),
   egress: z.array(RuleSchema).max(10000).optional(),
   inbound: z.array(RuleSchema).max(10000).optional(),
   deny: z.array(DenyRuleSchema).max(10000).optional(),
@@ -134,5 +136,7 @@ export interface RulePack {
   readonly switches: ReadonlyMap<string, PackSwitch>;
   readonly transports: { readonly quic: 'allowed' | 'finding'; readonly dnsOverTcp: 'allowed' | 'finding' };
   readonly ech: 'allowed' | 'finding';
+  /** `local:` as written, or 'auto' (judge local traffic only when the pack has rules for it). */
+  readonly local: 'judge' | 'ignore' | 'auto';
   readonly rules: readonly CompiledRule[];
 }

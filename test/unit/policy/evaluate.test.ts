@@ -190,6 +190,13 @@ describe('local-network traffic', () => {
     expect(new PolicyEngine([withMdns]).judgeFlow({ ...mdns, remote_port: 5355, device_port: 5355 }).reasons).toEqual(['port-not-documented']);
     expect(new PolicyEngine([p]).judgeFlow({ ...mdns, remote_port: 5355, device_port: 5355 })).toMatchObject({ rule: 'M', reasons: ['explicitly-disabled'] });
   });
+
+  it('`local: judge` judges it even without local rules; `local: ignore` never', () => {
+    const judge = loadPackText(PACK.replace('transports:', 'local: judge\ntransports:'), 'judge.yaml');
+    expect(new PolicyEngine([judge]).judgeFlow(mdns).reasons).toEqual(['port-not-documented']);
+    const ignore = loadPackText(PACK.replace('transports:', 'local: ignore\ntransports:').replace('inbound:', '  - { id: E-MDNS, description: mDNS, source: l9, proto: udp, ports: [5353], hosts: [224.0.0.251] }\ninbound:'), 'ignore.yaml');
+    expect(new PolicyEngine([ignore]).judgeFlow({ ...mdns, remote_port: 9 })).toMatchObject({ verdict: 'declared', rule: null });
+  });
 });
 
 describe('several packs', () => {
