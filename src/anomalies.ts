@@ -13,7 +13,7 @@ export const ANOMALY_NAMES = [
   'decoder.internal_error', // a bug guard caught an exception; the packet index is logged
   // capture files
   'capture.truncated_record', // the file ends inside a record header or body
-  'capture.caplen_too_large', // caplen > snaplen or > MAX_CAPLEN; record skipped
+  'capture.caplen_too_large', // caplen > snaplen (kept, one warning per file) or > MAX_CAPLEN (reading stops)
   'capture.bad_block', // pcapng block with an impossible length; rest of the section lost
   'capture.interface_id_invalid', // pcapng packet names an interface never described
   'capture.caplen_exceeds_wirelen', // caplen > original length (kept, wire length raised)
