@@ -1,0 +1,92 @@
+/**
+ * Property (fast-check): for any bytes, any link type, any caplen/wire length and any sequence
+ * of frames (so reassembly and tunnel state are exercised too), decode() and decodeInner()
+ * never throw and never report a payload or inner range outside view.buf.
+ */
+import fc from 'fast-check';
+import {
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+} from '../../../src/capture/source';
+import { FrameDecoder } from '../../../src/decode/decode-frame';
+import { DecodeStatus, InnerKind, PacketView } from '../../../src/decode/packet-view';
+import { concat, ethernet, frag6, ipv4, ipv6, newDecoder, tcp, udp } from './build';
+
+const LINK_TYPES = [
+  LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_PPP, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4,
+  LINKTYPE_IPV6, LINKTYPE_NFLOG, LINKTYPE_LINUX_SLL2, DLT_RAW_12, DLT_RAW_14,
+];
+
+function checkView(v: PacketView, status: DecodeStatus): void {
+  expect(status).toBeGreaterThanOrEqual(DecodeStatus.Transport);
+  expect(status).toBeLessThanOrEqual(DecodeStatus.Unsupported);
+  expect(v.payloadOffset).toBeGreaterThanOrEqual(0);
+  expect(v.payloadLength).toBeGreaterThanOrEqual(0);
+  expect(v.payloadOffset + v.payloadLength).toBeLessThanOrEqual(v.buf.length);
+  if (v.innerKind !== InnerKind.None) {
+    expect(v.innerOffset).toBeGreaterThanOrEqual(0);
+    expect(v.innerOffset).toBeLessThanOrEqual(v.innerEnd);
+    expect(v.innerEnd).toBeLessThanOrEqual(v.buf.length);
+  }
+}
+
+function decodeAll(dec: FrameDecoder, buf: Uint8Array, off: number, caplen: number, wire: number, linkType: number, ts: number): void {
+  let status = dec.decode(buf, off, caplen, wire, linkType, ts);
+  checkView(dec.view, status);
+  while (status === DecodeStatus.Transport && dec.view.innerKind !== InnerKind.None) {
+    status = dec.decodeInner(ts);
+    checkView(dec.view, status);
+  }
+}
+
+/** Valid frames of several kinds: mutating them reaches deep layers far more often than random bytes. */
+const SEEDS: Array<[number, Uint8Array]> = [
+  [LINKTYPE_ETHERNET, ethernet(0x0800, ipv4({ proto: 6 }, tcp({}, new Uint8Array(20))), [[0x8100, 3]])],
+  [LINKTYPE_ETHERNET, ethernet(0x86dd, ipv6({ nextHeader: 0 }, concat(Uint8Array.of(17, 0, 0, 0, 0, 0, 0, 0), udp(1, 4789,
+    concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4))))))))))],
+  [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x30, 0, 0x08, 0), new Uint8Array(8), ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(3)))))],
+  [LINKTYPE_RAW, ipv4({ proto: 17, flags: 1, id: 1 }, udp(1, 2, new Uint8Array(16)))],
+  [LINKTYPE_RAW, ipv4({ proto: 17, fragOffset: 24, id: 1 }, new Uint8Array(8))],
+  [LINKTYPE_RAW, ipv6({ nextHeader: 44 }, concat(frag6(17, 0, true, 9), udp(1, 2, new Uint8Array(8))))],
+  [LINKTYPE_NFLOG, concat(Uint8Array.of(2, 0, 0, 0, 44, 0, 9, 0), ipv4({ proto: 6 }, tcp({})))],
+];
+
+const mutatedSeed = fc.tuple(
+  fc.integer({ min: 0, max: SEEDS.length - 1 }),
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+  fc.nat(),
+).map(([i, edits, cut]) => {
+  const [linkType, seed] = SEEDS[i];
+  const bytes = Uint8Array.from(seed);
+  for (const [pos, value] of edits) bytes[pos % bytes.length] = value;
+  return { linkType, bytes: bytes.subarray(0, bytes.length - (cut % 8)) };
+});
+
+const anyFrame = fc.record({
+  linkType: fc.oneof(fc.constantFrom(...LINK_TYPES), fc.integer({ min: 0, max: 300 })),
+  bytes: fc.uint8Array({ maxLength: 200 }),
+});
+
+const frameInput = fc.record({
+  frame: fc.oneof(anyFrame, mutatedSeed),
+  pad: fc.nat({ max: 16 }),
+  capDelta: fc.integer({ min: -40, max: 40 }), // positive: caplen past the buffer end (must be clipped)
+  wireDelta: fc.integer({ min: -40, max: 2000 }),
+  ts: fc.nat({ max: 100_000_000 }),
+});
+
+test('decode never throws and never reports bytes outside the buffer', () => {
+  fc.assert(
+    fc.property(fc.array(frameInput, { minLength: 1, maxLength: 12 }), (frames) => {
+      const { dec } = newDecoder({ maxDatagrams: 4, maxBytes: 64 * 1024, timeoutMicros: 10_000_000 });
+      for (const { frame, pad, capDelta, wireDelta, ts } of frames) {
+        const buf = new Uint8Array(pad + frame.bytes.length);
+        buf.set(frame.bytes, pad);
+        const caplen = Math.max(0, frame.bytes.length + capDelta);
+        decodeAll(dec, buf, pad, caplen, caplen + wireDelta, frame.linkType, ts);
+      }
+      dec.finish();
+    }),
+    { numRuns: 3000 },
+  );
+});

@@ -1,0 +1,183 @@
+/**
+ * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP and Ethernet
+ * payloads, VXLAN (RFC 7348), the depth bound and malformed tunnel headers.
+ */
+import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
+import type { AnomalyName } from '../../../src/anomalies';
+import { MAX_TUNNEL_DEPTH } from '../../../src/decode/tunnels';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
+import { concat, decodeFrame, ethernet, hex, ip4word, ipv4, ipv6, newDecoder, payloadText, tcp, text, u16, udp } from './build';
+
+const INNER4 = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcp({ sport: 1111, dport: 80 }, text('GET')));
+const INNER6 = ipv6({ src: '2001:db8::a', dst: '2001:db8::b', nextHeader: 17 }, udp(2222, 53, text('q')));
+const OUTER = { src: '198.51.100.1', dst: '203.0.113.1' };
+
+describe('IP-in-IP: the outer packet is no flow, decode() returns the inner one', () => {
+  test.each<[string, Uint8Array, number]>([
+    ['IPv4-in-IPv4 (protocol 4, RFC 2003)', ipv4({ ...OUTER, proto: 4 }, INNER4), 4],
+    ['IPv6-in-IPv4 (6in4, protocol 41, RFC 4213)', ipv4({ ...OUTER, proto: 41 }, INNER6), 6],
+    ['IPv4-in-IPv6 (protocol 4)', ipv6({ nextHeader: 4 }, INNER4), 4],
+    ['IPv6-in-IPv6 (protocol 41, RFC 2473)', ipv6({ nextHeader: 41 }, INNER6), 6],
+  ])('%s', (_name, packet, innerVersion) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(packet[0] >> 4 === 6 ? 0x86dd : 0x0800, packet), LINKTYPE_ETHERNET))
+      .toBe(DecodeStatus.Transport);
+    const v = dec.view;
+    expect([v.tunnelDepth, v.ipVersion]).toEqual([1, innerVersion]);
+    if (innerVersion === 4) {
+      expect([v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([ip4word('10.0.0.1'), ip4word('10.0.0.2'), IPPROTO_TCP, 1111, 80]);
+      expect(payloadText(dec)).toBe('GET');
+    } else {
+      expect([v.sa0, v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([0x20010db8, 0xa, 0xb, IPPROTO_UDP, 2222, 53]);
+      expect(payloadText(dec)).toBe('q');
+    }
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('Ethernet padding after a 6in4 packet is excluded by the outer and inner lengths', () => {
+    const frame = concat(ethernet(0x0800, ipv4({ ...OUTER, proto: 41 }, INNER6)), new Uint8Array(8));
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('q');
+  });
+
+  test('the outer VLAN id is kept for an IP-in-IP inner packet', () => {
+    const { dec } = newDecoder();
+    decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 4 }, INNER4), [[0x8100, 42]]), LINKTYPE_ETHERNET);
+    expect(dec.view.vlanId).toBe(42);
+  });
+
+  test(`nesting deeper than MAX_TUNNEL_DEPTH (${MAX_TUNNEL_DEPTH}) is refused`, () => {
+    let packet = INNER4;
+    for (let i = 0; i <= MAX_TUNNEL_DEPTH; i++) packet = ipv4({ ...OUTER, proto: 4 }, packet);
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.Unsupported);
+    expect(count('tunnel.too_deep')).toBe(1);
+    expect(dec.view.tunnelDepth).toBe(MAX_TUNNEL_DEPTH);
+  });
+
+  test('exactly MAX_TUNNEL_DEPTH layers decode', () => {
+    let packet = INNER4;
+    for (let i = 0; i < MAX_TUNNEL_DEPTH; i++) packet = ipv4({ ...OUTER, proto: 4 }, packet);
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect(dec.view.tunnelDepth).toBe(MAX_TUNNEL_DEPTH);
+  });
+
+  test('an inner packet with a bad header is reported with the inner anomaly', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 4 }, INNER4.subarray(0, 12)), LINKTYPE_RAW)).toBe(DecodeStatus.Truncated);
+    expect(count('ip4.truncated')).toBe(1);
+  });
+
+  test('protocol 41 whose payload is empty', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 41 }, new Uint8Array(0)), LINKTYPE_RAW)).toBe(DecodeStatus.Truncated);
+    expect(count('tunnel.truncated')).toBe(1);
+  });
+});
+
+/** GRE header: flags/version word, protocol type, then optional checksum, key, sequence words. */
+function gre(flags: number, protocol: number, payload: Uint8Array): Uint8Array {
+  const optional = [0x8000, 0x2000, 0x1000].filter((f) => (flags & f) !== 0).map(() => hex('a1b2c3d4'));
+  return concat(u16(flags), u16(protocol), ...optional, payload);
+}
+
+describe('GRE', () => {
+  test.each<[string, number, number, Uint8Array]>([
+    ['version 0, no options, IPv4 payload (RFC 2784)', 0x0000, 0x0800, INNER4],
+    ['checksum present (C)', 0x8000, 0x0800, INNER4],
+    ['key and sequence number (K, S; RFC 2890)', 0x3000, 0x0800, INNER4],
+    ['C, K and S together, IPv6 payload', 0xb000, 0x86dd, INNER6],
+    ['transparent Ethernet bridging (0x6558)', 0x2000, 0x6558, ethernet(0x0800, INNER4, [[0x8100, 9]])],
+  ])('%s', (_name, flags, protocol, payload) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(flags, protocol, payload))), LINKTYPE_ETHERNET))
+      .toBe(DecodeStatus.Transport);
+    expect(dec.view.tunnelDepth).toBe(1);
+    expect(payloadText(dec)).toBe(protocol === 0x86dd ? 'q' : 'GET');
+    expect(dec.view.vlanId).toBe(protocol === 0x6558 ? 9 : -1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, Uint8Array, DecodeStatus, AnomalyName]>([
+    // PPTP enhanced GRE (version 1, RFC 2637): key and sequence with a PPP payload.
+    ['PPTP enhanced GRE v1', concat(hex('3001 880b 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Routing present (R bit, RFC 1701): reserved in RFC 2784 §2.3.
+    ['routing bit set', gre(0x4000, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // A payload type we do not decode (0x88be ERSPAN).
+    ['ERSPAN payload', gre(0x1000, 0x88be, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Only 3 bytes of GRE header.
+    ['header cut at 3 bytes', hex('000008'), DecodeStatus.Truncated, 'tunnel.truncated'],
+    // K and S flags set but only 4 more bytes present (needs 8).
+    ['optional fields missing', hex('30000800 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
+  ])('%s', (_name, greBytes, status, anomaly) => {
+    const { dec, count, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 47 }, greBytes), LINKTYPE_RAW)).toBe(status);
+    expect(count(anomaly)).toBe(1);
+    expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
+  });
+});
+
+describe('VXLAN', () => {
+  // VXLAN header: flags 0x08 (I), 3 reserved bytes, VNI 0x00007b (123), 1 reserved byte.
+  const VXLAN_HEADER = hex('08000000 00007b00');
+  const innerFrame = ethernet(0x0800, INNER4, [[0x8100, 77]]);
+
+  function vxlanFrame(header: Uint8Array, inner: Uint8Array): Uint8Array {
+    return ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(50000, 4789, concat(header, inner))));
+  }
+
+  test('the outer UDP datagram is a flow; decodeInner() then yields the inner TCP packet', () => {
+    const { dec, anomalies } = newDecoder();
+    const f = vxlanFrame(VXLAN_HEADER, innerFrame);
+    expect(decodeFrame(dec, f, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    const v = dec.view;
+    expect([v.dstPort, v.tunnelDepth, v.innerKind, v.innerOffset, v.innerEnd]).toEqual([4789, 0, InnerKind.Ethernet, 14 + 20 + 8 + 8, f.length]);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Transport);
+    expect([v.tunnelDepth, v.sa3, v.srcPort, v.dstPort, v.vlanId, v.innerKind]).toEqual([1, ip4word('10.0.0.1'), 1111, 80, 77, InnerKind.None]);
+    expect(payloadText(dec)).toBe('GET');
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Unsupported); // nothing further inside
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('I flag clear: plain UDP, no inner packet', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, vxlanFrame(hex('00000000 00007b00'), innerFrame), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+  });
+
+  test('VXLAN header shorter than 8 bytes: the UDP flow stays, tunnel.truncated counted', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, vxlanFrame(hex('0800'), new Uint8Array(0)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect([dec.view.innerKind, count('tunnel.truncated')]).toEqual([InnerKind.None, 1]);
+  });
+
+  test('inner frame cut short: decodeInner() reports the inner link truncation', () => {
+    const { dec, count } = newDecoder();
+    decodeFrame(dec, vxlanFrame(VXLAN_HEADER, innerFrame.subarray(0, 10)), LINKTYPE_ETHERNET);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Truncated);
+    expect(count('link.truncated')).toBe(1);
+  });
+
+  test('VXLAN inside VXLAN: each decodeInner() goes one layer deeper, bounded by MAX_TUNNEL_DEPTH', () => {
+    let f = innerFrame;
+    for (let i = 0; i <= MAX_TUNNEL_DEPTH; i++) f = vxlanFrame(VXLAN_HEADER, f);
+    const { dec, count } = newDecoder();
+    let status = decodeFrame(dec, f, LINKTYPE_ETHERNET);
+    let layers = 0;
+    while (status === DecodeStatus.Transport && dec.view.innerKind !== InnerKind.None) {
+      status = dec.decodeInner(0);
+      layers++;
+    }
+    expect(layers).toBe(MAX_TUNNEL_DEPTH);
+    expect(count('tunnel.too_deep')).toBe(1);
+  });
+
+  test('port 4789 as the source port only is not VXLAN', () => {
+    const { dec } = newDecoder();
+    const f = ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(4789, 5000, concat(VXLAN_HEADER, innerFrame))));
+    expect(decodeFrame(dec, f, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+  });
+});
