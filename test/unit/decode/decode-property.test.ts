@@ -43,7 +43,7 @@ function decodeAll(dec: FrameDecoder, buf: Uint8Array, off: number, caplen: numb
 const SEEDS: Array<[number, Uint8Array]> = [
   [LINKTYPE_ETHERNET, ethernet(0x0800, ipv4({ proto: 6 }, tcp({}, new Uint8Array(20))), [[0x8100, 3]])],
   [LINKTYPE_ETHERNET, ethernet(0x86dd, ipv6({ nextHeader: 0 }, concat(Uint8Array.of(17, 0, 0, 0, 0, 0, 0, 0), udp(1, 4789,
-    concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4))))))))))],
+    concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4)))))))))],
   [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x30, 0, 0x08, 0), new Uint8Array(8), ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(3)))))],
   [LINKTYPE_RAW, ipv4({ proto: 17, flags: 1, id: 1 }, udp(1, 2, new Uint8Array(16)))],
   [LINKTYPE_RAW, ipv4({ proto: 17, fragOffset: 24, id: 1 }, new Uint8Array(8))],
