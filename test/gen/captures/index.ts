@@ -1,0 +1,47 @@
+/**
+ * The catalogue of every capture in captures/, in the order the sidecars and tests list them.
+ * Adding a capture means adding its definition here; the generator, the reproducibility test and
+ * the e2e test all read this list.
+ *
+ * Test tooling only: never builds anything at import time (definitions build on demand).
+ */
+import type { BuiltCapture, CaptureDefinition } from './common';
+import { DNS_CNAME_CHAIN_ATTRIBUTION, DNS_TCP_TWO_MESSAGES_ONE_SEGMENT, IPV6_FRAGMENTED_DNS } from './dns';
+import { ETHERNET_QINQ_HTTP, LINUX_SLL2_DNS_HTTPS, NANOSECOND_TLS, PCAPNG_TWO_INTERFACES, TRUNCATED_LAST_RECORD } from './formats';
+import { HTTP_ABSOLUTE_URI_AND_CONNECT } from './http';
+import { SAMPLE_DEVICE } from './sample-device';
+import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
+
+export type { CaptureDefinition, BuiltCapture } from './common';
+
+/** Every capture the generator writes. */
+export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
+  SAMPLE_DEVICE,
+  TLS_SPLIT_SNI_IN_SECOND_SEGMENT,
+  TLS_OUT_OF_ORDER_RETRANSMIT,
+  TLS_CUT_IN_RECORD_HEADER,
+  TLS_STREAM_GAP,
+  DNS_TCP_TWO_MESSAGES_ONE_SEGMENT,
+  DNS_CNAME_CHAIN_ATTRIBUTION,
+  IPV6_FRAGMENTED_DNS,
+  ETHERNET_QINQ_HTTP,
+  LINUX_SLL2_DNS_HTTPS,
+  PCAPNG_TWO_INTERFACES,
+  NANOSECOND_TLS,
+  TRUNCATED_LAST_RECORD,
+  HTTP_ABSOLUTE_URI_AND_CONNECT,
+];
+
+/**
+ * Builds one capture and completes its expectation: `summary.device_ips` becomes the device
+ * addresses that appear in its flows, and the summary's flow and DNS counts are checked
+ * against the lists (throws on a mismatch: the definition is inconsistent).
+ */
+export function buildCapture(def: CaptureDefinition): BuiltCapture {
+  const built = def.build();
+  const e = built.expect;
+  e.summary.device_ips = [...new Set(e.flows.map((f) => f.device_ip))].sort();
+  if (e.summary.flows !== e.flows.length) throw new Error(`${def.file}: summary says ${e.summary.flows} flows, list has ${e.flows.length}`);
+  if (e.summary.dns_queries !== e.dns.length) throw new Error(`${def.file}: summary says ${e.summary.dns_queries} DNS queries, list has ${e.dns.length}`);
+  return built;
+}
