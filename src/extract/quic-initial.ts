@@ -594,10 +594,11 @@ export class QuicInitialDecoder {
       const r = parseQuicLongHeader(buf, p, end - p);
       if (r.kind === 'not-long-header') break; // a short-header packet (or zero padding) ends the long ones
       if (r.kind !== 'ok') {
-        if (n === 0 && !sawInitial) return this.epoch !== null || this.versionClaimed(buf, off, len)
-          ? { kind: 'failed', version: this.versionAt(buf, off, len), anomaly: A['quic.malformed'], terminal: false }
-          : { kind: 'not-quic' };
+        // A damaged header is an anomaly only when the packet claims a version we decrypt (or
+        // the flow is already known to be QUIC); otherwise it is just not QUIC.
+        if (n === 0 && this.epoch === null && !this.versionClaimed(buf, off, len)) return { kind: 'not-quic' };
         this.count(A['quic.malformed']);
+        if (n === 0) return { kind: 'failed', version: this.versionAt(buf, off, len), anomaly: A['quic.malformed'], terminal: false };
         break;
       }
       const h = r.header;
@@ -653,6 +654,8 @@ export class QuicInitialDecoder {
 
   private handleInitial(buf: Uint8Array, h: QuicLongHeader): QuicResult | null {
     const info = h.info as QuicVersionInfo;
+    // So many Initials without a complete ClientHello means the CRYPTO stream has a hole that
+    // never fills (or is not a handshake at all): stop spending AES on this flow.
     if (this.initialsDecrypted >= MAX_INITIALS_PER_FLOW) {
       return this.settle({ kind: 'failed', version: h.version, anomaly: A['quic.crypto_gap'], terminal: true });
     }
