@@ -9,7 +9,7 @@ import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
 import { OutputFile } from './report/output';
-import { registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
+import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
 /** Version printed by --version and written into reports. */
 export const VERSION: string = (() => {
@@ -71,7 +71,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .configureOutput({ writeErr: (t) => io.stderr(t), writeOut: (t) => process.stdout.write(t) })
     .showHelpAfterError('(run with --help for usage)');
 
-  program
+  const replayCmd = program
     .command('replay')
     .description('audit one or more pcap/pcapng captures ("-" reads standard input)')
     .argument('<captures...>', 'capture files')
@@ -80,11 +80,12 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
-    .option('--debug', 'print stack traces for errors')
+    .option('--debug', 'print stack traces for errors');
+  addPolicyOptions(replayCmd)
     .action((captures: string[], flags: ReplayFlags) => {
       debug = debug || flags.debug === true;
       const devices = parseDevices(flags.device ?? []);
-      const stage = policyStageFromFlags(flags);
+      const stage = policyStageFromFlags(flags, devices);
       const out = OutputFile.open(flags.output ?? null, flags.force === true);
       try {
         const res = runAudit({

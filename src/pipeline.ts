@@ -121,10 +121,11 @@ export class Pipeline {
     const t = this.flows;
     const initB = (t.flags[slot] & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
+    const c = this.clientKey(slot, initB);
     const names = this.dnsCache.lookup(
       ver,
       t.addrWord(slot, !initB, 0), t.addrWord(slot, !initB, 1), t.addrWord(slot, !initB, 2), t.addrWord(slot, !initB, 3),
-      t.addrWord(slot, initB, 0), t.addrWord(slot, initB, 1), t.addrWord(slot, initB, 2), t.addrWord(slot, initB, 3),
+      c[0], c[1], c[2], c[3],
       ts,
     );
     if (names.length > 0) {
@@ -437,12 +438,12 @@ export class Pipeline {
       }
       return owner;
     };
-    const c0 = t.addrWord(slot, clientB, 0), c1 = t.addrWord(slot, clientB, 1), c2 = t.addrWord(slot, clientB, 2), c3 = t.addrWord(slot, clientB, 3);
+    const c = this.clientKey(slot, clientB);
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = parseAnswerAddress(a.type, a.data);
       if (!w) continue;
-      this.dnsCache.add(a.type === 1 ? 4 : 6, w[0], w[1], w[2], w[3], c0, c1, c2, c3, askedFor(a.name), a.name, a.ttl, ts);
+      this.dnsCache.add(a.type === 1 ? 4 : 6, w[0], w[1], w[2], w[3], c[0], c[1], c[2], c[3], askedFor(a.name), a.name, a.ttl, ts);
     }
   }
 
@@ -456,6 +457,7 @@ export class Pipeline {
       for (const rec of info.pendingDns) this.sink.dns(rec);
       info.pendingDns = null;
     }
+    if (info?.quic) this.quic.finishFlow(info);
     this.sink.flow(this.buildFlowRecord(slot, info));
   }
 
@@ -536,6 +538,7 @@ export class Pipeline {
       rec.key_share_groups = hello.keyShareGroups;
       rec.ech = hello.ech;
     }
+    if (info && info.quicVersion !== 0) rec.quic_version = `0x${info.quicVersion.toString(16).padStart(8, '0')}`;
     return rec;
   }
 
@@ -550,6 +553,19 @@ export class Pipeline {
     return 'ip-literal';
   }
 
+  /**
+   * The DNS-cache key of a flow's client: its address words, or — for any address inside a
+   * `--device` prefix — one key for the whole device, because a dual-stack device asks over
+   * IPv4 and connects over IPv6 (or the reverse).
+   */
+  private clientKey(slot: number, b: boolean): readonly [number, number, number, number] {
+    const t = this.flows;
+    const v = t.ipVersion(slot);
+    const w0 = t.addrWord(slot, b, 0), w1 = t.addrWord(slot, b, 1), w2 = t.addrWord(slot, b, 2), w3 = t.addrWord(slot, b, 3);
+    if (this.opts.devices.length > 0 && this.isDevice(v, w0, w1, w2, w3)) return DEVICE_CLIENT_KEY;
+    return [w0, w1, w2, w3];
+  }
+
   private isDevice(v: number, w0: number, w1: number, w2: number, w3: number): boolean {
     for (const c of this.opts.devices) if (cidrContains(c, v, w0, w1, w2, w3)) return true;
     return false;
@@ -561,6 +577,9 @@ export class Pipeline {
     else if (this.deviceIps.size < MAX_DEVICE_IPS_LISTED) this.deviceIps.set(ip, 1);
   }
 }
+
+/** DNS-cache client key shared by every `--device` address (no real address is all ones in every word and also asks DNS). */
+const DEVICE_CLIENT_KEY = [0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe] as const;
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;

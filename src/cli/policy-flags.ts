@@ -1,10 +1,16 @@
 /**
- * Policy flags and commands of the CLI: `--rules`, `--set`, `--fail-on` on replay/live, and
- * `egress-audit rules list|show|lint`. Resolves flags into a policy stage; no policy logic here.
+ * Policy flags and commands of the CLI: `--rules`, `--set`, `--fail-on` on replay (and live),
+ * and `egress-audit rules list | show PACK | lint FILE...`. Resolves flags into a policy stage
+ * and prints pack listings; all policy logic lives in src/policy/.
  */
 import { Command } from 'commander';
+import Table from 'cli-table3';
 import type { StageSink } from '../audit';
+import { EgressAuditError } from '../errors';
+import type { Cidr } from '../net/addr';
 import type { RecordSink } from '../pipeline';
+import { describePack, formatFinding, lintPack, listPacks, parseSetFlags, PolicyEngine, resolvePacks } from '../policy';
+import { FAIL_ON_HELP, parseFailOn, PolicyStage } from '../policy-stage';
 
 /** Policy-related flags as commander parses them. */
 export interface PolicyFlags {
@@ -13,13 +19,77 @@ export interface PolicyFlags {
   failOn?: string;
 }
 
-/** Builds the policy stage for the given flags, or undefined when no rules were given. */
-export function policyStageFromFlags(flags: PolicyFlags): ((next: RecordSink) => StageSink) | undefined {
-  if (!flags.rules || flags.rules.length === 0) return undefined;
-  return undefined;
+class FailOnError extends EgressAuditError {
+  readonly code = 'EA_USAGE';
 }
 
-/** Registers the `rules` command family. */
+function collect(value: string, prev: string[] = []): string[] {
+  return [...prev, value];
+}
+
+/** Adds --rules, --set and --fail-on to a command. */
+export function addPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option('--rules <pack>', 'judge against a rule pack: a built-in name (egress-audit rules list) or a YAML file (repeatable)', collect)
+    .option('--set <name=value>', 'choose a documented configuration of a pack, e.g. --set tor=on (repeatable)', collect)
+    .option('--fail-on <what>', `which undeclared findings make the exit status 1: ${FAIL_ON_HELP}`);
+}
+
+/**
+ * Builds the policy stage for the flags, or undefined when no rules were given. Loads and
+ * validates every pack up front, so a bad rule file fails before any capture is read.
+ */
+export function policyStageFromFlags(flags: PolicyFlags, devices: Cidr[]): ((next: RecordSink) => StageSink) | undefined {
+  if (!flags.rules || flags.rules.length === 0) {
+    if (flags.set?.length || flags.failOn) throw new FailOnError('--set and --fail-on need --rules', { hint: 'add --rules PACK (egress-audit rules list shows the built-in packs)' });
+    return undefined;
+  }
+  const failOn = parseFailOn(flags.failOn);
+  if (typeof failOn === 'string') throw new FailOnError(failOn);
+  const packs = resolvePacks(flags.rules);
+  const engine = new PolicyEngine(packs, parseSetFlags(flags.set ?? []));
+  return (next) => new PolicyStage(engine, next, failOn, devices);
+}
+
+/** Registers `rules list | show | lint`. */
 export function registerPolicyCommands(program: Command, setExit: (code: number) => void, io: { stderr: (t: string) => void }): void {
-  void program; void setExit; void io;
+  const rules = program.command('rules').description('list, show and lint rule packs');
+  rules
+    .command('list')
+    .description('list the built-in rule packs')
+    .action(() => {
+      const t = new Table({ head: ['pack', 'device', 'document', 'rules', 'switches'], style: { head: [], border: [] } });
+      for (const p of listPacks()) t.push([p.name, p.device, p.document, String(p.rules), p.switches.join('\n')]);
+      process.stdout.write(t.toString() + '\n');
+    });
+  rules
+    .command('show')
+    .description('show a pack: its header, switches and every rule with the document line it comes from')
+    .argument('<pack>', 'built-in name or YAML file')
+    .action((pack: string) => {
+      const d = describePack(resolvePacks([pack])[0]);
+      const lines: string[] = [];
+      lines.push(`${d.name} (${d.file})`);
+      if (d.header) lines.push('', d.header.trim());
+      lines.push('', `device: ${JSON.stringify(d.device)}`, `document: ${JSON.stringify(d.document)}`);
+      for (const s of d.switches) lines.push(`switch ${s.name}: ${s.values.join('|')} (default ${s.default})${s.description ? ` — ${s.description}` : ''}`);
+      const t = new Table({ head: ['id', 'kind', 'direction', 'proto', 'ports', 'hosts', 'app', 'when', 'source'], style: { head: [], border: [] }, colWidths: [14, 7, 10, 6, 12, 28, 7, 12, 40], wordWrap: true });
+      for (const r of d.rules) t.push([r.id, r.kind, r.direction, r.proto, r.ports, r.hosts, r.app ?? '', r.when ?? '', `${r.implied ? '(implied) ' : ''}${r.source}`]);
+      process.stdout.write(lines.join('\n') + '\n\n' + t.toString() + '\n');
+    });
+  rules
+    .command('lint')
+    .description('check rule files: errors and warnings with file:line:column (exit 2 on errors)')
+    .argument('<files...>', 'YAML rule files')
+    .action((files: string[]) => {
+      let errors = 0;
+      for (const f of files) {
+        for (const finding of lintPack(f)) {
+          process.stdout.write(formatFinding(finding) + '\n');
+          if (finding.severity === 'error') errors++;
+        }
+      }
+      if (errors > 0) io.stderr(`egress-audit: EA_RULES_INVALID: ${errors} error${errors === 1 ? '' : 's'} in ${files.join(', ')}\n`);
+      setExit(errors > 0 ? 2 : 0);
+    });
 }

@@ -1,29 +1,81 @@
 /**
  * QuicFlowAnalyzer: the per-flow glue between the pipeline and the QUIC Initial decryptor —
- * recognises a QUIC long header on a client datagram, marks the flow `quic`, and feeds Initials
- * to the decryptor until a ClientHello gives the SNI. Bounded datagrams per flow; never throws.
+ * feeds a UDP flow's client datagrams to a QuicInitialDecoder until the ClientHello (IETF QUIC)
+ * or CHLO (Google QUIC) gives the SNI, the flow turns out not to be QUIC, or a bound is hit.
+ * Bounded datagrams per flow; never throws; facts only.
  */
 import { AnomalyCounters } from '../anomalies';
 import type { FlowInfo } from '../flow/flow-info';
+import { QuicInitialDecoder } from './quic-initial';
 
-/** Client datagrams examined per flow before giving up on finding a ClientHello. */
+/** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
 export const MAX_QUIC_DATAGRAMS = 16;
 
 /** What the pipeline should do next with the flow. */
 export type QuicFeedResult = 'not-quic' | 'more' | 'done';
 
+/** Per-flow QUIC state kept on FlowInfo.quic. */
+interface QuicState { decoder: QuicInitialDecoder; datagrams: number }
+
 /** Recognises QUIC on client datagrams and extracts the ClientHello. */
 export class QuicFlowAnalyzer {
-  /** Feeds one client datagram of an unidentified UDP flow. */
+  /** Feeds one client datagram of a UDP flow that is not identified yet. */
   feed(info: FlowInfo, buf: Uint8Array, off: number, len: number, ts: number, anomalies: AnomalyCounters): QuicFeedResult {
-    void ts; void anomalies;
-    if (len < 7) return 'not-quic';
-    const b0 = buf[off];
-    // RFC 9000 §17.2: long header has the top two bits set (header form + fixed bit).
-    if ((b0 & 0x80) === 0) return info.app === 'quic' ? 'done' : 'not-quic';
-    const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
-    if (version === 0) return 'not-quic'; // version negotiation is server-sent
-    info.app = 'quic';
+    void ts;
+    let st = info.quic as QuicState | null;
+    if (st === null) {
+      // Cheap pre-check before allocating a decoder: RFC 9000 §17.2 long header bit, or a gQUIC public flags byte.
+      if (len < 7) return 'not-quic';
+      st = { decoder: new QuicInitialDecoder(anomalies), datagrams: 0 };
+      info.quic = st;
+    }
+    st.datagrams++;
+    const r = st.decoder.feed(buf, off, len);
+    switch (r.kind) {
+      case 'not-quic':
+        if (info.app === 'quic') return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
+        info.quic = null;
+        return 'not-quic';
+      case 'unsupported':
+        info.app = 'quic';
+        info.quicVersion = r.version;
+        info.unnamedReason = 'quic-version-not-decryptable';
+        return this.end(info, st);
+      case 'need-more':
+        info.app = 'quic';
+        info.quicVersion = r.version;
+        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
+      case 'found':
+        info.app = 'quic';
+        info.quicVersion = r.version;
+        info.hello = r.hello;
+        info.sni = r.hello.sni;
+        for (const a of r.hello.anomalies) { anomalies.add(a); info.noteAnomaly(a); }
+        return this.end(info, st);
+      case 'gquic':
+        info.app = 'quic';
+        info.quicVersion = r.version;
+        info.sni = r.chlo.sni;
+        return this.end(info, st);
+      case 'failed':
+        info.quicVersion = r.version;
+        if (!r.terminal && st.datagrams < MAX_QUIC_DATAGRAMS) return 'more';
+        anomalies.add(r.anomaly);
+        info.noteAnomaly(r.anomaly);
+        if (info.app === null) info.app = 'quic';
+        return this.end(info, st);
+    }
+  }
+
+  /** Flow ended while still collecting: count a CRYPTO hole that never filled. */
+  finishFlow(info: FlowInfo): void {
+    const st = info.quic as QuicState | null;
+    if (st) { st.decoder.finish(); info.quic = null; }
+  }
+
+  private end(info: FlowInfo, st: QuicState): 'done' {
+    st.decoder.finish();
+    info.quic = null;
     return 'done';
   }
 }

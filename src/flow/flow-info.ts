@@ -40,6 +40,8 @@ export class FlowInfo {
   unnamedReason: string | null = null;
   /** QUIC per-flow state (set by the QUIC extractor). */
   quic: unknown = null;
+  /** QUIC version of the client's Initials (0 when not QUIC). */
+  quicVersion = 0;
   /** Encrypted DNS kind when recognised (issue 7). */
   encryptedDns: 'dot' | 'doq' | 'doh' | null = null;
 

@@ -64,6 +64,8 @@ export interface FlowRecord extends VerdictFields {
   ja3?: string | null;
   ja4?: string | null;
   encrypted_dns?: 'dot' | 'doq' | 'doh' | null;
+  /** QUIC version of the client's Initials, hex (0x00000001 = v1, 0x6b3343cf = v2, 0xff00001d = draft-29). */
+  quic_version?: string;
 }
 
 export interface DnsAnswerRecord { name: string; type: string; data: string; ttl: number }

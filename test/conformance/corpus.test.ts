@@ -16,6 +16,8 @@ interface Expected {
   packet_count: number;
   dns: { queries: { proto: string; transport: string; src: string; dst: string; sport: number; dport: number; qname: string; qtype: string }[] };
   tls: { client_hellos: { transport: string; src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
+  quic: { client_hellos: { src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
+  gquic: { chlos: { src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
   http: { requests: { transport: string; src: string; dst: string; sport: number; dport: number; host: string | null }[] };
   conversations: { proto: string; first_sender: Endpoint; first_receiver: Endpoint; tunnel_depth: number }[];
 }
@@ -96,6 +98,20 @@ describeShared('corpus conformance (tshark ground truth)', () => {
         .filter((h) => !byFlow.get(pairKey('tcp', { ip: h.src, port: h.sport }, { ip: h.dst, port: h.dport }))?.has(h.server_name!.toLowerCase()))
         .map((h) => `${h.src}:${h.sport} -> ${h.dst}:${h.dport} ${h.server_name}`);
       expect(missing).toEqual([]);
+    });
+
+    test('every QUIC ClientHello tshark decrypts (and every gQUIC CHLO SNI) is on its flow', () => {
+      const want = [...expected.quic.client_hellos, ...expected.gquic.chlos];
+      const byFlow = new Map(r.flows.map((f) => [flowKey(f), f]));
+      const problems: string[] = [];
+      for (const h of want) {
+        const f = byFlow.get(pairKey('udp', { ip: h.src, port: h.sport }, { ip: h.dst, port: h.dport }));
+        if (!f) { problems.push(`no flow ${h.src}:${h.sport} -> ${h.dst}:${h.dport}`); continue; }
+        if (f.app !== 'quic') problems.push(`${h.src}:${h.sport}: app ${f.app}`);
+        if (h.server_name && (f.sni?.toLowerCase() !== h.server_name.toLowerCase() || f.name_source !== 'quic-sni')) problems.push(`${h.src}:${h.sport}: sni ${f.sni} (${f.name_source}), tshark ${h.server_name}`);
+        if (!h.server_name && f.sni) problems.push(`${h.src}:${h.sport}: sni ${f.sni}, tshark has none`);
+      }
+      expect(problems).toEqual([]);
     });
 
     test('every DNS question (name, type) is reported for its client', () => {
