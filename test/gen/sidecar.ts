@@ -23,6 +23,10 @@ export function tsharkCommand(file: string, args: readonly string[]): string {
   return ['tshark', '-r', `captures/${file}`, ...args].map(shellQuote).join(' ');
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function nameCell(f: FlowExpectation): string {
   if (f.name === undefined) return f.http_host ? `(http_host ${f.http_host})` : '—';
   if (f.name === null) return `none${f.unnamed_reason ? ` (${f.unnamed_reason})` : ''}`;
@@ -41,6 +45,21 @@ function flowTable(flows: readonly FlowExpectation[]): string[] {
     rows.push(`| ${f.proto} | ${endpoint(f.device_ip, f.device_port)} | ${endpoint(f.remote_ip, f.remote_port)} | ${f.direction} | ${pk} | ${by} | ${f.app ?? '—'} | ${nameCell(f)} | ${f.why} |`);
   }
   return rows;
+}
+
+/** JSON with one line per top-level field and per flow/dns entry: diffable without being 900 lines long. */
+function compactJson(e: BuiltCapture['expect']): string {
+  const list = (xs: readonly unknown[]): string => (xs.length === 0 ? '[]' : `[\n${xs.map((x) => `  ${JSON.stringify(x)}`).join(',\n')}\n ]`);
+  return [
+    '{',
+    ` "file": ${JSON.stringify(e.file)},`,
+    ` "args": ${JSON.stringify(e.args)},`,
+    ` "exit_code": ${e.exit_code},`,
+    ` "summary": ${JSON.stringify(e.summary)},`,
+    ` "flows": ${list(e.flows)},`,
+    ` "dns": ${list(e.dns)}`,
+    '}',
+  ].join('\n');
 }
 
 /** Renders the sidecar markdown. */
@@ -63,17 +82,20 @@ export function renderSidecar(def: CaptureDefinition, built: BuiltCapture): stri
     'Timestamps are fixed (2024-06-01T12:00:00Z onwards) and all "random" bytes come from SHA-256 of fixed labels, so every run is byte-identical:', '',
     '```sh', GENERATE_COMMAND, '```', '',
     '## Checked with tshark', '',
-    'TShark 4.0.17 reads it without errors and sees what the generator meant to write (re-run by `test/unit/gen/tshark.test.ts` when tshark is installed):', '',
-    ...def.tshark.flatMap((c) => ['```', `$ ${tsharkCommand(def.file, c.args)}`, ...(c.output === '' ? [] : [c.output.replace(/\n$/, '')]), '```', '']),
+    'What TShark 4.0.17 prints for it, independently of egress-audit (re-run and compared by `test/unit/gen/tshark.test.ts` when tshark 4.0 is installed):', '',
+    ...def.tshark.flatMap((c) => [
+      '```', `$ ${tsharkCommand(def.file, c.args)}`, ...(c.output === '' ? [] : [c.output.replace(/\n$/, '')]),
+      ...(c.stderr ? [`(standard error, exit status non-zero:) tshark: The file "captures/${def.file}" ${c.stderr}.`] : []), '```', '',
+    ]),
     '## Expected facts', '',
     `\`egress-audit replay captures/${def.file} --format ndjson ${e.args.join(' ')}\` must exit ${e.exit_code} and print:`, '',
-    `- summary: ${e.summary.packets} packets, ${e.summary.bytes} bytes, ${e.summary.flows} flows, ${e.summary.dns_queries} DNS queries` +
+    `- summary: ${plural(e.summary.packets, 'packet')}, ${e.summary.bytes} bytes, ${plural(e.summary.flows, 'flow')}, ${plural(e.summary.dns_queries, 'DNS query', 'DNS queries')}` +
     `${e.summary.error_codes.length ? `, errors ${e.summary.error_codes.join(', ')}` : ''};`,
-    `- these ${e.flows.length} flow records (and no others):`, '',
+    `- ${e.flows.length === 1 ? 'this flow record' : `these ${e.flows.length} flow records`} (and no others):`, '',
     ...flowTable(e.flows), '',
   ];
   if (e.dns.length > 0) {
-    lines.push(`- these ${e.dns.length} dns records:`, '', '| client | server | id | qname | qtype | rcode | answers |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(`- ${e.dns.length === 1 ? 'this dns record' : `these ${e.dns.length} dns records`} (and no others):`, '', '| client | server | id | qname | qtype | rcode | answers |', '| --- | --- | --- | --- | --- | --- | --- |');
     for (const d of e.dns) {
       const answers = d.answers.length > 6 ? `${d.answers.length} × ${d.answers[0].type} (${d.answers[0].data} … ${d.answers[d.answers.length - 1].data})`
         : d.answers.map((a) => `${a.name} ${a.type} ${a.data} (ttl ${a.ttl})`).join('; ');
@@ -84,7 +106,7 @@ export function renderSidecar(def: CaptureDefinition, built: BuiltCapture): stri
   lines.push(
     'The full expectation, exactly as `test/e2e/captures.test.ts` asserts it (fields absent from a flow are not asserted; ' +
     'timestamps are compared within 2 µs):', '',
-    '```json', JSON.stringify(e, null, 1), '```', '',
+    '```json', compactJson(e), '```', '',
     '## Used by', '',
     '- `test/e2e/captures.test.ts` (expectations exported by `test/e2e/captures.expect.ts`)',
     '- `test/unit/gen/reproducible.test.ts` (regenerates and compares sha256)',

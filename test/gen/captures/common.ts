@@ -55,7 +55,10 @@ export interface BuiltCapture {
 export interface TsharkCheck {
   /** Arguments after `tshark -r <capture>`. */
   args: string[];
+  /** Standard output, exactly. */
   output: string;
+  /** When set, tshark must exit non-zero and print this on standard error. */
+  stderr?: string;
 }
 
 /** One capture in captures/: how to build it and what its sidecar says. */

@@ -26,7 +26,7 @@ export const DNS_TCP_TWO_MESSAGES_ONE_SEGMENT: CaptureDefinition = {
     '(its 2-byte length and 8 bytes of header); the second segment holds the rest. Then a FIN teardown.',
   ],
   builder: 'DNS_TCP_TWO_MESSAGES_ONE_SEGMENT in test/gen/captures/dns.ts',
-  tshark: [{ args: ['-o', 'tcp.desegment_tcp_streams:TRUE', '-Y', 'dns', '-T', 'fields', '-e', 'frame.number', '-e', 'dns.id', '-e', 'dns.flags.response', '-e', 'dns.qry.name', '-e', 'dns.a', '-e', 'dns.aaaa'], output: '' }],
+  tshark: [{ args: ['-o', 'tcp.desegment_tcp_streams:TRUE', '-Y', 'dns', '-T', 'fields', '-e', 'frame.number', '-e', 'dns.id', '-e', 'dns.flags.response', '-e', 'dns.qry.name', '-e', 'dns.a', '-e', 'dns.aaaa'], output: '4\t0x1001,0x1002\t0,0\tmqtt.example.com,ota.example.net\t\t\n5\t0x1001\t1\tmqtt.example.com\t198.51.100.17\t\n6\t0x1002\t1\tota.example.net\t\t2001:db8:5::17\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], [DEVICE_V4, DEVICE_V6]);
     const tcp = new TcpScript(b, 0, device(45053), RESOLVER, { clientIsn: 0x01020304, serverIsn: 0x0a0b0c0d, rttMs: 4 });
@@ -71,8 +71,8 @@ export const DNS_CNAME_CHAIN_ATTRIBUTION: CaptureDefinition = {
   ],
   builder: 'DNS_CNAME_CHAIN_ATTRIBUTION in test/gen/captures/dns.ts',
   tshark: [
-    { args: ['-Y', 'dns.flags.response == 1', '-T', 'fields', '-e', 'dns.qry.name', '-e', 'dns.cname', '-e', 'dns.a'], output: '' },
-    { args: ['-Y', 'tls.handshake.type == 1', '-T', 'fields', '-e', 'ip.dst', '-e', 'tcp.dstport', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extensions_alpn_str'], output: '' },
+    { args: ['-Y', 'dns.flags.response == 1', '-T', 'fields', '-e', 'dns.qry.name', '-e', 'dns.cname', '-e', 'dns.a'], output: 'cdn.example.com\ta.example.net,b.example.org\t198.51.100.80\n' },
+    { args: ['-Y', 'tls.handshake.type == 1', '-T', 'fields', '-e', 'ip.dst', '-e', 'tcp.dstport', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extensions_alpn_str'], output: '198.51.100.80\t8883\t\tmqtt\n' },
   ],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], [DEVICE_V4, DEVICE_V6]);
@@ -120,7 +120,7 @@ export const IPV6_FRAGMENTED_DNS: CaptureDefinition = {
     'Only after reassembly is the UDP header\'s length/checksum consistent and the DNS message whole.',
   ],
   builder: 'IPV6_FRAGMENTED_DNS in test/gen/captures/dns.ts',
-  tshark: [{ args: ['-Y', 'dns.flags.response == 1', '-T', 'fields', '-e', 'frame.number', '-e', 'ipv6.fragment.count', '-e', 'dns.count.answers', '-e', 'dns.qry.name'], output: '' }],
+  tshark: [{ args: ['-Y', 'dns.flags.response == 1', '-T', 'fields', '-e', 'frame.number', '-e', 'ipv6.fragment.count', '-e', 'dns.count.answers', '-e', 'dns.qry.name'], output: '3\t2\t48\tpool.example.com\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], [DEVICE_V4, DEVICE_V6]);
     const client = device(40500, DEVICE_V6);

@@ -28,7 +28,7 @@ export const ETHERNET_QINQ_HTTP: CaptureDefinition = {
     'a 200 response with a small JSON body, FIN teardown.',
   ],
   builder: 'ETHERNET_QINQ_HTTP in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-Y', 'http.request', '-T', 'fields', '-e', 'vlan.etype', '-e', 'vlan.id', '-e', 'http.host', '-e', 'http.request.uri'], output: '' }],
+  tshark: [{ args: ['-Y', 'http.request', '-T', 'fields', '-e', 'vlan.etype', '-e', 'vlan.id', '-e', 'http.host', '-e', 'http.request.uri'], output: '0x0800\t10\twww.example.com\t/firmware/latest.json\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet', vlans: [{ tpid: ETHERTYPE_QINQ, vid: 100 }, { tpid: ETHERTYPE_VLAN, vid: 10 }] }], DEVICES);
     const tcp = new TcpScript(b, 0, device(49152), remote('203.0.113.80', 80), { clientIsn: 0x11111111, serverIsn: 0x22222222, rttMs: 25 });
@@ -63,7 +63,7 @@ export const LINUX_SLL2_DNS_HTTPS: CaptureDefinition = {
     'source ports, then opens TLS to 198.51.100.20:443 with SNI api.nebra.com (X25519 only, ALPN http/1.1), one request/response, FIN.',
   ],
   builder: 'LINUX_SLL2_DNS_HTTPS in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-Y', 'dns.flags.response == 1 || tls.handshake.type == 1', '-T', 'fields', '-e', 'sll.pkttype', '-e', 'dns.qry.name', '-e', 'dns.a', '-e', 'dns.aaaa', '-e', 'tls.handshake.extensions_server_name'], output: '' }],
+  tshark: [{ args: ['-Y', 'dns.flags.response == 1 || tls.handshake.type == 1', '-T', 'fields', '-e', 'sll.pkttype', '-e', 'dns.qry.name', '-e', 'dns.a', '-e', 'dns.aaaa', '-e', 'tls.handshake.extensions_server_name'], output: '0\tapi.nebra.com\t198.51.100.20\t\t\n0\tapi.nebra.com\t\t2001:db8:100::20\t\n4\t\t\t\tapi.nebra.com\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'sll2', ifindex: 2 }], DEVICES);
     const qa: DnsMessageSpec = { id: 0x3a01, response: false, questions: [{ name: 'api.nebra.com', type: DNS_TYPE_A }] };
@@ -108,7 +108,7 @@ export const PCAPNG_TWO_INTERFACES: CaptureDefinition = {
     'to 203.0.113.123:123. tun0 timestamps carry sub-microsecond digits (…123456789 ns) so a reader that ignores if_tsresol is off by 1000×.',
   ],
   builder: 'PCAPNG_TWO_INTERFACES in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-T', 'fields', '-e', 'frame.interface_id', '-e', 'frame.time_epoch', '-e', 'http.host', '-e', 'tls.handshake.extensions_server_name', '-e', 'ntp.flags.mode', '-Y', 'http.request || tls.handshake.type == 1 || ntp'], output: '' }],
+  tshark: [{ args: ['-T', 'fields', '-e', 'frame.interface_id', '-e', 'frame.time_epoch', '-e', 'http.host', '-e', 'tls.handshake.extensions_server_name', '-e', 'ntp.flags.mode', '-Y', 'http.request || tls.handshake.type == 1 || ntp'], output: '0\t1717243200.056500000\tstatus.example.com\t\t\n1\t1717243200.165056789\t\ttunnel.example.net\t\n1\t1717243200.623956789\t\t\t3\n1\t1717243200.662206789\t\t\t4\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }, { kind: 'raw' }], DEVICES);
     const q: DnsMessageSpec = { id: 0x4c01, response: false, questions: [{ name: 'status.example.com', type: DNS_TYPE_A }] };
@@ -159,7 +159,7 @@ export const NANOSECOND_TLS: CaptureDefinition = {
     'One TLS connection 192.0.2.10:50443 → 203.0.113.7:443, SNI `nanosecond.example.com`, post-quantum key share, two exchanges, FIN.',
   ],
   builder: 'NANOSECOND_TLS in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-c', '1', '-T', 'fields', '-e', 'frame.time_epoch'], output: '' }, { args: TSHARK_SNI, output: '' }],
+  tshark: [{ args: ['-c', '1', '-T', 'fields', '-e', 'frame.time_epoch'], output: '1717243200.987654321\n' }, { args: TSHARK_SNI, output: '5\tnanosecond.example.com\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], DEVICES);
     const tcp = new TcpScript(b, 0, device(50443), remote('203.0.113.7', 443), { clientIsn: 0x00c0ffee, serverIsn: 0x00beef00, rttMs: 12.345678 });
@@ -191,7 +191,7 @@ export const TRUNCATED_LAST_RECORD: CaptureDefinition = {
     'cut record is reported (`EA_CAPTURE_TRUNCATED`), and the run exits 2 with the partial results (the flow keeps its SNI).',
   ],
   builder: 'TRUNCATED_LAST_RECORD in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-T', 'fields', '-e', 'frame.number', '-Y', 'frame.number > 20'], output: '' }],
+  tshark: [{ args: ['-T', 'fields', '-e', 'frame.number', '-e', 'frame.len', '-Y', 'frame.number >= 12'], output: '12\t54\n13\t159\n', stderr: 'appears to have been cut short in the middle of a packet' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], DEVICES);
     const q: DnsMessageSpec = { id: 0x5d01, response: false, questions: [{ name: 'update.example.com', type: DNS_TYPE_A }] };

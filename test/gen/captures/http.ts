@@ -26,7 +26,7 @@ export const HTTP_ABSOLUTE_URI_AND_CONNECT: CaptureDefinition = {
     '`status.example.com`; port 8080 means HTTP must be recognised by content.',
   ],
   builder: 'HTTP_ABSOLUTE_URI_AND_CONNECT in test/gen/captures/http.ts',
-  tshark: [{ args: ['-Y', 'http.request', '-T', 'fields', '-e', 'tcp.dstport', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.host'], output: '' }],
+  tshark: [{ args: ['-Y', 'http.request', '-T', 'fields', '-e', 'tcp.dstport', '-e', 'http.request.method', '-e', 'http.request.uri', '-e', 'http.host'], output: '3128\tGET\thttp://Updates.Example.com/fw/latest.bin\t\n3128\tCONNECT\tapi.example.net:443\tapi.example.net:443\n8080\tGET\t/status\tStatus.Example.COM:8080\n' }],
   build() {
     const b = new CaptureBuilder([{ kind: 'ethernet' }], [DEVICE_V4, DEVICE_V6]);
     const proxy = (port: number, isn: number): TcpScript =>

@@ -84,7 +84,7 @@ export const TLS_SPLIT_SNI_IN_SECOND_SEGMENT: CaptureDefinition = {
     'a parser that only looks at the first segment sees a valid, incomplete ClientHello without SNI.',
   ],
   builder: 'TLS_SPLIT_SNI_IN_SECOND_SEGMENT in test/gen/captures/tls-reassembly.ts',
-  tshark: [{ args: TSHARK_SNI_ARGS, output: '' }],
+  tshark: [{ args: TSHARK_SNI_ARGS, output: '5\tupdates.example.com\t31354,4588,29\n' }],
   build: () => buildTlsCapture({
     file: 'tls-clienthello-split-sni-in-second-segment.pcap', serverName: 'updates.example.com', serverIp: '203.0.113.43', clientPort: 51514,
     order: SNI_LATE_ORDER,
@@ -108,7 +108,7 @@ export const TLS_OUT_OF_ORDER_RETRANSMIT: CaptureDefinition = {
     'buffer by sequence number, drop the duplicate and trim the overlap.',
   ],
   builder: 'TLS_OUT_OF_ORDER_RETRANSMIT in test/gen/captures/tls-reassembly.ts',
-  tshark: [{ args: TSHARK_SNI_ARGS, output: '' }],
+  tshark: [{ args: ['-o', 'tcp.reassemble_out_of_order:TRUE', ...TSHARK_SNI_ARGS], output: '7\treorder.example.net\t31354,4588,29\n' }],
   build: () => buildTlsCapture({
     file: 'tls-clienthello-out-of-order-retransmit.pcap', serverName: 'reorder.example.net', serverIp: '203.0.113.44', clientPort: 51620,
     order: CHROME_EXTENSION_ORDER,
@@ -132,7 +132,7 @@ export const TLS_CUT_IN_RECORD_HEADER: CaptureDefinition = {
     '(16 03 01), so the record length is split across segments. The SNI (Chrome order, near the start) is in the second segment.',
   ],
   builder: 'TLS_CUT_IN_RECORD_HEADER in test/gen/captures/tls-reassembly.ts',
-  tshark: [{ args: TSHARK_SNI_ARGS, output: '' }],
+  tshark: [{ args: TSHARK_SNI_ARGS, output: '6\theader-cut.example.org\t31354,4588,29\n' }],
   build: () => buildTlsCapture({
     file: 'tls-clienthello-cut-in-record-header.pcap', serverName: 'header-cut.example.org', serverIp: '203.0.113.45', clientPort: 51733,
     order: CHROME_EXTENSION_ORDER,
@@ -150,10 +150,13 @@ export const TLS_STREAM_GAP: CaptureDefinition = {
     'The ClientHello (server_name moved late, as in the split capture) is sent as three segments; the middle one, ' +
     '[sni-100, sni+100) of the record, is absent from the capture although the server ACKs every byte (capture loss, not network loss). ' +
     'The SNI (gap.example.com) lies inside the missing bytes, so no tool can know it: the flow must be unnamed with ' +
-    '`unnamed_reason: "stream-gap"`, and must not be named from bytes after the hole.',
+    '`unnamed_reason: "stream-gap"`, and must not be named from bytes after the hole. tshark, too, finds no ClientHello (first check below prints nothing) and flags the lost segment.',
   ],
   builder: 'TLS_STREAM_GAP in test/gen/captures/tls-reassembly.ts',
-  tshark: [{ args: TSHARK_SNI_ARGS, output: '' }],
+  tshark: [
+    { args: TSHARK_SNI_ARGS, output: '' },
+    { args: ['-Y', 'tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tcp.seq'], output: '5\t51842\t1628\n6\t443\t1\n' },
+  ],
   build: () => buildTlsCapture({
     file: 'tls-clienthello-stream-gap.pcap', serverName: 'gap.example.com', serverIp: '203.0.113.46', clientPort: 51842,
     order: SNI_LATE_ORDER,
