@@ -140,7 +140,7 @@ export interface ClientHelloSpec {
   keyShareGroups?: readonly number[];
   /**
    * Extension types in wire order (GREASE_A / GREASE_B stand for the two GREASE extensions).
-   * Types not in the default set are rejected. Default: Chrome's order with SNI second.
+   * Types the builder has no body for are rejected. Default: Chrome's order with SNI second.
    */
   extensionOrder?: readonly number[];
   /** Add a padding extension (RFC 7685) so the record is exactly this many bytes. */
@@ -219,7 +219,8 @@ function extensionBodies(spec: ClientHelloSpec): Map<number, Uint8Array> {
  */
 export function tlsClientHello(spec: ClientHelloSpec): BuiltClientHello {
   const bodies = extensionBodies(spec);
-  const order = (spec.extensionOrder ?? CHROME_EXTENSION_ORDER).filter((t) => t !== TLS_EXT_SERVER_NAME || spec.serverName !== null);
+  // server_name and ALPN are left out when not requested; any other unknown type throws in build().
+  const order = (spec.extensionOrder ?? CHROME_EXTENSION_ORDER).filter((t) => bodies.has(t) || (t !== TLS_EXT_SERVER_NAME && t !== TLS_EXT_ALPN));
   const build = (paddingLength: number | null): BuiltClientHello => {
     const hello = new ByteWriter().u16(0x0303).bytes(pseudoRandomBytes(`${spec.seed}/random`, 32));
     hello.u8(32).bytes(pseudoRandomBytes(`${spec.seed}/session_id`, 32));
