@@ -12,7 +12,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { REPO_ROOT } from '../helpers/shared';
 import { CAPTURE_DEFINITIONS, buildCapture } from './captures';
-import { renderSidecar } from './sidecar';
+import { renderIndex, renderSidecar } from './sidecar';
 
 /** What was written for one capture. */
 export interface WrittenCapture {
@@ -25,9 +25,10 @@ export interface WrittenCapture {
 /** The repository's captures/ folder. */
 export const CAPTURES_DIR = path.join(REPO_ROOT, 'captures');
 
-/** Builds every capture and writes it plus its sidecar into `outDir` (created if missing). */
+/** Builds every capture and writes it plus its sidecar into `outDir` (created if missing), and the index README.md. */
 export function generateAll(outDir: string = CAPTURES_DIR): WrittenCapture[] {
   fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'README.md'), renderIndex(CAPTURE_DEFINITIONS));
   return CAPTURE_DEFINITIONS.map((def) => {
     const built = buildCapture(def);
     const sidecar = renderSidecar(def, built);

@@ -118,3 +118,16 @@ export function renderSidecar(def: CaptureDefinition, built: BuiltCapture): stri
   );
   return lines.join('\n');
 }
+
+/** Renders captures/README.md: one line per capture, linking to its sidecar. */
+export function renderIndex(defs: readonly CaptureDefinition[]): string {
+  return [
+    '# captures/', '',
+    'Small synthetic captures used by the tests and the README. Each file has a `.md` sidecar saying what it holds, how it was made, ' +
+    'what tshark prints for it, the exact NDJSON facts `egress-audit replay` must produce, which tests use it, and that it holds no private data.', '',
+    `All of them (and this index) are written by \`test/gen/make-captures.ts\`: \`${GENERATE_COMMAND}\`. Do not edit by hand; ` +
+    '`test/unit/gen/reproducible.test.ts` fails when a committed file differs from what the generator writes.', '',
+    '| capture | what it holds |', '| --- | --- |',
+    ...defs.map((d) => `| [${d.file}](${d.file}.md) | ${d.title} |`), '',
+  ].join('\n');
+}

@@ -115,8 +115,8 @@ export const SAMPLE_DEVICE: CaptureDefinition = {
     '- ARP for the router; DNS (UDP, one source port per lookup) for every name below;',
     '- NTP to 0.resinio.pool.ntp.org (203.0.113.123) twice, 30 s apart, from different source ports (chrony-style);',
     '- TLS 1.3 to api.nebra.com over IPv6 and later over IPv4, to api.balena-cloud.com (reached through a CNAME to api-lb.balena-cloud.com; ' +
-    'a long-lived connection with a report every 10 s), to registry-1.docker.io (twice, second time from the DNS cache) and auth.docker.io ' +
-    '(Go-style post-quantum ClientHellos, ~1.8 KB, two segments);',
+    'a long-lived connection with a report every 10 s), to registry-1.docker.io (twice, second time from the DNS cache), auth.docker.io ' +
+    'and production.cloudflare.docker.com (a 26 KB layer download) (Go-style post-quantum ClientHellos, ~1.8 KB, two segments);',
     '- one inbound HTTP request from the laptop to the diagnostics page (`GET /` then `GET /json`, `Host: 192.0.2.10`);',
     '- UNDECLARED, for the reviewer: TLS to telemetry.example-tracker.com (203.0.113.66) posting 2.4 KB; libp2p (multistream-select, ' +
     '/noise, then stand-in ciphertext) over TCP to the IP literal 203.0.113.158:44158 with no DNS lookup (the Helium miner\'s p2p port, ' +
