@@ -27,23 +27,29 @@ export class ByteWriter {
   get length(): number {
     return this.#bytes.length;
   }
+  /** Appends one byte (low 8 bits of `v`). */
   u8(v: number): this {
     this.#bytes.push(v & 0xff);
     return this;
   }
+  /** Appends a big-endian 16-bit value. */
   u16(v: number): this {
     return this.u8(v >>> 8).u8(v);
   }
+  /** Appends a big-endian 24-bit value (TLS handshake lengths). */
   u24(v: number): this {
     return this.u8(v >>> 16).u8(v >>> 8).u8(v);
   }
+  /** Appends a big-endian 32-bit value. */
   u32(v: number): this {
     return this.u16(v >>> 16).u16(v & 0xffff);
   }
+  /** Appends bytes (copies). */
   bytes(b: Uint8Array | readonly number[]): this {
     for (const v of b) this.#bytes.push(v & 0xff);
     return this;
   }
+  /** Appends the low byte of each UTF-16 unit of `s` (callers pass ASCII). */
   ascii(s: string): this {
     for (let i = 0; i < s.length; i++) this.#bytes.push(s.charCodeAt(i) & 0xff);
     return this;

@@ -110,6 +110,7 @@ function ipIdSeed(ip: string): number {
 
 /** Per-direction tallies for one flow, from the device's point of view. */
 export abstract class FlowScript {
+  /** Packets and wire bytes sent by the device (out) and received by it (in); first/last packet time. */
   packetsOut = 0;
   packetsIn = 0;
   bytesOut = 0;
