@@ -136,3 +136,37 @@ export class RulesSwitchError extends RulesError {
     super('EA_RULES_SWITCH', detail, { hint });
   }
 }
+
+// ── Live capture (src/capture/live.ts, src/capture/privileges.ts) ────────────────────────
+// Added by the live-capture source. libpcap return codes become these in one function
+// (live.ts `toLiveCaptureError`); a read timeout and the end after close() are not errors.
+
+/** Codes a `LiveCaptureError` can carry. */
+export type LiveCaptureErrorCode =
+  | 'EA_CAPTURE_PERMISSION'
+  | 'EA_CAPTURE_NO_DEVICE'
+  | 'EA_CAPTURE_FILTER'
+  | 'EA_CAPTURE_FAILED'
+  | 'EA_LIVE_UNAVAILABLE'
+  | 'EA_USER_UNKNOWN'
+  | 'EA_PRIVILEGE_DROP';
+
+/** Live capture could not start or stopped abnormally; `iface` names the interface (or user). */
+export class LiveCaptureError extends EgressAuditError {
+  readonly code: LiveCaptureErrorCode;
+
+  constructor(code: LiveCaptureErrorCode, message: string, options: EgressAuditErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Hint shared by every "not allowed to capture" error. */
+export const LIVE_PERMISSION_HINT =
+  'run as root, or grant node the capture capabilities: ' +
+  'sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node)); or replay a capture: egress-audit replay <file>';
+
+/** Hint shared by every "no capture backend" error. */
+export const LIVE_UNAVAILABLE_HINT =
+  'install the libpcap headers and rebuild the addon: apt-get install libpcap-dev, then npm rebuild ' +
+  '(or install tcpdump: apt-get install tcpdump)';

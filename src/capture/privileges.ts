@@ -1,0 +1,62 @@
+/**
+ * `--user NAME`: drops root once every capture handle is open, the only place egress-audit changes
+ * its identity. It must never be called before the capture is open (it would lose the right to
+ * open it), and never leaves the process half-dropped: supplementary groups, gid, then uid, and
+ * finally a check that root cannot be regained. Per run, never per packet.
+ */
+import { execFileSync } from 'child_process';
+import { LiveCaptureError } from '../errors';
+
+/** A user resolved through the system's user database (NSS, via id(1)). */
+export interface UserIds {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** Resolves a user name (or numeric uid) to name, uid and primary gid; throws EA_USER_UNKNOWN. */
+export function lookupUser(user: string): UserIds {
+  const id = (flag: string): string => execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  try {
+    return { name: id('-un'), uid: Number(id('-u')), gid: Number(id('-g')) };
+  } catch (e) {
+    throw new LiveCaptureError('EA_USER_UNKNOWN', `no such user: ${user}`, {
+      hint: 'give an existing unprivileged account to --user, e.g. --user nobody',
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Switches the process to `user` (groups reduced to its primary group, then gid, then uid) and verifies the switch cannot
+ * be undone. Call it after LiveSource.start(): open sockets keep working. A no-op when already
+ * running as that user; throws EA_PRIVILEGE_DROP when not root or when root could be regained.
+ */
+export function dropPrivileges(user: string): UserIds {
+  if (typeof process.getuid !== 'function' || typeof process.setuid !== 'function') {
+    throw new LiveCaptureError('EA_PRIVILEGE_DROP', '--user is not supported on this platform');
+  }
+  const ids = lookupUser(user);
+  if (process.geteuid!() === ids.uid && process.getuid() === ids.uid) return ids;
+  if (process.geteuid!() !== 0) {
+    throw new LiveCaptureError('EA_PRIVILEGE_DROP', `cannot switch to user ${ids.name}: not running as root`, {
+      hint: 'start as root to use --user, or leave --user out when node has the capture capabilities',
+    });
+  }
+  try {
+    process.setgroups!([ids.gid]); // only the primary group: supplementary groups would be extra privilege
+    process.setgid!(ids.gid);
+    process.setuid(ids.uid);
+  } catch (e) {
+    throw new LiveCaptureError('EA_PRIVILEGE_DROP', `cannot switch to user ${ids.name}: ${(e as Error).message}`, { cause: e });
+  }
+  let regained = false;
+  try {
+    process.setuid(0);
+    regained = true;
+  } catch {
+    // expected: the drop is permanent
+  }
+  if (regained) throw new LiveCaptureError('EA_PRIVILEGE_DROP', `switched to user ${ids.name} but root could be regained; refusing to continue`);
+  return ids;
+}
