@@ -6,7 +6,7 @@
  * the addon at module load (replay must work where native/ never built), never decodes packets,
  * and never allocates per packet.
  */
-import { spawn, type ChildProcessByStdio } from 'child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -95,7 +95,7 @@ export function loadNative(): NativeBinding | null {
   const reasons: string[] = [];
   for (const id of candidates) {
     try {
-      binding = require(id) as NativeBinding; // eslint-disable-line @typescript-eslint/no-require-imports
+      binding = require(id) as NativeBinding;
       return binding;
     } catch (e) {
       const err = e as { code?: string; message?: string };
@@ -172,7 +172,7 @@ export interface LiveOptions {
   batchBytes?: number;
   /** tcpdump fallback only: user tcpdump switches to (-Z); use the same user as `--user`, so stop() can signal it. */
   tcpdumpUser?: string;
-  /** tcpdump fallback only: the program to run (default: tcpdump, else dumpcap, on PATH). */
+  /** tcpdump fallback only: the program to run (default: tcpdump on PATH or in /usr/sbin). */
   tcpdumpPath?: string;
 }
 
@@ -256,7 +256,7 @@ export class LiveSource {
     if (native !== null) return this.startNative(native);
     const tool = wanted === 'native' ? null : findTcpdump(this.options.tcpdumpPath);
     if (tool !== null) return this.startTcpdump(tool);
-    const why = wanted === 'tcpdump' ? 'tcpdump and dumpcap were not found on PATH' : `the libpcap addon is not available (${nativeUnavailableReason()})${wanted === 'native' ? '' : ' and tcpdump was not found on PATH'}`;
+    const why = wanted === 'tcpdump' ? 'tcpdump was not found on PATH' : `the libpcap addon is not available (${nativeUnavailableReason()})${wanted === 'native' ? '' : ' and tcpdump was not found on PATH'}`;
     throw new LiveCaptureError('EA_LIVE_UNAVAILABLE', `live capture is unavailable: ${why}`, { hint: LIVE_UNAVAILABLE_HINT });
   }
 
@@ -413,9 +413,19 @@ export class LiveSource {
     const lines = stderr.split('\n').filter((l) => l !== '' && !/listening on|packets? (captured|received|dropped)/.test(l));
     const detail = lines.join('; ').replace(/^tcpdump: /, '');
     // Recognise the libpcap failures tcpdump prints, so both backends share one mapping.
-    const isFilter = /filter expression|syntax error/i.test(detail);
     const status = /permission/i.test(detail) ? PCAP_ERROR_PERM_DENIED : /no such device/i.test(detail) ? PCAP_ERROR_NO_SUCH_DEVICE : PCAP_ERROR;
-    return toLiveCaptureError(isFilter ? 'setFilter' : 'open', status, detail || `${tool} exited with ${signal ?? `status ${code}`}`, this.iface);
+    const op = status === PCAP_ERROR && this.filterRejected(tool) ? 'setFilter' : 'open';
+    return toLiveCaptureError(op, status, detail || `${tool} exited with ${signal ?? `status ${code}`}`, this.iface);
+  }
+
+  /**
+   * True when tcpdump rejects the filter but accepts the interface: its filter messages vary too
+   * much to match ('syntax error', 'unknown port', 'illegal port number' ...). Error path only.
+   */
+  private filterRejected(tool: string): boolean {
+    if (this.options.filter === '') return false;
+    const compile = (...filter: string[]): number | null => spawnSync(tool, ['-d', '-i', this.iface, ...filter], { stdio: 'ignore', timeout: 5000 }).status;
+    return compile(this.options.filter) !== 0 && compile() === 0;
   }
 
   private signalChild(signal: NodeJS.Signals): void {
@@ -444,9 +454,12 @@ export function parseTcpdumpCounters(stderr: string, prev: LiveStats): LiveStats
   };
 }
 
-/** The first of tcpdump, dumpcap (or `explicit`) that exists as an executable; null if none. */
+/**
+ * tcpdump (or `explicit`) as an executable path; null if absent. dumpcap is not used: it announces
+ * "Capturing on" before the filter is compiled and writes no header until the first packet.
+ */
 function findTcpdump(explicit: string | undefined): string | null {
-  const names = explicit !== undefined ? [explicit] : ['tcpdump', 'dumpcap'];
+  const names = explicit !== undefined ? [explicit] : ['tcpdump'];
   const dirs = (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin']);
   for (const name of names) {
     if (name.includes('/')) {
@@ -497,7 +510,8 @@ const IFF_UP = 0x1;
 const IFF_LOOPBACK = 0x8;
 const IFF_RUNNING = 0x40;
 
-function listInterfacesFromOs(): LiveInterface[] {
+/** The addon-free interface list: /sys/class/net names and flags, os.networkInterfaces() addresses. */
+export function listInterfacesFromOs(): LiveInterface[] {
   const byName = os.networkInterfaces();
   let names: string[];
   try {

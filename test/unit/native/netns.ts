@@ -118,3 +118,22 @@ export async function waitFor(done: () => boolean, timeoutMs = 5000): Promise<bo
 export function udpFrameLength(size: number): number {
   return 14 + 20 + 8 + size;
 }
+
+/**
+ * Arguments that make a child node process run a TypeScript file from this repository, the way
+ * ts-jest does (transpile only): `spawn(process.execPath, tsChildArgs(file, ...args))`.
+ */
+export function tsChildArgs(file: string, ...args: string[]): string[] {
+  const prelude = `
+    const ts = require(${JSON.stringify(require.resolve('typescript'))});
+    const fs = require('fs');
+    require.extensions['.ts'] = (m, filename) => {
+      const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+        fileName: filename,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      m._compile(out.outputText, filename);
+    };
+    require(process.argv[1]);`;
+  return ['-e', prelude, '--', file, ...args]; // the child sees argv = [node, file, ...args]
+}
