@@ -56,8 +56,16 @@ export class DnsCache {
       this.map.set(key, e);
       const i = e.names.indexOf(name);
       if (i >= 0) {
-        e.expires[i] = Math.max(e.expires[i], expires);
-        e.owners[i] = owner;
+        // Answered again: it becomes the newest name for this address (lookup order is newest first).
+        const keep = Math.max(e.expires[i], expires);
+        const last = e.names.length - 1;
+        if (i !== last) {
+          e.names.splice(i, 1); e.owners.splice(i, 1); e.expires.splice(i, 1);
+          e.names.push(name); e.owners.push(owner); e.expires.push(keep);
+        } else {
+          e.owners[i] = owner;
+          e.expires[i] = keep;
+        }
         return;
       }
       if (e.names.length >= MAX_NAMES_PER_ADDRESS) { e.names.shift(); e.owners.shift(); e.expires.shift(); }

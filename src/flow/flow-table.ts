@@ -165,9 +165,11 @@ export class FlowTable {
       slot = this.free.pop()!;
       this.index[this.findInsertPos(h)] = slot + 1;
       const k = slot * KEY_WORDS;
-      keys[k] = a0; keys[k + 1] = a1; keys[k + 2] = a2; keys[k + 3] = a3;
-      keys[k + 4] = b0; keys[k + 5] = b1; keys[k + 6] = b2; keys[k + 7] = b3;
-      keys[k + 8] = ports; keys[k + 9] = metaDepth;
+      // grow() replaced this.keys: write the new flow's key into the current array, not `keys`.
+      const nk = this.keys;
+      nk[k] = a0; nk[k + 1] = a1; nk[k + 2] = a2; nk[k + 3] = a3;
+      nk[k + 4] = b0; nk[k + 5] = b1; nk[k + 6] = b2; nk[k + 7] = b3;
+      nk[k + 8] = ports; nk[k + 9] = metaDepth;
       this.pkts[2 * slot] = 0; this.pkts[2 * slot + 1] = 0;
       this.bytes[2 * slot] = 0; this.bytes[2 * slot + 1] = 0;
       this.first[slot] = ts;

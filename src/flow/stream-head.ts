@@ -88,7 +88,8 @@ export class StreamHead {
 
   private ensure(end: number): void {
     if (end <= this.buf.length) return;
-    let size = this.buf.length;
+    // At least 1 before doubling: a head created with initialSize 0 would otherwise loop forever.
+    let size = Math.max(this.buf.length, 1);
     while (size < end) size *= 2;
     const b = new Uint8Array(Math.min(size, STREAM_HEAD_BYTES));
     b.set(this.buf);

@@ -66,13 +66,14 @@ export function parseIpv6(text: string): [number, number, number, number] | null
   const groups: number[] = [];
   const halves = s.split('::');
   if (halves.length > 2) return null;
-  const parseSide = (side: string): number[] | null => {
+  // `last`: this side ends the address, the only place a dotted-quad tail may appear (RFC 4291 §2.2).
+  const parseSide = (side: string, last: boolean): number[] | null => {
     if (side === '') return [];
     const out: number[] = [];
     const items = side.split(':');
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      if (i === items.length - 1 && it.includes('.')) {
+      if (last && i === items.length - 1 && it.includes('.')) {
         const v4 = parseIpv4(it);
         if (v4 === null) return null;
         out.push(v4 >>> 16, v4 & 0xffff);
@@ -83,10 +84,10 @@ export function parseIpv6(text: string): [number, number, number, number] | null
     }
     return out;
   };
-  const head = parseSide(halves[0]);
+  const head = parseSide(halves[0], halves.length === 1);
   if (head === null) return null;
   if (halves.length === 2) {
-    const tail = parseSide(halves[1]);
+    const tail = parseSide(halves[1], true);
     if (tail === null || head.length + tail.length > 7) return null;
     groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
   } else {

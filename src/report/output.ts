@@ -96,6 +96,9 @@ export class OutputFile {
       fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       fs.renameSync(this.tmp, this.target);
+    } else if (this.fd !== 1) {
+      // A device or FIFO we opened: close it so a reader on the other end sees end-of-file.
+      fs.closeSync(this.fd);
     }
   }
 
@@ -103,8 +106,10 @@ export class OutputFile {
   abort(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.tmp) {
+    if (this.fd !== 1) {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
+    }
+    if (this.tmp) {
       try { fs.unlinkSync(this.tmp); } catch { /* already gone */ }
     }
   }

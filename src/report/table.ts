@@ -85,8 +85,13 @@ export function formatBytes(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  for (;;) {
+    // Decide on the rounded text: 1023.9 KiB prints as "1.0 MiB", not "1024 KiB"; 9.97 as "10", not "10.0".
+    const text = v < 9.95 ? v.toFixed(1) : v.toFixed(0);
+    if (Number(text) < 1024 || i === units.length - 1) return `${text} ${units[i]}`;
+    v /= 1024;
+    i++;
+  }
 }
 
 function newTable(head: string[]): Table.Table {

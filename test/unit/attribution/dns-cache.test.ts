@@ -1,0 +1,147 @@
+/**
+ * DnsCache: names a client learned for an address, per client, valid for TTL + grace on packet
+ * time, newest first, bounded with counted eviction.
+ */
+import { DnsCache, DEFAULT_DNS_GRACE_MICROS } from '../../../src/attribution/dns-cache';
+import { parseAddr } from '../../../src/net/addr';
+
+const T0 = 1_704_067_200_000_000;
+
+function w(ip: string): [number, number, number, number] {
+  const a = parseAddr(ip);
+  if (!a) throw new Error(ip);
+  return a.w;
+}
+
+/** Thin wrapper so tests read as (client, address, name). */
+function cache(maxEntries?: number, grace?: number): {
+  c: DnsCache;
+  add: (client: string, addr: string, name: string, ttl: number, ts: number, owner?: string) => void;
+  names: (client: string, addr: string, ts: number) => string[];
+  owners: (client: string, addr: string, ts: number) => string[];
+} {
+  const c = new DnsCache(maxEntries, grace);
+  const v = (ip: string): 4 | 6 => (ip.includes(':') ? 6 : 4);
+  const add = (client: string, addr: string, name: string, ttl: number, ts: number, owner = name): void => {
+    const a = w(addr), k = w(client);
+    c.add(v(addr), a[0], a[1], a[2], a[3], k[0], k[1], k[2], k[3], name, owner, ttl, ts);
+  };
+  const look = (client: string, addr: string, ts: number) => {
+    const a = w(addr), k = w(client);
+    return c.lookup(v(addr), a[0], a[1], a[2], a[3], k[0], k[1], k[2], k[3], ts);
+  };
+  return {
+    c, add,
+    names: (client, addr, ts) => look(client, addr, ts).map((n) => n.name),
+    owners: (client, addr, ts) => look(client, addr, ts).map((n) => n.owner),
+  };
+}
+
+const DEV = '192.168.1.10';
+const OTHER = '192.168.1.11';
+const IP = '93.184.216.34';
+
+describe('DnsCache', () => {
+  test('an answer is found for the same client and address', () => {
+    const { names } = (() => { const x = cache(); x.add(DEV, IP, 'example.com', 60, T0); return x; })();
+    expect(names(DEV, IP, T0 + 1)).toEqual(['example.com']);
+  });
+
+  test('another client did not learn the name (answers are per client)', () => {
+    // Adversarial: a name one device resolved must not name another device's flow to the same CDN address.
+    const x = cache();
+    x.add(DEV, IP, 'example.com', 60, T0);
+    expect(x.names(OTHER, IP, T0 + 1)).toEqual([]);
+    expect(x.names(DEV, '93.184.216.35', T0 + 1)).toEqual([]);
+  });
+
+  test('valid for exactly TTL + grace on packet time, then gone', () => {
+    const grace = 10e6;
+    const x = cache(undefined, grace);
+    x.add(DEV, IP, 'example.com', 60, T0);
+    expect(x.names(DEV, IP, T0 + 60e6 + grace)).toEqual(['example.com']);
+    expect(x.names(DEV, IP, T0 + 60e6 + grace + 1)).toEqual([]);
+  });
+
+  test('the default grace keeps a TTL-0 answer usable briefly', () => {
+    const x = cache();
+    x.add(DEV, IP, 'zero.example', 0, T0);
+    expect(x.names(DEV, IP, T0 + DEFAULT_DNS_GRACE_MICROS)).toEqual(['zero.example']);
+    expect(x.names(DEV, IP, T0 + DEFAULT_DNS_GRACE_MICROS + 1)).toEqual([]);
+  });
+
+  test('a lookup before the answer was seen still matches (time only limits the end)', () => {
+    // Packet time can step back across merged captures; the cache keys validity on expiry only.
+    const x = cache();
+    x.add(DEV, IP, 'example.com', 60, T0);
+    expect(x.names(DEV, IP, T0 - 1e6)).toEqual(['example.com']);
+  });
+
+  test('several names for one address: newest first, expired ones skipped', () => {
+    const x = cache(undefined, 0);
+    x.add(DEV, IP, 'a.example', 10, T0);
+    x.add(DEV, IP, 'b.example', 100, T0 + 1e6);
+    x.add(DEV, IP, 'c.example', 100, T0 + 2e6);
+    expect(x.names(DEV, IP, T0 + 3e6)).toEqual(['c.example', 'b.example', 'a.example']);
+    expect(x.names(DEV, IP, T0 + 20e6)).toEqual(['c.example', 'b.example']);
+  });
+
+  test('asking again for a name makes it the newest', () => {
+    // Adversarial: a.example, then b.example, then a.example again on one CDN address; the flow
+    // that follows belongs to the latest answer, so a.example must come first.
+    const x = cache();
+    x.add(DEV, IP, 'a.example', 60, T0);
+    x.add(DEV, IP, 'b.example', 60, T0 + 1e6);
+    x.add(DEV, IP, 'a.example', 60, T0 + 2e6);
+    expect(x.names(DEV, IP, T0 + 3e6)).toEqual(['a.example', 'b.example']);
+  });
+
+  test('a refresh extends the expiry and never shortens it', () => {
+    const x = cache(undefined, 0);
+    x.add(DEV, IP, 'a.example', 100, T0);
+    x.add(DEV, IP, 'a.example', 1, T0 + 1e6); // shorter TTL later
+    expect(x.names(DEV, IP, T0 + 50e6)).toEqual(['a.example']);
+    x.add(DEV, IP, 'a.example', 100, T0 + 90e6);
+    expect(x.names(DEV, IP, T0 + 150e6)).toEqual(['a.example']);
+  });
+
+  test('the CNAME owner is kept beside the asked name', () => {
+    const x = cache();
+    x.add(DEV, IP, 'www.example.com', 60, T0, 'edge.cdn.example.net');
+    expect(x.owners(DEV, IP, T0)).toEqual(['edge.cdn.example.net']);
+  });
+
+  test('IPv6 addresses and clients are kept apart from IPv4 and from each other', () => {
+    const x = cache();
+    x.add('2001:db8::10', '2600::1', 'v6.example', 60, T0);
+    x.add('2001:db8::10', '2600::2', 'other.example', 60, T0);
+    expect(x.names('2001:db8::10', '2600::1', T0)).toEqual(['v6.example']);
+    expect(x.names('2001:db8::11', '2600::1', T0)).toEqual([]);
+    // An IPv4 pair whose low words equal the IPv6 pair's is another entry.
+    expect(x.names('0.0.0.16', '0.0.0.1', T0)).toEqual([]);
+  });
+
+  test('names per address are bounded: the oldest name is dropped', () => {
+    // Adversarial: a CDN address answering for hundreds of names must not grow one entry without bound.
+    const x = cache();
+    for (let i = 0; i < 40; i++) x.add(DEV, IP, `n${i}.example`, 600, T0 + i);
+    const got = x.names(DEV, IP, T0 + 100);
+    expect(got.length).toBeLessThan(40);
+    expect(got[0]).toBe('n39.example');
+    expect(got).not.toContain('n0.example');
+  });
+
+  test('the cache is bounded: the least recently answered pair is evicted and counted', () => {
+    const x = cache(3);
+    x.add(DEV, '203.0.113.1', 'one.example', 600, T0);
+    x.add(DEV, '203.0.113.2', 'two.example', 600, T0);
+    x.add(DEV, '203.0.113.3', 'three.example', 600, T0);
+    x.add(DEV, '203.0.113.1', 'one.example', 600, T0 + 1); // refresh: .1 is now the newest
+    x.add(DEV, '203.0.113.4', 'four.example', 600, T0 + 2);
+    expect(x.c.size).toBe(3);
+    expect(x.c.evicted).toBe(1);
+    expect(x.names(DEV, '203.0.113.2', T0 + 3)).toEqual([]);
+    expect(x.names(DEV, '203.0.113.1', T0 + 3)).toEqual(['one.example']);
+    expect(x.names(DEV, '203.0.113.4', T0 + 3)).toEqual(['four.example']);
+  });
+});

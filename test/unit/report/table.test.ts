@@ -1,0 +1,199 @@
+/**
+ * The terminal table: terminalSafe (network strings made harmless for a terminal), formatBytes,
+ * the destination aggregator and the rendered table (no colour codes, nothing raw from the wire).
+ */
+import {
+  DestinationAggregator, formatBytes, renderDestinationTable, renderSummaryText, terminalSafe,
+} from '../../../src/report/table';
+import type { FlowRecord, SummaryRecord } from '../../../src/report/records';
+
+/** Characters a terminal acts on rather than prints: C0, DEL, C1, and the bidi controls. */
+const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+function flow(over: Partial<FlowRecord>): FlowRecord {
+  return {
+    type: 'flow', id: 1, proto: 'tcp', direction: 'egress', device_ip: '192.168.1.10', device_port: 50000,
+    remote_ip: '93.184.216.34', remote_port: 443, first_ts: 1000, last_ts: 1001, packets_out: 1, packets_in: 1,
+    bytes_out: 100, bytes_in: 200, app: 'tls', sni: null, alpn: null, http_host: null, dns_names: null,
+    name: 'example.com', name_source: 'sni', names: [], anomalies: [], ...over,
+  };
+}
+
+describe('terminalSafe', () => {
+  test.each([
+    ['ESC: a colour / cursor sequence is shown, not executed', 'evil\u001b[31mred\u001b[0m', 'evil\\x1b[31mred\\x1b[0m'],
+    ['ESC ] OSC title-setting sequence with BEL', 'a\u001b]0;pwned\u0007b', 'a\\x1b]0;pwned\\x07b'],
+    ['CR could overwrite the line with a fake name', 'evil.com\rgood.com', 'evil.com\\x0dgood.com'],
+    ['LF would break the table row', 'a\nb', 'a\\x0ab'],
+    ['NUL', 'a\u0000b', 'a\\x00b'],
+    ['DEL', 'a\u007fb', 'a\\x7fb'],
+    ['C1 CSI (0x9b) acts like ESC [ on some terminals', 'a\u009b31mb', 'a\\x9b31mb'],
+    ['C1 NEL 0x85', 'a\u0085b', 'a\\x85b'],
+    ['RLO bidi override reverses the displayed name', 'moc.\u202eevil', 'moc.\\u202eevil'],
+    ['bidi isolates (Trojan Source)', '\u2066x\u2069', '\\u2066x\\u2069'],
+    ['LRM / RLM / ALM marks', '\u200ea\u200fb\u061c', '\\u200ea\\u200fb\\u061c'],
+  ])('%s', (_why, input, expected) => {
+    const out = terminalSafe(input);
+    expect(out).toBe(expected);
+    expect(out).not.toMatch(DANGEROUS);
+  });
+
+  test('ordinary names, IDNs and non-Latin text pass unchanged', () => {
+    for (const s of ['example.com', 'bücher.example', 'xn--bcher-kva.example', '例え.テスト', 'a_b-c.d']) {
+      expect(terminalSafe(s)).toBe(s);
+    }
+  });
+
+  test('long strings are cut to the limit with an ellipsis', () => {
+    const out = terminalSafe('a'.repeat(500), 20);
+    expect(out).toHaveLength(20);
+    expect(out.endsWith('…')).toBe(true);
+  });
+
+  test('cutting never lets a raw control character through, whatever the limit', () => {
+    // Adversarial: escapes grow the string; the cut must happen on the escaped text.
+    const hostile = 'x\u001b[2J\u202e\r\n\u009b'.repeat(40);
+    for (let max = 2; max < 60; max++) {
+      const out = terminalSafe(hostile, max);
+      expect(out).not.toMatch(DANGEROUS);
+      expect(out.length).toBeLessThanOrEqual(max);
+    }
+  });
+});
+
+describe('formatBytes', () => {
+  test.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [1536, '1.5 KiB'],
+    [10 * 1024, '10 KiB'],
+    [1024 * 1024, '1.0 MiB'],
+    [5.5 * 1024 ** 3, '5.5 GiB'],
+    [3 * 1024 ** 4, '3.0 TiB'],
+    [2048 * 1024 ** 4, '2048 TiB'], // no unit above TiB
+  ])('%d → %s', (n, text) => {
+    expect(formatBytes(n)).toBe(text);
+  });
+
+  test('a value just below a unit boundary never prints as 1024 of the smaller unit', () => {
+    // 1048575 B is 1023.999 KiB: toFixed(0) would print "1024 KiB"; it should be "1.0 MiB".
+    expect(formatBytes(1024 * 1024 - 1)).toBe('1.0 MiB');
+    expect(formatBytes(1024 ** 3 - 1)).toBe('1.0 GiB');
+  });
+
+  test('a value just below 10 does not print as "10.0"', () => {
+    // 9.99 KiB rounds to 10.0 with one decimal; the format switches to no decimals at 10.
+    expect(formatBytes(Math.round(9.99 * 1024))).toBe('10 KiB');
+  });
+});
+
+describe('DestinationAggregator', () => {
+  test('flows to the same (direction, name, port, proto) make one row; bytes count both ways', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ id: 1, bytes_out: 100, bytes_in: 200, first_ts: 50 }));
+    agg.add(flow({ id: 2, bytes_out: 1, bytes_in: 2, first_ts: 10, name_source: 'dns-answer' }));
+    agg.add(flow({ id: 3, remote_port: 80 })); // another port: another row
+    agg.add(flow({ id: 4, proto: 'udp' })); // another transport: another row
+    expect(agg.rows.size).toBe(3);
+    const row = agg.top(10).find((r) => r.port === 443 && r.proto === 'tcp')!;
+    expect(row.flows).toBe(2);
+    expect(row.bytes).toBe(303);
+    expect(row.firstTs).toBe(10);
+    expect([...row.sources].sort()).toEqual(['dns-answer', 'sni']);
+  });
+
+  test('unnamed flows are listed by address, with why they have no name', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name: null, name_source: null, unnamed_reason: 'ip-literal' }));
+    agg.add(flow({ name: null, name_source: null, unnamed_reason: null }));
+    const [row] = agg.top(1);
+    expect(row.destination).toBe('93.184.216.34');
+    expect(row.named).toBe(false);
+    expect([...row.sources].sort()).toEqual(['none', 'none (ip-literal)']);
+  });
+
+  test('a named row and an unnamed row to the same address stay apart', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name: 'example.com' }));
+    agg.add(flow({ name: null, name_source: null }));
+    expect(agg.rows.size).toBe(2);
+  });
+
+  test('names containing the key separator cannot collide with other rows', () => {
+    // Adversarial: a DNS name with '|' in it, crafted to look like "name|port".
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name: 'a|443', remote_port: 80 }));
+    agg.add(flow({ name: 'a', remote_port: 443 }));
+    expect(agg.rows.size).toBe(2);
+  });
+
+  test('the number of rows is bounded; flows beyond it are counted', () => {
+    const agg = new DestinationAggregator(2);
+    agg.add(flow({ name: 'a.example' }));
+    agg.add(flow({ name: 'b.example' }));
+    agg.add(flow({ name: 'c.example' }));
+    agg.add(flow({ name: 'a.example' })); // existing rows still aggregate
+    expect(agg.rows.size).toBe(2);
+    expect(agg.overflowFlows).toBe(1);
+    expect(agg.top(5).find((r) => r.destination === 'a.example')!.flows).toBe(2);
+  });
+
+  test('top() orders by bytes, largest first, ties by destination', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name: 'small.example', bytes_out: 1, bytes_in: 0 }));
+    agg.add(flow({ name: 'b.example', bytes_out: 500, bytes_in: 0 }));
+    agg.add(flow({ name: 'a.example', bytes_out: 500, bytes_in: 0 }));
+    agg.add(flow({ name: 'big.example', bytes_out: 10_000, bytes_in: 0 }));
+    expect(agg.top(3).map((r) => r.destination)).toEqual(['big.example', 'a.example', 'b.example']);
+  });
+
+  test('one undeclared flow makes the row undeclared, with every reason', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ verdict: 'declared', reasons: [] }));
+    agg.add(flow({ verdict: 'undeclared', reasons: ['name-not-declared'] }));
+    agg.add(flow({ verdict: 'declared', reasons: [] }));
+    const [row] = agg.top(1);
+    expect(row.verdict).toBe('undeclared');
+    expect([...row.reasons]).toEqual(['name-not-declared']);
+  });
+});
+
+describe('renderDestinationTable / renderSummaryText', () => {
+  test('the table carries no colour codes and no raw control characters from hostile names', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name: 'evil\u001b[2J\u001b]0;x\u0007.example\u202e' }));
+    const text = renderDestinationTable(agg, false);
+    // Everything DANGEROUS except the table's own line feeds.
+    expect(text.replace(/\n/g, '')).not.toMatch(DANGEROUS);
+    expect(text).toContain('evil\\x1b[2J');
+    expect(text).toContain('Top destinations by bytes');
+  });
+
+  test('more destinations than shown are announced', () => {
+    const agg = new DestinationAggregator();
+    for (let i = 0; i < 30; i++) agg.add(flow({ name: `n${i}.example`, bytes_out: i }));
+    const text = renderDestinationTable(agg, false, 25);
+    expect(text).toContain('5 more destinations');
+    expect(text).toContain('n29.example');
+    expect(text).not.toContain('n0.example');
+  });
+
+  test('with verdicts, undeclared rows say why', () => {
+    const agg = new DestinationAggregator();
+    agg.add(flow({ verdict: 'undeclared', reasons: ['name-not-declared'] }));
+    expect(renderDestinationTable(agg, true)).toContain('UNDECLARED (name-not-declared)');
+  });
+
+  test('the summary says where the device addresses came from and escapes them', () => {
+    const s: SummaryRecord = {
+      type: 'summary', packets: 10, bytes: 2048, flows: 2, dns_queries: 1, device_ips: ['192.168.1.10'],
+      device_source: 'flag', anomalies: { 'tcp.bad_offset': 2 }, inputs: [],
+    };
+    const text = renderSummaryText(s);
+    expect(text).toContain('from --device');
+    expect(text).toContain('2.0 KiB');
+    expect(text).toContain('tcp.bad_offset=2');
+    expect(renderSummaryText({ ...s, device_source: 'inferred', device_ips: [] })).toContain('inferred');
+  });
+});
