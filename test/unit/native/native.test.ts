@@ -50,6 +50,12 @@ function seq(r: Rec): number {
   return ((r.bytes[42] << 24) | (r.bytes[43] << 16) | (r.bytes[44] << 8) | r.bytes[45]) >>> 0;
 }
 
+// Runs everywhere, so this file is never entirely skipped and jest prints the skip reason above.
+test('loadNative() either loads the addon or says why it cannot', () => {
+  if (native === null) expect(nativeUnavailableReason()).not.toBe('');
+  else expect(Object.keys(native)).toEqual(expect.arrayContaining(['open', 'setFilter', 'nextBatch', 'stats', 'close', 'listInterfaces']));
+});
+
 describeLive('native addon (libpcap)', () => {
   const n = native as NativeBinding;
   let pair: VethPair | undefined;
