@@ -85,8 +85,8 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
     try {
       src = openCapture(file, pipeline.anomalies);
     } catch (e) {
-      const err = e as { code?: string; message: string };
-      issues.push({ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true });
+      const err = e as { code?: string; message: string; hint?: string };
+      issues.push({ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true, hint: err.hint });
       fatal = true;
       continue;
     }
@@ -124,7 +124,7 @@ export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[
     anomalies: p.anomalies.toRecord(),
     inputs: inputs.map((i) => ({ file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes })),
     non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2 },
-    errors: issues.map((i) => ({ code: i.code, message: i.message, file: i.file, offset: i.offset })),
+    errors: issues.map((i) => ({ code: i.code, message: i.message, file: i.file, offset: i.offset, ...(i.hint ? { hint: i.hint } : {}) })),
     first_ts: p.firstTs >= 0 ? p.firstTs / 1e6 : null,
     last_ts: p.lastTs >= 0 ? p.lastTs / 1e6 : null,
     evicted: { flows: p.flows.evicted, dns_cache: p.dnsCache.evicted },

@@ -4,6 +4,8 @@
  * line with a code and a hint — never a stack trace unless --debug — and treats a closed
  * output pipe as success. Nothing else lives here.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, CommanderError, Option } from 'commander';
 import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
@@ -11,14 +13,30 @@ import { parseCidr, Cidr } from './net/addr';
 import { OutputFile } from './report/output';
 import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
-/** Version printed by --version and written into reports. */
+/** Version printed by --version and written into reports (from the package root, found from src/ or dist/src/). */
 export const VERSION: string = (() => {
-  try {
-    return (require('../../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
+    const p = path.join(dir, 'package.json');
+    try {
+      const pkg = JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'egress-audit' && pkg.version) return pkg.version;
+    } catch {
+      // not here: keep walking up
+    }
+    dir = path.dirname(dir);
   }
+  return '0.0.0';
 })();
+
+/**
+ * One line per input problem, naming the file and, past its start, the byte offset — then the
+ * hint, when there is one.
+ */
+function formatInputError(e: { code: string; message: string; file?: string; offset?: number; hint?: string }): string {
+  const where = e.file && !e.message.includes(e.file) ? `${e.file}${e.offset ? ` at byte offset ${e.offset}` : ''}: ` : e.offset ? `at byte offset ${e.offset}: ` : '';
+  return `egress-audit: ${e.code}: ${where}${e.message}\n` + (e.hint ? `\n  hint: ${e.hint}\n` : '');
+}
 
 /** A bad command line. */
 export class UsageError extends EgressAuditError {
@@ -95,7 +113,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
           stage,
         }, out);
         out.commit();
-        for (const e of res.summary.errors ?? []) io.stderr(`egress-audit: ${e.code}: ${e.message}\n`);
+        for (const e of res.summary.errors ?? []) io.stderr(formatInputError(e));
         exitCode = res.exitCode;
       } catch (e) {
         out.abort();

@@ -13,7 +13,7 @@ import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
 import { Frame } from './capture/source';
 import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
-import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView } from './decode/packet-view';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage } from './extract/dns';
 import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
@@ -179,7 +179,9 @@ export class Pipeline {
       if (fromClient) info.client = head;
       else info.server = head;
     }
-    const grew = head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength);
+    // Data carried in a SYN (TCP Fast Open) starts at ISN + 1: the SYN occupies one sequence number (RFC 9293 §3.4, RFC 7413 §2).
+    const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
+    const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
     if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
     if (!grew) {
       if (head.overflow && head.contiguous >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
@@ -463,6 +465,8 @@ export class Pipeline {
 
   private buildFlowRecord(slot: number, info: FlowInfo | undefined): FlowRecord {
     const t = this.flows;
+    // A flow still waiting for the rest of a TLS record when it ended: the content is TLS.
+    if (info && info.app === null && info.client && info.client.contiguous > 0 && info.client.buf[0] === 0x16) info.app = 'tls';
     const f = t.flags[slot];
     const initB = (f & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);

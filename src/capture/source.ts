@@ -56,6 +56,8 @@ export interface CaptureIssue {
   message: string;
   /** True when packets (or the rest of the file) could not be read: the run exits 2. */
   dataLost: boolean;
+  /** What the user can do about it, when there is something to say. */
+  hint?: string;
 }
 
 /** What a source can say about itself for the `inputs` part of the summary. */

@@ -113,7 +113,7 @@ export interface SummaryRecord {
   anomalies: Record<string, number>;
   inputs: InputSummary[];
   non_flow?: Record<string, number>;
-  errors?: { code: string; message: string; file?: string; offset?: number }[];
+  errors?: { code: string; message: string; file?: string; offset?: number; hint?: string }[];
   first_ts?: number | null;
   last_ts?: number | null;
   verdicts?: { declared: number; undeclared: number };

@@ -54,10 +54,9 @@ describe('captures/: replay output matches each sidecar', () => {
     expect(problems).toEqual([]);
   });
 
-  // Issue 2 asks for "one clear line naming the file and the byte offset"; today stderr has
-  // neither (the summary record's `errors` entry does have both). test.failing flips to a
-  // failure when this is fixed: then make it a plain `test`.
-  test.failing('a truncated capture names the file and the byte offset on stderr', () => {
+  // Issue 2 asks for "one clear line naming the file and the byte offset" on stderr (this once
+  // had neither; the summary record's `errors` entry always had both).
+  test('a truncated capture names the file and the byte offset on stderr', () => {
     const file = 'truncated-last-record.pcap';
     const { stderr } = replay(file, ['--device', '192.0.2.10']);
     expect(stderr).toContain(file);

@@ -83,8 +83,8 @@ describe('run(argv): help, version, usage', () => {
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  test.failing('run() from the sources reports the package version, not 0.0.0', async () => {
-    // BUG (src/main.ts, not edited here): VERSION is require('../../package.json'), a path
+  test('run() from the sources reports the package version, not 0.0.0', async () => {
+    // Regression guard (was a bug in src/main.ts, now fixed): VERSION is require('../../package.json'), a path
     // relative to dist/src/main.js. Loaded from src/main.ts (tests, ts-node, library use) it
     // points one directory above the repository, the require fails and --version prints 0.0.0.
     // Resolving from the package root (e.g. walking up to the nearest package.json named
@@ -145,12 +145,12 @@ describe('run(argv): bad input', () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
-  test.failing.each([
+  test.each([
     ['a missing file', (): string => path.join(tmp.dir, 'no-such.pcap')],
     ['a text file', (): string => tmp.write('notes2.txt', 'these are notes\n')],
     ['an empty file', (): string => tmp.write('empty2.pcap', '')],
   ])('%s: the error line is followed by its hint', async (_what, make) => {
-    // BUG (src/audit.ts + src/main.ts, not edited here): runAudit catches the CaptureError from
+    // Regression guard (was a bug in src/audit.ts + src/main.ts, now fixed): runAudit catches the CaptureError from
     // openCapture and keeps only {code, message} as a CaptureIssue; main.ts then prints
     // "egress-audit: CODE: message" for each issue, so the error's hint ("check the path; use -
     // to read a capture from standard input", "convert other formats with editcap", ...) is never
@@ -181,8 +181,8 @@ describe('run(argv): bad input', () => {
     expect(summary.errors[0].offset).toBe(24 + rec1 + rec2);
   });
 
-  test.failing('the truncation error line names the file and the byte offset', async () => {
-    // BUG (src/main.ts, not edited here): issue 2 item 13 asks for "one clear line naming the
+  test('the truncation error line names the file and the byte offset', async () => {
+    // Regression guard (was a bug in src/main.ts, now fixed): issue 2 item 13 asks for "one clear line naming the
     // file and the byte offset"; main.ts prints `${e.code}: ${e.message}` and the reader's
     // message ("the file ends inside record 3: 70 of 100 bytes present") carries neither, while
     // the issue has both (e.file, e.offset).

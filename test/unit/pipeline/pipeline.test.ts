@@ -301,8 +301,8 @@ describe('unnamed_reason', () => {
     expect(f.anomalies).toContain('stream.gap');
   });
 
-  test.failing('tls-hello-incomplete: a ClientHello cut off by the end of the capture', () => {
-    // BUG (src/pipeline.ts, not edited here): a flow whose client sent the first part of a
+  test('tls-hello-incomplete: a ClientHello cut off by the end of the capture', () => {
+    // Regression guard (was a bug in src/pipeline.ts, now fixed): a flow whose client sent the first part of a
     // ClientHello (record header 16 03 01 and more) and then the capture ended is reported with
     // app null and unnamed_reason "ip-literal", which tells the reader the device connected to a
     // bare IP. identifyTcp() is waiting ('need-more') and info.app is still null at flow end, so
@@ -332,8 +332,8 @@ describe('stream reassembly feeds the extractors', () => {
     expect(f.name).toBe('wrap.vendor.example');
   });
 
-  test.failing('a ClientHello carried in the SYN (TCP Fast Open) is named', () => {
-    // BUG (src/pipeline.ts, not edited here): data in a SYN starts at ISN + 1 (RFC 7413 §2,
+  test('a ClientHello carried in the SYN (TCP Fast Open) is named', () => {
+    // Regression guard (was a bug in src/pipeline.ts, now fixed): data in a SYN starts at ISN + 1 (RFC 7413 §2,
     // RFC 9293 §3.4: the SYN occupies one sequence number), but onTcpPayload passes the SYN's own
     // sequence number (ISN) to StreamHead.add with base ISN + 1, so the first byte is dropped as
     // "before the stream" and every later byte lands one position early: the ClientHello starts
