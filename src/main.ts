@@ -11,6 +11,8 @@ import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
 import { OutputFile } from './report/output';
+import { registerLiveCommand } from './cli/live-command';
+import { registerReportCommands } from './cli/report-commands';
 import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
 /** Version printed by --version and written into reports (from the package root, found from src/ or dist/src/). */
@@ -122,6 +124,8 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     });
 
   registerPolicyCommands(program, (code) => { exitCode = code; }, io);
+  registerLiveCommand(program, (code) => { exitCode = code; }, io);
+  registerReportCommands(program, (code) => { exitCode = code; }, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
