@@ -12,7 +12,7 @@ import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
 import { OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord, SummaryRecord } from './report/records';
-import { DestinationAggregator, renderDestinationTable, renderSummaryText } from './report/table';
+import { DestinationAggregator, PolicyAggregator, renderDestinationTable, renderPolicyTables, renderSummaryText } from './report/table';
 
 /** Output formats of `replay`. */
 export type OutputFormat = 'table' | 'json' | 'ndjson';
@@ -33,6 +33,8 @@ export interface StageSink extends RecordSink {
   verdicts?(): { declared: number; undeclared: number };
   /** True when a finding should fail the run (exit 1). */
   failed?(): boolean;
+  /** Every rule in force (for "declared but never observed"). */
+  ruleIds?(): { pack: string; id: string }[];
 }
 
 /** The result of a run. */
@@ -46,8 +48,11 @@ class FormatSink implements RecordSink {
   readonly flows: FlowRecord[] = [];
   readonly dnsRecords: DnsRecord[] = [];
   readonly agg = new DestinationAggregator();
+  readonly policyAgg = new PolicyAggregator();
   flowCount = 0;
   hasVerdicts = false;
+  /** Rules in force, when a policy stage runs (set by runAudit). */
+  ruleIds: { pack: string; id: string }[] | null = null;
 
   constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {}
 
@@ -56,18 +61,25 @@ class FormatSink implements RecordSink {
     if (rec.verdict) this.hasVerdicts = true;
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
     else if (this.format === 'json') this.flows.push(rec);
-    else this.agg.add(rec);
+    else {
+      this.agg.add(rec);
+      if (rec.verdict) this.policyAgg.addFlow(rec);
+    }
   }
 
   dns(rec: DnsRecord): void {
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
     else if (this.format === 'json') this.dnsRecords.push(rec);
+    else if (rec.verdict) this.policyAgg.addDns(rec);
   }
 
   finish(summary: SummaryRecord): void {
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(summary));
     else if (this.format === 'json') this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
-    else this.out.write(renderDestinationTable(this.agg, this.hasVerdicts) + renderSummaryText(summary));
+    else {
+      const policy = this.ruleIds ? '\n' + renderPolicyTables(this.policyAgg, this.ruleIds) : '';
+      this.out.write(renderDestinationTable(this.agg, this.hasVerdicts) + policy + '\n' + renderSummaryText(summary));
+    }
   }
 }
 
@@ -75,6 +87,7 @@ class FormatSink implements RecordSink {
 export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   const fmt = new FormatSink(opts.format, out);
   const stage = opts.stage ? opts.stage(fmt) : null;
+  fmt.ruleIds = stage?.ruleIds?.() ?? null;
   const pipeline = new Pipeline(opts.pipeline, stage ?? fmt);
   const issues: CaptureIssue[] = [];
   const inputs: InputInfo[] = [];

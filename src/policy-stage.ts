@@ -99,6 +99,10 @@ export class PolicyStage implements StageSink {
     return this.failing;
   }
 
+  ruleIds(): { pack: string; id: string }[] {
+    return this.engine.packs.flatMap((p) => p.rules.map((r) => ({ pack: p.name, id: r.id })));
+  }
+
   /**
    * Judges the held DNS records and DNS flows as one run together with the declared egress
    * flows seen so far (the engine's run-level rule: a lookup whose answer a declared flow then

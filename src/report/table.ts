@@ -7,7 +7,7 @@
  * styles so no colour codes reach a pipe.
  */
 import Table from 'cli-table3';
-import type { FlowRecord, SummaryRecord } from './records';
+import type { DnsRecord, FlowRecord, SummaryRecord } from './records';
 
 /** Destinations shown in the table. */
 export const TABLE_TOP_N = 25;
@@ -126,4 +126,87 @@ export function renderSummaryText(s: SummaryRecord): string {
   }
   for (const e of s.errors ?? []) lines.push(`error: ${e.message}`);
   return lines.join('\n') + '\n';
+}
+
+/** Traffic per rule: flows and bytes it declared (or forbade), first and last seen. */
+interface RuleRow { rule: string; pack: string; flows: number; dns: number; bytes: number; first: number; last: number }
+
+/** One undeclared destination: (name or address, port, transport, main reason). */
+interface FindingRow { destination: string; port: number; proto: string; reason: string; flows: number; queries: number; bytes: number; first: number }
+
+/** Aggregates judged records for the audit tables (issue 3: per rule, then every undeclared destination). */
+export class PolicyAggregator {
+  readonly rules = new Map<string, RuleRow>();
+  readonly findings = new Map<string, FindingRow>();
+
+  constructor(private readonly maxRows = 100_000) {}
+
+  /** Adds a judged flow. */
+  addFlow(f: FlowRecord): void {
+    const bytes = f.bytes_out + f.bytes_in;
+    this.note(f.rule ?? null, f.pack ?? null, f.first_ts, f.last_ts, bytes, 'flow');
+    if (f.verdict === 'undeclared') this.finding(f.name ?? f.remote_ip, f.remote_port, f.proto, f.reasons?.[0] ?? 'undeclared', f.first_ts, bytes, 'flow');
+  }
+
+  /** Adds a judged DNS query. */
+  addDns(d: DnsRecord): void {
+    this.note(d.rule ?? null, d.pack ?? null, d.ts, d.ts, 0, 'dns');
+    if (d.verdict === 'undeclared') this.finding(d.qname || '(empty)', d.server_port, d.proto, d.reasons?.[0] ?? 'undeclared', d.ts, 0, 'dns');
+  }
+
+  private note(rule: string | null, pack: string | null, first: number, last: number, bytes: number, kind: 'flow' | 'dns'): void {
+    if (!rule) return;
+    const key = `${pack ?? ''}\u0000${rule}`;
+    let r = this.rules.get(key);
+    if (!r) {
+      if (this.rules.size >= this.maxRows) return;
+      r = { rule, pack: pack ?? '', flows: 0, dns: 0, bytes: 0, first, last };
+      this.rules.set(key, r);
+    }
+    if (kind === 'flow') r.flows++; else r.dns++;
+    r.bytes += bytes;
+    r.first = Math.min(r.first, first);
+    r.last = Math.max(r.last, last);
+  }
+
+  private finding(destination: string, port: number, proto: string, reason: string, first: number, bytes: number, kind: 'flow' | 'dns'): void {
+    const key = `${destination}\u0000${port}\u0000${proto}\u0000${reason}`;
+    let r = this.findings.get(key);
+    if (!r) {
+      if (this.findings.size >= this.maxRows) return;
+      r = { destination, port, proto, reason, flows: 0, queries: 0, bytes: 0, first };
+      this.findings.set(key, r);
+    }
+    if (kind === 'flow') r.flows++; else r.queries++;
+    r.bytes += bytes;
+    r.first = Math.min(r.first, first);
+  }
+}
+
+/** ISO time (UTC, seconds) of an epoch-seconds timestamp. */
+function isoTime(ts: number): string {
+  return new Date(Math.round(ts * 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Renders the audit tables: per rule, then every undeclared destination (first seen first). */
+export function renderPolicyTables(agg: PolicyAggregator, ruleIds: readonly { pack: string; id: string }[]): string {
+  const rt = newTable(['pack', 'rule', 'flows', 'dns queries', 'bytes', 'first seen', 'last seen']);
+  const seen = new Set<string>();
+  for (const r of [...agg.rules.values()].sort((a, b) => a.pack.localeCompare(b.pack) || a.rule.localeCompare(b.rule))) {
+    seen.add(`${r.pack}\u0000${r.rule}`);
+    rt.push([r.pack, r.rule, String(r.flows), String(r.dns), formatBytes(r.bytes), isoTime(r.first), isoTime(r.last)]);
+  }
+  const unused = ruleIds.filter((r) => !seen.has(`${r.pack}\u0000${r.id}`));
+  for (const r of unused) rt.push([r.pack, r.id, '0', '0', '0 B', '-', '-']);
+  let out = `Traffic per rule\n${rt.toString()}\n`;
+  if (unused.length > 0) out += `(${unused.length} rule${unused.length === 1 ? '' : 's'} never observed: the documentation is wider than the traffic)\n`;
+  const findings = [...agg.findings.values()].sort((a, b) => a.first - b.first || a.destination.localeCompare(b.destination));
+  if (findings.length === 0) return out + '\nNo undeclared traffic.\n';
+  const ft = newTable(['destination', 'port', 'proto', 'reason', 'flows', 'dns queries', 'bytes', 'first seen']);
+  for (const f of findings.slice(0, 200)) {
+    ft.push([terminalSafe(f.destination), String(f.port), f.proto, f.reason, String(f.flows), String(f.queries), formatBytes(f.bytes), isoTime(f.first)]);
+  }
+  out += `\nUndeclared destinations (${findings.length})\n${ft.toString()}\n`;
+  if (findings.length > 200) out += `(${findings.length - 200} more; use --format ndjson for all)\n`;
+  return out;
 }
