@@ -43,6 +43,14 @@ export interface PipelineOptions {
   dnsGraceMicros?: number;
 }
 
+/** Addresses remembered as device evidence (a gateway tap sees a few hundred devices at most). */
+const MAX_EVIDENCE_ADDRESSES = 65536;
+
+/** Evidence-set key of an address: IPv4 as its number, IPv6 as text. */
+function evidenceKey(v: number, w0: number, w1: number, w2: number, w3: number): number | string {
+  return v === 4 ? w3 >>> 0 : `${w0 >>> 0}:${w1 >>> 0}:${w2 >>> 0}:${w3 >>> 0}`;
+}
+
 /** Most device addresses listed in the summary. */
 const MAX_DEVICE_IPS_LISTED = 256;
 
@@ -67,6 +75,8 @@ export class Pipeline {
   readonly deviceIps = new Map<string, number>();
   private readonly view: PacketView;
   private readonly quic = new QuicFlowAnalyzer();
+  /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
+  private readonly egressEvidence = new Set<number | string>();
 
   constructor(private readonly opts: PipelineOptions, private readonly sink: RecordSink) {
     this.decoder = new FrameDecoder(this.anomalies);
@@ -132,6 +142,28 @@ export class Pipeline {
       const info = this.infoOf(slot);
       info.dnsAnswerNames = names.map((n) => n.name);
     }
+    if (this.opts.devices.length === 0) this.noteEgressEvidence(slot, initB);
+  }
+
+  /**
+   * Device-side evidence for the no---device heuristic: a private address that opens a flow to a
+   * public one, or to a private one in another subnet, behaves like a device. Bounded; IPv4
+   * keyed by number, IPv6 by text.
+   */
+  private noteEgressEvidence(slot: number, initB: boolean): void {
+    if (this.egressEvidence.size >= MAX_EVIDENCE_ADDRESSES) return;
+    const t = this.flows;
+    const v = t.ipVersion(slot);
+    const w = (b: boolean, i: number): number => t.addrWord(slot, b, i);
+    const si = classify(v, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
+    if (si !== Scope.Private) return;
+    const sr = classify(v, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
+    if (sr !== Scope.Public && sr !== Scope.Private) return;
+    // Private → private counts only across subnets (/24, /64): a LAN client reaching the device
+    // on its own subnet is not evidence; the device reaching a server elsewhere is.
+    const sameSubnet = v === 4 ? ((w(initB, 3) ^ w(!initB, 3)) >>> 8) === 0 : w(initB, 0) === w(!initB, 0) && w(initB, 1) === w(!initB, 1);
+    if (sr === Scope.Private && sameSubnet) return;
+    this.egressEvidence.add(evidenceKey(v, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3)));
   }
 
   private infoOf(slot: number): FlowInfo {
@@ -481,6 +513,13 @@ export class Pipeline {
       const si = classify(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
       const sr = classify(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
       if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) deviceB = !initB;
+      else if (si === sr && si === Scope.Private) {
+        // Both private (a LAN client talking to the device): the side seen opening flows to the
+        // internet is the device.
+        const respIsDevice = this.egressEvidence.has(evidenceKey(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3)));
+        const initIsDevice = this.egressEvidence.has(evidenceKey(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3)));
+        if (respIsDevice && !initIsDevice) deviceB = !initB;
+      }
     }
     const remoteB = !deviceB;
     const remoteScope = classify(ver, w(remoteB, 0), w(remoteB, 1), w(remoteB, 2), w(remoteB, 3));
