@@ -23,7 +23,7 @@ import {
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
-import { Cidr, cidrContains, classify, formatAddr, parseIpv6, Scope } from './net/addr';
+import { Cidr, cidrContains, classify, formatAddr, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 
@@ -458,9 +458,10 @@ export class Pipeline {
   private learnAnswers(slot: number, msg: DnsMessage, clientB: boolean, ts: number): void {
     if (msg.answers.length === 0) return;
     const t = this.flows;
-    const cnameTarget = new Map<string, string>();
-    for (const a of msg.answers) if (a.type === 5) cnameTarget.set(a.name, a.data);
+    let cnameTarget: Map<string, string> | null = null;
+    for (const a of msg.answers) if (a.type === 5) (cnameTarget ??= new Map()).set(a.name, a.data);
     const askedFor = (owner: string): string => {
+      if (cnameTarget === null) return owner;
       for (const q of msg.questions) {
         let n = q.name;
         for (let hop = 0; hop < 16; hop++) {
@@ -475,7 +476,7 @@ export class Pipeline {
     const c = this.clientKey(slot, clientB);
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
-      const w = parseAnswerAddress(a.type, a.data);
+      const w = a.addr;
       if (!w) continue;
       this.dnsCache.add(a.type === 1 ? 4 : 6, w[0], w[1], w[2], w[3], c[0], c[1], c[2], c[3], askedFor(a.name), a.name, a.ttl, ts);
     }
@@ -619,6 +620,35 @@ export class Pipeline {
     if (n !== undefined) this.deviceIps.set(ip, n + 1);
     else if (this.deviceIps.size < MAX_DEVICE_IPS_LISTED) this.deviceIps.set(ip, 1);
   }
+
+  // ─── live capture (src/live.ts) ──────────────────────────────────────────────────────
+  // Kept in one block so edits elsewhere in this file do not collide with it.
+
+  /**
+   * Builds the FlowRecord of the open flow in `slot` as it stands now, without ending the flow
+   * or changing any state (live capture judges open flows with it). Allocates; call it per
+   * flow, never per packet. `slot` must be open (FlowTable.forEachOpen).
+   */
+  snapshotFlow(slot: number): FlowRecord {
+    const info = this.flows.infos[slot] as FlowInfo | undefined;
+    const app = info ? info.app : null;
+    const rec = this.buildFlowRecord(slot, info);
+    // Undo buildFlowRecord's end-of-flow effects: it settles the app of a flow cut mid-ClientHello
+    // and counts the flow for its device address (the final record will do both).
+    if (info) info.app = app;
+    const n = this.deviceIps.get(rec.device_ip);
+    if (n === 1) this.deviceIps.delete(rec.device_ip);
+    else if (n !== undefined) this.deviceIps.set(rec.device_ip, n - 1);
+    return rec;
+  }
+
+  /**
+   * Expires flows idle at `ts` (µs on the packet clock) when no packet brings time forward: a
+   * quiet link still gets its flows ended and written. Never moves time backwards.
+   */
+  advanceTime(ts: number): void {
+    if (ts > this.lastTs) this.flows.sweep(ts);
+  }
 }
 
 /** DNS-cache client key shared by every `--device` address (no real address is all ones in every word and also asks DNS). */
@@ -647,16 +677,3 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
   return 'dns';
 }
 
-/** Parses the address text of an A/AAAA answer back into words. */
-function parseAnswerAddress(type: number, data: string): [number, number, number, number] | null {
-  if (type === 1) {
-    // Hand-rolled dotted-quad parse: this runs for every A answer (measured hot in the profile).
-    let x = 0, part = 0, dots = 0;
-    for (let i = 0; i < data.length; i++) {
-      const c = data.charCodeAt(i);
-      if (c === 46) { x = x * 256 + part; part = 0; dots++; } else part = part * 10 + (c - 48);
-    }
-    return dots === 3 ? [0, 0, 0, (x * 256 + part) >>> 0] : null;
-  }
-  return parseIpv6(data);
-}

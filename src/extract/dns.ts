@@ -79,6 +79,8 @@ export interface DnsAnswer {
   data: string;
   /** HTTPS/SVCB only: an `ech` SvcParam is present. */
   ech?: boolean;
+  /** A/AAAA only: the address as four big-endian 32-bit words (IPv4 in the last), so attribution need not parse `data`. */
+  addr?: [number, number, number, number];
 }
 
 /** A parsed DNS message header plus the sections the caller asked for. */
@@ -226,13 +228,21 @@ function readAnswers(buf: Uint8Array, base: number, end: number, start: number, 
   if (rich !== null && richStarts !== null) decodeRichAnswers(buf, base, end, p, msg, skipped, rich, richStarts, anomalies, names);
 }
 
+function readU32(buf: Uint8Array, p: number): number {
+  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+}
+
 /** A/AAAA/name-valued/SVCB RDATA as text, or null when the RDATA does not fit its type. */
 function formatOwnRdata(buf: Uint8Array, base: number, type: number, start: number, end: number, answer: DnsAnswer, names: DnsNameReader): string | null {
   switch (type) {
     case DNS_TYPE_A:
-      return end - start === 4 ? formatIpv4(buf, start) : null;
+      if (end - start !== 4) return null;
+      answer.addr = [0, 0, 0, readU32(buf, start)];
+      return formatIpv4(buf, start);
     case DNS_TYPE_AAAA:
-      return end - start === 16 ? formatIpv6(buf, start) : null;
+      if (end - start !== 16) return null;
+      answer.addr = [readU32(buf, start), readU32(buf, start + 4), readU32(buf, start + 8), readU32(buf, start + 12)];
+      return formatIpv6(buf, start);
     case DNS_TYPE_CNAME: case DNS_TYPE_PTR: case DNS_TYPE_NS: case DNS_TYPE_DNAME:
       // The target may point back into the message, but its own bytes must end with the RDATA.
       if (!names.read(buf, base, end, start)) return null;

@@ -319,6 +319,11 @@ export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: Q
   if (mask === null) return { kind: 'auth-failed' };
   // §5.4.1: long headers protect the low 4 bits of the first byte; the low 2 give pn length − 1.
   const first = h.firstByte ^ (mask[0] & 0x0f);
+  // RFC 9000 §17.2 (and RFC 9369 §3): the two Reserved Bits (0x0c) of a long header are 0 once
+  // protection is removed. A passive observer may check them before AES-GCM: a packet with them
+  // set cannot be a valid client Initial, and skipping the trial decryption rejects 3 of 4
+  // random datagrams for the price of one AES block (measured on the benchmark's random UDP 443).
+  if ((first & 0x0c) !== 0) return { kind: 'auth-failed' };
   const pnLength = (first & 0x03) + 1;
   const headerLen = pnOffset - h.start + pnLength;
   if (h.length < pnLength + TAG_LEN) return { kind: 'too-short' };
@@ -341,6 +346,10 @@ export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: Q
   }
   const ctStart = pnOffset + pnLength;
   const ctEnd = h.end - TAG_LEN;
+  // An authentication failure surfaces as an exception from final(); capturing its stack trace
+  // costs more than the decryption, so stack traces are off for this one call.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const d = crypto.createDecipheriv('aes-128-gcm', keys.key, nonce, { authTagLength: TAG_LEN });
     d.setAAD(header);
@@ -351,6 +360,8 @@ export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: Q
     return { kind: 'ok', packetNumber, pnLength, header, payload };
   } catch {
     return { kind: 'auth-failed' };
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
