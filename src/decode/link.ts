@@ -56,6 +56,12 @@ const BSD_AF_INET6_DARWIN = 30;
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
 
+/** Link types decodeLink understands (everything else is counted as link.unsupported_linktype). */
+export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
+  LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4,
+  LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG,
+]);
+
 /**
  * Decodes the link header of link type `linkType` at `cur.off`. On success returns NEXT_LAYER with
  * `cur.off` at the network header and `cur.etherType` naming it (ETHERTYPE_NONE when not IP).
