@@ -81,8 +81,10 @@ describeLive('native addon (libpcap)', () => {
       await send();
       await waitFor(() => recs.length >= expected, 5000);
       await new Promise((r) => setTimeout(r, 150)); // room for anything unexpected to show up too
-      const stats = n.stats(h);
+      // Read the counters after close(): while a batch is pending, stats() answers from a cache
+      // refreshed at most every STATS_REFRESH_NS (native/src/capture.c), and close() refreshes it.
       n.close(h);
+      const stats = n.stats(h);
       return { recs, counts: await reading, stats };
     } finally {
       n.close(h);
