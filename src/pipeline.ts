@@ -26,6 +26,10 @@ import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
 import { Cidr, cidrContains, classify, formatAddr, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
+import { quicVersionInfo } from './extract/quic-initial';
+import { ja3, ja4 } from './extract/tls-fingerprint';
+import { classifyEncryptedDns } from './extract/encrypted-dns';
+import { probeDnsQuery } from './extract/dns-probe';
 
 /** Where finished records go (a formatter, the policy stage, or a test). */
 export interface RecordSink {
@@ -58,6 +62,14 @@ const PORT_DNS = 53;
 const PORT_MDNS = 5353;
 const PORT_LLMNR = 5355;
 const PORT_NTP = 123;
+/** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes (QUIC on a DNS port is probed only then). */
+const QUIC_MIN_INITIAL_DATAGRAM = 1200;
+/**
+ * Names whose HTTPS/SVCB answers carried an ECH configuration, remembered for the run so a later
+ * ECH flow to them can say so (`ech_config`). Each entry is one short string; past the cap new
+ * names are not remembered (the flag is evidence, never required).
+ */
+const MAX_ECH_CONFIG_NAMES = 4096;
 
 /** Decodes frames, tracks flows and emits facts as records. One instance per run. */
 export class Pipeline {
@@ -75,6 +87,8 @@ export class Pipeline {
   readonly deviceIps = new Map<string, number>();
   private readonly view: PacketView;
   private readonly quic = new QuicFlowAnalyzer();
+  /** Names DNS gave an ECH configuration for (bounded by MAX_ECH_CONFIG_NAMES). */
+  private readonly echConfigNames = new Set<string>();
   /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
   private readonly egressEvidence = new Set<number | string>();
 
@@ -219,6 +233,11 @@ export class Pipeline {
       if (head.overflow && head.contiguous >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
       return;
     }
+    if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
+      // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
+      this.identifyTcp(slot, info, head, serverPort);
+      return;
+    }
     if (isDns) {
       if (info.app === null) info.app = 'dns';
       this.onDnsTcp(slot, info, head, fromClient ? 0 : 1, ts);
@@ -354,8 +373,11 @@ export class Pipeline {
 
   private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number, ts: number): void {
     const v = this.view;
-    const dnsPort = serverPort === PORT_DNS || serverPort === PORT_MDNS || serverPort === PORT_LLMNR ||
-      clientPort === PORT_DNS || clientPort === PORT_MDNS || clientPort === PORT_LLMNR;
+    const dnsPort = info.app === 'dns' || ((serverPort === PORT_DNS || serverPort === PORT_MDNS || serverPort === PORT_LLMNR ||
+      clientPort === PORT_DNS || clientPort === PORT_MDNS || clientPort === PORT_LLMNR) && info.app !== 'quic');
+    if (dnsPort && info.app === null && fromClient && looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && this.feedQuic(slot, info, ts) !== 'not-quic') {
+      return; // QUIC on a DNS port (the policy reports protocol-mismatch)
+    }
     if (dnsPort) {
       const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
       if (msg) {
@@ -375,14 +397,29 @@ export class Pipeline {
       }
     }
     if (fromClient) {
-      const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, ts, this.anomalies);
-      if (q === 'done' || q === 'not-quic') {
-        this.decide(slot, info, info.app);
-        return;
+      if (info.app === null && info.quic === null && probeDnsQuery(v.buf, v.payloadOffset, v.payloadLength)) {
+        // Plain DNS on a port that is not a DNS port: report its queries like any DNS (and keep
+        // parsing the flow's datagrams); the policy reports protocol-mismatch. The probe is strict
+        // enough that no QUIC Initial passes it, so it goes first.
+        const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
+        if (msg) {
+          info.app = 'dns';
+          this.onDnsMessage(slot, info, msg, 'udp', true, ts);
+          return;
+        }
       }
-      return; // 'more': keep feeding client datagrams
+      if (this.feedQuic(slot, info, ts) === 'not-quic') this.decide(slot, info, info.app);
+      return;
     }
     if (info.app === null) this.decide(slot, info, null);
+  }
+
+  /** Feeds a client datagram to the QUIC analyzer; the flow is decided when QUIC is done (or it is not QUIC and `decide` was left to the caller). */
+  private feedQuic(slot: number, info: FlowInfo, ts: number): 'not-quic' | 'more' | 'done' {
+    const v = this.view;
+    const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, ts, this.anomalies);
+    if (q === 'done') this.decide(slot, info, info.app);
+    return q;
   }
 
   /**
@@ -419,6 +456,9 @@ export class Pipeline {
     const clientB = !senderB;
     const answers: DnsAnswerRecord[] = msg.answers.map((a) => ({ name: a.name, type: dnsTypeName(a.type), data: a.data, ttl: a.ttl }));
     const ech = msg.answers.some((a) => a.ech === true);
+    if (ech) {
+      for (const q of msg.questions) if (this.echConfigNames.size < MAX_ECH_CONFIG_NAMES) this.echConfigNames.add(q.name);
+    }
     this.learnAnswers(slot, msg, clientB, ts);
     const rcode = dnsRcodeName(msg.rcode);
     let matched = false;
@@ -581,6 +621,16 @@ export class Pipeline {
       rec.tls_versions = hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion];
       rec.key_share_groups = hello.keyShareGroups;
       rec.ech = hello.ech;
+      if (hello.ech && this.echConfigNames.size > 0 && names.some((n) => this.echConfigNames.has(n.name))) rec.ech_config = true;
+      rec.ja3 = ja3(hello).hash;
+      rec.ja4 = ja4(hello, app === 'quic' ? 'quic' : 'tcp');
+    }
+    if (app === 'tls' || app === 'quic') {
+      const kind = classifyEncryptedDns({
+        proto: rec.proto, app, remoteIp, remotePort: rec.remote_port, sni, alpn: rec.alpn,
+        answerNames: info?.dnsAnswerNames ?? null,
+      });
+      if (kind !== null) rec.encrypted_dns = kind;
     }
     if (info && info.quicVersion !== 0) rec.quic_version = `0x${info.quicVersion.toString(16).padStart(8, '0')}`;
     return rec;
@@ -662,6 +712,27 @@ function startsWithAscii(buf: Uint8Array, off: number, len: number, text: string
   if (len < text.length) return false;
   for (let i = 0; i < text.length; i++) if (buf[off + i] !== text.charCodeAt(i)) return false;
   return true;
+}
+
+/**
+ * A client datagram that can only be a QUIC Initial: at least 1200 bytes (RFC 9000 §14.1), long
+ * header with the fixed bit (§17.2), and a version we decrypt. DNS queries that large with such
+ * a header and ID are not seen in practice, so this is checked before DNS on DNS ports.
+ */
+function looksLikeQuicInitial(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < QUIC_MIN_INITIAL_DATAGRAM || (buf[off] & 0xc0) !== 0xc0) return false;
+  const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
+  return quicVersionInfo(version) !== null;
+}
+
+/**
+ * The client head of a TCP flow to port 53 starts like another protocol: a TLS handshake record
+ * holding a ClientHello (RFC 8446 §5.1, §4), an HTTP request line, or an SSH banner (RFC 4253
+ * §4.2). A DNS-over-TCP length prefix (RFC 7766 §8) matching all of that is vanishingly unlikely.
+ */
+function looksLikeOtherTcpProtocol(buf: Uint8Array, n: number): boolean {
+  if (n >= 6 && probeTlsRecord(buf, 0, n) && buf[5] === 1) return true;
+  return n >= 4 && (startsWithAscii(buf, 0, n, 'SSH-') || probeHttpRequest(buf, 0, n));
 }
 
 /** Bitcoin P2P message start (mainnet f9beb4d9, testnet3 0b110907, regtest fabfb5da). */

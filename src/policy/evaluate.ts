@@ -16,11 +16,19 @@
  *   not contradict it.
  * - a port documented only for the other transport gives transport-not-documented (QUIC on
  *   UDP 443, DNS over TCP) unless the pack's `transports:` accepts it.
+ * - issue 7: a rule without `app` expects the port's conventional protocol (port-conventions.ts),
+ *   and any flow whose content contradicts its port gets protocol-mismatch; an ECH flow whose
+ *   name is really hidden (ech.ts) gets encrypted-client-hello unless the pack says
+ *   `ech: allowed`; encrypted DNS (DoT, DoQ, DoH) gets resolver-bypass unless the declaring
+ *   rule names the resolver or says `app: dot|doq|doh`. These three are added to whatever else
+ *   applies, and turn a flow a rule would declare into a finding.
  */
 import type { DnsRecord, FlowRecord, VerdictFields } from '../report/records';
 import { RulesSwitchError } from '../errors';
 import { isLocalScopeAddress } from './address-set';
 import { normalizeDomainName } from './domain-matcher';
+import { assessEch, NO_ECH, type EchAssessment } from './ech';
+import { appText, checkPortConvention, CONTENT_APPS, type PortMismatch } from './port-conventions';
 import type { ReasonCode } from './reason-codes';
 import type { CompiledRule, RulePack } from './rule-file';
 
@@ -78,6 +86,26 @@ interface Subject {
   strong: string[];
   answers: string[];
   queries: string[];
+  /** The content contradicts the port's convention (null: it does not, or no convention). */
+  mismatch: PortMismatch | null;
+  ech: EchAssessment;
+  /** The outer SNI of a TLS/QUIC flow. */
+  sni: string | null;
+  encryptedDns: 'dot' | 'doq' | 'doh' | null;
+}
+
+/** Rule `app` values that declare encrypted DNS explicitly (matched against the flow's `encrypted_dns`). */
+const ENCRYPTED_DNS_APPS: ReadonlySet<string> = new Set(['dot', 'doq', 'doh']);
+
+const ENCRYPTED_DNS_TEXT: Readonly<Record<'dot' | 'doq' | 'doh', string>> = {
+  dot: 'DNS over TLS (DoT)',
+  doq: 'DNS over QUIC (DoQ)',
+  doh: 'DNS over HTTPS (DoH) to a public resolver',
+};
+
+/** True when a rule's `app` accepts content `app` (an encrypted-DNS app matches the flow's encrypted_dns). */
+function appMatches(ruleApp: string, app: string | null, s: Subject): boolean {
+  return ruleApp === app || (ENCRYPTED_DNS_APPS.has(ruleApp) && s.encryptedDns === ruleApp);
 }
 
 interface Failure {
@@ -277,6 +305,58 @@ export class PolicyEngine {
   }
 
   #judge(s: Subject): Outcome {
+    const out = this.#judgeRules(s);
+    return out.fields.verdict === 'declared' && out.fields.rule === null ? out : this.#addModernReasons(out, s);
+  }
+
+  /**
+   * Issue 7 reasons on top of the rule verdict: encrypted-client-hello (ECH that hides the name,
+   * unless the pack of the rule concerned accepts ECH), resolver-bypass (encrypted DNS not
+   * declared explicitly) and protocol-mismatch (content against the port's convention, when no
+   * rule said it already). A flow a rule would declare becomes undeclared with these reasons.
+   */
+  #addModernReasons(out: Outcome, s: Subject): Outcome {
+    const f = out.fields;
+    const r = out.nearest;
+    const declaring = f.verdict === 'declared' ? r : null;
+    const extra: ReasonCode[] = [];
+    const notes: string[] = [];
+    if (s.ech.kind === 'hidden') {
+      const pack = r ? this.#packOf.get(r) : undefined;
+      const accepted = pack ? pack.ech === 'allowed' : this.packs.some((p) => p.ech === 'allowed');
+      const outer = s.sni ? `${s.sni} is only the outer SNI, the public name of the ECH provider, and the real server name is hidden` : 'the real server name is hidden';
+      if (accepted) notes.push(`The ClientHello is encrypted (ECH: ${s.ech.why}): ${outer}; ${pack ? `pack ${pack.name}` : 'a loaded pack'} accepts ECH (ech: allowed).`);
+      else {
+        extra.push('encrypted-client-hello');
+        notes.push(`The ClientHello is encrypted (ECH: ${s.ech.why}): ${outer}, and ${pack ? `pack ${pack.name}` : 'no loaded pack'} does not accept ECH (set \`ech: allowed\` if the vendor documents it).`);
+      }
+    } else if (s.ech.kind === 'grease') {
+      notes.push(`The ClientHello carries an ECH extension, but ${s.ech.why}.`);
+    }
+    if (s.encryptedDns !== null) {
+      const what = ENCRYPTED_DNS_TEXT[s.encryptedDns];
+      if (declaring && (ENCRYPTED_DNS_APPS.has(declaring.app ?? '') || !declaring.anyHost)) {
+        notes.push(`This is ${what}, declared explicitly by rule ${declaring.id}.`);
+      } else {
+        extra.push('resolver-bypass');
+        notes.push(`This is ${what}: encrypted DNS bypasses the resolver the network provides and watches${declaring ? `, and rule ${declaring.id} covers it only through \`hosts: any\`` : ''}; a rule that names the resolver in \`hosts:\` or says \`app: ${s.encryptedDns}\` declares it.`);
+      }
+    }
+    if (f.verdict === 'undeclared' && s.mismatch !== null && !f.reasons.includes('protocol-mismatch')) {
+      extra.push('protocol-mismatch');
+      notes.push(s.mismatch.text);
+    }
+    if (notes.length === 0) return out;
+    if (declaring && extra.length > 0) {
+      const would = f.explanation.replace(/^Rule (\S+) \(([^)]*)\) declares/, 'Rule $1 ($2) would declare');
+      return { nearest: r, fields: { verdict: 'undeclared', rule: null, pack: null, reasons: extra, explanation: `${would} ${notes.join(' ')}` } };
+    }
+    const reasons = [...f.reasons];
+    for (const e of extra) if (!reasons.includes(e)) reasons.push(e);
+    return { nearest: r, fields: { ...f, reasons, explanation: `${f.explanation} ${notes.join(' ')}` } };
+  }
+
+  #judgeRules(s: Subject): Outcome {
     if (s.direction === 'local' && !this.#judgesLocal) {
       return {
         nearest: null,
@@ -294,7 +374,7 @@ export class PolicyEngine {
 
     for (const r of this.#deny) {
       if (!dirOk(r) || !r.protos.has(s.proto) || !r.ports.has(portOf(r))) continue;
-      if (r.app !== null && !isContentless(s.app) && r.app !== s.app) continue;
+      if (r.app !== null && !isContentless(s.app) && !appMatches(r.app, s.app, s)) continue;
       if (!r.anyHost && this.#checkNames(r, s) !== null) continue;
       return {
         nearest: r,
@@ -334,7 +414,7 @@ export class PolicyEngine {
       if (wouldMatch) failures.length = 0;
       const r = otherProto[0];
       const other = s.proto === 'udp' ? 'TCP' : 'UDP';
-      const what = s.app === 'quic' ? 'QUIC' : s.app === 'dns' ? 'DNS over ' + s.proto.toUpperCase() : s.proto.toUpperCase();
+      const what = s.app === 'quic' ? 'QUIC' : s.app !== null && CONTENT_APPS.has(s.app) ? `${appText(s.app)} over ${s.proto.toUpperCase()}` : s.proto.toUpperCase();
       const primary: Failure = {
         reason: 'transport-not-documented',
         stage: 9,
@@ -356,7 +436,7 @@ export class PolicyEngine {
   #transportAccepted(r: CompiledRule, s: Subject): boolean {
     const pack = this.#packOf.get(r);
     if (!pack) return false;
-    if (s.proto === 'udp' && s.app === 'quic' && r.protos.has('tcp')) return pack.transports.quic === 'allowed' && (r.app === null || r.app === 'tls');
+    if (s.proto === 'udp' && s.app === 'quic' && r.protos.has('tcp')) return pack.transports.quic === 'allowed' && (r.app === null || r.app === 'tls' || r.app === 'doh');
     if (s.proto === 'tcp' && (s.app === 'dns' || isContentless(s.app)) && r.protos.has('udp') && r.app === 'dns') return pack.transports.dnsOverTcp === 'allowed';
     return false;
   }
@@ -364,8 +444,12 @@ export class PolicyEngine {
   /** Null when `r` declares `s` (ports/proto already checked), else why not. */
   #check(r: CompiledRule, s: Subject, otherTransport: boolean): Failure | null {
     const app = otherTransport && s.app === 'quic' ? 'tls' : s.app;
-    if (r.app !== null && !isContentless(app) && r.app !== app) {
-      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents port ${s.direction === 'inbound' ? s.devicePort : s.remotePort} for ${r.app}, but this flow to ${subjectLabel(s)} carries ${s.app}.` };
+    const port = s.direction === 'inbound' ? s.devicePort : s.remotePort;
+    if (r.app !== null && !isContentless(app) && !appMatches(r.app, app, s)) {
+      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents port ${port} for ${r.app}, but this flow to ${subjectLabel(s)} carries ${s.app}.` };
+    }
+    if (r.app === null && s.mismatch !== null) {
+      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents port ${port} without naming a protocol, so the port's usual one is expected (${subjectLabel(s)}). ${s.mismatch.text}` };
     }
     if (r.resolvers !== null && !r.resolvers.has(s.remoteIp)) {
       return { reason: 'resolver-bypass', stage: 2, rule: r, detail: `Rule ${r.id} (${loc(r)}) documents DNS only to ${r.resolvers.literals.map((l) => l.text).join(', ')}, not ${s.remoteIp}.` };
@@ -450,6 +534,7 @@ function flowSubject(flow: FlowRecord): Subject {
   // Records built without `names` still carry the facts in their own fields.
   if (strong.length === 0) for (const n of [flow.sni, flow.http_host]) if (n) strong.push(n);
   if (queries.length === 0 && flow.dns_names) queries.push(...flow.dns_names);
+  const servicePort = flow.direction === 'inbound' ? flow.device_port : flow.remote_port;
   return {
     direction: flow.direction,
     proto: flow.proto,
@@ -460,12 +545,21 @@ function flowSubject(flow: FlowRecord): Subject {
     strong: [...new Set(strong)],
     answers,
     queries: [...new Set(queries)],
+    mismatch: checkPortConvention(flow.proto, servicePort, flow.app, flow.direction === 'egress' && !isLocalScopeAddress(flow.remote_ip)),
+    ech: assessEch(flow),
+    encryptedDns: flow.encrypted_dns ?? null,
+    sni: flow.sni,
   };
 }
 
 function dnsSubject(d: DnsRecord): Subject {
+  const local = isLocalScopeAddress(d.server_ip);
   return {
-    direction: isLocalScopeAddress(d.server_ip) ? 'local' : 'egress',
+    mismatch: checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local),
+    ech: NO_ECH,
+    encryptedDns: null,
+    sni: null,
+    direction: local ? 'local' : 'egress',
     proto: d.proto,
     app: d.app ?? 'dns',
     devicePort: d.client_port,

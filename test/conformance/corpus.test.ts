@@ -15,8 +15,8 @@ interface Endpoint { ip: string; port: number }
 interface Expected {
   packet_count: number;
   dns: { queries: { proto: string; transport: string; src: string; dst: string; sport: number; dport: number; qname: string; qtype: string }[] };
-  tls: { client_hellos: { transport: string; src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
-  quic: { client_hellos: { src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
+  tls: { client_hellos: { transport: string; src: string; dst: string; sport: number; dport: number; server_name: string | null; ech_or_esni?: string[] }[] };
+  quic: { client_hellos: { src: string; dst: string; sport: number; dport: number; server_name: string | null; ech_or_esni?: string[] }[] };
   gquic: { chlos: { src: string; dst: string; sport: number; dport: number; server_name: string | null }[] };
   http: { requests: { transport: string; src: string; dst: string; sport: number; dport: number; host: string | null }[] };
   conversations: { proto: string; first_sender: Endpoint; first_receiver: Endpoint; tunnel_depth: number }[];
@@ -65,6 +65,20 @@ const HOST_EXCEPTIONS: Record<string, { tshark: string; ours: string; reason: st
   }],
 };
 
+/**
+ * Issue 7: encrypted DNS expected on the one flow of each of these captures. DoT: TLS to
+ * 8.8.8.8:853; DoH: TLS to mozilla.cloudflare-dns.com (Firefox's TRR); DoQ: QUIC draft-29 to
+ * dns.adguard.com on port 784 with ALPN doq-i00.
+ */
+const ENCRYPTED_DNS: Record<string, 'dot' | 'doh' | 'doq'> = {
+  ndpi__dns_dot: 'dot',
+  ndpi__dns_doh: 'doh',
+  ndpi__doq_adguard: 'doq',
+};
+
+/** tshark's `ech_or_esni` value for the ECH extension (0xfe0d). ESNI (0xffce, an abandoned draft) is not flagged `ech`. */
+const TSHARK_ECH = 'ech (0xfe0d)';
+
 const captures = HAS_SHARED
   ? fs.readdirSync(sharedPath('corpus')).filter((f) => /\.pcap(ng)?$/.test(f)).sort()
   : [];
@@ -81,6 +95,13 @@ describeShared('corpus conformance (tshark ground truth)', () => {
     beforeAll(() => {
       r = replay([path.join(sharedPath('corpus'), file)]);
     });
+
+    if (stem === 'zeek__dns__ech') {
+      test('issue 7: HTTPS answers with an ech parameter set ech_config on the dns record', () => {
+        const https = r.dns.filter((d) => d.qtype === 'HTTPS');
+        expect(https.map((d) => [d.qname, d.ech_config]).sort()).toEqual([['cloudflare-ech.com', true], ['defo.ie', true]]);
+      });
+    }
 
     test('packet count', () => {
       expect(r.summary.packets).toBe(expected.packet_count);
@@ -112,6 +133,31 @@ describeShared('corpus conformance (tshark ground truth)', () => {
         if (!h.server_name && f.sni) problems.push(`${h.src}:${h.sport}: sni ${f.sni}, tshark has none`);
       }
       expect(problems).toEqual([]);
+    });
+
+    test('issue 7: ech on exactly the TLS/QUIC hellos tshark marks ech (0xfe0d), ja3/ja4 on every hello tshark reports', () => {
+      const hellos = [
+        ...expected.tls.client_hellos.filter((h) => h.transport === 'tcp').map((h) => ({ ...h, proto: 'tcp' })),
+        ...expected.quic.client_hellos.map((h) => ({ ...h, proto: 'udp' })),
+      ];
+      const byFlow = new Map(r.flows.map((f) => [flowKey(f), f]));
+      const problems: string[] = [];
+      for (const h of hellos) {
+        const f = byFlow.get(pairKey(h.proto, { ip: h.src, port: h.sport }, { ip: h.dst, port: h.dport }));
+        if (!f) continue; // flow presence is the conversations test's job
+        const wantEch = (h.ech_or_esni ?? []).includes(TSHARK_ECH);
+        if ((f.ech === true) !== wantEch) problems.push(`${h.proto} ${h.src}:${h.sport}: ech ${f.ech}, tshark ${JSON.stringify(h.ech_or_esni)}`);
+        if (f.ech !== undefined && (!/^[0-9a-f]{32}$/.test(f.ja3 ?? '') || !/^[tq][0-9a-z]{2}[di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/.test(f.ja4 ?? ''))) {
+          problems.push(`${h.proto} ${h.src}:${h.sport}: ja3 ${f.ja3} ja4 ${f.ja4}`);
+        }
+        if (f.ja4 && f.ja4[0] !== (h.proto === 'udp' ? 'q' : 't')) problems.push(`${h.proto} ${h.src}:${h.sport}: ja4 ${f.ja4} has the wrong transport`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    test('issue 7: encrypted DNS is recognised (and only where expected among the TLS/QUIC flows)', () => {
+      const got = r.flows.filter((f) => f.encrypted_dns).map((f) => f.encrypted_dns);
+      expect(got).toEqual(ENCRYPTED_DNS[stem] ? [ENCRYPTED_DNS[stem]] : []);
     });
 
     test('every DNS question (name, type) is reported for its client', () => {

@@ -1,0 +1,61 @@
+/**
+ * A strict content probe for a DNS query in a UDP datagram on a port that is not a DNS port
+ * (plain DNS hidden on 5300, 8053, ...): only a message that is exactly one well-formed
+ * standard query, optionally with one EDNS OPT record, passes. Runs on the first client
+ * datagram of an otherwise unidentified UDP flow, once per flow. Reads only inside
+ * [off, off + len), allocates nothing and never throws.
+ *
+ * Why so strict: any 12+ bytes parse as *some* DNS header, and a false "dns" would tell an
+ * auditor a protocol was moved to another port when it was not.
+ */
+
+/** Header (12) + root question (1 + 4). */
+const MIN_QUERY_LENGTH = 17;
+/** RFC 1035 §2.3.4: 255 octets on the wire at most. */
+const MAX_NAME_WIRE_LENGTH = 255;
+/** RFC 1035 §2.3.4: labels are 63 octets at most. */
+const MAX_LABEL_LENGTH = 63;
+/** OPT pseudo-RR (RFC 6891 §6.1.2): root name, TYPE 41, CLASS (payload size), TTL, RDLEN. */
+const DNS_TYPE_OPT = 41;
+
+function u16(buf: Uint8Array, p: number): number {
+  return (buf[p] << 8) | buf[p + 1];
+}
+
+/**
+ * True when buf[off, off+len) is exactly one standard DNS query (RFC 1035 §4.1): QR = 0,
+ * OPCODE 0, RCODE 0, QDCOUNT 1, ANCOUNT = NSCOUNT = 0, ARCOUNT ≤ 1 (an OPT record, RFC 6891),
+ * an uncompressed question name of printable labels, QCLASS IN or ANY, and nothing after it.
+ */
+export function probeDnsQuery(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < MIN_QUERY_LENGTH || off < 0 || off + len > buf.length) return false;
+  const flags = u16(buf, off + 2);
+  if ((flags & 0x8000) !== 0 || (flags & 0x7800) !== 0 || (flags & 0x000f) !== 0) return false;
+  if (u16(buf, off + 4) !== 1 || u16(buf, off + 6) !== 0 || u16(buf, off + 8) !== 0) return false;
+  const arcount = u16(buf, off + 10);
+  if (arcount > 1) return false;
+  const end = off + len;
+  let p = off + 12;
+  let wire = 0;
+  for (;;) {
+    if (p >= end) return false;
+    const l = buf[p];
+    if (l === 0) { p++; wire++; break; }
+    if (l > MAX_LABEL_LENGTH) return false; // also rejects compression pointers: a query has nothing to point at
+    wire += l + 1;
+    if (wire > MAX_NAME_WIRE_LENGTH || p + 1 + l > end) return false;
+    for (let i = p + 1; i <= p + l; i++) if (buf[i] < 0x21 || buf[i] > 0x7e) return false;
+    p += l + 1;
+  }
+  if (p + 4 > end) return false;
+  const qtype = u16(buf, p);
+  const qclass = u16(buf, p + 2);
+  if (qtype === 0 || (qclass !== 1 && qclass !== 255)) return false;
+  p += 4;
+  if (arcount === 1) {
+    // OPT: root owner (0), TYPE 41, CLASS, TTL (4), RDLENGTH, RDATA.
+    if (p + 11 > end || buf[p] !== 0 || u16(buf, p + 1) !== DNS_TYPE_OPT) return false;
+    p += 11 + u16(buf, p + 9);
+  }
+  return p === end;
+}

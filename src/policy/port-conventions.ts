@@ -1,0 +1,79 @@
+/**
+ * The protocol a well-known port conventionally carries, and the check "a known protocol on an
+ * unexpected port" (reason `protocol-mismatch`): TLS on 53, SSH on 443, HTTP on 8443, plain DNS
+ * on a port that is not a DNS port, DNS to a unicast address on the mDNS port. Used by the
+ * policy per flow and per DNS record. Must only speak about ports listed here and apps the packet
+ * engine really reports (content, not port): an unknown port or an unidentified flow is never a
+ * mismatch.
+ */
+
+/** Apps the engine recognises by content (src/pipeline.ts); only these can contradict a port. */
+export const CONTENT_APPS: ReadonlySet<string> = new Set(['tls', 'http', 'ssh', 'dns', 'mdns', 'llmnr', 'quic', 'ntp', 'bitcoin']);
+
+/**
+ * Port → apps it conventionally carries, per transport (IANA service names registry). Kept to
+ * ports whose protocol the engine can recognise and that devices use as documented; ports shared
+ * by many protocols (8080, 5060, 9001, ...) are left out on purpose.
+ */
+const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['tcp/22', ['ssh']], // RFC 4253 §4
+  ['tcp/53', ['dns']], ['udp/53', ['dns']], // RFC 1035 §4.2
+  ['tcp/80', ['http']], // RFC 9110 §4.2.1
+  ['udp/123', ['ntp']], // RFC 5905 §7.2
+  ['tcp/443', ['tls']], ['udp/443', ['quic']], // RFC 9110 §4.2.2; RFC 9114 §3.1 (HTTP/3)
+  ['tcp/853', ['tls']], ['udp/853', ['quic']], // DoT RFC 7858 §3.1; DoQ RFC 9250 §4.1.1
+  ['tcp/8443', ['tls']], ['udp/8443', ['quic']], // IANA "pcsync-https"; de facto HTTPS-alt
+  ['udp/5353', ['dns']], // mDNS, RFC 6762 §3
+  ['udp/5355', ['dns']], ['tcp/5355', ['dns']], // LLMNR, RFC 4795 §2
+  ['tcp/8333', ['bitcoin']], ['tcp/18333', ['bitcoin']], // Bitcoin Core mainnet / testnet3
+]);
+
+/** Ports where DNS (plain, not encrypted) belongs: 53, mDNS 5353, LLMNR 5355. */
+const DNS_PORTS: ReadonlySet<number> = new Set([53, 5353, 5355]);
+
+/** How a port's protocol is named where the app name alone would mislead. */
+const PORT_TEXT: Readonly<Record<string, string>> = { 'udp/5353': 'mDNS', 'udp/5355': 'LLMNR', 'tcp/5355': 'LLMNR' };
+
+/** Display names for explanations. */
+const APP_TEXT: Readonly<Record<string, string>> = {
+  tls: 'TLS', http: 'plain HTTP', ssh: 'SSH', dns: 'DNS', mdns: 'mDNS', llmnr: 'LLMNR', quic: 'QUIC', ntp: 'NTP', bitcoin: 'Bitcoin P2P',
+};
+
+/** How an app is named in an explanation ("TLS", "plain HTTP", ...). */
+export function appText(app: string): string {
+  return APP_TEXT[app] ?? app;
+}
+
+/** A protocol found where the port says another one belongs. */
+export interface PortMismatch {
+  /** What the content is (an app, or "dns" for unicast DNS on the mDNS port). */
+  readonly found: string;
+  /** One sentence naming the protocol found and what the port is for. */
+  readonly text: string;
+}
+
+/**
+ * Checks one flow or DNS record: `port` is the service port (remote for egress, device for
+ * inbound); `unicastRemote` is true when the other end is not multicast, broadcast or link-local.
+ * Returns null when the port has no convention, the app is not a content app, or they agree.
+ */
+export function checkPortConvention(proto: 'tcp' | 'udp', port: number, app: string | null, unicastRemote: boolean): PortMismatch | null {
+  if (app === null || !CONTENT_APPS.has(app)) return null;
+  // mDNS is link-local multicast (RFC 6762 §3, §5): DNS on 5353 sent to a unicast address is a
+  // DNS service moved to another port, not mDNS.
+  if (app === 'mdns' && unicastRemote && port === 5353) {
+    return { found: 'dns', text: `The content is DNS sent to a unicast address on port 5353, which is for mDNS (link-local multicast, RFC 6762).` };
+  }
+  // The engine names DNS on 5353 and 5355 by port (mdns, llmnr): as content they are all DNS.
+  const content = app === 'mdns' || app === 'llmnr' ? 'dns' : app;
+  const key = `${proto}/${port}`;
+  const expected = CONVENTIONS.get(key);
+  if (expected !== undefined) {
+    if (expected.includes(content)) return null;
+    return { found: app, text: `The content is ${appText(app)}, but ${proto.toUpperCase()} port ${port} is for ${PORT_TEXT[key] ?? expected.map(appText).join(' or ')}.` };
+  }
+  if (content === 'dns' && !DNS_PORTS.has(port)) {
+    return { found: 'dns', text: `The content is plain DNS on ${proto.toUpperCase()} port ${port}, not on a DNS port (53).` };
+  }
+  return null;
+}

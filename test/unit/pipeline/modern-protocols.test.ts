@@ -1,0 +1,154 @@
+/**
+ * Issue 7 in the pipeline (synthetic raw-IP pcaps through the real pipeline): JA3/JA4 on TLS and
+ * QUIC flows, the ECH flag and `ech_config` from an earlier HTTPS answer, `encrypted_dns` for DoT,
+ * DoH and DoQ, and content-based identification of a protocol on an unexpected port (TLS, HTTP
+ * and SSH on TCP 53, QUIC on UDP 53, plain DNS on UDP 5300).
+ */
+import { Scenario } from './scenario';
+import { A as ANOMALY } from '../../../src/anomalies';
+import { dnsMessage, DNS_A, httpGet, ascii } from '../../helpers/packets';
+import { clientHelloMessage, concat, ext, records, tls13Grease } from '../../unit/extract/helpers/tls-builder';
+import { cryptoFrame, fakeClientHello, protectInitial } from '../../unit/extract/helpers/quic-protect';
+import { deriveClientInitialKeys, quicVersionInfo } from '../../../src/extract/quic-initial';
+import { parseClientHelloRecords } from '../../../src/extract/tls-client-hello';
+import { ja3, ja4 } from '../../../src/extract/tls-fingerprint';
+import type { FlowRecord } from '../../../src/report/records';
+
+const DEV = '192.168.1.10';
+const RESOLVER = '192.168.1.1';
+const only = (flows: FlowRecord[], ip: string, port: number): FlowRecord => {
+  const f = flows.filter((x) => x.remote_ip === ip && x.remote_port === port);
+  if (f.length !== 1) throw new Error(`expected one flow to ${ip}:${port}, got ${f.length}`);
+  return f[0];
+};
+void ANOMALY;
+
+/** An HTTPS (type 65) answer for `name`: priority 1, target ".", SvcParams alpn=h2 and ech (RFC 9460 §2.2, §7). */
+function httpsAnswerWithEch(id: number, name: string): Uint8Array {
+  const labels = (n: string) => concat(...n.split('.').map((l) => concat(Uint8Array.of(l.length), ascii(l))), Uint8Array.of(0));
+  const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
+  const alpn = concat(u16(1), u16(3), Uint8Array.of(2), ascii('h2'));
+  const echConfig = Uint8Array.of(0x00, 0x04, 0xfe, 0x0d, 0x00, 0x00);
+  const ech = concat(u16(5), u16(echConfig.length), echConfig);
+  const rdata = concat(u16(1), Uint8Array.of(0), alpn, ech);
+  return concat(
+    u16(id), u16(0x8180), u16(1), u16(1), u16(0), u16(0), labels(name), u16(65), u16(1),
+    labels(name), u16(65), u16(1), Uint8Array.of(0, 0, 1, 0x2c), u16(rdata.length), rdata,
+  );
+}
+
+/** A QUIC v1 client Initial carrying `hello` in one CRYPTO frame, padded to 1200 bytes (RFC 9000 §14.1). */
+function quicInitial(hello: Uint8Array): Buffer {
+  const dcid = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const keys = deriveClientInitialKeys(quicVersionInfo(1)!, dcid);
+  return protectInitial({ version: 1, typeBits: 0, dcid, packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, hello), padTo: 1180 }, keys);
+}
+
+describe('fingerprints', () => {
+  test('a TLS flow carries the JA3 hash and JA4 of its ClientHello', () => {
+    const bytes = records(clientHelloMessage(tls13Grease('api.vendor.example')));
+    const s = new Scenario().tcp(0, DEV, 50000, '203.0.113.10', 443, bytes);
+    const f = only(s.run().flows, '203.0.113.10', 443);
+    const r = parseClientHelloRecords(bytes, 0, bytes.length);
+    if (r.kind !== 'found') throw new Error('builder hello did not parse');
+    expect(f.ja3).toBe(ja3(r.hello).hash);
+    expect(f.ja4).toBe(ja4(r.hello, 'tcp'));
+    expect(f.ja4).toMatch(/^t13d/);
+  });
+
+  test('a QUIC flow gets a JA4 starting with q', () => {
+    const s = new Scenario().udp(0, DEV, 50001, '203.0.113.11', 443, quicInitial(fakeClientHello('q.vendor.example')));
+    const f = only(s.run().flows, '203.0.113.11', 443);
+    expect(f.app).toBe('quic');
+    expect(f.ja4).toMatch(/^q/);
+    expect(f.ja3).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test('flows without a ClientHello have no fingerprint', () => {
+    const s = new Scenario().tcp(0, DEV, 50002, '203.0.113.12', 80, httpGet('a.example'));
+    const f = only(s.run().flows, '203.0.113.12', 80);
+    expect(f.ja3).toBeUndefined();
+    expect(f.ja4).toBeUndefined();
+  });
+});
+
+describe('ECH', () => {
+  test('the flag is set from the ClientHello, and ech_config when DNS gave an ECH configuration for the name', () => {
+    const s = new Scenario();
+    s.udp(0, DEV, 40000, RESOLVER, 53, dnsMessage(1, false, 'secret.example', 65));
+    s.udp(5, RESOLVER, 53, DEV, 40000, httpsAnswerWithEch(1, 'secret.example'));
+    s.udp(10, DEV, 40001, RESOLVER, 53, dnsMessage(2, false, 'secret.example', DNS_A));
+    s.udp(15, RESOLVER, 53, DEV, 40001, dnsMessage(2, true, 'secret.example', DNS_A, [{ name: 'secret.example', type: DNS_A, ttl: 300, data: '203.0.113.20' }]));
+    const hello = records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.sni('cloudflare-ech.com'), ext.versions([0x0304]), ext.ech()] }));
+    s.tcp(100, DEV, 50003, '203.0.113.20', 443, hello);
+    s.tcp(200, DEV, 50004, '203.0.113.21', 443, hello);
+    const out = s.run();
+    const https = out.dns.find((d) => d.qtype === 'HTTPS');
+    expect(https?.ech_config).toBe(true);
+    const withConfig = only(out.flows, '203.0.113.20', 443);
+    expect(withConfig).toMatchObject({ ech: true, ech_config: true, sni: 'cloudflare-ech.com', name: 'cloudflare-ech.com' });
+    const without = only(out.flows, '203.0.113.21', 443);
+    expect(without.ech).toBe(true);
+    expect(without.ech_config).toBeUndefined();
+  });
+});
+
+describe('encrypted DNS', () => {
+  test('DoT: TLS on TCP 853; DoH: TLS to a listed resolver name', () => {
+    const s = new Scenario();
+    s.tcp(0, DEV, 50010, '8.8.8.8', 853, records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.alpn(['dot'])] })));
+    s.tcp(50, DEV, 50011, '104.16.248.249', 443, records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.sni('mozilla.cloudflare-dns.com'), ext.alpn(['h2'])] })));
+    s.tcp(100, DEV, 50012, '203.0.113.30', 443, records(clientHelloMessage(tls13Grease('www.example.com'))));
+    const out = s.run();
+    expect(only(out.flows, '8.8.8.8', 853).encrypted_dns).toBe('dot');
+    expect(only(out.flows, '104.16.248.249', 443).encrypted_dns).toBe('doh');
+    expect(only(out.flows, '203.0.113.30', 443).encrypted_dns).toBeUndefined();
+  });
+
+  test('DoQ: QUIC on UDP 853', () => {
+    const s = new Scenario().udp(0, DEV, 50013, '94.140.14.14', 853, quicInitial(fakeClientHello('dns.adguard-dns.com')));
+    expect(only(s.run().flows, '94.140.14.14', 853)).toMatchObject({ app: 'quic', encrypted_dns: 'doq' });
+  });
+});
+
+describe('a protocol on an unexpected port is identified by content', () => {
+  test('TLS, HTTP and SSH on TCP 53 are not taken for DNS', () => {
+    const s = new Scenario();
+    s.tcp(0, DEV, 50020, '203.0.113.40', 53, records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.sni('tunnel.example')] })));
+    s.tcp(50, DEV, 50021, '203.0.113.41', 53, httpGet('web.example'));
+    s.tcp(100, DEV, 50022, '203.0.113.42', 53, ascii('SSH-2.0-OpenSSH_9.6\r\n'));
+    const out = s.run();
+    expect(only(out.flows, '203.0.113.40', 53)).toMatchObject({ app: 'tls', sni: 'tunnel.example' });
+    expect(only(out.flows, '203.0.113.41', 53)).toMatchObject({ app: 'http', http_host: 'web.example' });
+    expect(only(out.flows, '203.0.113.42', 53).app).toBe('ssh');
+    expect(out.dns).toEqual([]);
+  });
+
+  test('DNS over TCP 53 is still DNS', () => {
+    const q = dnsMessage(9, false, 'a.example', DNS_A);
+    const s = new Scenario().tcp(0, DEV, 50023, RESOLVER, 53, concat(Uint8Array.of(q.length >> 8, q.length & 0xff), q));
+    const out = s.run();
+    expect(only(out.flows, RESOLVER, 53).app).toBe('dns');
+    expect(out.dns.map((d) => d.qname)).toEqual(['a.example']);
+  });
+
+  test('QUIC on UDP 53', () => {
+    const s = new Scenario().udp(0, DEV, 50024, '203.0.113.43', 53, quicInitial(fakeClientHello('hidden.example')));
+    expect(only(s.run().flows, '203.0.113.43', 53)).toMatchObject({ app: 'quic', sni: 'hidden.example' });
+  });
+
+  test('plain DNS on UDP 5300: app dns, and its query and answer are reported', () => {
+    const s = new Scenario();
+    s.udp(0, DEV, 40100, '203.0.113.44', 5300, dnsMessage(3, false, 'c2.example', DNS_A));
+    s.udp(5, '203.0.113.44', 5300, DEV, 40100, dnsMessage(3, true, 'c2.example', DNS_A, [{ name: 'c2.example', type: DNS_A, ttl: 60, data: '203.0.113.99' }]));
+    const out = s.run();
+    expect(only(out.flows, '203.0.113.44', 5300)).toMatchObject({ app: 'dns', dns_names: ['c2.example'] });
+    expect(out.dns).toHaveLength(1);
+    expect(out.dns[0]).toMatchObject({ qname: 'c2.example', server_port: 5300, rcode: 'NOERROR' });
+  });
+
+  test('other UDP payloads on other ports are not taken for DNS', () => {
+    const s = new Scenario().udp(0, DEV, 40101, '203.0.113.45', 5300, ascii('hello there, not dns at all'));
+    expect(only(s.run().flows, '203.0.113.45', 5300).app).toBeNull();
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Issue 7 reason codes in the PolicyEngine: encrypted-client-hello (ECH that hides the name,
+ * pack `ech:` allowed|finding, GREASE ECH), resolver-bypass for encrypted DNS (and explicit
+ * declarations with `app: dot|doq|doh` or named hosts), protocol-mismatch for a known protocol on
+ * an unexpected port (TLS on 53, SSH on 443, HTTP on 8443, DNS on 5353 to a unicast address,
+ * DNS on a non-DNS port), and the built-in packs' QUIC decisions.
+ */
+import { PolicyEngine } from '../../../src/policy/evaluate';
+import { loadPackText } from '../../../src/policy/load-rules';
+import { resolvePack } from '../../../src/policy/packs';
+import { checkPortConvention } from '../../../src/policy/port-conventions';
+import { assessEch } from '../../../src/policy/ech';
+import type { DnsRecord, FlowRecord, NameCandidate } from '../../../src/report/records';
+
+const PACK = `version: 1
+device: { name: Test device }
+document: { title: Doc, vendor: V, source: doc.txt, retrieved: 2025-01-31 }
+ech: finding
+egress:
+  - { id: E-443, description: HTTPS to the vendor, source: "l1", proto: tcp, ports: [443], app: tls, hosts: ["*.vendor.com", cloudflare-ech.com] }
+  - { id: E-ANY, description: HTTPS anywhere, source: "l2", proto: tcp, ports: [8443], hosts: any }
+  - { id: E-DNS, description: DNS, source: "l3", proto: udp, ports: [53], app: dns, hosts: any }
+  - { id: E-WEB, description: Web on 80 and 443 to the vendor, source: "l4", proto: tcp, ports: [80, 443, 22], hosts: [ssh.vendor.com] }
+`;
+const pack = loadPackText(PACK, 'modern.yaml');
+const engine = new PolicyEngine([pack]);
+
+let nextId = 1;
+function flow(over: Partial<FlowRecord> & { names?: NameCandidate[] }): FlowRecord {
+  return {
+    type: 'flow', id: nextId++, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000,
+    remote_ip: '198.51.100.7', remote_port: 443, first_ts: 100, last_ts: 101, packets_out: 1, packets_in: 1,
+    bytes_out: 1, bytes_in: 1, app: 'tls', sni: null, alpn: null, http_host: null, dns_names: null, name: null,
+    name_source: null, names: [], anomalies: [], ...over,
+  };
+}
+const withSni = (name: string, over: Partial<FlowRecord> = {}): FlowRecord => flow({ sni: name, names: [{ name, source: 'sni' }], ...over });
+
+describe('encrypted-client-hello', () => {
+  test('real ECH (a known public name) that a rule would declare is a finding under `ech: finding`', () => {
+    const v = engine.judgeFlow(withSni('cloudflare-ech.com', { ech: true }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: null, reasons: ['encrypted-client-hello'] });
+    expect(v.explanation).toMatch(/^Rule E-443 \(modern\.yaml:\d+\) would declare/);
+    expect(v.explanation).toMatch(/cloudflare-ech\.com is only the outer SNI, the public name/);
+  });
+
+  test('`ech: allowed` accepts it, and the explanation still says the SNI is the public name', () => {
+    const e = new PolicyEngine([loadPackText(PACK.replace('ech: finding', 'ech: allowed'), 'allowed.yaml')]);
+    const v = e.judgeFlow(withSni('cloudflare-ech.com', { ech: true }));
+    expect(v).toMatchObject({ verdict: 'declared', rule: 'E-443', reasons: [] });
+    expect(v.explanation).toMatch(/outer SNI/);
+  });
+
+  test('ECH evidence from DNS (ech_config) or a missing outer SNI also hides the name', () => {
+    expect(engine.judgeFlow(withSni('api.vendor.com', { ech: true, ech_config: true })).reasons).toEqual(['encrypted-client-hello']);
+    expect(engine.judgeFlow(flow({ ech: true })).reasons).toEqual(['no-attributable-name', 'encrypted-client-hello']);
+  });
+
+  test('added to the other reasons of an undeclared flow', () => {
+    const v = engine.judgeFlow(withSni('cloudflare-ech.com', { ech: true, remote_port: 9443 }));
+    expect(v.reasons).toEqual(['port-not-documented', 'encrypted-client-hello']);
+  });
+
+  test('GREASE ECH (no evidence of a configuration) keeps the verdict and says why', () => {
+    const v = engine.judgeFlow(withSni('api.vendor.com', { ech: true }));
+    expect(v).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+    expect(v.explanation).toMatch(/taken as GREASE/);
+    expect(assessEch(withSni('api.vendor.com', { ech: true })).kind).toBe('grease');
+    expect(assessEch(withSni('api.vendor.com')).kind).toBe('none');
+  });
+
+  test('QUIC ECH flows are judged the same way', () => {
+    const e = new PolicyEngine([loadPackText(PACK.replace('ech: finding', 'ech: finding\ntransports: { quic: allowed }'), 'quic.yaml')]);
+    const v = e.judgeFlow(flow({ proto: 'udp', app: 'quic', sni: 'cloudflare-ech.com', ech: true, names: [{ name: 'cloudflare-ech.com', source: 'quic-sni' }] }));
+    expect(v.reasons).toEqual(['encrypted-client-hello']);
+  });
+});
+
+describe('resolver-bypass', () => {
+  test('DoT with no rule for 853: port-not-documented plus resolver-bypass', () => {
+    const v = engine.judgeFlow(withSni('dns.google', { remote_port: 853, encrypted_dns: 'dot' }));
+    expect(v.reasons).toEqual(['port-not-documented', 'resolver-bypass']);
+    expect(v.explanation).toMatch(/DNS over TLS \(DoT\)/);
+  });
+
+  test('DoH through a `hosts: any` rule is a finding; the rule is named', () => {
+    const v = engine.judgeFlow(withSni('dns.google', { remote_port: 8443, encrypted_dns: 'doh' }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: null, reasons: ['resolver-bypass'] });
+    expect(v.explanation).toMatch(/rule E-ANY covers it only through `hosts: any`/);
+  });
+
+  test('declared explicitly by `app: doh` or by a rule that names the resolver', () => {
+    const explicit = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-DOH, description: DoH to Google, source: "l5", proto: tcp, ports: [443], app: doh, hosts: any }\n'), 'doh.yaml');
+    const v = new PolicyEngine([explicit]).judgeFlow(withSni('dns.google', { encrypted_dns: 'doh' }));
+    expect(v).toMatchObject({ verdict: 'declared', rule: 'E-DOH' });
+    const named = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-G, description: Google DNS, source: "l5", proto: tcp, ports: [853], hosts: [dns.google] }\n'), 'named.yaml');
+    expect(new PolicyEngine([named]).judgeFlow(withSni('dns.google', { remote_port: 853, encrypted_dns: 'dot' }))).toMatchObject({ verdict: 'declared', rule: 'E-G' });
+  });
+
+  test('`app: doh` does not match a TLS flow that is not DoH', () => {
+    const explicit = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-DOH, description: DoH, source: "l5", proto: tcp, ports: [8443], app: doh, hosts: any }\n'), 'doh.yaml');
+    expect(new PolicyEngine([explicit]).judgeFlow(withSni('www.example.com', { remote_port: 8443 })).rule).toBe('E-ANY');
+  });
+});
+
+describe('protocol-mismatch: a known protocol on an unexpected port', () => {
+  test('QUIC on UDP 53 and TLS on TCP 53: the DNS rule fails on the protocol, naming what was found', () => {
+    const v = engine.judgeFlow(flow({ proto: 'udp', remote_port: 53, app: 'quic' }));
+    expect(v.reasons).toEqual(['protocol-mismatch']);
+    expect(v.explanation).toMatch(/carries quic/);
+    const t = engine.judgeFlow(withSni('x.example', { remote_port: 53 }));
+    expect(t.reasons).toContain('protocol-mismatch');
+    expect(t.explanation).toMatch(/TLS/);
+  });
+
+  test('SSH on 443 through a rule without `app`: the port convention (TLS) is expected', () => {
+    const v = engine.judgeFlow(flow({ app: 'ssh', remote_ip: '198.51.100.9', names: [{ name: 'ssh.vendor.com', source: 'dns-answer' }] }));
+    expect(v).toMatchObject({ verdict: 'undeclared', reasons: ['protocol-mismatch'] });
+    expect(v.explanation).toMatch(/ssh/i);
+    const noApp = new PolicyEngine([loadPackText(PACK.replace(/  - \{ id: E-443.*\n/, ''), 'noapp.yaml')]);
+    expect(noApp.judgeFlow(flow({ app: 'ssh', names: [{ name: 'ssh.vendor.com', source: 'dns-answer' }] })).explanation)
+      .toMatch(/without naming a protocol.*The content is SSH, but TCP port 443 is for TLS/);
+    // The same rule declares SSH on 22, its conventional port.
+    expect(engine.judgeFlow(flow({ app: 'ssh', remote_port: 22, names: [{ name: 'ssh.vendor.com', source: 'dns-answer' }] })).rule).toBe('E-WEB');
+  });
+
+  test('HTTP on 8443 (hosts: any, no app): protocol-mismatch; TLS there is declared', () => {
+    expect(engine.judgeFlow(flow({ app: 'http', remote_port: 8443, http_host: 'a.example' })).reasons).toEqual(['protocol-mismatch']);
+    expect(engine.judgeFlow(flow({ remote_port: 8443 })).rule).toBe('E-ANY');
+  });
+
+  test('an explicit `app:` documents the unusual protocol', () => {
+    const p = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-SSH443, description: SSH over 443, source: "l6", proto: tcp, ports: [443], app: ssh, hosts: any }\n'), 'ssh443.yaml');
+    expect(new PolicyEngine([p]).judgeFlow(flow({ app: 'ssh' }))).toMatchObject({ verdict: 'declared', rule: 'E-SSH443' });
+  });
+
+  test('no rule for the port: the main reason stays, protocol-mismatch is added with the protocol found', () => {
+    const v = engine.judgeFlow(flow({ app: 'http', remote_port: 853 }));
+    expect(v.reasons).toEqual(['port-not-documented', 'protocol-mismatch']);
+    expect(v.explanation).toMatch(/plain HTTP/);
+  });
+
+  test('DNS on 5353 to a unicast address; mDNS to its group is fine', () => {
+    const unicast = flow({ proto: 'udp', app: 'mdns', remote_port: 5353, remote_ip: '203.0.113.53', dns_names: ['a.example'] });
+    const v = engine.judgeFlow(unicast);
+    expect(v.reasons).toEqual(['port-not-documented', 'protocol-mismatch']);
+    expect(v.explanation).toMatch(/DNS sent to a unicast address on port 5353/);
+    expect(checkPortConvention('udp', 5353, 'mdns', false)).toBeNull();
+  });
+
+  test('plain DNS on a non-DNS port, as a flow and as a DNS record', () => {
+    expect(checkPortConvention('udp', 5300, 'dns', true)?.found).toBe('dns');
+    const d: DnsRecord = {
+      type: 'dns', ts: 1, proto: 'udp', app: 'dns', client_ip: '192.0.2.10', client_port: 5000, server_ip: '203.0.113.53',
+      server_port: 5300, id: 1, qname: 'a.example', qtype: 'A', rcode: null, answers: [],
+    };
+    expect(engine.judgeDns(d).reasons).toEqual(['port-not-documented', 'protocol-mismatch']);
+    expect(engine.judgeDns({ ...d, server_port: 53 }).verdict).toBe('declared');
+  });
+
+  test('no convention, unknown content or no payload: never a mismatch', () => {
+    expect(checkPortConvention('tcp', 8080, 'tls', true)).toBeNull();
+    expect(checkPortConvention('tcp', 443, null, true)).toBeNull();
+    expect(checkPortConvention('tcp', 443, 'tcp-no-payload', true)).toBeNull();
+    expect(checkPortConvention('udp', 53, 'mdns', true)).toBeNull(); // a query sent from port 5353 to 53 is still DNS
+  });
+});
+
+describe('built-in packs: QUIC where the vendor writes HTTPS 443', () => {
+  test.each(['bitbox-base', 'nebra-hotspot', 'radar-pod'])('%s decides transports.quic and ech, and says why in its header', (name) => {
+    const p = resolvePack(name);
+    expect(p.transports.quic).toBe('finding');
+    expect(p.ech).toBe('finding');
+    expect(p.header).toMatch(/QUIC/);
+    expect(p.header).toMatch(/ECH/);
+  });
+});
