@@ -13,6 +13,9 @@ import { parseCidr, Cidr } from './net/addr';
 import { OutputFile } from './report/output';
 import { registerLiveCommand } from './cli/live-command';
 import { registerReportCommands } from './cli/report-commands';
+import { progressFor } from './cli/progress';
+import { checkBundleTarget, writeBundle } from './report/bundle';
+import { buildRunReport } from './report/run-report';
 import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
 /** Version printed by --version and written into reports (from the package root, found from src/ or dist/src/). */
@@ -78,6 +81,8 @@ interface ReplayFlags extends PolicyFlags {
   force?: boolean;
   maxFlows?: string;
   debug?: boolean;
+  bundle?: string;
+  reproducible?: boolean;
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
@@ -100,12 +105,15 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
+    .option('--bundle <dir>', 'also write the report bundle to DIR: report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml')
+    .option('--reproducible', 'pin the generation time (SOURCE_DATE_EPOCH, else the last packet time) so the bundle is byte-identical across runs')
     .option('--debug', 'print stack traces for errors');
   addPolicyOptions(replayCmd)
     .action((captures: string[], flags: ReplayFlags) => {
       debug = debug || flags.debug === true;
       const devices = parseDevices(flags.device ?? []);
       const stage = policyStageFromFlags(flags, devices);
+      if (flags.bundle !== undefined) checkBundleTarget(flags.bundle, flags.force === true);
       const out = OutputFile.open(flags.output ?? null, flags.force === true);
       try {
         const res = runAudit({
@@ -113,8 +121,14 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
           format: flags.format,
           pipeline: { devices, maxFlows: flags.maxFlows ? parseCount('--max-flows', flags.maxFlows) : undefined },
           stage,
+          keepRecords: flags.bundle !== undefined,
+          onProgress: progressFor(captures, process.stderr),
         }, out);
         out.commit();
+        if (flags.bundle !== undefined) {
+          const model = buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
+          writeBundle(flags.bundle, model, { force: flags.force === true });
+        }
         for (const e of res.summary.errors ?? []) io.stderr(formatInputError(e));
         exitCode = res.exitCode;
       } catch (e) {

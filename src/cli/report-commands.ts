@@ -1,9 +1,146 @@
 /**
- * Report commands: `egress-audit report`, `learn`, `rules doc`. STUB: registers nothing yet.
+ * Report commands of the CLI: `egress-audit report audit.json --format F [-o PATH]` (render a
+ * recorded report again, elsewhere), `learn <capture>... [--rules PACK]` (propose a rule pack
+ * from traffic, and the drift against a pack), and `rules doc PACK` (a pack as a network
+ * access requirements document). Thin glue: all logic lives in src/report and src/policy.
+ * Writes only through OutputFile (atomic, never replacing a file without --force).
  */
-import { Command } from 'commander';
+import * as fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { runAudit } from '../audit';
+import { EgressAuditError } from '../errors';
+import { parseCidr, type Cidr } from '../net/addr';
+import { describePack, resolvePacks } from '../policy';
+import { driftOf, learnRules, renderDriftText, renderLearnedYaml } from '../policy/learn';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/bundle';
+import { parseAuditReport } from '../report/model';
+import { OutputFile } from '../report/output';
+import { buildRunReport } from '../report/run-report';
+import { renderRulesDocHtml, renderRulesDocMarkdown } from '../report/rules-doc';
+import { policyStageFromFlags } from './policy-flags';
 
-/** Registers the report-related commands. */
+/** A report file that cannot be read or is not an egress-audit report. */
+export class ReportInputError extends EgressAuditError {
+  readonly code = 'EA_REPORT_INVALID';
+}
+
+class LearnUsageError extends EgressAuditError {
+  readonly code = 'EA_USAGE';
+}
+
+function collect(value: string, prev: string[] = []): string[] {
+  return [...prev, value];
+}
+
+/** Writes `text` to FILE (atomically) or stdout. */
+function emit(text: string, file: string | undefined, force: boolean): void {
+  const out = OutputFile.open(file ?? null, force);
+  try {
+    out.write(text);
+    out.commit();
+  } catch (e) {
+    out.abort();
+    throw e;
+  }
+}
+
+/** `report`: re-renders audit.json in one format. */
+function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('render a recorded report (audit.json from --bundle) again in one format')
+    .argument('<audit.json>', 'the report model written by --bundle')
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(REPORT_FORMATS)).default('html'))
+    .option('-o, --output <path>', 'write to PATH (atomically) instead of standard output')
+    .option('--force', 'replace an existing output file')
+    .action((file: string, flags: { format: ReportFormat; output?: string; force?: boolean }) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new ReportInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'pass the audit.json of a bundle (egress-audit replay CAPTURE --bundle DIR)' });
+      }
+      let model;
+      try {
+        model = parseAuditReport(text);
+      } catch (e) {
+        throw new ReportInputError(`${file}: ${(e as Error).message}`, { hint: 'pass the audit.json of a bundle (egress-audit replay CAPTURE --bundle DIR)' });
+      }
+      emit(renderReport(model, flags.format), flags.output, flags.force === true);
+    });
+}
+
+interface LearnFlags {
+  rules?: string[];
+  set?: string[];
+  device?: string[];
+  format: 'yaml' | 'drift' | 'json';
+  output?: string;
+  force?: boolean;
+}
+
+/** `learn`: proposes a pack from the traffic; with --rules, the drift too. */
+function registerLearn(program: Command, setExit: (code: number) => void, io: { stderr: (t: string) => void }): void {
+  program
+    .command('learn')
+    .description('propose a rule pack from observed traffic; with --rules, show the drift between the pack and the traffic')
+    .argument('<captures...>', 'pcap/pcapng files')
+    .option('--rules <pack>', 'compare with this pack: used but undeclared, declared but unused, port drift (repeatable)', collect)
+    .option('--set <name=value>', 'choose a documented configuration of the pack (repeatable)', collect)
+    .option('--device <ip|cidr>', "the device's addresses (repeatable)", collect)
+    .addOption(new Option('--format <format>', 'yaml: the proposed rules file (drift as a comment block); drift: the drift only; json: both as data').choices(['yaml', 'drift', 'json']).default('yaml'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
+    .option('--force', 'replace an existing output file')
+    .action((captures: string[], flags: LearnFlags) => {
+      const devices: Cidr[] = (flags.device ?? []).map((v) => {
+        const c = parseCidr(v);
+        if (!c) throw new LearnUsageError(`--device ${v}: not an IP address or CIDR prefix`, { hint: 'e.g. --device 192.0.2.10' });
+        return c;
+      });
+      if (flags.format === 'drift' && !flags.rules?.length) throw new LearnUsageError('--format drift needs --rules', { hint: 'add --rules PACK to compare the traffic with a pack' });
+      const stage = flags.rules?.length ? policyStageFromFlags({ rules: flags.rules, set: flags.set, failOn: 'none' }, devices) : undefined;
+      const sink = OutputFile.open('/dev/null', true);
+      const res = runAudit({ inputs: captures, format: 'ndjson', pipeline: { devices }, stage, keepRecords: true }, sink);
+      sink.commit();
+      for (const e of res.summary.errors ?? []) io.stderr(`egress-audit: ${e.code}: ${e.message}\n`);
+      const flows = res.records?.flows ?? [];
+      const dns = res.records?.dns ?? [];
+      const learned = learnRules(flows, dns);
+      const drift = flags.rules?.length
+        ? driftOf(buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: true, version: '' }))
+        : undefined;
+      const packs = flags.rules?.length ? resolvePacks(flags.rules) : [];
+      const retrieved = new Date(Math.floor((res.summary.first_ts ?? 0) * 1000)).toISOString().slice(0, 10);
+      const meta = { device: packs[0]?.device.name ?? (res.summary.device_ips.slice(0, 4).join(', ') || 'device'), captures: captures.map((c) => c.split(/[\\/]/).pop() ?? c), retrieved };
+      let text: string;
+      if (flags.format === 'json') text = JSON.stringify({ proposal: learned, drift: drift ?? null }, null, 2) + '\n';
+      else if (flags.format === 'drift') text = renderDriftText(drift!);
+      else text = renderLearnedYaml(learned, meta, drift);
+      emit(text, flags.output, flags.force === true);
+      setExit(res.exitCode === 2 ? 2 : 0);
+    });
+}
+
+/** `rules doc PACK`: attaches to the `rules` command made by registerPolicyCommands. */
+function registerRulesDoc(program: Command): void {
+  let rules = program.commands.find((c) => c.name() === 'rules');
+  if (!rules) rules = program.command('rules').description('list, show and lint rule packs');
+  rules
+    .command('doc')
+    .description('render a pack as a network access requirements document (ports, protocols, domains, purpose, source line)')
+    .argument('<pack>', 'built-in name or YAML file')
+    .addOption(new Option('--format <format>', 'document format').choices(['md', 'html']).default('md'))
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
+    .option('--force', 'replace an existing output file')
+    .action((pack: string, flags: { format: 'md' | 'html'; output?: string; force?: boolean }) => {
+      const d = describePack(resolvePacks([pack])[0]);
+      emit(flags.format === 'html' ? renderRulesDocHtml(d) : renderRulesDocMarkdown(d), flags.output, flags.force === true);
+    });
+}
+
+/** Registers `report`, `learn` and `rules doc`. */
 export function registerReportCommands(program: Command, setExit: (code: number) => void, io: { stderr: (t: string) => void }): void {
-  void program; void setExit; void io;
+  registerReport(program);
+  registerLearn(program, setExit, io);
+  registerRulesDoc(program);
 }

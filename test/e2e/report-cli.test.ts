@@ -1,0 +1,133 @@
+/**
+ * The report commands end to end through `run(argv)`: `replay --bundle` (every file, atomic,
+ * refusing to overwrite), determinism (two runs → byte-identical files with --reproducible),
+ * `report audit.json --format F` re-rendering, `learn` (the proposal loads with the project's
+ * loader and declares the traffic it came from; drift against a pack), and `rules doc`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { run } from '../../src/main';
+import { describePack, loadPackText, PolicyEngine } from '../../src/policy';
+import { escapeMarkdown } from '../../src/report/markdown';
+import { collapseNames, learnRules } from '../../src/policy/learn';
+import { BUNDLE_FILES } from '../../src/report/bundle';
+import { tempDir } from '../helpers/packets';
+import { replay } from '../helpers/run-pipeline';
+import { REPO_ROOT } from '../helpers/shared';
+
+const SAMPLE = path.join(REPO_ROOT, 'captures/sample-device.pcapng');
+const DEV = ['--device', '192.0.2.10', '--device', '2001:db8::10'];
+
+/** Runs with `-o` into a temporary file (OutputFile writes standard output with fs.writeSync, past any spy). */
+async function cliOut(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const out = path.join(tmp.dir, `out-${Math.random().toString(36).slice(2)}`);
+  const r = await cli([...argv, '-o', out]);
+  return { ...r, stdout: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '' };
+}
+
+async function cli(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  let stderr = '';
+  let stdout = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => { stdout += chunk.toString(); return true; }) as typeof process.stdout.write);
+  try {
+    const code = await run(argv, { stderr: (t) => { stderr += t; } });
+    return { code, stderr, stdout };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => { tmp = tempDir('report-cli'); });
+afterAll(() => tmp.cleanup());
+
+describe('replay --bundle', () => {
+  test('writes every file; two --reproducible runs are byte-identical', async () => {
+    const a = path.join(tmp.dir, 'a'), b = path.join(tmp.dir, 'b');
+    const r1 = await cli(['replay', SAMPLE, '--rules', 'nebra-hotspot', ...DEV, '--bundle', a, '--reproducible', '-o', path.join(tmp.dir, 'a.txt')]);
+    const r2 = await cli(['replay', SAMPLE, '--rules', 'nebra-hotspot', ...DEV, '--bundle', b, '--reproducible', '-o', path.join(tmp.dir, 'b.txt')]);
+    expect([r1.code, r2.code, r1.stderr]).toEqual([1, 1, '']);
+    expect(fs.readdirSync(a).sort()).toEqual([...BUNDLE_FILES].sort());
+    for (const f of BUNDLE_FILES) expect(fs.readFileSync(path.join(b, f)).equals(fs.readFileSync(path.join(a, f)))).toBe(true);
+    const model = JSON.parse(fs.readFileSync(path.join(a, 'audit.json'), 'utf8')) as { generated_at: string; findings: unknown[] };
+    expect(model.generated_at).toBe('2024-06-01T12:00:58.000Z');
+    expect(model.findings).toHaveLength(5);
+    expect(fs.readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('refuses a non-empty directory before reading the capture; --force replaces it', async () => {
+    const d = path.join(tmp.dir, 'full');
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'keep.txt'), 'x');
+    const r = await cli(['replay', SAMPLE, '--bundle', d, '-o', '/dev/null']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/EA_OUTPUT: bundle directory .* already exists/);
+    expect(fs.readdirSync(d)).toEqual(['keep.txt']);
+    const f = await cli(['replay', SAMPLE, '--bundle', d, '--force', '-o', '/dev/null']);
+    expect(f.code).toBe(0);
+    expect(fs.readdirSync(d).sort()).toEqual([...BUNDLE_FILES].sort());
+  });
+
+  test('report re-renders each format from audit.json exactly as the bundle holds it', async () => {
+    const d = path.join(tmp.dir, 'a');
+    const formats: [string, string][] = [['html', 'report.html'], ['md', 'report.md'], ['csv', 'findings.csv'], ['flows-csv', 'flows.csv'], ['sarif', 'audit.sarif'], ['junit', 'junit.xml']];
+    for (const [format, file] of formats) {
+      const out = path.join(tmp.dir, `re.${format}`);
+      const r = await cli(['report', path.join(d, 'audit.json'), '--format', format, '-o', out]);
+      expect(r.code).toBe(0);
+      expect(fs.readFileSync(out, 'utf8')).toBe(fs.readFileSync(path.join(d, file), 'utf8'));
+    }
+    const bad = await cli(['report', path.join(tmp.dir, 'a.txt')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/EA_REPORT_INVALID/);
+  });
+});
+
+describe('learn', () => {
+  test('collapses only where the names justify it, never over a public suffix', () => {
+    expect(collapseNames(['a.vendor.example', 'b.vendor.example', 'api.other.example']).hosts).toEqual(['*.vendor.example', 'api.other.example']);
+    expect(collapseNames(['one.com', 'two.com']).hosts).toEqual(['one.com', 'two.com']);
+    expect(collapseNames(['a.user.github.io', 'b.github.io', 'c.github.io']).hosts).toEqual(['a.user.github.io', 'b.github.io', 'c.github.io']);
+    expect(collapseNames(['x.a.vendor.example', 'y.b.vendor.example']).hosts).toEqual(['x.a.vendor.example', 'y.b.vendor.example']);
+  });
+
+  test('round trip: the proposed YAML loads with the project loader and declares the traffic it came from', async () => {
+    const out = path.join(tmp.dir, 'learned.yaml');
+    const r = await cli(['learn', SAMPLE, ...DEV, '-o', out]);
+    expect(r.code).toBe(0);
+    const text = fs.readFileSync(out, 'utf8');
+    const pack = loadPackText(text, 'learned.yaml');
+    expect(pack.rules.some((x) => x.kind === 'inbound' && x.ports.has(80))).toBe(true);
+    const rec = replay([SAMPLE], ['192.0.2.10', '2001:db8::10']);
+    const judged = new PolicyEngine([pack]).judgeRun(rec.flows, rec.dns, { deviceIps: ['192.0.2.10', '2001:db8::10'] });
+    expect(judged.flows.filter((f) => f.verdict === 'undeclared').map((f) => f.explanation)).toEqual([]);
+    expect(judged.dns.filter((d) => d.verdict === 'undeclared').map((d) => d.explanation)).toEqual([]);
+    expect(text).toContain('203.0.113.158');
+    expect(learnRules(rec.flows, rec.dns).rules.every((x) => x.hosts === 'any' || x.hosts.every((h) => !h.startsWith('*.com')))).toBe(true);
+  });
+
+  test('drift against a pack: used but undeclared, declared but unused, port drift', async () => {
+    const r = await cliOut(['learn', SAMPLE, ...DEV, '--rules', 'nebra-hotspot', '--format', 'drift']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/used but undeclared \(5\)/);
+    expect(r.stdout).toContain('203.0.113.158 tcp/44158 port-not-documented');
+    expect(r.stdout).toMatch(/declared but unused \(0\)/);
+    const y = await cliOut(['learn', SAMPLE, ...DEV, '--rules', 'nebra-hotspot']);
+    expect(() => loadPackText(y.stdout, 'with-drift.yaml')).not.toThrow();
+    expect(y.stdout).toMatch(/^# used but undeclared/m);
+  });
+});
+
+describe('rules doc', () => {
+  test('markdown and HTML name each rule with its ports, domains, purpose and source line', async () => {
+    const md = await cliOut(['rules', 'doc', 'nebra-hotspot']);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('# Network access requirements: Nebra Helium hotspot');
+    expect(md.stdout).toMatch(/\| 443 \| TCP \| tls \| \\\*\\\.nebra\\\.com/);
+    const d = describePack('nebra-hotspot');
+    for (const r of d.rules) expect(md.stdout).toContain(escapeMarkdown(r.location));
+    const html = await cliOut(['rules', 'doc', 'nebra-hotspot', '--format', 'html']);
+    for (const r of d.rules) expect(html.stdout).toContain(`<code>${r.location}</code>`);
+    expect(html.stdout).not.toMatch(/<script/);
+  });
+});
