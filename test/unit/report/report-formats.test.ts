@@ -165,12 +165,10 @@ const SARIF_SUBSET = {
 describe('SARIF', () => {
   const official = officialSarifSchema();
   // ajv 6 is in node_modules through eslint; it reads draft-04 (the official schema) and draft-07.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Ajv = require('ajv') as new (o: object) => { addMetaSchema(s: object): void; compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };
   function validator(): ((d: unknown) => boolean) & { errors?: unknown } {
     if (official) {
       const ajv = new Ajv({ schemaId: 'id', allErrors: true, unknownFormats: 'ignore' });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json'));
       return ajv.compile(official);
     }
