@@ -16,15 +16,15 @@ export class OutputError extends EgressAuditError {
   readonly code = 'EA_OUTPUT';
 }
 
-/** Flush when this much text is buffered: few syscalls, bounded memory. */
-const FLUSH_CHARS = 1 << 20;
+/** Output buffer: few syscalls, bounded memory. */
+const OUT_BUFFER_BYTES = 1 << 20;
 
 /** A buffered, atomic text sink. */
 export class OutputFile {
   /** The reader went away (EPIPE); further writes are dropped. */
   brokenPipe = false;
-  private parts: string[] = [];
-  private pending = 0;
+  private readonly buf = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
+  private used = 0;
   private closed = false;
 
   private constructor(private readonly fd: number, readonly target: string | null, private readonly tmp: string | null) {}
@@ -60,20 +60,34 @@ export class OutputFile {
     return this.fd === 1 && process.stdout.isTTY === true;
   }
 
-  /** Appends text; flushes when the buffer is large. */
+  /**
+   * Appends text; flushes when the buffer is full. Text is UTF-8-encoded straight into one
+   * reused 1 MiB buffer (measured: joining strings and re-encoding them cost more GC than the
+   * JSON rendering itself on a million-flow run).
+   */
   write(text: string): void {
     if (this.brokenPipe || this.closed) return;
-    this.parts.push(text);
-    this.pending += text.length;
-    if (this.pending >= FLUSH_CHARS) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (text.length * 3 > OUT_BUFFER_BYTES - this.used) {
+      this.flush();
+      if (text.length * 3 > OUT_BUFFER_BYTES) {
+        this.writeAll(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.used += this.buf.write(text, this.used, 'utf8');
   }
 
   /** Writes buffered text to the descriptor. */
   flush(): void {
-    if (this.pending === 0 || this.brokenPipe) { this.parts = []; this.pending = 0; return; }
-    const data = Buffer.from(this.parts.join(''), 'utf8');
-    this.parts = [];
-    this.pending = 0;
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
+    if (this.brokenPipe) return;
+    this.writeAll(this.buf.subarray(0, n));
+  }
+
+  private writeAll(data: Buffer): void {
     let off = 0;
     while (off < data.length) {
       try {
