@@ -19,6 +19,8 @@ interface Entry {
   next: Entry | null;
   /** Insertion sequence number: when the entry last moved to the back of the eviction order. */
   seq: number;
+  /** Its Map key (for removal). */
+  key: number;
 }
 
 /** Default cap on cached (client, address) pairs: ~200 B each, so ~50 MB at the cap. */
@@ -41,6 +43,15 @@ export class DnsCache {
   private readonly map = new Map<number, Entry>();
   private count = 0;
   private seq = 0;
+  /**
+   * Eviction order as a FIFO of (entry, seq) pairs; a pair whose seq no longer matches its
+   * entry is stale (the entry moved to the back). A separate queue, because taking the first
+   * key of a Map after many deletions walks every deleted slot (measured: 68 µs per insert once
+   * the cache was full).
+   */
+  private orderEntries: (Entry | null)[] = [];
+  private orderSeqs: number[] = [];
+  private orderHead = 0;
   /** Entries dropped because the cache was full. */
   evicted = 0;
 
@@ -79,10 +90,9 @@ export class DnsCache {
       // Approximate LRU: a pair answered again moves to the back of the eviction order, but only
       // once it has drifted into the older half (moving it on every answer cost a Map delete and
       // insert per answer). Chained entries keep their place.
-      if (this.seq - e.seq > this.maxEntries >>> 1 && e.next === null && this.map.get(key) === e) {
-        this.map.delete(key);
-        this.map.set(key, e);
+      if (this.seq - e.seq > this.maxEntries >>> 1) {
         e.seq = this.seq++;
+        this.pushOrder(e);
       }
       const i = e.names.indexOf(name);
       if (i >= 0) {
@@ -97,7 +107,8 @@ export class DnsCache {
       return;
     }
     const head = this.map.get(key) ?? null;
-    const entry: Entry = { v, a0, a1, a2, a3, c0, c1, c2, c3, names: [name], owners: [owner], expires: [expires], next: null, seq: this.seq++ };
+    const entry: Entry = { v, a0, a1, a2, a3, c0, c1, c2, c3, names: [name], owners: [owner], expires: [expires], next: null, seq: this.seq++, key };
+    this.pushOrder(entry);
     if (head) {
       // Collision: chain behind the head (keeps the head's eviction position).
       entry.next = head.next;
@@ -122,14 +133,41 @@ export class DnsCache {
     return out ?? NO_NAMES;
   }
 
+  private pushOrder(e: Entry): void {
+    this.orderEntries.push(e);
+    this.orderSeqs.push(e.seq);
+  }
+
   private evictOldest(): void {
-    const first = this.map.entries().next();
-    if (first.done) return;
-    const [key, head] = first.value;
-    this.map.delete(key);
-    if (head.next) this.map.set(key, head.next); // the chained ones move to the back: rare
-    this.count--;
-    this.evicted++;
+    while (this.orderHead < this.orderEntries.length) {
+      const i = this.orderHead++;
+      const e = this.orderEntries[i];
+      this.orderEntries[i] = null;
+      if (e === null || e.seq !== this.orderSeqs[i]) continue; // stale: the entry moved to the back
+      this.remove(e);
+      this.count--;
+      this.evicted++;
+      break;
+    }
+    // Compact the queue once its consumed head is more than half of it.
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.orderEntries.length) {
+      this.orderEntries = this.orderEntries.slice(this.orderHead);
+      this.orderSeqs = this.orderSeqs.slice(this.orderHead);
+      this.orderHead = 0;
+    }
+  }
+
+  /** Unlinks an entry from its chain (or deletes its key). */
+  private remove(e: Entry): void {
+    const head = this.map.get(e.key);
+    if (head === e) {
+      if (e.next) this.map.set(e.key, e.next);
+      else this.map.delete(e.key);
+      return;
+    }
+    for (let p = head ?? null; p !== null; p = p.next) {
+      if (p.next === e) { p.next = e.next; return; }
+    }
   }
 
   /** Cached (client, address) pairs right now. */
