@@ -17,7 +17,7 @@ import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './dec
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage } from './extract/dns';
 import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
-import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
+import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
@@ -27,7 +27,6 @@ import { Cidr, cidrContains, classify, formatAddr, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
-import { ja3, ja4 } from './extract/tls-fingerprint';
 import { classifyEncryptedDns } from './extract/encrypted-dns';
 import { probeDnsQuery } from './extract/dns-probe';
 
@@ -253,7 +252,7 @@ export class Pipeline {
     if (probeTlsRecord(buf, 0, n) || (n < 3 && buf[0] === 0x16)) {
       const r = parseClientHelloRecords(buf, 0, n);
       if (r.kind === 'found') {
-        info.hello = r.hello;
+        info.hello = helloFacts(r.hello, 'tcp');
         info.sni = r.hello.sni;
         for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
         this.decide(slot, info, 'tls');
@@ -618,12 +617,12 @@ export class Pipeline {
       initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : 'syn',
     };
     if (hello) {
-      rec.tls_versions = hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion];
+      rec.tls_versions = hello.versions;
       rec.key_share_groups = hello.keyShareGroups;
       rec.ech = hello.ech;
       if (hello.ech && this.echConfigNames.size > 0 && names.some((n) => this.echConfigNames.has(n.name))) rec.ech_config = true;
-      rec.ja3 = ja3(hello).hash;
-      rec.ja4 = ja4(hello, app === 'quic' ? 'quic' : 'tcp');
+      rec.ja3 = hello.ja3;
+      rec.ja4 = hello.ja4;
     }
     if (app === 'tls' || app === 'quic') {
       const kind = classifyEncryptedDns({

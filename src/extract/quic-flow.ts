@@ -5,7 +5,7 @@
  * Bounded datagrams per flow; never throws; facts only.
  */
 import { AnomalyCounters } from '../anomalies';
-import type { FlowInfo } from '../flow/flow-info';
+import { helloFacts, type FlowInfo } from '../flow/flow-info';
 import { QuicInitialDecoder } from './quic-initial';
 
 /** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
@@ -55,7 +55,7 @@ export class QuicFlowAnalyzer {
       case 'found':
         info.app = 'quic';
         info.quicVersion = r.version;
-        info.hello = r.hello;
+        info.hello = helloFacts(r.hello, 'quic');
         info.sni = r.hello.sni;
         for (const a of r.hello.anomalies) { anomalies.add(a); info.noteAnomaly(a); }
         return this.end(info, st);
