@@ -18,6 +18,9 @@ import { REASON_CODES } from './policy/reason-codes';
 /** DNS records held for end-of-run judging; past this they are judged on arrival. */
 export const MAX_HELD_DNS_RECORDS = 200_000;
 
+/** Live capture: declared flows are kept as contacts this long before the flush cutoff (answers reach the stage within seconds of the query). */
+const LIVE_CONTACT_MARGIN_SECONDS = 60;
+
 /** Which undeclared records fail the run (exit status 1). */
 export interface FailOn {
   any: boolean;
@@ -53,6 +56,8 @@ export class PolicyStage implements StageSink {
   /** Declared egress flows already forwarded, kept (bounded) so held DNS can be credited with them. */
   private contacts: FlowRecord[] = [];
   private readonly deviceIps = new Set<string>();
+  /** Queries judged while their DNS flow was still open: flow id → all declared so far, the first rule, how many. */
+  private readonly earlierQueries = new Map<number, { declared: boolean; rule: string | null; pack: string | null; n: number }>();
   private declared = 0;
   private undeclared = 0;
   private failing = false;
@@ -73,6 +78,7 @@ export class PolicyStage implements StageSink {
       return;
     }
     Object.assign(rec, this.engine.judgeFlow(rec));
+    this.earlierQueries.delete(rec.id); // a flow with answers but no question: nothing to combine
     this.count(rec.verdict === 'undeclared', rec.direction, rec.reasons ?? []);
     if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule && this.contacts.length < MAX_HELD_DNS_RECORDS) {
       this.contacts.push(rec);
@@ -109,9 +115,56 @@ export class PolicyStage implements StageSink {
    * contacted is declared; a DNS flow is declared when all its queries are).
    */
   private flushHeld(): void {
-    if (this.heldDns.length === 0 && this.heldDnsFlows.length === 0) return;
-    const judged = this.engine.judgeRun([...this.contacts, ...this.heldDnsFlows], this.heldDns, { deviceIps: this.deviceIps });
-    for (const f of judged.flows.slice(this.contacts.length)) {
+    this.judgeHeld(this.heldDnsFlows, this.heldDns);
+    this.heldDns = [];
+    this.heldDnsFlows = [];
+  }
+
+  // ── live capture (src/live.ts): judging open flows, flushing held DNS during a long run ──
+
+  /**
+   * Judges a snapshot of a still-open flow without counting or forwarding it; null for DNS
+   * flows, whose verdict waits for their queries. A declared egress snapshot becomes a contact
+   * at once, so a lookup it served is credited before the flow ends.
+   */
+  judgeOpen(rec: FlowRecord): FlowRecord | null {
+    if (rec.dns_names !== null) return null;
+    Object.assign(rec, this.engine.judgeFlow(rec));
+    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule && this.contacts.length < MAX_HELD_DNS_RECORDS) {
+      this.contacts.push(rec);
+      this.noteDevice(rec.device_ip);
+    }
+    return rec;
+  }
+
+  /**
+   * Judges and forwards the DNS flows and queries from before `beforeTs` (epoch s) and keeps
+   * the rest. A query is not kept waiting for its DNS flow to end (a resolver socket may live
+   * for days): the flow's verdict later combines the queries judged before it
+   * (reconcileEarlierQueries). Then forgets contacts too early to serve any query still held
+   * (the engine credits a lookup only with flows that started after it), so a run of weeks
+   * holds seconds of records, not weeks.
+   */
+  flush(beforeTs: number): void {
+    const flows = this.heldDnsFlows.filter((f) => f.last_ts < beforeTs);
+    if (flows.length > 0) this.heldDnsFlows = this.heldDnsFlows.filter((f) => f.last_ts >= beforeTs);
+    const dns = this.heldDns.filter((d) => d.ts < beforeTs);
+    if (dns.length > 0) this.heldDns = this.heldDns.filter((d) => d.ts >= beforeTs);
+    this.judgeHeld(flows, dns);
+    // A contact credits a lookup only when it started after it (engine: first_ts >= query ts).
+    // Answered queries reach the stage within seconds, so contacts older than every query still
+    // held, and than the settle margin, can serve nothing more.
+    let keepFrom = beforeTs - LIVE_CONTACT_MARGIN_SECONDS;
+    for (const d of this.heldDns) if (d.ts < keepFrom) keepFrom = d.ts;
+    this.contacts = this.contacts.filter((c) => c.first_ts + 1e-3 >= keepFrom);
+  }
+
+  private judgeHeld(heldDnsFlows: FlowRecord[], heldDns: DnsRecord[]): void {
+    if (heldDns.length === 0 && heldDnsFlows.length === 0) return;
+    const judged = this.engine.judgeRun([...this.contacts, ...heldDnsFlows], heldDns, { deviceIps: this.deviceIps });
+    const flows = judged.flows.slice(this.contacts.length);
+    this.reconcileEarlierQueries(flows, judged.dns);
+    for (const f of flows) {
       this.count(f.verdict === 'undeclared', f.direction, f.reasons ?? []);
       this.next.flow(f);
     }
@@ -119,8 +172,47 @@ export class PolicyStage implements StageSink {
       this.count(d.verdict === 'undeclared', 'dns', d.reasons ?? []);
       this.next.dns(d);
     }
-    this.heldDns = [];
-    this.heldDnsFlows = [];
+  }
+
+  /**
+   * A DNS flow is declared when every query it carried is; queries judged earlier, while the flow
+   * was still open (live flush, or the MAX_HELD_DNS_RECORDS flush), are remembered per flow id
+   * and combined here with those judged together with the flow.
+   */
+  private reconcileEarlierQueries(flows: FlowRecord[], dns: DnsRecord[]): void {
+    const inBatch = new Set(flows.map((f) => f.id));
+    const batch = new Map<number, { declared: boolean; n: number }>();
+    for (const d of dns) {
+      if (d.flow_id === undefined) continue;
+      const ok = d.verdict === 'declared' && !!d.rule;
+      if (inBatch.has(d.flow_id)) {
+        const b = batch.get(d.flow_id) ?? { declared: true, n: 0 };
+        b.declared &&= ok;
+        b.n++;
+        batch.set(d.flow_id, b);
+        continue;
+      }
+      const m = this.earlierQueries.get(d.flow_id);
+      if (m) { m.declared &&= ok; m.n++; }
+      else if (this.earlierQueries.size < MAX_HELD_DNS_RECORDS) this.earlierQueries.set(d.flow_id, { declared: ok, rule: d.rule ?? null, pack: d.pack ?? null, n: 1 });
+    }
+    for (const f of flows) {
+      const m = this.earlierQueries.get(f.id);
+      if (!m) continue;
+      this.earlierQueries.delete(f.id);
+      const b = batch.get(f.id) ?? { declared: true, n: 0 };
+      if (!m.declared && f.verdict === 'declared') {
+        Object.assign(f, {
+          verdict: 'undeclared', rule: null, pack: null, reasons: ['name-not-documented'],
+          explanation: `Not every query this DNS flow carried names a documented host (${m.n} were judged while it was still open).`,
+        });
+      } else if (m.declared && b.declared && f.verdict === 'undeclared' && f.reasons?.[0] === 'name-not-documented' && m.rule) {
+        Object.assign(f, {
+          verdict: 'declared', rule: m.rule, pack: m.pack, reasons: [],
+          explanation: `Rule ${m.rule} covers this DNS flow: each of its ${m.n + b.n} queries names a documented host or served a declared connection.`,
+        });
+      }
+    }
   }
 
   /** Addresses inside --device prefixes are one device (a dual-stack device asks over one family and connects over the other). */

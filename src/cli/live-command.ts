@@ -1,10 +1,178 @@
 /**
- * `egress-audit live <iface>`: live capture through the libpcap addon (or the tcpdump fallback)
- * into the same pipeline as replay. STUB: registers nothing yet.
+ * `egress-audit live <iface>` and `egress-audit live --list`: flags in, a `runLive` call out.
+ * Parses and validates the flags, takes the device's addresses from the interface unless
+ * --device is given, turns SIGINT/SIGTERM into a clean stop, and sets the exit status (0 clean,
+ * 1 undeclared traffic, 2 error) from the result. All capture and audit logic lives in
+ * src/live.ts and below; nothing here touches packets, and no signal handler outlives the run.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import Table from 'cli-table3';
+import { DEFAULT_WRITE_MAX_BYTES } from '../capture/evidence-writer';
+import { interfaceAddresses, listInterfaces } from '../capture/live';
+import { EgressAuditError } from '../errors';
+import { runLive, type LiveFormat } from '../live';
+import { Cidr, parseCidr } from '../net/addr';
+import { OutputFile } from '../report/output';
+import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './policy-flags';
+
+/** A bad `live` command line. */
+class LiveUsageError extends EgressAuditError {
+  readonly code = 'EA_USAGE';
+}
+
+/** `live` flags as commander parses them. */
+interface LiveFlags extends PolicyFlags {
+  list?: boolean;
+  device?: string[];
+  filter?: string;
+  duration?: string;
+  count?: string;
+  write?: string;
+  writeMaxBytes?: string;
+  format: LiveFormat;
+  output?: string;
+  force?: boolean;
+  user?: string;
+  snaplen?: string;
+  bufferBytes?: string;
+  promisc?: boolean;
+  maxFlows?: string;
+  debug?: boolean;
+}
+
+function collect(value: string, prev: string[] = []): string[] {
+  return [...prev, value];
+}
+
+/** Duration units accepted by --duration. */
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `--duration`: a number with ms, s, m, h or d (plain numbers are seconds), e.g. 10m, 1.5h. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 's'] : NaN;
+  if (!(ms > 0) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
+    throw new LiveUsageError(`--duration ${text}: expected a positive time such as 30s, 10m, 2h or 7d (at most 24 days)`);
+  }
+  return Math.round(ms);
+}
+
+/** Parses a positive whole number, with an optional K/M/G (binary) suffix when `sizes` is set. */
+export function parsePositive(name: string, text: string, sizes = false): number {
+  const m = (sizes ? /^(\d+)([KMG]i?B?)?$/i : /^(\d+)$/).exec(text.trim());
+  const mult = m?.[2] ? 1024 ** ('KMG'.indexOf(m[2][0].toUpperCase()) + 1) : 1;
+  const n = m ? Number(m[1]) * mult : NaN;
+  if (!(n >= 1) || !Number.isSafeInteger(n)) throw new LiveUsageError(`${name} ${text}: expected a positive whole number${sizes ? ' (K, M, G suffixes allowed)' : ''}`);
+  return n;
+}
+
+/** The device prefixes: --device values, else every address of the interface as a host prefix. */
+function resolveDevices(iface: string, values: string[]): { devices: Cidr[]; source: 'flag' | 'interface' | 'inferred' } {
+  if (values.length > 0) {
+    return {
+      devices: values.map((v) => {
+        const c = parseCidr(v);
+        if (!c) throw new LiveUsageError(`--device ${v}: not an IP address or CIDR prefix`, { hint: 'e.g. --device 192.0.2.10 or --device 2001:db8::/64' });
+        return c;
+      }),
+      source: 'flag',
+    };
+  }
+  const devices: Cidr[] = [];
+  for (const a of interfaceAddresses(iface)) {
+    const host = a.address.replace(/%.*$/, ''); // drop an IPv6 zone
+    const c = parseCidr(`${host}/${a.family === 'IPv4' ? 32 : 128}`);
+    if (c) devices.push(c);
+  }
+  return devices.length > 0 ? { devices, source: 'interface' } : { devices, source: 'inferred' };
+}
+
+/** Prints the capturable interfaces. */
+function printInterfaces(): void {
+  const t = new Table({ head: ['interface', 'state', 'addresses', 'description'], style: { head: [], border: [] } });
+  for (const d of listInterfaces()) {
+    const state = [d.up ? 'up' : 'down', d.running ? 'running' : '', d.loopback ? 'loopback' : ''].filter((s) => s !== '').join(', ');
+    t.push([d.name, state, d.addresses.map((a) => a.address).join('\n'), d.description ?? '']);
+  }
+  process.stdout.write(t.toString() + '\n');
+}
 
 /** Registers the `live` command. */
 export function registerLiveCommand(program: Command, setExit: (code: number) => void, io: { stderr: (t: string) => void }): void {
-  void program; void setExit; void io;
+  const cmd = program
+    .command('live')
+    .description('audit the traffic on a network interface as it happens (libpcap; tcpdump when the addon is not built)')
+    .argument('[iface]', 'interface to capture on (egress-audit live --list shows them)')
+    .option('--list', 'list the interfaces that can be captured on, then exit')
+    .option('--device <ip|cidr>', "the device's addresses (repeatable); default: the interface's own addresses", collect)
+    .option('--filter <bpf>', 'capture filter (pcap-filter(7)), e.g. "not port 22"')
+    .option('--duration <time>', 'stop after this long: 30s, 10m, 2h, 7d')
+    .option('--count <n>', 'stop after this many packets')
+    .option('--write <file.pcapng>', 'keep the packets as evidence in pcapng, rotating by size: FILE, then FILE.1, FILE.2 ... (before the extension)')
+    .option('--write-max-bytes <n>', `size at which --write starts the next file (default ${DEFAULT_WRITE_MAX_BYTES / 2 ** 30} GiB; K/M/G suffixes)`)
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .option('-o, --output <file>', 'write the report to FILE (atomically, when the run ends) instead of standard output')
+    .option('--force', 'replace an existing output or --write file')
+    .option('--user <name>', 'switch to this user once the capture is open (drops root)')
+    .option('--snaplen <n>', 'bytes kept per packet (default 262144)')
+    .option('--buffer-bytes <n>', 'kernel capture buffer (default 32M; K/M/G suffixes)')
+    .option('--promisc', 'put the interface in promiscuous mode (to audit other hosts on a mirror port)')
+    .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
+    .option('--debug', 'print stack traces for errors');
+  addPolicyOptions(cmd).action(async (iface: string | undefined, flags: LiveFlags) => {
+    if (flags.list) {
+      printInterfaces();
+      setExit(0);
+      return;
+    }
+    if (iface === undefined) throw new LiveUsageError('live: missing the interface to capture on', { hint: 'egress-audit live --list shows the interfaces' });
+    const { devices, source } = resolveDevices(iface, flags.device ?? []);
+    const stage = policyStageFromFlags(flags, devices);
+    const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
+    const count = flags.count !== undefined ? parsePositive('--count', flags.count) : undefined;
+    const snaplen = flags.snaplen !== undefined ? parsePositive('--snaplen', flags.snaplen) : undefined;
+    const bufferBytes = flags.bufferBytes !== undefined ? parsePositive('--buffer-bytes', flags.bufferBytes, true) : undefined;
+    const maxFlows = flags.maxFlows !== undefined ? parsePositive('--max-flows', flags.maxFlows) : undefined;
+    const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;
+    if (writeMax !== undefined && flags.write === undefined) throw new LiveUsageError('--write-max-bytes needs --write FILE');
+
+    const out = OutputFile.open(flags.output ?? null, flags.force === true);
+    const abort = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) abort.abort(sig);
+      else process.exit(130); // a second ^C: the user wants out now
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const res = await runLive({
+        iface,
+        format: flags.format,
+        pipeline: { devices, maxFlows },
+        deviceSource: source,
+        stage,
+        capture: { snaplen, bufferBytes, filter: flags.filter, promisc: flags.promisc === true },
+        durationMs,
+        count,
+        write: flags.write !== undefined ? { path: flags.write, maxBytes: writeMax, force: flags.force === true } : undefined,
+        user: flags.user,
+        status: { write: io.stderr, isTty: process.stderr.isTTY === true && !(flags.format === 'ndjson' && out.isTty) },
+        signal: abort.signal,
+      }, out);
+      out.commit();
+      for (const e of res.summary.errors ?? []) {
+        if (e.code === 'EA_CAPTURE_DROPPED') continue; // already warned on stderr
+        io.stderr(`egress-audit: ${e.code}: ${e.message}\n${e.hint ? `\n  hint: ${e.hint}\n` : ''}`);
+      }
+      setExit(res.exitCode);
+    } catch (e) {
+      out.abort();
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
 }

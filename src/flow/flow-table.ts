@@ -285,6 +285,16 @@ export class FlowTable {
     return this.keys[slot * KEY_WORDS + 9] & 0xff;
   }
 
+  /**
+   * Calls `fn` with the slot of every open flow (live capture judges open flows with it). `fn`
+   * must not create or end flows. Per call O(open flows); never on the per-packet path.
+   */
+  forEachOpen(fn: (slot: number) => void): void {
+    for (let c = 0; c < CLASSES; c++) {
+      for (let s = this.heads[c]; s >= 0; s = this.next[s]) fn(s);
+    }
+  }
+
   private evictOne(): void {
     let victim = -1;
     for (let c = 0; c < CLASSES; c++) {

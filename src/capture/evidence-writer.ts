@@ -1,0 +1,125 @@
+/**
+ * Evidence files for `live --write`: every captured packet, unchanged, in pcapng files that
+ * rotate by size — `capture.pcapng`, then `capture.1.pcapng`, `capture.2.pcapng`, ... in the
+ * order they were written. Each file is a complete pcapng (SHB + IDB) that replays on its own,
+ * and ends with an Interface Statistics Block carrying the capture's received/dropped counters.
+ *
+ * Per packet it only copies bytes into the writer's buffer. It never deletes or overwrites
+ * evidence (an existing file is refused unless `force`), and never truncates a packet.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LiveCaptureError } from '../errors';
+import { PcapngWriter } from './pcapng-writer';
+
+/** pcapng Interface Statistics Block (draft-ietf-opsawg-pcapng §4.6) and its options. */
+const PCAPNG_BLOCK_ISB = 0x00000005;
+const ISB_IFRECV = 4;
+const ISB_IFDROP = 5;
+
+/** Default size at which a file is closed and the next one started (1 GiB: a day of a busy hotspot, small enough to copy). */
+export const DEFAULT_WRITE_MAX_BYTES = 1 << 30;
+
+/** Bytes of the SHB (28) plus our IDB with if_tsresol (32) that start every file. */
+const FILE_HEADER_BYTES = 60;
+
+/** Counters written into each file's closing statistics block. */
+export interface EvidenceCounters { received: number; dropped: number }
+
+/**
+ * Writes packets to size-rotated pcapng files. `maxBytes` is a soft limit: a file is rotated
+ * before the packet that would cross it (a single packet larger than the limit still gets a file).
+ */
+export class EvidenceWriter {
+  /** Every file started so far, in order. */
+  readonly files: string[] = [];
+  private writer: PcapngWriter | null = null;
+  private bytes = 0;
+  private closed = false;
+
+  /**
+   * Opens the first file at once (so a bad path fails before capture starts, and so the file is
+   * created before `--user` drops root). Throws EA_CAPTURE_FAILED naming the file on failure.
+   */
+  constructor(
+    readonly basePath: string,
+    private readonly linkType: number,
+    private readonly snaplen: number,
+    private readonly maxBytes: number = DEFAULT_WRITE_MAX_BYTES,
+    private readonly force = false,
+  ) {
+    this.rotate();
+  }
+
+  /** The n-th file name: `capture.pcapng`, `capture.1.pcapng`, ... (extension kept last). */
+  static fileName(basePath: string, n: number): string {
+    if (n === 0) return basePath;
+    const ext = path.extname(basePath);
+    return ext === '' ? `${basePath}.${n}` : `${basePath.slice(0, -ext.length)}.${n}${ext}`;
+  }
+
+  /** Appends one packet; `data` is copied. Rotates first when the file would pass `maxBytes`. */
+  write(tsMicros: number, data: Uint8Array, wireLength: number): void {
+    if (this.closed) return;
+    const blockBytes = 32 + ((data.length + 3) & ~3);
+    if (this.bytes + blockBytes > this.maxBytes && this.bytes > FILE_HEADER_BYTES) this.rotate();
+    this.writer!.writePacket(0, tsMicros, data, wireLength);
+    this.bytes += blockBytes;
+  }
+
+  /** Writes buffered packets to disk (called about once a second so evidence survives a crash). */
+  flush(): void {
+    if (!this.closed) this.writer?.flush();
+  }
+
+  /** Ends the current file with a statistics block and closes it. Safe to call twice. */
+  close(counters?: EvidenceCounters): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.finishFile(counters);
+  }
+
+  private finishFile(counters?: EvidenceCounters): void {
+    const w = this.writer;
+    if (w === null) return;
+    if (counters) w.writeBlock(PCAPNG_BLOCK_ISB, isbBody(counters));
+    w.close();
+    this.writer = null;
+  }
+
+  private rotate(): void {
+    this.finishFile();
+    const file = EvidenceWriter.fileName(this.basePath, this.files.length);
+    if (!this.force && fs.existsSync(file)) {
+      throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });
+    }
+    try {
+      this.writer = new PcapngWriter(file);
+    } catch (e) {
+      throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: cannot create ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        hint: 'check that the directory exists and is writable (by the --user account too, when files rotate after the switch)',
+        cause: e,
+      });
+    }
+    this.writer.addInterface(this.linkType, this.snaplen);
+    this.files.push(file);
+    this.bytes = FILE_HEADER_BYTES;
+  }
+}
+
+/** ISB body: interface 0, timestamp now (µs), isb_ifrecv and isb_ifdrop as u64, opt_endofopt. Little-endian, as the writer's sections. */
+function isbBody(c: EvidenceCounters): Uint8Array {
+  const b = Buffer.alloc(12 + 12 + 12 + 4);
+  const ts = Date.now() * 1000;
+  b.writeUInt32LE(0, 0);
+  b.writeUInt32LE(Math.floor(ts / 4294967296), 4);
+  b.writeUInt32LE(ts % 4294967296, 8);
+  b.writeUInt16LE(ISB_IFRECV, 12);
+  b.writeUInt16LE(8, 14);
+  b.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(c.received))), 16);
+  b.writeUInt16LE(ISB_IFDROP, 24);
+  b.writeUInt16LE(8, 26);
+  b.writeBigUInt64LE(BigInt(Math.max(0, Math.floor(c.dropped))), 28);
+  b.writeUInt32LE(0, 36);
+  return b;
+}

@@ -1,0 +1,357 @@
+/**
+ * A live audit as a library call: capture from an interface (src/capture/live.ts), push every
+ * frame through the same Pipeline, policy stage and FormatSink as replay, and end with the same
+ * summary and exit status. On top of replay it adds what a run of days needs: open flows judged
+ * while they last (NDJSON gets a record the moment a flow is judged undeclared), held DNS
+ * flushed as it settles, flow expiry on wall time when the link is quiet, capture counters in
+ * the summary, evidence files (`--write`) and the terminal status display.
+ *
+ * Per packet it only calls the pipeline (and the evidence writer): every other duty runs on a
+ * timer. It never leaves the capture handle open on any exit path, never keeps per-packet
+ * state, and never hides a kernel drop: drops reach stderr, the summary and the exit status.
+ */
+import { FormatSink, buildSummary, type AuditResult, type StageSink } from './audit';
+import { EvidenceWriter } from './capture/evidence-writer';
+import { LiveSource, type LiveOptions, type LiveStats } from './capture/live';
+import { dropPrivileges } from './capture/privileges';
+import { linkTypeName, type Frame } from './capture/source';
+import { F_APP_DONE, F_FIN_A, F_FIN_B, F_RST } from './flow/flow-table';
+import type { FlowInfo } from './flow/flow-info';
+import { LiveStatusDisplay, type LiveStatusIo } from './live-status';
+import { Pipeline, type PipelineOptions, type RecordSink } from './pipeline';
+import { renderNdjsonLine } from './report/ndjson';
+import type { OutputFile } from './report/output';
+import type { DnsRecord, FlowRecord } from './report/records';
+
+/** Output formats of `live` (json would hold every record until the end: not for long runs). */
+export type LiveFormat = 'table' | 'ndjson';
+
+/** Why a live run ended. */
+export type LiveStopReason = 'signal' | 'duration' | 'count' | 'capture-ended' | 'output-closed';
+
+/** What a live run needs; only `iface`, `format` and `pipeline` are required. */
+export interface LiveRunOptions {
+  iface: string;
+  format: LiveFormat;
+  /** Device prefixes (from --device or the interface's addresses) and table limits. */
+  pipeline: PipelineOptions;
+  /** How `pipeline.devices` was chosen, for the summary. Default: 'flag' when devices are given. */
+  deviceSource?: 'flag' | 'interface' | 'inferred';
+  /** The policy stage (when rule packs are given), as in replay. */
+  stage?: (next: RecordSink) => StageSink;
+  /** Capture options: snaplen, kernel buffer, BPF filter, backend. */
+  capture?: LiveOptions;
+  /** Stop after this long (wall clock). */
+  durationMs?: number;
+  /** Stop after this many packets. */
+  count?: number;
+  /** Keep the packets as evidence: size-rotated pcapng files (see EvidenceWriter). */
+  write?: { path: string; maxBytes?: number; force?: boolean };
+  /** Switch to this user once the capture (and the first evidence file) is open. */
+  user?: string;
+  /** Where the status display and notices go (stderr in the CLI); none when absent. */
+  status?: LiveStatusIo;
+  /** Aborting it stops the run cleanly (the CLI aborts on SIGINT and SIGTERM). */
+  signal?: AbortSignal;
+  /** Called once capture is running (tests start traffic then). */
+  onStarted?: (info: { backend: string; linkType: number }) => void;
+}
+
+/** What `runLive` resolves with: replay's result plus why the run stopped. */
+export interface LiveResult extends AuditResult {
+  stopReason: LiveStopReason;
+  /** Evidence files written, in order. */
+  files: string[];
+}
+
+/** Timer periods. The judge tick bounds how late an undeclared open flow is reported. */
+const JUDGE_TICK_MS = 250;
+const STATUS_TICK_MS = 1000;
+const DNS_FLUSH_TICK_MS = 5000;
+/** An open flow not yet identified is judged once it is this old (µs): an IP-literal flow has nothing more to wait for. */
+const OPEN_JUDGE_AFTER_MICROS = 2e6;
+/**
+ * Held DNS is judged once this old (s): time for the connections a lookup served to be judged
+ * (open flows are judged within JUDGE_TICK_MS of their ClientHello or Host, unnamed ones after 2 s).
+ */
+const DNS_SETTLE_SECONDS = 15;
+/** With no packet for this long (ms), flow expiry follows the wall clock instead. */
+const IDLE_EXPIRY_AFTER_MS = 1000;
+
+/**
+ * Runs a live audit until `signal` aborts, `durationMs` or `count` is reached, the capture
+ * fails, or the output pipe closes; every record goes to `out` as in replay. Rejects (before
+ * any output) when capture cannot start, e.g. EA_CAPTURE_PERMISSION or EA_LIVE_UNAVAILABLE.
+ */
+export async function runLive(opts: LiveRunOptions, out: OutputFile): Promise<LiveResult> {
+  const run = new LiveRun(opts, out);
+  return run.run();
+}
+
+/** One live run: owns the source, pipeline, stage, sinks and timers. */
+class LiveRun {
+  private readonly fmt: FormatSink;
+  private readonly stage: StageSink | null;
+  private readonly pipeline: Pipeline;
+  private readonly display: LiveStatusDisplay | null;
+  private readonly source: LiveSource;
+  private writer: EvidenceWriter | null = null;
+  private files: string[] = [];
+  private readonly errors: { code: string; message: string; hint?: string }[] = [];
+  private readonly limit: number;
+  private stopReason: LiveStopReason | null = null;
+  private requestStop: (r: LiveStopReason) => void = () => undefined;
+  private readonly stopped: Promise<void>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly startWall = Date.now();
+  /** Wall time when the packet count last moved (idle detection without a clock read per packet). */
+  private lastMoveWall = Date.now();
+  private lastMovePackets = 0;
+  /** judgedId[slot] = id of the open flow in `slot` already judged (slots are reused). */
+  private judgedId = new Float64Array(0);
+  /** Flows written early (open: true) whose final record has not arrived yet. */
+  private readonly openWritten = new Set<number>();
+  private flowsEnded = 0;
+  private dropsAnnounced = 0;
+  private captureError: Error | null = null;
+
+  constructor(private readonly opts: LiveRunOptions, private readonly out: OutputFile) {
+    this.fmt = new FormatSink(opts.format, out);
+    const tap: RecordSink = { flow: (r) => this.onFlow(r), dns: (r) => this.onDns(r) };
+    this.stage = opts.stage ? opts.stage(tap) : null;
+    this.fmt.ruleIds = this.stage?.ruleIds?.() ?? null;
+    this.pipeline = new Pipeline(opts.pipeline, this.stage ?? tap);
+    this.display = opts.status ? new LiveStatusDisplay(opts.status) : null;
+    this.limit = opts.count ?? Infinity;
+    this.stopped = new Promise((resolve) => {
+      this.requestStop = (r) => {
+        if (this.stopReason !== null) return;
+        this.stopReason = r;
+        resolve();
+      };
+    });
+    this.source = new LiveSource(opts.iface, (f) => this.onFrame(f), { ...opts.capture, tcpdumpUser: opts.capture?.tcpdumpUser ?? opts.user });
+  }
+
+  async run(): Promise<LiveResult> {
+    await this.source.start(); // throws a LiveCaptureError: nothing written yet
+    try {
+      if (this.opts.write) {
+        const w = this.opts.write;
+        this.writer = new EvidenceWriter(w.path, this.source.linkType, this.opts.capture?.snaplen ?? 262144, w.maxBytes, w.force);
+        this.files = this.writer.files;
+      }
+      if (this.opts.user !== undefined) dropPrivileges(this.opts.user);
+    } catch (e) {
+      await this.source.stop({ drainMs: 0 });
+      this.writer?.close();
+      throw e;
+    }
+    let stats: LiveStats;
+    try {
+      this.startTimers();
+      const backend = this.source.backend ?? 'none';
+      this.display?.notice(`egress-audit: listening on ${this.opts.iface} (${backend === 'native' ? 'libpcap' : backend}, link type ${linkTypeName(this.source.linkType)})${this.source.warning ? `; ${this.source.warning}` : ''}`);
+      this.opts.onStarted?.({ backend, linkType: this.source.linkType });
+      void this.source.ended.then((err) => {
+        this.captureError = err;
+        this.requestStop('capture-ended');
+      });
+      await this.stopped;
+    } finally {
+      for (const t of this.timers) clearInterval(t);
+      const r = this.stopReason;
+      stats = await this.source.stop({ drainMs: r === 'count' || r === 'capture-ended' || r === 'output-closed' ? 0 : undefined });
+    }
+    return this.finish(stats);
+  }
+
+  // ── per packet ──
+
+  private onFrame(f: Frame): void {
+    if (this.pipeline.packets >= this.limit) return; // the rest of the batch after --count
+    if (this.writer !== null) {
+      try {
+        this.writer.write(f.tsMicros, f.buf.subarray(f.offset, f.offset + f.capturedLength), f.wireLength);
+      } catch (e) {
+        this.evidenceFailed(e);
+      }
+    }
+    this.pipeline.processFrame(f);
+    if (this.pipeline.packets >= this.limit) this.requestStop('count');
+  }
+
+  // ── records (after the policy stage) ──
+
+  private onFlow(rec: FlowRecord): void {
+    this.flowsEnded++;
+    this.openWritten.delete(rec.id);
+    if (rec.verdict === 'undeclared') this.display?.announce(rec);
+    this.fmt.flow(rec);
+  }
+
+  private onDns(rec: DnsRecord): void {
+    if (rec.verdict === 'undeclared') this.display?.announce(rec);
+    this.fmt.dns(rec);
+  }
+
+  // ── timers ──
+
+  private startTimers(): void {
+    const every = (ms: number, fn: () => void): void => {
+      this.timers.push(setInterval(() => {
+        try {
+          fn();
+        } catch (e) {
+          this.errors.push({ code: 'EA_INTERNAL', message: `live ${fn.name || 'timer'}: ${(e as Error).message}` });
+          this.requestStop('capture-ended');
+        }
+      }, ms));
+    };
+    every(JUDGE_TICK_MS, () => this.judgeTick());
+    every(STATUS_TICK_MS, () => this.statusTick());
+    every(DNS_FLUSH_TICK_MS, () => this.stage?.flush?.(this.nowMicros() / 1e6 - DNS_SETTLE_SECONDS));
+    if (this.opts.durationMs !== undefined) this.timers.push(setTimeout(() => this.requestStop('duration'), this.opts.durationMs));
+    this.opts.signal?.addEventListener('abort', () => this.requestStop('signal'), { once: true });
+    if (this.opts.signal?.aborted) this.requestStop('signal');
+  }
+
+  /** The packet clock now: the last packet's time, moved on by the wall time since packets stopped. */
+  private nowMicros(): number {
+    const p = this.pipeline;
+    if (p.lastTs < 0) return Date.now() * 1000;
+    return p.lastTs + Math.max(0, Date.now() - this.lastMoveWall) * 1000;
+  }
+
+  private judgeTick(): void {
+    const p = this.pipeline;
+    const wall = Date.now();
+    if (p.packets !== this.lastMovePackets) {
+      this.lastMovePackets = p.packets;
+      this.lastMoveWall = wall;
+    } else if (wall - this.lastMoveWall >= IDLE_EXPIRY_AFTER_MS) {
+      p.advanceTime(this.nowMicros());
+    }
+    if (this.stage?.judgeOpen) this.judgeOpenFlows();
+    if (this.out.brokenPipe) this.requestStop('output-closed');
+    this.out.flush();
+  }
+
+  /**
+   * Judges every open flow that has become judgeable (identified, or old enough) once. An
+   * undeclared one is announced and, with NDJSON, written at once with `open: true`.
+   */
+  private judgeOpenFlows(): void {
+    const p = this.pipeline;
+    const t = p.flows;
+    if (this.judgedId.length < t.capacity) {
+      const n = new Float64Array(t.capacity);
+      n.set(this.judgedId);
+      this.judgedId = n;
+    }
+    const now = this.nowMicros();
+    const judged = this.judgedId;
+    t.forEachOpen((slot) => {
+      const id = t.ids[slot];
+      if (judged[slot] === id) return;
+      const info = t.infos[slot] as FlowInfo | undefined;
+      const ready = (t.flags[slot] & F_APP_DONE) !== 0 || (info?.httpHosts ?? null) !== null || now - t.first[slot] >= OPEN_JUDGE_AFTER_MICROS;
+      if (!ready) return;
+      judged[slot] = id;
+      const rec = this.stage!.judgeOpen!(p.snapshotFlow(slot));
+      if (rec === null || rec.verdict !== 'undeclared') return;
+      this.display?.announce(rec);
+      // A closed connection ends within the close delay: its final record is the one to write.
+      const f = t.flags[slot];
+      const closed = (f & F_RST) !== 0 || (f & (F_FIN_A | F_FIN_B)) === (F_FIN_A | F_FIN_B);
+      if (this.opts.format === 'ndjson' && !closed) {
+        rec.open = true;
+        this.openWritten.add(id);
+        this.out.write(renderNdjsonLine(rec));
+      }
+    });
+  }
+
+  private statusTick(): void {
+    const s = this.source.stats();
+    const lost = s.dropped + s.ifDropped;
+    if (lost > this.dropsAnnounced) {
+      if (this.dropsAnnounced === 0) this.warn(`egress-audit: WARNING: packets are being dropped (${lost} so far); this audit is incomplete. Raise --buffer-bytes or narrow --filter.`);
+      this.dropsAnnounced = lost;
+    }
+    this.writer?.flush();
+    const v = this.stage?.verdicts?.();
+    this.display?.refresh({
+      iface: this.opts.iface,
+      backend: this.source.backend === 'native' ? 'libpcap' : String(this.source.backend),
+      elapsedMs: Date.now() - this.startWall,
+      packets: this.pipeline.packets,
+      bytes: this.pipeline.bytes,
+      received: s.received,
+      dropped: lost,
+      openFlows: this.pipeline.flows.size,
+      flowsWritten: this.flowsEnded,
+      declared: v?.declared ?? 0,
+      undeclared: (v?.undeclared ?? 0) + this.openWritten.size,
+      evictedFlows: this.pipeline.flows.evicted,
+    });
+  }
+
+  /** Drop warnings reach stderr whether or not it is a terminal. */
+  private warn(text: string): void {
+    if (this.display) this.display.notice(text);
+  }
+
+  private evidenceFailed(e: unknown): void {
+    const err = e as { code?: string; message?: string };
+    this.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write stopped: ${err.message ?? String(e)}`, hint: 'the audit went on; free disk space or choose another --write path' });
+    this.warn(`egress-audit: EA_CAPTURE_WRITE: --write stopped: ${err.message ?? String(e)}`);
+    try {
+      this.writer?.close();
+    } catch {
+      // the file is already broken; the error above says so
+    }
+    this.writer = null;
+  }
+
+  // ── the end ──
+
+  private finish(stats: LiveStats): LiveResult {
+    const p = this.pipeline;
+    p.finish();
+    this.stage?.finish();
+    const opts = this.opts;
+    const summary = buildSummary(p, { inputs: [], format: opts.format, pipeline: opts.pipeline }, [], [], this.fmt.flowCount);
+    summary.device_source = opts.deviceSource ?? (opts.pipeline.devices.length > 0 ? 'flag' : 'inferred');
+    summary.inputs = [{ file: opts.iface, format: 'live', link_types: [linkTypeName(this.source.linkType)], packets: p.packets, bytes: p.bytes }];
+    summary.capture = { received: stats.received, dropped: stats.dropped, if_dropped: stats.ifDropped };
+    const lost = stats.dropped + stats.ifDropped;
+    if (lost > 0) {
+      this.errors.push({
+        code: 'EA_CAPTURE_DROPPED',
+        message: `${lost} packets were dropped during capture (${stats.dropped} by the kernel, ${stats.ifDropped} by the interface); this audit is incomplete`,
+        hint: 'raise --buffer-bytes, narrow --filter, or capture with a smaller --snaplen',
+      });
+    }
+    if (this.captureError !== null) {
+      const e = this.captureError as Error & { code?: string; hint?: string };
+      this.errors.push({ code: e.code ?? 'EA_CAPTURE_FAILED', message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+    }
+    summary.errors = this.errors.map((e) => ({ ...e, file: opts.iface }));
+    const v = this.stage?.verdicts?.();
+    if (v) summary.verdicts = v;
+    try {
+      this.writer?.close({ received: stats.received, dropped: lost });
+    } catch (e) {
+      summary.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write: ${(e as Error).message}`, file: opts.iface });
+    }
+    this.display?.clear();
+    this.fmt.finish(summary);
+    this.out.flush();
+    if (lost > 0) this.warn(`egress-audit: WARNING: ${lost} packets were dropped during capture; this audit is incomplete`);
+    const failed = this.stage?.failed?.() ?? false;
+    // A reader that went away (`| head`) ends the run as success, as in replay.
+    const exitCode = summary.errors.length > 0 ? 2 : this.stopReason === 'output-closed' ? 0 : failed ? 1 : 0;
+    return { exitCode, summary, stopReason: this.stopReason ?? 'signal', files: this.files };
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * `egress-audit live` end to end on a real link: a device namespace and a far namespace joined by
+ * a veth pair (test/e2e/live-lab.ts), dnsmasq, a TLS server and an HTTP server on the far side,
+ * curl and dig in the device namespace, and the CLI capturing there under `ip netns exec`.
+ * Asserts verdicts, NDJSON records (names via sni, http-host and dns), the open-flow record, SIGINT
+ * → final summary and exit 1; then the tcpdump fallback, --count, --duration, --write (rotated
+ * pcapng that replays to the same flows) and a quiet interface stopping promptly on SIGTERM.
+ * Skips itself, with the reason in the title, when not root or a tool is missing. Every wait is
+ * bounded; afterAll removes the namespaces and servers, also on failure.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { replay } from '../helpers/run-pipeline';
+import {
+  createLab, destroyLab, dev, DEVICE_IP, FAR, labExists, labSkipReason, parseNdjson, sleep, startLive, waitExit, waitUntil,
+  type Lab, type LiveChild,
+} from './live-lab';
+
+const skipReason = labSkipReason();
+const describeLab = skipReason === null ? describe : (name: string, fn: () => void) => describe.skip(`${name} [skipped: ${skipReason}]`, fn);
+
+type Rec = Record<string, unknown>;
+
+/** Waits until the child says it is capturing (the CLI prints "listening on" to stderr). */
+async function listening(live: LiveChild): Promise<void> {
+  const ok = await waitUntil(() => /listening on/.test(live.stderr()) || live.child.exitCode !== null, 30_000);
+  if (!ok || live.child.exitCode !== null) throw new Error(`live did not start: ${live.stderr()}`);
+}
+
+function flows(recs: Rec[]): Rec[] {
+  return recs.filter((r) => r.type === 'flow');
+}
+
+// Runs everywhere, so this file is never entirely skipped and jest shows the reason above.
+test('live lab prerequisites are known', () => {
+  expect(skipReason === null || skipReason.length > 0).toBe(true);
+});
+
+describeLab('live on a veth pair between two namespaces', () => {
+  let lab: Lab | undefined;
+  const children: LiveChild[] = [];
+
+  beforeAll(async () => {
+    lab = await createLab();
+  }, 60_000);
+
+  afterAll(() => {
+    for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    const l = lab;
+    destroyLab(l);
+    if (l !== undefined) expect(labExists(l)).toBe(false);
+  });
+
+  function live(args: string[], env: Record<string, string> = {}): LiveChild {
+    const c = startLive(lab!, args, env);
+    children.push(c);
+    return c;
+  }
+
+  test('declared and undeclared traffic: verdicts, names, open-flow record, SIGINT → summary and exit 1', async () => {
+    const l = lab!;
+    const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson']);
+    await listening(run);
+
+    expect(dev(l, 'dig', `@${FAR.dns}`, '+time=2', '+tries=1', '+short', 'api.nebra.com').stdout.trim()).toBe(FAR.nebra);
+    expect(dev(l, 'dig', `@${FAR.dns}`, '+time=2', '+tries=1', '+short', 'telemetry.example-tracker.com').stdout.trim()).toBe(FAR.tracker);
+    const curl = (...a: string[]): string => dev(l, 'curl', '-sk', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', ...a).stdout;
+    expect(curl('--resolve', `api.nebra.com:443:${FAR.nebra}`, 'https://api.nebra.com/')).toBe('200');
+    expect(curl('--resolve', `telemetry.example-tracker.com:443:${FAR.tracker}`, 'https://telemetry.example-tracker.com/')).toBe('200');
+    expect(curl('--resolve', `updates.example-tracker.com:80:${FAR.tracker}`, 'http://updates.example-tracker.com/')).toBe('200');
+    expect(curl(`https://${FAR.nebra}/`)).toBe('200'); // an IP literal: no SNI, named by the DNS answer seen before
+
+    // A connection that stays open: its record must come out while it is still open.
+    // (Its own process group, so the pipeline's sleep and openssl are killed with it.)
+    const stream = spawn('ip', ['netns', 'exec', l.devNs, 'sh', '-c',
+      `sleep 20 | openssl s_client -connect ${FAR.tracker}:443 -servername stream.example-tracker.com -quiet`], { stdio: 'ignore', detached: true });
+    try {
+      const sawOpen = await waitUntil(() => flows(parseNdjson(completeLines(run.stdout()))).some((r) => r.sni === 'stream.example-tracker.com' && r.open === true), 10_000);
+      expect(sawOpen).toBe(true);
+      // Wall-time expiry: the closed HTTP connection's final record arrives without more traffic or a signal.
+      const sawHttp = await waitUntil(() => flows(parseNdjson(completeLines(run.stdout()))).some((r) => r.http_host === 'updates.example-tracker.com' && r.open === undefined), 12_000);
+      expect(sawHttp).toBe(true);
+
+      run.child.kill('SIGINT');
+      const status = await waitExit(run, 20_000);
+      expect(status).toBe(1);
+    } finally {
+      try {
+        process.kill(-stream.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+
+    const recs = parseNdjson(run.stdout());
+    const summary = recs[recs.length - 1];
+    expect(summary.type).toBe('summary');
+    expect(summary.device_source).toBe('interface');
+    expect(summary.device_ips).toEqual([DEVICE_IP]);
+    expect(summary.capture).toEqual({ received: expect.any(Number), dropped: 0, if_dropped: 0 });
+    expect((summary.capture as { received: number }).received).toBeGreaterThanOrEqual(summary.packets as number);
+    expect(summary.errors).toEqual([]);
+    expect((summary.verdicts as { undeclared: number }).undeclared).toBeGreaterThanOrEqual(4);
+
+    const final = flows(recs).filter((r) => r.open === undefined);
+    const bySni = (sni: string): Rec => {
+      const f = final.find((r) => r.sni === sni);
+      if (!f) throw new Error(`no flow with sni ${sni} in\n${run.stdout()}`);
+      return f;
+    };
+    expect(bySni('api.nebra.com')).toMatchObject({ direction: 'egress', remote_ip: FAR.nebra, remote_port: 443, app: 'tls', name_source: 'sni', verdict: 'declared', rule: 'nebra-updates' });
+    expect(bySni('telemetry.example-tracker.com')).toMatchObject({ remote_ip: FAR.tracker, name_source: 'sni', verdict: 'undeclared', reasons: ['name-not-documented'] });
+    expect(bySni('stream.example-tracker.com')).toMatchObject({ verdict: 'undeclared' });
+    const http = final.find((r) => r.http_host === 'updates.example-tracker.com');
+    expect(http).toMatchObject({ app: 'http', name: 'updates.example-tracker.com', name_source: 'http-host', remote_port: 80, verdict: 'undeclared', reasons: ['port-not-documented'] });
+    const literal = final.find((r) => r.remote_ip === FAR.nebra && r.sni === null && r.app === 'tls');
+    expect(literal).toMatchObject({ name: 'api.nebra.com', name_source: 'dns-answer' });
+    // Every open record is followed by the final record of the same flow.
+    for (const o of flows(recs).filter((r) => r.open === true)) expect(final.some((f) => f.id === o.id)).toBe(true);
+
+    const dns = recs.filter((r) => r.type === 'dns');
+    expect(dns.find((d) => d.qname === 'api.nebra.com')).toMatchObject({ verdict: 'declared', rule: 'nebra-dns', answers: [expect.objectContaining({ data: FAR.nebra })] });
+    expect(dns.find((d) => d.qname === 'telemetry.example-tracker.com')).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+  }, 120_000);
+
+  test('tcpdump fallback (EGRESS_AUDIT_NATIVE=0) with --count stops by itself after N packets', async () => {
+    const l = lab!;
+    const run = live(['--count', '6', '--format', 'ndjson'], { EGRESS_AUDIT_NATIVE: '0' });
+    await listening(run);
+    expect(run.stderr()).toMatch(/listening on \S+ \(tcpdump/);
+    // Traffic until the run ends (bounded: 20 requests).
+    for (let i = 0; i < 20 && run.child.exitCode === null; i++) {
+      dev(l, 'curl', '-s', '-m', '2', '-o', '/dev/null', `http://${FAR.tracker}/`);
+      await sleep(100);
+    }
+    expect(await waitExit(run, 15_000)).toBe(0);
+    const recs = parseNdjson(run.stdout());
+    const summary = recs[recs.length - 1];
+    expect(summary).toMatchObject({ type: 'summary', packets: 6, inputs: [expect.objectContaining({ format: 'live', packets: 6 })] });
+    expect(summary.capture).toEqual(expect.objectContaining({ dropped: 0 }));
+  }, 60_000);
+
+  test('--duration ends a run on a quiet interface by itself', async () => {
+    const started = Date.now();
+    const run = live(['--duration', '2s', '--format', 'ndjson', '--filter', 'udp port 9']);
+    await listening(run);
+    expect(await waitExit(run, 15_000)).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    const recs = parseNdjson(run.stdout());
+    expect(recs).toEqual([expect.objectContaining({ type: 'summary', packets: 0, flows: 0 })]);
+  }, 60_000);
+
+  test('a quiet interface stops promptly on SIGTERM', async () => {
+    const run = live(['--format', 'table', '--filter', 'udp port 9']);
+    await listening(run);
+    await sleep(300);
+    const t0 = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await waitExit(run, 10_000)).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(run.stdout()).toMatch(/packets 0/);
+  }, 60_000);
+
+  test('--write keeps rotated pcapng evidence that replays to the same flows', async () => {
+    const l = lab!;
+    const base = path.join(l.dir, 'evidence.pcapng');
+    const run = live(['--format', 'ndjson', '--write', base, '--write-max-bytes', '4K']);
+    await listening(run);
+    for (let i = 0; i < 4; i++) {
+      dev(l, 'curl', '-s', '-m', '2', '-o', '/dev/null', '--resolve', `updates.example-tracker.com:80:${FAR.tracker}`, 'http://updates.example-tracker.com/');
+    }
+    dev(l, 'dig', `@${FAR.dns}`, '+time=2', '+tries=1', '+short', 'api.nebra.com');
+    await sleep(500);
+    run.child.kill('SIGINT');
+    expect(await waitExit(run, 20_000)).toBe(0);
+    const files = fs.readdirSync(l.dir).filter((f) => /^evidence(\.\d+)?\.pcapng$/.test(f)).sort((a, b) => order(a) - order(b));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(files[0]).toBe('evidence.pcapng');
+    expect(files[1]).toBe('evidence.1.pcapng');
+
+    const liveRecs = parseNdjson(run.stdout());
+    const again = replay(files.map((f) => path.join(l.dir, f)), [DEVICE_IP]);
+    const key = (r: Rec): string => [r.proto, r.device_port, r.remote_ip, r.remote_port, r.name, r.name_source, r.packets_out, r.packets_in, r.bytes_out, r.bytes_in].join(' ');
+    const liveFlows = flows(liveRecs).map(key).sort();
+    const replayed = again.flows.map((r) => key(r as unknown as Rec)).sort();
+    expect(replayed).toEqual(liveFlows);
+    expect(again.summary.packets).toBe(liveRecs[liveRecs.length - 1].packets);
+  }, 60_000);
+});
+
+/** Rotation order of an evidence file name (base = 0). */
+function order(name: string): number {
+  const m = /\.(\d+)\.pcapng$/.exec(name);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Text up to the last newline (a record still being written is left out). */
+function completeLines(text: string): string {
+  const i = text.lastIndexOf('\n');
+  return i < 0 ? '' : text.slice(0, i + 1);
+}
