@@ -24,6 +24,29 @@ export interface AuditOptions {
   pipeline: PipelineOptions;
   /** Optional stage between the pipeline and the renderer (policy). */
   stage?: (next: RecordSink) => StageSink;
+  /** Keep every (judged) record in the result, for the report model (`--bundle`). */
+  keepRecords?: boolean;
+  /** Called every PROGRESS_EVERY packets and once at the end, for a progress bar. */
+  onProgress?: (p: AuditProgress) => void;
+}
+
+/** How far a replay has got: capture-file bytes read so far (all inputs) and packets. */
+export interface AuditProgress {
+  bytes: number;
+  packets: number;
+  done: boolean;
+}
+
+/** Packets between progress calls (a power of two: the check is a mask). */
+export const PROGRESS_EVERY = 4096;
+
+/** Passes records on and keeps a copy of each (the report model needs all of them). */
+class KeepSink implements RecordSink {
+  readonly flows: FlowRecord[] = [];
+  readonly dnsRecords: DnsRecord[] = [];
+  constructor(private readonly next: RecordSink) {}
+  flow(rec: FlowRecord): void { this.flows.push(rec); this.next.flow(rec); }
+  dns(rec: DnsRecord): void { this.dnsRecords.push(rec); this.next.dns(rec); }
 }
 
 /** A sink with an end-of-run flush (the policy stage holds DNS records until then). */
@@ -45,6 +68,8 @@ export interface StageSink extends RecordSink {
 export interface AuditResult {
   exitCode: 0 | 1 | 2;
   summary: SummaryRecord;
+  /** Every record in the order written, with verdicts (only with `keepRecords`). */
+  records?: { flows: FlowRecord[]; dns: DnsRecord[] };
 }
 
 /** Renders records in the chosen format as they arrive (shared by replay and live). */
@@ -90,13 +115,16 @@ export class FormatSink implements RecordSink {
 /** Runs an audit over capture files; every record goes to `out`. */
 export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   const fmt = new FormatSink(opts.format, out);
-  const stage = opts.stage ? opts.stage(fmt) : null;
+  const keep = opts.keepRecords ? new KeepSink(fmt) : null;
+  const stage = opts.stage ? opts.stage(keep ?? fmt) : null;
   fmt.ruleIds = stage?.ruleIds?.() ?? null;
-  const pipeline = new Pipeline(opts.pipeline, stage ?? fmt);
+  const pipeline = new Pipeline(opts.pipeline, stage ?? keep ?? fmt);
   const issues: CaptureIssue[] = [];
   const inputs: InputInfo[] = [];
   const frame = newFrame();
   let fatal = false;
+  let bytesDone = 0;
+  const progress = opts.onProgress;
   for (const file of opts.inputs) {
     let src: PacketSource;
     try {
@@ -108,14 +136,19 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
       continue;
     }
     try {
-      while (src.next(frame)) pipeline.processFrame(frame);
+      while (src.next(frame)) {
+        pipeline.processFrame(frame);
+        if (progress && (pipeline.packets & (PROGRESS_EVERY - 1)) === 0) progress({ bytes: bytesDone + src.info().bytes, packets: pipeline.packets, done: false });
+      }
     } finally {
       src.close();
     }
+    bytesDone += src.info().bytes;
     issues.push(...src.issues);
     inputs.push(src.info());
     if (src.issues.some((i) => i.dataLost)) fatal = true;
   }
+  progress?.({ bytes: bytesDone, packets: pipeline.packets, done: true });
   pipeline.finish();
   stage?.finish();
   const summary = buildSummary(pipeline, opts, inputs, issues, fmt.flowCount);
@@ -123,7 +156,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   if (v) summary.verdicts = v;
   fmt.finish(summary);
   const failed = stage?.failed?.() ?? false;
-  return { exitCode: fatal ? 2 : failed ? 1 : 0, summary };
+  return { exitCode: fatal ? 2 : failed ? 1 : 0, summary, ...(keep ? { records: { flows: keep.flows, dns: keep.dnsRecords } } : {}) };
 }
 
 /** Builds the `summary` record. */

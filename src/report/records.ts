@@ -60,9 +60,15 @@ export interface FlowRecord extends VerdictFields {
   initiator_by?: 'syn' | 'first-packet' | 'port-heuristic';
   tls_versions?: number[] | null;
   key_share_groups?: number[] | null;
+  /** The ClientHello (TLS or QUIC) carries encrypted_client_hello (0xfe0d): `sni` is then the outer, public name. */
   ech?: boolean;
+  /** Set on an ECH flow when DNS (HTTPS/SVCB `ech`) gave an ECH configuration for one of its names earlier in the run. */
+  ech_config?: boolean;
+  /** JA3 (salesforce/ja3): MD5 of the ClientHello's version, ciphers, extensions, groups, point formats (GREASE removed). */
   ja3?: string | null;
+  /** JA4 (FoxIO): `t`/`q` + version + SNI flag + counts + ALPN, then two truncated SHA-256 hashes. */
   ja4?: string | null;
+  /** Encrypted DNS recognised on this flow: DNS over TLS, over QUIC, or over HTTPS to a listed resolver. */
   encrypted_dns?: 'dot' | 'doq' | 'doh' | null;
   /** QUIC version of the client's Initials, hex (0x00000001 = v1, 0x6b3343cf = v2, 0xff00001d = draft-29). */
   quic_version?: string;
