@@ -250,6 +250,7 @@ describe('FlowTable: idle timeouts on packet time', () => {
   test('an open TCP connection outlives the UDP timeout', () => {
     const { ended, send } = newTable();
     const a = send(c2s(TCP_SYN), T0);
+    send(s2c(TCP_SYN | TCP_ACK), T0 + 1e3); // answered: established (a bare SYN is half-open, 60 s)
     // Another flow's packet advances packet time past the UDP timeout.
     send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.udp + 5e6);
     expect(ended).toHaveLength(0);
@@ -275,13 +276,26 @@ describe('FlowTable: idle timeouts on packet time', () => {
   });
 
   test('each timeout class uses its own limit (custom timeouts)', () => {
-    const { ended, send } = newTable(undefined, { udp: 10e6, tcpOpen: 100e6, closed: 1e6, short: 1e6 });
+    const { ended, send } = newTable(undefined, { udp: 10e6, tcpOpen: 100e6, closed: 1e6, short: 1e6, tcpNew: 60e6 });
     const u = send({ src: DEV, dst: SRV, sport: 1000, dport: 9999, proto: 'udp' }, T0);
     const tc = send(c2s(TCP_SYN), T0);
     send({ src: DEV, dst: SRV, sport: 2000, dport: 9999, proto: 'udp' }, T0 + 20e6);
     expect(ended.map((e) => e.id)).toEqual([u]);
     send({ src: DEV, dst: SRV, sport: 2000, dport: 9999, proto: 'udp' }, T0 + 105e6);
     expect(ended.map((e) => e.id)).toContain(tc);
+  });
+
+  test('an unanswered SYN expires at the half-open timeout; an answered one lives to the established timeout', () => {
+    // A SYN flood or a dead server must not keep half-open attempts for an hour.
+    const timeouts = { udp: 1000e6, tcpOpen: 100e6, closed: 1e6, short: 1e6, tcpNew: 20e6 };
+    const { ended, send } = newTable(undefined, timeouts);
+    const halfOpen = send(c2s(TCP_SYN), T0);
+    const est = send({ ...c2s(TCP_SYN), sport: 50001 }, T0);
+    send({ ...s2c(TCP_SYN | TCP_ACK), dport: 50001 }, T0 + 1e3); // the responder answers the second one
+    send({ src: DEV, dst: SRV, sport: 3000, dport: 9999, proto: 'udp' }, T0 + 30e6);
+    expect(ended.map((e) => e.id)).toEqual([halfOpen]);
+    send({ src: DEV, dst: SRV, sport: 3001, dport: 9999, proto: 'udp' }, T0 + 102e6);
+    expect(ended.map((e) => e.id)).toContain(est);
   });
 
   test('endAll ends every flow exactly once', () => {
