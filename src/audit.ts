@@ -6,7 +6,10 @@
  * Owns no global state; writes only to the OutputFile it is given. Capture problems become
  * `errors` in the summary and exit status 2 (partial results are still written).
  */
+import { A } from './anomalies';
 import { openCapture } from './capture/open-capture';
+import { linkTypeName } from './capture/source';
+import { SUPPORTED_LINK_TYPES } from './decode/link';
 import { CaptureIssue, InputInfo, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
@@ -73,6 +76,11 @@ export interface AuditResult {
 }
 
 /** Renders records in the chosen format as they arrive (shared by replay and live). */
+/** Names of the decodable link types, as InputInfo.linkTypes spells them. */
+const SUPPORTED_LINK_TYPE_NAMES = new Set([...SUPPORTED_LINK_TYPES].map(linkTypeName));
+/** Byte offset of the link-type field in a classic pcap header. */
+const PCAP_LINKTYPE_OFFSET = 20;
+
 export class FormatSink implements RecordSink {
   readonly flows: FlowRecord[] = [];
   readonly dnsRecords: DnsRecord[] = [];
@@ -135,6 +143,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
       fatal = true;
       continue;
     }
+    const unsupportedBefore = pipeline.anomalies.counts[A['link.unsupported_linktype']];
     try {
       while (src.next(frame)) {
         pipeline.processFrame(frame);
@@ -145,8 +154,20 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
     }
     bytesDone += src.info().bytes;
     issues.push(...src.issues);
-    inputs.push(src.info());
+    const info = src.info();
+    inputs.push(info);
     if (src.issues.some((i) => i.dataLost)) fatal = true;
+    const skipped = pipeline.anomalies.counts[A['link.unsupported_linktype']] - unsupportedBefore;
+    if (skipped > 0) {
+      // Packets of a link type we cannot decode were read but not analysed: say so, exit 2.
+      const names = info.linkTypes.filter((n) => !SUPPORTED_LINK_TYPE_NAMES.has(n));
+      issues.push({
+        code: 'EA_CAPTURE_LINKTYPE', file, offset: info.format === 'pcap' ? PCAP_LINKTYPE_OFFSET : 0, dataLost: true,
+        message: `${skipped} packet${skipped === 1 ? '' : 's'} of link type ${names.join(', ') || 'unknown'}, which egress-audit does not decode, were skipped`,
+        hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, NFLOG; convert with editcap -T',
+      });
+      fatal = true;
+    }
   }
   progress?.({ bytes: bytesDone, packets: pipeline.packets, done: true });
   pipeline.finish();
