@@ -496,7 +496,6 @@ export class Pipeline {
   /** Teaches the DNS cache every A/AAAA answer, attributed to the name the client asked (CNAME chains followed back). */
   private learnAnswers(slot: number, msg: DnsMessage, clientB: boolean, ts: number): void {
     if (msg.answers.length === 0) return;
-    const t = this.flows;
     let cnameTarget: Map<string, string> | null = null;
     for (const a of msg.answers) if (a.type === 5) (cnameTarget ??= new Map()).set(a.name, a.data);
     const askedFor = (owner: string): string => {
