@@ -80,6 +80,7 @@ interface ReplayFlags extends PolicyFlags {
   output?: string;
   force?: boolean;
   maxFlows?: string;
+  maxDnsCache?: string;
   debug?: boolean;
   bundle?: string;
   reproducible?: boolean;
@@ -105,6 +106,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
+    .option('--max-dns-cache <n>', 'cap on (client, address) pairs remembered from DNS answers (oldest evicted and counted; default 250000)')
     .option('--bundle <dir>', 'also write the report bundle to DIR: report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml')
     .option('--reproducible', 'pin the generation time (SOURCE_DATE_EPOCH, else the last packet time) so the bundle is byte-identical across runs')
     .option('--debug', 'print stack traces for errors');
@@ -119,7 +121,11 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         const res = runAudit({
           inputs: captures,
           format: flags.format,
-          pipeline: { devices, maxFlows: flags.maxFlows ? parseCount('--max-flows', flags.maxFlows) : undefined },
+          pipeline: {
+            devices,
+            maxFlows: flags.maxFlows ? parseCount('--max-flows', flags.maxFlows) : undefined,
+            dnsCacheEntries: flags.maxDnsCache ? parseCount('--max-dns-cache', flags.maxDnsCache) : undefined,
+          },
           stage,
           keepRecords: flags.bundle !== undefined,
           onProgress: progressFor(captures, process.stderr),

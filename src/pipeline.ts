@@ -229,6 +229,8 @@ export class Pipeline {
     const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
     if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
     if (!grew) {
+      // Shed by the stream-head memory budget (a flood of unfinished heads): counted, given up.
+      if (head.shed) { this.giveUpHead(slot, info, A['stream.head_overflow']); return; }
       if (head.overflow && head.contiguous >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
       return;
     }
@@ -585,6 +587,8 @@ export class Pipeline {
     const client = info?.client;
     const gap = client ? client.hasHole : false;
     if (gap) anomalies.push('stream.gap');
+    // Its head was shed by the stream-head memory budget and no later segment said so: count it now.
+    if (client?.shed) { anomalies.push('stream.head_overflow'); this.anomalies.add(A['stream.head_overflow']); }
     const hello = info?.hello ?? null;
     const rec: FlowRecord = {
       type: 'flow',

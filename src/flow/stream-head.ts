@@ -7,6 +7,10 @@
  * flow is named. Never throws on segment data, never allocates more than the bound, and never
  * reads outside the segment it is given. Overlapping bytes keep the first copy (what the
  * receiver most likely used); a retransmission that differs is counted as a conflict.
+ *
+ * Memory across all heads is bounded by a StreamHeadBudget (the default one unless the caller
+ * passes its own): past it, the oldest heads are shed — their bytes dropped, `shed` set — so a
+ * flood of flows that each start a ClientHello and never finish it cannot exhaust memory.
  */
 
 /**
@@ -17,6 +21,57 @@ export const STREAM_HEAD_BYTES = 16 * 1024;
 
 /** Holes we track before giving up on a stream (each hole is a pair of numbers). */
 const MAX_PENDING_RANGES = 32;
+
+/**
+ * Default bound on bytes held by all stream heads together: 4,096 full 16 KiB heads, far more
+ * flows than are ever waiting for the rest of their first bytes at once in real traffic. Without
+ * it, a flood of flows that each send one segment 16,000 bytes past their SYN made the heads of
+ * 1 M flows hold 16 GB (measured with test/bench/make-flood.ts --kind far-seq).
+ */
+export const DEFAULT_STREAM_HEAD_BUDGET_BYTES = 64 * 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Accounts the buffers of stream heads in allocation order. When the total passes `limitBytes`,
+ * the oldest heads are shed first (heads the pipeline already dropped count until they are shed,
+ * so the total is an upper bound on what is really held). Deterministic: no timers, no GC hooks.
+ */
+export class StreamHeadBudget {
+  /** Bytes charged to heads still in the queue. */
+  usedBytes = 0;
+  /** Heads shed to stay under the bound. */
+  shedHeads = 0;
+  private queue: StreamHead[] = [];
+  private qHead = 0;
+
+  constructor(readonly limitBytes = DEFAULT_STREAM_HEAD_BUDGET_BYTES) {}
+
+  /** Charges `bytes` more to `head` (enqueued on its first charge), then sheds the oldest heads while over the bound. */
+  charge(head: StreamHead, bytes: number): void {
+    if (head.charged === 0) this.queue.push(head);
+    head.charged += bytes;
+    this.usedBytes += bytes;
+    while (this.usedBytes > this.limitBytes && this.queue.length - this.qHead > 1) {
+      const old = this.queue[this.qHead++];
+      if (old === head) {
+        this.queue.push(head); // never shed the head being grown: move it to the back
+        continue;
+      }
+      this.usedBytes -= old.charged;
+      old.charged = 0;
+      old.shedBuffer();
+      this.shedHeads++;
+    }
+    if (this.qHead > 4096 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
+  }
+}
+
+/** The budget shared by heads created without one (one per process; the CLI runs one audit). */
+export const defaultStreamHeadBudget = new StreamHeadBudget();
 
 /** Contiguous-prefix reassembly of the first STREAM_HEAD_BYTES of a byte stream. */
 export class StreamHead {
@@ -32,12 +87,26 @@ export class StreamHead {
   conflicts = 0;
   /** The buffer; grows up to STREAM_HEAD_BYTES. Bytes past `contiguous` may be filled too. */
   buf: Uint8Array;
+  /** The budget dropped this head's bytes (memory bound reached); it accepts nothing more. */
+  shed = false;
+  /** Bytes charged to the budget for this head (bookkeeping of StreamHeadBudget). */
+  charged = 0;
   /** Filled intervals past `contiguous`: [start0, end0, start1, end1, ...], sorted, disjoint. */
   private ranges: number[] = [];
 
-  constructor(base: number, initialSize = 2048) {
+  constructor(base: number, initialSize = 2048, private readonly budget: StreamHeadBudget = defaultStreamHeadBudget) {
     this.base = base >>> 0;
     this.buf = new Uint8Array(Math.min(initialSize, STREAM_HEAD_BYTES));
+    if (this.buf.length > 0) budget.charge(this, this.buf.length);
+  }
+
+  /** Drops the buffered bytes for good (called by the budget). */
+  shedBuffer(): void {
+    this.shed = true;
+    this.buf = EMPTY;
+    this.contiguous = 0;
+    this.ranges = [];
+    this.overflow = true;
   }
 
   /**
@@ -45,7 +114,7 @@ export class StreamHead {
    * Returns true when the contiguous prefix grew.
    */
   add(seq: number, data: Uint8Array, off: number, len: number): boolean {
-    if (len <= 0) return false;
+    if (len <= 0 || this.shed) return false;
     let rel = ((seq >>> 0) - this.base) | 0;
     let s = off;
     let n = len;
@@ -67,6 +136,7 @@ export class StreamHead {
     }
     const end = rel + n;
     this.ensure(end);
+    if (this.shed) return false; // growing it went over the budget
     // Fast path: the next in-order segment with nothing pending.
     if (rel === this.contiguous && this.ranges.length === 0) {
       this.buf.set(data.subarray(s, s + n), rel);
@@ -93,7 +163,9 @@ export class StreamHead {
     while (size < end) size *= 2;
     const b = new Uint8Array(Math.min(size, STREAM_HEAD_BYTES));
     b.set(this.buf);
+    const grownBy = b.length - this.buf.length;
     this.buf = b;
+    this.budget.charge(this, grownBy);
   }
 
   /** Copies the parts of [start, end) not yet filled; compares the parts that are. */

@@ -42,11 +42,16 @@ type Path = readonly (string | number)[];
  */
 export function loadPackFile(file: string, label: string = file): RulePack {
   let size: number;
+  let regular: boolean;
   try {
-    size = fs.statSync(file).size;
+    const st = fs.statSync(file);
+    size = st.size;
+    regular = st.isFile();
   } catch (e) {
     throw new RulesInvalidError(label, 1, 1, `cannot read rule file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'check the path');
   }
+  // A device (/dev/zero never ends) or a FIFO (blocks until a writer comes) has no size to check.
+  if (!regular) throw new RulesInvalidError(label, 1, 1, 'rule file is not a regular file', 'pass the path of a YAML file');
   if (size > MAX_RULE_FILE_BYTES) throw new RulesInvalidError(label, 1, 1, `rule file is ${size} bytes; the limit is ${MAX_RULE_FILE_BYTES}`);
   return loadPackText(fs.readFileSync(file, 'utf8'), label);
 }

@@ -12,11 +12,19 @@ import type { AuditReport } from './model';
 /** Characters that make a spreadsheet read a cell as a formula. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+const INVISIBLE_OR_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/u;
+const INVISIBLE_OR_CONTROL_ALL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
+const visibleEscape = (ch: string): string => {
+  const c = ch.codePointAt(0)!;
+  return c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : c > 0xffff ? `\\u{${c.toString(16)}}` : `\\u${c.toString(16).padStart(4, '0')}`;
+};
+
 /** One cell: neutralised, then quoted per RFC 4180 when needed. Numbers are written as is. */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  let s = value;
+  // Control (but TAB, CR, LF: RFC 4180 quotes those), bidi and zero-width characters shown as escapes: a CSV is also read with `cat`.
+  let s = INVISIBLE_OR_CONTROL.test(value) ? value.replace(INVISIBLE_OR_CONTROL_ALL, visibleEscape) : value;
   if (FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -21,7 +21,8 @@ export function visibleText(s: string): string {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    // Every invisible format character (\p{Cf}: bidi controls, zero-width U+200B-200D, BOM) and the line/paragraph separators.
+    else if (/[\p{Cf}\p{Zl}\p{Zp}]/u.test(ch)) out += c > 0xffff ? `\\u{${c.toString(16)}}` : `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return out;

@@ -9,7 +9,10 @@
  */
 import type { AuditReport, Finding, ReportRule } from './model';
 
-/** Replaces characters XML 1.0 (§2.2 Char) does not allow with visible escapes. */
+/** Unicode format characters (\p{Cf}) and line/paragraph separators. */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** Replaces characters XML 1.0 (§2.2 Char) does not allow, and invisible ones, with visible escapes. */
 export function xmlSafeText(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -18,7 +21,8 @@ export function xmlSafeText(s: string): string {
       const d = s.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) { out += s[i] + s[i + 1]; i++; continue; }
     }
-    const bad = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff || (c >= 0x7f && c <= 0x9f);
+    const bad = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff || (c >= 0x7f && c <= 0x9f)
+      || INVISIBLE.test(s[i]); // bidi controls, zero-width characters, BOM, line separators: legal XML, but they hide or reorder a name in a CI page
     out += bad ? (c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`) : s[i];
   }
   return out;

@@ -66,13 +66,22 @@ export class DestinationAggregator {
   }
 }
 
+/** Unicode format characters and line/paragraph separators: shown as escapes, never printed raw. */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+/** A backslash that does not start a \DDD escape. */
+const BACKSLASH_NOT_DDD = /\\(?!\d{3})/g;
+
 /** Makes a capture-derived string safe to print on a terminal. */
 export function terminalSafe(s: string, max = MAX_CELL): string {
   let out = '';
-  for (const ch of s) {
+  // A literal backslash is doubled, so a name cannot spell one of our escapes ("\\x1b") and look
+  // like it; the extractors' own \DDD escapes (RFC 4343) are the one form left as they are.
+  for (const ch of s.includes('\\') ? s.replace(BACKSLASH_NOT_DDD, '\\\\') : s) {
     const c = ch.codePointAt(0)!;
     if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0x061c) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    // Invisible format characters (\p{Cf}: bidi controls, zero-width U+200B-200D, the BOM U+FEFF,
+    // soft hyphen, tags) and the line/paragraph separators would hide or reorder a name.
+    else if (INVISIBLE.test(ch)) out += c > 0xffff ? `\\u{${c.toString(16)}}` : `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
     if (out.length > max) return out.slice(0, max - 1) + '…';
   }
@@ -124,7 +133,7 @@ export function renderSummaryText(s: SummaryRecord): string {
   if (s.capture && s.capture.dropped + s.capture.if_dropped > 0) {
     lines.push(`WARNING: ${s.capture.dropped + s.capture.if_dropped} packets were dropped by the capture; this audit is incomplete`);
   }
-  for (const e of s.errors ?? []) lines.push(`error: ${e.message}`);
+  for (const e of s.errors ?? []) lines.push(`error: ${terminalSafe(e.message, 1000)}`); // messages name files, and file names can hold anything
   return lines.join('\n') + '\n';
 }
 
