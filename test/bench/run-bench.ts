@@ -113,8 +113,10 @@ function main(): void {
     const slice = path.join(cacheDir, `slice-${profile}-${sliceCount}.pcap`);
     if (!fs.existsSync(slice)) spawnSync('editcap', ['-r', file, slice, `1-${sliceCount}`]);
     const ts: Measure[] = [];
-    for (let i = 0; i < Math.min(runs, 3); i++) ts.push(timed('tshark', ['-r', slice, '-n', '-q', '-z', 'conv,tcp']));
-    rows.push([`tshark -r SLICE -z conv,tcp (first ${sliceCount} packets)`, ts, fs.statSync(slice).size]);
+    // The comparable work: TCP reassembly plus the names egress-audit extracts (SNI, DNS, Host).
+    const fields = ['-n', '-T', 'fields', '-e', 'tls.handshake.extensions_server_name', '-e', 'dns.qry.name', '-e', 'http.host'];
+    for (let i = 0; i < Math.min(runs, 3); i++) ts.push(timed('tshark', ['-r', slice, ...fields]));
+    rows.push([`tshark -r SLICE -T fields (SNI, DNS, Host; first ${sliceCount} packets)`, ts, fs.statSync(slice).size]);
   }
   console.log('');
   console.log('| tool | wall s (median) | MB/s | packets/s | peak RSS MB |');
