@@ -53,6 +53,8 @@ export interface LiveRunOptions {
   status?: LiveStatusIo;
   /** Aborting it stops the run cleanly (the CLI aborts on SIGINT and SIGTERM). */
   signal?: AbortSignal;
+  /** Keep every final record (for a report bundle); returned as `records`. */
+  keepRecords?: boolean;
   /** Called once capture is running (tests start traffic then). */
   onStarted?: (info: { backend: string; linkType: number }) => void;
 }
@@ -112,11 +114,14 @@ class LiveRun {
   /** Flows written early (open: true) whose final record has not arrived yet. */
   private readonly openWritten = new Set<number>();
   private flowsEnded = 0;
+  /** Final records kept for a bundle (open: true snapshots are not: their final record follows). */
+  private readonly kept: { flows: FlowRecord[]; dns: DnsRecord[] } | null;
   private dropsAnnounced = 0;
   private captureError: Error | null = null;
 
   constructor(private readonly opts: LiveRunOptions, private readonly out: OutputFile) {
     this.fmt = new FormatSink(opts.format, out);
+    this.kept = opts.keepRecords ? { flows: [], dns: [] } : null;
     const tap: RecordSink = { flow: (r) => this.onFlow(r), dns: (r) => this.onDns(r) };
     this.stage = opts.stage ? opts.stage(tap) : null;
     this.fmt.ruleIds = this.stage?.ruleIds?.() ?? null;
@@ -187,11 +192,13 @@ class LiveRun {
     this.flowsEnded++;
     this.openWritten.delete(rec.id);
     if (rec.verdict === 'undeclared') this.display?.announce(rec);
+    this.kept?.flows.push(rec);
     this.fmt.flow(rec);
   }
 
   private onDns(rec: DnsRecord): void {
     if (rec.verdict === 'undeclared') this.display?.announce(rec);
+    this.kept?.dns.push(rec);
     this.fmt.dns(rec);
   }
 
@@ -352,6 +359,6 @@ class LiveRun {
     const failed = this.stage?.failed?.() ?? false;
     // A reader that went away (`| head`) ends the run as success, as in replay.
     const exitCode = summary.errors.length > 0 ? 2 : this.stopReason === 'output-closed' ? 0 : failed ? 1 : 0;
-    return { exitCode, summary, stopReason: this.stopReason ?? 'signal', files: this.files };
+    return { exitCode, summary, stopReason: this.stopReason ?? 'signal', files: this.files, ...(this.kept ? { records: this.kept } : {}) };
   }
 }

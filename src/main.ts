@@ -4,9 +4,8 @@
  * line with a code and a hint — never a stack trace unless --debug — and treats a closed
  * output pipe as success. Nothing else lives here.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from './version';
 import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
@@ -18,21 +17,8 @@ import { checkBundleTarget, writeBundle } from './report/bundle';
 import { buildRunReport } from './report/run-report';
 import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
-/** Version printed by --version and written into reports (from the package root, found from src/ or dist/src/). */
-export const VERSION: string = (() => {
-  let dir = __dirname;
-  for (let i = 0; i < 4; i++) {
-    const p = path.join(dir, 'package.json');
-    try {
-      const pkg = JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'egress-audit' && pkg.version) return pkg.version;
-    } catch {
-      // not here: keep walking up
-    }
-    dir = path.dirname(dir);
-  }
-  return '0.0.0';
-})();
+/** Version printed by --version and written into reports. */
+export { VERSION };
 
 /**
  * One line per input problem, naming the file and, past its start, the byte offset — then the

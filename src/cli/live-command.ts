@@ -13,6 +13,9 @@ import { EgressAuditError } from '../errors';
 import { runLive, type LiveFormat } from '../live';
 import { Cidr, parseCidr } from '../net/addr';
 import { OutputFile } from '../report/output';
+import { checkBundleTarget, writeBundle } from '../report/bundle';
+import { buildRunReport } from '../report/run-report';
+import { VERSION } from '../version';
 import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './policy-flags';
 
 /** A bad `live` command line. */
@@ -38,6 +41,8 @@ interface LiveFlags extends PolicyFlags {
   promisc?: boolean;
   maxFlows?: string;
   debug?: boolean;
+  bundle?: string;
+  reproducible?: boolean;
 }
 
 function collect(value: string, prev: string[] = []): string[] {
@@ -118,7 +123,9 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     .option('--buffer-bytes <n>', 'kernel capture buffer (default 32M; K/M/G suffixes)')
     .option('--promisc', 'put the interface in promiscuous mode (to audit other hosts on a mirror port)')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
-    .option('--debug', 'print stack traces for errors');
+    .option('--debug', 'print stack traces for errors')
+    .option('--bundle <dir>', 'when the run ends, also write the report bundle to DIR (report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml)')
+    .option('--reproducible', 'pin the generation time of the bundle (SOURCE_DATE_EPOCH, else the last packet time)');
   addPolicyOptions(cmd).action(async (iface: string | undefined, flags: LiveFlags) => {
     if (flags.list) {
       printInterfaces();
@@ -136,6 +143,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;
     if (writeMax !== undefined && flags.write === undefined) throw new LiveUsageError('--write-max-bytes needs --write FILE');
 
+    if (flags.bundle !== undefined) checkBundleTarget(flags.bundle, flags.force === true);
     const out = OutputFile.open(flags.output ?? null, flags.force === true);
     const abort = new AbortController();
     let signals = 0;
@@ -160,8 +168,14 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
         user: flags.user,
         status: { write: io.stderr, isTty: process.stderr.isTTY === true && !(flags.format === 'ndjson' && out.isTty) },
         signal: abort.signal,
+        keepRecords: flags.bundle !== undefined,
       }, out);
       out.commit();
+      if (flags.bundle !== undefined) {
+        // The evidence files (if any) are the run's inputs; without --write there is no file to hash.
+        const model = buildRunReport(res, { inputs: res.files, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
+        writeBundle(flags.bundle, model, { force: flags.force === true });
+      }
       for (const e of res.summary.errors ?? []) {
         if (e.code === 'EA_CAPTURE_DROPPED') continue; // already warned on stderr
         io.stderr(`egress-audit: ${e.code}: ${e.message}\n${e.hint ? `\n  hint: ${e.hint}\n` : ''}`);

@@ -187,6 +187,27 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(replayed).toEqual(liveFlows);
     expect(again.summary.packets).toBe(liveRecs[liveRecs.length - 1].packets);
   }, 60_000);
+
+  test('--bundle on live writes the report bundle when the run stops', async () => {
+    const l = lab!;
+    const bundle = path.join(l.dir, 'live-bundle');
+    const evidence = path.join(l.dir, 'bundle-evidence.pcapng');
+    const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson', '--write', evidence, '--bundle', bundle]);
+    await listening(run);
+    dev(l, 'curl', '-s', '-m', '2', '-o', '/dev/null', '--resolve', `updates.example-tracker.com:80:${FAR.tracker}`, 'http://updates.example-tracker.com/');
+    await sleep(500);
+    run.child.kill('SIGINT');
+    expect(await waitExit(run, 20_000)).toBe(1); // plain HTTP to an undeclared name: a finding
+    const files = fs.readdirSync(bundle).sort();
+    expect(files).toEqual(['audit.json', 'audit.sarif', 'findings.csv', 'flows.csv', 'junit.xml', 'report.html', 'report.md']);
+    const audit = JSON.parse(fs.readFileSync(path.join(bundle, 'audit.json'), 'utf8'));
+    const text = JSON.stringify(audit);
+    expect(text).toContain('updates.example-tracker.com');
+    expect(audit.inputs).toEqual([expect.objectContaining({ format: 'live', file: l.devIf })]);
+    expect(audit.capture.kernel_drops).toEqual({ received: expect.any(Number), dropped: 0, if_dropped: 0 });
+    // The bundle holds the final records only (open: true snapshots are superseded by them).
+    expect(text).not.toContain('"open":true');
+  }, 60_000);
 });
 
 /** Rotation order of an evidence file name (base = 0). */
