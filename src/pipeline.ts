@@ -351,13 +351,14 @@ export class Pipeline {
   // ---------------------------------------------------------------- DNS
 
   private onDnsTcp(slot: number, info: FlowInfo, head: StreamHead, dir: 0 | 1, ts: number): void {
-    const done = info.dnsTcpDone[dir];
+    const done = dir === 0 ? info.dnsTcpDoneClient : info.dnsTcpDoneServer;
     const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
     for (const [off, len] of r.messages) {
       const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true);
       if (msg) this.onDnsMessage(slot, info, msg, 'tcp', dir === 0, ts);
     }
-    info.dnsTcpDone[dir] = done + r.consumed;
+    if (dir === 0) info.dnsTcpDoneClient = done + r.consumed;
+    else info.dnsTcpDoneServer = done + r.consumed;
     if (r.bad) {
       this.anomalies.add(A['dns.tcp_bad_length']);
       info.noteAnomaly(A['dns.tcp_bad_length']);

@@ -23,8 +23,8 @@ interface Entry {
   key: number;
 }
 
-/** Default cap on cached (client, address) pairs: ~200 B each, so ~50 MB at the cap. */
-export const DEFAULT_DNS_CACHE_ENTRIES = 250_000;
+/** Default cap on cached (client, address) pairs: ~400 B each with its name strings, so ~40 MB at the cap. */
+export const DEFAULT_DNS_CACHE_ENTRIES = 100_000;
 /** Default grace after the TTL: devices keep using answers a little past it. */
 export const DEFAULT_DNS_GRACE_MICROS = 300e6;
 /** Names kept per (client, address): CDN addresses serve many names. */
