@@ -83,9 +83,9 @@ describe('live capture through tcpdump: no unbounded user-space queue', () => {
   // The tcpdump fallback parses each stdout chunk synchronously (src/capture/live.ts); when the
   // pipeline falls behind, the pipe fills, tcpdump blocks and the kernel drops (and counts). The
   // only user-space buffer is the parser's carry-over, bounded by one record.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { PcapStreamParser } = require('../../src/capture/pcap-stream') as typeof import('../../src/capture/pcap-stream');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { MAX_CAPLEN } = require('../../src/capture/source') as typeof import('../../src/capture/source');
 
   const header = (): Uint8Array => {
