@@ -13,8 +13,9 @@ import { OutputFile } from './report/output';
 import { registerLiveCommand } from './cli/live-command';
 import { registerReportCommands } from './cli/report-commands';
 import { progressFor } from './cli/progress';
-import { checkBundleTarget, writeBundle } from './report/bundle';
-import { buildRunReport } from './report/run-report';
+// Loaded on first use: the report model and renderers are only needed with --bundle.
+const bundle = (): typeof import('./report/bundle') => require('./report/bundle') as typeof import('./report/bundle');
+const runReport = (): typeof import('./report/run-report') => require('./report/run-report') as typeof import('./report/run-report');
 import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyFlags } from './cli/policy-flags';
 
 /** Version printed by --version and written into reports. */
@@ -101,7 +102,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
       debug = debug || flags.debug === true;
       const devices = parseDevices(flags.device ?? []);
       const stage = policyStageFromFlags(flags, devices);
-      if (flags.bundle !== undefined) checkBundleTarget(flags.bundle, flags.force === true);
+      if (flags.bundle !== undefined) bundle().checkBundleTarget(flags.bundle, flags.force === true);
       const out = OutputFile.open(flags.output ?? null, flags.force === true);
       try {
         const res = runAudit({
@@ -118,8 +119,8 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
         }, out);
         out.commit();
         if (flags.bundle !== undefined) {
-          const model = buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
-          writeBundle(flags.bundle, model, { force: flags.force === true });
+          const model = runReport().buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
+          bundle().writeBundle(flags.bundle, model, { force: flags.force === true });
         }
         for (const e of res.summary.errors ?? []) io.stderr(formatInputError(e));
         exitCode = res.exitCode;

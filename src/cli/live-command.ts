@@ -13,8 +13,9 @@ import { EgressAuditError } from '../errors';
 import { runLive, type LiveFormat } from '../live';
 import { Cidr, parseCidr } from '../net/addr';
 import { OutputFile } from '../report/output';
-import { checkBundleTarget, writeBundle } from '../report/bundle';
-import { buildRunReport } from '../report/run-report';
+// Loaded on first use: the report model and renderers are only needed with --bundle.
+const bundle = (): typeof import('../report/bundle') => require('../report/bundle') as typeof import('../report/bundle');
+const runReport = (): typeof import('../report/run-report') => require('../report/run-report') as typeof import('../report/run-report');
 import { VERSION } from '../version';
 import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './policy-flags';
 
@@ -143,7 +144,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;
     if (writeMax !== undefined && flags.write === undefined) throw new LiveUsageError('--write-max-bytes needs --write FILE');
 
-    if (flags.bundle !== undefined) checkBundleTarget(flags.bundle, flags.force === true);
+    if (flags.bundle !== undefined) bundle().checkBundleTarget(flags.bundle, flags.force === true);
     const out = OutputFile.open(flags.output ?? null, flags.force === true);
     const abort = new AbortController();
     let signals = 0;
@@ -173,8 +174,8 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
       out.commit();
       if (flags.bundle !== undefined) {
         // The evidence files (if any) are the run's inputs; without --write there is no file to hash.
-        const model = buildRunReport(res, { inputs: res.files, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
-        writeBundle(flags.bundle, model, { force: flags.force === true });
+        const model = runReport().buildRunReport(res, { inputs: res.files, rules: flags.rules, set: flags.set, reproducible: flags.reproducible === true, version: VERSION });
+        bundle().writeBundle(flags.bundle, model, { force: flags.force === true });
       }
       for (const e of res.summary.errors ?? []) {
         if (e.code === 'EA_CAPTURE_DROPPED') continue; // already warned on stderr

@@ -10,14 +10,25 @@ import { Command, Option } from 'commander';
 import { runAudit } from '../audit';
 import { EgressAuditError } from '../errors';
 import { parseCidr, type Cidr } from '../net/addr';
-import { describePack, resolvePacks } from '../policy';
-import { driftOf, learnRules, renderDriftText, renderLearnedYaml } from '../policy/learn';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/bundle';
-import { parseAuditReport } from '../report/model';
+import type { ReportFormat } from '../report/bundle';
 import { OutputFile } from '../report/output';
-import { buildRunReport } from '../report/run-report';
-import { renderRulesDocHtml, renderRulesDocMarkdown } from '../report/rules-doc';
 import { policyStageFromFlags } from './policy-flags';
+
+// Loaded on first use (each command needs a different part; the policy modules alone pull in
+// zod and yaml, ~55 ms of every start-up when loaded eagerly — measured).
+const lazy = <T>(load: () => T): (() => T) => {
+  let m: T | undefined;
+  return () => (m ??= load());
+};
+const policy = lazy(() => require('../policy') as typeof import('../policy'));
+const learn = lazy(() => require('../policy/learn') as typeof import('../policy/learn'));
+const bundle = lazy(() => require('../report/bundle') as typeof import('../report/bundle'));
+const reportModel = lazy(() => require('../report/model') as typeof import('../report/model'));
+const runReport = lazy(() => require('../report/run-report') as typeof import('../report/run-report'));
+const rulesDoc = lazy(() => require('../report/rules-doc') as typeof import('../report/rules-doc'));
+
+/** `--format` values of `report` (the keys of REPORT_FORMATS in src/report/bundle.ts; a test keeps them equal). */
+export const REPORT_FORMAT_NAMES: readonly ReportFormat[] = ['html', 'md', 'csv', 'flows-csv', 'sarif', 'junit', 'json'];
 
 /** A report file that cannot be read or is not an egress-audit report. */
 export class ReportInputError extends EgressAuditError {
@@ -50,7 +61,7 @@ function registerReport(program: Command): void {
     .command('report')
     .description('render a recorded report (audit.json from --bundle) again in one format')
     .argument('<audit.json>', 'the report model written by --bundle')
-    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(REPORT_FORMATS)).default('html'))
+    .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMAT_NAMES]).default('html'))
     .option('-o, --output <path>', 'write to PATH (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .action((file: string, flags: { format: ReportFormat; output?: string; force?: boolean }) => {
@@ -62,11 +73,11 @@ function registerReport(program: Command): void {
       }
       let model;
       try {
-        model = parseAuditReport(text);
+        model = reportModel().parseAuditReport(text);
       } catch (e) {
         throw new ReportInputError(`${file}: ${(e as Error).message}`, { hint: 'pass the audit.json of a bundle (egress-audit replay CAPTURE --bundle DIR)' });
       }
-      emit(renderReport(model, flags.format), flags.output, flags.force === true);
+      emit(bundle().renderReport(model, flags.format), flags.output, flags.force === true);
     });
 }
 
@@ -105,17 +116,17 @@ function registerLearn(program: Command, setExit: (code: number) => void, io: { 
       for (const e of res.summary.errors ?? []) io.stderr(`egress-audit: ${e.code}: ${e.message}\n`);
       const flows = res.records?.flows ?? [];
       const dns = res.records?.dns ?? [];
-      const learned = learnRules(flows, dns);
+      const learned = learn().learnRules(flows, dns);
       const drift = flags.rules?.length
-        ? driftOf(buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: true, version: '' }))
+        ? learn().driftOf(runReport().buildRunReport(res, { inputs: captures, rules: flags.rules, set: flags.set, reproducible: true, version: '' }))
         : undefined;
-      const packs = flags.rules?.length ? resolvePacks(flags.rules) : [];
+      const packs = flags.rules?.length ? policy().resolvePacks(flags.rules) : [];
       const retrieved = new Date(Math.floor((res.summary.first_ts ?? 0) * 1000)).toISOString().slice(0, 10);
       const meta = { device: packs[0]?.device.name ?? (res.summary.device_ips.slice(0, 4).join(', ') || 'device'), captures: captures.map((c) => c.split(/[\\/]/).pop() ?? c), retrieved };
       let text: string;
       if (flags.format === 'json') text = JSON.stringify({ proposal: learned, drift: drift ?? null }, null, 2) + '\n';
-      else if (flags.format === 'drift') text = renderDriftText(drift!);
-      else text = renderLearnedYaml(learned, meta, drift);
+      else if (flags.format === 'drift') text = learn().renderDriftText(drift!);
+      else text = learn().renderLearnedYaml(learned, meta, drift);
       emit(text, flags.output, flags.force === true);
       setExit(res.exitCode === 2 ? 2 : 0);
     });
@@ -133,8 +144,8 @@ function registerRulesDoc(program: Command): void {
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .action((pack: string, flags: { format: 'md' | 'html'; output?: string; force?: boolean }) => {
-      const d = describePack(resolvePacks([pack])[0]);
-      emit(flags.format === 'html' ? renderRulesDocHtml(d) : renderRulesDocMarkdown(d), flags.output, flags.force === true);
+      const d = policy().describePack(policy().resolvePacks([pack])[0]);
+      emit(flags.format === 'html' ? rulesDoc().renderRulesDocHtml(d) : rulesDoc().renderRulesDocMarkdown(d), flags.output, flags.force === true);
     });
 }
 
