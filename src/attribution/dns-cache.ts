@@ -12,9 +12,11 @@ interface Entry {
   v: number;
   a0: number; a1: number; a2: number; a3: number;
   c0: number; c1: number; c2: number; c3: number;
-  names: string[];
-  owners: string[];
-  expires: number[];
+  /**
+   * Names, newest last, as [name, owner, expires, name, owner, expires, ...]: one array per
+   * entry instead of three (fewer allocations per answer; measured on the flow-heavy benchmark).
+   */
+  data: (string | number)[];
   /** Next entry whose key hashed to the same number (collisions are rare; verified by words). */
   next: Entry | null;
   /** Insertion sequence number: when the entry last moved to the back of the eviction order. */
@@ -94,20 +96,21 @@ export class DnsCache {
         e.seq = this.seq++;
         this.pushOrder(e);
       }
-      const i = e.names.indexOf(name);
-      if (i >= 0) {
+      const d = e.data;
+      for (let i = 0; i < d.length; i += 3) {
+        if (d[i] !== name) continue;
         // Answered again: newest first on lookup, so move it to the end.
-        e.names.splice(i, 1); e.owners.splice(i, 1);
-        const old = e.expires.splice(i, 1)[0];
-        e.names.push(name); e.owners.push(owner); e.expires.push(Math.max(old, expires));
+        const old = d[i + 2] as number;
+        d.splice(i, 3);
+        d.push(name, owner, Math.max(old, expires));
         return;
       }
-      if (e.names.length >= MAX_NAMES_PER_ADDRESS) { e.names.shift(); e.owners.shift(); e.expires.shift(); }
-      e.names.push(name); e.owners.push(owner); e.expires.push(expires);
+      if (d.length >= 3 * MAX_NAMES_PER_ADDRESS) d.splice(0, 3);
+      d.push(name, owner, expires);
       return;
     }
     const head = this.map.get(key) ?? null;
-    const entry: Entry = { v, a0, a1, a2, a3, c0, c1, c2, c3, names: [name], owners: [owner], expires: [expires], next: null, seq: this.seq++, key };
+    const entry: Entry = { v, a0, a1, a2, a3, c0, c1, c2, c3, data: [name, owner, expires], next: null, seq: this.seq++, key };
     this.pushOrder(entry);
     if (head) {
       // Collision: chain behind the head (keeps the head's eviction position).
@@ -126,9 +129,10 @@ export class DnsCache {
     const e = this.find(DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3), v, a0, a1, a2, a3, c0, c1, c2, c3);
     if (!e) return NO_NAMES;
     let out: CachedName[] | null = null;
-    for (let i = e.names.length - 1; i >= 0; i--) {
-      if (e.expires[i] < ts) continue;
-      (out ??= []).push({ name: e.names[i], owner: e.owners[i] });
+    const d = e.data;
+    for (let i = d.length - 3; i >= 0; i -= 3) {
+      if ((d[i + 2] as number) < ts) continue;
+      (out ??= []).push({ name: d[i] as string, owner: d[i + 1] as string });
     }
     return out ?? NO_NAMES;
   }
