@@ -138,10 +138,20 @@ describe('cross-check with read-tls-client-hello on generated hellos', () => {
           const { hello, message } = parsed({ ciphers, extensions: exts });
           const ref = await reference(message);
           expect(ja3(hello).hash).toBe(ref.ja3);
-          expect(ja4(hello, 'tcp')).toBe(ref.ja4);
+          const ours = ja4(hello, 'tcp');
+          if (exts.every((e) => e.type === 0 || e.type === 16)) {
+            // No extension left once SNI and ALPN are set aside: FoxIO's JA4.md sets JA4_c to
+            // 000000000000 ("rather than running a sha256 hash of nothing"); the library hashes the
+            // empty string (e3b0c44298fc). Everything else must still agree.
+            expect(ours.slice(0, -12)).toBe(ref.ja4.slice(0, -12));
+            expect(ours.slice(-12)).toBe('000000000000');
+          } else {
+            expect(ours).toBe(ref.ja4);
+          }
         },
       ),
-      { numRuns: 200 },
+      // Fixed seed: CI must be deterministic (this property once drew the empty-extension case only on some seeds).
+      { numRuns: 200, seed: 0x5eed },
     );
   });
 });
