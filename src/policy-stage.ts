@@ -16,7 +16,14 @@ import type { DnsRecord, FlowRecord } from './report/records';
 import { REASON_CODES } from './policy/reason-codes';
 
 /** DNS records held for end-of-run judging; past this they are judged on arrival. */
-export const MAX_HELD_DNS_RECORDS = 200_000;
+export const MAX_HELD_DNS_RECORDS = 10_000;
+/**
+ * Declared egress flows kept as contacts for crediting held DNS. At the cap the oldest half is
+ * dropped (the least likely to be the connection a later lookup served). Both caps keep the
+ * stage's memory at a few tens of MB: at 200 k each, a 2 M-answer DNS flood judged with --rules
+ * ran out of the launcher's heap cap (measured).
+ */
+export const MAX_CONTACTS = 20_000;
 
 /** Live capture: declared flows are kept as contacts this long before the flush cutoff (answers reach the stage within seconds of the query). */
 const LIVE_CONTACT_MARGIN_SECONDS = 60;
@@ -80,7 +87,8 @@ export class PolicyStage implements StageSink {
     Object.assign(rec, this.engine.judgeFlow(rec));
     this.earlierQueries.delete(rec.id); // a flow with answers but no question: nothing to combine
     this.count(rec.verdict === 'undeclared', rec.direction, rec.reasons ?? []);
-    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule && this.contacts.length < MAX_HELD_DNS_RECORDS) {
+    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule) {
+      if (this.contacts.length >= MAX_CONTACTS) this.contacts = this.contacts.slice(MAX_CONTACTS >>> 1);
       this.contacts.push(rec);
       this.noteDevice(rec.device_ip);
     }
@@ -130,7 +138,8 @@ export class PolicyStage implements StageSink {
   judgeOpen(rec: FlowRecord): FlowRecord | null {
     if (rec.dns_names !== null) return null;
     Object.assign(rec, this.engine.judgeFlow(rec));
-    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule && this.contacts.length < MAX_HELD_DNS_RECORDS) {
+    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule) {
+      if (this.contacts.length >= MAX_CONTACTS) this.contacts = this.contacts.slice(MAX_CONTACTS >>> 1);
       this.contacts.push(rec);
       this.noteDevice(rec.device_ip);
     }
