@@ -71,7 +71,7 @@ describeLive('dropPrivileges (--user)', () => {
 
   test('a non-root process cannot drop: EA_PRIVILEGE_DROP', async () => {
     const nobody = lookupUser('nobody');
-    const lines = await runChild(['drop', 'daemon'], { uid: nobody.uid, gid: nobody.gid });
+    const lines = await runChild(['drop', 'daemon', String(nobody.uid), String(nobody.gid)], {});
     expect(lines).toEqual([expect.objectContaining({ step: 'error', code: 'EA_PRIVILEGE_DROP' })]);
   });
 });

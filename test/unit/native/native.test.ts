@@ -124,10 +124,13 @@ describeLive('native addon (libpcap)', () => {
   });
 
   test('open() without capture rights fails with PCAP_ERROR_PERM_DENIED → EA_CAPTURE_PERMISSION', () => {
-    // A child running as nobody: the addon is loaded, but the capture socket is refused.
-    const script = `try { require(${JSON.stringify(NATIVE_DIR)}).open(${JSON.stringify(pair!.rootIf)}, {}); console.log('{}'); }
+    // A child that loads the addon as root, then becomes nobody (setuid drops the capabilities),
+    // so the capture socket is refused. It switches itself after loading so the checkout need
+    // not be readable by nobody (a clone in a 0700 temporary directory is not).
+    const script = `const n = require(${JSON.stringify(NATIVE_DIR)}); process.setgroups([65534]); process.setgid(65534); process.setuid(65534);
+      try { n.open(${JSON.stringify(pair!.rootIf)}, {}); console.log('{}'); }
       catch (e) { console.log(JSON.stringify({ op: e.op, pcapStatus: e.pcapStatus, message: e.message })); }`;
-    const res = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
+    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: '/' });
     expect(res.stderr).toBe('');
     const e = JSON.parse(res.stdout) as { op: string; pcapStatus: number; message: string };
     expect(e).toMatchObject({ op: 'open', pcapStatus: -8 });
