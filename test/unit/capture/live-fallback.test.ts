@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import { LiveSource } from '../../../src/capture/live';
 import type { Frame } from '../../../src/capture/source';
-import { createVethPair, destroyVethPair, netnsSkipReason, sendUdp, udpFrameLength, vethPairExists, waitFor, type VethPair } from '../native/netns';
+import { netnsSkipReason, sendUdp, udpFrameLength, useVethPair, waitFor } from '../native/netns';
 
 const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
 const skipReason = netnsSkipReason() ?? (hasTcpdump ? null : 'needs tcpdump (apt-get install tcpdump)');
@@ -43,21 +43,11 @@ describe('no capture backend at all', () => {
 });
 
 describeLive('LiveSource (tcpdump fallback)', () => {
-  let pair: VethPair | undefined;
-
-  beforeAll(() => {
-    pair = createVethPair();
-  });
-
-  afterAll(() => {
-    const p = pair;
-    destroyVethPair(p);
-    if (p !== undefined) expect(vethPairExists(p)).toBe(false);
-  });
+  const vethPair = useVethPair();
 
   test('delivers frames from the pcap stream with link type, lengths, timestamps and filter', async () => {
     const seen: { frame: Frame; ts: number; cap: number; wire: number; link: number; port: number; seq: number }[] = [];
-    const src = new LiveSource(pair!.rootIf, (f) => {
+    const src = new LiveSource(vethPair().rootIf, (f) => {
       const b = f.buf;
       const o = f.offset;
       seen.push({ frame: f, ts: f.tsMicros, cap: f.capturedLength, wire: f.wireLength, link: f.linkType, port: (b[o + 36] << 8) | b[o + 37], seq: b[o + 45] });
@@ -66,7 +56,7 @@ describeLive('LiveSource (tcpdump fallback)', () => {
     expect(src.backend).toBe('tcpdump');
     expect(src.linkType).toBe(1);
     const before = Date.now() * 1000;
-    await sendUdp(pair!, [{ count: 4, size: 50, port: 6666 }, { count: 12, size: 100, port: 5555 }]);
+    await sendUdp(vethPair(), [{ count: 4, size: 50, port: 6666 }, { count: 12, size: 100, port: 5555 }]);
     expect(await waitFor(() => seen.length >= 12)).toBe(true);
     const after = Date.now() * 1000;
     src.stats(); // asks tcpdump (SIGUSR1) for fresh counters
@@ -87,7 +77,7 @@ describeLive('LiveSource (tcpdump fallback)', () => {
   });
 
   test('stop() with no traffic ends tcpdump promptly', async () => {
-    const src = new LiveSource(pair!.rootIf, () => undefined, { backend: 'tcpdump', filter: 'udp port 9' });
+    const src = new LiveSource(vethPair().rootIf, () => undefined, { backend: 'tcpdump', filter: 'udp port 9' });
     await src.start();
     const t0 = Date.now();
     await src.stop();
@@ -97,7 +87,7 @@ describeLive('LiveSource (tcpdump fallback)', () => {
 
   test("tcpdump's failures map to the same codes as the addon's", async () => {
     await expect(new LiveSource('ea-none0', () => undefined, { backend: 'tcpdump' }).start()).rejects.toMatchObject({ code: 'EA_CAPTURE_NO_DEVICE' });
-    await expect(new LiveSource(pair!.rootIf, () => undefined, { backend: 'tcpdump', filter: 'udp port banana' }).start()).rejects.toMatchObject({
+    await expect(new LiveSource(vethPair().rootIf, () => undefined, { backend: 'tcpdump', filter: 'udp port banana' }).start()).rejects.toMatchObject({
       code: 'EA_CAPTURE_FILTER',
     });
   });

@@ -8,7 +8,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { loadNative, nativeUnavailableReason } from '../../../src/capture/live';
 import { lookupUser } from '../../../src/capture/privileges';
-import { createVethPair, destroyVethPair, netnsSkipReason, sendUdp, tsChildArgs, vethPairExists, type VethPair } from '../native/netns';
+import { netnsSkipReason, sendUdp, tsChildArgs, useVethPair } from '../native/netns';
 
 const CHILD = path.join(__dirname, 'live-privileges-child.ts');
 const skipReason = netnsSkipReason() ?? (loadNative() === null ? `needs the native addon (${nativeUnavailableReason()})` : null);
@@ -45,23 +45,13 @@ test('lookupUser: an unknown user is EA_USER_UNKNOWN with a hint', () => {
 });
 
 describeLive('dropPrivileges (--user)', () => {
-  let pair: VethPair | undefined;
-
-  beforeAll(() => {
-    pair = createVethPair();
-  });
-
-  afterAll(() => {
-    const p = pair;
-    destroyVethPair(p);
-    if (p !== undefined) expect(vethPairExists(p)).toBe(false);
-  });
+  const vethPair = useVethPair();
 
   test('capture keeps working after dropping to nobody; groups, gid and uid all change', async () => {
     const nobody = lookupUser('nobody');
     let sending: Promise<void> | undefined;
-    const lines = await runChild(['capture', pair!.rootIf, 'nobody', '5'], {}, (msg) => {
-      if (msg.step === 'dropped') sending = sendUdp(pair!, [{ count: 5, size: 20, port: 5555 }]);
+    const lines = await runChild(['capture', vethPair().rootIf, 'nobody', '5'], {}, (msg) => {
+      if (msg.step === 'dropped') sending = sendUdp(vethPair(), [{ count: 5, size: 20, port: 5555 }]);
     });
     await sending;
     expect(lines[0]).toMatchObject({ step: 'dropped', uid: nobody.uid, euid: nobody.uid, gid: nobody.gid, groups: [nobody.gid] });

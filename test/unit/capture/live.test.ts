@@ -15,7 +15,7 @@ import {
 } from '../../../src/capture/live';
 import type { Frame } from '../../../src/capture/source';
 import { LiveCaptureError } from '../../../src/errors';
-import { createVethPair, destroyVethPair, netnsSkipReason, sendUdp, udpFrameLength, vethPairExists, waitFor, type VethPair } from '../native/netns';
+import { netnsSkipReason, sendUdp, udpFrameLength, useVethPair, waitFor } from '../native/netns';
 
 const skipReason = netnsSkipReason() ?? (loadNative() === null ? `needs the native addon (${nativeUnavailableReason()}); build it: cd native && npm install` : null);
 const describeLive = skipReason === null ? describe : (name: string, fn: () => void) => describe.skip(`${name} [skipped: ${skipReason}]`, fn);
@@ -91,26 +91,16 @@ describe('listInterfaces / interfaceAddresses', () => {
 });
 
 describeLive('LiveSource (native backend)', () => {
-  let pair: VethPair | undefined;
-
-  beforeAll(() => {
-    pair = createVethPair();
-  });
-
-  afterAll(() => {
-    const p = pair;
-    destroyVethPair(p);
-    if (p !== undefined) expect(vethPairExists(p)).toBe(false);
-  });
+  const vethPair = useVethPair();
 
   test('delivers each packet through one reused Frame with link type, lengths and timestamps', async () => {
     const seen: Seen[] = [];
-    const src = new LiveSource(pair!.rootIf, record(seen), { filter: 'udp', timeoutMs: 50, snaplen: 65535 });
+    const src = new LiveSource(vethPair().rootIf, record(seen), { filter: 'udp', timeoutMs: 50, snaplen: 65535 });
     await src.start();
     expect(src.backend).toBe('native');
     expect(src.linkType).toBe(1);
     const before = Date.now() * 1000;
-    await sendUdp(pair!, [{ count: 25, size: 100, port: 5555 }]);
+    await sendUdp(vethPair(), [{ count: 25, size: 100, port: 5555 }]);
     expect(await waitFor(() => seen.length >= 25)).toBe(true);
     const after = Date.now() * 1000;
     const running = src.stats();
@@ -131,9 +121,9 @@ describeLive('LiveSource (native backend)', () => {
 
   test('the BPF filter applies', async () => {
     const seen: Seen[] = [];
-    const src = new LiveSource(pair!.rootIf, record(seen), { filter: 'udp dst port 7777', immediate: true });
+    const src = new LiveSource(vethPair().rootIf, record(seen), { filter: 'udp dst port 7777', immediate: true });
     await src.start();
-    await sendUdp(pair!, [{ count: 5, size: 20, port: 5555 }, { count: 3, size: 20, port: 7777 }]);
+    await sendUdp(vethPair(), [{ count: 5, size: 20, port: 5555 }, { count: 3, size: 20, port: 7777 }]);
     await waitFor(() => seen.length >= 3);
     await new Promise((r) => setTimeout(r, 100));
     await src.stop();
@@ -141,7 +131,7 @@ describeLive('LiveSource (native backend)', () => {
   });
 
   test('stop() with no traffic returns promptly and ends the capture', async () => {
-    const src = new LiveSource(pair!.rootIf, () => undefined, { filter: 'udp port 9', timeoutMs: 1000 });
+    const src = new LiveSource(vethPair().rootIf, () => undefined, { filter: 'udp port 9', timeoutMs: 1000 });
     await src.start();
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
@@ -153,31 +143,31 @@ describeLive('LiveSource (native backend)', () => {
 
   test('stop() from inside the callback stops delivery at once (e.g. --count)', async () => {
     let n = 0;
-    const src: LiveSource = new LiveSource(pair!.rootIf, () => {
+    const src: LiveSource = new LiveSource(vethPair().rootIf, () => {
       if (++n === 3) void src.stop({ drainMs: 0 });
     }, { filter: 'udp' });
     await src.start();
-    await sendUdp(pair!, [{ count: 10, size: 10, port: 5555 }]);
+    await sendUdp(vethPair(), [{ count: 10, size: 10, port: 5555 }]);
     expect(await src.ended).toBeNull();
     expect(n).toBe(3);
   });
 
   test('an exception in the callback ends the capture and is reported on `ended`', async () => {
-    const src = new LiveSource(pair!.rootIf, () => {
+    const src = new LiveSource(vethPair().rootIf, () => {
       throw new Error('bug in the pipeline');
     }, { filter: 'udp', immediate: true });
     await src.start();
-    await sendUdp(pair!, [{ count: 1, size: 10, port: 5555 }]);
+    await sendUdp(vethPair(), [{ count: 1, size: 10, port: 5555 }]);
     expect((await src.ended)?.message).toBe('bug in the pipeline');
     await src.stop();
   });
 
   test('start() maps failures: missing interface and bad filter', async () => {
     await expect(new LiveSource('ea-none0', () => undefined).start()).rejects.toMatchObject({ code: 'EA_CAPTURE_NO_DEVICE' });
-    await expect(new LiveSource(pair!.rootIf, () => undefined, { filter: 'udp port banana' }).start()).rejects.toMatchObject({ code: 'EA_CAPTURE_FILTER' });
+    await expect(new LiveSource(vethPair().rootIf, () => undefined, { filter: 'udp port banana' }).start()).rejects.toMatchObject({ code: 'EA_CAPTURE_FILTER' });
   });
 
   test('listInterfaces() through the addon includes the veth end', () => {
-    expect(listInterfaces().find((d) => d.name === pair!.rootIf)).toMatchObject({ up: true, loopback: false });
+    expect(listInterfaces().find((d) => d.name === vethPair().rootIf)).toMatchObject({ up: true, loopback: false });
   });
 });

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { loadNative, nativeUnavailableReason, toLiveCaptureError, type NativeBinding, type NativeHandle } from '../../../src/capture/live';
-import { createVethPair, destroyVethPair, netnsSkipReason, sendUdp, udpFrameLength, vethPairExists, waitFor, type VethPair } from './netns';
+import { netnsSkipReason, sendUdp, udpFrameLength, useVethPair, waitFor } from './netns';
 
 const NATIVE_DIR = path.resolve(__dirname, '../../../native');
 const native = loadNative();
@@ -58,21 +58,11 @@ test('loadNative() either loads the addon or says why it cannot', () => {
 
 describeLive('native addon (libpcap)', () => {
   const n = native as NativeBinding;
-  let pair: VethPair | undefined;
-
-  beforeAll(() => {
-    pair = createVethPair();
-  });
-
-  afterAll(() => {
-    const p = pair;
-    destroyVethPair(p);
-    if (p !== undefined) expect(vethPairExists(p)).toBe(false);
-  });
+  const vethPair = useVethPair();
 
   /** Opens the root end, runs `send`, waits for `expected` packets, closes; returns what was read. */
   async function capture(options: { snaplen?: number; filter?: string; bufferBytes?: number }, send: () => Promise<void>, expected: number): Promise<{ recs: Rec[]; counts: number[]; stats: ReturnType<NativeBinding['stats']> }> {
-    const h = n.open(pair!.rootIf, { snaplen: options.snaplen ?? 65535, promisc: false, bufferBytes: 4 << 20, timeoutMs: 50, immediate: false });
+    const h = n.open(vethPair().rootIf, { snaplen: options.snaplen ?? 65535, promisc: false, bufferBytes: 4 << 20, timeoutMs: 50, immediate: false });
     if (options.filter !== undefined) n.setFilter(h, options.filter);
     const buf = new Uint8Array(options.bufferBytes ?? 1 << 20);
     const recs: Rec[] = [];
@@ -93,7 +83,7 @@ describeLive('native addon (libpcap)', () => {
 
   test('listInterfaces() reports the veth end and loopback with its addresses', () => {
     const all = n.listInterfaces();
-    const veth = all.find((d) => d.name === pair!.rootIf);
+    const veth = all.find((d) => d.name === vethPair().rootIf);
     expect(veth).toMatchObject({ up: true, loopback: false, addresses: [] });
     const lo = all.find((d) => d.loopback);
     expect(lo?.addresses).toContainEqual({ family: 'IPv4', address: '127.0.0.1', netmask: '255.0.0.0', broadcast: null });
@@ -101,7 +91,7 @@ describeLive('native addon (libpcap)', () => {
   });
 
   test('open() returns a handle with the link type and snaplen', () => {
-    const h = n.open(pair!.rootIf, { snaplen: 1500, promisc: true, bufferBytes: 1 << 20, timeoutMs: 100, immediate: true });
+    const h = n.open(vethPair().rootIf, { snaplen: 1500, promisc: true, bufferBytes: 1 << 20, timeoutMs: 100, immediate: true });
     try {
       expect(h.linkType).toBe(1); // LINKTYPE_ETHERNET
       expect(h.snaplen).toBe(1500);
@@ -128,20 +118,20 @@ describeLive('native addon (libpcap)', () => {
     // so the capture socket is refused. It switches itself after loading so the checkout need
     // not be readable by nobody (a clone in a 0700 temporary directory is not).
     const script = `const n = require(${JSON.stringify(NATIVE_DIR)}); process.setgroups([65534]); process.setgid(65534); process.setuid(65534);
-      try { n.open(${JSON.stringify(pair!.rootIf)}, {}); console.log('{}'); }
+      try { n.open(${JSON.stringify(vethPair().rootIf)}, {}); console.log('{}'); }
       catch (e) { console.log(JSON.stringify({ op: e.op, pcapStatus: e.pcapStatus, message: e.message })); }`;
     const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: '/' });
     expect(res.stderr).toBe('');
     const e = JSON.parse(res.stdout) as { op: string; pcapStatus: number; message: string };
     expect(e).toMatchObject({ op: 'open', pcapStatus: -8 });
-    const mapped = toLiveCaptureError(e.op, e.pcapStatus, e.message, pair!.rootIf);
+    const mapped = toLiveCaptureError(e.op, e.pcapStatus, e.message, vethPair().rootIf);
     expect(mapped?.code).toBe('EA_CAPTURE_PERMISSION');
     expect(mapped?.hint).toContain('setcap cap_net_raw,cap_net_admin+eip');
   });
 
   test('nextBatch() delivers every packet with timestamps, lengths and bytes, in batches', async () => {
     const before = Date.now() * 1000;
-    const { recs, counts } = await capture({ filter: 'udp' }, () => sendUdp(pair!, [{ count: 20, size: 100, port: 5555 }]), 20);
+    const { recs, counts } = await capture({ filter: 'udp' }, () => sendUdp(vethPair(), [{ count: 20, size: 100, port: 5555 }]), 20);
     const after = Date.now() * 1000;
     expect(recs.map(seq)).toEqual([...Array(20).keys()]);
     for (const r of recs) {
@@ -157,7 +147,7 @@ describeLive('native addon (libpcap)', () => {
   });
 
   test('snaplen truncates: caplen = snaplen, wirelen = the real length', async () => {
-    const { recs } = await capture({ snaplen: 64, filter: 'udp' }, () => sendUdp(pair!, [{ count: 3, size: 200, port: 5555 }]), 3);
+    const { recs } = await capture({ snaplen: 64, filter: 'udp' }, () => sendUdp(vethPair(), [{ count: 3, size: 200, port: 5555 }]), 3);
     expect(recs).toHaveLength(3);
     for (const r of recs) expect([r.caplen, r.wirelen]).toEqual([64, udpFrameLength(200)]);
   });
@@ -165,12 +155,12 @@ describeLive('native addon (libpcap)', () => {
   test('setFilter() keeps only matching packets; a bad filter maps to EA_CAPTURE_FILTER', async () => {
     const { recs } = await capture(
       { filter: 'udp dst port 5555' },
-      () => sendUdp(pair!, [{ count: 5, size: 10, port: 6666 }, { count: 5, size: 10, port: 5555 }]),
+      () => sendUdp(vethPair(), [{ count: 5, size: 10, port: 6666 }, { count: 5, size: 10, port: 5555 }]),
       5,
     );
     expect(recs.map(dstPort)).toEqual([5555, 5555, 5555, 5555, 5555]);
 
-    const h = n.open(pair!.rootIf, { snaplen: 100, promisc: false, bufferBytes: 0, timeoutMs: 10, immediate: false });
+    const h = n.open(vethPair().rootIf, { snaplen: 100, promisc: false, bufferBytes: 0, timeoutMs: 10, immediate: false });
     try {
       let thrown: { op: string; pcapStatus: number; message: string } | undefined;
       try {
@@ -179,7 +169,7 @@ describeLive('native addon (libpcap)', () => {
         thrown = e as typeof thrown;
       }
       expect(thrown?.op).toBe('setFilter');
-      expect(toLiveCaptureError(thrown!.op, thrown!.pcapStatus, thrown!.message, pair!.rootIf)?.code).toBe('EA_CAPTURE_FILTER');
+      expect(toLiveCaptureError(thrown!.op, thrown!.pcapStatus, thrown!.message, vethPair().rootIf)?.code).toBe('EA_CAPTURE_FILTER');
     } finally {
       n.close(h);
     }
@@ -187,14 +177,14 @@ describeLive('native addon (libpcap)', () => {
 
   test('a buffer that holds one packet still delivers all of them, in order (spill path)', async () => {
     const snaplen = 256;
-    const { recs, counts, stats } = await capture({ snaplen, filter: 'udp', bufferBytes: 16 + snaplen }, () => sendUdp(pair!, [{ count: 30, size: 100, port: 5555 }]), 30);
+    const { recs, counts, stats } = await capture({ snaplen, filter: 'udp', bufferBytes: 16 + snaplen }, () => sendUdp(vethPair(), [{ count: 30, size: 100, port: 5555 }]), 30);
     expect(recs.map(seq)).toEqual([...Array(30).keys()]);
     expect(Math.max(...counts)).toBe(1);
     expect(stats.spill_lost).toBe(0);
   });
 
   test('stats() counts received packets and reports no drops', async () => {
-    const { recs, stats } = await capture({ filter: 'udp' }, () => sendUdp(pair!, [{ count: 50, size: 64, port: 5555 }]), 50);
+    const { recs, stats } = await capture({ filter: 'udp' }, () => sendUdp(vethPair(), [{ count: 50, size: 64, port: 5555 }]), 50);
     expect(recs).toHaveLength(50);
     expect(stats.ps_recv).toBeGreaterThanOrEqual(50);
     expect(stats).toMatchObject({ ps_drop: 0, spill_lost: 0 });
@@ -202,7 +192,7 @@ describeLive('native addon (libpcap)', () => {
   });
 
   test('close() with no traffic unblocks a pending nextBatch promptly; later calls end at once', async () => {
-    const h = n.open(pair!.rootIf, { snaplen: 100, promisc: false, bufferBytes: 0, timeoutMs: 1000, immediate: false });
+    const h = n.open(vethPair().rootIf, { snaplen: 100, promisc: false, bufferBytes: 0, timeoutMs: 1000, immediate: false });
     n.setFilter(h, 'udp port 9'); // nothing will match
     const buf = new Uint8Array(1 << 16);
     const pending = n.nextBatch(h, buf);
@@ -218,7 +208,7 @@ describeLive('native addon (libpcap)', () => {
 
   test('close() lets the process exit while a read is pending', async () => {
     const script = `const n = require(${JSON.stringify(NATIVE_DIR)});
-      const h = n.open(${JSON.stringify(pair!.rootIf)}, { timeoutMs: 1000 });
+      const h = n.open(${JSON.stringify(vethPair().rootIf)}, { timeoutMs: 1000 });
       n.setFilter(h, 'udp port 9');
       n.nextBatch(h, new Uint8Array(1 << 20)).then((c) => console.log('resolved', c));
       setTimeout(() => n.close(h), 200);`;
@@ -238,7 +228,7 @@ describeLive('native addon (libpcap)', () => {
   });
 
   test('nextBatch() rejects misuse: a buffer smaller than one packet, or a second pending call', async () => {
-    const h = n.open(pair!.rootIf, { snaplen: 1000, promisc: false, bufferBytes: 0, timeoutMs: 10, immediate: false });
+    const h = n.open(vethPair().rootIf, { snaplen: 1000, promisc: false, bufferBytes: 0, timeoutMs: 10, immediate: false });
     try {
       expect(() => n.nextBatch(h, new Uint8Array(100))).toThrow(/hold 16 \+ snaplen bytes/); // a RangeError from the addon's realm
       const buf = new Uint8Array(1 << 16);

@@ -70,6 +70,23 @@ export function destroyVethPair(pair: VethPair | undefined): void {
 }
 
 /** True when the namespace or the root end still exists (tests assert cleanup with it). */
+/**
+ * Inside a describe block: creates a veth pair before the suite and removes it after, checking it
+ * is gone (also when a test failed). Returns a getter for the pair.
+ */
+export function useVethPair(): () => VethPair {
+  let pair: VethPair | undefined;
+  beforeAll(() => {
+    pair = createVethPair();
+  });
+  afterAll(() => {
+    const p = pair;
+    destroyVethPair(p);
+    if (p !== undefined) expect(vethPairExists(p)).toBe(false);
+  });
+  return () => pair!;
+}
+
 export function vethPairExists(pair: VethPair): boolean {
   const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').some((l) => l.split(' ')[0] === pair.ns);
   const link = spawnSync('ip', ['link', 'show', pair.rootIf]).status === 0;
