@@ -236,7 +236,7 @@ export class Pipeline {
     }
     if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
       // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
-      this.identifyTcp(slot, info, head, serverPort);
+      this.identifyTcp(slot, info, head);
       return;
     }
     if (isDns) {
@@ -244,11 +244,11 @@ export class Pipeline {
       this.onDnsTcp(slot, info, head, fromClient ? 0 : 1, ts);
       return;
     }
-    this.identifyTcp(slot, info, head, serverPort);
+    this.identifyTcp(slot, info, head);
   }
 
   /** Looks at the contiguous client head and decides what the flow is, or waits for more bytes. */
-  private identifyTcp(slot: number, info: FlowInfo, head: StreamHead, serverPort: number): void {
+  private identifyTcp(slot: number, info: FlowInfo, head: StreamHead): void {
     const buf = head.buf;
     const n = head.contiguous;
     if (probeTlsRecord(buf, 0, n) || (n < 3 && buf[0] === 0x16)) {
@@ -281,7 +281,6 @@ export class Pipeline {
     }
     if (startsWithAscii(buf, 0, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return; }
     if (isBitcoinMagic(buf, 0, n)) { this.decide(slot, info, 'bitcoin'); return; }
-    void serverPort;
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
   }
@@ -355,7 +354,7 @@ export class Pipeline {
     const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
     for (const [off, len] of r.messages) {
       const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true);
-      if (msg) this.onDnsMessage(slot, info, msg, 'tcp', dir === 0, ts);
+      if (msg) this.onDnsMessage(slot, info, msg, 'tcp', ts);
     }
     if (dir === 0) info.dnsTcpDoneClient = done + r.consumed;
     else info.dnsTcpDoneServer = done + r.consumed;
@@ -384,7 +383,7 @@ export class Pipeline {
       const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
       if (msg) {
         if (info.app === null) info.app = appForDnsPorts(serverPort, clientPort);
-        this.onDnsMessage(slot, info, msg, 'udp', !msg.response, ts);
+        this.onDnsMessage(slot, info, msg, 'udp', ts);
       } else if (info.app === null && fromClient) {
         info.noteAnomaly(A['dns.truncated']);
       }
@@ -406,7 +405,7 @@ export class Pipeline {
         const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
         if (msg) {
           info.app = 'dns';
-          this.onDnsMessage(slot, info, msg, 'udp', true, ts);
+          this.onDnsMessage(slot, info, msg, 'udp', ts);
           return;
         }
       }
@@ -428,15 +427,13 @@ export class Pipeline {
    * One DNS message: queries become pending `dns` records (one per question); a response
    * completes the pending ones with the same id, teaches the DNS cache, or is reported alone.
    */
-  private onDnsMessage(slot: number, info: FlowInfo, msg: DnsMessage, proto: 'udp' | 'tcp', senderIsClient: boolean, ts: number): void {
+  private onDnsMessage(slot: number, info: FlowInfo, msg: DnsMessage, proto: 'udp' | 'tcp', ts: number): void {
     const t = this.flows;
-    const v = this.view;
     // Endpoints of this message: the sender is the packet's source.
     const senderB = t.fromB;
     const ver = t.ipVersion(slot);
     const addr = (b: boolean): string => formatAddr(ver, t.addrWord(slot, b, 0), t.addrWord(slot, b, 1), t.addrWord(slot, b, 2), t.addrWord(slot, b, 3));
     const app = info.app ?? 'dns';
-    void senderIsClient;
     if (!msg.response) {
       for (const q of msg.questions) {
         this.dnsQueries++;
@@ -493,7 +490,6 @@ export class Pipeline {
     }
     // An answered UDP DNS socket is done soon: let it expire quickly.
     if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
-    void v;
   }
 
   /** Teaches the DNS cache every A/AAAA answer, attributed to the name the client asked (CNAME chains followed back). */

@@ -4,39 +4,24 @@
  * the parser in dns.ts hands it bounds that are already checked against the message.
  * Must never throw on packet bytes and never read outside `buf[start, end)`.
  */
+import { u32be } from '../decode/bytes';
 import type { Answer } from 'dns-packet';
 import { DnsNameReader } from './dns-name';
+import { formatIpv4 as formatIpv4Word, formatIpv6 as formatIpv6Words } from '../net/addr';
 
 /** IPv4 address text (RFC 1123 §2.1 dotted decimal) of 4 bytes at `off`. */
 export function formatIpv4(buf: Uint8Array, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  return formatIpv4Word(u32be(buf, off));
 }
 
 /**
- * IPv6 address text per RFC 5952 §4: lowercase hex, no leading zeros, the longest run
- * (first on a tie) of two or more zero groups compressed to "::"; dotted IPv4 tail only for
- * IPv4-mapped addresses (::ffff:a.b.c.d, RFC 5952 §5).
+ * IPv6 address text per RFC 5952 of 16 bytes at `off` (the one formatter in src/net/addr.ts:
+ * lowercase, longest zero run compressed, dotted tail only for IPv4-mapped addresses).
  */
 export function formatIpv6(buf: Uint8Array, off: number): string {
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (buf[off + 2 * i] << 8) | buf[off + 2 * i + 1];
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${formatIpv4(buf, off + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 1; // RFC 5952 §4.2.2: a single 0 group is never compressed
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  return formatIpv6Words(u32be(buf, off), u32be(buf, off + 4), u32be(buf, off + 8), u32be(buf, off + 12));
 }
+
 
 /** RFC 3597 §5 generic RDATA text: `\# <length> <hex>` (used when a type is not decoded). */
 export function formatGenericRdata(buf: Uint8Array, start: number, end: number): string {
