@@ -8,6 +8,7 @@
  * Why so strict: any 12+ bytes parse as *some* DNS header, and a false "dns" would tell an
  * auditor a protocol was moved to another port when it was not.
  */
+import { u16be } from '../decode/bytes';
 
 /** Header (12) + root question (1 + 4). */
 const MIN_QUERY_LENGTH = 17;
@@ -18,9 +19,6 @@ const MAX_LABEL_LENGTH = 63;
 /** OPT pseudo-RR (RFC 6891 §6.1.2): root name, TYPE 41, CLASS (payload size), TTL, RDLEN. */
 const DNS_TYPE_OPT = 41;
 
-function u16(buf: Uint8Array, p: number): number {
-  return (buf[p] << 8) | buf[p + 1];
-}
 
 /**
  * True when buf[off, off+len) is exactly one standard DNS query (RFC 1035 §4.1): QR = 0,
@@ -29,10 +27,10 @@ function u16(buf: Uint8Array, p: number): number {
  */
 export function probeDnsQuery(buf: Uint8Array, off: number, len: number): boolean {
   if (len < MIN_QUERY_LENGTH || off < 0 || off + len > buf.length) return false;
-  const flags = u16(buf, off + 2);
+  const flags = u16be(buf, off + 2);
   if ((flags & 0x8000) !== 0 || (flags & 0x7800) !== 0 || (flags & 0x000f) !== 0) return false;
-  if (u16(buf, off + 4) !== 1 || u16(buf, off + 6) !== 0 || u16(buf, off + 8) !== 0) return false;
-  const arcount = u16(buf, off + 10);
+  if (u16be(buf, off + 4) !== 1 || u16be(buf, off + 6) !== 0 || u16be(buf, off + 8) !== 0) return false;
+  const arcount = u16be(buf, off + 10);
   if (arcount > 1) return false;
   const end = off + len;
   let p = off + 12;
@@ -48,14 +46,14 @@ export function probeDnsQuery(buf: Uint8Array, off: number, len: number): boolea
     p += l + 1;
   }
   if (p + 4 > end) return false;
-  const qtype = u16(buf, p);
-  const qclass = u16(buf, p + 2);
+  const qtype = u16be(buf, p);
+  const qclass = u16be(buf, p + 2);
   if (qtype === 0 || (qclass !== 1 && qclass !== 255)) return false;
   p += 4;
   if (arcount === 1) {
     // OPT: root owner (0), TYPE 41, CLASS, TTL (4), RDLENGTH, RDATA.
-    if (p + 11 > end || buf[p] !== 0 || u16(buf, p + 1) !== DNS_TYPE_OPT) return false;
-    p += 11 + u16(buf, p + 9);
+    if (p + 11 > end || buf[p] !== 0 || u16be(buf, p + 1) !== DNS_TYPE_OPT) return false;
+    p += 11 + u16be(buf, p + 9);
   }
   return p === end;
 }

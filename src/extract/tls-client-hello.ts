@@ -7,6 +7,7 @@
  * a length it has not checked against the input and MAX_CLIENT_HELLO_LENGTH.
  */
 import { A } from '../anomalies';
+import { u16be } from '../decode/bytes';
 
 /** TLS record content type for handshake messages (RFC 8446 §5.1). */
 export const TLS_CONTENT_TYPE_HANDSHAKE = 22;
@@ -99,9 +100,6 @@ function needMore(needed: number): ClientHelloResult {
   return { kind: 'need-more', needed };
 }
 
-function u16(buf: Uint8Array, i: number): number {
-  return (buf[i] << 8) | buf[i + 1];
-}
 
 /**
  * True when the available bytes can start a TLS handshake record: content type 22, then (if
@@ -113,7 +111,7 @@ export function probeTlsRecord(buf: Uint8Array, off: number, len: number): boole
   if (buf[off] !== TLS_CONTENT_TYPE_HANDSHAKE) return false;
   if (len >= 2 && buf[off + 1] !== 3) return false;
   if (len >= 3 && buf[off + 2] > 4) return false;
-  if (len >= 5 && u16(buf, off + 3) === 0) return false;
+  if (len >= 5 && u16be(buf, off + 3) === 0) return false;
   return true;
 }
 
@@ -148,7 +146,7 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
       return records === 0 ? NOT_TLS : MALFORMED_HELLO;
     }
     if (records === 0 && buf[pos + 2] > 4) return NOT_TLS;
-    const recLen = u16(buf, pos + 3);
+    const recLen = u16be(buf, pos + 3);
     // RFC 8446 §5.1: no zero-length handshake fragments, and no plaintext record over 2^14.
     if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) return MALFORMED_RECORD;
     const body = pos + TLS_RECORD_HEADER_LENGTH;
@@ -196,7 +194,7 @@ function gatherFragments(buf: Uint8Array, off: number, total: number): Uint8Arra
   let pos = off;
   let n = 0;
   while (n < total) {
-    const recLen = u16(buf, pos + 3);
+    const recLen = u16be(buf, pos + 3);
     const take = Math.min(recLen, total - n);
     out.set(buf.subarray(pos + TLS_RECORD_HEADER_LENGTH, pos + TLS_RECORD_HEADER_LENGTH + take), n);
     n += take;
@@ -231,12 +229,12 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
   let p = off + TLS_HANDSHAKE_HEADER_LENGTH;
   // legacy_version(2) + random(32) + legacy_session_id length(1)
   if (end - p < 35) return MALFORMED_HELLO;
-  const legacyVersion = u16(buf, p);
+  const legacyVersion = u16be(buf, p);
   p += 34;
   const sessionIdLen = buf[p++];
   if (sessionIdLen > 32 || end - p < sessionIdLen + 2) return MALFORMED_HELLO; // opaque <0..32>
   p += sessionIdLen;
-  const suitesLen = u16(buf, p);
+  const suitesLen = u16be(buf, p);
   p += 2;
   // cipher_suites <2..2^16-2>: an even, non-zero byte count.
   if (suitesLen < 2 || (suitesLen & 1) !== 0 || end - p < suitesLen + 1) return MALFORMED_HELLO;
@@ -253,14 +251,14 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
   // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
   if (p === end) return { kind: 'found', hello };
   if (end - p < 2) return MALFORMED_HELLO;
-  const extLen = u16(buf, p);
+  const extLen = u16be(buf, p);
   p += 2;
   if (extLen !== end - p) return MALFORMED_HELLO; // the extensions block fills the message exactly
   let sniSeen = false;
   while (p < end) {
     if (end - p < 4) return MALFORMED_HELLO;
-    const type = u16(buf, p);
-    const len = u16(buf, p + 2);
+    const type = u16be(buf, p);
+    const len = u16be(buf, p + 2);
     p += 4;
     if (end - p < len) return MALFORMED_HELLO;
     hello.extensionTypes.push(type);
@@ -303,14 +301,14 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
 
 function readU16List(buf: Uint8Array, p: number, byteLen: number): number[] {
   const out = new Array<number>(byteLen >> 1); // byteLen is bounded by the checked message
-  for (let i = 0; i < out.length; i++) out[i] = u16(buf, p + 2 * i);
+  for (let i = 0; i < out.length; i++) out[i] = u16be(buf, p + 2 * i);
   return out;
 }
 
 /** A list of uint16 with a `prefix`-byte length (1 or 2) filling the extension data exactly. */
 function readPrefixedU16List(buf: Uint8Array, p: number, len: number, prefix: 1 | 2, hello: ClientHelloInfo): number[] {
   if (len < prefix) return malformedInner(hello);
-  const n = prefix === 1 ? buf[p] : u16(buf, p);
+  const n = prefix === 1 ? buf[p] : u16be(buf, p);
   if (n !== len - prefix || (n & 1) !== 0) return malformedInner(hello);
   return readU16List(buf, p + prefix, n);
 }
@@ -340,7 +338,7 @@ function parseServerName(buf: Uint8Array, p: number, len: number, hello: ClientH
     hello.anomalies.push(A['tls.sni_empty']); // the empty form is only valid in a ServerHello
     return;
   }
-  if (len < 2 || u16(buf, p) !== len - 2) {
+  if (len < 2 || u16be(buf, p) !== len - 2) {
     hello.anomalies.push(A['tls.sni_bad_length']);
     return;
   }
@@ -357,7 +355,7 @@ function parseServerName(buf: Uint8Array, p: number, len: number, hello: ClientH
       return;
     }
     const nameType = buf[q];
-    const nameLen = u16(buf, q + 1);
+    const nameLen = u16be(buf, q + 1);
     q += 3;
     if (end - q < nameLen) {
       hello.anomalies.push(A['tls.sni_bad_length']);
@@ -378,7 +376,7 @@ function parseServerName(buf: Uint8Array, p: number, len: number, hello: ClientH
 
 /** ALPN (RFC 7301 §3.1): ProtocolNameList protocol_name_list<2..2^16-1> of ProtocolName<1..2^8-1>. */
 function parseAlpn(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
-  if (len < 2 || u16(buf, p) !== len - 2) {
+  if (len < 2 || u16be(buf, p) !== len - 2) {
     malformedInner(hello);
     return;
   }
@@ -397,7 +395,7 @@ function parseAlpn(buf: Uint8Array, p: number, len: number, hello: ClientHelloIn
 
 /** key_share (RFC 8446 §4.2.8): KeyShareEntry client_shares<0..2^16-1>, entry = group + opaque<1..2^16-1>. */
 function parseKeyShare(buf: Uint8Array, p: number, len: number, hello: ClientHelloInfo): void {
-  if (len < 2 || u16(buf, p) !== len - 2) {
+  if (len < 2 || u16be(buf, p) !== len - 2) {
     malformedInner(hello);
     return;
   }
@@ -408,8 +406,8 @@ function parseKeyShare(buf: Uint8Array, p: number, len: number, hello: ClientHel
       malformedInner(hello);
       return;
     }
-    const group = u16(buf, q);
-    const keyLen = u16(buf, q + 2);
+    const group = u16be(buf, q);
+    const keyLen = u16be(buf, q + 2);
     q += 4;
     if (keyLen === 0 || end - q < keyLen) {
       malformedInner(hello);
