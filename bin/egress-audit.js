@@ -1,38 +1,62 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=320
 'use strict';
 // Thin launcher: the CLI is a function from argv to an exit code (src/main.ts).
 //
 // Memory bound: `replay` and `live` with the default caps keep a bounded live set (flow table,
 // DNS cache, stream-head budget), but V8 lets its heap grow to several times the live set
-// before collecting, so a flood of millions of flows reached 1.2 GB of RSS. Those runs are
-// re-executed once with a V8 old-generation cap, which keeps peak RSS under the documented
-// 500 MB (measured: 2 M-flow floods at 170–450 MB). Runs that keep every record in memory
-// (--format json, --bundle) or raise the caps (--max-flows, --max-dns-cache) are not capped:
-// their memory grows with the input by design, and a cap would turn that into a crash.
-// The child runs in its own process group so a terminal's Ctrl-C reaches it exactly once
-// (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
+// before collecting, so a flood of millions of flows reached 1.2 GB of RSS. Those runs need a
+// V8 old-generation cap, which keeps peak RSS under the documented 500 MB (measured: 2 M-flow
+// floods at 170–450 MB).
+//
+// The cap comes from the shebang line above, so `egress-audit ...` and `npx egress-audit ...`
+// (which execute this file) start capped in one process. Started some other way
+// (`node bin/egress-audit.js ...`), the launcher re-executes itself once with the cap: that
+// costs a second Node start-up (measured ~80 ms), which is why the shebang carries it.
+// Runs that keep every record in memory (--format json, --bundle, `report`, `learn`) or raise
+// the caps (--max-flows, --max-dns-cache) must not be capped: their memory grows with the input
+// by design, and a cap would turn that into a crash. Started capped by the shebang, they are
+// re-executed without it.
+// A re-executed child runs in its own process group so a terminal's Ctrl-C reaches it exactly
+// once (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
 
 const HEAP_CAP_MB = 320;
+const CAP_FLAG = `--max-old-space-size=${HEAP_CAP_MB}`;
 
-function wantsHeapCap(argv) {
-  if (process.env.EGRESS_AUDIT_HEAP_CAP === '0' || process.env.EGRESS_AUDIT_CHILD === '1') return false;
-  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return false;
-  if ((process.env.NODE_OPTIONS || '').includes('--max-old-space-size')) return false;
+/** What this run wants: 'cap' (bounded replay/live), 'uncapped' (memory grows by design), or 'any'. */
+function heapWish(argv) {
   const command = argv.find((a) => !a.startsWith('-'));
-  if (command !== 'replay' && command !== 'live') return false;
+  if (command === 'report' || command === 'learn') return 'uncapped';
+  if (command !== 'replay' && command !== 'live') return 'any';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (/^--(bundle|max-flows|max-dns-cache)(=|$)/.test(a)) return false;
-    if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return false;
-    if (a === '--list' || a === '--help' || a === '-h') return false;
+    if (/^--(bundle|max-flows|max-dns-cache)(=|$)/.test(a)) return 'uncapped';
+    if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return 'uncapped';
+    if (a === '--list' || a === '--help' || a === '-h') return 'any';
   }
-  return true;
+  return 'cap';
+}
+
+/** The Node flags to re-execute with, or null to run in this process. */
+function reexecFlags(argv) {
+  if (process.env.EGRESS_AUDIT_CHILD === '1') return null;
+  const userCap = (process.env.NODE_OPTIONS || '').includes('--max-old-space-size')
+    || process.execArgv.some((a) => a.startsWith('--max-old-space-size') && a !== CAP_FLAG);
+  if (userCap) return null; // the user chose a heap size: respect it
+  const ours = process.execArgv.includes(CAP_FLAG);
+  const wish = heapWish(argv);
+  if (process.env.EGRESS_AUDIT_HEAP_CAP === '0') {
+    return ours ? process.execArgv.filter((a) => a !== CAP_FLAG) : null;
+  }
+  if (wish === 'cap' && !ours) return [...process.execArgv, CAP_FLAG];
+  if (wish === 'uncapped' && ours) return process.execArgv.filter((a) => a !== CAP_FLAG);
+  return null;
 }
 
 const args = process.argv.slice(2);
-if (wantsHeapCap(args)) {
+const flags = reexecFlags(args);
+if (flags) {
   const { spawn } = require('child_process');
-  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, __filename, ...args], {
+  const child = spawn(process.execPath, [...flags, __filename, ...args], {
     stdio: 'inherit',
     detached: true,
     env: { ...process.env, EGRESS_AUDIT_CHILD: '1' },

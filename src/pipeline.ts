@@ -216,16 +216,27 @@ export class Pipeline {
     }
     const isDns = serverPort === PORT_DNS || (info.app === 'dns');
     if (!fromClient && !isDns) return;
+    // Data carried in a SYN (TCP Fast Open) starts at ISN + 1: the SYN occupies one sequence number (RFC 9293 §3.4, RFC 7413 §2).
+    const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
     let head = fromClient ? info.client : info.server;
     if (!head) {
       const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
       const base = (t.flags[slot] & bFlag) !== 0 ? (t.isn[2 * slot + (t.fromB ? 1 : 0)] + 1) >>> 0 : v.tcpSeq;
+      // Fast path: the stream's first segment, in order, usually holds the whole ClientHello or
+      // request head. Identify it straight from the packet and build a head (an allocation and
+      // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
+      // The result is the same as through a head: a head's first in-order segment is these bytes.
+      if (fromClient && !isDns && seq === base && v.payloadLength < STREAM_HEAD_BYTES) {
+        if (!this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength)) return;
+        head = new StreamHead(base);
+        info.client = head;
+        head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
+        return;
+      }
       head = new StreamHead(base);
       if (fromClient) info.client = head;
       else info.server = head;
     }
-    // Data carried in a SYN (TCP Fast Open) starts at ISN + 1: the SYN occupies one sequence number (RFC 9293 §3.4, RFC 7413 §2).
-    const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
     const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
     if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
     if (!grew) {
@@ -236,7 +247,7 @@ export class Pipeline {
     }
     if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
       // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
-      this.identifyTcp(slot, info, head);
+      this.identifyTcp(slot, info, head.buf, 0, head.contiguous);
       return;
     }
     if (isDns) {
@@ -244,49 +255,54 @@ export class Pipeline {
       this.onDnsTcp(slot, info, head, fromClient ? 0 : 1, ts);
       return;
     }
-    this.identifyTcp(slot, info, head);
+    this.identifyTcp(slot, info, head.buf, 0, head.contiguous);
   }
 
-  /** Looks at the contiguous client head and decides what the flow is, or waits for more bytes. */
-  private identifyTcp(slot: number, info: FlowInfo, head: StreamHead): void {
-    const buf = head.buf;
-    const n = head.contiguous;
-    if (probeTlsRecord(buf, 0, n) || (n < 3 && buf[0] === 0x16)) {
-      const r = parseClientHelloRecords(buf, 0, n);
+  /**
+   * Looks at the first `n` client bytes of the stream, `buf[off, off + n)`, and decides what the
+   * flow is. Returns true when it needs more bytes (nothing is decided then).
+   */
+  private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number): boolean {
+    if (probeTlsRecord(buf, off, n) || (n < 3 && buf[off] === 0x16)) {
+      const r = parseClientHelloRecords(buf, off, n);
       if (r.kind === 'found') {
         info.hello = helloFacts(r.hello, 'tcp');
         info.sni = r.hello.sni;
         for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
         this.decide(slot, info, 'tls');
-        return;
+        return false;
       }
       if (r.kind === 'need-more') {
-        if (n >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
-        return;
+        if (n < STREAM_HEAD_BYTES) return true;
+        this.giveUpHead(slot, info, A['stream.head_overflow']);
+        return false;
       }
       if (r.kind === 'malformed') {
         this.anomalies.add(r.anomaly);
         info.noteAnomaly(r.anomaly);
         this.decide(slot, info, 'tls');
-        return;
+        return false;
       }
       // not-tls: fall through to the other probes.
     }
-    if (n < 4) return;
-    if (probeHttpRequest(buf, 0, n)) {
+    if (n < 4) return true;
+    if (probeHttpRequest(buf, off, n)) {
       info.app = 'http';
       // Parse the first request from the reassembled head; later ones segment by segment.
-      this.parseHttpFrom(slot, info, buf, 0, n, true);
-      return;
+      return this.parseHttpFrom(slot, info, buf, off, n, true);
     }
-    if (startsWithAscii(buf, 0, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return; }
-    if (isBitcoinMagic(buf, 0, n)) { this.decide(slot, info, 'bitcoin'); return; }
+    if (startsWithAscii(buf, off, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return false; }
+    if (isBitcoinMagic(buf, off, n)) { this.decide(slot, info, 'bitcoin'); return false; }
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
+    return false;
   }
 
-  /** Parses HTTP request heads in buf[off, off+len); `fromHead` when the bytes are the reassembled stream head. */
-  private parseHttpFrom(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number, fromHead: boolean): void {
+  /**
+   * Parses HTTP request heads in buf[off, off+len); `fromHead` when the bytes are the start of
+   * the client stream. Returns true when the first request head is incomplete (more bytes needed).
+   */
+  private parseHttpFrom(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number, fromHead: boolean): boolean {
     let p = off;
     const end = off + len;
     while (p < end && info.httpRequests < MAX_HTTP_REQUESTS_SCANNED) {
@@ -300,7 +316,7 @@ export class Pipeline {
       }
       if (r.kind === 'need-more') {
         // Only the first request is worth waiting for; later ones are looked at per segment.
-        if (fromHead && info.httpRequests === 0) return;
+        if (fromHead && info.httpRequests === 0) return true;
         break;
       }
       if (r.kind === 'malformed') {
@@ -316,6 +332,7 @@ export class Pipeline {
       info.client = null;
       info.server = null;
     }
+    return false;
   }
 
   private scanHttpSegment(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number): void {
