@@ -4,7 +4,7 @@
  * everything else. Facts only — no policy decisions are made or stored here.
  */
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
-import { ja3, ja4 } from '../extract/tls-fingerprint';
+import { fingerprints } from '../extract/tls-fingerprint';
 import type { DnsRecord } from '../report/records';
 import { StreamHead } from './stream-head';
 
@@ -31,13 +31,14 @@ export interface HelloFacts {
 
 /** Takes the flow-record facts from a parsed ClientHello. */
 export function helloFacts(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): HelloFacts {
+  const fp = fingerprints(hello, transport);
   return {
     alpn: hello.alpn,
     versions: hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion],
     keyShareGroups: hello.keyShareGroups,
     ech: hello.ech,
-    ja3: ja3(hello).hash,
-    ja4: ja4(hello, transport),
+    ja3: fp.ja3,
+    ja4: fp.ja4,
   };
 }
 

@@ -8,7 +8,7 @@ import { PassThrough } from 'stream';
 import fc from 'fast-check';
 import { calculateJa3, calculateJa4, readTlsClientHello } from 'read-tls-client-hello';
 import { ClientHelloInfo, parseClientHelloMessage } from '../../../src/extract/tls-client-hello';
-import { ja3, ja4, ja4Alpn } from '../../../src/extract/tls-fingerprint';
+import { fingerprints, ja3, ja4, ja4Alpn } from '../../../src/extract/tls-fingerprint';
 import { clientHelloMessage, concat, ext, HelloSpec, pqHello, tls12Plain, tls13Grease, TlsExt } from './helpers/tls-builder';
 
 function info(over: Partial<ClientHelloInfo>): ClientHelloInfo {
@@ -100,6 +100,47 @@ describe('ja3', () => {
   });
   test('empty lists stay as empty fields', () => {
     expect(ja3(info({ legacyVersion: 0x0301, cipherSuites: [0x2f] })).text).toBe('769,47,,,');
+  });
+});
+
+describe('fingerprints (memoised on the hello shape)', () => {
+  const direct = (h: ClientHelloInfo, t: 'tcp' | 'quic') => ({ ja3: ja3(h).hash, ja4: ja4(h, t) });
+  test('equals JA3/JA4 computed directly, for hellos that differ in one value of one input', () => {
+    // Each variant changes exactly one input of JA3 or JA4; the memo must never hand back the
+    // fingerprint of the hello it saw before.
+    const variants: ClientHelloInfo[] = [
+      SPEC_EXAMPLE,
+      { ...SPEC_EXAMPLE, legacyVersion: 0x0301 },
+      { ...SPEC_EXAMPLE, supportedVersions: [0x0303] },
+      { ...SPEC_EXAMPLE, cipherSuites: [...SPEC_EXAMPLE.cipherSuites.slice(0, -1), 0x0036] },
+      { ...SPEC_EXAMPLE, extensionTypes: SPEC_EXAMPLE.extensionTypes.slice(0, -1) },
+      { ...SPEC_EXAMPLE, supportedGroups: [0x001d] },
+      { ...SPEC_EXAMPLE, ecPointFormats: [0] },
+      { ...SPEC_EXAMPLE, signatureAlgorithms: [0x0403] },
+      { ...SPEC_EXAMPLE, alpn: ['http/1.1'] },
+      { ...SPEC_EXAMPLE, alpn: [] },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const h of variants) for (const t of ['tcp', 'quic'] as const) expect(fingerprints(h, t)).toEqual(direct(h, t));
+    }
+    const seen = new Set(variants.map((h) => fingerprints(h, 'tcp').ja3 + fingerprints(h, 'tcp').ja4));
+    expect(seen.size).toBe(variants.length);
+  });
+  test('random hellos, each asked twice: always the direct values', () => {
+    const u16 = fc.integer({ min: 0, max: 0xffff });
+    fc.assert(
+      fc.property(
+        fc.array(u16, { maxLength: 12 }), fc.array(u16, { maxLength: 12 }), fc.array(u16, { maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 3 }), fc.array(u16, { maxLength: 6 }), fc.array(u16, { maxLength: 3 }),
+        fc.option(fc.stringMatching(/^[a-z0-9]{1,4}$/), { nil: undefined }), fc.constantFrom('tcp' as const, 'quic' as const),
+        (cipherSuites, extensionTypes, supportedGroups, ecPointFormats, signatureAlgorithms, supportedVersions, alpn0, t) => {
+          const h = info({ cipherSuites, extensionTypes, supportedGroups, ecPointFormats, signatureAlgorithms, supportedVersions, alpn: alpn0 === undefined ? [] : [alpn0] });
+          expect(fingerprints(h, t)).toEqual(direct(h, t));
+          expect(fingerprints(h, t)).toEqual(direct(h, t));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
