@@ -13,6 +13,7 @@ import { SUPPORTED_LINK_TYPES } from './decode/link';
 import { CaptureIssue, InputInfo, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
+import { NdjsonEncoder } from './report/ndjson-encoder';
 import { OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord, SummaryRecord } from './report/records';
 import { DestinationAggregator, PolicyAggregator, renderDestinationTable, renderPolicyTables, renderSummaryText } from './report/table';
@@ -91,12 +92,16 @@ export class FormatSink implements RecordSink {
   /** Rules in force, when a policy stage runs (set by runAudit). */
   ruleIds: { pack: string; id: string }[] | null = null;
 
-  constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {}
+  private readonly ndjson: NdjsonEncoder | null;
+
+  constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {
+    this.ndjson = format === 'ndjson' ? new NdjsonEncoder(out) : null;
+  }
 
   flow(rec: FlowRecord): void {
     this.flowCount++;
     if (rec.verdict) this.hasVerdicts = true;
-    if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
+    if (this.ndjson !== null) this.ndjson.flow(rec);
     else if (this.format === 'json') this.flows.push(rec);
     else {
       this.agg.add(rec);
@@ -105,7 +110,7 @@ export class FormatSink implements RecordSink {
   }
 
   dns(rec: DnsRecord): void {
-    if (this.format === 'ndjson') this.out.write(renderNdjsonLine(rec));
+    if (this.ndjson !== null) this.ndjson.dns(rec);
     else if (this.format === 'json') this.dnsRecords.push(rec);
     else if (rec.verdict) this.policyAgg.addDns(rec);
   }

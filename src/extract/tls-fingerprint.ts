@@ -163,15 +163,28 @@ function shapeLists(hello: ClientHelloInfo): readonly (readonly number[])[] {
   return [hello.supportedVersions, hello.cipherSuites, hello.extensionTypes, hello.supportedGroups, hello.ecPointFormats, hello.signatureAlgorithms];
 }
 
+/**
+ * GREASE values (RFC 8701) stand for one another: both fingerprints drop them, and browsers pick
+ * them at random per connection, so a shape that kept them would never repeat.
+ */
+function shapeValue(v: number): number {
+  return isGrease(v) ? 0x0a0a : v;
+}
+
 function sameList(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && shapeValue(a[i]) !== shapeValue(b[i])) return false;
+  return true;
+}
+
+function sameLists(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!sameList(a[i], b[i])) return false;
   return true;
 }
 
 /**
  * JA3 (hash) and JA4 of a ClientHello, memoised on the hello's shape: every input of both
- * fingerprints, hashed to a small integer and compared element by element on a hit, so a hit
+ * fingerprints (GREASE values as one), hashed to a small integer and compared element by element on a hit, so a hit
  * is exact. Building the JA3/JA4 strings (hex, sort, join) cost ~10 µs per hello, ~7% of the
  * benchmark replay, where a device's connections repeat a few client shapes; the hash and the
  * comparison cost well under 1 µs. Bounded; cleared when full.
@@ -182,13 +195,12 @@ export function fingerprints(hello: ClientHelloInfo, transport: 'tcp' | 'quic'):
   let h = Math.imul(hello.legacyVersion ^ (transport === 'quic' ? 0x51 : 0x54), 0x9e3779b1);
   for (const list of lists) {
     h = Math.imul(h ^ list.length ^ 0x5bd1e995, 0x01000193);
-    for (let i = 0; i < list.length; i++) h = Math.imul(h ^ list[i], 0x01000193);
+    for (let i = 0; i < list.length; i++) h = Math.imul(h ^ shapeValue(list[i]), 0x01000193);
   }
   if (alpn0 !== undefined) for (let i = 0; i < alpn0.length; i++) h = Math.imul(h ^ alpn0.charCodeAt(i), 0x01000193);
   const key = (h ^ (h >>> 15)) & 0x3fffffff;
   const hit = shapeMemo.get(key);
-  if (hit !== undefined && hit.transport === transport && hit.legacyVersion === hello.legacyVersion && hit.alpn0 === alpn0 &&
-      hit.lists.every((l, i) => sameList(l, lists[i]))) {
+  if (hit !== undefined && hit.transport === transport && hit.legacyVersion === hello.legacyVersion && hit.alpn0 === alpn0 && sameLists(hit.lists, lists)) {
     return hit.fp;
   }
   const fp: Fingerprints = { ja3: ja3(hello).hash, ja4: ja4(hello, transport) };

@@ -78,6 +78,27 @@ export class OutputFile {
     this.used += this.buf.write(text, this.used, 'utf8');
   }
 
+  /**
+   * Direct access for the byte encoder (NdjsonEncoder): the buffer, and how much of it is used.
+   * The encoder writes whole lines at `rawUsed` and then advances it; nothing else may.
+   */
+  get rawBuffer(): Buffer {
+    return this.buf;
+  }
+
+  get rawUsed(): number {
+    return this.used;
+  }
+
+  set rawUsed(n: number) {
+    this.used = n;
+  }
+
+  /** False once output is closed or its reader went away: writes are dropped. */
+  get writable(): boolean {
+    return !this.brokenPipe && !this.closed;
+  }
+
   /** Writes buffered text to the descriptor. */
   flush(): void {
     if (this.used === 0) return;

@@ -11,6 +11,7 @@ import { buildAuditReport, pinnedGenerationTime, type AuditReport } from '../../
 import type { OutputFile } from '../../src/report/output';
 import { inputFactsOf, packHashesOf } from '../../src/report/input-facts';
 import { T0, TCP_ACK, TCP_PSH, TCP_SYN, clientHello, pcapBytes, tcpPacket, TimedPacket } from './packets';
+import { MemoryOutput } from './memory-output';
 
 /**
  * The HTML-injection name the issue names, with slashes for spaces: the extractor writes a
@@ -43,13 +44,6 @@ export function hostileCapture(): Uint8Array {
   ]);
 }
 
-class MemoryOutput {
-  write(): void {}
-  flush(): void {}
-  commit(): void {}
-  abort(): void {}
-  brokenPipe = false;
-}
 
 /** Replays `files` against `rules` in-process and builds the report (generation time pinned to the last packet). */
 export function reportOf(files: string[], rules: string[] = ['nebra-hotspot'], devices: string[] = [DEVICE], version = 'test'): AuditReport {

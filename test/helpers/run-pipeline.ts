@@ -6,6 +6,7 @@ import { runAudit, AuditOptions } from '../../src/audit';
 import { parseCidr } from '../../src/net/addr';
 import type { DnsRecord, FlowRecord, OutputRecord, SummaryRecord } from '../../src/report/records';
 import { OutputFile } from '../../src/report/output';
+import { MemoryOutput } from './memory-output';
 
 /** Everything one replay produced. */
 export interface Replayed {
@@ -15,15 +16,6 @@ export interface Replayed {
   exitCode: number;
 }
 
-/** A fake OutputFile that keeps NDJSON lines in memory. */
-class MemoryOutput {
-  text: string[] = [];
-  brokenPipe = false;
-  write(t: string): void { this.text.push(t); }
-  flush(): void {}
-  commit(): void {}
-  abort(): void {}
-}
 
 /** Replays `files` with optional `--device` values and extra audit options. */
 export function replay(files: string[], devices: string[] = [], extra: Partial<AuditOptions> = {}): Replayed {
@@ -34,7 +26,7 @@ export function replay(files: string[], devices: string[] = [], extra: Partial<A
     pipeline: { devices: devices.map((d) => parseCidr(d)!) },
     ...extra,
   }, out as unknown as OutputFile);
-  const recs = out.text.join('').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as OutputRecord);
+  const recs = out.text().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as OutputRecord);
   return {
     flows: recs.filter((r): r is FlowRecord => r.type === 'flow'),
     dns: recs.filter((r): r is DnsRecord => r.type === 'dns'),
