@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=320
+#!/usr/bin/env -S node --max-old-space-size=320 --max-semi-space-size=16
 'use strict';
 // Thin launcher: the CLI is a function from argv to an exit code (src/main.ts).
 //
@@ -8,7 +8,7 @@
 // V8 old-generation cap, which keeps peak RSS under the documented 500 MB (measured: 2 M-flow
 // floods at 170–450 MB).
 //
-// The cap comes from the shebang line above, so `egress-audit ...` and `npx egress-audit ...`
+// The cap (and the young-generation size below) comes from the shebang line above, so `egress-audit ...` and `npx egress-audit ...`
 // (which execute this file) start capped in one process. Started some other way
 // (`node bin/egress-audit.js ...`), the launcher re-executes itself once with the cap: that
 // costs a second Node start-up (measured ~80 ms), which is why the shebang carries it.
@@ -21,6 +21,11 @@
 
 const HEAP_CAP_MB = 320;
 const CAP_FLAG = `--max-old-space-size=${HEAP_CAP_MB}`;
+// A 16 MB young generation (V8's default tops out at 8 MB here): records, DNS answers and
+// parsed hellos die young, and fewer scavenges promote fewer of them. Measured on the
+// benchmark replay: ~4% less wall time, peak RSS unchanged within noise (flow-heavy: 314 →
+// 317 MB, 16.6 → 15.7 s).
+const YOUNG_FLAG = '--max-semi-space-size=16';
 
 /** What this run wants: 'cap' (bounded replay/live), 'uncapped' (memory grows by design), or 'any'. */
 function heapWish(argv) {
@@ -47,7 +52,10 @@ function reexecFlags(argv) {
   if (process.env.EGRESS_AUDIT_HEAP_CAP === '0') {
     return ours ? process.execArgv.filter((a) => a !== CAP_FLAG) : null;
   }
-  if (wish === 'cap' && !ours) return [...process.execArgv, CAP_FLAG];
+  if (wish === 'cap' && !ours) {
+    const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [YOUNG_FLAG];
+    return [...process.execArgv, CAP_FLAG, ...young];
+  }
   if (wish === 'uncapped' && ours) return process.execArgv.filter((a) => a !== CAP_FLAG);
   return null;
 }

@@ -93,7 +93,7 @@ function main(): void {
 
   // Correctness first: one run kept to a file and checked against the sidecar.
   const out = path.join(cacheDir, `out-${profile}.ndjson`);
-  timed(process.execPath, [bin, 'replay', file, '--format', 'ndjson', '-o', out, '--force']);
+  timed(bin, ['replay', file, '--format', 'ndjson', '-o', out, '--force']);
   const problems = checkTruth(out, truth);
   console.log(problems.length === 0 ? 'counts: flows, DNS queries, SNI and Host all equal the ground truth' : `COUNT MISMATCH:\n  ${problems.join('\n  ')}`);
 
@@ -102,7 +102,8 @@ function main(): void {
   const tcpdump: Measure[] = [];
   for (let i = 0; i < runs; i++) {
     // Alternate the tools so drift on a shared machine hits both alike.
-    ours.push(timed(process.execPath, [bin, 'replay', file, '--format', 'ndjson', '-o', '/dev/null']));
+    // Started as an executable, as `egress-audit` and npx start it (its shebang sets the heap flags).
+    ours.push(timed(bin, ['replay', file, '--format', 'ndjson', '-o', '/dev/null']));
     tcpdump.push(timed('tcpdump', ['-r', file, '-w', '/dev/null']));
   }
   rows.push(['egress-audit replay (ndjson → /dev/null)', ours, size]);

@@ -265,7 +265,7 @@ describe('the binary', () => {
     if (!fs.existsSync(path.join(buildDir, 'src/main.js'))) throw new Error('tsc did not emit src/main.js');
     fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(root, 'package.json')); // for --version
     launcher = path.join(buildDir, 'egress-audit.js');
-    fs.writeFileSync(launcher, fs.readFileSync(path.join(REPO_ROOT, 'bin/egress-audit.js'), 'utf8').replace('../dist/src/main.js', './src/main.js'));
+    fs.writeFileSync(launcher, fs.readFileSync(path.join(REPO_ROOT, 'bin/egress-audit.js'), 'utf8').replace('../dist/src/main.js', './src/main.js'), { mode: 0o755 });
   }, 120_000);
   afterAll(() => { if (buildDir) fs.rmSync(path.dirname(buildDir), { recursive: true, force: true }); });
 
@@ -280,6 +280,46 @@ describe('the binary', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(ndjson(r.stdout).map((x) => x.type)).toEqual(['flow', 'summary']);
+  });
+
+  describe('heap cap: one process when started through the shebang, as `egress-audit` and npx start it', () => {
+    /** Runs `cmd` with a preload that reports each Node process it starts: child marker, flags, heap limit. */
+    const processes = (cmd: string): { status: number | null; procs: { child: boolean; argv: string[]; limitMb: number }[] } => {
+      const probe = tmp.write('probe.js', "require('fs').appendFileSync(process.env.PROBE_OUT, JSON.stringify({ child: process.env.EGRESS_AUDIT_CHILD === '1', argv: process.execArgv, limitMb: require('v8').getHeapStatistics().heap_size_limit / 2 ** 20 }) + '\\n');\n");
+      const outFile = path.join(path.dirname(probe), `probe-${Math.random().toString(36).slice(2)}.ndjson`);
+      const r = sh(`PROBE_OUT=${q(outFile)} NODE_OPTIONS=${q(`--require=${probe}`)} ${cmd} > /dev/null`);
+      const procs = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
+      return { status: r.status, procs };
+    };
+    test('replay started as an executable: one process, heap capped', () => {
+      const r = processes(`${q(launcher)} replay ${q(capture)} --format ndjson`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(1);
+      expect(r.procs[0].argv).toContain('--max-old-space-size=320');
+      expect(r.procs[0].limitMb).toBeLessThan(400);
+    });
+    test('replay started as `node launcher`: re-executed once, the child capped', () => {
+      const r = processes(`node ${q(launcher)} replay ${q(capture)} --format ndjson`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(2);
+      const child = r.procs.find((p) => p.child)!;
+      expect(child.argv).toContain('--max-old-space-size=320');
+      expect(child.limitMb).toBeLessThan(400);
+    });
+    test('--format json (every record kept) started as an executable: re-executed without the cap', () => {
+      const r = processes(`${q(launcher)} replay ${q(capture)} --format json`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(2);
+      const child = r.procs.find((p) => p.child)!;
+      expect(child.argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
+      expect(child.limitMb).toBeGreaterThan(400);
+    });
+    test('a heap size the user chose is kept: no re-execution', () => {
+      const r = processes(`node --max-old-space-size=1000 ${q(launcher)} replay ${q(capture)} --format json`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(1);
+      expect(r.procs[0].limitMb).toBeGreaterThan(900);
+    });
   });
 
   test('"-" reads the capture from standard input and gives the same records as the file', () => {
