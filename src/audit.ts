@@ -16,7 +16,9 @@ import { renderNdjsonLine } from './report/ndjson';
 import { NdjsonEncoder } from './report/ndjson-encoder';
 import { OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord, SummaryRecord } from './report/records';
-import { DestinationAggregator, PolicyAggregator, renderDestinationTable, renderPolicyTables, renderSummaryText } from './report/table';
+import type { DestinationAggregator, PolicyAggregator } from './report/table';
+/** The table renderer (and cli-table3) load only for the table format: NDJSON runs never need them. */
+const tables = (): typeof import('./report/table') => require('./report/table') as typeof import('./report/table');
 
 /** Output formats of `replay`. */
 export type OutputFormat = 'table' | 'json' | 'ndjson';
@@ -85,8 +87,9 @@ const PCAP_LINKTYPE_OFFSET = 20;
 export class FormatSink implements RecordSink {
   readonly flows: FlowRecord[] = [];
   readonly dnsRecords: DnsRecord[] = [];
-  readonly agg = new DestinationAggregator();
-  readonly policyAgg = new PolicyAggregator();
+  /** Table format only (null otherwise). */
+  readonly agg: DestinationAggregator | null;
+  readonly policyAgg: PolicyAggregator | null;
   flowCount = 0;
   hasVerdicts = false;
   /** Rules in force, when a policy stage runs (set by runAudit). */
@@ -96,6 +99,9 @@ export class FormatSink implements RecordSink {
 
   constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {
     this.ndjson = format === 'ndjson' ? new NdjsonEncoder(out) : null;
+    const t = format === 'table' ? tables() : null;
+    this.agg = t ? new t.DestinationAggregator() : null;
+    this.policyAgg = t ? new t.PolicyAggregator() : null;
   }
 
   flow(rec: FlowRecord): void {
@@ -104,23 +110,24 @@ export class FormatSink implements RecordSink {
     if (this.ndjson !== null) this.ndjson.flow(rec);
     else if (this.format === 'json') this.flows.push(rec);
     else {
-      this.agg.add(rec);
-      if (rec.verdict) this.policyAgg.addFlow(rec);
+      this.agg?.add(rec);
+      if (rec.verdict) this.policyAgg?.addFlow(rec);
     }
   }
 
   dns(rec: DnsRecord): void {
     if (this.ndjson !== null) this.ndjson.dns(rec);
     else if (this.format === 'json') this.dnsRecords.push(rec);
-    else if (rec.verdict) this.policyAgg.addDns(rec);
+    else if (rec.verdict) this.policyAgg?.addDns(rec);
   }
 
   finish(summary: SummaryRecord): void {
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(summary));
     else if (this.format === 'json') this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
     else {
-      const policy = this.ruleIds ? '\n' + renderPolicyTables(this.policyAgg, this.ruleIds) : '';
-      this.out.write(renderDestinationTable(this.agg, this.hasVerdicts) + policy + '\n' + renderSummaryText(summary));
+      const t = tables();
+      const policy = this.ruleIds && this.policyAgg ? '\n' + t.renderPolicyTables(this.policyAgg, this.ruleIds) : '';
+      this.out.write(t.renderDestinationTable(this.agg ?? new t.DestinationAggregator(), this.hasVerdicts) + policy + '\n' + t.renderSummaryText(summary));
     }
   }
 }

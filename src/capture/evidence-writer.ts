@@ -11,14 +11,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LiveCaptureError } from '../errors';
 import { PcapngWriter } from './pcapng-writer';
+import { DEFAULT_WRITE_MAX_BYTES } from './evidence-limits';
+export { DEFAULT_WRITE_MAX_BYTES };
 
 /** pcapng Interface Statistics Block (draft-ietf-opsawg-pcapng §4.6) and its options. */
 const PCAPNG_BLOCK_ISB = 0x00000005;
 const ISB_IFRECV = 4;
 const ISB_IFDROP = 5;
 
-/** Default size at which a file is closed and the next one started (1 GiB: a day of a busy hotspot, small enough to copy). */
-export const DEFAULT_WRITE_MAX_BYTES = 1 << 30;
 
 /** Bytes of the SHB (28) plus our IDB with if_tsresol (32) that start every file. */
 const FILE_HEADER_BYTES = 60;
