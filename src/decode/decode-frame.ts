@@ -54,8 +54,14 @@ export class FrameDecoder {
     this.reassembler = new IpReassembler(anomalies, limits);
   }
 
+  /**
+   * Packet time (µs) for callers that set it instead of passing it: a double argument to a call
+   * that is not inlined is boxed per packet (see Pipeline.now).
+   */
+  now = 0;
+
   /** Decodes `buf[off, off + caplen)` of link type `linkType`. `wireLength` is the original length; `tsMicros` drives fragment timeouts. */
-  decode(buf: Uint8Array, off: number, caplen: number, wireLength: number, linkType: number, tsMicros: number): DecodeStatus {
+  decode(buf: Uint8Array, off: number, caplen: number, wireLength: number, linkType: number, tsMicros: number = this.now): DecodeStatus {
     this.reassembler.recycle();
     const view = this.view;
     view.buf = buf;
@@ -75,7 +81,7 @@ export class FrameDecoder {
   }
 
   /** Decodes the packet encapsulated in the last decoded one (view.innerKind != None) into the same view, tunnelDepth + 1. Returns Unsupported (no anomaly) when there is none. */
-  decodeInner(tsMicros: number): DecodeStatus {
+  decodeInner(tsMicros: number = this.now): DecodeStatus {
     const view = this.view;
     const kind = view.innerKind;
     if (kind === InnerKind.None) return DecodeStatus.Unsupported;

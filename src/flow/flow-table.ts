@@ -107,6 +107,8 @@ export class FlowTable {
   private free: number[] = [];
   private readonly timeoutOf: Float64Array;
   private nextSweep = 0;
+  /** Packet time (µs) for `track` when the caller sets it instead of passing it (see Pipeline.now). */
+  now = 0;
 
   constructor(
     private readonly onEnd: FlowEndHandler,
@@ -121,7 +123,7 @@ export class FlowTable {
    * Finds or creates the flow of the TCP/UDP packet in `view`, counts it, updates TCP state
    * and recency, and expires idle flows on packet time. Sets `slot`, `fromB`, `created`.
    */
-  track(v: PacketView, wireLength: number, ts: number, depth: number): void {
+  track(v: PacketView, wireLength: number, depth: number, ts: number = this.now): void {
     if (ts >= this.nextSweep) this.sweep(ts);
     // Canonical order: endpoint A is the smaller (address, port).
     let swap: boolean;

@@ -26,7 +26,7 @@ function newTable(maxFlows?: number, timeouts?: FlowTimeouts): { t: FlowTable; e
     });
   }, maxFlows, timeouts);
   const send = (s: ViewSpec, ts: number, len = 60, depth = 0): number => {
-    t.track(fillView(s, v), len, ts, depth);
+    t.track(fillView(s, v), len, depth, ts);
     return t.ids[t.slot];
   };
   return { t, ended, send };
