@@ -44,6 +44,33 @@ export function formatAddr(v: number, w0: number, w1: number, w2: number, w3: nu
   return v === 4 ? formatIpv4(w3 >>> 0) : formatIpv6(w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0);
 }
 
+/** Slots of AddrTextCache (a power of two). */
+const ADDR_TEXT_SLOTS = 4096;
+
+/**
+ * Address text, remembered: a direct-mapped cache from address words to the string formatAddr
+ * makes. Records name the same few device addresses over and over; handing out one string per
+ * address spares the formatting, the garbage, and the re-hashing of a fresh string wherever it is
+ * used as a key. Bounded (a colliding address replaces the slot); never changes what is printed.
+ */
+export class AddrTextCache {
+  private readonly words = new Int32Array(ADDR_TEXT_SLOTS * 5);
+  private readonly texts: (string | undefined)[] = new Array<string | undefined>(ADDR_TEXT_SLOTS).fill(undefined);
+
+  format(v: number, w0: number, w1: number, w2: number, w3: number): string {
+    const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
+    const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
+    const k = i * 5;
+    const w = this.words;
+    const hit = this.texts[i];
+    if (hit !== undefined && w[k] === v && w[k + 4] === (w3 | 0) && w[k + 3] === (w2 | 0) && w[k + 2] === (w1 | 0) && w[k + 1] === (w0 | 0)) return hit;
+    const text = formatAddr(v, w0, w1, w2, w3);
+    w[k] = v; w[k + 1] = w0; w[k + 2] = w1; w[k + 3] = w2; w[k + 4] = w3;
+    this.texts[i] = text;
+    return text;
+  }
+}
+
 /** Parses IPv4 dotted-quad text; null when invalid. */
 export function parseIpv4(text: string): number | null {
   const parts = text.split('.');

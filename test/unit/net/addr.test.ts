@@ -2,7 +2,9 @@
  * Address text: RFC 5952 formatting (every §4 rule, §5 mapped addresses), parsing of user
  * input, CIDR matching and scope classification.
  */
+import fc from 'fast-check';
 import {
+  AddrTextCache,
   Scope, cidrContains, classify, formatAddr, formatIpv4, formatIpv6, parseAddr, parseCidr, parseIpv4, parseIpv6,
 } from '../../../src/net/addr';
 
@@ -79,6 +81,31 @@ describe('formatIpv4 / formatAddr', () => {
     expect(formatIpv4(0xffffffff | 0)).toBe('255.255.255.255');
     expect(formatAddr(4, 0, 0, 0, 0x0a000001)).toBe('10.0.0.1');
     expect(formatAddr(6, 0, 0, 0, 1)).toBe('::1');
+  });
+});
+
+describe('AddrTextCache', () => {
+  test('always the text formatAddr makes, through collisions and replacements (more addresses than slots)', () => {
+    const c = new AddrTextCache();
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.constantFrom(4, 6), u32, u32, u32, u32), { minLength: 1, maxLength: 200 }),
+      (addrs) => {
+        // Each address asked twice, interleaved, so hits and replaced slots both occur.
+        for (const round of [0, 1]) {
+          for (const [v, a, b, d, e] of round === 0 ? addrs : [...addrs].reverse()) {
+            const [w0, w1, w2] = v === 4 ? [0, 0, 0] : [a, b, d];
+            expect(c.format(v, w0, w1, w2, e)).toBe(formatAddr(v, w0, w1, w2, e));
+          }
+        }
+      },
+    ), { numRuns: 200 });
+  });
+  test('an IPv4 and an IPv6 address with the same low word are told apart', () => {
+    const c = new AddrTextCache();
+    expect(c.format(4, 0, 0, 0, 0xc0000201)).toBe('192.0.2.1');
+    expect(c.format(6, 0, 0, 0, 0xc0000201)).toBe('::c000:201');
+    expect(c.format(4, 0, 0, 0, 0xc0000201)).toBe('192.0.2.1');
   });
 });
 
