@@ -57,14 +57,35 @@ function ensureCapture(): { file: string; truth: string } {
   return { file, truth };
 }
 
+/** Lines of an NDJSON file, read in chunks (the flow-heavy output is larger than a string may be). */
+function* ndjsonLines(file: string): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(16 << 20);
+  let rest = '';
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      // Cut at the last newline so no UTF-8 sequence or line is split between chunks.
+      const cut = buf.lastIndexOf(0x0a, n - 1);
+      if (cut < 0) { rest += buf.toString('utf8', 0, n); continue; }
+      const lines = (rest + buf.toString('utf8', 0, cut)).split('\n');
+      rest = buf.toString('utf8', cut + 1, n);
+      for (const l of lines) if (l) yield l;
+    }
+    if (rest) yield rest;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Checks the tool's NDJSON against the generator's sidecar. */
 function checkTruth(ndjson: string, truthFile: string): string[] {
   const t = JSON.parse(fs.readFileSync(truthFile, 'utf8'));
   const problems: string[] = [];
   let flows = 0, dnsQueries = 0, tlsSni = 0, noSni = 0, httpHosts = 0;
   const sni = new Map<string, number>();
-  for (const line of fs.readFileSync(ndjson, 'utf8').split('\n')) {
-    if (!line) continue;
+  for (const line of ndjsonLines(ndjson)) {
     const r = JSON.parse(line);
     if (r.type === 'flow') {
       flows++;
