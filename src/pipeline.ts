@@ -138,7 +138,6 @@ export class Pipeline {
   }
 
   private onTransport(wireLength: number, depth: number): void {
-    const ts = this.now;
     const v = this.view;
     const t = this.flows;
     t.track(v, wireLength, depth);
@@ -201,7 +200,6 @@ export class Pipeline {
   }
 
   private onPayload(slot: number): void {
-    const ts = this.now;
     const v = this.view;
     const t = this.flows;
     const info = this.infoOf(slot);
@@ -209,14 +207,13 @@ export class Pipeline {
     const fromClient = t.fromB === initB;
     const serverPort = t.port(slot, !initB);
     const clientPort = t.port(slot, initB);
-    if (v.ipProto === IPPROTO_TCP) this.onTcpPayload(slot, info, fromClient, serverPort, clientPort);
+    if (v.ipProto === IPPROTO_TCP) this.onTcpPayload(slot, info, fromClient, serverPort);
     else this.onUdpPayload(slot, info, fromClient, serverPort, clientPort);
   }
 
   // ---------------------------------------------------------------- TCP
 
-  private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number): void {
-    const ts = this.now;
+  private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number): void {
     const v = this.view;
     const t = this.flows;
     if (info.app === 'http') {
@@ -381,7 +378,6 @@ export class Pipeline {
   // ---------------------------------------------------------------- DNS
 
   private onDnsTcp(slot: number, info: FlowInfo, head: StreamHead, dir: 0 | 1): void {
-    const ts = this.now;
     const done = dir === 0 ? info.dnsTcpDoneClient : info.dnsTcpDoneServer;
     const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
     for (const [off, len] of r.messages) {
@@ -405,7 +401,6 @@ export class Pipeline {
   }
 
   private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number): void {
-    const ts = this.now;
     const v = this.view;
     const dnsPort = info.app === 'dns' || ((serverPort === PORT_DNS || serverPort === PORT_MDNS || serverPort === PORT_LLMNR ||
       clientPort === PORT_DNS || clientPort === PORT_MDNS || clientPort === PORT_LLMNR) && info.app !== 'quic');

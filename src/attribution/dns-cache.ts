@@ -57,7 +57,10 @@ export class DnsCache {
   evicted = 0;
 
   constructor(readonly maxEntries = DEFAULT_DNS_CACHE_ENTRIES, readonly graceMicros = DEFAULT_DNS_GRACE_MICROS) {
-    this.allocate(INITIAL_SLOTS);
+    // Small caches start small (and so rebuild early and often, which the tests rely on).
+    let slots = 16;
+    while (slots < INITIAL_SLOTS && slots < 2 * maxEntries + 2) slots *= 2;
+    this.allocate(slots);
   }
 
   private static hash(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {

@@ -3,7 +3,9 @@
  * time, newest first, bounded with counted eviction.
  */
 import { DnsCache, DEFAULT_DNS_GRACE_MICROS } from '../../../src/attribution/dns-cache';
+import fc from 'fast-check';
 import { parseAddr } from '../../../src/net/addr';
+import { ReferenceDnsCache } from './reference-dns-cache';
 
 const T0 = 1_704_067_200_000_000;
 
@@ -143,5 +145,53 @@ describe('DnsCache', () => {
     expect(x.names(DEV, '203.0.113.2', T0 + 3)).toEqual([]);
     expect(x.names(DEV, '203.0.113.1', T0 + 3)).toEqual(['one.example']);
     expect(x.names(DEV, '203.0.113.4', T0 + 3)).toEqual(['four.example']);
+  });
+});
+
+describe('DnsCache against the reference model (the previous Map-based cache)', () => {
+  // Few clients and addresses and a small cap: answers repeat, names pile up per pair, pairs are
+  // evicted and the table is rebuilt (grown, or cleared of tombstones) many times.
+  const op = fc.oneof(
+    fc.record({
+      kind: fc.constant('add' as const), v: fc.constantFrom(4, 6), a: fc.integer({ min: 0, max: 200 }), c: fc.integer({ min: 0, max: 3 }),
+      name: fc.integer({ min: 0, max: 20 }), owner: fc.integer({ min: 0, max: 2 }), ttl: fc.integer({ min: 0, max: 100 }), dt: fc.integer({ min: 0, max: 5_000_000 }),
+    }),
+    fc.record({ kind: fc.constant('lookup' as const), v: fc.constantFrom(4, 6), a: fc.integer({ min: 0, max: 200 }), c: fc.integer({ min: 0, max: 3 }), dt: fc.integer({ min: 0, max: 5_000_000 }) }),
+  );
+  test('same names, same order, same size and evictions after every operation', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.array(op, { minLength: 300, maxLength: 1200 }), (cap, ops) => {
+      const grace = 1_000_000;
+      const ours = new DnsCache(cap, grace);
+      const ref = new ReferenceDnsCache(cap, grace);
+      let ts = T0;
+      for (const o of ops) {
+        ts += o.dt;
+        // Address words that differ only in one word, so hash collisions and word checks matter.
+        const aw = o.v === 4 ? [0, 0, 0, 0xc6336400 + o.a] : [0x20010db8, 0, o.a & 1, o.a];
+        const cw = [0, 0, o.c & 1, 0xc0000200 + o.c];
+        if (o.kind === 'add') {
+          const name = `n${o.name}.example`;
+          const owner = `o${o.owner}.example`;
+          ours.add(o.v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], name, owner, o.ttl, ts);
+          ref.add(o.v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], name, owner, o.ttl, ts);
+        } else {
+          expect(ours.lookup(o.v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], ts))
+            .toEqual(ref.lookup(o.v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], ts));
+        }
+        expect(ours.size).toBe(ref.size);
+        expect(ours.evicted).toBe(ref.evicted);
+      }
+      // The whole state at the end: every pair the operations could have made.
+      for (const v of [4, 6]) {
+        for (let a = 0; a <= 200; a++) {
+          for (let c = 0; c <= 3; c++) {
+            const aw = v === 4 ? [0, 0, 0, 0xc6336400 + a] : [0x20010db8, 0, a & 1, a];
+            const cw = [0, 0, c & 1, 0xc0000200 + c];
+            expect(ours.lookup(v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], ts))
+              .toEqual(ref.lookup(v, aw[0], aw[1], aw[2], aw[3], cw[0], cw[1], cw[2], cw[3], ts));
+          }
+        }
+      }
+    }), { numRuns: 60 });
   });
 });
