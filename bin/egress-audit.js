@@ -1,23 +1,23 @@
-#!/usr/bin/env -S node --max-old-space-size=320 --max-semi-space-size=16
+#!/usr/bin/env node
 'use strict';
 // Thin launcher: the CLI is a function from argv to an exit code (src/main.ts).
 //
 // Memory bound: `replay` and `live` with the default caps keep a bounded live set (flow table,
 // DNS cache, stream-head budget), but V8 lets its heap grow to several times the live set
-// before collecting, so a flood of millions of flows reached 1.2 GB of RSS. Those runs need a
-// V8 old-generation cap, which keeps peak RSS under the documented 500 MB (measured: 2 M-flow
-// floods at 170–450 MB).
+// before collecting, so a flood of millions of flows reached 1.2 GB of RSS. Those runs are
+// re-executed once with a V8 old-generation cap, which keeps peak RSS under the documented
+// 500 MB (measured: 2 M-flow floods at 170–450 MB).
 //
-// The cap (and the young-generation size below) comes from the shebang line above, so `egress-audit ...` and `npx egress-audit ...`
-// (which execute this file) start capped in one process. Started some other way
-// (`node bin/egress-audit.js ...`), the launcher re-executes itself once with the cap: that
-// costs a second Node start-up (measured ~80 ms), which is why the shebang carries it.
+// The re-execution costs a second Node start-up (~80 ms), so it is skipped where the cap cannot
+// matter: a replay of regular files smaller than CAP_MIN_INPUT_BYTES in total (too few packets to
+// build a live set anywhere near the cap). The flags cannot go on the shebang line instead:
+// `#!/usr/bin/env -S node ...` fails to start at all under BusyBox env (Alpine, OpenWrt) and the
+// BSDs, and a `#!/bin/sh` polyglot breaks npm's Windows shims.
 // Runs that keep every record in memory (--format json, --bundle, `report`, `learn`) or raise
-// the caps (--max-flows, --max-dns-cache) must not be capped: their memory grows with the input
-// by design, and a cap would turn that into a crash. Started capped by the shebang, they are
-// re-executed without it.
-// A re-executed child runs in its own process group so a terminal's Ctrl-C reaches it exactly
-// once (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
+// the caps (--max-flows, --max-dns-cache) are never capped: their memory grows with the input
+// by design, and a cap would turn that into a crash.
+// The child runs in its own process group so a terminal's Ctrl-C reaches it exactly once
+// (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
 
 const HEAP_CAP_MB = 320;
 const CAP_FLAG = `--max-old-space-size=${HEAP_CAP_MB}`;
@@ -26,8 +26,42 @@ const CAP_FLAG = `--max-old-space-size=${HEAP_CAP_MB}`;
 // benchmark replay: ~4% less wall time, peak RSS unchanged within noise (flow-heavy: 314 →
 // 317 MB, 16.6 → 15.7 s).
 const YOUNG_FLAG = '--max-semi-space-size=16';
+/** Replays of regular files smaller than this in total run without re-execution (see above). */
+const CAP_MIN_INPUT_BYTES = 32 * 1024 * 1024;
 
-/** What this run wants: 'cap' (bounded replay/live), 'uncapped' (memory grows by design), or 'any'. */
+/** Total size of the replay's inputs when all are regular files; Infinity for stdin or anything unreadable. */
+function replayInputBytes(argv) {
+  const fs = require('fs');
+  const i = argv.indexOf('replay');
+  let total = 0;
+  let files = 0;
+  for (let j = i + 1; j < argv.length; j++) {
+    const a = argv[j];
+    if (a === '--') continue;
+    if (a.startsWith('-') && a !== '-') {
+      // An option: skip its value when it takes one (the values of these flags are never inputs).
+      if (!a.includes('=') && VALUE_FLAGS.has(a)) j++;
+      continue;
+    }
+    if (a === '-') return Infinity;
+    try {
+      const st = fs.statSync(a);
+      if (!st.isFile()) return Infinity;
+      total += st.size;
+      files++;
+    } catch {
+      return Infinity; // let the CLI report it; capping costs nothing then
+    }
+  }
+  return files > 0 ? total : Infinity;
+}
+/**
+ * `replay` options that take a value (src/main.ts, src/cli/policy-flags.ts). A mistake here only
+ * decides whether the run is capped, never what it does.
+ */
+const VALUE_FLAGS = new Set(['--device', '--format', '-o', '--output', '--max-flows', '--max-dns-cache', '--bundle', '--rules', '--set', '--fail-on']);
+
+/** What this run wants: 'cap' (bounded replay/live), 'uncapped' (memory grows by design: never capped), or 'any'. */
 function heapWish(argv) {
   const command = argv.find((a) => !a.startsWith('-'));
   if (command === 'report' || command === 'learn') return 'uncapped';
@@ -38,26 +72,19 @@ function heapWish(argv) {
     if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return 'uncapped';
     if (a === '--list' || a === '--help' || a === '-h') return 'any';
   }
+  if (command === 'replay' && replayInputBytes(argv) < CAP_MIN_INPUT_BYTES) return 'any';
   return 'cap';
 }
 
 /** The Node flags to re-execute with, or null to run in this process. */
 function reexecFlags(argv) {
-  if (process.env.EGRESS_AUDIT_CHILD === '1') return null;
-  const userCap = (process.env.NODE_OPTIONS || '').includes('--max-old-space-size')
-    || process.execArgv.some((a) => a.startsWith('--max-old-space-size') && a !== CAP_FLAG);
-  if (userCap) return null; // the user chose a heap size: respect it
-  const ours = process.execArgv.includes(CAP_FLAG);
-  const wish = heapWish(argv);
-  if (process.env.EGRESS_AUDIT_HEAP_CAP === '0') {
-    return ours ? process.execArgv.filter((a) => a !== CAP_FLAG) : null;
-  }
-  if (wish === 'cap' && !ours) {
-    const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [YOUNG_FLAG];
-    return [...process.execArgv, CAP_FLAG, ...young];
-  }
-  if (wish === 'uncapped' && ours) return process.execArgv.filter((a) => a !== CAP_FLAG);
-  return null;
+  if (process.env.EGRESS_AUDIT_CHILD === '1' || process.env.EGRESS_AUDIT_HEAP_CAP === '0') return null;
+  // The user chose a heap size: respect it.
+  if ((process.env.NODE_OPTIONS || '').includes('--max-old-space-size')) return null;
+  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return null;
+  if (heapWish(argv) !== 'cap') return null;
+  const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [YOUNG_FLAG];
+  return [...process.execArgv, CAP_FLAG, ...young];
 }
 
 const args = process.argv.slice(2);

@@ -123,7 +123,7 @@ function main(): void {
   const tcpdump: Measure[] = [];
   for (let i = 0; i < runs; i++) {
     // Alternate the tools so drift on a shared machine hits both alike.
-    // Started as an executable, as `egress-audit` and npx start it (its shebang sets the heap flags).
+    // Started as an executable, as `egress-audit` and npx start it.
     ours.push(timed(bin, ['replay', file, '--format', 'ndjson', '-o', '/dev/null']));
     tcpdump.push(timed('tcpdump', ['-r', file, '-w', '/dev/null']));
   }

@@ -282,40 +282,47 @@ describe('the binary', () => {
     expect(ndjson(r.stdout).map((x) => x.type)).toEqual(['flow', 'summary']);
   });
 
-  describe('heap cap: one process when started through the shebang, as `egress-audit` and npx start it', () => {
+  describe('heap cap: re-executed under a V8 heap cap only where it can matter', () => {
     /** Runs `cmd` with a preload that reports each Node process it starts: child marker, flags, heap limit. */
     const processes = (cmd: string): { status: number | null; procs: { child: boolean; argv: string[]; limitMb: number }[] } => {
       const probe = tmp.write('probe.js', "require('fs').appendFileSync(process.env.PROBE_OUT, JSON.stringify({ child: process.env.EGRESS_AUDIT_CHILD === '1', argv: process.execArgv, limitMb: require('v8').getHeapStatistics().heap_size_limit / 2 ** 20 }) + '\\n');\n");
       const outFile = path.join(path.dirname(probe), `probe-${Math.random().toString(36).slice(2)}.ndjson`);
-      const r = sh(`PROBE_OUT=${q(outFile)} NODE_OPTIONS=${q(`--require=${probe}`)} ${cmd} > /dev/null`);
+      const r = sh(`PROBE_OUT=${q(outFile)} NODE_OPTIONS=${q(`--require=${probe}`)} ${cmd} > /dev/null 2>&1`);
       const procs = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
       return { status: r.status, procs };
     };
-    test('replay started as an executable: one process, heap capped', () => {
+    test('a small capture file: one process (too few packets for the cap to matter, and no second start-up)', () => {
       const r = processes(`${q(launcher)} replay ${q(capture)} --format ndjson`);
       expect(r.status).toBe(0);
       expect(r.procs).toHaveLength(1);
-      expect(r.procs[0].argv).toContain('--max-old-space-size=320');
-      expect(r.procs[0].limitMb).toBeLessThan(400);
+      expect(r.procs[0].argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
     });
-    test('replay started as `node launcher`: re-executed once, the child capped', () => {
-      const r = processes(`node ${q(launcher)} replay ${q(capture)} --format ndjson`);
+    test('standard input (size unknown): re-executed once, the child capped', () => {
+      const r = processes(`node ${q(launcher)} replay - --format ndjson < ${q(capture)}`);
       expect(r.status).toBe(0);
       expect(r.procs).toHaveLength(2);
       const child = r.procs.find((p) => p.child)!;
       expect(child.argv).toContain('--max-old-space-size=320');
       expect(child.limitMb).toBeLessThan(400);
     });
-    test('--format json (every record kept) started as an executable: re-executed without the cap', () => {
-      const r = processes(`${q(launcher)} replay ${q(capture)} --format json`);
-      expect(r.status).toBe(0);
+    test('a capture file of 32 MiB or more: capped; the value of -o is not taken for an input', () => {
+      const big = path.join(path.dirname(capture), 'big.pcap');
+      fs.writeFileSync(big, 'not a capture');
+      fs.truncateSync(big, 40 * 1024 * 1024); // sparse: large on paper, nothing to read
+      const r = processes(`node ${q(launcher)} replay -o ${q(path.join(path.dirname(capture), 'never-written.ndjson'))} ${q(big)}`);
+      expect(r.status).toBe(2); // not a capture; the launcher decided on its size alone
       expect(r.procs).toHaveLength(2);
-      const child = r.procs.find((p) => p.child)!;
-      expect(child.argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
-      expect(child.limitMb).toBeGreaterThan(400);
+      expect(r.procs.find((p) => p.child)!.argv).toContain('--max-old-space-size=320');
+      expect(processes(`node ${q(launcher)} replay ${q(capture)} -o ${q(path.join(path.dirname(capture), 'out.txt'))} --force`).procs).toHaveLength(1);
+    });
+    test('--format json (every record kept) is never capped, whatever the input', () => {
+      const r = processes(`node ${q(launcher)} replay - --format json < ${q(capture)}`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(1);
+      expect(r.procs[0].limitMb).toBeGreaterThan(400);
     });
     test('a heap size the user chose is kept: no re-execution', () => {
-      const r = processes(`node --max-old-space-size=1000 ${q(launcher)} replay ${q(capture)} --format json`);
+      const r = processes(`node --max-old-space-size=1000 ${q(launcher)} replay - --format ndjson < ${q(capture)}`);
       expect(r.status).toBe(0);
       expect(r.procs).toHaveLength(1);
       expect(r.procs[0].limitMb).toBeGreaterThan(900);
