@@ -89,9 +89,46 @@ function reexecFlags(argv) {
 
 const args = process.argv.slice(2);
 const flags = reexecFlags(args);
-if (flags) {
+if (flags && args.find((a) => !a.startsWith('-')) === 'replay') {
+  runCappedReplay();
+} else if (flags) {
+  reexec(flags);
+} else {
+  require('../dist/src/main.js').runFromProcess();
+}
+
+/**
+ * A capped replay runs in a worker thread of this process with the same heap limits
+ * (resourceLimits), not in a second process: no second Node start-up (a worker starts in
+ * ~20 ms, a process in ~80 ms), and a run that outgrows the cap ends with one error line instead
+ * of V8's fatal-error dump. Live capture keeps the child process (signals, terminal display).
+ */
+function runCappedReplay() {
+  const { Worker } = require('worker_threads');
+  const worker = new Worker(require.resolve('../dist/src/worker-entry.js'), {
+    argv: args,
+    workerData: { ttys: { 1: process.stdout.isTTY === true, 2: process.stderr.isTTY === true } },
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * 16 },
+  });
+  process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); });
+  worker.on('error', (e) => {
+    if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      process.stderr.write(`egress-audit: EA_MEMORY: the replay outgrew its ${HEAP_CAP_MB} MB heap cap\n` +
+        '  hint: lower --max-flows or --max-dns-cache, or set EGRESS_AUDIT_HEAP_CAP=0 to run without the cap\n');
+    } else {
+      process.stderr.write(`egress-audit: EA_INTERNAL: ${e && e.message ? e.message : String(e)}\n`);
+    }
+    process.exitCode = 2;
+  });
+  worker.on('exit', (code) => {
+    if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
+  });
+}
+
+/** Re-executes this launcher in a child process with the heap flags (live capture). */
+function reexec(nodeFlags) {
   const { spawn } = require('child_process');
-  const child = spawn(process.execPath, [...flags, __filename, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, __filename, ...args], {
     stdio: 'inherit',
     detached: true,
     env: { ...process.env, EGRESS_AUDIT_CHILD: '1' },
@@ -113,6 +150,4 @@ if (flags) {
     }
     process.exit(code === null ? 2 : code);
   });
-} else {
-  require('../dist/src/main.js').runFromProcess();
 }

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from './version';
+import { isTty } from './tty';
 import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
@@ -115,7 +116,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
           },
           stage,
           keepRecords: flags.bundle !== undefined,
-          onProgress: progressFor(captures, process.stderr),
+          onProgress: progressFor(captures, { isTTY: isTty(2), write: (t: string) => process.stderr.write(t) }),
         }, out);
         out.commit();
         if (flags.bundle !== undefined) {

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EgressAuditError } from '../errors';
+import { isTty } from '../tty';
 
 /** Output cannot be written (exists without --force, directory missing, disk full). */
 export class OutputError extends EgressAuditError {
@@ -57,7 +58,7 @@ export class OutputFile {
 
   /** Whether output goes to a terminal (for colour-free tables and progress decisions). */
   get isTty(): boolean {
-    return this.fd === 1 && process.stdout.isTTY === true;
+    return this.fd === 1 && isTty(1);
   }
 
   /**

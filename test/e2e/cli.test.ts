@@ -265,7 +265,7 @@ describe('the binary', () => {
     if (!fs.existsSync(path.join(buildDir, 'src/main.js'))) throw new Error('tsc did not emit src/main.js');
     fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(root, 'package.json')); // for --version
     launcher = path.join(buildDir, 'egress-audit.js');
-    fs.writeFileSync(launcher, fs.readFileSync(path.join(REPO_ROOT, 'bin/egress-audit.js'), 'utf8').replace('../dist/src/main.js', './src/main.js'), { mode: 0o755 });
+    fs.writeFileSync(launcher, fs.readFileSync(path.join(REPO_ROOT, 'bin/egress-audit.js'), 'utf8').replaceAll('../dist/src/', './src/'), { mode: 0o755 });
   }, 120_000);
   afterAll(() => { if (buildDir) fs.rmSync(path.dirname(buildDir), { recursive: true, force: true }); });
 
@@ -282,10 +282,10 @@ describe('the binary', () => {
     expect(ndjson(r.stdout).map((x) => x.type)).toEqual(['flow', 'summary']);
   });
 
-  describe('heap cap: re-executed under a V8 heap cap only where it can matter', () => {
-    /** Runs `cmd` with a preload that reports each Node process it starts: child marker, flags, heap limit. */
-    const processes = (cmd: string): { status: number | null; procs: { child: boolean; argv: string[]; limitMb: number }[] } => {
-      const probe = tmp.write('probe.js', "require('fs').appendFileSync(process.env.PROBE_OUT, JSON.stringify({ child: process.env.EGRESS_AUDIT_CHILD === '1', argv: process.execArgv, limitMb: require('v8').getHeapStatistics().heap_size_limit / 2 ** 20 }) + '\\n');\n");
+  describe('heap cap: a capped worker thread only where the cap can matter', () => {
+    /** Runs `cmd` with a preload that reports each Node thread it starts (processes and workers): flags and heap limit. */
+    const processes = (cmd: string): { status: number | null; procs: { main: boolean; child: boolean; argv: string[]; limitMb: number }[] } => {
+      const probe = tmp.write('probe.js', "require('fs').appendFileSync(process.env.PROBE_OUT, JSON.stringify({ main: require('worker_threads').isMainThread, child: process.env.EGRESS_AUDIT_CHILD === '1', argv: process.execArgv, limitMb: require('v8').getHeapStatistics().heap_size_limit / 2 ** 20 }) + '\\n');\n");
       const outFile = path.join(path.dirname(probe), `probe-${Math.random().toString(36).slice(2)}.ndjson`);
       const r = sh(`PROBE_OUT=${q(outFile)} NODE_OPTIONS=${q(`--require=${probe}`)} ${cmd} > /dev/null 2>&1`);
       const procs = fs.existsSync(outFile) ? fs.readFileSync(outFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
@@ -297,11 +297,22 @@ describe('the binary', () => {
       expect(r.procs).toHaveLength(1);
       expect(r.procs[0].argv.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
     });
-    test('standard input (size unknown): re-executed once, the child capped', () => {
+    test('standard input (size unknown): one process, the replay in a worker thread with a capped heap', () => {
       const r = processes(`node ${q(launcher)} replay - --format ndjson < ${q(capture)}`);
       expect(r.status).toBe(0);
       expect(r.procs).toHaveLength(2);
-      const child = r.procs.find((p) => p.child)!;
+      expect(r.procs.filter((p) => p.child)).toHaveLength(0);
+      const worker = r.procs.find((p) => !p.main)!;
+      expect(worker.limitMb).toBeLessThan(400);
+      expect(r.procs.find((p) => p.main)!.limitMb).toBeGreaterThan(400);
+    });
+    test('live capture (signals, terminal display) is re-executed as a capped child process instead', () => {
+      const r = processes(`node ${q(launcher)} live --list`);
+      // --list needs no cap: one process.
+      expect(r.procs).toHaveLength(1);
+      const l = processes(`timeout 5 node ${q(launcher)} live ea-no-such-interface --duration 1`);
+      expect(l.status).toBe(2); // no such interface
+      const child = l.procs.find((p) => p.child)!;
       expect(child.argv).toContain('--max-old-space-size=320');
       expect(child.limitMb).toBeLessThan(400);
     });
@@ -312,7 +323,7 @@ describe('the binary', () => {
       const r = processes(`node ${q(launcher)} replay -o ${q(path.join(path.dirname(capture), 'never-written.ndjson'))} ${q(big)}`);
       expect(r.status).toBe(2); // not a capture; the launcher decided on its size alone
       expect(r.procs).toHaveLength(2);
-      expect(r.procs.find((p) => p.child)!.argv).toContain('--max-old-space-size=320');
+      expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
       expect(processes(`node ${q(launcher)} replay ${q(capture)} -o ${q(path.join(path.dirname(capture), 'out.txt'))} --force`).procs).toHaveLength(1);
     });
     test('--format json (every record kept) is never capped, whatever the input', () => {
@@ -321,6 +332,14 @@ describe('the binary', () => {
       expect(r.procs).toHaveLength(1);
       expect(r.procs[0].limitMb).toBeGreaterThan(400);
     });
+    test('a replay that outgrows the cap ends with one EA_MEMORY line and status 2, not a V8 crash dump', () => {
+      // A preload that, inside the worker only, keeps allocating until the heap cap is reached.
+      const hog = tmp.write('hog.js', "if (!require('worker_threads').isMainThread) { const keep = []; for (;;) keep.push(new Array(1e5).fill(Math.random())); }\n");
+      const r = sh(`NODE_OPTIONS=${q(`--require=${hog}`)} node ${q(launcher)} replay - --format ndjson < ${q(capture)}`);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^egress-audit: EA_MEMORY: .*heap cap\n  hint: /);
+      expect(r.stderr).not.toMatch(/FATAL|JavaScript heap|at /);
+    }, 60_000);
     test('a heap size the user chose is kept: no re-execution', () => {
       const r = processes(`node --max-old-space-size=1000 ${q(launcher)} replay - --format ndjson < ${q(capture)}`);
       expect(r.status).toBe(0);
