@@ -4,7 +4,6 @@
  * and prints pack listings; all policy logic lives in src/policy/.
  */
 import { Command } from 'commander';
-import Table from 'cli-table3';
 import type { StageSink } from '../audit';
 import { EgressAuditError } from '../errors';
 import type { Cidr } from '../net/addr';
@@ -12,6 +11,8 @@ import type { RecordSink } from '../pipeline';
 // Loaded on first use: the policy modules pull in zod and yaml (~55 ms of start-up, measured),
 // which a replay without --rules never needs.
 const policy = (): typeof import('../policy') => require('../policy') as typeof import('../policy');
+/** cli-table3 (and string-width's large emoji table) load only for `rules list|show`: ~10 ms of every start-up otherwise. */
+const tableLib = (): typeof import('cli-table3') => require('cli-table3') as typeof import('cli-table3');
 import { FAIL_ON_HELP, parseFailOn, PolicyStage } from '../policy-stage';
 
 /** Policy-related flags as commander parses them. */
@@ -61,6 +62,7 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
     .command('list')
     .description('list the built-in rule packs')
     .action(() => {
+      const Table = tableLib();
       const t = new Table({ head: ['pack', 'device', 'document', 'rules', 'switches'], style: { head: [], border: [] } });
       for (const p of policy().listPacks()) t.push([p.name, p.device, p.document, String(p.rules), p.switches.join('\n')]);
       process.stdout.write(t.toString() + '\n');
@@ -76,6 +78,7 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
       if (d.header) lines.push('', d.header.trim());
       lines.push('', `device: ${JSON.stringify(d.device)}`, `document: ${JSON.stringify(d.document)}`);
       for (const s of d.switches) lines.push(`switch ${s.name}: ${s.values.join('|')} (default ${s.default})${s.description ? ` — ${s.description}` : ''}`);
+      const Table = tableLib();
       const t = new Table({ head: ['id', 'kind', 'direction', 'proto', 'ports', 'hosts', 'app', 'when', 'source'], style: { head: [], border: [] }, colWidths: [14, 7, 10, 6, 12, 28, 7, 12, 40], wordWrap: true });
       for (const r of d.rules) t.push([r.id, r.kind, r.direction, r.proto, r.ports, r.hosts, r.app ?? '', r.when ?? '', `${r.implied ? '(implied) ' : ''}${r.source}`]);
       process.stdout.write(lines.join('\n') + '\n\n' + t.toString() + '\n');

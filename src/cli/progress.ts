@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { AuditProgress } from '../audit';
-import { humanBytes } from '../report/html';
+import { humanBytes } from '../report/units';
 
 /** Least time between redraws: smooth enough, and cheap at millions of packets. */
 const REDRAW_MS = 100;

@@ -9,6 +9,8 @@
  */
 import type { AuditReport, Finding, ReportRule } from './model';
 import { isoTime } from './csv';
+import { humanBytes } from './units';
+export { humanBytes };
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: string): string {
@@ -31,15 +33,6 @@ export function visibleText(s: string): string {
 /** Any value as safe HTML text. */
 const t = (v: string | number | null | undefined): string => (v === null || v === undefined ? '' : escapeHtml(visibleText(String(v))));
 
-/** Bytes as a short human figure (exact count in the title attribute). */
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
-  return `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ${u[i]}`;
-}
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const when = (ts: number | null | undefined) => t(isoTime(ts).replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
