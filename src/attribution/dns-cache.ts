@@ -124,15 +124,26 @@ export class DnsCache {
         this.pushOrder(i);
       }
       const d = this.data[i]!;
-      for (let j = 0; j < d.length; j += 3) {
+      const n = d.length;
+      for (let j = n - 3; j >= 0; j -= 3) {
         if (d[j] !== name) continue;
-        // Answered again: newest first on lookup, so move it to the end.
-        const old = d[j + 2] as number;
-        d.splice(j, 3);
-        d.push(name, owner, Math.max(old, expires));
+        // Answered again: newest first on lookup, so it moves to the end (shifting the newer
+        // ones down in place; usually it is the newest already and nothing moves).
+        const exp = Math.max(d[j + 2] as number, expires);
+        for (let k = j; k < n - 3; k++) d[k] = d[k + 3];
+        d[n - 3] = name;
+        d[n - 2] = owner;
+        d[n - 1] = exp;
         return;
       }
-      if (d.length >= 3 * MAX_NAMES_PER_ADDRESS) d.splice(0, 3);
+      if (n >= 3 * MAX_NAMES_PER_ADDRESS) {
+        // Full: the oldest name makes room.
+        for (let k = 0; k < n - 3; k++) d[k] = d[k + 3];
+        d[n - 3] = name;
+        d[n - 2] = owner;
+        d[n - 1] = expires;
+        return;
+      }
       d.push(name, owner, expires);
       return;
     }
@@ -195,12 +206,13 @@ export class DnsCache {
 
   /**
    * Re-inserts every pair into a table of `cap` slots (growing it, or clearing tombstones), and
-   * rebuilds the eviction order from the pairs' sequence numbers (queued slots move).
+   * carries the eviction order over: the queue is walked in order, stale entries dropped and
+   * slots renumbered (the queue is in sequence order already, so nothing needs sorting).
    */
   private rebuild(cap: number): void {
     const oldCap = this.cap, oldVer = this.ver, oldWords = this.words, oldData = this.data, oldSeq = this.seqOf;
     this.allocate(cap);
-    const live: number[] = [];
+    const moved = new Int32Array(oldCap);
     for (let i = 0; i < oldCap; i++) {
       const v = oldVer[i];
       if (v === EMPTY || v === DELETED) continue;
@@ -211,11 +223,19 @@ export class DnsCache {
       this.words.set(w.subarray(k, k + 8), j * 8);
       this.data[j] = oldData[i];
       this.seqOf[j] = oldSeq[i];
-      live.push(j);
+      moved[i] = j;
     }
-    live.sort((x, y) => this.seqOf[x] - this.seqOf[y]);
-    this.orderSlots = live;
-    this.orderSeqs = live.map((j) => this.seqOf[j]);
+    const slots: number[] = [];
+    const seqs: number[] = [];
+    for (let q = this.orderHead; q < this.orderSlots.length; q++) {
+      const i = this.orderSlots[q];
+      const v = oldVer[i];
+      if (v === EMPTY || v === DELETED || oldSeq[i] !== this.orderSeqs[q]) continue; // stale
+      slots.push(moved[i]);
+      seqs.push(this.orderSeqs[q]);
+    }
+    this.orderSlots = slots;
+    this.orderSeqs = seqs;
     this.orderHead = 0;
   }
 
