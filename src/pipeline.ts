@@ -83,7 +83,7 @@ export class Pipeline {
   /**
    * Time of the packet being processed (µs). Handed to the per-packet methods through this
    * field, not as an argument: a double passed to a call V8 does not inline is boxed into a
-   * fresh 16-byte heap number, once per packet (measured: ~20% of the benchmark's allocation).
+   * fresh 16-byte heap number, once per packet (measured: 33 → 31 scavenges on the benchmark).
    */
   private now = 0;
   private readonly addrText = new AddrTextCache();
