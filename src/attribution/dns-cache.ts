@@ -42,8 +42,16 @@ export class DnsCache {
   private ver = new Uint8Array(0);
   /** Per slot: address words a0..a3 then client words c0..c3. */
   private words = new Uint32Array(0);
-  /** Per slot: names, newest last, as [name, owner, expires, name, owner, expires, ...]. */
-  private data: ((string | number)[] | null)[] = [];
+  /**
+   * Per slot: the newest name, its owner and its expiry (µs). Most pairs only ever hold one name;
+   * keeping it here, the expiry in a typed array, means an answer for it (the common refresh)
+   * allocates nothing and stores no new heap number into old-generation memory.
+   */
+  private name0: (string | null)[] = [];
+  private owner0: (string | null)[] = [];
+  private exp0 = new Float64Array(0);
+  /** Per slot: the older names, oldest first, as [name, owner, expires, ...]; null while there are none. */
+  private older: ((string | number)[] | null)[] = [];
   /** Per slot: sequence number of the pair's place in the eviction order. */
   private seqOf = new Float64Array(0);
   private count = 0;
@@ -76,7 +84,10 @@ export class DnsCache {
     this.cap = cap;
     this.ver = new Uint8Array(cap);
     this.words = new Uint32Array(cap * 8);
-    this.data = new Array<(string | number)[] | null>(cap).fill(null);
+    this.name0 = new Array<string | null>(cap).fill(null);
+    this.owner0 = new Array<string | null>(cap).fill(null);
+    this.exp0 = new Float64Array(cap);
+    this.older = new Array<(string | number)[] | null>(cap).fill(null);
     this.seqOf = new Float64Array(cap);
     this.deleted = 0;
   }
@@ -123,28 +134,38 @@ export class DnsCache {
         this.seqOf[i] = this.seq++;
         this.pushOrder(i);
       }
-      const d = this.data[i]!;
-      const n = d.length;
-      for (let j = n - 3; j >= 0; j -= 3) {
-        if (d[j] !== name) continue;
-        // Answered again: newest first on lookup, so it moves to the end (shifting the newer
-        // ones down in place; usually it is the newest already and nothing moves).
-        const exp = Math.max(d[j + 2] as number, expires);
-        for (let k = j; k < n - 3; k++) d[k] = d[k + 3];
-        d[n - 3] = name;
-        d[n - 2] = owner;
-        d[n - 1] = exp;
+      if (this.name0[i] === name) {
+        // The newest name answered again (the usual case).
+        this.owner0[i] = owner;
+        if (expires > this.exp0[i]) this.exp0[i] = expires;
         return;
       }
-      if (n >= 3 * MAX_NAMES_PER_ADDRESS) {
-        // Full: the oldest name makes room.
-        for (let k = 0; k < n - 3; k++) d[k] = d[k + 3];
-        d[n - 3] = name;
-        d[n - 2] = owner;
-        d[n - 1] = expires;
-        return;
+      // Another name becomes the newest; the current newest joins the older ones.
+      let d = this.older[i];
+      let exp = expires;
+      if (d !== null) {
+        const n = d.length;
+        for (let j = n - 3; j >= 0; j -= 3) {
+          if (d[j] !== name) continue;
+          // An older name answered again: it leaves the older ones (they close up in place).
+          exp = Math.max(d[j + 2] as number, expires);
+          for (let k = j; k < n - 3; k++) d[k] = d[k + 3];
+          d.length = n - 3;
+          break;
+        }
+        // Full (MAX_NAMES_PER_ADDRESS with the newest): the oldest name makes room.
+        if (d.length >= 3 * (MAX_NAMES_PER_ADDRESS - 1)) {
+          for (let k = 0; k < d.length - 3; k++) d[k] = d[k + 3];
+          d.length -= 3;
+        }
+        d.push(this.name0[i]!, this.owner0[i]!, this.exp0[i]);
+      } else {
+        d = [this.name0[i]!, this.owner0[i]!, this.exp0[i]];
+        this.older[i] = d;
       }
-      d.push(name, owner, expires);
+      this.name0[i] = name;
+      this.owner0[i] = owner;
+      this.exp0[i] = exp;
       return;
     }
     // Keep the table at most half full (tombstones count: they lengthen probe paths too).
@@ -156,7 +177,10 @@ export class DnsCache {
     const w = this.words;
     w[k] = a0; w[k + 1] = a1; w[k + 2] = a2; w[k + 3] = a3;
     w[k + 4] = c0; w[k + 5] = c1; w[k + 6] = c2; w[k + 7] = c3;
-    this.data[j] = [name, owner, expires];
+    this.name0[j] = name;
+    this.owner0[j] = owner;
+    this.exp0[j] = expires;
+    this.older[j] = null;
     this.seqOf[j] = this.seq++;
     this.pushOrder(j);
     this.count++;
@@ -169,10 +193,13 @@ export class DnsCache {
     const i = this.find(v, a0, a1, a2, a3, c0, c1, c2, c3);
     if (i < 0) return NO_NAMES;
     let out: CachedName[] | null = null;
-    const d = this.data[i]!;
-    for (let j = d.length - 3; j >= 0; j -= 3) {
-      if ((d[j + 2] as number) < ts) continue;
-      (out ??= []).push({ name: d[j] as string, owner: d[j + 1] as string });
+    if (this.exp0[i] >= ts) out = [{ name: this.name0[i]!, owner: this.owner0[i]! }];
+    const d = this.older[i];
+    if (d !== null) {
+      for (let j = d.length - 3; j >= 0; j -= 3) {
+        if ((d[j + 2] as number) < ts) continue;
+        (out ??= []).push({ name: d[j] as string, owner: d[j + 1] as string });
+      }
     }
     return out ?? NO_NAMES;
   }
@@ -190,7 +217,9 @@ export class DnsCache {
       // Stale: the slot was freed, reused by another pair, or its pair moved to the back.
       if (st === EMPTY || st === DELETED || this.seqOf[i] !== this.orderSeqs[q]) continue;
       this.ver[i] = DELETED;
-      this.data[i] = null;
+      this.name0[i] = null;
+      this.owner0[i] = null;
+      this.older[i] = null;
       this.deleted++;
       this.count--;
       this.evicted++;
@@ -210,7 +239,8 @@ export class DnsCache {
    * slots renumbered (the queue is in sequence order already, so nothing needs sorting).
    */
   private rebuild(cap: number): void {
-    const oldCap = this.cap, oldVer = this.ver, oldWords = this.words, oldData = this.data, oldSeq = this.seqOf;
+    const oldCap = this.cap, oldVer = this.ver, oldWords = this.words, oldSeq = this.seqOf;
+    const oldName0 = this.name0, oldOwner0 = this.owner0, oldExp0 = this.exp0, oldOlder = this.older;
     this.allocate(cap);
     const moved = new Int32Array(oldCap);
     for (let i = 0; i < oldCap; i++) {
@@ -221,7 +251,10 @@ export class DnsCache {
       const j = this.freeSlot(v, w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6], w[k + 7]);
       this.ver[j] = v;
       this.words.set(w.subarray(k, k + 8), j * 8);
-      this.data[j] = oldData[i];
+      this.name0[j] = oldName0[i];
+      this.owner0[j] = oldOwner0[i];
+      this.exp0[j] = oldExp0[i];
+      this.older[j] = oldOlder[i];
       this.seqOf[j] = oldSeq[i];
       moved[i] = j;
     }
