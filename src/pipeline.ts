@@ -571,33 +571,34 @@ export class Pipeline {
     const f = t.flags[slot];
     const initB = (f & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
-    const w = (b: boolean, i: number): number => t.addrWord(slot, b, i);
+    // The initiator's and the responder's address words and scopes, read and classified once.
+    const i0 = t.addrWord(slot, initB, 0), i1 = t.addrWord(slot, initB, 1), i2 = t.addrWord(slot, initB, 2), i3 = t.addrWord(slot, initB, 3);
+    const r0 = t.addrWord(slot, !initB, 0), r1 = t.addrWord(slot, !initB, 1), r2 = t.addrWord(slot, !initB, 2), r3 = t.addrWord(slot, !initB, 3);
+    const si = classify(ver, i0, i1, i2, i3);
+    const sr = classify(ver, r0, r1, r2, r3);
     // Device side: the --device match, else the private side, else the initiator.
-    const initInDev = this.isDevice(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
-    const respInDev = this.isDevice(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
-    let deviceB = initB;
-    if (this.opts.devices.length > 0 && (initInDev || respInDev)) {
-      deviceB = initInDev ? initB : !initB;
-    } else if (this.opts.devices.length === 0) {
-      const si = classify(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
-      const sr = classify(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
-      if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) deviceB = !initB;
-      else if (si === sr && si === Scope.Private) {
-        // Both private (a LAN client talking to the device): the side seen opening flows to the
-        // internet is the device.
-        const respIsDevice = this.egressEvidence.has(evidenceKey(ver, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3)));
-        const initIsDevice = this.egressEvidence.has(evidenceKey(ver, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3)));
-        if (respIsDevice && !initIsDevice) deviceB = !initB;
-      }
+    let deviceIsInit = true;
+    if (this.opts.devices.length > 0) {
+      const initInDev = this.isDevice(ver, i0, i1, i2, i3);
+      if (!initInDev && this.isDevice(ver, r0, r1, r2, r3)) deviceIsInit = false;
+    } else if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) {
+      deviceIsInit = false;
+    } else if (si === sr && si === Scope.Private) {
+      // Both private (a LAN client talking to the device): the side seen opening flows to the
+      // internet is the device.
+      const respIsDevice = this.egressEvidence.has(evidenceKey(ver, r0, r1, r2, r3));
+      const initIsDevice = this.egressEvidence.has(evidenceKey(ver, i0, i1, i2, i3));
+      if (respIsDevice && !initIsDevice) deviceIsInit = false;
     }
+    const deviceB = deviceIsInit ? initB : !initB;
     const remoteB = !deviceB;
-    const remoteScope = classify(ver, w(remoteB, 0), w(remoteB, 1), w(remoteB, 2), w(remoteB, 3));
-    const deviceScope = classify(ver, w(deviceB, 0), w(deviceB, 1), w(deviceB, 2), w(deviceB, 3));
+    const remoteScope = deviceIsInit ? sr : si;
+    const deviceScope = deviceIsInit ? si : sr;
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
-    else direction = deviceB === initB ? 'egress' : 'inbound';
-    const deviceIp = this.addrText.format(ver, w(deviceB, 0), w(deviceB, 1), w(deviceB, 2), w(deviceB, 3));
-    const remoteIp = this.addrText.format(ver, w(remoteB, 0), w(remoteB, 1), w(remoteB, 2), w(remoteB, 3));
+    else direction = deviceIsInit ? 'egress' : 'inbound';
+    const deviceIp = deviceIsInit ? this.addrText.format(ver, i0, i1, i2, i3) : this.addrText.format(ver, r0, r1, r2, r3);
+    const remoteIp = deviceIsInit ? this.addrText.format(ver, r0, r1, r2, r3) : this.addrText.format(ver, i0, i1, i2, i3);
     this.noteDeviceIp(deviceIp);
     const dOut = 2 * slot + (deviceB ? 1 : 0);
     const dIn = 2 * slot + (deviceB ? 0 : 1);
