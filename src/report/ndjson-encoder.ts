@@ -76,6 +76,10 @@ export class NdjsonEncoder {
   private buf: Buffer;
   private u = 0;
   private end = 0;
+  /** The last seconds value `micros` wrote, and its digits. */
+  private lastSec = -1;
+  private secLen = 0;
+  private readonly secDigits = new Uint8Array(16);
 
   constructor(private readonly out: OutputFile) {
     this.buf = out.rawBuffer;
@@ -218,24 +222,33 @@ export class NdjsonEncoder {
     const buf = this.buf;
     const sec = Math.floor(micros / 1e6);
     let frac = micros - sec * 1e6;
-    let digits = 1;
-    for (let t = sec; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.u + digits;
-    this.u = p;
-    let v = sec;
-    do {
-      const q = Math.floor(v / 10);
-      buf[--p] = 0x30 + (v - q * 10);
-      v = q;
-    } while (v > 0);
+    // Records come in time order, so consecutive timestamps mostly share their seconds: the
+    // digits of the last seconds value are kept and copied.
+    if (sec !== this.lastSec) {
+      this.lastSec = sec;
+      let digits = 1;
+      for (let t = sec; t >= 10; t = Math.floor(t / 10)) digits++;
+      this.secLen = digits;
+      let v = sec;
+      for (let p = digits; p > 0; ) {
+        const q = Math.floor(v / 10);
+        this.secDigits[--p] = 0x30 + (v - q * 10);
+        v = q;
+      }
+    }
+    const sd = this.secDigits;
+    let u = this.u;
+    for (let k = 0; k < this.secLen; k++) buf[u++] = sd[k];
+    this.u = u;
     if (frac === 0) return;
+    frac |= 0; // 1..999999
     let n = 6;
-    while (frac % 10 === 0) { frac /= 10; n--; }
-    p = this.u + 1 + n;
-    buf[this.u] = 0x2e;
+    while (frac % 10 === 0) { frac = (frac / 10) | 0; n--; }
+    let p = u + 1 + n;
+    buf[u] = 0x2e;
     this.u = p;
-    for (let i = 0; i < n; i++) {
-      const q = Math.floor(frac / 10);
+    for (let k = 0; k < n; k++) {
+      const q = (frac / 10) | 0;
       buf[--p] = 0x30 + (frac - q * 10);
       frac = q;
     }
