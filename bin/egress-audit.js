@@ -20,12 +20,11 @@
 // (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
 
 const HEAP_CAP_MB = 320;
-const CAP_FLAG = `--max-old-space-size=${HEAP_CAP_MB}`;
 // A 16 MB young generation (V8's default tops out at 8 MB here): records, DNS answers and
 // parsed hellos die young, and fewer scavenges promote fewer of them. Measured on the
 // benchmark replay: ~4% less wall time, peak RSS unchanged within noise (flow-heavy: 314 →
 // 317 MB, 16.6 → 15.7 s).
-const YOUNG_FLAG = '--max-semi-space-size=16';
+const YOUNG_SEMI_SPACE_MB = 16;
 /** Replays of regular files smaller than this in total run without re-execution (see above). */
 const CAP_MIN_INPUT_BYTES = 32 * 1024 * 1024;
 
@@ -61,40 +60,34 @@ function replayInputBytes(argv) {
  */
 const VALUE_FLAGS = new Set(['--device', '--format', '-o', '--output', '--max-flows', '--max-dns-cache', '--bundle', '--rules', '--set', '--fail-on']);
 
-/** What this run wants: 'cap' (bounded replay/live), 'uncapped' (memory grows by design: never capped), or 'any'. */
-function heapWish(argv) {
+/**
+ * Whether this run gets the heap cap: `replay` or `live` at the default caps, unless the user
+ * chose a heap size, or the run keeps every record (`--format json`, `--bundle`; `report` and
+ * `learn` too) or raises the caps, or is a replay too small for the cap to matter.
+ */
+function wantsHeapCap(argv) {
+  if (process.env.EGRESS_AUDIT_CHILD === '1' || process.env.EGRESS_AUDIT_HEAP_CAP === '0') return false;
+  if ((process.env.NODE_OPTIONS || '').includes('--max-old-space-size')) return false;
+  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return false;
   const command = argv.find((a) => !a.startsWith('-'));
-  if (command === 'report' || command === 'learn') return 'uncapped';
-  if (command !== 'replay' && command !== 'live') return 'any';
+  if (command !== 'replay' && command !== 'live') return false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (/^--(bundle|max-flows|max-dns-cache)(=|$)/.test(a)) return 'uncapped';
-    if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return 'uncapped';
-    if (a === '--list' || a === '--help' || a === '-h') return 'any';
+    if (/^--(bundle|max-flows|max-dns-cache)(=|$)/.test(a)) return false;
+    if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return false;
+    if (a === '--list' || a === '--help' || a === '-h') return false;
   }
-  if (command === 'replay' && replayInputBytes(argv) < CAP_MIN_INPUT_BYTES) return 'any';
-  return 'cap';
-}
-
-/** The Node flags to re-execute with, or null to run in this process. */
-function reexecFlags(argv) {
-  if (process.env.EGRESS_AUDIT_CHILD === '1' || process.env.EGRESS_AUDIT_HEAP_CAP === '0') return null;
-  // The user chose a heap size: respect it.
-  if ((process.env.NODE_OPTIONS || '').includes('--max-old-space-size')) return null;
-  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) return null;
-  if (heapWish(argv) !== 'cap') return null;
-  const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [YOUNG_FLAG];
-  return [...process.execArgv, CAP_FLAG, ...young];
+  return command === 'live' || replayInputBytes(argv) >= CAP_MIN_INPUT_BYTES;
 }
 
 const args = process.argv.slice(2);
-const flags = reexecFlags(args);
-if (flags && args.find((a) => !a.startsWith('-')) === 'replay') {
-  runCappedReplay();
-} else if (flags) {
-  reexec(flags);
-} else {
+if (!wantsHeapCap(args)) {
   require('../dist/src/main.js').runFromProcess();
+} else if (args.find((a) => !a.startsWith('-')) === 'replay') {
+  runCappedReplay();
+} else {
+  const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [`--max-semi-space-size=${YOUNG_SEMI_SPACE_MB}`];
+  reexec([...process.execArgv, `--max-old-space-size=${HEAP_CAP_MB}`, ...young]);
 }
 
 /**
@@ -108,7 +101,8 @@ function runCappedReplay() {
   const worker = new Worker(require.resolve('../dist/src/worker-entry.js'), {
     argv: args,
     workerData: { ttys: { 1: process.stdout.isTTY === true, 2: process.stderr.isTTY === true } },
-    resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * 16 },
+    // V8's young generation is three semi-spaces in size.
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * YOUNG_SEMI_SPACE_MB },
   });
   process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); });
   worker.on('error', (e) => {

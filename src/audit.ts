@@ -87,9 +87,8 @@ const PCAP_LINKTYPE_OFFSET = 20;
 export class FormatSink implements RecordSink {
   readonly flows: FlowRecord[] = [];
   readonly dnsRecords: DnsRecord[] = [];
-  /** Table format only (null otherwise). */
-  readonly agg: DestinationAggregator | null;
-  readonly policyAgg: PolicyAggregator | null;
+  /** The table format's aggregators (null for the other formats). */
+  private readonly tableAggs: { dest: DestinationAggregator; policy: PolicyAggregator } | null;
   flowCount = 0;
   hasVerdicts = false;
   /** Rules in force, when a policy stage runs (set by runAudit). */
@@ -100,35 +99,33 @@ export class FormatSink implements RecordSink {
   constructor(private readonly format: OutputFormat, private readonly out: OutputFile) {
     this.ndjson = format === 'ndjson' ? new NdjsonEncoder(out) : null;
     const t = format === 'table' ? tables() : null;
-    this.agg = t ? new t.DestinationAggregator() : null;
-    this.policyAgg = t ? new t.PolicyAggregator() : null;
+    this.tableAggs = t ? { dest: new t.DestinationAggregator(), policy: new t.PolicyAggregator() } : null;
   }
 
   flow(rec: FlowRecord): void {
     this.flowCount++;
     if (rec.verdict) this.hasVerdicts = true;
     if (this.ndjson !== null) this.ndjson.flow(rec);
-    else if (this.format === 'json') this.flows.push(rec);
-    else {
-      this.agg?.add(rec);
-      if (rec.verdict) this.policyAgg?.addFlow(rec);
-    }
+    else if (this.tableAggs !== null) {
+      this.tableAggs.dest.add(rec);
+      if (rec.verdict) this.tableAggs.policy.addFlow(rec);
+    } else this.flows.push(rec);
   }
 
   dns(rec: DnsRecord): void {
     if (this.ndjson !== null) this.ndjson.dns(rec);
-    else if (this.format === 'json') this.dnsRecords.push(rec);
-    else if (rec.verdict) this.policyAgg?.addDns(rec);
+    else if (this.tableAggs !== null) {
+      if (rec.verdict) this.tableAggs.policy.addDns(rec);
+    } else this.dnsRecords.push(rec);
   }
 
   finish(summary: SummaryRecord): void {
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(summary));
-    else if (this.format === 'json') this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
-    else {
+    else if (this.tableAggs !== null) {
       const t = tables();
-      const policy = this.ruleIds && this.policyAgg ? '\n' + t.renderPolicyTables(this.policyAgg, this.ruleIds) : '';
-      this.out.write(t.renderDestinationTable(this.agg ?? new t.DestinationAggregator(), this.hasVerdicts) + policy + '\n' + t.renderSummaryText(summary));
-    }
+      const policy = this.ruleIds ? '\n' + t.renderPolicyTables(this.tableAggs.policy, this.ruleIds) : '';
+      this.out.write(t.renderDestinationTable(this.tableAggs.dest, this.hasVerdicts) + policy + '\n' + t.renderSummaryText(summary));
+    } else this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
   }
 }
 

@@ -93,11 +93,11 @@ export class DnsCache {
   }
 
   /** Slot holding the pair, or -1. */
-  private find(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {
+  private find(h: number, v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {
     const mask = this.cap - 1;
     const ver = this.ver;
     const w = this.words;
-    for (let i = DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3) & mask; ; i = (i + 1) & mask) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = ver[i];
       if (s === EMPTY) return -1;
       if (s === v) {
@@ -108,10 +108,10 @@ export class DnsCache {
   }
 
   /** A free slot for a pair not in the table (the first tombstone or empty slot on its probe path). */
-  private freeSlot(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {
+  private freeSlot(h: number): number {
     const mask = this.cap - 1;
     const ver = this.ver;
-    for (let i = DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3) & mask; ; i = (i + 1) & mask) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = ver[i];
       if (s === EMPTY || s === DELETED) return i;
     }
@@ -125,7 +125,9 @@ export class DnsCache {
   ): void {
     a0 >>>= 0; a1 >>>= 0; a2 >>>= 0; a3 >>>= 0; c0 >>>= 0; c1 >>>= 0; c2 >>>= 0; c3 >>>= 0;
     const expires = ts + ttlSeconds * 1e6 + this.graceMicros;
-    const i = this.find(v, a0, a1, a2, a3, c0, c1, c2, c3);
+    // One hash for the lookup and, when the pair is new, the insertion (it does not depend on the table size).
+    const h = DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3);
+    const i = this.find(h, v, a0, a1, a2, a3, c0, c1, c2, c3);
     if (i >= 0) {
       // Approximate LRU: a pair answered again moves to the back of the eviction order, but only
       // once it has drifted into the older half (queuing it on every answer grew the queue by
@@ -149,15 +151,11 @@ export class DnsCache {
           if (d[j] !== name) continue;
           // An older name answered again: it leaves the older ones (they close up in place).
           exp = Math.max(d[j + 2] as number, expires);
-          for (let k = j; k < n - 3; k++) d[k] = d[k + 3];
-          d.length = n - 3;
+          removeTriple(d, j);
           break;
         }
         // Full (MAX_NAMES_PER_ADDRESS with the newest): the oldest name makes room.
-        if (d.length >= 3 * (MAX_NAMES_PER_ADDRESS - 1)) {
-          for (let k = 0; k < d.length - 3; k++) d[k] = d[k + 3];
-          d.length -= 3;
-        }
+        if (d.length >= 3 * (MAX_NAMES_PER_ADDRESS - 1)) removeTriple(d, 0);
         d.push(this.name0[i]!, this.owner0[i]!, this.exp0[i]);
       } else {
         d = [this.name0[i]!, this.owner0[i]!, this.exp0[i]];
@@ -170,7 +168,7 @@ export class DnsCache {
     }
     // Keep the table at most half full (tombstones count: they lengthen probe paths too).
     if ((this.count + this.deleted + 1) * 2 > this.cap) this.rebuild(this.count * 4 > this.cap ? this.cap * 2 : this.cap);
-    const j = this.freeSlot(v, a0, a1, a2, a3, c0, c1, c2, c3);
+    const j = this.freeSlot(h);
     if (this.ver[j] === DELETED) this.deleted--;
     this.ver[j] = v;
     const k = j * 8;
@@ -190,7 +188,7 @@ export class DnsCache {
   /** Names `client` learned for address `a` that are still valid at `ts`, most recent first. */
   lookup(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number, ts: number): CachedName[] {
     a0 >>>= 0; a1 >>>= 0; a2 >>>= 0; a3 >>>= 0; c0 >>>= 0; c1 >>>= 0; c2 >>>= 0; c3 >>>= 0;
-    const i = this.find(v, a0, a1, a2, a3, c0, c1, c2, c3);
+    const i = this.find(DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3), v, a0, a1, a2, a3, c0, c1, c2, c3);
     if (i < 0) return NO_NAMES;
     let out: CachedName[] | null = null;
     if (this.exp0[i] >= ts) out = [{ name: this.name0[i]!, owner: this.owner0[i]! }];
@@ -248,7 +246,7 @@ export class DnsCache {
       if (v === EMPTY || v === DELETED) continue;
       const k = i * 8;
       const w = oldWords;
-      const j = this.freeSlot(v, w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6], w[k + 7]);
+      const j = this.freeSlot(DnsCache.hash(v, w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6], w[k + 7]));
       this.ver[j] = v;
       this.words.set(w.subarray(k, k + 8), j * 8);
       this.name0[j] = oldName0[i];
@@ -279,3 +277,10 @@ export class DnsCache {
 }
 
 const NO_NAMES: CachedName[] = [];
+
+/** Removes the (name, owner, expires) triple at `j`, closing up in place (splice would make garbage). */
+function removeTriple(d: (string | number)[], j: number): void {
+  const n = d.length;
+  for (let k = j; k < n - 3; k++) d[k] = d[k + 3];
+  d.length = n - 3;
+}
