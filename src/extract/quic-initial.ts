@@ -28,6 +28,7 @@ import { ClientHelloInfo, parseClientHelloMessage } from './tls-client-hello';
 import { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
 import { newVarintCursor, readVarint, VarintCursor } from './quic-varint';
 import { GquicChlo, isGquicVersion, parseGquicPacket } from './gquic';
+import { Aes128Key, aes128EncryptBlock, aes128Key, hmac, HmacKey, hmacKey } from './initial-crypto';
 
 export { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
 
@@ -60,6 +61,8 @@ export const MAX_INITIALS_PER_FLOW = 64;
 const TAG_LEN = 16;
 /** Header-protection sample length (RFC 9001 §5.4.2). */
 const SAMPLE_LEN = 16;
+/** The header-protection mask of the packet being opened (used within one call only). */
+const HP_MASK = new Uint8Array(16);
 
 // ---------------------------------------------------------------------------------------------
 // Versions and their constants
@@ -245,44 +248,77 @@ export interface QuicInitialKeys {
   key: Buffer;
   iv: Buffer;
   hp: Buffer;
+  /** `hp` expanded for AES-128 (the header-protection mask is one block encryption). */
+  hpRounds: Aes128Key;
 }
+
+/** HMAC key states of each version salt (a handful of constant buffers), computed once. */
+const saltKeys = new Map<Uint8Array, HmacKey>();
 
 /** HKDF-Extract with SHA-256 (RFC 5869 §2.2): HMAC(salt, ikm). */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
-  return crypto.createHmac('sha256', salt).update(ikm).digest();
+  let k = saltKeys.get(salt);
+  if (k === undefined) {
+    k = hmacKey(salt);
+    if (saltKeys.size < 16) saltKeys.set(salt, k);
+  }
+  return Buffer.from(hmac(k, ikm).buffer);
 }
+
+/** HkdfLabel bytes (plus the HKDF-Expand block counter) per (label, length), built once. */
+const labelInfos = new Map<string, Uint8Array>();
 
 /**
  * TLS 1.3 HKDF-Expand-Label with SHA-256 and an empty context (RFC 8446 §7.1): the HkdfLabel is
  * uint16 length ‖ opaque label<7..255> = "tls13 " + label ‖ opaque context<0..255> = "".
  * `length` ≤ 32, so HKDF-Expand (RFC 5869 §2.3) needs a single block T(1) = HMAC(prk, info ‖ 0x01).
  */
-export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
-  const full = Buffer.from('tls13 ' + label, 'latin1');
-  const info = Buffer.alloc(2 + 1 + full.length + 1 + 1);
-  info.writeUInt16BE(length, 0);
-  info[2] = full.length;
-  full.copy(info, 3);
-  info[3 + full.length] = 0; // empty context
-  info[4 + full.length] = 1; // HKDF-Expand block counter
-  return crypto.createHmac('sha256', secret).update(info).digest().subarray(0, length);
+export function hkdfExpandLabel(secret: Uint8Array | HmacKey, label: string, length: number): Buffer {
+  const prk = secret instanceof Uint8Array ? hmacKey(secret) : secret;
+  return Buffer.from(hmac(prk, labelInfo(label, length), length).buffer);
+}
+
+function labelInfo(label: string, length: number): Uint8Array {
+  const id = `${length} ${label}`;
+  let info = labelInfos.get(id);
+  if (info === undefined) {
+    const full = Buffer.from('tls13 ' + label, 'latin1');
+    info = new Uint8Array(2 + 1 + full.length + 1 + 1);
+    info[0] = length >>> 8;
+    info[1] = length & 0xff;
+    info[2] = full.length;
+    info.set(full, 3);
+    info[3 + full.length] = 0; // empty context
+    info[4 + full.length] = 1; // HKDF-Expand block counter
+    labelInfos.set(id, info);
+  }
+  return info;
 }
 
 /**
  * Derives the client Initial keys (RFC 9001 §5.2; RFC 9369 §3.3.1–3.3.2 for v2's salt and labels):
  * initial_secret = HKDF-Extract(salt, DCID); client_initial_secret = Expand-Label(…, "client in", 32);
  * key/iv/hp = Expand-Label(client_initial_secret, "<stem> key"/"<stem> iv"/"<stem> hp").
+ * Fourteen SHA-256 blocks in all: the salt's and the secret's padded-key states are absorbed once.
  */
 export function deriveClientInitialKeys(info: QuicVersionInfo, dcid: Uint8Array): QuicInitialKeys {
   const initial = hkdfExtract(info.salt, dcid);
   const secret = hkdfExpandLabel(initial, 'client in', 32);
+  const prk = hmacKey(secret);
+  const labels = info.labelStem === 'quic' ? LABELS_V1 : LABELS_V2;
+  const hp = Buffer.from(hmac(prk, labels.hp, 16).buffer);
   return {
     secret,
-    key: hkdfExpandLabel(secret, `${info.labelStem} key`, 16),
-    iv: hkdfExpandLabel(secret, `${info.labelStem} iv`, 12),
-    hp: hkdfExpandLabel(secret, `${info.labelStem} hp`, 16),
+    key: Buffer.from(hmac(prk, labels.key, 16).buffer),
+    iv: Buffer.from(hmac(prk, labels.iv, 12).buffer),
+    hp,
+    hpRounds: aes128Key(hp),
   };
 }
+
+/** HkdfLabel bytes of the key, iv and hp labels per label stem, built once. */
+const LABELS_V1 = { key: labelInfo('quic key', 16), iv: labelInfo('quic iv', 12), hp: labelInfo('quic hp', 16) };
+const LABELS_V2 = { key: labelInfo('quicv2 key', 16), iv: labelInfo('quicv2 iv', 12), hp: labelInfo('quicv2 hp', 16) };
 
 // ---------------------------------------------------------------------------------------------
 // Packet protection (RFC 9001 §5.3–5.4)
@@ -315,8 +351,8 @@ export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: Q
   const pnOffset = h.pnOffset;
   if (pnOffset < 0 || h.length < 4 + SAMPLE_LEN || pnOffset + 4 + SAMPLE_LEN > h.end) return { kind: 'too-short' };
   // RFC 9001 §5.4.2: the sample starts 4 bytes after the start of the packet number field.
-  const mask = aesEcbBlock(keys.hp, buf.subarray(pnOffset + 4, pnOffset + 4 + SAMPLE_LEN));
-  if (mask === null) return { kind: 'auth-failed' };
+  const mask = HP_MASK;
+  aes128EncryptBlock(keys.hpRounds, buf, pnOffset + 4, mask);
   // §5.4.1: long headers protect the low 4 bits of the first byte; the low 2 give pn length − 1.
   const first = h.firstByte ^ (mask[0] & 0x0f);
   // RFC 9000 §17.2 (and RFC 9369 §3): the two Reserved Bits (0x0c) of a long header are 0 once
@@ -362,17 +398,6 @@ export function decryptInitialPacket(buf: Uint8Array, h: QuicLongHeader, keys: Q
     return { kind: 'auth-failed' };
   } finally {
     Error.stackTraceLimit = limit;
-  }
-}
-
-/** One AES-128 block encryption (the header-protection mask, RFC 9001 §5.4.3). */
-function aesEcbBlock(key: Buffer, block: Uint8Array): Buffer | null {
-  try {
-    const c = crypto.createCipheriv('aes-128-ecb', key, null);
-    c.setAutoPadding(false);
-    return c.update(block);
-  } catch {
-    return null;
   }
 }
 
