@@ -105,17 +105,82 @@ export function ja4Alpn(firstAlpn: string | undefined): string {
  * to "000000000000". `transport` is 'quic' for a hello from QUIC CRYPTO frames.
  */
 export function ja4(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
-  const ciphers = withoutGrease(hello.cipherSuites);
-  const exts = withoutGrease(hello.extensionTypes);
-  const sni = exts.includes(TLS_EXT_SERVER_NAME) ? 'd' : 'i';
-  const a = `${transport === 'quic' ? 'q' : 't'}${ja4Version(hello)}${sni}${count2(ciphers.length)}${count2(exts.length)}${ja4Alpn(hello.alpn[0])}`;
-  const b = ciphers.length === 0 ? '000000000000' : sha12(ciphers.map(hex4).sort().join(','));
-  const sortedExts = exts.filter((e) => e !== TLS_EXT_SERVER_NAME && e !== TLS_EXT_ALPN).sort((x, y) => x - y);
-  const sigs = withoutGrease(hello.signatureAlgorithms).map(hex4).join(',');
+  return ja4Of(ja4Inputs(hello, transport));
+}
+
+/**
+ * Everything JA4 depends on. JA4 sorts the cipher and extension lists, so their wire order is
+ * not part of it (browsers shuffle extensions per connection, RFC 8446 §4.2 allows any order):
+ * hellos that differ only in order share one JA4, and one memo entry.
+ */
+interface Ja4Inputs {
+  transport: 'tcp' | 'quic';
+  version: string;
+  alpn: string;
+  /** Non-GREASE cipher suites, ascending. */
+  ciphers: number[];
+  /** Non-GREASE extension types, ascending (SNI and ALPN included: they count and set d/i). */
+  exts: number[];
+  /** Non-GREASE signature algorithms, in wire order. */
+  sigs: number[];
+}
+
+const ascending = (x: number, y: number): number => x - y;
+
+function ja4Inputs(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): Ja4Inputs {
+  return {
+    transport,
+    version: ja4Version(hello),
+    alpn: ja4Alpn(hello.alpn[0]),
+    ciphers: withoutGrease(hello.cipherSuites).sort(ascending),
+    exts: withoutGrease(hello.extensionTypes).sort(ascending),
+    sigs: withoutGrease(hello.signatureAlgorithms),
+  };
+}
+
+function ja4Of(x: Ja4Inputs): string {
+  const sni = x.exts.includes(TLS_EXT_SERVER_NAME) ? 'd' : 'i';
+  const a = `${x.transport === 'quic' ? 'q' : 't'}${x.version}${sni}${count2(x.ciphers.length)}${count2(x.exts.length)}${x.alpn}`;
+  // Sorting the 4-digit hex forms orders them as the numbers are ordered.
+  const b = x.ciphers.length === 0 ? '000000000000' : sha12(x.ciphers.map(hex4).join(','));
+  const sortedExts = x.exts.filter((e) => e !== TLS_EXT_SERVER_NAME && e !== TLS_EXT_ALPN);
+  const sigs = x.sigs.map(hex4).join(',');
   const c = sortedExts.length === 0
     ? '000000000000'
     : sha12(sortedExts.map(hex4).join(',') + (sigs ? '_' + sigs : ''));
   return `${a}_${b}_${c}`;
+}
+
+/** Remembered JA4 values by their inputs (order-free); bounded, cleared when full. */
+const JA4_MEMO_LIMIT = 1024;
+const ja4Memo = new Map<number, { inputs: Ja4Inputs; ja4: string }>();
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** JA4 through the order-free memo: a hit compares every input exactly. */
+function ja4Memoised(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
+  const x = ja4Inputs(hello, transport);
+  let h = Math.imul(x.transport === 'quic' ? 0x51 : 0x54, 0x9e3779b1);
+  for (const list of [x.ciphers, x.exts, x.sigs]) {
+    h = Math.imul(h ^ list.length ^ 0x5bd1e995, 0x01000193);
+    for (let i = 0; i < list.length; i++) h = Math.imul(h ^ list[i], 0x01000193);
+  }
+  for (const t of [x.version, x.alpn]) for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  const key = (h ^ (h >>> 15)) & 0x3fffffff;
+  const hit = ja4Memo.get(key);
+  if (hit !== undefined) {
+    const y = hit.inputs;
+    if (y.transport === x.transport && y.version === x.version && y.alpn === x.alpn &&
+      sameNumbers(y.ciphers, x.ciphers) && sameNumbers(y.exts, x.exts) && sameNumbers(y.sigs, x.sigs)) return hit.ja4;
+  }
+  const value = ja4Of(x);
+  if (ja4Memo.size >= JA4_MEMO_LIMIT) ja4Memo.clear();
+  ja4Memo.set(key, { inputs: x, ja4: value });
+  return value;
 }
 
 /**
@@ -203,7 +268,7 @@ export function fingerprints(hello: ClientHelloInfo, transport: 'tcp' | 'quic'):
   if (hit !== undefined && hit.transport === transport && hit.legacyVersion === hello.legacyVersion && hit.alpn0 === alpn0 && sameLists(hit.lists, lists)) {
     return hit.fp;
   }
-  const fp: Fingerprints = { ja3: ja3(hello).hash, ja4: ja4(hello, transport) };
+  const fp: Fingerprints = { ja3: ja3(hello).hash, ja4: ja4Memoised(hello, transport) };
   if (shapeMemo.size >= SHAPE_MEMO_LIMIT) shapeMemo.clear();
   shapeMemo.set(key, { transport, legacyVersion: hello.legacyVersion, alpn0, lists, fp });
   return fp;

@@ -136,6 +136,19 @@ describe('fingerprints (memoised on the hello shape)', () => {
     expect(fingerprints(c, 'tcp')).toEqual(direct(c, 'tcp'));
     expect(direct(c, 'tcp')).not.toEqual(direct(a, 'tcp'));
   });
+  test('hellos that differ only in list order share a JA4 (the order-free memo) but not a JA3; signature order still counts', () => {
+    const base = info({
+      cipherSuites: [0x1301, 0x1302, 0xc02f], extensionTypes: [0x0000, 0x0010, 0x002b, 0x000d, 0x0033],
+      signatureAlgorithms: [0x0403, 0x0804], supportedVersions: [0x0304], alpn: ['h2'],
+    });
+    const shuffled = { ...base, cipherSuites: [0xc02f, 0x1301, 0x1302], extensionTypes: [0x0033, 0x000d, 0x0000, 0x002b, 0x0010] };
+    const sigsSwapped = { ...base, signatureAlgorithms: [0x0804, 0x0403] };
+    for (const h of [base, shuffled, sigsSwapped, shuffled, base]) expect(fingerprints(h, 'tcp')).toEqual(direct(h, 'tcp'));
+    expect(fingerprints(shuffled, 'tcp').ja4).toBe(fingerprints(base, 'tcp').ja4);
+    expect(fingerprints(shuffled, 'tcp').ja3).not.toBe(fingerprints(base, 'tcp').ja3);
+    expect(fingerprints(sigsSwapped, 'tcp').ja4).not.toBe(fingerprints(base, 'tcp').ja4);
+    expect(fingerprints(shuffled, 'quic').ja4).not.toBe(fingerprints(shuffled, 'tcp').ja4);
+  });
   test('random hellos, each asked twice: always the direct values', () => {
     const u16 = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0x0a0a, 0x1a1a, 0xfafa));
     fc.assert(
