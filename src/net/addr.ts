@@ -155,22 +155,22 @@ export function parseCidr(text: string): Cidr | null {
   return { v: a.v, w: a.w, bits };
 }
 
-/** True when the address words fall inside the prefix. */
+/** True when the address words fall inside the prefix. Allocates nothing (runs per flow record). */
 export function cidrContains(c: Cidr, v: number, w0: number, w1: number, w2: number, w3: number): boolean {
   if (c.v !== v) return false;
-  const words = v === 4 ? [w3] : [w0, w1, w2, w3];
-  const base = v === 4 ? [c.w[3]] : c.w;
-  let bits = c.bits;
-  for (let i = 0; i < words.length && bits > 0; i++) {
-    const take = Math.min(32, bits);
-    const mask = take === 32 ? 0xffffffff : (~0 << (32 - take)) >>> 0;
-    if (((words[i] ^ base[i]) & mask) >>> 0 !== 0) return false;
-    bits -= take;
-  }
-  return true;
+  if (v === 4) return prefixMatch(w3, c.w[3], c.bits);
+  const bits = c.bits;
+  return prefixMatch(w0, c.w[0], bits) && prefixMatch(w1, c.w[1], bits - 32) &&
+    prefixMatch(w2, c.w[2], bits - 64) && prefixMatch(w3, c.w[3], bits - 96);
 }
 
-/** Scope of an address, used to decide the device side and `local` flows. */
+/** True when the top `bits` bits (clamped to 0..32) of two 32-bit words agree. */
+function prefixMatch(x: number, y: number, bits: number): boolean {
+  if (bits <= 0) return true;
+  const mask = bits >= 32 ? 0xffffffff : (~0 << (32 - bits)) >>> 0;
+  return ((x ^ y) & mask) >>> 0 === 0;
+}
+
 export const enum Scope { Public = 0, Private = 1, LinkLocal = 2, Multicast = 3, Broadcast = 4, Loopback = 5 }
 
 /**

@@ -3,7 +3,9 @@
  * on (every entry sourced, names canonical, addresses valid), and the strict DNS-query probe used
  * for DNS on non-DNS ports.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import fc from 'fast-check';
+import { formatAddr, parseAddr } from '../../../src/net/addr';
 import { classifyEncryptedDns, EncryptedDnsFacts, isPublicResolverAddress } from '../../../src/extract/encrypted-dns';
 import { DOH_RESOLVERS, dohResolverForName } from '../../../src/extract/doh-resolvers';
 import { probeDnsQuery } from '../../../src/extract/dns-probe';
@@ -69,6 +71,26 @@ describe('the well-known resolver list', () => {
       if (bits !== undefined) expect(Number(bits)).toBeLessThanOrEqual(isIP(addr) === 4 ? 32 : 128);
       expect(isPublicResolverAddress(addr)).toBe(true);
     }
+  });
+
+  test('address matching agrees with node:net BlockList on addresses in, next to and far from every listed prefix', () => {
+    const ref = new BlockList();
+    for (const a of DOH_RESOLVERS.flatMap((r) => r.addresses)) {
+      const [addr, bits] = a.split('/');
+      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      ref.addSubnet(addr, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
+    }
+    const listed = DOH_RESOLVERS.flatMap((r) => r.addresses).map((a) => parseAddr(a.split('/')[0])!);
+    fc.assert(fc.property(fc.nat(listed.length - 1), fc.nat(3), fc.integer({ min: 0, max: 31 }), fc.boolean(), (i, word, bit, far) => {
+      const a = listed[i];
+      const w = [...a.w] as [number, number, number, number];
+      const k = a.v === 4 ? 3 : word;
+      w[k] = (w[k] ^ (far ? 0x80000000 >>> bit : 1 << bit)) >>> 0;
+      const text = formatAddr(a.v, w[0], w[1], w[2], w[3]);
+      expect(isPublicResolverAddress(text)).toBe(ref.check(text, a.v === 4 ? 'ipv4' : 'ipv6'));
+    }), { numRuns: 2000 });
+    expect(isPublicResolverAddress('not an address')).toBe(false);
+    expect(isPublicResolverAddress('')).toBe(false);
   });
 
   test('covers the providers the issue names, Mozilla TRR included', () => {
