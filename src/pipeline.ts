@@ -23,7 +23,7 @@ import {
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
-import { AddrTextCache, Cidr, cidrContains, classify, Scope } from './net/addr';
+import { AddrTextCache, Cidr, cidrContains, classifyAt, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
@@ -49,9 +49,9 @@ export interface PipelineOptions {
 /** Addresses remembered as device evidence (a gateway tap sees a few hundred devices at most). */
 const MAX_EVIDENCE_ADDRESSES = 65536;
 
-/** Evidence-set key of an address: IPv4 as its number, IPv6 as text. */
-function evidenceKey(v: number, w0: number, w1: number, w2: number, w3: number): number | string {
-  return v === 4 ? w3 >>> 0 : `${w0 >>> 0}:${w1 >>> 0}:${w2 >>> 0}:${w3 >>> 0}`;
+/** Evidence-set key of the address at `words[off, off + 4)`: IPv4 as its number, IPv6 as text. */
+function evidenceKeyAt(v: number, words: Uint32Array, off: number): number | string {
+  return v === 4 ? words[off + 3] : `${words[off]}:${words[off + 1]}:${words[off + 2]}:${words[off + 3]}`;
 }
 
 /** Most device addresses listed in the summary. */
@@ -178,16 +178,18 @@ export class Pipeline {
     if (this.egressEvidence.size >= MAX_EVIDENCE_ADDRESSES) return;
     const t = this.flows;
     const v = t.ipVersion(slot);
-    const w = (b: boolean, i: number): number => t.addrWord(slot, b, i);
-    const si = classify(v, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3));
+    const K = t.keys;
+    const io = t.addrOffset(slot, initB);
+    const ro = t.addrOffset(slot, !initB);
+    const si = classifyAt(v, K, io);
     if (si !== Scope.Private) return;
-    const sr = classify(v, w(!initB, 0), w(!initB, 1), w(!initB, 2), w(!initB, 3));
+    const sr = classifyAt(v, K, ro);
     if (sr !== Scope.Public && sr !== Scope.Private) return;
     // Private → private counts only across subnets (/24, /64): a LAN client reaching the device
     // on its own subnet is not evidence; the device reaching a server elsewhere is.
-    const sameSubnet = v === 4 ? ((w(initB, 3) ^ w(!initB, 3)) >>> 8) === 0 : w(initB, 0) === w(!initB, 0) && w(initB, 1) === w(!initB, 1);
+    const sameSubnet = v === 4 ? ((K[io + 3] ^ K[ro + 3]) >>> 8) === 0 : K[io] === K[ro] && K[io + 1] === K[ro + 1];
     if (sr === Scope.Private && sameSubnet) return;
-    this.egressEvidence.add(evidenceKey(v, w(initB, 0), w(initB, 1), w(initB, 2), w(initB, 3)));
+    this.egressEvidence.add(evidenceKeyAt(v, K, io));
   }
 
   private infoOf(slot: number): FlowInfo {
@@ -462,7 +464,7 @@ export class Pipeline {
     // Endpoints of this message: the sender is the packet's source.
     const senderB = t.fromB;
     const ver = t.ipVersion(slot);
-    const addr = (b: boolean): string => this.addrText.format(ver, t.addrWord(slot, b, 0), t.addrWord(slot, b, 1), t.addrWord(slot, b, 2), t.addrWord(slot, b, 3));
+    const K = t.keys;
     const app = info.app ?? 'dns';
     if (!msg.response) {
       for (const q of msg.questions) {
@@ -470,8 +472,8 @@ export class Pipeline {
         info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
         const rec: DnsRecord = {
           type: 'dns', ts: ts / 1e6, proto, app,
-          client_ip: addr(senderB), client_port: t.port(slot, senderB),
-          server_ip: addr(!senderB), server_port: t.port(slot, !senderB),
+          client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), client_port: t.port(slot, senderB),
+          server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, !senderB)), server_port: t.port(slot, !senderB),
           id: msg.id, qname: q.name, qtype: dnsTypeName(q.type), rcode: null, answers: [],
           flow_id: t.ids[slot],
         };
@@ -509,8 +511,8 @@ export class Pipeline {
         if (q.name) info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
         const rec: DnsRecord = {
           type: 'dns', ts: ts / 1e6, proto, app,
-          client_ip: addr(clientB), client_port: t.port(slot, clientB),
-          server_ip: addr(senderB), server_port: t.port(slot, senderB),
+          client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, clientB)), client_port: t.port(slot, clientB),
+          server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), server_port: t.port(slot, senderB),
           id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
           flow_id: t.ids[slot],
         };
@@ -571,23 +573,25 @@ export class Pipeline {
     const f = t.flags[slot];
     const initB = (f & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
-    // The initiator's and the responder's address words and scopes, read and classified once.
-    const i0 = t.addrWord(slot, initB, 0), i1 = t.addrWord(slot, initB, 1), i2 = t.addrWord(slot, initB, 2), i3 = t.addrWord(slot, initB, 3);
-    const r0 = t.addrWord(slot, !initB, 0), r1 = t.addrWord(slot, !initB, 1), r2 = t.addrWord(slot, !initB, 2), r3 = t.addrWord(slot, !initB, 3);
-    const si = classify(ver, i0, i1, i2, i3);
-    const sr = classify(ver, r0, r1, r2, r3);
+    // The initiator's and the responder's addresses (offsets of their words in the key array)
+    // and scopes, classified once.
+    const K = t.keys;
+    const io = t.addrOffset(slot, initB);
+    const ro = t.addrOffset(slot, !initB);
+    const si = classifyAt(ver, K, io);
+    const sr = classifyAt(ver, K, ro);
     // Device side: the --device match, else the private side, else the initiator.
     let deviceIsInit = true;
     if (this.opts.devices.length > 0) {
-      const initInDev = this.isDevice(ver, i0, i1, i2, i3);
-      if (!initInDev && this.isDevice(ver, r0, r1, r2, r3)) deviceIsInit = false;
+      const initInDev = this.isDevice(ver, K[io], K[io + 1], K[io + 2], K[io + 3]);
+      if (!initInDev && this.isDevice(ver, K[ro], K[ro + 1], K[ro + 2], K[ro + 3])) deviceIsInit = false;
     } else if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) {
       deviceIsInit = false;
     } else if (si === sr && si === Scope.Private) {
       // Both private (a LAN client talking to the device): the side seen opening flows to the
       // internet is the device.
-      const respIsDevice = this.egressEvidence.has(evidenceKey(ver, r0, r1, r2, r3));
-      const initIsDevice = this.egressEvidence.has(evidenceKey(ver, i0, i1, i2, i3));
+      const respIsDevice = this.egressEvidence.has(evidenceKeyAt(ver, K, ro));
+      const initIsDevice = this.egressEvidence.has(evidenceKeyAt(ver, K, io));
       if (respIsDevice && !initIsDevice) deviceIsInit = false;
     }
     const deviceB = deviceIsInit ? initB : !initB;
@@ -597,8 +601,8 @@ export class Pipeline {
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
     else direction = deviceIsInit ? 'egress' : 'inbound';
-    const deviceIp = deviceIsInit ? this.addrText.format(ver, i0, i1, i2, i3) : this.addrText.format(ver, r0, r1, r2, r3);
-    const remoteIp = deviceIsInit ? this.addrText.format(ver, r0, r1, r2, r3) : this.addrText.format(ver, i0, i1, i2, i3);
+    const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
+    const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
     this.noteDeviceIp(deviceIp);
     const dOut = 2 * slot + (deviceB ? 1 : 0);
     const dIn = 2 * slot + (deviceB ? 0 : 1);

@@ -298,6 +298,11 @@ export class FlowTable {
     return this.keys[slot * KEY_WORDS + (b ? 4 : 0) + w];
   }
 
+  /** Offset in `keys` of endpoint A's or B's four address words (for readers that take an array and an offset). */
+  addrOffset(slot: number, b: boolean): number {
+    return slot * KEY_WORDS + (b ? 4 : 0);
+  }
+
   /** Port of endpoint A or B. */
   port(slot: number, b: boolean): number {
     const p = this.keys[slot * KEY_WORDS + 8];

@@ -69,6 +69,22 @@ export class AddrTextCache {
     this.texts[i] = text;
     return text;
   }
+
+  /**
+   * `format` of the address whose four words are `words[off, off + 4)`. Reads them itself:
+   * address words above 2^30 passed as arguments to a call V8 does not inline are boxed into
+   * heap numbers, four to eight per flow record. Only a miss pays that (to format).
+   */
+  formatAt(v: number, words: Uint32Array, off: number): string {
+    const w0 = words[off] | 0, w1 = words[off + 1] | 0, w2 = words[off + 2] | 0, w3 = words[off + 3] | 0;
+    const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
+    const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
+    const k = i * 5;
+    const w = this.words;
+    const hit = this.texts[i];
+    if (hit !== undefined && w[k] === v && w[k + 4] === w3 && w[k + 3] === w2 && w[k + 2] === w1 && w[k + 1] === w0) return hit;
+    return this.format(v, w0, w1, w2, w3);
+  }
 }
 
 /** Parses IPv4 dotted-quad text; null when invalid. */
@@ -172,6 +188,11 @@ function prefixMatch(x: number, y: number, bits: number): boolean {
 }
 
 export const enum Scope { Public = 0, Private = 1, LinkLocal = 2, Multicast = 3, Broadcast = 4, Loopback = 5 }
+
+/** `classify` of the address whose words are `words[off, off + 4)` (read here, not boxed as arguments; see formatAt). */
+export function classifyAt(v: number, words: Uint32Array, off: number): Scope {
+  return classify(v, words[off] | 0, words[off + 1] | 0, words[off + 2] | 0, words[off + 3] | 0);
+}
 
 /**
  * Classifies an address: RFC 1918, RFC 6598 (CGNAT), RFC 5737 documentation ranges and
