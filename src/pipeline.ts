@@ -155,13 +155,11 @@ export class Pipeline {
     const t = this.flows;
     const initB = (t.flags[slot] & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
-    const c = this.clientKey(slot, initB);
-    const names = this.dnsCache.lookup(
-      ver,
-      t.addrWord(slot, !initB, 0), t.addrWord(slot, !initB, 1), t.addrWord(slot, !initB, 2), t.addrWord(slot, !initB, 3),
-      c[0], c[1], c[2], c[3],
-      ts,
-    );
+    const cache = this.dnsCache;
+    cache.now = ts;
+    const names = this.isDeviceSide(slot, initB)
+      ? cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), DEVICE_CLIENT_KEY, 0)
+      : cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), t.keys, t.addrOffset(slot, initB));
     if (names.length > 0) {
       const info = this.infoOf(slot);
       info.dnsAnswerNames = names.map((n) => n.name);
@@ -526,7 +524,6 @@ export class Pipeline {
 
   /** Teaches the DNS cache every A/AAAA answer, attributed to the name the client asked (CNAME chains followed back). */
   private learnAnswers(slot: number, msg: DnsMessage, clientB: boolean): void {
-    const ts = this.now;
     if (msg.answers.length === 0) return;
     let cnameTarget: Map<string, string> | null = null;
     for (const a of msg.answers) if (a.type === 5) (cnameTarget ??= new Map()).set(a.name, a.data);
@@ -543,12 +540,17 @@ export class Pipeline {
       }
       return owner;
     };
-    const c = this.clientKey(slot, clientB);
+    const t = this.flows;
+    const device = this.isDeviceSide(slot, clientB);
+    const client = device ? DEVICE_CLIENT_KEY : t.keys;
+    const co = device ? 0 : t.addrOffset(slot, clientB);
+    const cache = this.dnsCache;
+    cache.now = this.now;
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = a.addr;
       if (!w) continue;
-      this.dnsCache.add(a.type === 1 ? 4 : 6, w[0], w[1], w[2], w[3], c[0], c[1], c[2], c[3], askedFor(a.name), a.name, a.ttl, ts);
+      cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, askedFor(a.name), a.name, a.ttl);
     }
   }
 
@@ -683,16 +685,16 @@ export class Pipeline {
   }
 
   /**
-   * The DNS-cache key of a flow's client: its address words, or — for any address inside a
-   * `--device` prefix — one key for the whole device, because a dual-stack device asks over
-   * IPv4 and connects over IPv6 (or the reverse).
+   * Whether the DNS-cache client key of a flow's endpoint `b` is DEVICE_CLIENT_KEY rather than
+   * its own address words: any address inside a `--device` prefix shares one key for the whole
+   * device, because a dual-stack device asks over IPv4 and connects over IPv6 (or the reverse).
    */
-  private clientKey(slot: number, b: boolean): readonly [number, number, number, number] {
+  private isDeviceSide(slot: number, b: boolean): boolean {
+    if (this.opts.devices.length === 0) return false;
     const t = this.flows;
-    const v = t.ipVersion(slot);
-    const w0 = t.addrWord(slot, b, 0), w1 = t.addrWord(slot, b, 1), w2 = t.addrWord(slot, b, 2), w3 = t.addrWord(slot, b, 3);
-    if (this.opts.devices.length > 0 && this.isDevice(v, w0, w1, w2, w3)) return DEVICE_CLIENT_KEY;
-    return [w0, w1, w2, w3];
+    const K = t.keys;
+    const o = t.addrOffset(slot, b);
+    return this.isDevice(t.ipVersion(slot), K[o], K[o + 1], K[o + 2], K[o + 3]);
   }
 
   private isDevice(v: number, w0: number, w1: number, w2: number, w3: number): boolean {
@@ -737,7 +739,7 @@ export class Pipeline {
 }
 
 /** DNS-cache client key shared by every `--device` address (no real address is all ones in every word and also asks DNS). */
-const DEVICE_CLIENT_KEY = [0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe] as const;
+const DEVICE_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe);
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;

@@ -63,6 +63,13 @@ export class DnsCache {
   private orderHead = 0;
   /** Entries dropped because the cache was full. */
   evicted = 0;
+  /**
+   * Packet time (µs) for addAt and lookupAt, set by the caller before them (a double argument
+   * to a call that is not inlined is boxed; see Pipeline.now).
+   */
+  now = 0;
+  /** The pair being added or looked up: address words then client words. */
+  private readonly key = new Uint32Array(8);
 
   constructor(readonly maxEntries = DEFAULT_DNS_CACHE_ENTRIES, readonly graceMicros = DEFAULT_DNS_GRACE_MICROS) {
     // Small caches start small (and so rebuild early and often, which the tests rely on).
@@ -71,13 +78,17 @@ export class DnsCache {
     this.allocate(slots);
   }
 
-  private static hash(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {
-    let h1 = Math.imul(a3 ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(c3 ^ 0xc2b2ae35, 0x27d4eb2f);
-    let h2 = Math.imul(a0 ^ c0 ^ v, 0x165667b1) ^ Math.imul(a1 ^ c1, 0x9e3779b1) ^ Math.imul(a2 ^ c2, 0x85ebca77);
+  /**
+   * Hash of the pair whose eight words (address a0..a3, client c0..c3) are `w[k, k + 8)`. A
+   * non-negative small integer, so passing it on never allocates.
+   */
+  private static hashAt(v: number, w: Uint32Array, k: number): number {
+    let h1 = Math.imul(w[k + 3] ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w[k + 7] ^ 0xc2b2ae35, 0x27d4eb2f);
+    let h2 = Math.imul(w[k] ^ w[k + 4] ^ v, 0x165667b1) ^ Math.imul(w[k + 1] ^ w[k + 5], 0x9e3779b1) ^ Math.imul(w[k + 2] ^ w[k + 6], 0x85ebca77);
     h1 ^= h1 >>> 15;
     h2 = Math.imul(h2 ^ (h2 >>> 13), 0x2c1b3c6d) ^ h1;
     h2 ^= h2 >>> 16;
-    return h2 >>> 0;
+    return h2 & 0x3fffffff;
   }
 
   private allocate(cap: number): void {
@@ -92,17 +103,18 @@ export class DnsCache {
     this.deleted = 0;
   }
 
-  /** Slot holding the pair, or -1. */
-  private find(h: number, v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number): number {
+  /** Slot holding the pair in `key`, or -1. */
+  private find(h: number, v: number): number {
     const mask = this.cap - 1;
     const ver = this.ver;
     const w = this.words;
+    const q = this.key;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = ver[i];
       if (s === EMPTY) return -1;
       if (s === v) {
         const k = i * 8;
-        if (w[k + 3] === a3 && w[k + 7] === c3 && w[k] === a0 && w[k + 1] === a1 && w[k + 2] === a2 && w[k + 4] === c0 && w[k + 5] === c1 && w[k + 6] === c2) return i;
+        if (w[k + 3] === q[3] && w[k + 7] === q[7] && w[k] === q[0] && w[k + 1] === q[1] && w[k + 2] === q[2] && w[k + 4] === q[4] && w[k + 5] === q[5] && w[k + 6] === q[6]) return i;
       }
     }
   }
@@ -123,11 +135,23 @@ export class DnsCache {
     c0: number, c1: number, c2: number, c3: number,
     name: string, owner: string, ttlSeconds: number, ts: number,
   ): void {
-    a0 >>>= 0; a1 >>>= 0; a2 >>>= 0; a3 >>>= 0; c0 >>>= 0; c1 >>>= 0; c2 >>>= 0; c3 >>>= 0;
-    const expires = ts + ttlSeconds * 1e6 + this.graceMicros;
+    this.now = ts;
+    this.addAt(v, [a0, a1, a2, a3], 0, Uint32Array.of(c0, c1, c2, c3), 0, name, owner, ttlSeconds);
+  }
+
+  /**
+   * `add` for the pipeline, at packet time `now`: the address is `addr[ao, ao + 4)` and the
+   * client `client[co, co + 4)`. Words are read here rather than passed: address words above
+   * 2^30 passed to a call V8 does not inline are boxed, and this runs per DNS answer.
+   */
+  addAt(v: number, addr: readonly number[], ao: number, client: Uint32Array, co: number, name: string, owner: string, ttlSeconds: number): void {
+    const q = this.key;
+    q[0] = addr[ao]; q[1] = addr[ao + 1]; q[2] = addr[ao + 2]; q[3] = addr[ao + 3];
+    q[4] = client[co]; q[5] = client[co + 1]; q[6] = client[co + 2]; q[7] = client[co + 3];
+    const expires = this.now + ttlSeconds * 1e6 + this.graceMicros;
     // One hash for the lookup and, when the pair is new, the insertion (it does not depend on the table size).
-    const h = DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3);
-    const i = this.find(h, v, a0, a1, a2, a3, c0, c1, c2, c3);
+    const h = DnsCache.hashAt(v, q, 0);
+    const i = this.find(h, v);
     if (i >= 0) {
       // Approximate LRU: a pair answered again moves to the back of the eviction order, but only
       // once it has drifted into the older half (queuing it on every answer grew the queue by
@@ -172,9 +196,7 @@ export class DnsCache {
     if (this.ver[j] === DELETED) this.deleted--;
     this.ver[j] = v;
     const k = j * 8;
-    const w = this.words;
-    w[k] = a0; w[k + 1] = a1; w[k + 2] = a2; w[k + 3] = a3;
-    w[k + 4] = c0; w[k + 5] = c1; w[k + 6] = c2; w[k + 7] = c3;
+    this.words.set(q, k);
     this.name0[j] = name;
     this.owner0[j] = owner;
     this.exp0[j] = expires;
@@ -187,8 +209,17 @@ export class DnsCache {
 
   /** Names `client` learned for address `a` that are still valid at `ts`, most recent first. */
   lookup(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number, ts: number): CachedName[] {
-    a0 >>>= 0; a1 >>>= 0; a2 >>>= 0; a3 >>>= 0; c0 >>>= 0; c1 >>>= 0; c2 >>>= 0; c3 >>>= 0;
-    const i = this.find(DnsCache.hash(v, a0, a1, a2, a3, c0, c1, c2, c3), v, a0, a1, a2, a3, c0, c1, c2, c3);
+    this.now = ts;
+    return this.lookupAt(v, Uint32Array.of(a0, a1, a2, a3), 0, Uint32Array.of(c0, c1, c2, c3), 0);
+  }
+
+  /** `lookup` for the pipeline, at packet time `now`, of address `addr[ao, ao + 4)` and client `client[co, co + 4)` (see addAt). */
+  lookupAt(v: number, addr: Uint32Array, ao: number, client: Uint32Array, co: number): CachedName[] {
+    const q = this.key;
+    q[0] = addr[ao]; q[1] = addr[ao + 1]; q[2] = addr[ao + 2]; q[3] = addr[ao + 3];
+    q[4] = client[co]; q[5] = client[co + 1]; q[6] = client[co + 2]; q[7] = client[co + 3];
+    const ts = this.now;
+    const i = this.find(DnsCache.hashAt(v, q, 0), v);
     if (i < 0) return NO_NAMES;
     let out: CachedName[] | null = null;
     if (this.exp0[i] >= ts) out = [{ name: this.name0[i]!, owner: this.owner0[i]! }];
@@ -246,7 +277,7 @@ export class DnsCache {
       if (v === EMPTY || v === DELETED) continue;
       const k = i * 8;
       const w = oldWords;
-      const j = this.freeSlot(DnsCache.hash(v, w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4], w[k + 5], w[k + 6], w[k + 7]));
+      const j = this.freeSlot(DnsCache.hashAt(v, w, k));
       this.ver[j] = v;
       this.words.set(w.subarray(k, k + 8), j * 8);
       this.name0[j] = oldName0[i];

@@ -14,7 +14,8 @@ import { u32be } from '../decode/bytes';
 import * as dnsPacket from 'dns-packet';
 import { A, AnomalyCounters } from '../anomalies';
 import { DnsNameReader } from './dns-name';
-import { formatGenericRdata, formatIpv4, formatIpv6, formatRichAnswer, formatSvcb } from './dns-rdata';
+import { formatGenericRdata, formatRichAnswer, formatSvcb } from './dns-rdata';
+import { AddrTextCache } from '../net/addr';
 import { DNS_HEADER_LENGTH } from './dns-tcp';
 
 export { DnsNameReader, DNS_MAX_LABEL_LENGTH, DNS_MAX_NAME_WIRE_LENGTH, DNS_MAX_POINTER_JUMPS, DNS_NAME_CACHE_SLOTS } from './dns-name';
@@ -105,6 +106,12 @@ export interface DnsMessage {
   /** False when a section that was read stopped early on an anomaly (the lists are then partial). */
   complete: boolean;
 }
+
+/**
+ * Text of A/AAAA answer addresses, remembered: the same few addresses are answered over and over,
+ * and one string per address spares the formatting and its garbage (never changes the text).
+ */
+const answerAddrText = new AddrTextCache();
 
 /** Name reader (and its intern cache) used when the caller does not pass its own. */
 const sharedNames = new DnsNameReader();
@@ -236,11 +243,11 @@ function formatOwnRdata(buf: Uint8Array, base: number, type: number, start: numb
     case DNS_TYPE_A:
       if (end - start !== 4) return null;
       answer.addr = [0, 0, 0, u32be(buf, start)];
-      return formatIpv4(buf, start);
+      return answerAddrText.formatBytes(4, buf, start);
     case DNS_TYPE_AAAA:
       if (end - start !== 16) return null;
       answer.addr = [u32be(buf, start), u32be(buf, start + 4), u32be(buf, start + 8), u32be(buf, start + 12)];
-      return formatIpv6(buf, start);
+      return answerAddrText.formatBytes(6, buf, start);
     case DNS_TYPE_CNAME: case DNS_TYPE_PTR: case DNS_TYPE_NS: case DNS_TYPE_DNAME:
       // The target may point back into the message, but its own bytes must end with the RDATA.
       if (!names.read(buf, base, end, start)) return null;

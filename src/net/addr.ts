@@ -85,6 +85,20 @@ export class AddrTextCache {
     if (hit !== undefined && w[k] === v && w[k + 4] === w3 && w[k + 3] === w2 && w[k + 2] === w1 && w[k + 1] === w0) return hit;
     return this.format(v, w0, w1, w2, w3);
   }
+
+  /** `format` of an address as it appears on the wire: 4 (IPv4) or 16 (IPv6) bytes at `buf[off]`. */
+  formatBytes(v: 4 | 6, buf: Uint8Array, off: number): string {
+    const word = (p: number): number => (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+    const w0 = v === 4 ? 0 : word(off), w1 = v === 4 ? 0 : word(off + 4), w2 = v === 4 ? 0 : word(off + 8);
+    const w3 = v === 4 ? word(off) : word(off + 12);
+    const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
+    const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
+    const k = i * 5;
+    const w = this.words;
+    const hit = this.texts[i];
+    if (hit !== undefined && w[k] === v && w[k + 4] === w3 && w[k + 3] === w2 && w[k + 2] === w1 && w[k + 1] === w0) return hit;
+    return this.format(v, w0, w1, w2, w3);
+  }
 }
 
 /** Parses IPv4 dotted-quad text; null when invalid. */

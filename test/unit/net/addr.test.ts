@@ -101,6 +101,30 @@ describe('AddrTextCache', () => {
       },
     ), { numRuns: 200 });
   });
+  test('formatAt (words in an array) and formatBytes (wire bytes) give the same text as format, whichever filled the slot', () => {
+    const c = new AddrTextCache();
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.constantFrom(4 as const, 6 as const), u32, u32, u32, u32, fc.nat(3)), { minLength: 1, maxLength: 100 }),
+      (addrs) => {
+        for (const round of [0, 1, 2]) {
+          for (const [v, a, b, d, e, off] of addrs) {
+            const [w0, w1, w2] = v === 4 ? [0, 0, 0] : [a, b, d];
+            const want = formatAddr(v, w0, w1, w2, e);
+            const arr = new Uint32Array(off + 4);
+            arr.set([w0, w1, w2, e], off);
+            const bytes = new Uint8Array(off + 16);
+            const dv = new DataView(bytes.buffer);
+            if (v === 4) dv.setUint32(off, e);
+            else [w0, w1, w2, e].forEach((w, i) => dv.setUint32(off + 4 * i, w));
+            // Rotate which entry point fills the slot first.
+            const got = round === 0 ? [c.formatAt(v, arr, off), c.formatBytes(v, bytes, off)] : [c.formatBytes(v, bytes, off), c.formatAt(v, arr, off)];
+            expect(got).toEqual([want, want]);
+          }
+        }
+      },
+    ), { numRuns: 200 });
+  });
   test('an IPv4 and an IPv6 address with the same low word are told apart', () => {
     const c = new AddrTextCache();
     expect(c.format(4, 0, 0, 0, 0xc0000201)).toBe('192.0.2.1');
