@@ -97,6 +97,8 @@ export class Pipeline {
   private readonly echConfigNames = new Set<string>();
   /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
   private readonly egressEvidence = new Set<number | string>();
+  /** The address last noted in egressEvidence: words then version (0 while none). */
+  private readonly lastEvidence = new Uint32Array(5);
 
   constructor(private readonly opts: PipelineOptions, private readonly sink: RecordSink) {
     this.decoder = new FrameDecoder(this.anomalies);
@@ -187,6 +189,11 @@ export class Pipeline {
     // on its own subnet is not evidence; the device reaching a server elsewhere is.
     const sameSubnet = v === 4 ? ((K[io + 3] ^ K[ro + 3]) >>> 8) === 0 : K[io] === K[ro] && K[io + 1] === K[ro + 1];
     if (sr === Scope.Private && sameSubnet) return;
+    // A device opens flow after flow: the address just noted is skipped without a set lookup
+    // (and, for IPv6, without building its key text).
+    const last = this.lastEvidence;
+    if (last[4] === v && last[0] === K[io] && last[1] === K[io + 1] && last[2] === K[io + 2] && last[3] === K[io + 3]) return;
+    last[0] = K[io]; last[1] = K[io + 1]; last[2] = K[io + 2]; last[3] = K[io + 3]; last[4] = v;
     this.egressEvidence.add(evidenceKeyAt(v, K, io));
   }
 

@@ -98,6 +98,8 @@ export class FlowTable {
   created = false;
 
   private index = new Int32Array(0); // slot + 1; 0 empty; -1 tombstone
+  /** Per slot: its position in `index`, so ending a flow needs no hash and no probe. */
+  private indexPos = new Int32Array(0);
   /** The key of the packet being looked up, in the layout of `keys` (see track). */
   private readonly probe = new Uint32Array(KEY_WORDS);
   private tombstones = 0;
@@ -186,7 +188,9 @@ export class FlowTable {
       if (this.size >= this.maxFlows) this.evictOne();
       if (this.free.length === 0) this.grow(Math.min(this.capacity * 2, this.maxFlows));
       slot = this.free.pop()!;
-      this.index[this.findInsertPos(h)] = slot + 1;
+      const at = this.findInsertPos(h);
+      this.index[at] = slot + 1;
+      this.indexPos[slot] = at;
       const k = slot * KEY_WORDS;
       // grow() replaced this.keys: write the new flow's key into the current array, not `keys`.
       const nk = this.keys;
@@ -345,25 +349,12 @@ export class FlowTable {
   private end(slot: number): void {
     this.onEnd(slot);
     this.unlink(slot);
-    const pos = this.findIndexOf(slot);
-    if (pos >= 0) { this.index[pos] = -1; this.tombstones++; }
+    const pos = this.indexPos[slot];
+    if (this.index[pos] === slot + 1) { this.index[pos] = -1; this.tombstones++; }
     this.infos[slot] = undefined;
     this.free.push(slot);
     this.size--;
     if (this.tombstones > this.index.length >>> 2) this.rehash();
-  }
-
-  private findIndexOf(slot: number): number {
-    const k = slot * KEY_WORDS;
-    // Recompute the hash from the stored key (same mixing as track()).
-    const h = hashKeyAt(this.keys, k);
-    const mask = this.index.length - 1;
-    for (let i = h & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
-      const e = this.index[i];
-      if (e === 0) return -1;
-      if (e === slot + 1) return i;
-    }
-    return -1;
   }
 
   private findInsertPos(h: number): number {
@@ -394,6 +385,7 @@ export class FlowTable {
     this.prev = ext(this.prev, 1, Int32Array);
     this.next = ext(this.next, 1, Int32Array);
     this.cls = ext(this.cls, 1, Uint8Array);
+    this.indexPos = ext(this.indexPos, 1, Int32Array);
     for (let s = newCap - 1; s >= old; s--) this.free.push(s);
     this.infos.length = newCap;
     this.capacity = newCap;
@@ -414,6 +406,7 @@ export class FlowTable {
         let i = hashKeyAt(kk, k) & mask;
         while (this.index[i] !== 0) i = (i + 1) & mask;
         this.index[i] = s + 1;
+        this.indexPos[s] = i;
       }
     }
   }
