@@ -259,17 +259,17 @@ class LiveRun {
     const now = this.nowMicros();
     const judged = this.judgedId;
     t.forEachOpen((slot) => {
-      const id = t.ids[slot];
+      const id = t.idOf(slot);
       if (judged[slot] === id) return;
       const info = t.infos[slot] as FlowInfo | undefined;
-      const ready = (t.flags[slot] & F_APP_DONE) !== 0 || (info?.httpHosts ?? null) !== null || now - t.first[slot] >= OPEN_JUDGE_AFTER_MICROS;
+      const ready = (t.flagsOf(slot) & F_APP_DONE) !== 0 || (info?.httpHosts ?? null) !== null || now - t.firstOf(slot) >= OPEN_JUDGE_AFTER_MICROS;
       if (!ready) return;
       judged[slot] = id;
       const rec = this.stage!.judgeOpen!(p.snapshotFlow(slot));
       if (rec === null || rec.verdict !== 'undeclared') return;
       this.display?.announce(rec);
       // A closed connection ends within the close delay: its final record is the one to write.
-      const f = t.flags[slot];
+      const f = t.flagsOf(slot);
       const closed = (f & F_RST) !== 0 || (f & (F_FIN_A | F_FIN_B)) === (F_FIN_A | F_FIN_B);
       if (this.opts.format === 'ndjson' && !closed) {
         rec.open = true;

@@ -148,14 +148,14 @@ export class Pipeline {
       this.flowCount++;
       this.onNewFlow(slot);
     }
-    if (v.payloadLength > 0 && (t.flags[slot] & F_APP_DONE) === 0) this.onPayload(slot);
+    if (v.payloadLength > 0 && (t.flagsOf(slot) & F_APP_DONE) === 0) this.onPayload(slot);
   }
 
   /** Per new flow: look up names the client learned from DNS for the remote address. */
   private onNewFlow(slot: number): void {
     const ts = this.now;
     const t = this.flows;
-    const initB = (t.flags[slot] & F_INIT_B) !== 0;
+    const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
     const cache = this.dnsCache;
     cache.now = ts;
@@ -210,7 +210,7 @@ export class Pipeline {
     const v = this.view;
     const t = this.flows;
     const info = this.infoOf(slot);
-    const initB = (t.flags[slot] & F_INIT_B) !== 0;
+    const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
     const fromClient = t.fromB === initB;
     const serverPort = t.port(slot, !initB);
     const clientPort = t.port(slot, initB);
@@ -239,7 +239,7 @@ export class Pipeline {
     let head = fromClient ? info.client : info.server;
     if (!head) {
       const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
-      const base = (t.flags[slot] & bFlag) !== 0 ? (t.isn[2 * slot + (t.fromB ? 1 : 0)] + 1) >>> 0 : v.tcpSeq;
+      const base = (t.flagsOf(slot) & bFlag) !== 0 ? (t.isnOf(slot, t.fromB) + 1) >>> 0 : v.tcpSeq;
       // Fast path: the stream's first segment, in order, usually holds the whole ClientHello or
       // request head. Identify it straight from the packet and build a head (an allocation and
       // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
@@ -361,7 +361,7 @@ export class Pipeline {
       return;
     }
     if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {
-      this.flows.flags[slot] |= F_APP_DONE;
+      this.flows.addFlags(slot, F_APP_DONE);
       return;
     }
     if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false);
@@ -379,7 +379,7 @@ export class Pipeline {
     info.app = app;
     info.client = null;
     info.server = null;
-    this.flows.flags[slot] |= F_APP_DONE;
+    this.flows.addFlags(slot, F_APP_DONE);
   }
 
   // ---------------------------------------------------------------- DNS
@@ -403,7 +403,7 @@ export class Pipeline {
       info.noteAnomaly(A['stream.head_overflow']);
       info.client = null;
       info.server = null;
-      this.flows.flags[slot] |= F_APP_DONE;
+      this.flows.addFlags(slot, F_APP_DONE);
     }
   }
 
@@ -480,7 +480,7 @@ export class Pipeline {
           client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), client_port: t.port(slot, senderB),
           server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, !senderB)), server_port: t.port(slot, !senderB),
           id: msg.id, qname: q.name, qtype: dnsTypeName(q.type), rcode: null, answers: [],
-          flow_id: t.ids[slot],
+          flow_id: t.idOf(slot),
         };
         if (!info.pendingDns) info.pendingDns = [];
         if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
@@ -519,7 +519,7 @@ export class Pipeline {
           client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, clientB)), client_port: t.port(slot, clientB),
           server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), server_port: t.port(slot, senderB),
           id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
-          flow_id: t.ids[slot],
+          flow_id: t.idOf(slot),
         };
         if (ech) rec.ech_config = true;
         this.sink.dns(rec);
@@ -579,7 +579,7 @@ export class Pipeline {
     const t = this.flows;
     // A flow still waiting for the rest of a TLS record when it ended: the content is TLS.
     if (info && info.app === null && info.client && info.client.contiguous > 0 && info.client.buf[0] === 0x16) info.app = 'tls';
-    const f = t.flags[slot];
+    const f = t.flagsOf(slot);
     const initB = (f & F_INIT_B) !== 0;
     const ver = t.ipVersion(slot);
     // The initiator's and the responder's addresses (offsets of their words in the key array)
@@ -613,8 +613,6 @@ export class Pipeline {
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
     this.noteDeviceIp(deviceIp);
-    const dOut = 2 * slot + (deviceB ? 1 : 0);
-    const dIn = 2 * slot + (deviceB ? 0 : 1);
 
     const names: NameCandidate[] = [];
     const app = info?.app ?? null;
@@ -634,19 +632,19 @@ export class Pipeline {
     const hello = info?.hello ?? null;
     const rec: FlowRecord = {
       type: 'flow',
-      id: t.ids[slot],
+      id: t.idOf(slot),
       proto: t.ipProto(slot) === IPPROTO_TCP ? 'tcp' : 'udp',
       direction,
       device_ip: deviceIp,
       device_port: t.port(slot, deviceB),
       remote_ip: remoteIp,
       remote_port: t.port(slot, remoteB),
-      first_ts: round6(t.first[slot] / 1e6),
-      last_ts: round6(t.last[slot] / 1e6),
-      packets_out: t.pkts[dOut],
-      packets_in: t.pkts[dIn],
-      bytes_out: t.bytes[dOut],
-      bytes_in: t.bytes[dIn],
+      first_ts: round6(t.firstOf(slot) / 1e6),
+      last_ts: round6(t.lastOf(slot) / 1e6),
+      packets_out: t.packetsOf(slot, deviceB),
+      packets_in: t.packetsOf(slot, !deviceB),
+      bytes_out: t.bytesOf(slot, deviceB),
+      bytes_in: t.bytesOf(slot, !deviceB),
       app,
       sni,
       alpn: hello && hello.alpn.length > 0 ? hello.alpn : null,
@@ -657,7 +655,7 @@ export class Pipeline {
       names,
       anomalies,
       unnamed_reason: top ? null : this.unnamedReason(slot, info, gap, direction),
-      tunnel_depth: t.depth[slot],
+      tunnel_depth: t.depthOf(slot),
       syn_seen: (f & F_SYN) !== 0,
       initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : 'syn',
     };
@@ -687,7 +685,7 @@ export class Pipeline {
     const app = info?.app ?? null;
     if ((app === 'tls' || app === 'quic') && info?.hello?.ech) return 'ech';
     if (app === 'tls' || app === 'quic') return info?.hello ? 'tls-no-sni' : 'tls-hello-incomplete';
-    if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flags[slot] & F_SYN) === 0) return 'started-before-capture';
+    if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
     return 'ip-literal';
   }
 

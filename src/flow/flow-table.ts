@@ -11,8 +11,30 @@
  */
 import { PacketView, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, IPPROTO_TCP } from '../decode/packet-view';
 
-/** Words stored per slot for the key: a0..a3, b0..b3, ports (portA << 16 | portB), meta (version << 8 | proto). */
+/** Words of a key: a0..a3, b0..b3, ports (portA << 16 | portB), meta (version << 8 | proto | depth << 16). */
 const KEY_WORDS = 10;
+
+/*
+ * Slot layout. A flow's state is two cache lines, one in each of two arrays, instead of a dozen
+ * arrays with a line each: a packet touches its slot's two lines and the index, and so does a new
+ * flow (one array per field cost a cache miss per field on a table of 100 k+ flows, the
+ * largest single cost of the flow-heavy benchmark).
+ *
+ * `keys` (Uint32Array, WORD_STRIDE words per slot, 64 bytes): the key at 0..9, then:
+ */
+const W_FLAGS = 10; // F_* bits
+const W_META = 11; // tunnel depth | timeout class << 8
+const W_PREV = 12; // timeout-list links, read and written as int32 through `links` (-1: none)
+const W_NEXT = 13;
+const W_ISN = 14; // initial sequence numbers: endpoint A's at 14, B's at 15
+const WORD_STRIDE = 16;
+/* `nums` (Float64Array, NUM_STRIDE per slot, 64 bytes): */
+const N_PKTS = 0; // packets sent by endpoint A at 0, by B at 1
+const N_BYTES = 2; // bytes sent by A at 2, by B at 3
+const N_FIRST = 4;
+const N_LAST = 5;
+const N_ID = 6;
+const NUM_STRIDE = 8;
 
 /** Flag bits in `flags[slot]`. */
 export const F_INIT_B = 0x0001; // the initiator (client) is endpoint B
@@ -76,18 +98,15 @@ export class FlowTable {
   evicted = 0;
   /** Ids are assigned in creation order, from 1. */
   nextId = 1;
+  /**
+   * Per-slot words (layout above); public for readers that take an address as an array and an
+   * offset (`addrOffset`). Only the table writes it.
+   */
   keys = new Uint32Array(0);
-  /** Packets and bytes sent by endpoint A at [2*slot], by endpoint B at [2*slot+1]. */
-  pkts = new Float64Array(0);
-  bytes = new Float64Array(0);
-  first = new Float64Array(0);
-  last = new Float64Array(0);
-  ids = new Float64Array(0);
-  flags = new Uint16Array(0);
-  /** Tunnel depth of the flow's packets. */
-  depth = new Uint8Array(0);
-  /** Initial sequence number sent by endpoint A at [2*slot], by B at [2*slot+1] (valid when F_ISN_A / F_ISN_B). */
-  isn = new Uint32Array(0);
+  /** The same memory as `keys`, as signed words (the list links). */
+  private links = new Int32Array(0);
+  /** Per-slot counters and times (layout above). */
+  private nums = new Float64Array(0);
   /** Rich per-flow state, owned by the pipeline. */
   infos: unknown[] = [];
 
@@ -103,9 +122,6 @@ export class FlowTable {
   /** The key of the packet being looked up, in the layout of `keys` (see track). */
   private readonly probe = new Uint32Array(KEY_WORDS);
   private tombstones = 0;
-  private prev = new Int32Array(0);
-  private next = new Int32Array(0);
-  private cls = new Uint8Array(0);
   private readonly heads = new Int32Array(CLASSES).fill(-1);
   private readonly tails = new Int32Array(CLASSES).fill(-1);
   private free: number[] = [];
@@ -165,7 +181,7 @@ export class FlowTable {
       const e = this.index[i];
       if (e === 0) break;
       if (e !== -1) {
-        const k = (e - 1) * KEY_WORDS;
+        const k = (e - 1) * WORD_STRIDE;
         if (keys[k + 8] === ports && keys[k + 7] === b3 >>> 0 && keys[k + 3] === a3 >>> 0 && keys[k + 9] === metaDepth &&
           keys[k] === a0 >>> 0 && keys[k + 1] === a1 >>> 0 && keys[k + 2] === a2 >>> 0 &&
           keys[k + 4] === b0 >>> 0 && keys[k + 5] === b1 >>> 0 && keys[k + 6] === b2 >>> 0) {
@@ -191,25 +207,27 @@ export class FlowTable {
       const at = this.findInsertPos(h);
       this.index[at] = slot + 1;
       this.indexPos[slot] = at;
-      const k = slot * KEY_WORDS;
+      const k = slot * WORD_STRIDE;
       // grow() replaced this.keys: write the new flow's key into the current array, not `keys`.
       const nk = this.keys;
       nk[k] = a0; nk[k + 1] = a1; nk[k + 2] = a2; nk[k + 3] = a3;
       nk[k + 4] = b0; nk[k + 5] = b1; nk[k + 6] = b2; nk[k + 7] = b3;
       nk[k + 8] = ports; nk[k + 9] = metaDepth;
-      this.pkts[2 * slot] = 0; this.pkts[2 * slot + 1] = 0;
-      this.bytes[2 * slot] = 0; this.bytes[2 * slot + 1] = 0;
-      this.first[slot] = ts;
-      this.ids[slot] = this.nextId++;
-      this.depth[slot] = depth;
+      nk[k + W_FLAGS] = this.initiatorFlags(v, fromB, tcp);
+      nk[k + W_META] = depth; // the class is set by link()
+      const n = slot * NUM_STRIDE;
+      const nn = this.nums;
+      nn[n + N_PKTS] = 0; nn[n + N_PKTS + 1] = 0;
+      nn[n + N_BYTES] = 0; nn[n + N_BYTES + 1] = 0;
+      nn[n + N_FIRST] = ts;
+      nn[n + N_ID] = this.nextId++;
       this.infos[slot] = undefined;
-      this.flags[slot] = this.initiatorFlags(v, fromB, tcp);
       this.size++;
       this.link(slot, tcp ? TimeoutClass.TcpNew : TimeoutClass.Udp);
       this.created = true;
     } else {
       this.created = false;
-      if (this.cls[slot] === TimeoutClass.TcpNew && fromB !== ((this.flags[slot] & F_INIT_B) !== 0)) {
+      if (this.classOf(slot) === TimeoutClass.TcpNew && fromB !== ((this.flagsOf(slot) & F_INIT_B) !== 0)) {
         // The responder answered: an established connection, with the long timeout.
         this.unlink(slot);
         this.link(slot, TimeoutClass.TcpOpen);
@@ -217,13 +235,16 @@ export class FlowTable {
         this.touch(slot);
       }
     }
-    const d = 2 * slot + (fromB ? 1 : 0);
-    this.pkts[d]++;
-    this.bytes[d] += wireLength;
-    if (ts > this.last[slot] || this.created) this.last[slot] = ts;
+    const n = slot * NUM_STRIDE;
+    const nums = this.nums;
+    const side = fromB ? 1 : 0;
+    nums[n + N_PKTS + side]++;
+    nums[n + N_BYTES + side] += wireLength;
+    if (ts > nums[n + N_LAST] || this.created) nums[n + N_LAST] = ts;
     if (tcp && (fl & TCP_SYN) !== 0) {
-      this.isn[d] = v.tcpSeq;
-      this.flags[slot] |= fromB ? F_ISN_B : F_ISN_A;
+      const w = slot * WORD_STRIDE;
+      this.keys[w + W_ISN + side] = v.tcpSeq;
+      this.keys[w + W_FLAGS] |= fromB ? F_ISN_B : F_ISN_A;
     }
     if (tcp && (fl & (TCP_FIN | TCP_RST)) !== 0) this.noteClose(slot, fl, fromB);
     this.slot = slot;
@@ -254,16 +275,16 @@ export class FlowTable {
   }
 
   private isClosed(slot: number): boolean {
-    const f = this.flags[slot];
+    const f = this.flagsOf(slot);
     return (f & F_RST) !== 0 || (f & (F_FIN_A | F_FIN_B)) === (F_FIN_A | F_FIN_B);
   }
 
   private noteClose(slot: number, fl: number, fromB: boolean): void {
-    let f = this.flags[slot];
+    let f = this.flagsOf(slot);
     if ((fl & TCP_RST) !== 0) f |= F_RST;
     if ((fl & TCP_FIN) !== 0) f |= fromB ? F_FIN_B : F_FIN_A;
-    this.flags[slot] = f;
-    if (this.isClosed(slot) && this.cls[slot] !== TimeoutClass.Closed) {
+    this.keys[slot * WORD_STRIDE + W_FLAGS] = f;
+    if (this.isClosed(slot) && this.classOf(slot) !== TimeoutClass.Closed) {
       this.unlink(slot);
       this.link(slot, TimeoutClass.Closed);
     }
@@ -271,7 +292,7 @@ export class FlowTable {
 
   /** Moves a flow to another timeout class (e.g. an answered DNS socket → Short). */
   setTimeoutClass(slot: number, c: TimeoutClass): void {
-    if (this.cls[slot] === c) return;
+    if (this.classOf(slot) === c) return;
     this.unlink(slot);
     this.link(slot, c);
   }
@@ -281,7 +302,7 @@ export class FlowTable {
     for (let c = 0; c < CLASSES; c++) {
       const limit = ts - this.timeoutOf[c];
       let s = this.heads[c];
-      while (s >= 0 && this.last[s] < limit) {
+      while (s >= 0 && this.lastOf(s) < limit) {
         this.end(s);
         s = this.heads[c];
       }
@@ -299,28 +320,76 @@ export class FlowTable {
 
   /** Endpoint A or B address word `w` (0..3) of `slot`. */
   addrWord(slot: number, b: boolean, w: number): number {
-    return this.keys[slot * KEY_WORDS + (b ? 4 : 0) + w];
+    return this.keys[slot * WORD_STRIDE + (b ? 4 : 0) + w];
+  }
+
+  /** The flow's F_* flags. */
+  flagsOf(slot: number): number {
+    return this.keys[slot * WORD_STRIDE + W_FLAGS];
+  }
+
+  /** Sets F_* flags on the flow (the pipeline marks F_APP_DONE). */
+  addFlags(slot: number, f: number): void {
+    this.keys[slot * WORD_STRIDE + W_FLAGS] |= f;
+  }
+
+  /** Tunnel depth of the flow's packets. */
+  depthOf(slot: number): number {
+    return this.keys[slot * WORD_STRIDE + W_META] & 0xff;
+  }
+
+  /** Initial sequence number sent by endpoint A or B (valid when F_ISN_A / F_ISN_B). */
+  isnOf(slot: number, b: boolean): number {
+    return this.keys[slot * WORD_STRIDE + W_ISN + (b ? 1 : 0)];
+  }
+
+  /** Packets sent by endpoint A or B. */
+  packetsOf(slot: number, b: boolean): number {
+    return this.nums[slot * NUM_STRIDE + N_PKTS + (b ? 1 : 0)];
+  }
+
+  /** Wire bytes sent by endpoint A or B. */
+  bytesOf(slot: number, b: boolean): number {
+    return this.nums[slot * NUM_STRIDE + N_BYTES + (b ? 1 : 0)];
+  }
+
+  /** Time (µs) of the flow's first and last packet. */
+  firstOf(slot: number): number {
+    return this.nums[slot * NUM_STRIDE + N_FIRST];
+  }
+
+  lastOf(slot: number): number {
+    return this.nums[slot * NUM_STRIDE + N_LAST];
+  }
+
+  /** The flow's id (creation order, from 1). */
+  idOf(slot: number): number {
+    return this.nums[slot * NUM_STRIDE + N_ID];
+  }
+
+  private classOf(slot: number): TimeoutClass {
+    return (this.keys[slot * WORD_STRIDE + W_META] >>> 8) & 0xff;
   }
 
   /** Offset in `keys` of endpoint A's or B's four address words (for readers that take an array and an offset). */
   addrOffset(slot: number, b: boolean): number {
-    return slot * KEY_WORDS + (b ? 4 : 0);
+    return slot * WORD_STRIDE + (b ? 4 : 0);
   }
 
   /** Port of endpoint A or B. */
   port(slot: number, b: boolean): number {
-    const p = this.keys[slot * KEY_WORDS + 8];
+    const p = this.keys[slot * WORD_STRIDE + 8];
     return b ? p & 0xffff : p >>> 16;
   }
 
   /** IP version of the flow. */
   ipVersion(slot: number): number {
-    return (this.keys[slot * KEY_WORDS + 9] >>> 8) & 0xff;
+    return (this.keys[slot * WORD_STRIDE + 9] >>> 8) & 0xff;
   }
 
   /** IP protocol of the flow. */
   ipProto(slot: number): number {
-    return this.keys[slot * KEY_WORDS + 9] & 0xff;
+    return this.keys[slot * WORD_STRIDE + 9] & 0xff;
   }
 
   /**
@@ -329,7 +398,7 @@ export class FlowTable {
    */
   forEachOpen(fn: (slot: number) => void): void {
     for (let c = 0; c < CLASSES; c++) {
-      for (let s = this.heads[c]; s >= 0; s = this.next[s]) fn(s);
+      for (let s = this.heads[c]; s >= 0; s = this.links[s * WORD_STRIDE + W_NEXT]) fn(s);
     }
   }
 
@@ -337,10 +406,10 @@ export class FlowTable {
     let victim = -1;
     for (let c = 0; c < CLASSES; c++) {
       const h = this.heads[c];
-      if (h >= 0 && (victim < 0 || this.last[h] < this.last[victim])) victim = h;
+      if (h >= 0 && (victim < 0 || this.lastOf(h) < this.lastOf(victim))) victim = h;
     }
     if (victim < 0) return;
-    this.flags[victim] |= F_EVICTED;
+    this.addFlags(victim, F_EVICTED);
     this.evicted++;
     this.end(victim);
   }
@@ -373,18 +442,9 @@ export class FlowTable {
       b.set(a);
       return b;
     };
-    this.keys = ext(this.keys, KEY_WORDS, Uint32Array);
-    this.pkts = ext(this.pkts, 2, Float64Array);
-    this.bytes = ext(this.bytes, 2, Float64Array);
-    this.first = ext(this.first, 1, Float64Array);
-    this.last = ext(this.last, 1, Float64Array);
-    this.ids = ext(this.ids, 1, Float64Array);
-    this.flags = ext(this.flags, 1, Uint16Array);
-    this.depth = ext(this.depth, 1, Uint8Array);
-    this.isn = ext(this.isn, 2, Uint32Array);
-    this.prev = ext(this.prev, 1, Int32Array);
-    this.next = ext(this.next, 1, Int32Array);
-    this.cls = ext(this.cls, 1, Uint8Array);
+    this.keys = ext(this.keys, WORD_STRIDE, Uint32Array);
+    this.links = new Int32Array(this.keys.buffer);
+    this.nums = ext(this.nums, NUM_STRIDE, Float64Array);
     this.indexPos = ext(this.indexPos, 1, Int32Array);
     for (let s = newCap - 1; s >= old; s--) this.free.push(s);
     this.infos.length = newCap;
@@ -400,8 +460,8 @@ export class FlowTable {
     this.tombstones = 0;
     const mask = size - 1;
     for (let c = 0; c < CLASSES; c++) {
-      for (let s = this.heads[c]; s >= 0; s = this.next[s]) {
-        const k = s * KEY_WORDS;
+      for (let s = this.heads[c]; s >= 0; s = this.links[s * WORD_STRIDE + W_NEXT]) {
+        const k = s * WORD_STRIDE;
         const kk = this.keys;
         let i = hashKeyAt(kk, k) & mask;
         while (this.index[i] !== 0) i = (i + 1) & mask;
@@ -412,27 +472,31 @@ export class FlowTable {
   }
 
   private link(slot: number, c: TimeoutClass): void {
-    this.cls[slot] = c;
+    const L = this.links;
+    const w = slot * WORD_STRIDE;
+    L[w + W_META] = (L[w + W_META] & 0xff) | (c << 8);
     const t = this.tails[c];
-    this.prev[slot] = t;
-    this.next[slot] = -1;
-    if (t >= 0) this.next[t] = slot;
+    L[w + W_PREV] = t;
+    L[w + W_NEXT] = -1;
+    if (t >= 0) L[t * WORD_STRIDE + W_NEXT] = slot;
     else this.heads[c] = slot;
     this.tails[c] = slot;
   }
 
   private unlink(slot: number): void {
-    const c = this.cls[slot];
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    if (p >= 0) this.next[p] = n;
+    const L = this.links;
+    const w = slot * WORD_STRIDE;
+    const c = this.classOf(slot);
+    const p = L[w + W_PREV];
+    const n = L[w + W_NEXT];
+    if (p >= 0) L[p * WORD_STRIDE + W_NEXT] = n;
     else this.heads[c] = n;
-    if (n >= 0) this.prev[n] = p;
+    if (n >= 0) L[n * WORD_STRIDE + W_PREV] = p;
     else this.tails[c] = p;
   }
 
   private touch(slot: number): void {
-    const c = this.cls[slot];
+    const c = this.classOf(slot);
     if (this.tails[c] === slot) return;
     this.unlink(slot);
     this.link(slot, c);

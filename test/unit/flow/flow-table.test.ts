@@ -18,23 +18,23 @@ function newTable(maxFlows?: number, timeouts?: FlowTimeouts): { t: FlowTable; e
   const ended: Ended[] = [];
   const v = new PacketView();
   const t: FlowTable = new FlowTable((slot) => {
-    const initB = (t.flags[slot] & F_INIT_B) !== 0;
+    const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
     const w = (i: number): number => t.addrWord(slot, initB, i);
     ended.push({
-      id: t.ids[slot], flags: t.flags[slot], pktsA: t.pkts[2 * slot], pktsB: t.pkts[2 * slot + 1],
+      id: t.idOf(slot), flags: t.flagsOf(slot), pktsA: t.packetsOf(slot, false), pktsB: t.packetsOf(slot, true),
       client: formatAddr(t.ipVersion(slot), w(0), w(1), w(2), w(3)), clientPort: t.port(slot, initB),
     });
   }, maxFlows, timeouts);
   const send = (s: ViewSpec, ts: number, len = 60, depth = 0): number => {
     t.track(fillView(s, v), len, depth, ts);
-    return t.ids[t.slot];
+    return t.idOf(t.slot);
   };
   return { t, ended, send };
 }
 
 /** The initiator (client) of the flow in `slot` as "addr:port". */
 function clientOf(t: FlowTable, slot: number): string {
-  const initB = (t.flags[slot] & F_INIT_B) !== 0;
+  const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
   const w = (i: number): number => t.addrWord(slot, initB, i);
   return `${formatAddr(t.ipVersion(slot), w(0), w(1), w(2), w(3))}:${t.port(slot, initB)}`;
 }
@@ -57,12 +57,10 @@ describe('FlowTable: canonical key', () => {
     expect(t.fromB).toBe(!aFromB);
     send(c2s(TCP_ACK), T0 + 20, 66);
     expect(t.size).toBe(1);
-    const clientIdx = 2 * slot + (aFromB ? 1 : 0);
-    const serverIdx = 2 * slot + (aFromB ? 0 : 1);
-    expect([t.pkts[clientIdx], t.pkts[serverIdx]]).toEqual([2, 1]);
-    expect([t.bytes[clientIdx], t.bytes[serverIdx]]).toEqual([140, 74]);
-    expect(t.first[slot]).toBe(T0);
-    expect(t.last[slot]).toBe(T0 + 20);
+    expect([t.packetsOf(slot, aFromB), t.packetsOf(slot, !aFromB)]).toEqual([2, 1]);
+    expect([t.bytesOf(slot, aFromB), t.bytesOf(slot, !aFromB)]).toEqual([140, 74]);
+    expect(t.firstOf(slot)).toBe(T0);
+    expect(t.lastOf(slot)).toBe(T0 + 20);
   });
 
   test('TCP and UDP with the same addresses and ports are different flows', () => {
@@ -112,8 +110,8 @@ describe('FlowTable: who initiated', () => {
     const { t, send } = newTable();
     send({ src: client, dst: server, sport: 40000, dport: 443, flags: TCP_SYN }, T0);
     expect(clientOf(t, t.slot)).toBe(`${client}:40000`);
-    expect(t.flags[t.slot] & F_SYN).toBe(F_SYN);
-    expect(t.flags[t.slot] & (F_BY_PORT | F_BY_FIRST)).toBe(0);
+    expect(t.flagsOf(t.slot) & F_SYN).toBe(F_SYN);
+    expect(t.flagsOf(t.slot) & (F_BY_PORT | F_BY_FIRST)).toBe(0);
   });
 
   test('a SYN-ACK seen first (SYN not captured) makes its receiver the initiator, without F_SYN', () => {
@@ -121,7 +119,7 @@ describe('FlowTable: who initiated', () => {
     // Adversarial: sent from a "client-looking" high port, so a port heuristic would get it wrong.
     send({ src: SRV, dst: DEV, sport: 60000, dport: 40000, flags: TCP_SYN | TCP_ACK }, T0);
     expect(clientOf(t, t.slot)).toBe(`${DEV}:40000`);
-    expect(t.flags[t.slot] & F_SYN).toBe(0);
+    expect(t.flagsOf(t.slot) & F_SYN).toBe(0);
   });
 
   test('mid-stream, the side on the well-known port is the responder', () => {
@@ -129,7 +127,7 @@ describe('FlowTable: who initiated', () => {
     // The first packet seen is the server's data: the connection started before the capture.
     send(s2c(TCP_ACK | TCP_PSH), T0);
     expect(clientOf(t, t.slot)).toBe(`${DEV}:50000`);
-    expect(t.flags[t.slot] & F_BY_PORT).toBe(F_BY_PORT);
+    expect(t.flagsOf(t.slot) & F_BY_PORT).toBe(F_BY_PORT);
   });
 
   test('a well-known port above 1024 (8883 MQTT over TLS) counts as a server port', () => {
@@ -145,7 +143,7 @@ describe('FlowTable: who initiated', () => {
     const { t, send } = newTable();
     send({ src: DEV, dst: '192.168.1.1', sport: 5353, dport: 53, proto: 'udp' }, T0);
     expect(clientOf(t, t.slot)).toBe(`${DEV}:5353`);
-    expect(t.flags[t.slot] & F_BY_PORT).toBe(F_BY_PORT);
+    expect(t.flagsOf(t.slot) & F_BY_PORT).toBe(F_BY_PORT);
     // The same rule when the first packet is the reply.
     const r = newTable();
     r.send({ src: '192.168.1.1', dst: DEV, sport: 53, dport: 5353, proto: 'udp' }, T0);
@@ -156,14 +154,14 @@ describe('FlowTable: who initiated', () => {
     const { t, send } = newTable();
     send({ src: SRV, dst: DEV, sport: 123, dport: 123, proto: 'udp' }, T0);
     expect(clientOf(t, t.slot)).toBe(`${SRV}:123`);
-    expect(t.flags[t.slot] & F_BY_FIRST).toBe(F_BY_FIRST);
+    expect(t.flagsOf(t.slot) & F_BY_FIRST).toBe(F_BY_FIRST);
   });
 
   test('two ephemeral ports: the first sender initiates', () => {
     const { t, send } = newTable();
     send({ src: SRV, dst: DEV, sport: 40001, dport: 40002, proto: 'udp' }, T0);
     expect(clientOf(t, t.slot)).toBe(`${SRV}:40001`);
-    expect(t.flags[t.slot] & F_BY_FIRST).toBe(F_BY_FIRST);
+    expect(t.flagsOf(t.slot) & F_BY_FIRST).toBe(F_BY_FIRST);
   });
 
   test('the initiator is decided once: a later SYN from the other side does not flip it', () => {
@@ -190,7 +188,7 @@ describe('FlowTable: TCP close and port reuse', () => {
     expect(ended.map((e) => e.id)).toEqual([first]);
     expect(ended[0].pktsA + ended[0].pktsB).toBe(5);
     expect(t.size).toBe(1);
-    expect(t.pkts[2 * t.slot] + t.pkts[2 * t.slot + 1]).toBe(1);
+    expect(t.packetsOf(t.slot, false) + t.packetsOf(t.slot, true)).toBe(1);
   });
 
   test('a new SYN after an RST starts a new flow', () => {
@@ -218,11 +216,12 @@ describe('FlowTable: TCP close and port reuse', () => {
   test('the initial sequence numbers of both SYNs are kept per direction', () => {
     const { t, send } = newTable();
     send(c2s(TCP_SYN, 0xfffffff0), T0);
-    const clientIdx = 2 * t.slot + (t.fromB ? 1 : 0);
+    const clientB = t.fromB;
     send(s2c(TCP_SYN | TCP_ACK, 7), T0 + 1);
-    const serverIdx = 2 * t.slot + (t.fromB ? 1 : 0);
-    expect(t.isn[clientIdx]).toBe(0xfffffff0);
-    expect(t.isn[serverIdx]).toBe(7);
+    const serverB = t.fromB;
+    expect(serverB).toBe(!clientB);
+    expect(t.isnOf(t.slot, clientB)).toBe(0xfffffff0);
+    expect(t.isnOf(t.slot, serverB)).toBe(7);
   });
 });
 
