@@ -5,7 +5,8 @@
  *
  * Per packet: one hash, a probe or two, a few typed-array writes — no objects, no strings.
  * (Measured on the 1 GB benchmark: numeric hashing with typed-array state ran 2x faster than a
- * string-keyed Map at 26 k flows and 3–4x at 1 M flows, at ~100 B per flow instead of 250+.)
+ * string-keyed Map at 26 k flows and 3–4x at 1 M flows, at ~140 B per flow instead of 250+:
+ * two 64-byte cache lines per slot plus the index.)
  * Rich per-flow state (names, stream heads) lives in `infos[slot]`, allocated only for flows
  * that carry payload. The table never throws on packet data and never grows past `maxFlows`.
  */
@@ -67,7 +68,7 @@ export interface FlowTimeouts { udp: number; tcpOpen: number; closed: number; sh
 export const DEFAULT_TIMEOUTS: FlowTimeouts = { udp: 300e6, tcpOpen: 3600e6, closed: 5e6, short: 30e6, tcpNew: 60e6 };
 
 /**
- * Default cap on simultaneous flows. A flow costs ~120 B in the table plus up to ~300 B of rich
+ * Default cap on simultaneous flows. A flow costs ~140 B in the table plus up to ~300 B of rich
  * state (names, pending DNS); 250 k flows keep the live set near 100 MB, inside the launcher's
  * V8 heap cap with room for the DNS cache and stream heads (measured: a 2 M-flow DNS-answer
  * flood peaked at 1.2 GB RSS with 1 M flows). The flow-heavy benchmark peaks at ~150 k
