@@ -57,47 +57,51 @@ export class AddrTextCache {
   private readonly words = new Int32Array(ADDR_TEXT_SLOTS * 5);
   private readonly texts: (string | undefined)[] = new Array<string | undefined>(ADDR_TEXT_SLOTS).fill(undefined);
 
+  /** The address being looked up: version, then its four words (signed). */
+  private readonly probe = new Int32Array(5);
+
   format(v: number, w0: number, w1: number, w2: number, w3: number): string {
-    const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
-    const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
-    const k = i * 5;
-    const w = this.words;
-    const hit = this.texts[i];
-    if (hit !== undefined && w[k] === v && w[k + 4] === (w3 | 0) && w[k + 3] === (w2 | 0) && w[k + 2] === (w1 | 0) && w[k + 1] === (w0 | 0)) return hit;
-    const text = formatAddr(v, w0, w1, w2, w3);
-    w[k] = v; w[k + 1] = w0; w[k + 2] = w1; w[k + 3] = w2; w[k + 4] = w3;
-    this.texts[i] = text;
-    return text;
+    const q = this.probe;
+    q[0] = v; q[1] = w0; q[2] = w1; q[3] = w2; q[4] = w3;
+    return this.lookup();
   }
 
   /**
    * `format` of the address whose four words are `words[off, off + 4)`. Reads them itself:
    * address words above 2^30 passed as arguments to a call V8 does not inline are boxed into
-   * heap numbers, four to eight per flow record. Only a miss pays that (to format).
+   * heap numbers, four to eight per flow record.
    */
   formatAt(v: number, words: Uint32Array, off: number): string {
-    const w0 = words[off] | 0, w1 = words[off + 1] | 0, w2 = words[off + 2] | 0, w3 = words[off + 3] | 0;
-    const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
-    const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
-    const k = i * 5;
-    const w = this.words;
-    const hit = this.texts[i];
-    if (hit !== undefined && w[k] === v && w[k + 4] === w3 && w[k + 3] === w2 && w[k + 2] === w1 && w[k + 1] === w0) return hit;
-    return this.format(v, w0, w1, w2, w3);
+    const q = this.probe;
+    q[0] = v; q[1] = words[off]; q[2] = words[off + 1]; q[3] = words[off + 2]; q[4] = words[off + 3];
+    return this.lookup();
   }
 
   /** `format` of an address as it appears on the wire: 4 (IPv4) or 16 (IPv6) bytes at `buf[off]`. */
   formatBytes(v: 4 | 6, buf: Uint8Array, off: number): string {
     const word = (p: number): number => (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
-    const w0 = v === 4 ? 0 : word(off), w1 = v === 4 ? 0 : word(off + 4), w2 = v === 4 ? 0 : word(off + 8);
-    const w3 = v === 4 ? word(off) : word(off + 12);
+    const q = this.probe;
+    q[0] = v;
+    q[1] = v === 4 ? 0 : word(off); q[2] = v === 4 ? 0 : word(off + 4); q[3] = v === 4 ? 0 : word(off + 8);
+    q[4] = v === 4 ? word(off) : word(off + 12);
+    return this.lookup();
+  }
+
+  /** The text of the address in `probe`: the cached string, or formatted and cached. */
+  private lookup(): string {
+    const q = this.probe;
+    const v = q[0], w0 = q[1], w1 = q[2], w2 = q[3], w3 = q[4];
     const h = Math.imul((w3 ^ Math.imul(w2, 0x9e3779b1) ^ Math.imul(w1 ^ v, 0x85ebca6b) ^ w0) | 0, 0x27d4eb2f);
     const i = (h >>> 20) & (ADDR_TEXT_SLOTS - 1);
     const k = i * 5;
     const w = this.words;
     const hit = this.texts[i];
     if (hit !== undefined && w[k] === v && w[k + 4] === w3 && w[k + 3] === w2 && w[k + 2] === w1 && w[k + 1] === w0) return hit;
-    return this.format(v, w0, w1, w2, w3);
+    // A miss: the words are boxed for formatAddr here, once per distinct address in the slot.
+    const text = formatAddr(v, w0, w1, w2, w3);
+    w[k] = v; w[k + 1] = w0; w[k + 2] = w1; w[k + 3] = w2; w[k + 4] = w3;
+    this.texts[i] = text;
+    return text;
   }
 }
 
