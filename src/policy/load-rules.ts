@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, Parser, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, Parser, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { RulesInvalidError } from '../errors';
@@ -81,11 +81,26 @@ export function loadPackText(text: string, file: string): RulePack {
     throw new RulesInvalidError(file, line, deepAt - before.lastIndexOf('\n'), `nesting deeper than ${MAX_RULE_FILE_DEPTH} levels`);
   }
 
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': yaml must not print process warnings of its own (a collection used as a
+  // key made it print one before our error line); problems are reported here, located.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     fail(e.pos[0], `invalid YAML: ${firstLine(e.message)}`);
   }
+  // A mapping or list used as a key (`? [a, b]`) has no place in a rule file; converted, it
+  // would become the text of the collection and hide the real mistake behind a later one.
+  let collectionKey: YamlNode | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isMap(pair.key) || isSeq(pair.key)) {
+        collectionKey = pair.key as YamlNode;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (collectionKey !== null) fail((collectionKey as YamlNode).range?.[0] ?? 0, 'a key must be a plain value, not a mapping or a list');
   if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ''))) {
     fail(0, 'rule file is empty; it needs at least `version: 1`, `device:` and `document:`');
   }

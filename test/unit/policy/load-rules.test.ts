@@ -100,10 +100,22 @@ describe('loadPackText: bad input', () => {
     ['bad resolver', `${HEAD}egress:\n${RULE}    resolvers: [dns.google]\n`, /resolver/, 16],
     ['deny without direction', `${HEAD}deny:\n${RULE}`, /deny\[0\]\.direction/, 10],
     ['bad app', `${HEAD}egress:\n${RULE}    app: TLS 1.3\n`, /app must be/, 16],
+    ['a list as a key', `${HEAD}? [a, b]\n: 1\n`, /key must be a plain value, not a mapping or a list/, 9],
+    ['a mapping as a key inside a rule', `${HEAD}egress:\n${RULE}    ? {a: 1}\n    : 2\n`, /key must be a plain value/, 16],
   ])('%s', (_name, text, msg, line) => {
     const err = loadError(text);
     expect(err.message).toMatch(msg);
     expect(err.line).toBe(line);
+  });
+
+  it('a collection key prints no warning of the YAML library (the error line is all the user sees)', () => {
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      loadError(`${HEAD}? [a, b]\n: 1\n`);
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('stops an alias bomb ("billion laughs") quickly', () => {
