@@ -26,6 +26,15 @@ import type { PacketSource } from './source';
  */
 export const CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Bytes asked of one read (more only when a record needs more). The window is compacted before
+ * each read, so the bytes being parsed stay in the same 256 KiB at the front of the buffer,
+ * warm in the core's cache when the decoder reads them. Measured on the benchmark replay
+ * (medians of 15 alternating runs against filling the whole window each time): 256 KiB -4%,
+ * 128 KiB -3%; a read-only walk is the same from 128 KiB to 1 MiB.
+ */
+export const READ_BYTES = 256 * 1024;
+
 /** How long to sleep when a non-blocking stdin pipe has no data yet (EAGAIN). */
 const EAGAIN_SLEEP_MS = 2;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -84,7 +93,7 @@ export class CaptureInput {
     if (this.end - this.pos >= n) return true;
     if (n > this.buf.length) return false;
     if (this.pos > 0) this.compact();
-    while (this.end < n && !this.ended) this.fill();
+    while (this.end < n && !this.ended) this.fill(n - this.end);
     return this.end >= n;
   }
 
@@ -133,9 +142,12 @@ export class CaptureInput {
     this.pos = 0;
   }
 
-  /** One read into the free tail of the window; sets `ended` at EOF or on error. */
-  private fill(): void {
-    const room = this.buf.length - this.end;
+  /**
+   * One read into the free tail of the window, of READ_BYTES or `want` bytes if more (never
+   * past the window's end); sets `ended` at EOF or on error.
+   */
+  private fill(want: number = READ_BYTES): void {
+    const room = Math.min(this.buf.length - this.end, Math.max(READ_BYTES, want));
     if (room === 0) return;
     let got: number;
     try {
