@@ -79,11 +79,10 @@ export class AddrTextCache {
 
   /** `format` of an address as it appears on the wire: 4 (IPv4) or 16 (IPv6) bytes at `buf[off]`. */
   formatBytes(v: 4 | 6, buf: Uint8Array, off: number): string {
-    const word = (p: number): number => (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
     const q = this.probe;
     q[0] = v;
-    q[1] = v === 4 ? 0 : word(off); q[2] = v === 4 ? 0 : word(off + 4); q[3] = v === 4 ? 0 : word(off + 8);
-    q[4] = v === 4 ? word(off) : word(off + 12);
+    q[1] = v === 4 ? 0 : wordAt(buf, off); q[2] = v === 4 ? 0 : wordAt(buf, off + 4); q[3] = v === 4 ? 0 : wordAt(buf, off + 8);
+    q[4] = v === 4 ? wordAt(buf, off) : wordAt(buf, off + 12);
     return this.lookup();
   }
 
@@ -103,6 +102,11 @@ export class AddrTextCache {
     this.texts[i] = text;
     return text;
   }
+}
+
+/** The big-endian 32-bit word at `buf[p]`, signed. */
+function wordAt(buf: Uint8Array, p: number): number {
+  return (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
 }
 
 /** Parses IPv4 dotted-quad text; null when invalid. */
