@@ -534,19 +534,6 @@ export class Pipeline {
     if (msg.answers.length === 0) return;
     let cnameTarget: Map<string, string> | null = null;
     for (const a of msg.answers) if (a.type === 5) (cnameTarget ??= new Map()).set(a.name, a.data);
-    const askedFor = (owner: string): string => {
-      if (cnameTarget === null) return owner;
-      for (const q of msg.questions) {
-        let n = q.name;
-        for (let hop = 0; hop < 16; hop++) {
-          if (n === owner) return q.name;
-          const next = cnameTarget.get(n);
-          if (next === undefined) break;
-          n = next;
-        }
-      }
-      return owner;
-    };
     const t = this.flows;
     const device = this.isDeviceSide(slot, clientB);
     const client = device ? DEVICE_CLIENT_KEY : t.keys;
@@ -557,7 +544,7 @@ export class Pipeline {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = a.addr;
       if (!w) continue;
-      cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, askedFor(a.name), a.name, a.ttl);
+      cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, cnameTarget === null ? a.name : askedFor(msg, cnameTarget, a.name), a.name, a.ttl);
     }
   }
 
@@ -741,6 +728,20 @@ export class Pipeline {
   advanceTime(ts: number): void {
     if (ts > this.lastTs) this.flows.sweep(ts);
   }
+}
+
+/** The question whose CNAME chain (at most 16 hops) leads to `owner`, else `owner` itself. */
+function askedFor(msg: DnsMessage, cnameTarget: Map<string, string>, owner: string): string {
+  for (const q of msg.questions) {
+    let n = q.name;
+    for (let hop = 0; hop < 16; hop++) {
+      if (n === owner) return q.name;
+      const next = cnameTarget.get(n);
+      if (next === undefined) break;
+      n = next;
+    }
+  }
+  return owner;
 }
 
 /** DNS-cache client key shared by every `--device` address (no real address is all ones in every word and also asks DNS). */
