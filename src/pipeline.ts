@@ -498,18 +498,22 @@ export class Pipeline {
     this.learnAnswers(slot, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
     let matched = false;
-    if (info.pendingDns) {
-      const keep: DnsRecord[] = [];
-      for (const rec of info.pendingDns) {
-        if (rec.id === msg.id && (msg.questions.length === 0 || msg.questions.some((q) => q.name === rec.qname))) {
+    const pending = info.pendingDns;
+    if (pending) {
+      // The answered queries leave; the others close up in place.
+      let kept = 0;
+      for (let i = 0; i < pending.length; i++) {
+        const rec = pending[i];
+        if (rec.id === msg.id && (msg.questions.length === 0 || asks(msg, rec.qname))) {
           rec.rcode = rcode;
           rec.answers = answers;
           if (ech) rec.ech_config = true;
           this.sink.dns(rec);
           matched = true;
-        } else keep.push(rec);
+        } else pending[kept++] = rec;
       }
-      info.pendingDns = keep.length > 0 ? keep : null;
+      pending.length = kept;
+      info.pendingDns = kept > 0 ? pending : null;
     }
     if (!matched) {
       for (const q of msg.questions.length > 0 ? msg.questions : [{ name: '', type: 0 }]) {
@@ -728,6 +732,12 @@ export class Pipeline {
   advanceTime(ts: number): void {
     if (ts > this.lastTs) this.flows.sweep(ts);
   }
+}
+
+/** True when one of the message's questions is for `name`. */
+function asks(msg: DnsMessage, name: string): boolean {
+  for (const q of msg.questions) if (q.name === name) return true;
+  return false;
 }
 
 /** The question whose CNAME chain (at most 16 hops) leads to `owner`, else `owner` itself. */
