@@ -97,8 +97,8 @@ export class Pipeline {
   private readonly echConfigNames = new Set<string>();
   /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
   private readonly egressEvidence = new Set<number | string>();
-  /** The address last noted in egressEvidence: words then version (0 while none). */
-  private readonly lastEvidence = new Uint32Array(5);
+  /** Addresses noted in egressEvidence recently, 1024 entries of words then version (0: empty). */
+  private readonly evidenceMemo = new Uint32Array(1024 * 5);
 
   constructor(private readonly opts: PipelineOptions, private readonly sink: RecordSink) {
     this.decoder = new FrameDecoder(this.anomalies);
@@ -189,11 +189,12 @@ export class Pipeline {
     // on its own subnet is not evidence; the device reaching a server elsewhere is.
     const sameSubnet = v === 4 ? ((K[io + 3] ^ K[ro + 3]) >>> 8) === 0 : K[io] === K[ro] && K[io + 1] === K[ro + 1];
     if (sr === Scope.Private && sameSubnet) return;
-    // A device opens flow after flow: the address just noted is skipped without a set lookup
-    // (and, for IPv6, without building its key text).
-    const last = this.lastEvidence;
-    if (last[4] === v && last[0] === K[io] && last[1] === K[io + 1] && last[2] === K[io + 2] && last[3] === K[io + 3]) return;
-    last[0] = K[io]; last[1] = K[io + 1]; last[2] = K[io + 2]; last[3] = K[io + 3]; last[4] = v;
+    // Devices open flow after flow: an address noted recently is skipped without a set lookup
+    // (and, for IPv6, without building its key text), through a small direct-mapped memo.
+    const m = this.evidenceMemo;
+    const e = (Math.imul(K[io + 3] ^ K[io] ^ K[io + 1] ^ K[io + 2], 0x9e3779b1) >>> 22) * 5; // 1024 entries
+    if (m[e + 4] === v && m[e] === K[io] && m[e + 1] === K[io + 1] && m[e + 2] === K[io + 2] && m[e + 3] === K[io + 3]) return;
+    m[e] = K[io]; m[e + 1] = K[io + 1]; m[e + 2] = K[io + 2]; m[e + 3] = K[io + 3]; m[e + 4] = v;
     this.egressEvidence.add(evidenceKeyAt(v, K, io));
   }
 
