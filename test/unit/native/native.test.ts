@@ -71,11 +71,15 @@ describeLive('native addon (libpcap)', () => {
       await send();
       await waitFor(() => recs.length >= expected, 5000);
       await new Promise((r) => setTimeout(r, 150)); // room for anything unexpected to show up too
-      // Read the counters after close(): while a batch is pending, stats() answers from a cache
-      // refreshed at most every STATS_REFRESH_NS (native/src/capture.c), and close() refreshes it.
+      // Read the counters once the pending batch has ended after close(), as LiveCapture.stop()
+      // does: while a batch is pending, stats() answers from a cache refreshed at most every
+      // STATS_REFRESH_NS (native/src/capture.c), and a close() that finds a batch pending is
+      // completed (final counters read) only when that batch returns. Read before that, the
+      // counters were stale under load (22 of 50 packets counted in one CI run).
       n.close(h);
+      const counts = await reading;
       const stats = n.stats(h);
-      return { recs, counts: await reading, stats };
+      return { recs, counts, stats };
     } finally {
       n.close(h);
     }
