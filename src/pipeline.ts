@@ -159,9 +159,8 @@ export class Pipeline {
     const ver = t.ipVersion(slot);
     const cache = this.dnsCache;
     cache.now = ts;
-    const names = this.isDeviceSide(slot, initB)
-      ? cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), DEVICE_CLIENT_KEY, 0)
-      : cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), t.keys, t.addrOffset(slot, initB));
+    const device = this.isDeviceSide(slot, initB);
+    const names = cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), device ? DEVICE_CLIENT_KEY : t.keys, device ? 0 : t.addrOffset(slot, initB));
     if (names.length > 0) {
       const info = this.infoOf(slot);
       info.dnsAnswerNames = names.map((n) => n.name);
@@ -453,9 +452,8 @@ export class Pipeline {
 
   /** Feeds a client datagram to the QUIC analyzer; the flow is decided when QUIC is done (or it is not QUIC and `decide` was left to the caller). */
   private feedQuic(slot: number, info: FlowInfo): 'not-quic' | 'more' | 'done' {
-    const ts = this.now;
     const v = this.view;
-    const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, ts, this.anomalies);
+    const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, this.anomalies);
     if (q === 'done') this.decide(slot, info, info.app);
     return q;
   }

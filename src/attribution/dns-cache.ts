@@ -129,7 +129,10 @@ export class DnsCache {
     }
   }
 
-  /** Records that `client` was told address `a` answers for `name` (asked) via `owner`, valid `ttl` seconds from `ts`. */
+  /**
+   * Records that `client` was told address `a` answers for `name` (asked) via `owner`, valid
+   * `ttl` seconds from `ts`. The word-by-word form, for tests and tools; the pipeline calls addAt.
+   */
   add(
     v: number, a0: number, a1: number, a2: number, a3: number,
     c0: number, c1: number, c2: number, c3: number,
@@ -207,7 +210,7 @@ export class DnsCache {
     if (this.count > this.maxEntries) this.evictOldest();
   }
 
-  /** Names `client` learned for address `a` that are still valid at `ts`, most recent first. */
+  /** Names `client` learned for address `a` that are still valid at `ts`, most recent first (word-by-word form; see add). */
   lookup(v: number, a0: number, a1: number, a2: number, a3: number, c0: number, c1: number, c2: number, c3: number, ts: number): CachedName[] {
     this.now = ts;
     return this.lookupAt(v, Uint32Array.of(a0, a1, a2, a3), 0, Uint32Array.of(c0, c1, c2, c3), 0);

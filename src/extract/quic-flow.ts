@@ -27,8 +27,7 @@ interface QuicState { decoder: QuicInitialDecoder; datagrams: number; failures: 
 /** Recognises QUIC on client datagrams and extracts the ClientHello. */
 export class QuicFlowAnalyzer {
   /** Feeds one client datagram of a UDP flow that is not identified yet. */
-  feed(info: FlowInfo, buf: Uint8Array, off: number, len: number, ts: number, anomalies: AnomalyCounters): QuicFeedResult {
-    void ts;
+  feed(info: FlowInfo, buf: Uint8Array, off: number, len: number, anomalies: AnomalyCounters): QuicFeedResult {
     let st = info.quic as QuicState | null;
     if (st === null) {
       // Cheap pre-check before allocating a decoder: RFC 9000 §17.2 long header bit, or a gQUIC public flags byte.

@@ -265,33 +265,30 @@ export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Buffer {
   return Buffer.from(hmac(k, ikm).buffer);
 }
 
-/** HkdfLabel bytes (plus the HKDF-Expand block counter) per (label, length), built once. */
-const labelInfos = new Map<string, Uint8Array>();
-
 /**
  * TLS 1.3 HKDF-Expand-Label with SHA-256 and an empty context (RFC 8446 §7.1): the HkdfLabel is
  * uint16 length ‖ opaque label<7..255> = "tls13 " + label ‖ opaque context<0..255> = "".
  * `length` ≤ 32, so HKDF-Expand (RFC 5869 §2.3) needs a single block T(1) = HMAC(prk, info ‖ 0x01).
  */
-export function hkdfExpandLabel(secret: Uint8Array | HmacKey, label: string, length: number): Buffer {
-  const prk = secret instanceof Uint8Array ? hmacKey(secret) : secret;
-  return Buffer.from(hmac(prk, labelInfo(label, length), length).buffer);
+export function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Buffer {
+  return expand(hmacKey(secret), labelInfo(label, length), length);
 }
 
+/** HKDF-Expand's single block: the first `length` bytes of HMAC(prk, info ‖ 0x01); `info` ends with the 0x01. */
+function expand(prk: HmacKey, info: Uint8Array, length: number): Buffer {
+  return Buffer.from(hmac(prk, info, length).buffer);
+}
+
+/** The HkdfLabel for (label, length) followed by the HKDF-Expand block counter 0x01. */
 function labelInfo(label: string, length: number): Uint8Array {
-  const id = `${length} ${label}`;
-  let info = labelInfos.get(id);
-  if (info === undefined) {
-    const full = Buffer.from('tls13 ' + label, 'latin1');
-    info = new Uint8Array(2 + 1 + full.length + 1 + 1);
-    info[0] = length >>> 8;
-    info[1] = length & 0xff;
-    info[2] = full.length;
-    info.set(full, 3);
-    info[3 + full.length] = 0; // empty context
-    info[4 + full.length] = 1; // HKDF-Expand block counter
-    labelInfos.set(id, info);
-  }
+  const full = Buffer.from('tls13 ' + label, 'latin1');
+  const info = new Uint8Array(2 + 1 + full.length + 1 + 1);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = full.length;
+  info.set(full, 3);
+  info[3 + full.length] = 0; // empty context
+  info[4 + full.length] = 1; // HKDF-Expand block counter
   return info;
 }
 
@@ -303,20 +300,21 @@ function labelInfo(label: string, length: number): Uint8Array {
  */
 export function deriveClientInitialKeys(info: QuicVersionInfo, dcid: Uint8Array): QuicInitialKeys {
   const initial = hkdfExtract(info.salt, dcid);
-  const secret = hkdfExpandLabel(initial, 'client in', 32);
+  const secret = expand(hmacKey(initial), LABEL_CLIENT_IN, 32);
   const prk = hmacKey(secret);
   const labels = info.labelStem === 'quic' ? LABELS_V1 : LABELS_V2;
-  const hp = Buffer.from(hmac(prk, labels.hp, 16).buffer);
+  const hp = expand(prk, labels.hp, 16);
   return {
     secret,
-    key: Buffer.from(hmac(prk, labels.key, 16).buffer),
-    iv: Buffer.from(hmac(prk, labels.iv, 12).buffer),
+    key: expand(prk, labels.key, 16),
+    iv: expand(prk, labels.iv, 12),
     hp,
     hpRounds: aes128Key(hp),
   };
 }
 
-/** HkdfLabel bytes of the key, iv and hp labels per label stem, built once. */
+/** HkdfLabel bytes of the labels the derivation uses, built once. */
+const LABEL_CLIENT_IN = labelInfo('client in', 32);
 const LABELS_V1 = { key: labelInfo('quic key', 16), iv: labelInfo('quic iv', 12), hp: labelInfo('quic hp', 16) };
 const LABELS_V2 = { key: labelInfo('quicv2 key', 16), iv: labelInfo('quicv2 iv', 12), hp: labelInfo('quicv2 hp', 16) };
 

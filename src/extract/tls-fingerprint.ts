@@ -184,22 +184,14 @@ function ja4Memoised(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string 
 }
 
 /**
- * Hex digest of a fingerprint input, memoised: the devices audited here open many connections
- * with the same client library, so the same JA3/JA4 inputs recur (measured: hashing was ~15 µs
- * per ClientHello, 10% of the benchmark replay). Bounded; cleared when full.
+ * Hex digest of a fingerprint input. Not memoised here: the shape memo (`fingerprints`) and the
+ * JA4 memo already return repeated hellos' values without building their inputs, so a digest
+ * memo only ever saw inputs that were new (a string key and a lookup per miss, for nothing).
  */
-const DIGEST_MEMO_LIMIT = 4096;
-const digestMemo = new Map<string, string>();
 const oneShot = (crypto as unknown as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
 function digestHex(alg: 'md5' | 'sha256', input: string): string {
-  const key = alg + '\u0000' + input;
-  const hit = digestMemo.get(key);
-  if (hit !== undefined) return hit;
-  const hex = oneShot ? oneShot(alg, input, 'hex') : crypto.createHash(alg).update(input).digest('hex');
-  if (digestMemo.size >= DIGEST_MEMO_LIMIT) digestMemo.clear();
-  digestMemo.set(key, hex);
-  return hex;
+  return oneShot ? oneShot(alg, input, 'hex') : crypto.createHash(alg).update(input).digest('hex');
 }
 
 /** JA3 hash and JA4 of one ClientHello. */

@@ -37,7 +37,7 @@ const N_LAST = 5;
 const N_ID = 6;
 const NUM_STRIDE = 8;
 
-/** Flag bits in `flags[slot]`. */
+/** Flag bits of a flow (`flagsOf`, `addFlags`). */
 export const F_INIT_B = 0x0001; // the initiator (client) is endpoint B
 export const F_SYN = 0x0002; // initiator's SYN seen
 export const F_FIN_A = 0x0004;
@@ -317,11 +317,6 @@ export class FlowTable {
     for (let c = 0; c < CLASSES; c++) {
       while (this.heads[c] >= 0) this.end(this.heads[c]);
     }
-  }
-
-  /** Endpoint A or B address word `w` (0..3) of `slot`. */
-  addrWord(slot: number, b: boolean, w: number): number {
-    return this.keys[slot * WORD_STRIDE + (b ? 4 : 0) + w];
   }
 
   /** The flow's F_* flags. */

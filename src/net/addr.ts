@@ -6,6 +6,8 @@
  * parsing user input (`--device`) returns null on bad text instead of throwing.
  */
 
+import { u32be } from '../decode/bytes';
+
 /** An address: version plus four big-endian 32-bit words (IPv4 in w3). */
 export interface Addr { v: 4 | 6; w: [number, number, number, number] }
 
@@ -81,8 +83,8 @@ export class AddrTextCache {
   formatBytes(v: 4 | 6, buf: Uint8Array, off: number): string {
     const q = this.probe;
     q[0] = v;
-    q[1] = v === 4 ? 0 : wordAt(buf, off); q[2] = v === 4 ? 0 : wordAt(buf, off + 4); q[3] = v === 4 ? 0 : wordAt(buf, off + 8);
-    q[4] = v === 4 ? wordAt(buf, off) : wordAt(buf, off + 12);
+    q[1] = v === 4 ? 0 : u32be(buf, off); q[2] = v === 4 ? 0 : u32be(buf, off + 4); q[3] = v === 4 ? 0 : u32be(buf, off + 8);
+    q[4] = v === 4 ? u32be(buf, off) : u32be(buf, off + 12);
     return this.lookup();
   }
 
@@ -102,11 +104,6 @@ export class AddrTextCache {
     this.texts[i] = text;
     return text;
   }
-}
-
-/** The big-endian 32-bit word at `buf[p]`, signed. */
-function wordAt(buf: Uint8Array, p: number): number {
-  return (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
 }
 
 /** Parses IPv4 dotted-quad text; null when invalid. */

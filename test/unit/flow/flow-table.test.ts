@@ -19,10 +19,9 @@ function newTable(maxFlows?: number, timeouts?: FlowTimeouts): { t: FlowTable; e
   const v = new PacketView();
   const t: FlowTable = new FlowTable((slot) => {
     const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
-    const w = (i: number): number => t.addrWord(slot, initB, i);
     ended.push({
       id: t.idOf(slot), flags: t.flagsOf(slot), pktsA: t.packetsOf(slot, false), pktsB: t.packetsOf(slot, true),
-      client: formatAddr(t.ipVersion(slot), w(0), w(1), w(2), w(3)), clientPort: t.port(slot, initB),
+      client: addrOf(t, slot, initB), clientPort: t.port(slot, initB),
     });
   }, maxFlows, timeouts);
   const send = (s: ViewSpec, ts: number, len = 60, depth = 0): number => {
@@ -32,11 +31,17 @@ function newTable(maxFlows?: number, timeouts?: FlowTimeouts): { t: FlowTable; e
   return { t, ended, send };
 }
 
+/** Address text of endpoint A or B of the flow in `slot`. */
+function addrOf(t: FlowTable, slot: number, b: boolean): string {
+  const K = t.keys;
+  const o = t.addrOffset(slot, b);
+  return formatAddr(t.ipVersion(slot), K[o], K[o + 1], K[o + 2], K[o + 3]);
+}
+
 /** The initiator (client) of the flow in `slot` as "addr:port". */
 function clientOf(t: FlowTable, slot: number): string {
   const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
-  const w = (i: number): number => t.addrWord(slot, initB, i);
-  return `${formatAddr(t.ipVersion(slot), w(0), w(1), w(2), w(3))}:${t.port(slot, initB)}`;
+  return `${addrOf(t, slot, initB)}:${t.port(slot, initB)}`;
 }
 
 const DEV = '192.168.1.10';
