@@ -49,6 +49,17 @@ function keyTable<T extends Record<string, number>>(keys: T, typeName: string): 
 
 const FK = keyTable(FLOW_KEYS, 'flow');
 const DK = keyTable(DNS_KEYS, 'dns');
+
+/** Each key followed by `null`, the most common value of the optional fields, copied in one run. */
+function nullTable<T extends Record<string, Uint8Array>>(keys: T): T {
+  return Object.fromEntries(Object.entries(keys).map(([k, b]) => [k, Buffer.concat([b, Buffer.from('null', 'latin1')])])) as unknown as T;
+}
+
+/** The keys of the policy stage's fields, which flow and DNS records share. */
+type VerdictKeys = { verdict: Uint8Array; rule: Uint8Array; pack: Uint8Array; reasons: Uint8Array; explanation: Uint8Array };
+
+const FKN = nullTable(FK);
+const DKN = nullTable(DK);
 const K_NAME_OPEN = Buffer.from('{"name":', 'latin1');
 const K_SOURCE = Buffer.from(',"source":', 'latin1');
 const K_TYPE = Buffer.from(',"type":', 'latin1');
@@ -168,6 +179,57 @@ export class NdjsonEncoder {
     }
     buf[u++] = 0x22;
     this.u = u;
+  }
+
+  /**
+   * A key and then a string value: one call instead of two on the per-record path (calls V8
+   * does not inline cost more than the bytes they copy; measured: ~10% of encoding time).
+   */
+  private kstr(k: Uint8Array, s: string): void {
+    if (typeof s !== 'string') throw ODD_VALUE;
+    const kn = k.length;
+    const n = s.length;
+    this.room(kn + n + 2);
+    const buf = this.buf;
+    let u = this.u;
+    for (let i = 0; i < kn; i++) buf[u++] = k[i];
+    const start = u;
+    buf[u++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
+        this.u = start;
+        this.escaped(s);
+        return;
+      }
+      buf[u++] = c;
+    }
+    buf[u++] = 0x22;
+    this.u = u;
+  }
+
+  /** A key and then a string value or null (`kn`: the key followed by `null`). */
+  private kstrOrNull(k: Uint8Array, kn: Uint8Array, s: string | null): void {
+    if (s === null) this.raw(kn);
+    else this.kstr(k, s);
+  }
+
+  /** A key and then a list of strings or null (`kn`: the key followed by `null`). */
+  private kstrList(k: Uint8Array, kn: Uint8Array, a: readonly string[] | null): void {
+    if (a === null) { this.raw(kn); return; }
+    this.raw(k);
+    this.strList(a);
+  }
+
+  /** A key and then the number in `x` (see numX). */
+  private knum(k: Uint8Array): void {
+    const kn = k.length;
+    this.room(kn);
+    const buf = this.buf;
+    let u = this.u;
+    for (let i = 0; i < kn; i++) buf[u++] = k[i];
+    this.u = u;
+    this.numX();
   }
 
   /** A string with characters JSON escapes (or non-ASCII): JSON.stringify's text, as UTF-8. */
@@ -304,80 +366,82 @@ export class NdjsonEncoder {
     this.buf[this.u++] = c;
   }
 
-  private verdictFields(r: FlowRecord | DnsRecord, k: { verdict: Uint8Array; rule: Uint8Array; pack: Uint8Array; reasons: Uint8Array; explanation: Uint8Array }): void {
-    if (r.verdict !== undefined) { this.raw(k.verdict); this.str(r.verdict); }
-    if (r.rule !== undefined) { this.raw(k.rule); this.strOrNull(r.rule); }
-    if (r.pack !== undefined) { this.raw(k.pack); this.strOrNull(r.pack); }
-    if (r.reasons !== undefined) { this.raw(k.reasons); this.strList(r.reasons); }
-    if (r.explanation !== undefined) { this.raw(k.explanation); this.str(r.explanation); }
+  private verdictFields(r: FlowRecord | DnsRecord, k: VerdictKeys, kn: VerdictKeys): void {
+    if (r.verdict !== undefined) { this.kstr(k.verdict, r.verdict); }
+    if (r.rule !== undefined) { this.kstrOrNull(k.rule, kn.rule, r.rule); }
+    if (r.pack !== undefined) { this.kstrOrNull(k.pack, kn.pack, r.pack); }
+    if (r.reasons !== undefined) { this.kstrList(k.reasons, kn.reasons, r.reasons); }
+    if (r.explanation !== undefined) { this.kstr(k.explanation, r.explanation); }
   }
 
   private encodeFlow(r: FlowRecord): void {
     const k = FK;
+    const kn = FKN;
     this.raw(k.type);
-    this.raw(k.id); this.x = r.id; this.numX();
-    this.raw(k.proto); this.str(r.proto);
-    this.raw(k.direction); this.str(r.direction);
-    this.raw(k.device_ip); this.str(r.device_ip);
-    this.raw(k.device_port); this.x = r.device_port; this.numX();
-    this.raw(k.remote_ip); this.str(r.remote_ip);
-    this.raw(k.remote_port); this.x = r.remote_port; this.numX();
-    this.raw(k.first_ts); this.x = r.first_ts; this.numX();
-    this.raw(k.last_ts); this.x = r.last_ts; this.numX();
-    this.raw(k.packets_out); this.x = r.packets_out; this.numX();
-    this.raw(k.packets_in); this.x = r.packets_in; this.numX();
-    this.raw(k.bytes_out); this.x = r.bytes_out; this.numX();
-    this.raw(k.bytes_in); this.x = r.bytes_in; this.numX();
-    this.raw(k.app); this.strOrNull(r.app);
-    this.raw(k.sni); this.strOrNull(r.sni);
-    this.raw(k.alpn); this.strList(r.alpn);
-    this.raw(k.http_host); this.strOrNull(r.http_host);
-    this.raw(k.dns_names); this.strList(r.dns_names);
-    this.raw(k.name); this.strOrNull(r.name);
-    this.raw(k.name_source); this.strOrNull(r.name_source);
+    this.x = r.id; this.knum(k.id);
+    this.kstr(k.proto, r.proto);
+    this.kstr(k.direction, r.direction);
+    this.kstr(k.device_ip, r.device_ip);
+    this.x = r.device_port; this.knum(k.device_port);
+    this.kstr(k.remote_ip, r.remote_ip);
+    this.x = r.remote_port; this.knum(k.remote_port);
+    this.x = r.first_ts; this.knum(k.first_ts);
+    this.x = r.last_ts; this.knum(k.last_ts);
+    this.x = r.packets_out; this.knum(k.packets_out);
+    this.x = r.packets_in; this.knum(k.packets_in);
+    this.x = r.bytes_out; this.knum(k.bytes_out);
+    this.x = r.bytes_in; this.knum(k.bytes_in);
+    this.kstrOrNull(k.app, kn.app, r.app);
+    this.kstrOrNull(k.sni, kn.sni, r.sni);
+    this.kstrList(k.alpn, kn.alpn, r.alpn);
+    this.kstrOrNull(k.http_host, kn.http_host, r.http_host);
+    this.kstrList(k.dns_names, kn.dns_names, r.dns_names);
+    this.kstrOrNull(k.name, kn.name, r.name);
+    this.kstrOrNull(k.name_source, kn.name_source, r.name_source);
     this.raw(k.names);
     const names = r.names;
     if (!Array.isArray(names)) throw ODD_VALUE;
     this.punct(0x5b);
     for (let i = 0; i < names.length; i++) {
       if (i > 0) this.punct(0x2c);
-      this.raw(K_NAME_OPEN); this.str(names[i].name);
-      this.raw(K_SOURCE); this.str(names[i].source);
+      this.kstr(K_NAME_OPEN, names[i].name);
+      this.kstr(K_SOURCE, names[i].source);
       this.punct(0x7d);
     }
     this.punct(0x5d);
-    this.raw(k.anomalies); this.strList(r.anomalies);
-    if (r.unnamed_reason !== undefined) { this.raw(k.unnamed_reason); this.strOrNull(r.unnamed_reason); }
-    if (r.tunnel_depth !== undefined) { this.raw(k.tunnel_depth); this.x = r.tunnel_depth; this.numX(); }
+    this.kstrList(k.anomalies, kn.anomalies, r.anomalies);
+    if (r.unnamed_reason !== undefined) { this.kstrOrNull(k.unnamed_reason, kn.unnamed_reason, r.unnamed_reason); }
+    if (r.tunnel_depth !== undefined) { this.x = r.tunnel_depth; this.knum(k.tunnel_depth); }
     if (r.syn_seen !== undefined) { this.raw(k.syn_seen); this.bool(r.syn_seen); }
-    if (r.initiator_by !== undefined) { this.raw(k.initiator_by); this.str(r.initiator_by); }
+    if (r.initiator_by !== undefined) { this.kstr(k.initiator_by, r.initiator_by); }
     if (r.tls_versions !== undefined) { this.raw(k.tls_versions); this.numList(r.tls_versions); }
     if (r.key_share_groups !== undefined) { this.raw(k.key_share_groups); this.numList(r.key_share_groups); }
     if (r.ech !== undefined) { this.raw(k.ech); this.bool(r.ech); }
     if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
-    if (r.ja3 !== undefined) { this.raw(k.ja3); this.strOrNull(r.ja3); }
-    if (r.ja4 !== undefined) { this.raw(k.ja4); this.strOrNull(r.ja4); }
-    if (r.encrypted_dns !== undefined) { this.raw(k.encrypted_dns); this.strOrNull(r.encrypted_dns); }
-    if (r.quic_version !== undefined) { this.raw(k.quic_version); this.str(r.quic_version); }
-    this.verdictFields(r, k);
+    if (r.ja3 !== undefined) { this.kstrOrNull(k.ja3, kn.ja3, r.ja3); }
+    if (r.ja4 !== undefined) { this.kstrOrNull(k.ja4, kn.ja4, r.ja4); }
+    if (r.encrypted_dns !== undefined) { this.kstrOrNull(k.encrypted_dns, kn.encrypted_dns, r.encrypted_dns); }
+    if (r.quic_version !== undefined) { this.kstr(k.quic_version, r.quic_version); }
+    this.verdictFields(r, k, kn);
     if (r.open !== undefined) { this.raw(k.open); this.bool(r.open); }
     this.punct(0x7d);
   }
 
   private encodeDns(r: DnsRecord): void {
     const k = DK;
+    const kn = DKN;
     this.raw(k.type);
-    this.raw(k.ts); this.x = r.ts; this.numX();
-    this.raw(k.proto); this.str(r.proto);
-    if (r.app !== undefined) { this.raw(k.app); this.str(r.app); }
-    this.raw(k.client_ip); this.str(r.client_ip);
-    this.raw(k.client_port); this.x = r.client_port; this.numX();
-    this.raw(k.server_ip); this.str(r.server_ip);
-    this.raw(k.server_port); this.x = r.server_port; this.numX();
-    this.raw(k.id); this.x = r.id; this.numX();
-    this.raw(k.qname); this.str(r.qname);
-    this.raw(k.qtype); this.str(r.qtype);
-    this.raw(k.rcode); this.strOrNull(r.rcode);
+    this.x = r.ts; this.knum(k.ts);
+    this.kstr(k.proto, r.proto);
+    if (r.app !== undefined) { this.kstr(k.app, r.app); }
+    this.kstr(k.client_ip, r.client_ip);
+    this.x = r.client_port; this.knum(k.client_port);
+    this.kstr(k.server_ip, r.server_ip);
+    this.x = r.server_port; this.knum(k.server_port);
+    this.x = r.id; this.knum(k.id);
+    this.kstr(k.qname, r.qname);
+    this.kstr(k.qtype, r.qtype);
+    this.kstrOrNull(k.rcode, kn.rcode, r.rcode);
     this.raw(k.answers);
     const answers = r.answers;
     if (!Array.isArray(answers)) throw ODD_VALUE;
@@ -385,17 +449,17 @@ export class NdjsonEncoder {
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
       if (i > 0) this.punct(0x2c);
-      this.raw(K_NAME_OPEN); this.str(a.name);
-      this.raw(K_TYPE); this.str(a.type);
-      this.raw(K_DATA); this.str(a.data);
-      this.raw(K_TTL); this.x = a.ttl; this.numX();
+      this.kstr(K_NAME_OPEN, a.name);
+      this.kstr(K_TYPE, a.type);
+      this.kstr(K_DATA, a.data);
+      this.x = a.ttl; this.knum(K_TTL);
       this.punct(0x7d);
     }
     this.punct(0x5d);
     if (r.response_only !== undefined) { this.raw(k.response_only); this.bool(r.response_only); }
-    if (r.flow_id !== undefined) { this.raw(k.flow_id); this.x = r.flow_id; this.numX(); }
+    if (r.flow_id !== undefined) { this.x = r.flow_id; this.knum(k.flow_id); }
     if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
-    this.verdictFields(r, k);
+    this.verdictFields(r, k, kn);
     this.punct(0x7d);
   }
 }
