@@ -66,6 +66,7 @@ const K_TYPE = Buffer.from(',"type":', 'latin1');
 const K_DATA = Buffer.from(',"data":', 'latin1');
 const K_TTL = Buffer.from(',"ttl":', 'latin1');
 const NULL_BYTES = Buffer.from('null', 'latin1');
+const NO_KEY = new Uint8Array(0);
 const TRUE_BYTES = Buffer.from('true', 'latin1');
 const FALSE_BYTES = Buffer.from('false', 'latin1');
 
@@ -160,25 +161,9 @@ export class NdjsonEncoder {
     this.u = u;
   }
 
+  /** A string value alone (list elements): `kstr` with no key. */
   private str(s: string): void {
-    if (typeof s !== 'string') throw ODD_VALUE;
-    const n = s.length;
-    this.room(n + 2);
-    const buf = this.buf;
-    const start = this.u;
-    let u = start;
-    buf[u++] = 0x22;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
-        this.u = start;
-        this.escaped(s);
-        return;
-      }
-      buf[u++] = c;
-    }
-    buf[u++] = 0x22;
-    this.u = u;
+    this.kstr(NO_KEY, s);
   }
 
   /**
