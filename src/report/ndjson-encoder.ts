@@ -208,12 +208,7 @@ export class NdjsonEncoder {
 
   /** A key and then the number in `x` (see numX). */
   private knum(k: Uint8Array): void {
-    const kn = k.length;
-    this.room(kn);
-    const buf = this.buf;
-    let u = this.u;
-    for (let i = 0; i < kn; i++) buf[u++] = k[i];
-    this.u = u;
+    this.raw(k);
     this.numX();
   }
 
