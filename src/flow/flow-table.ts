@@ -5,8 +5,8 @@
  *
  * Per packet: one hash, a probe or two, a few typed-array writes — no objects, no strings.
  * (Measured on the 1 GB benchmark: numeric hashing with typed-array state ran 2x faster than a
- * string-keyed Map at 26 k flows and 3–4x at 1 M flows, at ~140 B per flow instead of 250+:
- * two 64-byte cache lines per slot plus the index.)
+ * string-keyed Map at 26 k flows and 3–4x at 1 M flows, at ~150 B per flow instead of 250+:
+ * two 64-byte cache lines per slot plus 16 B of index (slot and hash, at a load of 1/2).)
  * Rich per-flow state (names, stream heads) lives in `infos[slot]`, allocated only for flows
  * that carry payload. The table never throws on packet data and never grows past `maxFlows`.
  */
@@ -68,7 +68,7 @@ export interface FlowTimeouts { udp: number; tcpOpen: number; closed: number; sh
 export const DEFAULT_TIMEOUTS: FlowTimeouts = { udp: 300e6, tcpOpen: 3600e6, closed: 5e6, short: 30e6, tcpNew: 60e6 };
 
 /**
- * Default cap on simultaneous flows. A flow costs ~140 B in the table plus up to ~300 B of rich
+ * Default cap on simultaneous flows. A flow costs ~150 B in the table plus up to ~300 B of rich
  * state (names, pending DNS); 250 k flows keep the live set near 100 MB, inside the launcher's
  * V8 heap cap with room for the DNS cache and stream heads (measured: a 2 M-flow DNS-answer
  * flood peaked at 1.2 GB RSS with 1 M flows). The flow-heavy benchmark peaks at ~150 k
@@ -117,12 +117,19 @@ export class FlowTable {
   /** True when the last `track()` created the flow. */
   created = false;
 
-  private index = new Int32Array(0); // slot + 1; 0 empty; -1 tombstone
-  /** Per slot: its position in `index`, so ending a flow needs no hash and no probe. */
+  /**
+   * The open-addressed index, linear probing, as pairs: at 2p the slot + 1 (0: empty), at 2p + 1
+   * that key's hash. A probe compares the stored hash before it reads a key, so a probe step
+   * past another flow costs no visit to that flow's slot (measured on the flow-heavy capture:
+   * 2.5 M such visits, each a likely cache miss, for 3.2 M lookups). Deletion shifts the rest of
+   * the cluster back (no tombstones, so no rebuilds as flows come and go); the hash in the index
+   * says where each entry may move without reading its key.
+   */
+  private index = new Int32Array(0);
+  /** Per slot: its position in `index` (in pairs), so ending a flow needs no hash and no probe. */
   private indexPos = new Int32Array(0);
   /** The key of the packet being looked up, in the layout of `keys` (see track). */
   private readonly probe = new Uint32Array(KEY_WORDS);
-  private tombstones = 0;
   private readonly heads = new Int32Array(CLASSES).fill(-1);
   private readonly tails = new Int32Array(CLASSES).fill(-1);
   private free: number[] = [];
@@ -174,14 +181,15 @@ export class FlowTable {
     pk[0] = a0; pk[1] = a1; pk[2] = a2; pk[3] = a3; pk[4] = b0; pk[5] = b1; pk[6] = b2; pk[7] = b3;
     pk[8] = ports; pk[9] = metaDepth;
     const h = hashKeyAt(pk, 0);
-    const mask = this.index.length - 1;
+    const index = this.index;
+    const mask = (index.length >>> 1) - 1;
     const keys = this.keys;
     let i = h & mask;
     let slot = -1;
     for (;;) {
-      const e = this.index[i];
+      const e = index[2 * i];
       if (e === 0) break;
-      if (e !== -1) {
+      if (index[2 * i + 1] === h) {
         const k = (e - 1) * WORD_STRIDE;
         if (keys[k + 8] === ports && keys[k + 7] === b3 >>> 0 && keys[k + 3] === a3 >>> 0 && keys[k + 9] === metaDepth &&
           keys[k] === a0 >>> 0 && keys[k + 1] === a1 >>> 0 && keys[k + 2] === a2 >>> 0 &&
@@ -201,12 +209,13 @@ export class FlowTable {
       slot = -1;
     }
     if (slot < 0) {
-      // Eviction, growth and ending may rehash: find the insert position only afterwards.
+      // Eviction, growth and ending may move index entries: find the insert position only afterwards.
       if (this.size >= this.maxFlows) this.evictOne();
       if (this.free.length === 0) this.grow(Math.min(this.capacity * 2, this.maxFlows));
       slot = this.free.pop()!;
       const at = this.findInsertPos(h);
-      this.index[at] = slot + 1;
+      this.index[2 * at] = slot + 1;
+      this.index[2 * at + 1] = h;
       this.indexPos[slot] = at;
       const k = slot * WORD_STRIDE;
       // grow() replaced this.keys: write the new flow's key into the current array, not `keys`.
@@ -415,18 +424,43 @@ export class FlowTable {
     this.onEnd(slot);
     this.unlink(slot);
     const pos = this.indexPos[slot];
-    if (this.index[pos] === slot + 1) { this.index[pos] = -1; this.tombstones++; }
+    if (this.index[2 * pos] === slot + 1) this.removeAt(pos);
     this.infos[slot] = undefined;
     this.free.push(slot);
     this.size--;
-    if (this.tombstones > this.index.length >>> 2) this.rehash();
+  }
+
+  /**
+   * Empties index position `hole` and closes the gap: each later entry of the cluster whose
+   * home position is not between the hole and itself moves back into the hole (Knuth's
+   * algorithm R for linear probing), so every key stays reachable from its home without
+   * tombstones. Ends at the first empty position; the load factor <= 1/2 guarantees one.
+   */
+  private removeAt(hole: number): void {
+    const index = this.index;
+    const mask = (index.length >>> 1) - 1;
+    let j = hole;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = index[2 * j];
+      if (e === 0) break;
+      const home = index[2 * j + 1] & mask;
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        index[2 * hole] = e;
+        index[2 * hole + 1] = index[2 * j + 1];
+        this.indexPos[e - 1] = hole;
+        hole = j;
+      }
+    }
+    index[2 * hole] = 0;
+    index[2 * hole + 1] = 0;
   }
 
   private findInsertPos(h: number): number {
-    const mask = this.index.length - 1;
+    const index = this.index;
+    const mask = (index.length >>> 1) - 1;
     let i = h & mask;
-    while (this.index[i] > 0) i = (i + 1) & mask;
-    if (this.index[i] === -1) this.tombstones--;
+    while (index[2 * i] !== 0) i = (i + 1) & mask;
     return i;
   }
 
@@ -448,20 +482,21 @@ export class FlowTable {
     this.rehash();
   }
 
-  /** Rebuilds the index at a load factor <= 1/2, dropping tombstones. */
+  /** Rebuilds the index for the current capacity, at a load factor <= 1/2. */
   private rehash(): void {
     let size = 1024;
     while (size < this.capacity * 2) size <<= 1;
-    this.index = new Int32Array(size);
-    this.tombstones = 0;
+    const index = new Int32Array(2 * size);
+    this.index = index;
     const mask = size - 1;
+    const kk = this.keys;
     for (let c = 0; c < CLASSES; c++) {
       for (let s = this.heads[c]; s >= 0; s = this.links[s * WORD_STRIDE + W_NEXT]) {
-        const k = s * WORD_STRIDE;
-        const kk = this.keys;
-        let i = hashKeyAt(kk, k) & mask;
-        while (this.index[i] !== 0) i = (i + 1) & mask;
-        this.index[i] = s + 1;
+        const h = hashKeyAt(kk, s * WORD_STRIDE);
+        let i = h & mask;
+        while (index[2 * i] !== 0) i = (i + 1) & mask;
+        index[2 * i] = s + 1;
+        index[2 * i + 1] = h;
         this.indexPos[s] = i;
       }
     }
