@@ -17,11 +17,34 @@ const MAX_NAMES_PER_ADDRESS = 16;
 /** A name learned for an address. */
 export interface CachedName { name: string; owner: string }
 
-/** Slot states in `ver`: empty (never used since the last rebuild) and deleted (a tombstone). */
+/** Slot states in `tags`: empty (never used since the last rebuild) and deleted (a tombstone); a used slot holds `tagOf(...)` > 0. */
 const EMPTY = 0;
-const DELETED = 255;
+const DELETED = -1;
 /** Initial table size (slots, a power of two); it doubles while more than half full. */
 const INITIAL_SLOTS = 1024;
+
+/*
+ * Slot layout: one 64-byte line per slot in `words` (Uint32Array, WORDS_PER_SLOT words): the
+ * address at 0..3, the client at 4..7, then through the Float64Array `nums` over the same memory
+ * the newest name's expiry (µs) and the pair's eviction sequence number. The newest name, its
+ * owner and the older names sit side by side in one plain array, `strs` (STRS_PER_SLOT each).
+ */
+const WORDS_PER_SLOT = 16;
+const NUMS_PER_SLOT = 8;
+const N_EXP0 = 5; // words 10..11
+const N_SEQ = 6; // words 12..13
+const STRS_PER_SLOT = 3; // name0, owner0, older
+const S_NAME0 = 0;
+const S_OWNER0 = 1;
+const S_OLDER = 2;
+
+/** Tag of a used slot: its hash and IP version, never EMPTY or DELETED (the hash is 30 bits). */
+function tagOf(h: number, v: number): number {
+  return ((h << 1) | (v === 6 ? 1 : 0)) + 1;
+}
+
+/** Older names of a pair, oldest first, as [name, owner, expires, ...]. */
+type OlderNames = (string | number)[];
 
 /**
  * Address → names learned from DNS answers, per client: an open-addressed hash table (linear
@@ -31,6 +54,12 @@ const INITIAL_SLOTS = 1024;
  * DNS-heavy benchmark; a Map of per-pair objects spent ~1.3 µs per answer and most of the
  * flow-heavy benchmark's old-generation garbage collection on them).
  *
+ * Memory layout, for cache misses (a table of 100 k pairs is far larger than the core's cache):
+ * probing reads only `tags`, where each slot's hash and version are kept, so stepping past
+ * another pair costs no visit to its slot; a pair is then one line of `words` and three
+ * neighbouring entries of `strs` (measured: one array per field cost a miss per field, ~15 per
+ * new pair counting the eviction it causes).
+ *
  * Eviction is approximately least-recently-answered: a FIFO of (slot, sequence number) pairs,
  * where a pair answered again is queued anew once it has drifted into the older half, and a
  * queued pair whose sequence number no longer matches its slot is stale and skipped.
@@ -38,22 +67,17 @@ const INITIAL_SLOTS = 1024;
 export class DnsCache {
   /** Slots (a power of two). */
   private cap = 0;
-  /** Per slot: IP version 4 or 6, or EMPTY / DELETED. */
-  private ver = new Uint8Array(0);
-  /** Per slot: address words a0..a3 then client words c0..c3. */
+  /** Per slot: EMPTY, DELETED or the pair's tag (tagOf). */
+  private tags = new Int32Array(0);
+  /** Per slot: address and client words, then (as `nums`) expiry and sequence number. */
   private words = new Uint32Array(0);
+  private nums = new Float64Array(0);
   /**
-   * Per slot: the newest name, its owner and its expiry (µs). Most pairs only ever hold one name;
-   * keeping it here, the expiry in a typed array, means an answer for it (the common refresh)
-   * allocates nothing and stores no new heap number into old-generation memory.
+   * Per slot: the newest name, its owner, and the older names (null while there are none). Most
+   * pairs only ever hold one name; keeping it here and its expiry in `nums` means an answer for
+   * it (the common refresh) allocates nothing and stores no new heap number.
    */
-  private name0: (string | null)[] = [];
-  private owner0: (string | null)[] = [];
-  private exp0 = new Float64Array(0);
-  /** Per slot: the older names, oldest first, as [name, owner, expires, ...]; null while there are none. */
-  private older: ((string | number)[] | null)[] = [];
-  /** Per slot: sequence number of the pair's place in the eviction order. */
-  private seqOf = new Float64Array(0);
+  private strs: (string | OlderNames | null)[] = [];
   private count = 0;
   private deleted = 0;
   private seq = 0;
@@ -93,27 +117,25 @@ export class DnsCache {
 
   private allocate(cap: number): void {
     this.cap = cap;
-    this.ver = new Uint8Array(cap);
-    this.words = new Uint32Array(cap * 8);
-    this.name0 = new Array<string | null>(cap).fill(null);
-    this.owner0 = new Array<string | null>(cap).fill(null);
-    this.exp0 = new Float64Array(cap);
-    this.older = new Array<(string | number)[] | null>(cap).fill(null);
-    this.seqOf = new Float64Array(cap);
+    this.tags = new Int32Array(cap);
+    this.words = new Uint32Array(cap * WORDS_PER_SLOT);
+    this.nums = new Float64Array(this.words.buffer);
+    this.strs = new Array<string | OlderNames | null>(cap * STRS_PER_SLOT).fill(null);
     this.deleted = 0;
   }
 
-  /** Slot holding the pair in `key`, or -1. */
+  /** Slot holding the pair in `key` (hash `h`, version `v`), or -1. */
   private find(h: number, v: number): number {
     const mask = this.cap - 1;
-    const ver = this.ver;
+    const tags = this.tags;
+    const tag = tagOf(h, v);
     const w = this.words;
     const q = this.key;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = ver[i];
-      if (s === EMPTY) return -1;
-      if (s === v) {
-        const k = i * 8;
+      const t = tags[i];
+      if (t === EMPTY) return -1;
+      if (t === tag) {
+        const k = i * WORDS_PER_SLOT;
         if (w[k + 3] === q[3] && w[k + 7] === q[7] && w[k] === q[0] && w[k + 1] === q[1] && w[k + 2] === q[2] && w[k + 4] === q[4] && w[k + 5] === q[5] && w[k + 6] === q[6]) return i;
       }
     }
@@ -122,10 +144,9 @@ export class DnsCache {
   /** A free slot for a pair not in the table (the first tombstone or empty slot on its probe path). */
   private freeSlot(h: number): number {
     const mask = this.cap - 1;
-    const ver = this.ver;
+    const tags = this.tags;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = ver[i];
-      if (s === EMPTY || s === DELETED) return i;
+      if (tags[i] <= 0) return i;
     }
   }
 
@@ -155,26 +176,30 @@ export class DnsCache {
     // One hash for the lookup and, when the pair is new, the insertion (it does not depend on the table size).
     const h = DnsCache.hashAt(v, q, 0);
     const i = this.find(h, v);
+    const nums = this.nums;
+    const strs = this.strs;
     if (i >= 0) {
+      const n = i * NUMS_PER_SLOT;
+      const t = i * STRS_PER_SLOT;
       // Approximate LRU: a pair answered again moves to the back of the eviction order, but only
       // once it has drifted into the older half (queuing it on every answer grew the queue by
       // one entry per answer).
-      if (this.seq - this.seqOf[i] > this.maxEntries >>> 1) {
-        this.seqOf[i] = this.seq++;
+      if (this.seq - nums[n + N_SEQ] > this.maxEntries >>> 1) {
+        nums[n + N_SEQ] = this.seq++;
         this.pushOrder(i);
       }
-      if (this.name0[i] === name) {
+      if (strs[t + S_NAME0] === name) {
         // The newest name answered again (the usual case).
-        this.owner0[i] = owner;
-        if (expires > this.exp0[i]) this.exp0[i] = expires;
+        strs[t + S_OWNER0] = owner;
+        if (expires > nums[n + N_EXP0]) nums[n + N_EXP0] = expires;
         return;
       }
       // Another name becomes the newest; the current newest joins the older ones.
-      let d = this.older[i];
+      let d = strs[t + S_OLDER] as OlderNames | null;
       let exp = expires;
       if (d !== null) {
-        const n = d.length;
-        for (let j = n - 3; j >= 0; j -= 3) {
+        const len = d.length;
+        for (let j = len - 3; j >= 0; j -= 3) {
           if (d[j] !== name) continue;
           // An older name answered again: it leaves the older ones (they close up in place).
           exp = Math.max(d[j + 2] as number, expires);
@@ -183,28 +208,31 @@ export class DnsCache {
         }
         // Full (MAX_NAMES_PER_ADDRESS with the newest): the oldest name makes room.
         if (d.length >= 3 * (MAX_NAMES_PER_ADDRESS - 1)) removeTriple(d, 0);
-        d.push(this.name0[i]!, this.owner0[i]!, this.exp0[i]);
+        d.push(strs[t + S_NAME0] as string, strs[t + S_OWNER0] as string, nums[n + N_EXP0]);
       } else {
-        d = [this.name0[i]!, this.owner0[i]!, this.exp0[i]];
-        this.older[i] = d;
+        d = [strs[t + S_NAME0] as string, strs[t + S_OWNER0] as string, nums[n + N_EXP0]];
+        strs[t + S_OLDER] = d;
       }
-      this.name0[i] = name;
-      this.owner0[i] = owner;
-      this.exp0[i] = exp;
+      strs[t + S_NAME0] = name;
+      strs[t + S_OWNER0] = owner;
+      nums[n + N_EXP0] = exp;
       return;
     }
     // Keep the table at most half full (tombstones count: they lengthen probe paths too).
     if ((this.count + this.deleted + 1) * 2 > this.cap) this.rebuild(this.count * 4 > this.cap ? this.cap * 2 : this.cap);
     const j = this.freeSlot(h);
-    if (this.ver[j] === DELETED) this.deleted--;
-    this.ver[j] = v;
-    const k = j * 8;
-    this.words.set(q, k);
-    this.name0[j] = name;
-    this.owner0[j] = owner;
-    this.exp0[j] = expires;
-    this.older[j] = null;
-    this.seqOf[j] = this.seq++;
+    if (this.tags[j] === DELETED) this.deleted--;
+    this.tags[j] = tagOf(h, v);
+    this.words.set(q, j * WORDS_PER_SLOT);
+    const t = j * STRS_PER_SLOT;
+    const s2 = this.strs;
+    s2[t + S_NAME0] = name;
+    s2[t + S_OWNER0] = owner;
+    s2[t + S_OLDER] = null;
+    const n = j * NUMS_PER_SLOT;
+    const nn = this.nums;
+    nn[n + N_EXP0] = expires;
+    nn[n + N_SEQ] = this.seq++;
     this.pushOrder(j);
     this.count++;
     if (this.count > this.maxEntries) this.evictOldest();
@@ -224,9 +252,11 @@ export class DnsCache {
     const ts = this.now;
     const i = this.find(DnsCache.hashAt(v, q, 0), v);
     if (i < 0) return NO_NAMES;
+    const t = i * STRS_PER_SLOT;
+    const strs = this.strs;
     let out: CachedName[] | null = null;
-    if (this.exp0[i] >= ts) out = [{ name: this.name0[i]!, owner: this.owner0[i]! }];
-    const d = this.older[i];
+    if (this.nums[i * NUMS_PER_SLOT + N_EXP0] >= ts) out = [{ name: strs[t + S_NAME0] as string, owner: strs[t + S_OWNER0] as string }];
+    const d = strs[t + S_OLDER] as OlderNames | null;
     if (d !== null) {
       for (let j = d.length - 3; j >= 0; j -= 3) {
         if ((d[j + 2] as number) < ts) continue;
@@ -238,20 +268,20 @@ export class DnsCache {
 
   private pushOrder(slot: number): void {
     this.orderSlots.push(slot);
-    this.orderSeqs.push(this.seqOf[slot]);
+    this.orderSeqs.push(this.nums[slot * NUMS_PER_SLOT + N_SEQ]);
   }
 
   private evictOldest(): void {
     while (this.orderHead < this.orderSlots.length) {
       const q = this.orderHead++;
       const i = this.orderSlots[q];
-      const st = this.ver[i];
       // Stale: the slot was freed, reused by another pair, or its pair moved to the back.
-      if (st === EMPTY || st === DELETED || this.seqOf[i] !== this.orderSeqs[q]) continue;
-      this.ver[i] = DELETED;
-      this.name0[i] = null;
-      this.owner0[i] = null;
-      this.older[i] = null;
+      if (this.tags[i] <= 0 || this.nums[i * NUMS_PER_SLOT + N_SEQ] !== this.orderSeqs[q]) continue;
+      this.tags[i] = DELETED;
+      const t = i * STRS_PER_SLOT;
+      this.strs[t + S_NAME0] = null;
+      this.strs[t + S_OWNER0] = null;
+      this.strs[t + S_OLDER] = null;
       this.deleted++;
       this.count--;
       this.evicted++;
@@ -271,31 +301,25 @@ export class DnsCache {
    * slots renumbered (the queue is in sequence order already, so nothing needs sorting).
    */
   private rebuild(cap: number): void {
-    const oldCap = this.cap, oldVer = this.ver, oldWords = this.words, oldSeq = this.seqOf;
-    const oldName0 = this.name0, oldOwner0 = this.owner0, oldExp0 = this.exp0, oldOlder = this.older;
+    const oldCap = this.cap, oldTags = this.tags, oldWords = this.words, oldNums = this.nums, oldStrs = this.strs;
     this.allocate(cap);
     const moved = new Int32Array(oldCap);
     for (let i = 0; i < oldCap; i++) {
-      const v = oldVer[i];
-      if (v === EMPTY || v === DELETED) continue;
-      const k = i * 8;
-      const w = oldWords;
-      const j = this.freeSlot(DnsCache.hashAt(v, w, k));
-      this.ver[j] = v;
-      this.words.set(w.subarray(k, k + 8), j * 8);
-      this.name0[j] = oldName0[i];
-      this.owner0[j] = oldOwner0[i];
-      this.exp0[j] = oldExp0[i];
-      this.older[j] = oldOlder[i];
-      this.seqOf[j] = oldSeq[i];
+      const tag = oldTags[i];
+      if (tag <= 0) continue;
+      const k = i * WORDS_PER_SLOT;
+      const j = this.freeSlot((tag - 1) >>> 1); // the tag holds the hash
+      this.tags[j] = tag;
+      // The whole slot line: key words, expiry and sequence number.
+      for (let x = 0; x < WORDS_PER_SLOT; x++) this.words[j * WORDS_PER_SLOT + x] = oldWords[k + x];
+      for (let x = 0; x < STRS_PER_SLOT; x++) this.strs[j * STRS_PER_SLOT + x] = oldStrs[i * STRS_PER_SLOT + x];
       moved[i] = j;
     }
     const slots: number[] = [];
     const seqs: number[] = [];
     for (let q = this.orderHead; q < this.orderSlots.length; q++) {
       const i = this.orderSlots[q];
-      const v = oldVer[i];
-      if (v === EMPTY || v === DELETED || oldSeq[i] !== this.orderSeqs[q]) continue; // stale
+      if (oldTags[i] <= 0 || oldNums[i * NUMS_PER_SLOT + N_SEQ] !== this.orderSeqs[q]) continue; // stale
       slots.push(moved[i]);
       seqs.push(this.orderSeqs[q]);
     }
