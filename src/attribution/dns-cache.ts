@@ -223,7 +223,10 @@ export class DnsCache {
     const j = this.freeSlot(h);
     if (this.tags[j] === DELETED) this.deleted--;
     this.tags[j] = tagOf(h, v);
-    this.words.set(q, j * WORDS_PER_SLOT);
+    const w = this.words;
+    const k = j * WORDS_PER_SLOT;
+    w[k] = q[0]; w[k + 1] = q[1]; w[k + 2] = q[2]; w[k + 3] = q[3];
+    w[k + 4] = q[4]; w[k + 5] = q[5]; w[k + 6] = q[6]; w[k + 7] = q[7];
     const t = j * STRS_PER_SLOT;
     const s2 = this.strs;
     s2[t + S_NAME0] = name;

@@ -67,6 +67,20 @@ export class DnsNameReader {
   readonly #slotKey: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(DNS_NAME_CACHE_SLOTS).fill(undefined);
   readonly #slotName: string[] = new Array<string>(DNS_NAME_CACHE_SLOTS).fill('');
   readonly #intern: boolean;
+  /**
+   * The last name read in place (not through a pointer) inside the current message: where it
+   * starts, the message it was read from, its text and the jumps it took. An answer's owner is
+   * nearly always a bare pointer to the question name (0xC00C); reading it again would hash and
+   * compare every byte of the name a second time. Set only between startMessage and endMessage,
+   * so a name is never taken from another message that happens to sit at the same offset.
+   */
+  #memoPos = -1;
+  #memoBuf: Uint8Array | null = null;
+  #memoBase = 0;
+  #memoEnd = 0;
+  #memoName = '';
+  #memoJumps = 0;
+  #inMessage = false;
 
   /** `intern: false` builds every name afresh (only for benchmarks measuring the cache). */
   constructor(options: { intern?: boolean } = {}) {
@@ -79,6 +93,19 @@ export class DnsNameReader {
    * `anomaly` (the caller counts it) and leaves `name` unspecified. Never throws.
    */
   read(buf: Uint8Array, base: number, msgEnd: number, pos: number): boolean {
+    if (this.#memoPos >= 0 && buf === this.#memoBuf && base === this.#memoBase && msgEnd === this.#memoEnd &&
+      pos + 1 < msgEnd && (buf[pos] & 0xc0) === 0xc0) {
+      // A bare pointer to the name read last, in the same message with the same end: the same
+      // bytes under the same rules (the target is before `pos`, so the jump is valid, and the
+      // name took fewer jumps than the cap, so one more is allowed) give the same name.
+      const target = base + (((buf[pos] & 0x3f) << 8) | buf[pos + 1]);
+      if (target === this.#memoPos && target < pos && this.#memoJumps < DNS_MAX_POINTER_JUMPS) {
+        this.end = pos + 2;
+        this.anomaly = -1;
+        this.name = this.#memoName;
+        return true;
+      }
+    }
     let p = pos;
     // RFC 1035 §4.1.4 says a pointer refers to a *prior* occurrence. We demand more: the target
     // must lie strictly before the start of the run of bytes being read now (`runStart`), so
@@ -136,8 +163,30 @@ export class DnsNameReader {
     }
     this.end = after;
     this.anomaly = -1;
-    this.name = labels === 0 ? '.' : this.#lookup(buf, labels, wireLength, hash);
+    const name = labels === 0 ? '.' : this.#lookup(buf, labels, wireLength, hash);
+    this.name = name;
+    if (this.#inMessage && (buf[pos] & 0xc0) !== 0xc0) {
+      this.#memoPos = pos;
+      this.#memoBuf = buf;
+      this.#memoBase = base;
+      this.#memoEnd = msgEnd;
+      this.#memoName = name;
+      this.#memoJumps = jumps;
+    }
     return true;
+  }
+
+  /** Names read from now until endMessage come from one message (see the memo above). */
+  startMessage(): void {
+    this.#inMessage = true;
+    this.#memoPos = -1;
+  }
+
+  /** The message's bytes may be reused from now on: forget its names. */
+  endMessage(): void {
+    this.#inMessage = false;
+    this.#memoPos = -1;
+    this.#memoBuf = null;
   }
 
   #fail(anomaly: number, end: number): false {

@@ -147,9 +147,11 @@ export function parseDnsMessage(
     answers: [],
     complete: true,
   };
+  names.startMessage();
   const p = readQuestions(buf, off, end, msg, anomalies, names);
   if (p < 0) msg.complete = false;
   else if (wantAnswers && msg.response && msg.ancount > 0) readAnswers(buf, off, end, p, msg, anomalies, names);
+  names.endMessage();
   return msg;
 }
 

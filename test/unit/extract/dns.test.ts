@@ -247,6 +247,70 @@ describe('names: odd bytes are escaped, never dropped (RFC 4343 §2.1)', () => {
   });
 });
 
+describe('answer owners that point at the question name', () => {
+  // A response with one question and two A answers whose owners are bare pointers (0xC00C) to it.
+  const response = (qname: string): Uint8Array => bytes(
+    header(0x4242, 0x8180, 1, 2),
+    wireName(...qname.split('.')), typeClass(1),
+    [0xc0, 0x0c], typeClass(1), [0, 0, 0, 60, 0, 4, 192, 0, 2, 1],
+    [0xc0, 0x0c], typeClass(1), [0, 0, 0, 60, 0, 4, 192, 0, 2, 2],
+  );
+
+  test('take the question name, and the next message in the same buffer gets its own', () => {
+    const names = new DnsNameReader();
+    // Both messages are parsed from one reused buffer at the same offset, as a capture's read
+    // window is: a name remembered from the first must not answer for the second.
+    const buf = new Uint8Array(128);
+    const first = response('one.example');
+    const second = response('two.example'); // same length and layout, other name
+    buf.set(first, 0);
+    const m1 = parseDnsMessage(buf, 0, first.length, new AnomalyCounters(), true, names);
+    expect(m1?.answers.map((a) => a.name)).toEqual(['one.example', 'one.example']);
+    buf.set(second, 0);
+    const m2 = parseDnsMessage(buf, 0, second.length, new AnomalyCounters(), true, names);
+    expect(m2?.questions[0].name).toBe('two.example');
+    expect(m2?.answers.map((a) => a.name)).toEqual(['two.example', 'two.example']);
+  });
+
+  test('a name remembered from one message never answers for the next', () => {
+    const names = new DnsNameReader();
+    // The second message's question name is over 255 octets: unreadable, but stepped over, so
+    // its answer is read and its owner points at that bad name. Read afresh, the owner fails too
+    // and the answer is left out; a name remembered from the first message (same buffer, offset
+    // and length) must not stand in for it.
+    const long = Array.from({ length: 5 }, () => 'x'.repeat(60));
+    const second = bytes(
+      header(0x4343, 0x8180, 1, 1),
+      wireName(...long), typeClass(1),
+      [0xc0, 0x0c], typeClass(1), [0, 0, 0, 60, 0, 4, 192, 0, 2, 3],
+    );
+    const first = new Uint8Array(second.length);
+    first.set(response('one.example'), 0); // trailing zero bytes: ignored after the sections
+    const buf = new Uint8Array(second.length);
+    buf.set(first, 0);
+    const m1 = parseDnsMessage(buf, 0, buf.length, new AnomalyCounters(), true, names);
+    expect(m1?.answers.map((a) => a.name)).toEqual(['one.example', 'one.example']);
+    buf.set(second, 0);
+    const anomalies = new AnomalyCounters();
+    const m2 = parseDnsMessage(buf, 0, buf.length, anomalies, true, names);
+    expect(m2?.questions).toEqual([]);
+    expect(m2?.answers).toEqual([]);
+    expect(anomalies.toRecord()['dns.name_too_long']).toBe(2);
+  });
+
+  test('a message cut inside an answer owner\'s pointer keeps the answers before it', () => {
+    const names = new DnsNameReader();
+    const full = response('one.example');
+    // Cut after the first byte of the second answer's pointer: the owner cannot be read.
+    const cut = full.length - 15;
+    const anomalies = new AnomalyCounters();
+    const m = parseDnsMessage(full, 0, cut, anomalies, true, names);
+    expect(m?.answers.map((a) => a.name)).toEqual(['one.example']);
+    expect(m?.complete).toBe(false);
+    expect(anomalies.toRecord()['dns.truncated']).toBe(1);
+  });
+});
+
 describe('name interning', () => {
   test('the same name (any case) returns the same cached string', () => {
     const names = new DnsNameReader();
