@@ -31,6 +31,18 @@ const MAX_PENDING_RANGES = 32;
 export const DEFAULT_STREAM_HEAD_BUDGET_BYTES = 64 * 1024 * 1024;
 
 const EMPTY = new Uint8Array(0);
+/** The ranges of a shed head (never written: a shed head accepts nothing). */
+const NO_RANGES: number[] = [];
+
+/**
+ * Bytes charged to the budget for each far segment besides its own bytes: what it costs on the V8
+ * heap (the segment object, the typed array and its buffer object; measured ~250 B). Without it a
+ * flood of 250 k flows with one far byte each charged 250 kB and outgrew the launcher's heap cap.
+ */
+export const FAR_SEGMENT_COST = 512;
+
+/** A segment kept apart from the buffer (see StreamHead.far): its stream offset and a copy of its bytes. */
+interface FarSegment { rel: number; bytes: Uint8Array }
 
 /**
  * Accounts the buffers of stream heads in allocation order. When the total passes `limitBytes`,
@@ -93,11 +105,22 @@ export class StreamHead {
   charged = 0;
   /** Filled intervals past `contiguous`: [start0, end0, start1, end1, ...], sorted, disjoint. */
   private ranges: number[] = [];
+  /**
+   * Segments past a hole that start beyond the buffer as it is: disjoint copies of their own,
+   * until the buffer grows over them (then they join it before the segment that made it grow,
+   * so the first copy of a byte is still the one kept). Invariant: each starts at or past
+   * `buf.length`. Without them one byte 16 kB past the SYN grew the buffer to
+   * 16 KiB: a flood of such flows allocated 36 GB of buffers, and V8 ran a full collection every
+   * 64 MB of them (measured: 2 M flows, 64 s, most of it in garbage collection).
+   */
+  private far: FarSegment[] | null = null;
+  /** Size of the first buffer, allocated with the first byte that needs it. */
+  private readonly initialSize: number;
 
   constructor(base: number, initialSize = 2048, private readonly budget: StreamHeadBudget = defaultStreamHeadBudget) {
     this.base = base >>> 0;
-    this.buf = new Uint8Array(Math.min(initialSize, STREAM_HEAD_BYTES));
-    if (this.buf.length > 0) budget.charge(this, this.buf.length);
+    this.initialSize = Math.min(Math.max(initialSize, 0), STREAM_HEAD_BYTES);
+    this.buf = EMPTY;
   }
 
   /** Drops the buffered bytes for good (called by the budget). */
@@ -105,7 +128,8 @@ export class StreamHead {
     this.shed = true;
     this.buf = EMPTY;
     this.contiguous = 0;
-    this.ranges = [];
+    this.ranges = NO_RANGES;
+    this.far = null;
     this.overflow = true;
   }
 
@@ -135,6 +159,13 @@ export class StreamHead {
       this.overflow = true;
     }
     const end = rel + n;
+    if (rel > this.contiguous && rel >= this.buf.length) {
+      // Past a hole and beyond the buffer: kept as a copy until the buffer grows over it.
+      this.hasHole = true;
+      this.keepFar(rel, end, data, s);
+      return false;
+    }
+    const before = this.contiguous;
     this.ensure(end);
     if (this.shed) return false; // growing it went over the budget
     // Fast path: the next in-order segment with nothing pending.
@@ -143,29 +174,82 @@ export class StreamHead {
       this.contiguous = end;
       return true;
     }
-    const before = this.contiguous;
     this.insert(rel, end, data, s);
-    this.hasHole = this.ranges.length > 0;
+    this.hasHole = this.ranges.length > 0 || this.far !== null;
     return this.contiguous > before;
   }
 
-  /** Whether any bytes past a hole are buffered. */
+  /** Bytes buffered past a hole. */
   get pendingBytes(): number {
     let total = 0;
     for (let i = 0; i < this.ranges.length; i += 2) total += this.ranges[i + 1] - this.ranges[i];
+    if (this.far !== null) for (const f of this.far) total += f.bytes.length;
     return total;
   }
 
+  /** Grows the buffer to hold `end` bytes, and takes in the far segments it then reaches. */
   private ensure(end: number): void {
     if (end <= this.buf.length) return;
     // At least 1 before doubling: a head created with initialSize 0 would otherwise loop forever.
-    let size = Math.max(this.buf.length, 1);
-    while (size < end) size *= 2;
-    const b = new Uint8Array(Math.min(size, STREAM_HEAD_BYTES));
+    let size = Math.max(this.buf.length, this.initialSize, 1);
+    for (;;) {
+      while (size < end) size *= 2;
+      size = Math.min(size, STREAM_HEAD_BYTES);
+      // A far segment that would start inside the buffer must fit in it whole (all end within the bound).
+      let need = end;
+      if (this.far !== null) for (const f of this.far) if (f.rel < size) need = Math.max(need, f.rel + f.bytes.length);
+      if (need <= size) break;
+      end = need;
+    }
+    const b = new Uint8Array(size);
     b.set(this.buf);
     const grownBy = b.length - this.buf.length;
     this.buf = b;
     this.budget.charge(this, grownBy);
+    if (this.shed || this.far === null) return;
+    // The far segments now inside the buffer join it. They are disjoint and nothing in the buffer
+    // reached them, so this only copies bytes.
+    const still: FarSegment[] = [];
+    for (const f of this.far) {
+      if (f.rel < size) this.insert(f.rel, f.rel + f.bytes.length, f.bytes, 0);
+      else still.push(f);
+    }
+    this.far = still.length > 0 ? still : null;
+  }
+
+  /**
+   * Keeps the parts of [start, end) that no earlier far segment holds, as far segments of their
+   * own (so they stay disjoint, and the first copy of a byte is the one kept), and compares the
+   * parts that one does: a retransmission that differs is a conflict now, as insert() would
+   * count it, whether or not the hole ever fills (counted once per segment).
+   */
+  private keepFar(start: number, end: number, data: Uint8Array, src: number): void {
+    const far = this.far ?? (this.far = []);
+    let pieces: number[] = [start, end];
+    let differs = false;
+    for (const f of far) {
+      const fs = f.rel;
+      const fe = f.rel + f.bytes.length;
+      const next: number[] = [];
+      for (let i = 0; i < pieces.length; i += 2) {
+        const a = pieces[i];
+        const b = pieces[i + 1];
+        if (fe <= a || fs >= b) { next.push(a, b); continue; }
+        const oe = Math.min(b, fe);
+        for (let j = Math.max(a, fs); j < oe && !differs; j++) differs = f.bytes[j - fs] !== data[src + (j - start)];
+        if (a < fs) next.push(a, fs);
+        if (fe < b) next.push(fe, b);
+      }
+      pieces = next;
+    }
+    if (differs) this.conflicts++;
+    for (let i = 0; i < pieces.length && far.length < MAX_PENDING_RANGES; i += 2) {
+      // Past MAX_PENDING_RANGES the stream is too fragmented to track (as for ranges): dropped.
+      const a = pieces[i];
+      const b = pieces[i + 1];
+      far.push({ rel: a, bytes: data.slice(src + (a - start), src + (b - start)) });
+      this.budget.charge(this, FAR_SEGMENT_COST + (b - a));
+    }
   }
 
   /** Copies the parts of [start, end) not yet filled; compares the parts that are. */
@@ -217,6 +301,7 @@ export class StreamHead {
     this.base = base >>> 0;
     this.contiguous = 0;
     this.ranges = [];
+    this.far = null;
     this.hasHole = false;
     this.overflow = false;
   }

@@ -7,20 +7,23 @@
  *   (every flow keeps a stream head waiting for the rest of its ClientHello);
  * - `far-seq`: SYN, then one byte 16,000 bytes into the stream (a stream head that would be
  *   sized by the sequence gap, not by the bytes received);
+ * - `big-head`: SYN, then one 16,000-byte segment (as a capture on the sending host has them)
+ *   opening a TLS record that never completes: every flow holds a full stream head, so the
+ *   stream-head budget must shed (16 KB a flow: meant for thousands of flows, not millions);
  * - `dns`: one DNS response per client address, each teaching a distinct A record (fills the
  *   DNS cache).
  *
  * Output goes to ~/.cache/egress-audit-bench/ (never into the repository) unless --out is given.
  * Streams to disk in 4 MiB chunks; memory use is independent of N.
  *
- *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|dns] [--flows N] [--out FILE]
+ *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|big-head|dns] [--flows N] [--out FILE]
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 /** Flood kinds this generator writes. */
-export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'dns';
+export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'big-head' | 'dns';
 
 /** Default location of generated floods (outside the repository). */
 export const FLOOD_DIR = process.env.EGRESS_AUDIT_BENCH_DIR ?? path.join(os.homedir(), '.cache', 'egress-audit-bench');
@@ -132,6 +135,8 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
   const dst = 0xcb007101; // 203.0.113.1
   // A partial TLS record: handshake header claiming 16,000 bytes, 64 of them present.
   const tlsHead = Buffer.concat([Buffer.of(0x16, 0x03, 0x01, 0x3e, 0x80, 0x01, 0x00, 0x3e, 0x7c, 0x03, 0x03), Buffer.alloc(53, 0x41)]);
+  // The same record with 16,000 of its 16,005 bytes present.
+  const bigHead = Buffer.concat([tlsHead, Buffer.alloc(16_000 - tlsHead.length, 0x41)]);
   for (let i = 0; i < flows; i++) {
     // Distinct 5-tuples: the source address walks 10.0.0.0/8 (16 ports each), so the table
     // sees `flows` different keys however large `flows` is (up to 268 M).
@@ -146,6 +151,7 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
     w.write(usec, ipv4(src, dst, 6, tcp(sport, 443, isn, SYN)));
     if (kind === 'tls-partial') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1, ACK | PSH, tlsHead)));
     else if (kind === 'far-seq') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1 + 16_000, ACK | PSH, Buffer.of(0x16))));
+    else if (kind === 'big-head') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1, ACK | PSH, bigHead)));
   }
   w.flush();
   fs.closeSync(fd);
@@ -161,7 +167,7 @@ function arg(argv: string[], name: string): string | undefined {
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const kind = (arg(argv, '--kind') ?? 'syn') as FloodKind;
-  if (!['syn', 'tls-partial', 'far-seq', 'dns'].includes(kind)) {
+  if (!['syn', 'tls-partial', 'far-seq', 'big-head', 'dns'].includes(kind)) {
     process.stderr.write(`make-flood: unknown --kind ${kind}\n`);
     process.exit(2);
   }

@@ -41,25 +41,36 @@ test('a bad --max-dns-cache is a usage error', async () => {
   expect(code).toBe(2);
 });
 
-test('flows that each leave a stream head waiting 16,000 bytes ahead: memory held by heads stays under the budget', async () => {
-  // 5,000 far-seq flows would hold 80 MB of heads; the default budget is 64 MB.
+test('flows that each leave one byte waiting 16,000 bytes ahead: each head holds that byte, not a 16 KiB buffer', async () => {
+  // 5,000 far-seq flows once held 80 MB of heads (a buffer sized by the gap) and made the budget shed.
   const { file } = makeFlood('far-seq', 5000, path.join(tmp.dir, 'far.pcap'));
   const before = process.memoryUsage().arrayBuffers;
   const { summary } = await summaryOf(['replay', file]);
   expect(summary.flows).toBe(5000);
+  expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
+  expect(summary.anomalies['stream.head_overflow']).toBeUndefined(); // nothing had to be shed
+});
+
+test('flows that each leave 16,000 bytes of a ClientHello waiting: heads stay under the budget and every shed head is counted', async () => {
+  // 5,000 × 16 KiB = 80 MB of heads against the default 64 MB budget.
+  const { file } = makeFlood('big-head', 5000, path.join(tmp.dir, 'big.pcap'));
+  const before = process.memoryUsage().arrayBuffers;
+  const { summary } = await summaryOf(['replay', file]);
+  expect(summary.flows).toBe(5000);
   expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(96 * 2 ** 20);
-  // Every shed head is counted (when its flow sends again, or when the flow ends).
-  expect(summary.anomalies['stream.head_overflow']).toBeGreaterThan(0);
+  // Shed heads are counted when their flow sends again or ends; ~1,000 must go.
+  expect(summary.anomalies['stream.head_overflow']).toBeGreaterThan(500);
+  fs.rmSync(file);
 });
 
 describe('StreamHeadBudget', () => {
   test('sheds the oldest heads first and never holds more than its limit', () => {
     const budget = new StreamHeadBudget(64 * 1024);
     const heads: StreamHead[] = [];
-    const data = new Uint8Array(1);
+    const data = new Uint8Array(STREAM_HEAD_BYTES);
     for (let i = 0; i < 100; i++) {
       const h = new StreamHead(0, 2048, budget);
-      h.add(STREAM_HEAD_BYTES - 1, data, 0, 1); // grows to 16 KiB for one byte
+      h.add(0, data, 0, STREAM_HEAD_BYTES); // a full 16 KiB head
       heads.push(h);
       expect(budget.usedBytes).toBeLessThanOrEqual(64 * 1024);
     }

@@ -3,7 +3,7 @@
  * Each adversarial case says what it guards against; a randomized test checks that any
  * segmentation, order and duplication of a stream gives back the stream's bytes.
  */
-import { STREAM_HEAD_BYTES, StreamHead } from '../../../src/flow/stream-head';
+import { FAR_SEGMENT_COST, STREAM_HEAD_BYTES, StreamHead, StreamHeadBudget } from '../../../src/flow/stream-head';
 
 /** Deterministic stream bytes: byte i is (i * 7 + 3) mod 251 (no period that aligns with segment sizes). */
 function streamBytes(n: number): Uint8Array {
@@ -204,6 +204,64 @@ describe('StreamHead', () => {
     expect(h.contiguous).toBe(400);
     expect(head(h)).toEqual([...data.subarray(0, 400)]);
     expect(h.conflicts).toBe(0);
+  });
+
+  test('a lone segment far past the start costs its bytes and a fixed overhead, not a 16 KiB buffer', () => {
+    // Adversarial: one byte 16,000 bytes past the SYN, per flow, over millions of flows.
+    const budget = new StreamHeadBudget();
+    const big = streamBytes(16_010);
+    const h = new StreamHead(0, 2048, budget);
+    expect(h.add(16_000, big, 16_000, 1)).toBe(false);
+    expect(h.buf.length).toBe(0);
+    expect(budget.usedBytes).toBe(FAR_SEGMENT_COST + 1);
+    expect([h.contiguous, h.hasHole, h.pendingBytes]).toEqual([0, true, 1]);
+    // The hole filled: the far byte joins the stream where it belongs.
+    expect(h.add(0, big, 0, 16_000)).toBe(true);
+    expect(h.contiguous).toBe(16_001);
+    expect(h.hasHole).toBe(false);
+    expect(Buffer.compare(Buffer.from(h.buf.subarray(0, 16_001)), Buffer.from(big.subarray(0, 16_001)))).toBe(0);
+  });
+
+  test('far segments: a differing copy counts one conflict on arrival, none again when they join, and the first copy wins', () => {
+    const h = new StreamHead(0);
+    seg(h, 0, data, 0, 10);
+    seg(h, 0, data, 2500, 2600); // past the hole and beyond the 2 KiB buffer: kept apart
+    const other = data.slice();
+    other[2550] ^= 1;
+    h.add(2540, other, 2540, 20); // overlaps it and differs
+    expect(h.conflicts).toBe(1);
+    h.add(2500, data, 2500, 100); // an identical retransmission: no conflict
+    expect(h.conflicts).toBe(1);
+    seg(h, 0, data, 10, 2500); // fills the hole: the far segments join, oldest first
+    expect(h.conflicts).toBe(1);
+    expect(h.contiguous).toBe(2600);
+    expect(head(h)).toEqual([...data.subarray(0, 2600)]);
+  });
+
+  test('a far segment reached by the buffer joins it before the segment that grew it', () => {
+    const h = new StreamHead(0);
+    seg(h, 0, data, 0, 10);
+    seg(h, 0, data, 2100, 2200); // far (the buffer is 2 KiB)
+    const other = data.slice();
+    other[2150] ^= 1;
+    // Grows the buffer over the far segment: that one arrived first, so its bytes are kept.
+    h.add(2000, other, 2000, 300);
+    expect(h.conflicts).toBe(1);
+    seg(h, 0, data, 10, 2000);
+    expect(h.contiguous).toBe(2300);
+    expect(head(h)).toEqual([...data.subarray(0, 2300)]);
+  });
+
+  test('restart and shedding drop far segments', () => {
+    const budget = new StreamHeadBudget(4096);
+    const h = new StreamHead(0, 2048, budget);
+    seg(h, 0, data, 2500, 2600);
+    h.restart(0);
+    expect([h.contiguous, h.hasHole, h.pendingBytes]).toEqual([0, false, 0]);
+    seg(h, 0, data, 2500, 2600);
+    h.shedBuffer();
+    expect(h.pendingBytes).toBe(0);
+    expect(h.add(0, data, 0, 2600)).toBe(false);
   });
 
   test('any segmentation, order and duplication gives back the stream (seeded random)', () => {
