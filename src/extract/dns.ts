@@ -320,9 +320,13 @@ const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [262, 'WALLET'], [263, 'CLA'], [264, 'IPN'], [32768, 'TA'], [32769, 'DLV'],
 ]);
 
+/** The mnemonics of types 0..299 by index (every question and answer asks, so no hash lookup). */
+const LOW_TYPE_NAMES: readonly (string | undefined)[] = Array.from({ length: 300 }, (_, t) => TYPE_NAMES.get(t));
+
 /** Name of a DNS RR type (A, AAAA, CNAME, HTTPS, ...) or TYPEnnn (RFC 3597 §5). */
 export function dnsTypeName(type: number): string {
-  return TYPE_NAMES.get(type) ?? `TYPE${type}`;
+  const low = type >= 0 && type < 300 ? LOW_TYPE_NAMES[type] : undefined;
+  return low ?? TYPE_NAMES.get(type) ?? `TYPE${type}`;
 }
 
 /** IANA DNS RCODE mnemonics (RFC 1035 §4.1.1, RFC 2136, RFC 6895 §2.3; 16+ need EDNS/TSIG). */

@@ -559,7 +559,7 @@ describe('dnsTypeName / dnsRcodeName', () => {
   test.each([
     [1, 'A'], [2, 'NS'], [5, 'CNAME'], [6, 'SOA'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [28, 'AAAA'], [33, 'SRV'],
     [35, 'NAPTR'], [41, 'OPT'], [43, 'DS'], [46, 'RRSIG'], [47, 'NSEC'], [48, 'DNSKEY'], [64, 'SVCB'], [65, 'HTTPS'],
-    [255, 'ANY'], [257, 'CAA'], [0, 'TYPE0'], [65280, 'TYPE65280'],
+    [255, 'ANY'], [257, 'CAA'], [264, 'IPN'], [299, 'TYPE299'], [300, 'TYPE300'], [32768, 'TA'], [32769, 'DLV'], [0, 'TYPE0'], [65280, 'TYPE65280'],
   ])('type %d → %s', (t, name) => expect(dnsTypeName(t)).toBe(name));
 
   test.each([
