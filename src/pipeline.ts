@@ -14,7 +14,7 @@ import { Frame } from './capture/source';
 import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
-import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage } from './extract/dns';
+import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
@@ -87,6 +87,11 @@ export class Pipeline {
    */
   private now = 0;
   private readonly addrText = new AddrTextCache();
+  /**
+   * The DNS message being handled, reused for every message: onDnsMessage keeps only its strings
+   * and numbers (records copy them), and is done with it before the next message is parsed.
+   */
+  private readonly dnsStore = new DnsMessageStore();
   dnsQueries = 0;
   flowCount = 0;
   /** Device address text → flows it took part in (bounded). */
@@ -388,7 +393,7 @@ export class Pipeline {
     const done = dir === 0 ? info.dnsTcpDoneClient : info.dnsTcpDoneServer;
     const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
     for (const [off, len] of r.messages) {
-      const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true);
+      const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true, undefined, this.dnsStore);
       if (msg) this.onDnsMessage(slot, info, msg, 'tcp');
     }
     if (dir === 0) info.dnsTcpDoneClient = done + r.consumed;
@@ -415,7 +420,7 @@ export class Pipeline {
       return; // QUIC on a DNS port (the policy reports protocol-mismatch)
     }
     if (dnsPort) {
-      const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
+      const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true, undefined, this.dnsStore);
       if (msg) {
         if (info.app === null) info.app = appForDnsPorts(serverPort, clientPort);
         this.onDnsMessage(slot, info, msg, 'udp');
@@ -437,7 +442,7 @@ export class Pipeline {
         // Plain DNS on a port that is not a DNS port: report its queries like any DNS (and keep
         // parsing the flow's datagrams); the policy reports protocol-mismatch. The probe is strict
         // enough that no QUIC Initial passes it, so it goes first.
-        const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true);
+        const msg = parseDnsMessage(v.buf, v.payloadOffset, v.payloadLength, this.anomalies, true, undefined, this.dnsStore);
         if (msg) {
           info.app = 'dns';
           this.onDnsMessage(slot, info, msg, 'udp');

@@ -15,7 +15,7 @@ import { openCapture } from '../../../src/capture/open-capture';
 import { newFrame } from '../../../src/capture/source';
 import { FrameDecoder } from '../../../src/decode/decode-frame';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, TCP_SYN } from '../../../src/decode/packet-view';
-import { DnsMessage, DnsNameReader, parseDnsMessage, splitDnsTcpStream } from '../../../src/extract/dns';
+import { DnsMessage, DnsMessageStore, DnsNameReader, parseDnsMessage, splitDnsTcpStream } from '../../../src/extract/dns';
 import { describeShared, sharedPath } from '../../helpers/shared';
 
 interface ExpRecord { section: string; name: string | null; type: string; type_code: number; ttl: number | null; addr?: string; target?: string; text?: string | string[] }
@@ -158,6 +158,8 @@ describeShared('DNS parser vs tshark (shared corpus)', () => {
     for (const p of payloads) byFrame.set(p.frame, [...(byFrame.get(p.frame) ?? []), p.data]);
     const seenPerFrame = new Map<number, number>();
     const names = new DnsNameReader();
+    // The pipeline's way: one store reused for every message must give what a fresh parse gives.
+    const store = new DnsMessageStore();
     for (const m of exp.dns!.messages!) {
       const k = seenPerFrame.get(m.frame) ?? 0;
       seenPerFrame.set(m.frame, k + 1);
@@ -166,6 +168,13 @@ describeShared('DNS parser vs tshark (shared corpus)', () => {
       if (data === undefined) throw new Error(`${where}: no DNS payload found in this frame`);
       const got = parseDnsMessage(data, 0, data.length, new AnomalyCounters(), true, names);
       if (got === null) throw new Error(`${where}: parser returned null`);
+      const freshAnomalies = new AnomalyCounters();
+      parseDnsMessage(data, 0, data.length, freshAnomalies, true, names);
+      const storeAnomalies = new AnomalyCounters();
+      const again = parseDnsMessage(data, 0, data.length, storeAnomalies, true, names, store);
+      if (JSON.stringify(again) !== JSON.stringify(got) || JSON.stringify(storeAnomalies.toRecord()) !== JSON.stringify(freshAnomalies.toRecord())) {
+        throw new Error(`${where}: parsing into a reused store differs from a fresh parse`);
+      }
       compareMessage(m, got, where, exceptions);
       compared++;
     }

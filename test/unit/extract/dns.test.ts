@@ -5,7 +5,7 @@
  */
 import { A, AnomalyCounters, ANOMALY_NAMES } from '../../../src/anomalies';
 import {
-  DnsNameReader, DNS_MAX_RECORDS_PER_SECTION, DNS_FLAG_TC, LLMNR_FLAG_C, LLMNR_FLAG_T, MDNS_CLASS_TOP_BIT,
+  DnsMessageStore, DnsNameReader, DNS_MAX_RECORDS_PER_SECTION, DNS_FLAG_TC, LLMNR_FLAG_C, LLMNR_FLAG_T, MDNS_CLASS_TOP_BIT,
   dnsRcodeName, dnsTypeName, formatIpv6, isLlmnrPort, isMdnsPort, parseDnsMessage, splitDnsTcpStream,
 } from '../../../src/extract/dns';
 import { bytes, header, hex, typeClass, wireName } from './dns-fixtures';
@@ -308,6 +308,32 @@ describe('answer owners that point at the question name', () => {
     expect(m?.answers.map((a) => a.name)).toEqual(['one.example']);
     expect(m?.complete).toBe(false);
     expect(anomalies.toRecord()['dns.truncated']).toBe(1);
+  });
+});
+
+describe('parsing into a reused store', () => {
+  test('each message reads as a fresh parse would, and leaves nothing of the one before', () => {
+    const store = new DnsMessageStore();
+    const names = new DnsNameReader();
+    const fresh = (b: Uint8Array) => JSON.stringify(parseDnsMessage(b, 0, b.length, new AnomalyCounters(), true, names));
+    const stored = (b: Uint8Array) => JSON.stringify(parseDnsMessage(b, 0, b.length, new AnomalyCounters(), true, names, store));
+    // Three answers with addresses, then a query with no answers, then a CNAME chain, then the first again.
+    const a3 = bytes(
+      header(1, 0x8180, 1, 3), wireName('a', 'example'), typeClass(1),
+      [0xc0, 0x0c], typeClass(1), [0, 0, 0, 60, 0, 4, 192, 0, 2, 1],
+      [0xc0, 0x0c], typeClass(28), [0, 0, 0, 60, 0, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+      [0xc0, 0x0c], typeClass(1), [0, 0, 0, 60, 0, 4, 198, 51, 100, 7],
+    );
+    const query = bytes(header(2, 0x0100, 1), wireName('b', 'example'), typeClass(28));
+    const cname = bytes(
+      header(3, 0x8180, 1, 1), wireName('c', 'example'), typeClass(1),
+      [0xc0, 0x0c], typeClass(5), [0, 0, 1, 0, 0, 4], wireName('d').slice(0, -1), [0xc0, 0x0e],
+    );
+    for (const m of [a3, query, cname, a3, query]) expect(stored(m)).toBe(fresh(m));
+    const last = parseDnsMessage(cname, 0, cname.length, new AnomalyCounters(), true, names, store)!;
+    expect(last.answers).toHaveLength(1);
+    expect(last.answers[0].addr).toBeUndefined(); // the A answer that used this object before left no address
+    expect(last.answers[0].data).toBe('d.example');
   });
 });
 
