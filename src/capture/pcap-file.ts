@@ -6,7 +6,7 @@
  */
 import { A, type AnomalyCounters } from '../anomalies';
 import type { CaptureInput } from './open-capture';
-import { linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
+import { endOfInputIssue, linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
 
 /** File magic for microsecond timestamps, as a uint32 in the file's own byte order. */
 export const PCAP_MAGIC_MICROS = 0xa1b2c3d4;
@@ -161,15 +161,9 @@ export class PcapFileReader implements PacketSource {
 
   /** End of input while `need` bytes were wanted: a clean end, a cut record, or a read error. */
   private endOfInput(need: number): false {
-    const input = this.input;
-    const have = input.end - input.pos;
-    if (input.ioError !== null) return this.stop('EA_CAPTURE_READ', `read failed: ${input.ioError}`);
-    if (have === 0) {
-      this.done = true;
-      return false;
-    }
-    this.anomalies?.add(A['capture.truncated_record']);
-    return this.stop('EA_CAPTURE_TRUNCATED', `the file ends inside record ${this.packets + 1}: ${have} of ${need} bytes present`);
+    const issue = endOfInputIssue(this.input, need, `record ${this.packets + 1}`, this.anomalies);
+    if (issue === null) this.done = true;
+    return issue === null ? false : this.stop(issue.code, issue.message);
   }
 
   private stop(code: string, message: string): false {

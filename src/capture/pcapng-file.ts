@@ -8,7 +8,7 @@
 import { A, type AnomalyCounters } from '../anomalies';
 import type { CaptureInput } from './open-capture';
 import { u32be, u32le } from './pcap-file';
-import { linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
+import { endOfInputIssue, linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
 
 /** draft-ietf-opsawg-pcapng §4.1: Section Header Block type; a palindrome, so byte-order free. */
 export const PCAPNG_BLOCK_SHB = 0x0a0d0d0a;
@@ -326,15 +326,9 @@ export class PcapngFileReader implements PacketSource {
   }
 
   private endOfInput(need: number): false {
-    const input = this.input;
-    const have = input.end - input.pos;
-    if (input.ioError !== null) return this.stop('EA_CAPTURE_READ', `read failed: ${input.ioError}`);
-    if (have === 0) {
-      this.done = true;
-      return false;
-    }
-    this.anomalies?.add(A['capture.truncated_record']);
-    return this.stop('EA_CAPTURE_TRUNCATED', `the file ends inside a block: ${have} of ${need} bytes present`);
+    const issue = endOfInputIssue(this.input, need, 'a block', this.anomalies);
+    if (issue === null) this.done = true;
+    return issue === null ? false : this.stop(issue.code, issue.message);
   }
 
   private stop(code: string, message: string): false {

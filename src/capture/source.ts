@@ -7,6 +7,9 @@
  * were lost, `dataLost` is set so the CLI can exit 2 with partial results.
  */
 
+import { A, type AnomalyCounters } from '../anomalies';
+import type { CaptureInput } from './open-capture';
+
 /** Link-layer header types (tcpdump.org/linktypes.html); pcapng IDBs use the same numbers. */
 export const LINKTYPE_NULL = 0; // BSD loopback: 4-byte host-order address family
 export const LINKTYPE_ETHERNET = 1;
@@ -101,4 +104,17 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
     default: return `LINKTYPE_${linkType}`;
   }
+}
+
+/**
+ * Why a file reader found fewer than `need` bytes where a record or block should be: null for a
+ * clean end of file (nothing left), else the issue to report (a failed read, or a file cut
+ * inside `unit`, e.g. "record 7", counted as capture.truncated_record).
+ */
+export function endOfInputIssue(input: CaptureInput, need: number, unit: string, anomalies?: AnomalyCounters): { code: string; message: string } | null {
+  const have = input.end - input.pos;
+  if (input.ioError !== null) return { code: 'EA_CAPTURE_READ', message: `read failed: ${input.ioError}` };
+  if (have === 0) return null;
+  anomalies?.add(A['capture.truncated_record']);
+  return { code: 'EA_CAPTURE_TRUNCATED', message: `the file ends inside ${unit}: ${have} of ${need} bytes present` };
 }
