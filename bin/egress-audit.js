@@ -105,6 +105,26 @@ function runCappedReplay() {
     resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * YOUNG_SEMI_SPACE_MB },
   });
   process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); });
+  // The worker cannot handle a signal while it replays, and a signal's default action would
+  // leave its temporary output file (.<name>.<pid>.tmp) beside the target. This thread can:
+  // it stops the worker, deletes what the worker left, then dies of the same signal.
+  const temps = new Set();
+  worker.on('message', (m) => {
+    if (m && typeof m.tempFile === 'string') {
+      if (m.live) temps.add(m.tempFile);
+      else temps.delete(m.tempFile);
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      worker.terminate().finally(() => {
+        for (const t of temps) {
+          try { require('fs').unlinkSync(t); } catch { /* renamed into place or already gone */ }
+        }
+        process.kill(process.pid, sig);
+      });
+    });
+  }
   worker.on('error', (e) => {
     if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       process.stderr.write(`egress-audit: EA_MEMORY: the replay outgrew its ${HEAP_CAP_MB} MB heap cap\n` +

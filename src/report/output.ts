@@ -20,8 +20,19 @@ export class OutputError extends EgressAuditError {
 /** Output buffer: few syscalls, bounded memory. */
 const OUT_BUFFER_BYTES = 1 << 20;
 
+/**
+ * Told when a temporary output file appears (`live` true) and when it is gone (renamed into place
+ * or deleted). The launcher runs large replays in a worker thread, which cannot handle signals
+ * while it replays; the worker passes these to the launcher's thread, which deletes what is left
+ * when a signal ends the run (bin/egress-audit.js). Never set elsewhere.
+ */
+export type TempFileListener = (path: string, live: boolean) => void;
+
 /** A buffered, atomic text sink. */
 export class OutputFile {
+  /** See TempFileListener; null when nobody needs to know. */
+  static tempFileListener: TempFileListener | null = null;
+
   /** The reader went away (EPIPE); further writes are dropped. */
   brokenPipe = false;
   private readonly buf = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
@@ -53,6 +64,7 @@ export class OutputFile {
     } catch (e) {
       throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'check that the directory exists and is writable', cause: e });
     }
+    OutputFile.tempFileListener?.(tmp, true);
     return new OutputFile(fd, abs, tmp);
   }
 
@@ -132,6 +144,7 @@ export class OutputFile {
       fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       fs.renameSync(this.tmp, this.target);
+      OutputFile.tempFileListener?.(this.tmp, false);
     } else if (this.fd !== 1) {
       // A device or FIFO we opened: close it so a reader on the other end sees end-of-file.
       fs.closeSync(this.fd);
@@ -147,6 +160,7 @@ export class OutputFile {
     }
     if (this.tmp) {
       try { fs.unlinkSync(this.tmp); } catch { /* already gone */ }
+      OutputFile.tempFileListener?.(this.tmp, false);
     }
   }
 }

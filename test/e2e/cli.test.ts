@@ -8,12 +8,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import { once } from 'events';
 import { run, VERSION } from '../../src/main';
 import {
   T0, TCP_ACK, TCP_PSH, TCP_SYN, clientHello, pcapBytes, tcpPacket, tempDir, udpPacket, TimedPacket,
 } from '../helpers/packets';
 import { REPO_ROOT } from '../helpers/shared';
+import { makeFlood } from '../bench/make-flood';
 
 const DEV = '192.168.1.10';
 const WEB = '93.184.216.34';
@@ -326,6 +328,22 @@ describe('the binary', () => {
       expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
       expect(processes(`node ${q(launcher)} replay ${q(capture)} -o ${q(path.join(path.dirname(capture), 'out.txt'))} --force`).procs).toHaveLength(1);
     });
+    test('Ctrl-C during a capped replay to -o FILE leaves neither FILE nor its temporary file, and the run dies of SIGINT', async () => {
+      const dir = fs.mkdtempSync(path.join(tmp.dir, 'sigint-'));
+      const { file } = makeFlood('syn', 700_000, path.join(dir, 'syn.pcap')); // ~39 MB: replayed in the capped worker
+      const out = path.join(dir, 'out.ndjson');
+      const child = spawn(process.execPath, [launcher, 'replay', file, '-o', out], { env: env(), stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      const tempFile = (): string | undefined => fs.readdirSync(dir).find((f) => f.startsWith('.out.ndjson.') && f.endsWith('.tmp'));
+      // The worker opens its temporary output before it reads a packet; wait for it (bounded).
+      for (let i = 0; i < 1000 && tempFile() === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(tempFile()).toBeDefined();
+      child.kill('SIGINT');
+      const [code, signal] = await exited;
+      expect([code, signal]).toEqual([null, 'SIGINT']);
+      expect(fs.readdirSync(dir)).toEqual(['syn.pcap']);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }, 60_000);
     test('--format json (every record kept) is never capped, whatever the input', () => {
       const r = processes(`node ${q(launcher)} replay - --format json < ${q(capture)}`);
       expect(r.status).toBe(0);
