@@ -587,8 +587,7 @@ export class Pipeline {
     // Device side: the --device match, else the private side, else the initiator.
     let deviceIsInit = true;
     if (this.opts.devices.length > 0) {
-      const initInDev = this.isDevice(ver, K[io], K[io + 1], K[io + 2], K[io + 3]);
-      if (!initInDev && this.isDevice(ver, K[ro], K[ro + 1], K[ro + 2], K[ro + 3])) deviceIsInit = false;
+      if (!this.isDeviceSide(slot, initB) && this.isDeviceSide(slot, !initB)) deviceIsInit = false;
     } else if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) {
       deviceIsInit = false;
     } else if (si === sr && si === Scope.Private) {
@@ -685,20 +684,18 @@ export class Pipeline {
   }
 
   /**
-   * Whether the DNS-cache client key of a flow's endpoint `b` is DEVICE_CLIENT_KEY rather than
-   * its own address words: any address inside a `--device` prefix shares one key for the whole
-   * device, because a dual-stack device asks over IPv4 and connects over IPv6 (or the reverse).
+   * Whether a flow's endpoint `b` lies inside a `--device` prefix. Such addresses are one device:
+   * they decide the device side of a record, and they share one DNS-cache client key
+   * (DEVICE_CLIENT_KEY), because a dual-stack device asks over IPv4 and connects over IPv6 (or
+   * the reverse).
    */
   private isDeviceSide(slot: number, b: boolean): boolean {
     if (this.opts.devices.length === 0) return false;
     const t = this.flows;
     const K = t.keys;
     const o = t.addrOffset(slot, b);
-    return this.isDevice(t.ipVersion(slot), K[o], K[o + 1], K[o + 2], K[o + 3]);
-  }
-
-  private isDevice(v: number, w0: number, w1: number, w2: number, w3: number): boolean {
-    for (const c of this.opts.devices) if (cidrContains(c, v, w0, w1, w2, w3)) return true;
+    const v = t.ipVersion(slot);
+    for (const c of this.opts.devices) if (cidrContains(c, v, K[o], K[o + 1], K[o + 2], K[o + 3])) return true;
     return false;
   }
 

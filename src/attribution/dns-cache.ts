@@ -104,12 +104,13 @@ export class DnsCache {
   }
 
   /**
-   * Hash of the pair whose eight words (address a0..a3, client c0..c3) are `w[k, k + 8)`. A
+   * Hash of the pair in `key` (address a0..a3, client c0..c3) for IP version `v`. A
    * non-negative small integer, so passing it on never allocates.
    */
-  private static hashAt(v: number, w: Uint32Array, k: number): number {
-    let h1 = Math.imul(w[k + 3] ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w[k + 7] ^ 0xc2b2ae35, 0x27d4eb2f);
-    let h2 = Math.imul(w[k] ^ w[k + 4] ^ v, 0x165667b1) ^ Math.imul(w[k + 1] ^ w[k + 5], 0x9e3779b1) ^ Math.imul(w[k + 2] ^ w[k + 6], 0x85ebca77);
+  private hashKey(v: number): number {
+    const w = this.key;
+    let h1 = Math.imul(w[3] ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(w[7] ^ 0xc2b2ae35, 0x27d4eb2f);
+    let h2 = Math.imul(w[0] ^ w[4] ^ v, 0x165667b1) ^ Math.imul(w[1] ^ w[5], 0x9e3779b1) ^ Math.imul(w[2] ^ w[6], 0x85ebca77);
     h1 ^= h1 >>> 15;
     h2 = Math.imul(h2 ^ (h2 >>> 13), 0x2c1b3c6d) ^ h1;
     h2 ^= h2 >>> 16;
@@ -159,7 +160,6 @@ export class DnsCache {
   private removeAt(hole: number): void {
     const mask = this.cap - 1;
     const tags = this.tags;
-    const w = this.words;
     const strs = this.strs;
     let j = hole;
     for (;;) {
@@ -168,11 +168,7 @@ export class DnsCache {
       if (tag === EMPTY) break;
       const home = ((tag - 1) >>> 1) & mask;
       if (((j - home) & mask) >= ((j - hole) & mask)) {
-        tags[hole] = tag;
-        const a = hole * WORDS_PER_SLOT;
-        const b = j * WORDS_PER_SLOT;
-        for (let x = 0; x < WORDS_PER_SLOT; x++) w[a + x] = w[b + x];
-        for (let x = 0; x < STRS_PER_SLOT; x++) strs[hole * STRS_PER_SLOT + x] = strs[j * STRS_PER_SLOT + x];
+        this.putSlot(hole, tag, this.words, this.strs, j);
         hole = j;
       }
     }
@@ -204,7 +200,7 @@ export class DnsCache {
     q[4] = client[co]; q[5] = client[co + 1]; q[6] = client[co + 2]; q[7] = client[co + 3];
     const expires = this.now + ttlSeconds * 1e6 + this.graceMicros;
     // One hash for the lookup and, when the pair is new, the insertion (it does not depend on the table size).
-    const h = DnsCache.hashAt(v, q, 0);
+    const h = this.hashKey(v);
     const i = this.find(h, v);
     const nums = this.nums;
     const strs = this.strs;
@@ -282,7 +278,7 @@ export class DnsCache {
     q[0] = addr[ao]; q[1] = addr[ao + 1]; q[2] = addr[ao + 2]; q[3] = addr[ao + 3];
     q[4] = client[co]; q[5] = client[co + 1]; q[6] = client[co + 2]; q[7] = client[co + 3];
     const ts = this.now;
-    const i = this.find(DnsCache.hashAt(v, q, 0), v);
+    const i = this.find(this.hashKey(v), v);
     if (i < 0) return NO_NAMES;
     const t = i * STRS_PER_SLOT;
     const strs = this.strs;
@@ -343,13 +339,21 @@ export class DnsCache {
     for (let i = 0; i < oldCap; i++) {
       const tag = oldTags[i];
       if (tag === EMPTY) continue;
-      const k = i * WORDS_PER_SLOT;
-      const j = this.freeSlot((tag - 1) >>> 1); // the tag holds the hash
-      this.tags[j] = tag;
-      // The whole slot line: key words, expiry and sequence number.
-      for (let x = 0; x < WORDS_PER_SLOT; x++) this.words[j * WORDS_PER_SLOT + x] = oldWords[k + x];
-      for (let x = 0; x < STRS_PER_SLOT; x++) this.strs[j * STRS_PER_SLOT + x] = oldStrs[i * STRS_PER_SLOT + x];
+      this.putSlot(this.freeSlot((tag - 1) >>> 1), tag, oldWords, oldStrs, i); // the tag holds the hash
     }
+  }
+
+  /**
+   * Fills slot `to` with the pair at `from` of `words`/`strs` (this table's own arrays when a
+   * deletion moves a pair back, the old ones when the table grows): its tag, the whole slot
+   * line (key words, expiry, sequence number) and its names.
+   */
+  private putSlot(to: number, tag: number, words: Uint32Array, strs: (string | OlderNames | null)[], from: number): void {
+    this.tags[to] = tag;
+    const a = to * WORDS_PER_SLOT;
+    const b = from * WORDS_PER_SLOT;
+    for (let x = 0; x < WORDS_PER_SLOT; x++) this.words[a + x] = words[b + x];
+    for (let x = 0; x < STRS_PER_SLOT; x++) this.strs[to * STRS_PER_SLOT + x] = strs[from * STRS_PER_SLOT + x];
   }
 
   /** Cached (client, address) pairs right now. */
