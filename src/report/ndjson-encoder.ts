@@ -221,11 +221,6 @@ export class NdjsonEncoder {
     this.u += this.buf.write(json, this.u, 'utf8');
   }
 
-  private strOrNull(s: string | null): void {
-    if (s === null) this.raw(NULL_BYTES);
-    else this.str(s);
-  }
-
   /**
    * Writes the number in `x`. Numbers reach it through that field, not as an argument: a
    * double passed to a call V8 does not inline is boxed into a fresh heap number, and records
@@ -313,8 +308,8 @@ export class NdjsonEncoder {
     this.raw(b ? TRUE_BYTES : FALSE_BYTES);
   }
 
-  private strList(a: readonly string[] | null): void {
-    if (a === null) { this.raw(NULL_BYTES); return; }
+  /** A list of strings (null is kstrList's to write). */
+  private strList(a: readonly string[]): void {
     if (!Array.isArray(a)) throw ODD_VALUE;
     this.room(2);
     this.buf[this.u++] = 0x5b;
