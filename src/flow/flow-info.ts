@@ -75,6 +75,27 @@ export class FlowInfo {
   /** Encrypted DNS kind when recognised (issue 7). */
   encryptedDns: 'dot' | 'doq' | 'doh' | null = null;
 
+  /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
+  reset(): void {
+    this.app = null;
+    this.hello = null;
+    this.sni = null;
+    this.httpHosts = null;
+    this.httpRequests = 0;
+    this.dnsNames = null;
+    this.pendingDns = null;
+    this.client = null;
+    this.server = null;
+    this.dnsTcpDoneClient = 0;
+    this.dnsTcpDoneServer = 0;
+    this.dnsAnswerNames = null;
+    this.anomalies = null;
+    this.unnamedReason = null;
+    this.quic = null;
+    this.quicVersion = 0;
+    this.encryptedDns = null;
+  }
+
   /** Records anomaly `id` on this flow once. */
   noteAnomaly(id: number): void {
     if (!this.anomalies) this.anomalies = [id];

@@ -37,38 +37,61 @@ const DNS_KEYS: { [K in keyof Required<DnsRecord>]: number } = {
   verdict: 16, rule: 17, pack: 18, reasons: 19, explanation: 20,
 };
 
-/** Field names as the bytes that introduce them: `,"name":` (the first one opens the object). */
-function keyTable<T extends Record<string, number>>(keys: T, typeName: string): { [K in keyof T]: Uint8Array } {
+/**
+ * A constant run of output bytes (a key, `,"key":null`, `true`), kept as little-endian 32-bit
+ * words padded with zeros to a whole word, and written a word at a time through a DataView.
+ * Measured on this project's keys: ~0.7 ns a byte this way, against ~2.4 ns for a byte loop
+ * into a Buffer (a Buffer is a Uint8Array subclass, and element stores into it cost more than
+ * into a plain Uint8Array) and ~17 ns a call for TypedArray#set. The padding lands past the
+ * run's end and is overwritten by whatever is written next (see `raw`).
+ */
+class Run {
+  readonly words: Uint32Array;
+  /** Bytes in the run (the words hold up to three bytes of padding more). */
+  readonly length: number;
+  constructor(readonly text: string) {
+    const bytes = Buffer.from(text, 'latin1');
+    const padded = new Uint8Array((bytes.length + 3) & ~3);
+    padded.set(bytes);
+    this.words = new Uint32Array(padded.length >>> 2);
+    const dv = new DataView(padded.buffer);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = dv.getUint32(4 * i, true);
+    this.length = bytes.length;
+  }
+}
+
+/** Field names as the runs that introduce them: `,"name":` (the first one opens the object). */
+function keyTable<T extends Record<string, number>>(keys: T, typeName: string): { [K in keyof T]: Run } {
   const entries = Object.keys(keys).sort((a, b) => keys[a] - keys[b])
-    .map((k) => [k, Buffer.from(k === 'type' ? `{"type":"${typeName}"` : `,${JSON.stringify(k)}:`, 'latin1')]);
+    .map((k) => [k, new Run(k === 'type' ? `{"type":"${typeName}"` : `,${JSON.stringify(k)}:`)]);
   // Built in one go, not by assigning 41 computed keys to `{}`: V8 turns an object that gains
   // more than a dozen properties through keyed stores into a dictionary, and then every `k.id`
   // in the encoder was a generic dictionary lookup (measured: 12% of encoding time).
-  return Object.fromEntries(entries) as { [K in keyof T]: Uint8Array };
+  return Object.fromEntries(entries) as { [K in keyof T]: Run };
 }
 
 const FK = keyTable(FLOW_KEYS, 'flow');
 const DK = keyTable(DNS_KEYS, 'dns');
 
 /** Each key followed by `null`, the most common value of the optional fields, copied in one run. */
-function nullTable<T extends Record<string, Uint8Array>>(keys: T): T {
-  return Object.fromEntries(Object.entries(keys).map(([k, b]) => [k, Buffer.concat([b, Buffer.from('null', 'latin1')])])) as unknown as T;
+function nullTable<T extends Record<string, Run>>(keys: T): T {
+  return Object.fromEntries(Object.entries(keys).map(([k, r]) => [k, new Run(r.text + 'null')])) as unknown as T;
 }
 
 /** The keys of the policy stage's fields, which flow and DNS records share. */
-type VerdictKeys = { verdict: Uint8Array; rule: Uint8Array; pack: Uint8Array; reasons: Uint8Array; explanation: Uint8Array };
+type VerdictKeys = { verdict: Run; rule: Run; pack: Run; reasons: Run; explanation: Run };
 
 const FKN = nullTable(FK);
 const DKN = nullTable(DK);
-const K_NAME_OPEN = Buffer.from('{"name":', 'latin1');
-const K_SOURCE = Buffer.from(',"source":', 'latin1');
-const K_TYPE = Buffer.from(',"type":', 'latin1');
-const K_DATA = Buffer.from(',"data":', 'latin1');
-const K_TTL = Buffer.from(',"ttl":', 'latin1');
-const NULL_BYTES = Buffer.from('null', 'latin1');
-const NO_KEY = new Uint8Array(0);
-const TRUE_BYTES = Buffer.from('true', 'latin1');
-const FALSE_BYTES = Buffer.from('false', 'latin1');
+const K_NAME_OPEN = new Run('{"name":');
+const K_SOURCE = new Run(',"source":');
+const K_TYPE = new Run(',"type":');
+const K_DATA = new Run(',"data":');
+const K_TTL = new Run(',"ttl":');
+const NULL_BYTES = new Run('null');
+const NO_KEY = new Run('');
+const TRUE_BYTES = new Run('true');
+const FALSE_BYTES = new Run('false');
 
 /** Free bytes wanted before a record starts; a record larger than this takes the string path. */
 const RECORD_ROOM = 256 * 1024;
@@ -86,7 +109,10 @@ const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
 const TWO_POW_32 = 4294967296;
 
 export class NdjsonEncoder {
-  private buf: Buffer;
+  /** The output buffer's memory, as a plain Uint8Array (see Run) and as a DataView. */
+  private buf: Uint8Array;
+  private dv: DataView;
+  private bufOf: Buffer | null = null;
   private u = 0;
   private end = 0;
   /** The last seconds value `micros` wrote, and its digits. */
@@ -97,7 +123,17 @@ export class NdjsonEncoder {
   private x: unknown = 0;
 
   constructor(private readonly out: OutputFile) {
-    this.buf = out.rawBuffer;
+    this.buf = new Uint8Array(0);
+    this.dv = new DataView(this.buf.buffer);
+    this.view(out.rawBuffer);
+  }
+
+  /** Points buf and dv at `b` (views are made again only when the output buffer changes). */
+  private view(b: Buffer): void {
+    if (b === this.bufOf) return;
+    this.bufOf = b;
+    this.buf = new Uint8Array(b.buffer, b.byteOffset, b.length);
+    this.dv = new DataView(b.buffer, b.byteOffset, b.length);
   }
 
   /** Writes one flow record line. */
@@ -127,7 +163,7 @@ export class NdjsonEncoder {
     const out = this.out;
     if (!out.writable) return false;
     if (out.rawBuffer.length - out.rawUsed < RECORD_ROOM) out.flush();
-    this.buf = out.rawBuffer;
+    this.view(out.rawBuffer);
     this.u = out.rawUsed;
     this.end = this.buf.length;
     return true;
@@ -152,13 +188,19 @@ export class NdjsonEncoder {
     if (this.u + n > this.end) throw NO_ROOM;
   }
 
-  private raw(b: Uint8Array): void {
-    const n = b.length;
-    this.room(n);
-    const buf = this.buf;
+  /**
+   * Writes a constant run. Its last word may write up to three bytes of padding past the run's
+   * end; they lie at or after the new `u`, so the next write replaces them, and bytes past the
+   * line's end are never flushed (rawUsed moves only in finishLine). `room` counts them.
+   */
+  private raw(r: Run): void {
+    const w = r.words;
+    const n = w.length;
+    this.room(4 * n);
+    const dv = this.dv;
     let u = this.u;
-    for (let i = 0; i < n; i++) buf[u++] = b[i];
-    this.u = u;
+    for (let i = 0; i < n; i++) { dv.setUint32(u, w[i], true); u += 4; }
+    this.u += r.length;
   }
 
   /** A string value alone (list elements): `kstr` with no key. */
@@ -170,19 +212,21 @@ export class NdjsonEncoder {
    * A key and then a string value: one call instead of two on the per-record path (calls V8
    * does not inline cost more than the bytes they copy; measured: ~10% of encoding time).
    */
-  private kstr(k: Uint8Array, s: string): void {
+  private kstr(k: Run, s: string): void {
     if (typeof s !== 'string') throw ODD_VALUE;
-    const kn = k.length;
+    const kw = k.words;
     const n = s.length;
-    this.room(kn + n + 2);
+    this.room(4 * kw.length + n + 2);
     const buf = this.buf;
+    const dv = this.dv;
     let u = this.u;
-    for (let i = 0; i < kn; i++) buf[u++] = k[i];
+    for (let i = 0; i < kw.length; i++) { dv.setUint32(u, kw[i], true); u += 4; }
+    u = this.u + k.length;
     const start = u;
     buf[u++] = 0x22;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) {
+      if (c - 0x20 >>> 0 >= 0x5f || c === 0x22 || c === 0x5c) {
         this.u = start;
         this.escaped(s);
         return;
@@ -194,20 +238,20 @@ export class NdjsonEncoder {
   }
 
   /** A key and then a string value or null (`kn`: the key followed by `null`). */
-  private kstrOrNull(k: Uint8Array, kn: Uint8Array, s: string | null): void {
+  private kstrOrNull(k: Run, kn: Run, s: string | null): void {
     if (s === null) this.raw(kn);
     else this.kstr(k, s);
   }
 
   /** A key and then a list of strings or null (`kn`: the key followed by `null`). */
-  private kstrList(k: Uint8Array, kn: Uint8Array, a: readonly string[] | null): void {
+  private kstrList(k: Run, kn: Run, a: readonly string[] | null): void {
     if (a === null) { this.raw(kn); return; }
     this.raw(k);
     this.strList(a);
   }
 
   /** A key and then the number in `x` (see numX). */
-  private knum(k: Uint8Array): void {
+  private knum(k: Run): void {
     this.raw(k);
     this.numX();
   }
@@ -218,7 +262,7 @@ export class NdjsonEncoder {
     // JSON.stringify leaves U+2028, U+2029 and NEL raw; renderNdjsonLine escapes them too.
     json = json.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     this.room(json.length * 3);
-    this.u += this.buf.write(json, this.u, 'utf8');
+    this.u += (this.bufOf as Buffer).write(json, this.u, 'utf8');
   }
 
   /**

@@ -359,6 +359,28 @@ describe('flows and the summary', () => {
     expect(summary.flows).toBe(2);
   });
 
+  test('a flow that takes over an ended flow\'s slot (and its reused FlowInfo) starts with none of its facts', () => {
+    // Each connection ends 5 s after its close; the next new flow takes its table slot and its
+    // FlowInfo object. The first is named by SNI and a DNS answer, the second carries a gap.
+    const s = lookup(new Scenario(), 0, DEV, 40000, 1, 'a.example', [A('a.example', WEB)]);
+    s.tcp(100, DEV, 50000, WEB, 443, clientHello('first.example'));
+    const hello = clientHello('second.example');
+    s.tcp(10_000, DEV, 50001, '203.0.113.9', 443, hello, { segments: [[0, 3], [9, hello.length - 9]] });
+    s.tcp(20_000, DEV, 50002, '203.0.113.10', 8080, ascii('opaque bytes'));
+    const { flows } = s.run();
+    const first = only(flows, WEB, 443);
+    expect(first.names).toEqual([{ name: 'first.example', source: 'sni' }, { name: 'a.example', source: 'dns-answer' }]);
+    expect(first.ja3).toEqual(expect.any(String));
+    const second = only(flows, '203.0.113.9', 443);
+    expect(second).toMatchObject({ app: 'tls', sni: null, name: null, names: [], anomalies: ['stream.gap'], unnamed_reason: 'stream-gap' });
+    expect(second.ja3).toBeUndefined();
+    const third = only(flows, '203.0.113.10', 8080);
+    expect(third).toMatchObject({
+      app: null, sni: null, alpn: null, http_host: null, dns_names: null, name: null, name_source: null,
+      names: [], anomalies: [], unnamed_reason: 'ip-literal',
+    });
+  });
+
   test('timestamps are epoch seconds with microseconds; bytes are wire lengths per direction', () => {
     const s = new Scenario();
     s.at(0.5, tcpPacket({ src: DEV, dst: WEB, sport: 50000, dport: 9000, flags: TCP_SYN, seq: 1 }));
