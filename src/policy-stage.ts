@@ -170,14 +170,16 @@ export class PolicyStage implements StageSink {
 
   private judgeHeld(heldDnsFlows: FlowRecord[], heldDns: DnsRecord[]): void {
     if (heldDns.length === 0 && heldDnsFlows.length === 0) return;
-    const judged = this.engine.judgeRun([...this.contacts, ...heldDnsFlows], heldDns, { deviceIps: this.deviceIps });
-    const flows = judged.flows.slice(this.contacts.length);
-    this.reconcileEarlierQueries(flows, judged.dns);
-    for (const f of flows) {
+    const v = this.engine.judgeRunVerdicts(heldDnsFlows, heldDns, { deviceIps: this.deviceIps, contacts: this.contacts });
+    // The stage owns these records (as it owns those it judges on arrival): the fields are set in place.
+    heldDnsFlows.forEach((f, i) => Object.assign(f, v.flows[i]));
+    heldDns.forEach((d, i) => Object.assign(d, v.dns[i]));
+    this.reconcileEarlierQueries(heldDnsFlows, heldDns);
+    for (const f of heldDnsFlows) {
       this.count(f.verdict === 'undeclared', f.direction, f.reasons ?? []);
       this.next.flow(f);
     }
-    for (const d of judged.dns) {
+    for (const d of heldDns) {
       this.count(d.verdict === 'undeclared', 'dns', d.reasons ?? []);
       this.next.dns(d);
     }

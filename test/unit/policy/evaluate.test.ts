@@ -207,6 +207,9 @@ describe('several packs', () => {
   });
 });
 
+/** The verdict fields of a judged record. */
+const pick = (r: FlowRecord | DnsRecord) => ({ verdict: r.verdict, rule: r.rule, pack: r.pack, reasons: r.reasons, explanation: r.explanation });
+
 describe('judgeRun', () => {
   it('declares a lookup whose answer a declared flow then contacts, and the DNS flow carrying it', () => {
     const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
@@ -239,6 +242,40 @@ describe('judgeRun', () => {
     const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
     const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 50 });
     expect(new PolicyEngine([p]).judgeRun([ntp], [dns('pool.ntp.org', ['198.51.100.100'])]).dns[0].verdict).toBe('undeclared');
+  });
+
+  it('contacts judged earlier credit lookups as the same flows judged in the run do, and are not returned', () => {
+    const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
+    const e = new PolicyEngine([p]);
+    const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 105 });
+    const early = flow({ proto: 'udp', remote_ip: '198.51.100.101', remote_port: 123, app: 'ntp', first_ts: 50 });
+    const web = flow({ remote_ip: '203.0.113.9', remote_port: 7000, app: null, first_ts: 106 });
+    const dnsFlow = flow({ proto: 'udp', remote_ip: '198.51.100.53', remote_port: 53, app: 'dns', dns_names: ['pool.ntp.org', 'peer.example'], names: [] });
+    const qs = [
+      dns('pool.ntp.org', ['198.51.100.100'], { flow_id: dnsFlow.id }),
+      dns('peer.example', ['203.0.113.9'], { flow_id: dnsFlow.id }),
+      dns('late.example', ['198.51.100.101']),
+      dns('nothing.example', ['192.0.2.99']),
+    ];
+    const contacts = [ntp, early, web].map((f) => ({ ...f, ...e.judgeFlow(f) }));
+    const whole = e.judgeRun([...contacts, dnsFlow], qs);
+    const split = e.judgeRunVerdicts([dnsFlow], qs, { contacts });
+    expect(split.flows).toHaveLength(1);
+    expect(split.flows[0]).toEqual(pick(whole.flows[3]));
+    expect(split.dns).toEqual(whole.dns.map(pick));
+    expect(split.dns.map((d) => d.verdict)).toEqual(['declared', 'declared', 'undeclared', 'undeclared']);
+    expect(split.flows[0]).toMatchObject({ verdict: 'declared', rule: 'E-DNS' });
+  });
+
+  it('judgeRunVerdicts gives judgeRun\'s verdict fields without copying the records', () => {
+    const f = flow({ remote_port: 8080 });
+    const q = dns('a.vendor.com');
+    const v = engine.judgeRunVerdicts([f], [q]);
+    const run = engine.judgeRun([f], [q]);
+    expect(v.flows).toEqual([pick(run.flows[0])]);
+    expect(v.dns).toEqual([pick(run.dns[0])]);
+    expect(f.verdict).toBeUndefined();
+    expect(q.verdict).toBeUndefined();
   });
 
   it('leaves its inputs untouched', () => {
