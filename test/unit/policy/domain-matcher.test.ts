@@ -3,7 +3,7 @@
  * trie used at run time and the naive reference), plus property checks that they agree.
  */
 import fc from 'fast-check';
-import { DomainTrie, NaiveDomainMatcher, type DomainMatcher, parseDomainPattern } from '../../../src/policy/domain-matcher';
+import { DomainTrie, NaiveDomainMatcher, type DomainMatcher, normalizeDomainName, parseDomainPattern } from '../../../src/policy/domain-matcher';
 import { DOMAIN_CASES } from './domain-matcher.cases';
 
 const IMPLEMENTATIONS: [string, (patterns: readonly string[]) => DomainMatcher][] = [
@@ -20,6 +20,18 @@ for (const [name, make] of IMPLEMENTATIONS) {
     });
   });
 }
+
+describe('normalizeDomainName', () => {
+  it('answers the same from its memo, before and after the memo starts over', () => {
+    const hosts = [...new Set(DOMAIN_CASES.map((c) => c[1]))];
+    const first = hosts.map(normalizeDomainName);
+    expect(first.some((n) => n === null)).toBe(true);
+    expect(hosts.map(normalizeDomainName)).toEqual(first);
+    for (let i = 0; i < 10_000; i++) normalizeDomainName(`host-${i}.Example.COM.`);
+    expect(normalizeDomainName('host-9999.Example.COM.')).toBe('host-9999.example.com');
+    expect(hosts.map(normalizeDomainName)).toEqual(first);
+  });
+});
 
 describe('DomainTrie', () => {
   it('is immutable once compiled', () => {
