@@ -16,6 +16,8 @@
 // Runs that keep every record in memory (--format json, --bundle, `report`, `learn`) or raise
 // the caps (--max-flows, --max-dns-cache) are never capped: their memory grows with the input
 // by design, and a cap would turn that into a crash.
+// Those uncapped runs still replay in a worker thread when they write -o FILE from a large input,
+// so that Ctrl-C can delete the temporary output file (the main thread then handles the signal).
 // The child runs in its own process group so a terminal's Ctrl-C reaches it exactly once
 // (forwarded here), which keeps live capture's "second Ctrl-C exits at once" meaning intact.
 
@@ -80,11 +82,31 @@ function wantsHeapCap(argv) {
   return command === 'live' || replayInputBytes(argv) >= CAP_MIN_INPUT_BYTES;
 }
 
+/**
+ * Whether an uncapped replay still runs in a worker thread: one that writes -o FILE from inputs
+ * large enough to take a while (`--format json`, `--bundle`, raised caps). The worker is what
+ * lets Ctrl-C delete the temporary output file (see runReplayWorker); a run in the main thread
+ * cannot handle a signal until its synchronous loop ends.
+ */
+function wantsUncappedWorker(argv) {
+  if (process.env.EGRESS_AUDIT_CHILD === '1') return false;
+  if (argv.find((a) => !a.startsWith('-')) !== 'replay') return false;
+  if (argv.some((a) => a === '--list' || a === '--help' || a === '-h')) return false;
+  let writesFile = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if ((a === '-o' || a === '--output') && argv[i + 1] !== undefined && argv[i + 1] !== '-') writesFile = true;
+    if (a.startsWith('--output=') && a !== '--output=-') writesFile = true;
+  }
+  return writesFile && replayInputBytes(argv) >= CAP_MIN_INPUT_BYTES;
+}
+
 const args = process.argv.slice(2);
 if (!wantsHeapCap(args)) {
-  require('../dist/src/main.js').runFromProcess();
+  if (wantsUncappedWorker(args)) runReplayWorker(false);
+  else require('../dist/src/main.js').runFromProcess();
 } else if (args.find((a) => !a.startsWith('-')) === 'replay') {
-  runCappedReplay();
+  runReplayWorker(true);
 } else {
   const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : [`--max-semi-space-size=${YOUNG_SEMI_SPACE_MB}`];
   reexec([...process.execArgv, `--max-old-space-size=${HEAP_CAP_MB}`, ...young]);
@@ -95,14 +117,15 @@ if (!wantsHeapCap(args)) {
  * (resourceLimits), not in a second process: no second Node start-up (a worker starts in
  * ~20 ms, a process in ~80 ms), and a run that outgrows the cap ends with one error line instead
  * of V8's fatal-error dump. Live capture keeps the child process (signals, terminal display).
+ * `capped` false: the same worker without the limits (see wantsUncappedWorker).
  */
-function runCappedReplay() {
+function runReplayWorker(capped) {
   const { Worker } = require('worker_threads');
   const worker = new Worker(require.resolve('../dist/src/worker-entry.js'), {
     argv: args,
     workerData: { ttys: { 1: process.stdout.isTTY === true, 2: process.stderr.isTTY === true } },
     // V8's young generation is three semi-spaces in size.
-    resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * YOUNG_SEMI_SPACE_MB },
+    ...(capped ? { resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * YOUNG_SEMI_SPACE_MB } } : {}),
   });
   process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); });
   // The worker cannot handle a signal while it replays, and a signal's default action would
@@ -126,9 +149,12 @@ function runCappedReplay() {
     });
   }
   worker.on('error', (e) => {
-    if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY' && capped) {
       process.stderr.write(`egress-audit: EA_MEMORY: the replay outgrew its ${HEAP_CAP_MB} MB heap cap\n` +
         '  hint: lower --max-flows or --max-dns-cache, or set EGRESS_AUDIT_HEAP_CAP=0 to run without the cap\n');
+    } else if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      process.stderr.write('egress-audit: EA_MEMORY: the replay ran out of memory\n' +
+        '  hint: --format json and --bundle keep every record; use --format ndjson for large captures\n');
     } else {
       process.stderr.write(`egress-audit: EA_INTERNAL: ${e && e.message ? e.message : String(e)}\n`);
     }

@@ -344,6 +344,32 @@ describe('the binary', () => {
       expect(fs.readdirSync(dir)).toEqual(['syn.pcap']);
       fs.rmSync(dir, { recursive: true, force: true });
     }, 60_000);
+    test('Ctrl-C during an uncapped replay (--format json) of a large file to -o FILE also leaves nothing behind', async () => {
+      const dir = fs.mkdtempSync(path.join(tmp.dir, 'sigint-json-'));
+      const { file } = makeFlood('syn', 700_000, path.join(dir, 'syn.pcap')); // ~39 MB: an uncapped worker
+      const out = path.join(dir, 'out.json');
+      const child = spawn(process.execPath, [launcher, 'replay', file, '--format', 'json', '-o', out], { env: env(), stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      const tempFile = (): string | undefined => fs.readdirSync(dir).find((f) => f.startsWith('.out.json.') && f.endsWith('.tmp'));
+      for (let i = 0; i < 1000 && tempFile() === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(tempFile()).toBeDefined();
+      child.kill('SIGINT');
+      const [code, signal] = await exited;
+      expect([code, signal]).toEqual([null, 'SIGINT']);
+      expect(fs.readdirSync(dir)).toEqual(['syn.pcap']);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }, 60_000);
+    test('an uncapped replay of a large file to -o FILE runs in a worker without the cap; to stdout, in the main thread', () => {
+      const big = path.join(path.dirname(capture), 'big-json.pcap');
+      fs.writeFileSync(big, 'not a capture');
+      fs.truncateSync(big, 40 * 1024 * 1024);
+      const toFile = processes(`node ${q(launcher)} replay ${q(big)} --format json -o ${q(path.join(path.dirname(capture), 'never.json'))}`);
+      expect(toFile.status).toBe(2);
+      expect(toFile.procs).toHaveLength(2);
+      expect(toFile.procs.find((p) => !p.main)!.limitMb).toBeGreaterThan(400);
+      const toStdout = processes(`node ${q(launcher)} replay ${q(big)} --format json`);
+      expect(toStdout.procs).toHaveLength(1);
+    });
     test('--format json (every record kept) is never capped, whatever the input', () => {
       const r = processes(`node ${q(launcher)} replay - --format json < ${q(capture)}`);
       expect(r.status).toBe(0);
