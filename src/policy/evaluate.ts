@@ -261,8 +261,8 @@ export class PolicyEngine {
   /**
    * `judgeRun` without the copies: the verdict fields of each flow and DNS record, in input
    * order, for a caller that owns the records and sets the fields itself (the streaming policy
-   * stage). Spreading a 30-field record into a copy cost ~3 µs a record, and the copies came out
-   * in V8's slow dictionary mode, which made them slower to encode as well.
+   * stage). Spreading each record and its verdict into a copy cost ~3 µs a record (measured on
+   * the benchmark capture with a rule pack: 144 ms for 50 k records, plus their garbage).
    */
   judgeRunVerdicts(flows: readonly FlowRecord[], dnsRecords: readonly DnsRecord[], opts: JudgeRunOptions = {}): { flows: Required<VerdictFields>[]; dns: Required<VerdictFields>[] } {
     const flowVerdicts = flows.map((f) => this.judgeFlow(f));
