@@ -328,13 +328,18 @@ describe('the binary', () => {
       expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
       expect(processes(`node ${q(launcher)} replay ${q(capture)} -o ${q(path.join(path.dirname(capture), 'out.txt'))} --force`).procs).toHaveLength(1);
     });
-    test('Ctrl-C during a capped replay to -o FILE leaves neither FILE nor its temporary file, and the run dies of SIGINT', async () => {
+    /**
+     * Replays a ~39 MB SYN flood (large enough for a worker) to `-o out.<ext>` with `extra`
+     * flags, sends SIGINT once the temporary output exists, and checks that the run died of
+     * SIGINT leaving neither the output nor its temporary file.
+     */
+    const interruptLeavesNothing = async (ext: string, extra: string[]): Promise<void> => {
       const dir = fs.mkdtempSync(path.join(tmp.dir, 'sigint-'));
-      const { file } = makeFlood('syn', 700_000, path.join(dir, 'syn.pcap')); // ~39 MB: replayed in the capped worker
-      const out = path.join(dir, 'out.ndjson');
-      const child = spawn(process.execPath, [launcher, 'replay', file, '-o', out], { env: env(), stdio: 'ignore' });
+      const { file } = makeFlood('syn', 700_000, path.join(dir, 'syn.pcap'));
+      const out = path.join(dir, `out.${ext}`);
+      const child = spawn(process.execPath, [launcher, 'replay', file, ...extra, '-o', out], { env: env(), stdio: 'ignore' });
       const exited = once(child, 'exit');
-      const tempFile = (): string | undefined => fs.readdirSync(dir).find((f) => f.startsWith('.out.ndjson.') && f.endsWith('.tmp'));
+      const tempFile = (): string | undefined => fs.readdirSync(dir).find((f) => f.startsWith(`.out.${ext}.`) && f.endsWith('.tmp'));
       // The worker opens its temporary output before it reads a packet; wait for it (bounded).
       for (let i = 0; i < 1000 && tempFile() === undefined; i++) await new Promise((r) => setTimeout(r, 20));
       expect(tempFile()).toBeDefined();
@@ -343,21 +348,12 @@ describe('the binary', () => {
       expect([code, signal]).toEqual([null, 'SIGINT']);
       expect(fs.readdirSync(dir)).toEqual(['syn.pcap']);
       fs.rmSync(dir, { recursive: true, force: true });
+    };
+    test('Ctrl-C during a capped replay to -o FILE leaves neither FILE nor its temporary file, and the run dies of SIGINT', async () => {
+      await interruptLeavesNothing('ndjson', []);
     }, 60_000);
     test('Ctrl-C during an uncapped replay (--format json) of a large file to -o FILE also leaves nothing behind', async () => {
-      const dir = fs.mkdtempSync(path.join(tmp.dir, 'sigint-json-'));
-      const { file } = makeFlood('syn', 700_000, path.join(dir, 'syn.pcap')); // ~39 MB: an uncapped worker
-      const out = path.join(dir, 'out.json');
-      const child = spawn(process.execPath, [launcher, 'replay', file, '--format', 'json', '-o', out], { env: env(), stdio: 'ignore' });
-      const exited = once(child, 'exit');
-      const tempFile = (): string | undefined => fs.readdirSync(dir).find((f) => f.startsWith('.out.json.') && f.endsWith('.tmp'));
-      for (let i = 0; i < 1000 && tempFile() === undefined; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(tempFile()).toBeDefined();
-      child.kill('SIGINT');
-      const [code, signal] = await exited;
-      expect([code, signal]).toEqual([null, 'SIGINT']);
-      expect(fs.readdirSync(dir)).toEqual(['syn.pcap']);
-      fs.rmSync(dir, { recursive: true, force: true });
+      await interruptLeavesNothing('json', ['--format', 'json']);
     }, 60_000);
     test('an uncapped replay of a large file to -o FILE runs in a worker without the cap; to stdout, in the main thread', () => {
       const big = path.join(path.dirname(capture), 'big-json.pcap');
