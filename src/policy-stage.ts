@@ -12,6 +12,7 @@ import type { StageSink } from './audit';
 import { Cidr, cidrContains, parseAddr } from './net/addr';
 import type { RecordSink } from './pipeline';
 import { PolicyEngine } from './policy';
+import type { ContactFlow } from './policy/evaluate';
 import type { DnsRecord, FlowRecord } from './report/records';
 import { REASON_CODES } from './policy/reason-codes';
 
@@ -61,7 +62,7 @@ export class PolicyStage implements StageSink {
   private heldDns: DnsRecord[] = [];
   private heldDnsFlows: FlowRecord[] = [];
   /** Declared egress flows already forwarded, kept (bounded) so held DNS can be credited with them. */
-  private contacts: FlowRecord[] = [];
+  private contacts: ContactFlow[] = [];
   private readonly deviceIps = new Set<string>();
   /** Queries judged while their DNS flow was still open: flow id → all declared so far, the first rule, how many. */
   private readonly earlierQueries = new Map<number, { declared: boolean; rule: string | null; pack: string | null; n: number }>();
@@ -87,11 +88,7 @@ export class PolicyStage implements StageSink {
     Object.assign(rec, this.engine.judgeFlow(rec));
     this.earlierQueries.delete(rec.id); // a flow with answers but no question: nothing to combine
     this.count(rec.verdict === 'undeclared', rec.direction, rec.reasons ?? []);
-    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule) {
-      if (this.contacts.length >= MAX_CONTACTS) this.contacts = this.contacts.slice(MAX_CONTACTS >>> 1);
-      this.contacts.push(rec);
-      this.noteDevice(rec.device_ip);
-    }
+    this.rememberContact(rec);
     this.next.flow(rec);
   }
 
@@ -138,11 +135,7 @@ export class PolicyStage implements StageSink {
   judgeOpen(rec: FlowRecord): FlowRecord | null {
     if (rec.dns_names !== null) return null;
     Object.assign(rec, this.engine.judgeFlow(rec));
-    if (rec.verdict === 'declared' && rec.direction === 'egress' && rec.rule) {
-      if (this.contacts.length >= MAX_CONTACTS) this.contacts = this.contacts.slice(MAX_CONTACTS >>> 1);
-      this.contacts.push(rec);
-      this.noteDevice(rec.device_ip);
-    }
+    this.rememberContact(rec);
     return rec;
   }
 
@@ -224,6 +217,21 @@ export class PolicyStage implements StageSink {
         });
       }
     }
+  }
+
+  /**
+   * Keeps a judged flow as a contact when it is a declared egress flow: only the fields that
+   * credit a lookup, not the record (measured: with rules, the unfinished-ClientHello flood kept
+   * 20 k whole records, names and explanations included, in a heap capped at 320 MB).
+   */
+  private rememberContact(rec: FlowRecord): void {
+    if (rec.verdict !== 'declared' || rec.direction !== 'egress' || !rec.rule) return;
+    if (this.contacts.length >= MAX_CONTACTS) this.contacts = this.contacts.slice(MAX_CONTACTS >>> 1);
+    this.contacts.push({
+      id: rec.id, direction: rec.direction, device_ip: rec.device_ip, remote_ip: rec.remote_ip, first_ts: rec.first_ts,
+      verdict: rec.verdict, rule: rec.rule, pack: rec.pack,
+    });
+    this.noteDevice(rec.device_ip);
   }
 
   /** Addresses inside --device prefixes are one device (a dual-stack device asks over one family and connects over the other). */

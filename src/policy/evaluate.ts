@@ -66,8 +66,11 @@ export interface JudgeRunOptions {
    * stage passes up to 20 k of them at each flush; judging and copying them again was most of
    * its cost: measured ~1.4 s of a 2.4 s replay of the benchmark capture with a rule pack.)
    */
-  contacts?: readonly FlowRecord[];
+  contacts?: readonly ContactFlow[];
 }
+
+/** What a declared egress flow judged earlier contributes to crediting lookups (JudgeRunOptions.contacts). */
+export type ContactFlow = Pick<FlowRecord, 'id' | 'direction' | 'device_ip' | 'remote_ip' | 'first_ts' | 'verdict' | 'rule' | 'pack'>;
 
 /** Parses repeated `--set name=value` flags; throws `RulesSwitchError` on a malformed one. */
 export function parseSetFlags(sets: readonly string[]): Record<string, string> {
@@ -273,8 +276,8 @@ export class PolicyEngine {
     const nameKey = (d: DnsRecord) => `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(d.qname) ?? d.qname}`;
 
     // Declared egress flows by (device, remote address), earliest first: contacts, then flows.
-    const byAddress = new Map<string, { flow: FlowRecord; rule: string; pack: string | null }[]>();
-    const contact = (flow: FlowRecord, verdict: string | undefined, rule: string | null | undefined, pack: string | null | undefined): void => {
+    const byAddress = new Map<string, { flow: ContactFlow; rule: string; pack: string | null }[]>();
+    const contact = (flow: ContactFlow, verdict: string | undefined, rule: string | null | undefined, pack: string | null | undefined): void => {
       if (flow.direction !== 'egress' || verdict !== 'declared' || rule === null || rule === undefined) return;
       const k = `${deviceKey(flow.device_ip)}\u0000${flow.remote_ip}`;
       const list = byAddress.get(k) ?? [];
