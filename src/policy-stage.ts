@@ -61,7 +61,7 @@ export function parseFailOn(text: string | undefined): FailOn | string {
 export class PolicyStage implements StageSink {
   private heldDns: DnsRecord[] = [];
   private heldDnsFlows: FlowRecord[] = [];
-  /** Declared egress flows already forwarded, kept (bounded) so held DNS can be credited with them. */
+  /** Declared egress flows already forwarded, as the fields that credit a lookup (bounded), so held DNS can be credited with them. */
   private contacts: ContactFlow[] = [];
   private readonly deviceIps = new Set<string>();
   /** Queries judged while their DNS flow was still open: flow id → all declared so far, the first rule, how many. */
