@@ -77,9 +77,14 @@ function wantsHeapCap(argv) {
     const a = argv[i];
     if (/^--(bundle|max-flows|max-dns-cache)(=|$)/.test(a)) return false;
     if (a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return false;
-    if (a === '--list' || a === '--help' || a === '-h') return false;
   }
+  if (asksForHelp(argv)) return false;
   return command === 'live' || replayInputBytes(argv) >= CAP_MIN_INPUT_BYTES;
+}
+
+/** `--list` or `--help`: the command prints and exits, nothing to cap or to run in a worker. */
+function asksForHelp(argv) {
+  return argv.some((a) => a === '--list' || a === '--help' || a === '-h');
 }
 
 /**
@@ -91,7 +96,7 @@ function wantsHeapCap(argv) {
 function wantsUncappedWorker(argv) {
   if (process.env.EGRESS_AUDIT_CHILD === '1') return false;
   if (argv.find((a) => !a.startsWith('-')) !== 'replay') return false;
-  if (argv.some((a) => a === '--list' || a === '--help' || a === '-h')) return false;
+  if (asksForHelp(argv)) return false;
   let writesFile = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
