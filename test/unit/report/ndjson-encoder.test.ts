@@ -87,10 +87,16 @@ describeShared('byte-identical to JSON.stringify on the corpora', () => {
 });
 
 // Hostile text: controls, quotes, backslashes, DEL, NEL, line separators, non-ASCII, lone surrogates.
+const hostileUnit = fc.constantFrom('a', '.', '"', '\\', '\u0000', '\u001f', '\u007f', '\u0085', '\u2028', '\u2029', 'é', '\ud800', '\udc00', '😀', '\n');
+// Long strings take the encoder's other path (LONG_STRING, 64): printable ASCII edges alone,
+// and the same with one hostile character anywhere in it.
+const longPlain = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '!', '#', '[', ']', '~', '.', '0'), minLength: 60, maxLength: 300 });
 const hostile = fc.oneof(
-  fc.string({ unit: fc.constantFrom('a', '.', '"', '\\', '\u0000', '\u001f', '\u007f', '\u0085', '\u2028', '\u2029', 'é', '\ud800', '\udc00', '😀', '\n') }),
+  fc.string({ unit: hostileUnit }),
   fc.string({ unit: 'binary' }),
   fc.string(),
+  longPlain,
+  fc.tuple(longPlain, hostileUnit, fc.nat()).map(([s, c, at]) => s.slice(0, at % (s.length + 1)) + c + s.slice(at % (s.length + 1))),
 );
 const number = fc.oneof(
   fc.integer({ min: 0, max: 0xffff }),
