@@ -106,15 +106,6 @@ const NO_ROOM = new Error('record does not fit in the output buffer');
 const ODD_VALUE = new Error('record holds a value of an unexpected kind');
 
 const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
-/** A character a JSON string cannot hold as it is, or that is not printable ASCII (kstr writes those through `escaped`). */
-const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
-/**
- * From this length on, kstr checks a string with NOT_PLAIN and copies it with Buffer#write (latin1, native)
- * (native) instead of its character loop. Measured on this machine: 170-character strings
- * (the policy's explanations) ~220 against ~600 ns; the loop wins below ~32 characters (a native
- * call costs ~70 ns), and most values (names, addresses, enums) are shorter than that.
- */
-const LONG_STRING = 64;
 const TWO_POW_32 = 4294967296;
 
 export class NdjsonEncoder {
@@ -233,17 +224,6 @@ export class NdjsonEncoder {
     u = this.u + k.length;
     const start = u;
     buf[u++] = 0x22;
-    if (n >= LONG_STRING) {
-      if (NOT_PLAIN.test(s)) {
-        this.u = start;
-        this.escaped(s);
-        return;
-      }
-      u += (this.bufOf as Buffer).write(s, u, 'latin1');
-      buf[u++] = 0x22;
-      this.u = u;
-      return;
-    }
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c - 0x20 >>> 0 >= 0x5f || c === 0x22 || c === 0x5c) {

@@ -88,7 +88,7 @@ describeShared('byte-identical to JSON.stringify on the corpora', () => {
 
 // Hostile text: controls, quotes, backslashes, DEL, NEL, line separators, non-ASCII, lone surrogates.
 const hostileUnit = fc.constantFrom('a', '.', '"', '\\', '\u0000', '\u001f', '\u007f', '\u0085', '\u2028', '\u2029', 'é', '\ud800', '\udc00', '😀', '\n');
-// Long strings take the encoder's other path (LONG_STRING, 64): printable ASCII edges alone,
+// Long strings (the policy's explanations run to ~200 characters): printable ASCII edges alone,
 // and the same with one hostile character anywhere in it.
 const longPlain = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '!', '#', '[', ']', '~', '.', '0'), minLength: 60, maxLength: 300 });
 const hostile = fc.oneof(
