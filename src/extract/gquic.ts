@@ -11,7 +11,9 @@
  *     two connection-ID lengths as nibbles (value + 3 when non-zero; draft-ietf-quic-invariants
  *     before draft-22), then a 4-byte packet number.
  * Q050 and the T05x versions encrypt their Initials with keys derived like IETF drafts
- * (different salts); they are reported as `encrypted`, not guessed at.
+ * (different salts); this plaintext reader reports them as `encrypted`, never guesses, and
+ * ./quic-initial.ts decrypts them (its CHLO check for Q050 uses `chloMessageLength` and
+ * `parseChloMessage` from here).
  *
  * The CHLO is located by its tag after the header rather than by decoding every gQUIC frame
  * (the STREAM frame layout changed several times between versions); the match is then checked
@@ -144,6 +146,27 @@ export function parseGquicPacket(buf: Uint8Array, off: number, len: number): Gqu
     if (chlo !== null) return { kind: 'found', chlo };
   }
   return { kind: 'no-chlo', versionNumber: h.version };
+}
+
+/**
+ * Length of the CHLO message starting at `buf[off]`, judged from the `len` bytes there: the
+ * whole message's length once its header and tag table are present, 0 while more bytes are
+ * needed to tell, −1 when the bytes are not a CHLO (wrong tag, no entries or more than
+ * GQUIC_MAX_CHLO_TAGS). Used where a CHLO arrives in pieces (Q050 CRYPTO frames).
+ */
+export function chloMessageLength(buf: Uint8Array, off: number, len: number): number {
+  if (off < 0 || len < 0 || off + len > buf.length) return -1;
+  if (len < 4) {
+    for (let i = 0; i < len; i++) if (buf[off + i] !== ((TAG_CHLO >>> (24 - 8 * i)) & 0xff)) return -1;
+    return 0;
+  }
+  if (u32be(buf, off) !== TAG_CHLO) return -1;
+  if (len < 8) return 0;
+  const count = buf[off + 4] | (buf[off + 5] << 8);
+  if (count === 0 || count > GQUIC_MAX_CHLO_TAGS) return -1;
+  const table = 8 + count * 8;
+  if (len < table) return 0;
+  return table + u32le(buf, off + table - 4);
 }
 
 /**

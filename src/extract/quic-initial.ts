@@ -13,8 +13,11 @@
  * front door; the functions it is built from (header parser, key derivation, packet decryption,
  * frame walker) are exported for tests and tools.
  *
- * Versions (`quicVersionInfo`): QUIC v1 (RFC 9000), v2 (RFC 9369), IETF drafts 22–34 and
- * Facebook mvfst 0xfaceb001/0xfaceb002/0xfaceb00e. Google QUIC is routed to ./gquic.ts.
+ * Versions (`quicVersionInfo`): QUIC v1 (RFC 9000), v2 (RFC 9369), IETF drafts 22–34,
+ * Facebook mvfst 0xfaceb001/0xfaceb002/0xfaceb00e, and Google's encrypted-Initial versions Q050,
+ * T050 and T051 (IETF long header and Initial protection with their own salts, Google QUIC
+ * framing inside: a CHLO for Q050, a TLS ClientHello for T05x). The plaintext Google QUIC
+ * versions (Q024–Q046) are routed to ./gquic.ts.
  * Any other version is "unsupported": reported as such, never counted as a decryption failure.
  *
  * What this module must never do: throw on packet bytes (every outcome is a status); read
@@ -27,7 +30,7 @@ import { A, AnomalyCounters } from '../anomalies';
 import { ClientHelloInfo, parseClientHelloMessage } from './tls-client-hello';
 import { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
 import { newVarintCursor, readVarint, VarintCursor } from './quic-varint';
-import { GquicChlo, isGquicVersion, parseGquicPacket } from './gquic';
+import { chloMessageLength, GquicChlo, isGquicVersion, parseChloMessage, parseGquicPacket } from './gquic';
 import { Aes128Key, aes128EncryptBlock, aes128Key, hmac, HmacKey, hmacKey } from './initial-crypto';
 
 export { QuicCryptoReassembler, MAX_CRYPTO_BYTES } from './quic-crypto-reassembler';
@@ -79,6 +82,12 @@ export interface QuicVersionInfo {
   labelStem: 'quic' | 'quicv2';
   /** Wire value of the long-header type bits of an Initial: 0 (v1, RFC 9000 §17.2) or 1 (v2, RFC 9369 §3.2). */
   initialTypeBits: number;
+  /**
+   * What the decrypted Initial carries: IETF frames and a TLS ClientHello (`tls`), Google QUIC
+   * frames and a TLS ClientHello (`gquic-tls`: T050, T051), or Google QUIC frames and a QUIC
+   * Crypto CHLO (`gquic-chlo`: Q050).
+   */
+  payload: 'tls' | 'gquic-tls' | 'gquic-chlo';
 }
 
 function hex(s: string): Buffer {
@@ -95,6 +104,17 @@ const SALT_DRAFT_23 = hex('c3eef712c72ebb5a11a7d2432bb46365bef9f502');
 const SALT_DRAFT_29 = hex('afbfec289993d24c9e9786f19c6111e04390a899');
 /** draft-ietf-quic-tls-22 §5.2 (also mvfst 0xfaceb001). */
 const SALT_DRAFT_22 = hex('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a');
+/**
+ * Google QUIC Q050, T050 and T051 Initial salts (Chromium's quic_versions, as Wireshark's and
+ * nDPI's QUIC dissectors carry them).
+ */
+const SALT_Q050 = hex('504574efd066fe2f9d945cfcdbd3a7f0d3b56b45');
+const SALT_T050 = hex('7ff579e5acd072915580304c43a2367c60488310');
+const SALT_T051 = hex('7a4edef4e7ccee5fa4506c19124fc8ccda6e033d');
+/** Version tags as the wire carries them ("Q050", "T050", "T051" in ASCII). */
+export const GQUIC_Q050 = 0x51303530;
+export const GQUIC_T050 = 0x54303530;
+export const GQUIC_T051 = 0x54303531;
 
 export const QUIC_V1 = 0x00000001;
 export const QUIC_V2 = 0x6b3343cf;
@@ -109,15 +129,18 @@ export const QUIC_V2 = 0x6b3343cf;
  */
 export function quicVersionInfo(version: number): QuicVersionInfo | null {
   const v = version >>> 0;
-  if (v === QUIC_V1) return { version: v, name: 'v1', salt: SALT_V1, labelStem: 'quic', initialTypeBits: 0 };
-  if (v === QUIC_V2) return { version: v, name: 'v2', salt: SALT_V2, labelStem: 'quicv2', initialTypeBits: 1 };
+  if (v === QUIC_V1) return { version: v, name: 'v1', salt: SALT_V1, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
+  if (v === QUIC_V2) return { version: v, name: 'v2', salt: SALT_V2, labelStem: 'quicv2', initialTypeBits: 1, payload: 'tls' };
   if (v >>> 8 === 0xff0000) {
     const draft = v & 0xff;
     const salt = draftSalt(draft);
-    return salt === null ? null : { version: v, name: `draft-${draft}`, salt, labelStem: 'quic', initialTypeBits: 0 };
+    return salt === null ? null : { version: v, name: `draft-${draft}`, salt, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
   }
-  if (v === 0xfaceb001) return { version: v, name: 'mvfst-22', salt: SALT_DRAFT_22, labelStem: 'quic', initialTypeBits: 0 };
-  if (v === 0xfaceb002 || v === 0xfaceb00e) return { version: v, name: 'mvfst-27', salt: SALT_DRAFT_23, labelStem: 'quic', initialTypeBits: 0 };
+  if (v === 0xfaceb001) return { version: v, name: 'mvfst-22', salt: SALT_DRAFT_22, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
+  if (v === 0xfaceb002 || v === 0xfaceb00e) return { version: v, name: 'mvfst-27', salt: SALT_DRAFT_23, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
+  if (v === GQUIC_Q050) return { version: v, name: 'Q050', salt: SALT_Q050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-chlo' };
+  if (v === GQUIC_T050) return { version: v, name: 'T050', salt: SALT_T050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
+  if (v === GQUIC_T051) return { version: v, name: 'T051', salt: SALT_T051, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
   return null;
 }
 
@@ -525,6 +548,66 @@ function fail(out: InitialFrames): InitialFrames {
   return out;
 }
 
+/** Google QUIC frame types found in Q050/T05x client Initials (Chromium's QuicFramer, Google framing). */
+const G_PADDING = 0x00;
+const G_PING = 0x07;
+const G_CRYPTO = 0x08;
+/** Bytes of the largest-acked and block-length fields of a Google ACK frame, by their 2-bit codes. */
+const G_ACK_FIELD_BYTES = [1, 2, 4, 6];
+
+/**
+ * Walks the frames of a decrypted Q050/T050/T051 Initial, which use Google QUIC framing: PADDING
+ * (0x00), PING (0x07), CRYPTO (0x08: varint offset, varint length, data, as in IETF QUIC) and
+ * ACK (type 0b01ntllmm: largest acked, 2-byte delay, optional block count, first block, more
+ * blocks of gap + length, then timestamps), which a client sends when it repeats its CHLO.
+ * Same contract as parseInitialFrames: stops at a frame type it does not walk (reported in
+ * `unknownFrameType`) or at one that does not fit (`malformed`), keeping what came before.
+ */
+export function parseGquicInitialFrames(buf: Uint8Array, off: number, len: number): InitialFrames {
+  const out: InitialFrames = { crypto: [], padding: 0, ping: 0, ack: 0, connectionClose: 0, unknownFrameType: -1, malformed: false };
+  if (!(off >= 0 && len >= 0 && off + len <= buf.length)) return fail(out);
+  const end = off + len;
+  const cur = newVarintCursor();
+  let p = off;
+  while (p < end) {
+    const type = buf[p++];
+    if (type === G_PADDING) {
+      out.padding++;
+      while (p < end && buf[p] === 0) p++;
+    } else if (type === G_PING) {
+      out.ping++;
+    } else if (type === G_CRYPTO) {
+      if (!readVarint(buf, p, end, cur)) return fail(out);
+      const streamOffset = cur.value;
+      if (!readVarint(buf, cur.next, end, cur)) return fail(out);
+      const dataLen = cur.value;
+      const dataOff = cur.next;
+      if (dataLen > end - dataOff) return fail(out);
+      out.crypto.push({ streamOffset, dataOff, dataLen });
+      p = dataOff + dataLen;
+    } else if ((type & 0xc0) === 0x40) {
+      const largest = G_ACK_FIELD_BYTES[(type >> 2) & 3];
+      const block = G_ACK_FIELD_BYTES[type & 3];
+      p += largest + 2;
+      let blocks = 0;
+      if ((type & 0x20) !== 0) {
+        if (p >= end) return fail(out);
+        blocks = buf[p++];
+      }
+      p += block + blocks * (1 + block);
+      if (p >= end) return fail(out);
+      const timestamps = buf[p++];
+      if (timestamps > 0) p += 5 + (timestamps - 1) * 3;
+      if (p > end) return fail(out);
+      out.ack++;
+    } else {
+      out.unknownFrameType = type;
+      return out;
+    }
+  }
+  return out;
+}
+
 /** Skips `n` varints from `p`; returns the offset after them (cursor holds the last value) or −1. */
 function skipVarints(buf: Uint8Array, p: number, end: number, n: number, cur: VarintCursor): number {
   for (let i = 0; i < n; i++) {
@@ -612,8 +695,10 @@ export class QuicInitialDecoder {
     if (this.done !== null) return this.done;
     if (!(off >= 0 && len >= 0 && off + len <= buf.length) || len > MAX_UDP_PAYLOAD || len < 1) return { kind: 'not-quic' };
     const b0 = buf[off];
-    // Google QUIC: public header with a version (b0 & 0x80 clear) or Q044–Q046 long header.
-    if ((b0 & 0x80) === 0 || (len >= 5 && isGquicVersion(((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0))) {
+    // Google QUIC in plaintext: public header with a version (b0 & 0x80 clear) or Q044–Q046
+    // long header. Q050/T05x have encrypted Initials and go the IETF way below.
+    const v0 = this.versionAt(buf, off, len);
+    if ((b0 & 0x80) === 0 || (isGquicVersion(v0) && quicVersionInfo(v0) === null)) {
       const g = parseGquicPacket(buf, off, len);
       if (g.kind === 'found') return this.settle({ kind: 'gquic', version: g.chlo.versionNumber, chlo: g.chlo });
       if (g.kind === 'encrypted' || g.kind === 'no-chlo') return { kind: 'unsupported', version: g.versionNumber };
@@ -720,14 +805,29 @@ export class QuicInitialDecoder {
     }
     this.initialsDecrypted++;
     if (dec.packetNumber > this.largestPn) this.largestPn = dec.packetNumber;
-    const frames = parseInitialFrames(dec.payload, 0, dec.payload.length);
+    const frames = info.payload === 'tls'
+      ? parseInitialFrames(dec.payload, 0, dec.payload.length)
+      : parseGquicInitialFrames(dec.payload, 0, dec.payload.length);
     for (const f of frames.crypto) {
       const st = this.crypto.add(f.streamOffset, dec.payload, f.dataOff, f.dataLen);
       if (st === 'conflict') this.count(A['stream.overlap_conflict']);
       else if (st === 'over-limit') this.count(A['tls.client_hello_too_large']);
     }
     if (frames.malformed || frames.unknownFrameType >= 0) this.count(A['quic.malformed']);
-    return this.checkHello(h.version);
+    return info.payload === 'gquic-chlo' ? this.checkChlo(h.version) : this.checkHello(h.version);
+  }
+
+  /** Q050: the CRYPTO stream holds a QUIC Crypto CHLO (tag-value message), not a TLS ClientHello. */
+  private checkChlo(version: number): QuicResult | null {
+    const view = this.crypto.view();
+    const have = this.crypto.contiguous;
+    const total = chloMessageLength(view, 0, have);
+    if (total < 0) return this.settle({ kind: 'failed', version, anomaly: A['tls.malformed_client_hello'], terminal: true });
+    if (total > this.crypto.maxBytes) return this.settle({ kind: 'failed', version, anomaly: A['tls.client_hello_too_large'], terminal: true });
+    if (total === 0 || have < total) return null;
+    const chlo = parseChloMessage(view, 0, total, version);
+    if (chlo === null) return this.settle({ kind: 'failed', version, anomaly: A['tls.malformed_client_hello'], terminal: true });
+    return this.settle({ kind: 'gquic', version, chlo });
   }
 
   private checkHello(version: number): QuicResult | null {

@@ -12,6 +12,10 @@ import {
   hkdfExtract,
   PACKET_HANDSHAKE,
   PACKET_INITIAL,
+  GQUIC_Q050,
+  GQUIC_T050,
+  GQUIC_T051,
+  parseGquicInitialFrames,
   parseInitialFrames,
   parseQuicLongHeader,
   QuicInitialDecoder,
@@ -90,7 +94,16 @@ describe('Initial keys', () => {
     expect(quicVersionInfo(0xfaceb002)!.salt.toString('hex')).toBe('c3eef712c72ebb5a11a7d2432bb46365bef9f502');
     expect(quicVersionInfo(0xfaceb001)!.salt.toString('hex')).toBe('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a');
     expect(quicVersionInfo(QUIC_V2)!.initialTypeBits).toBe(1);
-    for (const v of [0, 0xff000015, 0xff000023, 0x1a2a3a4a, 0x51303530, 0x709a50c4]) expect(quicVersionInfo(v)).toBeNull();
+    // Q046 and older Google QUIC: plaintext CHLOs, read by ./gquic.ts, nothing to decrypt.
+    for (const v of [0, 0xff000015, 0xff000023, 0x1a2a3a4a, 0x51303436, 0x51303531, 0x54303532, 0x709a50c4]) expect(quicVersionInfo(v)).toBeNull();
+  });
+  test('version table: Google QUIC Q050, T050, T051 (salts as Wireshark and nDPI carry them)', () => {
+    expect(quicVersionInfo(GQUIC_Q050)).toMatchObject({ name: 'Q050', payload: 'gquic-chlo', initialTypeBits: 0, labelStem: 'quic' });
+    expect(quicVersionInfo(GQUIC_Q050)!.salt.toString('hex')).toBe('504574efd066fe2f9d945cfcdbd3a7f0d3b56b45');
+    expect(quicVersionInfo(GQUIC_T050)).toMatchObject({ name: 'T050', payload: 'gquic-tls' });
+    expect(quicVersionInfo(GQUIC_T050)!.salt.toString('hex')).toBe('7ff579e5acd072915580304c43a2367c60488310');
+    expect(quicVersionInfo(GQUIC_T051)).toMatchObject({ name: 'T051', payload: 'gquic-tls' });
+    expect(quicVersionInfo(GQUIC_T051)!.salt.toString('hex')).toBe('7a4edef4e7ccee5fa4506c19124fc8ccda6e033d');
   });
 });
 
@@ -374,6 +387,98 @@ describe('QuicInitialDecoder across datagrams', () => {
   });
 });
 
+/** A Google QUIC CRYPTO frame (type 0x08, then varint offset and length, as in IETF QUIC). */
+function gCryptoFrame(offset: number, data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([0x08]), varint(offset), varint(data.length), Buffer.from(data)]);
+}
+
+/** A QUIC Crypto handshake message: tag, u16 LE entry count, 2 zero bytes, (tag, u32 LE end offset) entries, values. */
+function chloMessage(entries: [string, Uint8Array][], tag = 'CHLO'): Buffer {
+  const parts: Buffer[] = [Buffer.from(tag, 'latin1'), Buffer.from([entries.length & 0xff, entries.length >> 8, 0, 0])];
+  let end = 0;
+  for (const [t, v] of entries) {
+    end += v.length;
+    const e = Buffer.alloc(8);
+    Buffer.from(t.padEnd(4, '\0'), 'latin1').copy(e, 0);
+    e.writeUInt32LE(end, 4);
+    parts.push(e);
+  }
+  for (const [, v] of entries) parts.push(Buffer.from(v));
+  return Buffer.concat(parts);
+}
+
+describe('Google QUIC with encrypted Initials (Q050, T050, T051)', () => {
+  const dcid = unhex('51a2b3c4d5e6f708');
+  function gInitial(version: number, pn: number, payload: Uint8Array, padTo = 1162): Buffer {
+    return protectInitial({ version, typeBits: 0, dcid, packetNumber: pn, pnLength: 1, payload, padTo }, deriveClientInitialKeys(quicVersionInfo(version)!, dcid));
+  }
+  const CHLO = chloMessage([
+    ['PAD', Buffer.alloc(900, 0x2d)],
+    ['SNI', Buffer.from('www.example.org')],
+    ['VER', Buffer.from('Q050')],
+    ['UAID', Buffer.from('Chrome/80.0.3987.149 Linux x86_64')],
+  ]);
+
+  test('Q050: a CHLO split over two Initials, the second led by an ACK frame, gives its SNI and UAID', () => {
+    const counters = new AnomalyCounters();
+    const d = new QuicInitialDecoder(counters);
+    const p1 = gInitial(GQUIC_Q050, 1, gCryptoFrame(0, CHLO.subarray(0, 600)));
+    expect(d.feed(p1, 0, p1.length)).toMatchObject({ kind: 'need-more', version: GQUIC_Q050 });
+    // ACK 0x45: largest acked 2 bytes, first block 2 bytes, no extra blocks; no timestamps.
+    const ack = unhex('45 0001 0000 0001 00');
+    const p2 = gInitial(GQUIC_Q050, 2, Buffer.concat([ack, gCryptoFrame(600, CHLO.subarray(600))]));
+    const r = d.feed(p2, 0, p2.length);
+    expect(r).toMatchObject({ kind: 'gquic', version: GQUIC_Q050, chlo: { version: 'Q050', sni: 'www.example.org', uaid: 'Chrome/80.0.3987.149 Linux x86_64', complete: true } });
+    expect(counters.toRecord()).toEqual({});
+  });
+
+  test('T051 and T050: a TLS ClientHello in Google CRYPTO frames, out of order', () => {
+    for (const version of [GQUIC_T051, GQUIC_T050]) {
+      const hello = fakeClientHello('t05x.example.com', 1400);
+      const d = new QuicInitialDecoder();
+      const late = gInitial(version, 2, gCryptoFrame(700, hello.subarray(700)));
+      expect(d.feed(late, 0, late.length)).toMatchObject({ kind: 'need-more', gap: true });
+      const early = gInitial(version, 1, Buffer.concat([Buffer.from([0x07]), gCryptoFrame(0, hello.subarray(0, 700))]));
+      const r = d.feed(early, 0, early.length);
+      expect(hexOf(d.clientHelloBytes()!)).toBe(hexOf(hello));
+      if (REAL_TLS_PARSER) expect(r).toMatchObject({ kind: 'found', version, hello: { sni: 't05x.example.com' } });
+    }
+  });
+
+  test('Q050 whose CRYPTO stream is not a CHLO, or declares more than the cap, ends the flow', () => {
+    const notChlo = gInitial(GQUIC_Q050, 1, gCryptoFrame(0, chloMessage([['SNI', Buffer.from('a.example')]], 'REJ\0')));
+    expect(new QuicInitialDecoder().feed(notChlo, 0, notChlo.length)).toEqual({ kind: 'failed', version: GQUIC_Q050, anomaly: A['tls.malformed_client_hello'], terminal: true });
+    const huge = chloMessage([['SNI', Buffer.from('a.example')]]);
+    huge.writeUInt32LE(1 << 20, 12); // the one entry claims a 1 MiB value
+    const p = gInitial(GQUIC_Q050, 1, gCryptoFrame(0, huge));
+    expect(new QuicInitialDecoder().feed(p, 0, p.length)).toEqual({ kind: 'failed', version: GQUIC_Q050, anomaly: A['tls.client_hello_too_large'], terminal: true });
+  });
+
+  test('the wrong salt does not decrypt: a T051 packet relabelled Q050 fails authentication', () => {
+    const hello = fakeClientHello('x.example', 0);
+    const p = gInitial(GQUIC_T051, 1, gCryptoFrame(0, hello));
+    p.writeUInt32BE(GQUIC_Q050, 1);
+    const counters = new AnomalyCounters();
+    expect(new QuicInitialDecoder(counters).feed(p, 0, p.length)).toMatchObject({ kind: 'failed', anomaly: A['quic.decrypt_failed'], terminal: false });
+  });
+
+  test('Google frame walker: padding, PING, ACK with blocks and timestamps, CRYPTO; stops at an unknown type; bounded', () => {
+    // ACK 0x65: n=1 (blocks), ll=01 (2-byte largest), mm=01 (2-byte blocks); 2 extra blocks; 2 timestamps.
+    const ack = unhex('65 0010 0000 02 0003 01 0002 01 0001 02 01 00000001 01 0002');
+    const crypto = gCryptoFrame(5, unhex('aabbcc'));
+    const b = Buffer.concat([unhex('00 00 07'), ack, crypto, unhex('0a ff')]);
+    const f = parseGquicInitialFrames(b, 0, b.length);
+    expect(f).toMatchObject({ padding: 1, ping: 1, ack: 1, unknownFrameType: 0x0a, malformed: false });
+    expect(f.crypto).toEqual([{ streamOffset: 5, dataOff: 3 + ack.length + 3, dataLen: 3 }]);
+    for (let cut = 0; cut < b.length - 2; cut++) {
+      const g = parseGquicInitialFrames(b, 0, cut);
+      expect(g.crypto.length === 0 || g.crypto[0].dataOff + g.crypto[0].dataLen <= cut).toBe(true);
+    }
+    expect(parseGquicInitialFrames(unhex('08 05 10 aa'), 0, 4).malformed).toBe(true);
+    expect(parseGquicInitialFrames(unhex('45 00'), 0, 2).malformed).toBe(true);
+  });
+});
+
 describe('robustness: any bytes → a status, never an exception', () => {
   test('random datagrams', () => {
     fc.assert(
@@ -408,11 +513,32 @@ describe('robustness: any bytes → a status, never an exception', () => {
       { numRuns: 300 },
     );
   });
+  test('any decrypted plaintext under Q050, T051 and v1 keys: the frame walkers and the CHLO/ClientHello checks return a status', () => {
+    const dcid = unhex('0102030405060708');
+    const gframe = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.tuple(fc.nat(70000), fc.uint8Array({ maxLength: 300 })).map(([o, d]) => Buffer.concat([Buffer.from([0x08]), varint(o), varint(d.length), Buffer.from(d)])),
+      fc.tuple(fc.nat(4), fc.uint8Array({ maxLength: 300 })).map(([o, d]) => Buffer.concat([Buffer.from([0x08]), varint(o), varint(d.length + 8), Buffer.from('CHLO'), Buffer.from(d)])),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(GQUIC_Q050, GQUIC_T051, QUIC_V1), fc.array(gframe, { maxLength: 4 }), fc.nat(3), (version, frames, pn) => {
+        const payload = Buffer.concat(frames);
+        const p = protectInitial({ version, typeBits: 0, dcid, packetNumber: pn, pnLength: 1, payload, padTo: 1162 }, deriveClientInitialKeys(quicVersionInfo(version)!, dcid));
+        const d = new QuicInitialDecoder();
+        const r = d.feed(p, 0, p.length);
+        expect(['need-more', 'failed', 'found', 'gquic']).toContain(r.kind);
+        parseGquicInitialFrames(payload, 0, payload.length);
+        d.finish();
+      }),
+      { numRuns: 500 },
+    );
+  });
   test('offsets and lengths outside the buffer are refused', () => {
     const b = V.V1_PROTECTED_PACKET;
     expect(new QuicInitialDecoder().feed(b, 1000, 1000)).toEqual({ kind: 'not-quic' });
     expect(new QuicInitialDecoder().feed(b, -1, 10)).toEqual({ kind: 'not-quic' });
     expect(new QuicInitialDecoder().feed(new Uint8Array(70000), 0, 70000)).toEqual({ kind: 'not-quic' });
     expect(parseInitialFrames(b, 10, 5000).malformed).toBe(true);
+    expect(parseGquicInitialFrames(b, 10, 5000).malformed).toBe(true);
   });
 });

@@ -72,6 +72,23 @@ describe('fingerprints', () => {
   });
 });
 
+describe('Google QUIC with encrypted Initials', () => {
+  test('a T051 flow is named from its decrypted ClientHello, a Q050 flow from its CHLO', () => {
+    const dcid = Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]);
+    const gCrypto = (data: Uint8Array) => Buffer.concat([Buffer.from([0x08, 0x00]), Buffer.from([0x40 | (data.length >> 8), data.length & 0xff]), Buffer.from(data)]);
+    const initial = (version: number, payload: Uint8Array) =>
+      protectInitial({ version, typeBits: 0, dcid, packetNumber: 1, pnLength: 1, payload, padTo: 1180 }, deriveClientInitialKeys(quicVersionInfo(version)!, dcid));
+    const sni = Buffer.from('gquic.vendor.example');
+    const chlo = Buffer.concat([Buffer.from('CHLO'), Buffer.from([1, 0, 0, 0]), Buffer.from('SNI\0'), Buffer.from([sni.length, 0, 0, 0]), sni]);
+    const s = new Scenario()
+      .udp(0, DEV, 50010, '203.0.113.20', 443, initial(0x54303531, gCrypto(fakeClientHello('t051.vendor.example'))))
+      .udp(1, DEV, 50011, '203.0.113.21', 443, initial(0x51303530, gCrypto(chlo)));
+    const flows = s.run().flows;
+    expect(only(flows, '203.0.113.20', 443)).toMatchObject({ app: 'quic', sni: 't051.vendor.example', name_source: 'quic-sni', quic_version: '0x54303531' });
+    expect(only(flows, '203.0.113.21', 443)).toMatchObject({ app: 'quic', sni: 'gquic.vendor.example', name_source: 'quic-sni', quic_version: '0x51303530' });
+  });
+});
+
 describe('ECH', () => {
   test('the flag is set from the ClientHello, and ech_config when DNS gave an ECH configuration for the name', () => {
     const s = new Scenario();
