@@ -184,7 +184,8 @@ function subjectLabel(s: Subject): string {
 }
 
 /**
- * Judges flows and DNS records against packs compiled once; immutable after construction.
+ * Judges flows and DNS records against packs compiled once; immutable after construction (its
+ * only state is a memo of outcomes, which repeats what judging the same subject again gives).
  * Rules are tried in pack order, then file order; the first rule that fully matches declares.
  */
 export class PolicyEngine {
@@ -196,6 +197,16 @@ export class PolicyEngine {
   readonly #deny: readonly CompiledRule[];
   readonly #packOf: ReadonlyMap<CompiledRule, RulePack>;
   readonly #judgesLocal: boolean;
+  /**
+   * Outcomes by subject (see subjectKey): the rules and packs never change, and #judge reads
+   * nothing but the subject, so equal subjects get the one outcome, frozen and shared. A device
+   * repeats its lookups (and so its DNS flows) endlessly: on the flow-heavy benchmark 641 k DNS
+   * records are ~3 k distinct subjects. Each memo is bounded: it starts over at MAX_MEMO_SUBJECTS.
+   * DNS records have their own, so that flows to ever new addresses (each a subject of its own)
+   * do not keep pushing the few lookup subjects out.
+   */
+  readonly #flowMemo = new Map<string, Outcome>();
+  readonly #dnsMemo = new Map<string, Outcome>();
 
   /** Throws `RulesSwitchError` (EA_RULES_SWITCH) for a switch no pack has or a value it does not allow. */
   constructor(packs: readonly RulePack[], switches: SwitchSettings = {}) {
@@ -240,7 +251,7 @@ export class PolicyEngine {
 
   /** Verdict fields for one flow record. Pure: same flow, same answer. */
   judgeFlow(flow: FlowRecord): Required<VerdictFields> {
-    return this.#judge(flowSubject(flow)).fields;
+    return this.#judgeMemo(this.#flowMemo, flowSubject(flow)).fields;
   }
 
   /**
@@ -249,7 +260,7 @@ export class PolicyEngine {
    * DNS rule covers except for its name is declared: it served a declared connection.
    */
   judgeDns(dns: DnsRecord, ctx: DnsJudgeContext = {}): Required<VerdictFields> {
-    const out = this.#judge(dnsSubject(dns));
+    const out = this.#judgeMemo(this.#dnsMemo, dnsSubject(dns));
     const f = out.fields;
     const via = ctx.answerContactedBy;
     if (f.verdict === 'undeclared' && f.reasons[0] === 'name-not-documented' && out.nearest && via) {
@@ -343,6 +354,19 @@ export class PolicyEngine {
       };
     });
     return { flows: flowVerdicts, dns: dnsVerdicts };
+  }
+
+  #judgeMemo(memo: Map<string, Outcome>, s: Subject): Outcome {
+    const key = subjectKey(s);
+    let out = memo.get(key);
+    if (out === undefined) {
+      const o = this.#judge(s);
+      Object.freeze(o.fields.reasons);
+      out = Object.freeze({ nearest: o.nearest, fields: Object.freeze(o.fields) });
+      if (memo.size >= MAX_MEMO_SUBJECTS) memo.clear();
+      memo.set(key, out);
+    }
+    return out;
   }
 
   #judge(s: Subject): Outcome {
@@ -563,6 +587,33 @@ function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
   const reasons: string[] = [best.reason];
   for (const f of [...all].sort((a, b) => b.stage - a.stage)) if (!reasons.includes(f.reason)) reasons.push(f.reason);
   return { nearest: best.rule, fields: { verdict: 'undeclared', rule: null, pack: null, reasons, explanation: best.detail() } };
+}
+
+/** Subjects whose outcome PolicyEngine keeps (a few MB of verdict fields at most). */
+const MAX_MEMO_SUBJECTS = 4096;
+
+/**
+ * A key that equals another exactly when the two subjects are alike in every field the rules
+ * can look at: all of them, each string length-prefixed (names may hold any character), except
+ * the device port of an egress subject, which only inbound rules read and an egress subject
+ * never meets (#judgeRules' dirOk). Leaving it out is what lets an ephemeral port share a key.
+ */
+function subjectKey(s: Subject): string {
+  let k = `${s.direction}|${s.proto}|${s.direction === 'egress' ? '' : s.devicePort}|${s.remotePort}|${s.ech.kind}|${s.encryptedDns ?? ''}|`;
+  k += field(s.app) + field(s.remoteIp) + field(s.sni) + field(s.ech.why);
+  k += s.mismatch === null ? '-' : field(s.mismatch.found) + field(s.mismatch.text);
+  k += list(s.strong) + list(s.answers) + list(s.queries);
+  return k;
+}
+
+function field(v: string | null): string {
+  return v === null ? '~' : `${v.length}:${v}`;
+}
+
+function list(a: readonly string[]): string {
+  let k = `[${a.length}`;
+  for (const v of a) k += field(v);
+  return k;
 }
 
 function flowSubject(flow: FlowRecord): Subject {

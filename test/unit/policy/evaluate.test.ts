@@ -2,6 +2,7 @@
  * PolicyEngine: one test per reason code (each with the smallest flow that triggers it), then
  * switches, transports, deny rules, local traffic, and the run-level DNS rules of judgeRun.
  */
+import fc from 'fast-check';
 import { RulesSwitchError } from '../../../src/errors';
 import { PolicyEngine, parseSetFlags } from '../../../src/policy/evaluate';
 import { loadPackText } from '../../../src/policy/load-rules';
@@ -282,5 +283,55 @@ describe('judgeRun', () => {
     const f = flow({});
     engine.judgeRun([f], []);
     expect(f.verdict).toBeUndefined();
+  });
+});
+
+describe('outcome memo (PolicyEngine keeps outcomes by subject)', () => {
+  // Records that differ in one field the rules read at a time: direction, proto, ports (device
+  // port too: inbound rules read it), app, address, names of every source, encrypted DNS, ECH.
+  const variants = (): (FlowRecord | DnsRecord)[] => {
+    const out: (FlowRecord | DnsRecord)[] = [];
+    for (const direction of ['egress', 'inbound', 'local'] as const) {
+      for (const [proto, rport, dport] of [['tcp', 443, 40000], ['tcp', 443, 40001], ['tcp', 7000, 22], ['tcp', 22, 80], ['tcp', 50000, 22], ['udp', 53, 5353], ['udp', 123, 123], ['udp', 443, 40000]] as const) {
+        for (const app of ['tls', 'quic', 'dns', 'http', null]) {
+          for (const remote of ['198.51.100.7', '203.0.113.9', '198.51.100.53', '224.0.0.251']) {
+            for (const names of [[], [sni('api.vendor.com')], [sni('api.other.org'), answer('x.vendor.com')], [answer('cdn.vendor.com')], [{ name: 'a.vendor.com', source: 'dns-query' as const }]]) {
+              out.push(flow({ direction, proto, remote_port: rport, device_port: dport, app, remote_ip: remote, names, sni: names[0]?.source === 'sni' ? names[0].name : null }));
+            }
+          }
+        }
+      }
+    }
+    out.push(flow({ app: 'tls', remote_port: 853, encrypted_dns: 'dot' }), flow({ app: 'tls', remote_port: 853, encrypted_dns: null }));
+    out.push(flow({ sni: 'cover.example', names: [sni('cover.example')], ech: true }), flow({ sni: 'cover.example', names: [sni('cover.example')], ech: false }));
+    for (const server of ['198.51.100.53', '192.0.2.1', '224.0.0.251']) {
+      for (const port of [53, 5353]) for (const q of ['a.vendor.com', 'b.other.org']) out.push(dns(q, [], { server_ip: server, server_port: port, client_port: port === 5353 ? 5353 : 5000 }));
+    }
+    return out;
+  };
+  const judge = (e: PolicyEngine, r: FlowRecord | DnsRecord) => (r.type === 'flow' ? e.judgeFlow(r) : e.judgeDns(r));
+
+  it('gives every record, in any order, what a fresh engine gives it', () => {
+    const all = variants();
+    fc.assert(
+      fc.property(fc.shuffledSubarray(all, { minLength: 50, maxLength: 400 }), (recs) => {
+        const shared = new PolicyEngine([pack]);
+        for (const r of recs) expect(judge(shared, r)).toEqual(judge(new PolicyEngine([pack]), r));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('shares one frozen outcome between equal subjects, and starts over past its bound with the same answers', () => {
+    const e = new PolicyEngine([pack]);
+    const a = e.judgeFlow(flow({ device_port: 40000, names: [sni('api.vendor.com')] }));
+    const b = e.judgeFlow(flow({ device_port: 40001, names: [sni('api.vendor.com')] }));
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.reasons)).toBe(true);
+    const first = flow({ remote_ip: '203.0.113.200', remote_port: 7000, app: null });
+    const before = e.judgeFlow(first);
+    for (let i = 0; i < 5000; i++) e.judgeFlow(flow({ remote_ip: `198.51.${100 + (i >> 8)}.${i & 255}` }));
+    expect(e.judgeFlow(first)).toEqual(before);
+    expect(e.judgeFlow(first)).toEqual(new PolicyEngine([pack]).judgeFlow(first));
   });
 });
