@@ -198,15 +198,15 @@ export class PolicyEngine {
   readonly #packOf: ReadonlyMap<CompiledRule, RulePack>;
   readonly #judgesLocal: boolean;
   /**
-   * Outcomes by subject (see subjectKey): the rules and packs never change, and #judge reads
+   * Outcomes by subject (see SubjectMemo): the rules and packs never change, and #judge reads
    * nothing but the subject, so equal subjects get the one outcome, frozen and shared. A device
    * repeats its lookups (and so its DNS flows) endlessly: on the flow-heavy benchmark 641 k DNS
    * records are ~3 k distinct subjects. Each memo is bounded: it starts over at MAX_MEMO_SUBJECTS.
    * DNS records have their own, so that flows to ever new addresses (each a subject of its own)
    * do not keep pushing the few lookup subjects out.
    */
-  readonly #flowMemo = new Map<string, Outcome>();
-  readonly #dnsMemo = new Map<string, Outcome>();
+  readonly #flowMemo = new SubjectMemo();
+  readonly #dnsMemo = new SubjectMemo();
 
   /** Throws `RulesSwitchError` (EA_RULES_SWITCH) for a switch no pack has or a value it does not allow. */
   constructor(packs: readonly RulePack[], switches: SwitchSettings = {}) {
@@ -356,15 +356,14 @@ export class PolicyEngine {
     return { flows: flowVerdicts, dns: dnsVerdicts };
   }
 
-  #judgeMemo(memo: Map<string, Outcome>, s: Subject): Outcome {
-    const key = subjectKey(s);
-    let out = memo.get(key);
-    if (out === undefined) {
+  #judgeMemo(memo: SubjectMemo, s: Subject): Outcome {
+    const hash = memoHashing.hash(s);
+    let out = memo.get(hash, s);
+    if (out === null) {
       const o = this.#judge(s);
       Object.freeze(o.fields.reasons);
       out = Object.freeze({ nearest: o.nearest, fields: Object.freeze(o.fields) });
-      if (memo.size >= MAX_MEMO_SUBJECTS) memo.clear();
-      memo.set(key, out);
+      memo.set(hash, s, out);
     }
     return out;
   }
@@ -589,31 +588,83 @@ function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
   return { nearest: best.rule, fields: { verdict: 'undeclared', rule: null, pack: null, reasons, explanation: best.detail() } };
 }
 
-/** Subjects whose outcome PolicyEngine keeps (a few MB of verdict fields at most). */
+/** Subjects whose outcome PolicyEngine keeps, per memo (a few MB of verdict fields at most). */
 const MAX_MEMO_SUBJECTS = 4096;
 
 /**
- * A key that equals another exactly when the two subjects are alike in every field the rules
- * can look at: all of them, each string length-prefixed (names may hold any character), except
- * the device port of an egress subject, which only inbound rules read and an egress subject
- * never meets (#judgeRules' dirOk). Leaving it out is what lets an ephemeral port share a key.
+ * Outcomes by subject, found by a hash of the subject and confirmed field by field (sameSubject),
+ * so a lookup allocates nothing. (A string key joining the fields was the first version: it made
+ * 460 MB of garbage on flow-heavy with a pack, the run's largest allocator.) Starts over when
+ * full.
  */
-function subjectKey(s: Subject): string {
-  let k = `${s.direction}|${s.proto}|${s.direction === 'egress' ? '' : s.devicePort}|${s.remotePort}|${s.ech.kind}|${s.encryptedDns ?? ''}|`;
-  k += field(s.app) + field(s.remoteIp) + field(s.sni) + field(s.ech.why);
-  k += s.mismatch === null ? '-' : field(s.mismatch.found) + field(s.mismatch.text);
-  k += list(s.strong) + list(s.answers) + list(s.queries);
-  return k;
+class SubjectMemo {
+  private readonly buckets = new Map<number, { s: Subject; out: Outcome }[]>();
+  private size = 0;
+
+  get(hash: number, s: Subject): Outcome | null {
+    const b = this.buckets.get(hash);
+    if (b !== undefined) for (const e of b) if (sameSubject(e.s, s)) return e.out;
+    return null;
+  }
+
+  set(hash: number, s: Subject, out: Outcome): void {
+    if (this.size >= MAX_MEMO_SUBJECTS) {
+      this.buckets.clear();
+      this.size = 0;
+    }
+    const b = this.buckets.get(hash);
+    if (b === undefined) this.buckets.set(hash, [{ s, out }]);
+    else b.push({ s, out });
+    this.size++;
+  }
 }
 
-function field(v: string | null): string {
-  return v === null ? '~' : `${v.length}:${v}`;
+/**
+ * Whether two subjects are alike in every field the rules can look at: all of them, except the
+ * device port of an egress subject, which only inbound rules read and an egress subject never
+ * meets (#judgeRules' dirOk). Leaving it out is what lets flows from ephemeral ports share an
+ * outcome.
+ */
+function sameSubject(a: Subject, b: Subject): boolean {
+  return a.direction === b.direction && a.proto === b.proto && a.remotePort === b.remotePort
+    && (a.direction === 'egress' || a.devicePort === b.devicePort)
+    && a.app === b.app && a.remoteIp === b.remoteIp && a.sni === b.sni && a.encryptedDns === b.encryptedDns
+    && a.ech.kind === b.ech.kind && a.ech.why === b.ech.why
+    && (a.mismatch === b.mismatch || (a.mismatch !== null && b.mismatch !== null && a.mismatch.found === b.mismatch.found && a.mismatch.text === b.mismatch.text))
+    && sameList(a.strong, b.strong) && sameList(a.answers, b.answers) && sameList(a.queries, b.queries);
 }
 
-function list(a: readonly string[]): string {
-  let k = `[${a.length}`;
-  for (const v of a) k += field(v);
-  return k;
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The memo's hash. A seam for tests only: they make every subject collide (a constant hash) so
+ * that sameSubject alone must tell subjects apart.
+ */
+export const memoHashing: { hash: (s: Subject) => number } = { hash: subjectHash };
+
+/** A 32-bit hash of the fields sameSubject compares (FNV-1a over their characters), allocation-free. */
+function subjectHash(s: Subject): number {
+  let h = 0x811c9dc5;
+  h = hashText(h, s.direction);
+  h = hashText(h, s.proto);
+  h = Math.imul(h ^ s.remotePort, 0x01000193);
+  if (s.direction !== 'egress') h = Math.imul(h ^ s.devicePort, 0x01000193);
+  h = hashText(h, s.app ?? '');
+  h = hashText(h, s.remoteIp);
+  h = hashText(h, s.sni ?? '');
+  for (const n of s.strong) h = hashText(h, n);
+  for (const n of s.answers) h = hashText(h, n);
+  for (const n of s.queries) h = hashText(h, n);
+  return Math.imul(h ^ (s.strong.length + 16 * s.answers.length + 256 * s.queries.length), 0x01000193) >>> 0;
+}
+
+function hashText(h: number, t: string): number {
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0xff, 0x01000193);
 }
 
 function flowSubject(flow: FlowRecord): Subject {
@@ -636,14 +687,19 @@ function flowSubject(flow: FlowRecord): Subject {
     devicePort: flow.device_port,
     remotePort: flow.remote_port,
     remoteIp: flow.remote_ip,
-    strong: [...new Set(strong)],
+    strong: distinct(strong),
     answers,
-    queries: [...new Set(queries)],
+    queries: distinct(queries),
     mismatch: checkPortConvention(flow.proto, servicePort, flow.app, flow.direction === 'egress' && !isLocalScopeAddress(flow.remote_ip)),
     ech: assessEch(flow),
     encryptedDns: flow.encrypted_dns ?? null,
     sni: flow.sni,
   };
+}
+
+/** `a` without repeats, first occurrences in order (`a` itself when it cannot hold any: most lists hold one name). */
+function distinct(a: string[]): string[] {
+  return a.length < 2 ? a : [...new Set(a)];
 }
 
 function dnsSubject(d: DnsRecord): Subject {
