@@ -303,14 +303,19 @@ export class PolicyEngine {
     const deviceKey = (ip: string) => (deviceIps.has(ip) ? '\u0000device' : ip);
     const nameKey = (d: DnsRecord) => `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(d.qname) ?? d.qname}`;
 
-    // Declared egress flows by (device, remote address), earliest first: contacts, then flows.
-    const byAddress = new Map<string, { flow: ContactFlow; rule: string; pack: string | null }[]>();
+    // Addresses the queries of this run were answered with: only contacts to them can credit one.
+    const answered = new Set<string>();
+    for (const d of dnsRecords) for (const a of d.answers) if (a.type === 'A' || a.type === 'AAAA') answered.add(a.data);
+    // Declared egress flows to those addresses, by remote address, earliest first: contacts, then
+    // flows. (Keyed by the address alone, with the device compared on lookup: indexing every
+    // contact under a (device, address) string cost a string and a list per contact per flush.)
+    const byAddress = new Map<string, { device: string; flow: ContactFlow; rule: string; pack: string | null }[]>();
     const contact = (flow: ContactFlow, verdict: string | undefined, rule: string | null | undefined, pack: string | null | undefined): void => {
-      if (flow.direction !== 'egress' || verdict !== 'declared' || rule === null || rule === undefined) return;
-      const k = `${deviceKey(flow.device_ip)}\u0000${flow.remote_ip}`;
-      const list = byAddress.get(k) ?? [];
-      list.push({ flow, rule, pack: pack ?? null });
-      byAddress.set(k, list);
+      if (flow.direction !== 'egress' || verdict !== 'declared' || rule === null || rule === undefined || !answered.has(flow.remote_ip)) return;
+      const entry = { device: deviceKey(flow.device_ip), flow, rule, pack: pack ?? null };
+      const list = byAddress.get(flow.remote_ip);
+      if (list === undefined) byAddress.set(flow.remote_ip, [entry]);
+      else list.push(entry);
     };
     for (const c of contacts) contact(c, c.verdict, c.rule, c.pack);
     flows.forEach((flow, i) => contact(flow, flowVerdicts[i].verdict, flowVerdicts[i].rule, flowVerdicts[i].pack));
@@ -319,9 +324,10 @@ export class PolicyEngine {
     for (const d of dnsRecords) {
       const k = nameKey(d);
       if (served.has(k)) continue;
+      const device = deviceKey(d.client_ip);
       for (const a of d.answers) {
         if (a.type !== 'A' && a.type !== 'AAAA') continue;
-        const hit = (byAddress.get(`${deviceKey(d.client_ip)}\u0000${a.data}`) ?? []).find(({ flow }) => flow.first_ts + 1e-3 >= d.ts);
+        const hit = byAddress.get(a.data)?.find((e) => e.device === device && e.flow.first_ts + 1e-3 >= d.ts);
         if (hit) {
           served.set(k, { flowId: hit.flow.id, rule: hit.rule, pack: hit.pack });
           break;
