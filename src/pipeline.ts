@@ -675,6 +675,7 @@ export class Pipeline {
       rec.key_share_groups = hello.keyShareGroups;
       rec.ech = hello.ech;
       if (hello.ech && this.echConfigNames.size > 0 && names.some((n) => this.echConfigNames.has(n.name))) rec.ech_config = true;
+      if (hello.esni) rec.esni = true;
       rec.ja3 = hello.ja3;
       rec.ja4 = hello.ja4;
     }
@@ -694,7 +695,7 @@ export class Pipeline {
     if (direction === 'inbound') return 'inbound';
     if (gap) return 'stream-gap';
     const app = info?.app ?? null;
-    if ((app === 'tls' || app === 'quic') && info?.hello?.ech) return 'ech';
+    if ((app === 'tls' || app === 'quic') && (info?.hello?.ech || info?.hello?.esni)) return 'ech';
     if (app === 'tls' || app === 'quic') return info?.hello ? 'tls-no-sni' : 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
     return 'ip-literal';

@@ -38,6 +38,12 @@ export const TLS_EXT_ALPN = 0x0010;
 export const TLS_EXT_SUPPORTED_VERSIONS = 0x002b;
 export const TLS_EXT_KEY_SHARE = 0x0033;
 export const TLS_EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
+/**
+ * encrypted_server_name (draft-ietf-tls-esni-00 … -02), ECH's predecessor, deployed by Cloudflare
+ * and Firefox from 2018 to 2020: the real server name is encrypted inside it, and a cleartext SNI
+ * next to it, when there is one, is a cover or a decoy.
+ */
+export const TLS_EXT_ENCRYPTED_SERVER_NAME = 0xffce;
 /** ServerName.name_type host_name (RFC 6066 §3). */
 export const TLS_SNI_HOST_NAME = 0;
 /** Longest DNS name in octets (RFC 1035 §2.3.4); a longer host_name is flagged `tls.sni_bad_length`. */
@@ -69,6 +75,8 @@ export interface ClientHelloInfo {
   keyShareGroups: number[];
   /** encrypted_client_hello (0xfe0d) present. */
   ech: boolean;
+  /** encrypted_server_name (0xffce, draft ESNI) present. */
+  esni: boolean;
   /** Total bytes of the handshake message (4-byte header included). */
   messageLength: number;
   /**
@@ -245,7 +253,7 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
   p += compLen;
   const hello: ClientHelloInfo = {
     sni: null, alpn: [], legacyVersion, supportedVersions: [], cipherSuites, extensionTypes: [],
-    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false,
+    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
     messageLength: total, anomalies: [],
   };
   // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
@@ -290,6 +298,9 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
         break;
       case TLS_EXT_ENCRYPTED_CLIENT_HELLO:
         hello.ech = true; // draft-ietf-tls-esni §5: the outer hello carries it; contents are sealed
+        break;
+      case TLS_EXT_ENCRYPTED_SERVER_NAME:
+        hello.esni = true;
         break;
       default:
         break;

@@ -25,6 +25,7 @@ export interface HelloFacts {
   versions: number[];
   keyShareGroups: number[];
   ech: boolean;
+  esni: boolean;
   ja3: string;
   ja4: string;
 }
@@ -37,6 +38,7 @@ export function helloFacts(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): H
     versions: hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion],
     keyShareGroups: hello.keyShareGroups,
     ech: hello.ech,
+    esni: hello.esni,
     ja3: fp.ja3,
     ja4: fp.ja4,
   };

@@ -8,7 +8,9 @@
  * So an ECH extension is taken to hide the name only with evidence: no outer SNI; an outer SNI
  * that is a known ECH public name; or an ECH configuration seen in DNS for the flow's names
  * (`ech_config`). (An outer SNI that differs from the names DNS answered is already the
- * `sni-dns-mismatch` finding, whatever the cause.) Per flow; pure; never throws.
+ * `sni-dns-mismatch` finding, whatever the cause.) ESNI (0xffce, the draft that preceded ECH)
+ * has no GREASE form, so its presence alone hides the name: its cleartext SNI, when there is
+ * one, is a cover or a decoy. Per flow; pure; never throws.
  */
 import type { FlowRecord } from '../report/records';
 
@@ -34,6 +36,8 @@ export const NO_ECH: EchAssessment = Object.freeze({ kind: 'none', why: '' });
 
 /** Reads the ECH facts of a flow record (`ech`, `sni`, `ech_config`, DNS-answer names). */
 export function assessEch(flow: FlowRecord): EchAssessment {
+  // ESNI (0xffce) has no GREASE form: its presence means the real name is encrypted.
+  if (flow.esni === true) return { kind: 'hidden', why: 'the ClientHello carries ESNI (0xffce, the draft that preceded ECH), which encrypts the real server name' };
   if (flow.ech !== true) return NO_ECH;
   const sni = flow.sni?.toLowerCase().replace(/\.$/, '') ?? null;
   if (sni === null) return { kind: 'hidden', why: 'the ClientHello carries ECH and no outer server name' };

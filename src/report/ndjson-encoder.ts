@@ -26,8 +26,8 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
   first_ts: 8, last_ts: 9, packets_out: 10, packets_in: 11, bytes_out: 12, bytes_in: 13, app: 14, sni: 15,
   alpn: 16, http_host: 17, dns_names: 18, name: 19, name_source: 20, names: 21, anomalies: 22,
   unnamed_reason: 23, tunnel_depth: 24, syn_seen: 25, initiator_by: 26, tls_versions: 27, key_share_groups: 28,
-  ech: 29, ech_config: 30, ja3: 31, ja4: 32, encrypted_dns: 33, quic_version: 34,
-  verdict: 35, rule: 36, pack: 37, reasons: 38, explanation: 39, open: 40,
+  ech: 29, ech_config: 30, esni: 31, ja3: 32, ja4: 33, encrypted_dns: 34, quic_version: 35,
+  verdict: 36, rule: 37, pack: 38, reasons: 39, explanation: 40, open: 41,
 };
 
 /** Every DnsRecord field, in output order. */
@@ -437,6 +437,7 @@ export class NdjsonEncoder {
     if (r.key_share_groups !== undefined) { this.raw(k.key_share_groups); this.numList(r.key_share_groups); }
     if (r.ech !== undefined) { this.raw(k.ech); this.bool(r.ech); }
     if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
+    if (r.esni !== undefined) { this.raw(k.esni); this.bool(r.esni); }
     if (r.ja3 !== undefined) { this.kstrOrNull(k.ja3, kn.ja3, r.ja3); }
     if (r.ja4 !== undefined) { this.kstrOrNull(k.ja4, kn.ja4, r.ja4); }
     if (r.encrypted_dns !== undefined) { this.kstrOrNull(k.encrypted_dns, kn.encrypted_dns, r.encrypted_dns); }

@@ -64,6 +64,11 @@ export interface FlowRecord extends VerdictFields {
   ech?: boolean;
   /** Set on an ECH flow when DNS (HTTPS/SVCB `ech`) gave an ECH configuration for one of its names earlier in the run. */
   ech_config?: boolean;
+  /**
+   * Present (true) only when the ClientHello carries ESNI, encrypted_server_name (0xffce), ECH's
+   * draft predecessor: the real server name is encrypted, and `sni`, if any, is a cover or a decoy.
+   */
+  esni?: boolean;
   /** JA3 (salesforce/ja3): MD5 of the ClientHello's version, ciphers, extensions, groups, point formats (GREASE removed). */
   ja3?: string | null;
   /** JA4 (FoxIO): `t`/`q` + version + SNI flag + counts + ALPN, then two truncated SHA-256 hashes. */

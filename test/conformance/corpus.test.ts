@@ -76,8 +76,9 @@ const ENCRYPTED_DNS: Record<string, 'dot' | 'doh' | 'doq'> = {
   ndpi__doq_adguard: 'doq',
 };
 
-/** tshark's `ech_or_esni` value for the ECH extension (0xfe0d). ESNI (0xffce, an abandoned draft) is not flagged `ech`. */
+/** tshark's `ech_or_esni` value for the ECH extension (0xfe0d). ESNI (0xffce, ECH's draft predecessor) is flagged `esni`, not `ech`. */
 const TSHARK_ECH = 'ech (0xfe0d)';
+const TSHARK_ESNI = 'esni (0xffce)';
 
 const captures = HAS_SHARED
   ? fs.readdirSync(sharedPath('corpus')).filter((f) => /\.pcap(ng)?$/.test(f)).sort()
@@ -135,7 +136,7 @@ describeShared('corpus conformance (tshark ground truth)', () => {
       expect(problems).toEqual([]);
     });
 
-    test('issue 7: ech on exactly the TLS/QUIC hellos tshark marks ech (0xfe0d), ja3/ja4 on every hello tshark reports', () => {
+    test('issue 7: ech (esni) on exactly the TLS/QUIC hellos tshark marks ech (0xfe0d) (esni (0xffce)), ja3/ja4 on every hello tshark reports', () => {
       const hellos = [
         ...expected.tls.client_hellos.filter((h) => h.transport === 'tcp').map((h) => ({ ...h, proto: 'tcp' })),
         ...expected.quic.client_hellos.map((h) => ({ ...h, proto: 'udp' })),
@@ -147,6 +148,8 @@ describeShared('corpus conformance (tshark ground truth)', () => {
         if (!f) continue; // flow presence is the conversations test's job
         const wantEch = (h.ech_or_esni ?? []).includes(TSHARK_ECH);
         if ((f.ech === true) !== wantEch) problems.push(`${h.proto} ${h.src}:${h.sport}: ech ${f.ech}, tshark ${JSON.stringify(h.ech_or_esni)}`);
+        const wantEsni = (h.ech_or_esni ?? []).includes(TSHARK_ESNI);
+        if ((f.esni === true) !== wantEsni) problems.push(`${h.proto} ${h.src}:${h.sport}: esni ${f.esni}, tshark ${JSON.stringify(h.ech_or_esni)}`);
         if (f.ech !== undefined && (!/^[0-9a-f]{32}$/.test(f.ja3 ?? '') || !/^[tq][0-9a-z]{2}[di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/.test(f.ja4 ?? ''))) {
           problems.push(`${h.proto} ${h.src}:${h.sport}: ja3 ${f.ja3} ja4 ${f.ja4}`);
         }

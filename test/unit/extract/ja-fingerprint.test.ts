@@ -14,7 +14,7 @@ import { clientHelloMessage, concat, ext, HelloSpec, pqHello, tls12Plain, tls13G
 function info(over: Partial<ClientHelloInfo>): ClientHelloInfo {
   return {
     sni: null, alpn: [], legacyVersion: 0x0303, supportedVersions: [], cipherSuites: [], extensionTypes: [],
-    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false,
+    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
     messageLength: 0, anomalies: [], ...over,
   };
 }

@@ -64,7 +64,7 @@ describe('parseClientHelloRecords: well-formed hellos', () => {
       sni: 'example.org', alpn: [], legacyVersion: 0x0303, supportedVersions: [],
       cipherSuites: [0xc02c, 0xc02b, 0xc030, 0xc02f, 0x009f, 0x009e], extensionTypes: [0, 10, 11, 13],
       supportedGroups: [0x1d, 0x17], ecPointFormats: [0], signatureAlgorithms: [0x0403, 0x0804],
-      keyShareGroups: [], ech: false, messageLength: 103, anomalies: [],
+      keyShareGroups: [], ech: false, esni: false, messageLength: 103, anomalies: [],
     });
   });
 
@@ -103,6 +103,12 @@ describe('parseClientHelloRecords: well-formed hellos', () => {
     const h = found(helloWith([ext.sni('cloudflare-ech.com'), ext.ech(144), ext.versions([0x0304])]));
     expect(h.ech).toBe(true);
     expect(h.sni).toBe('cloudflare-ech.com');
+  });
+
+  test('ESNI (0xffce, draft-ietf-tls-esni-02) next to a cleartext SNI: esni set, ech not, the cleartext name kept as sni', () => {
+    const h = found(helloWith([ext.sni('decoy.example'), ext.raw(0xffce, new Uint8Array(120).fill(7)), ext.versions([0x0304])]));
+    expect(h).toMatchObject({ esni: true, ech: false, sni: 'decoy.example' });
+    expect(found(helloWith([ext.sni('plain.example')])).esni).toBe(false);
   });
 
   test('no SNI: sni null, no anomaly', () => {

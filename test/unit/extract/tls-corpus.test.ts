@@ -108,6 +108,7 @@ describeShared('ClientHellos from corpus captures', () => {
       expect(h.keyShareGroups.map(String)).toEqual(want.key_share_groups);
     }
     expect(h.ech).toBe(want.ech_or_esni.some((e) => e.includes('0xfe0d')));
+    expect(h.esni).toBe(want.ech_or_esni.some((e) => e.includes('0xffce')));
     if (want.handshake_length !== null) expect(h.messageLength - 4).toBe(want.handshake_length);
     expect(h.anomalies).toEqual([]);
 

@@ -56,6 +56,16 @@ describe('encrypted-client-hello', () => {
     expect(engine.judgeFlow(flow({ ech: true })).reasons).toEqual(['no-attributable-name', 'encrypted-client-hello']);
   });
 
+  test('ESNI (0xffce) always hides the name: a cleartext SNI a rule would declare is taken as a decoy', () => {
+    const v = engine.judgeFlow(withSni('api.vendor.com', { ech: false, esni: true }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: null, reasons: ['encrypted-client-hello'] });
+    expect(v.explanation).toMatch(/^Rule E-443 \(modern\.yaml:\d+\) would declare/);
+    expect(v.explanation).toMatch(/ESNI \(0xffce.*api\.vendor\.com is only the outer SNI/);
+    expect(assessEch(withSni('api.vendor.com', { esni: true })).kind).toBe('hidden');
+    const allowed = new PolicyEngine([loadPackText(PACK.replace('ech: finding', 'ech: allowed'), 'allowed.yaml')]);
+    expect(allowed.judgeFlow(withSni('api.vendor.com', { esni: true }))).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+  });
+
   test('added to the other reasons of an undeclared flow', () => {
     const v = engine.judgeFlow(withSni('cloudflare-ech.com', { ech: true, remote_port: 9443 }));
     expect(v.reasons).toEqual(['port-not-documented', 'encrypted-client-hello']);

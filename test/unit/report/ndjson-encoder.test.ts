@@ -120,7 +120,7 @@ const flowArb: fc.Arbitrary<FlowRecord> = fc.record({
   unnamed_reason: opt(fc.option(hostile)), tunnel_depth: opt(number), syn_seen: opt(fc.boolean()),
   initiator_by: opt(fc.constantFrom('syn' as const, 'first-packet' as const)),
   tls_versions: opt(fc.option(fc.array(number, { maxLength: 3 }))), key_share_groups: opt(fc.option(fc.array(number, { maxLength: 3 }))),
-  ech: opt(fc.boolean()), ech_config: opt(fc.boolean()), ja3: opt(fc.option(hostile)), ja4: opt(fc.option(hostile)),
+  ech: opt(fc.boolean()), ech_config: opt(fc.boolean()), esni: opt(fc.boolean()), ja3: opt(fc.option(hostile)), ja4: opt(fc.option(hostile)),
   encrypted_dns: opt(fc.constantFrom(null, 'dot' as const, 'doh' as const)), quic_version: opt(hostile),
   verdict: opt(fc.constantFrom('declared' as const, 'undeclared' as const)), rule: opt(fc.option(hostile)), pack: opt(fc.option(hostile)),
   reasons: opt(fc.array(hostile, { maxLength: 2 })), explanation: opt(hostile), open: opt(fc.boolean()),
