@@ -514,17 +514,10 @@ export function parseInitialFrames(buf: Uint8Array, off: number, len: number): I
         out.ack++;
         break;
       }
-      case F_CRYPTO: {
-        if (!readVarint(buf, p, end, cur)) return fail(out);
-        const streamOffset = cur.value;
-        if (!readVarint(buf, cur.next, end, cur)) return fail(out);
-        const dataLen = cur.value;
-        const dataOff = cur.next;
-        if (dataLen > end - dataOff) return fail(out);
-        out.crypto.push({ streamOffset, dataOff, dataLen });
-        p = dataOff + dataLen;
+      case F_CRYPTO:
+        p = readCryptoFrame(buf, p, end, cur, out);
+        if (p < 0) return fail(out);
         break;
-      }
       case F_CONNECTION_CLOSE:
       case F_CONNECTION_CLOSE_APP: {
         // Error Code, [Frame Type (0x1c only)], Reason Phrase Length, Reason Phrase (§19.19).
@@ -546,6 +539,22 @@ export function parseInitialFrames(buf: Uint8Array, off: number, len: number): I
 function fail(out: InitialFrames): InitialFrames {
   out.malformed = true;
   return out;
+}
+
+/**
+ * The body of a CRYPTO frame at `p` (varint offset, varint length, data; RFC 9000 §19.6, and the
+ * same in Google framing): appends it to `out.crypto` and returns the offset after it, or −1 when
+ * it does not fit.
+ */
+function readCryptoFrame(buf: Uint8Array, p: number, end: number, cur: VarintCursor, out: InitialFrames): number {
+  if (!readVarint(buf, p, end, cur)) return -1;
+  const streamOffset = cur.value;
+  if (!readVarint(buf, cur.next, end, cur)) return -1;
+  const dataLen = cur.value;
+  const dataOff = cur.next;
+  if (dataLen > end - dataOff) return -1;
+  out.crypto.push({ streamOffset, dataOff, dataLen });
+  return dataOff + dataLen;
 }
 
 /** Google QUIC frame types found in Q050/T05x client Initials (Chromium's QuicFramer, Google framing). */
@@ -577,14 +586,8 @@ export function parseGquicInitialFrames(buf: Uint8Array, off: number, len: numbe
     } else if (type === G_PING) {
       out.ping++;
     } else if (type === G_CRYPTO) {
-      if (!readVarint(buf, p, end, cur)) return fail(out);
-      const streamOffset = cur.value;
-      if (!readVarint(buf, cur.next, end, cur)) return fail(out);
-      const dataLen = cur.value;
-      const dataOff = cur.next;
-      if (dataLen > end - dataOff) return fail(out);
-      out.crypto.push({ streamOffset, dataOff, dataLen });
-      p = dataOff + dataLen;
+      p = readCryptoFrame(buf, p, end, cur, out);
+      if (p < 0) return fail(out);
     } else if ((type & 0xc0) === 0x40) {
       const largest = G_ACK_FIELD_BYTES[(type >> 2) & 3];
       const block = G_ACK_FIELD_BYTES[type & 3];

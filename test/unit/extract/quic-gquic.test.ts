@@ -6,22 +6,9 @@
 import fc from 'fast-check';
 import { isGquicVersion, parseChloMessage, parseGquicPacket } from '../../../src/extract/gquic';
 import { QuicInitialDecoder } from '../../../src/extract/quic-initial';
-import { unhex } from './helpers/quic-frames';
+import { chloMessage, unhex } from './helpers/quic-frames';
 
-/** A CHLO: "CHLO", u16 LE count, u16 pad, (tag, u32 LE end offset)×count, values. */
-function chlo(entries: [string, Uint8Array][]): Buffer {
-  const parts: Buffer[] = [Buffer.from('CHLO'), Buffer.from([entries.length, 0, 0, 0])];
-  let end = 0;
-  for (const [tag, v] of entries) {
-    end += v.length;
-    const e = Buffer.alloc(8);
-    Buffer.from(tag.padEnd(4, '\0'), 'latin1').copy(e, 0);
-    e.writeUInt32LE(end, 4);
-    parts.push(e);
-  }
-  for (const [, v] of entries) parts.push(Buffer.from(v));
-  return Buffer.concat(parts);
-}
+const chlo = (entries: [string, Uint8Array][]): Buffer => chloMessage(entries);
 
 const ENTRIES: [string, Uint8Array][] = [
   ['PAD', Buffer.alloc(20, 0x2d)],

@@ -26,7 +26,7 @@ import {
 } from '../../../src/extract/quic-initial';
 import { newVarintCursor, readVarint, VARINT_HUGE } from '../../../src/extract/quic-varint';
 import { parseClientHelloMessage } from '../../../src/extract/tls-client-hello';
-import { unhex } from './helpers/quic-frames';
+import { chloMessage, unhex } from './helpers/quic-frames';
 import { cryptoFrame, fakeClientHello, protectInitial, varint } from './helpers/quic-protect';
 import * as V from './helpers/quic-vectors';
 
@@ -390,21 +390,6 @@ describe('QuicInitialDecoder across datagrams', () => {
 /** A Google QUIC CRYPTO frame (type 0x08, then varint offset and length, as in IETF QUIC). */
 function gCryptoFrame(offset: number, data: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([0x08]), varint(offset), varint(data.length), Buffer.from(data)]);
-}
-
-/** A QUIC Crypto handshake message: tag, u16 LE entry count, 2 zero bytes, (tag, u32 LE end offset) entries, values. */
-function chloMessage(entries: [string, Uint8Array][], tag = 'CHLO'): Buffer {
-  const parts: Buffer[] = [Buffer.from(tag, 'latin1'), Buffer.from([entries.length & 0xff, entries.length >> 8, 0, 0])];
-  let end = 0;
-  for (const [t, v] of entries) {
-    end += v.length;
-    const e = Buffer.alloc(8);
-    Buffer.from(t.padEnd(4, '\0'), 'latin1').copy(e, 0);
-    e.writeUInt32LE(end, 4);
-    parts.push(e);
-  }
-  for (const [, v] of entries) parts.push(Buffer.from(v));
-  return Buffer.concat(parts);
 }
 
 describe('Google QUIC with encrypted Initials (Q050, T050, T051)', () => {

@@ -61,3 +61,18 @@ export function unhex(s: string): Uint8Array {
 export function colonHex(s: string): Uint8Array {
   return unhex(s.replace(/:/g, ''));
 }
+
+/** A QUIC Crypto handshake message (gQUIC): tag, u16 LE entry count, 2 zero bytes, (tag, u32 LE end offset) entries, values. */
+export function chloMessage(entries: [string, Uint8Array][], tag = 'CHLO'): Buffer {
+  const parts: Buffer[] = [Buffer.from(tag, 'latin1'), Buffer.from([entries.length & 0xff, entries.length >> 8, 0, 0])];
+  let end = 0;
+  for (const [t, v] of entries) {
+    end += v.length;
+    const e = Buffer.alloc(8);
+    Buffer.from(t.padEnd(4, '\0'), 'latin1').copy(e, 0);
+    e.writeUInt32LE(end, 4);
+    parts.push(e);
+  }
+  for (const [, v] of entries) parts.push(Buffer.from(v));
+  return Buffer.concat(parts);
+}
