@@ -34,7 +34,7 @@ export interface EchAssessment {
 /** The assessment of a record without ECH (DNS records, non-TLS flows). */
 export const NO_ECH: EchAssessment = Object.freeze({ kind: 'none', why: '' });
 
-/** Reads the ECH facts of a flow record (`ech`, `sni`, `ech_config`, DNS-answer names). */
+/** Reads the ECH facts of a flow record (`esni`, `ech`, `sni`, `ech_config`, DNS-answer names). */
 export function assessEch(flow: FlowRecord): EchAssessment {
   // ESNI (0xffce) has no GREASE form: its presence means the real name is encrypted.
   if (flow.esni === true) return { kind: 'hidden', why: 'the ClientHello carries ESNI (0xffce, the draft that preceded ECH), which encrypts the real server name' };
