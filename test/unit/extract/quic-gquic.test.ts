@@ -6,9 +6,7 @@
 import fc from 'fast-check';
 import { isGquicVersion, parseChloMessage, parseGquicPacket } from '../../../src/extract/gquic';
 import { QuicInitialDecoder } from '../../../src/extract/quic-initial';
-import { chloMessage, unhex } from './helpers/quic-frames';
-
-const chlo = (entries: [string, Uint8Array][]): Buffer => chloMessage(entries);
+import { chloMessage as chlo, unhex } from './helpers/quic-frames';
 
 const ENTRIES: [string, Uint8Array][] = [
   ['PAD', Buffer.alloc(20, 0x2d)],
