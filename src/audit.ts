@@ -122,6 +122,10 @@ export class FormatSink implements RecordSink {
   finish(summary: SummaryRecord): void {
     if (this.format === 'ndjson') this.out.write(renderNdjsonLine(summary));
     else if (this.tableAggs !== null) {
+      // No input could be opened (a mistyped path): the error line on stderr is the whole answer;
+      // an empty table and a summary of nothing would only bury it. The machine formats still
+      // write their summary, whose `errors` say what failed.
+      if (summary.inputs.length === 0 && (summary.errors?.length ?? 0) > 0) return;
       const t = tables();
       const policy = this.ruleIds ? '\n' + t.renderPolicyTables(this.tableAggs.policy, this.ruleIds) : '';
       this.out.write(t.renderDestinationTable(this.tableAggs.dest, this.hasVerdicts) + policy + '\n' + t.renderSummaryText(summary));

@@ -416,6 +416,19 @@ describe('the binary', () => {
     expect(r.stdout).toBe('');
   });
 
+  test('a missing capture in the table format: only the error, no empty table; with a readable input the table stays', () => {
+    const missing = path.join(tmp.dir, 'nope2.pcap');
+    const r = sh(`node ${q(launcher)} replay ${q(missing)}`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^egress-audit: EA_CAPTURE_NOT_FOUND: /);
+    expect(r.stdout).toBe('');
+    // One readable input among the missing ones: its results are kept and shown, the exit is still 2.
+    const both = sh(`node ${q(launcher)} replay ${q(path.join(REPO_ROOT, 'captures', 'sample-device.pcapng'))} ${q(missing)}`);
+    expect(both.status).toBe(2);
+    expect(both.stdout).toMatch(/^Top destinations by bytes/);
+    expect(both.stdout).toMatch(/error: cannot open .*nope2\.pcap/);
+  });
+
   test('--version exits 0 and prints the package version', () => {
     const r = sh(`node ${q(launcher)} --version`);
     expect(r.status).toBe(0);
