@@ -88,6 +88,7 @@ interface LearnFlags {
   format: 'yaml' | 'drift' | 'json';
   output?: string;
   force?: boolean;
+  exitCode?: boolean;
 }
 
 /** `learn`: proposes a pack from the traffic; with --rules, the drift too. */
@@ -102,6 +103,7 @@ function registerLearn(program: Command, setExit: (code: number) => void, io: { 
     .addOption(new Option('--format <format>', 'yaml: the proposed rules file (drift as a comment block); drift: the drift only; json: both as data').choices(['yaml', 'drift', 'json']).default('yaml'))
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
+    .option('--exit-code', 'with --rules: exit 1 when the traffic used something the pack does not declare (as `git diff --exit-code`)')
     .action((captures: string[], flags: LearnFlags) => {
       const devices: Cidr[] = (flags.device ?? []).map((v) => {
         const c = parseCidr(v);
@@ -109,6 +111,7 @@ function registerLearn(program: Command, setExit: (code: number) => void, io: { 
         return c;
       });
       if (flags.format === 'drift' && !flags.rules?.length) throw new LearnUsageError('--format drift needs --rules', { hint: 'add --rules PACK to compare the traffic with a pack' });
+      if (flags.exitCode && !flags.rules?.length) throw new LearnUsageError('--exit-code needs --rules', { hint: 'add --rules PACK: the exit status says whether the traffic drifted from it' });
       const stage = flags.rules?.length ? policyStageFromFlags({ rules: flags.rules, set: flags.set, failOn: 'none' }, devices) : undefined;
       const sink = OutputFile.open('/dev/null', true);
       const res = runAudit({ inputs: captures, format: 'ndjson', pipeline: { devices }, stage, keepRecords: true }, sink);
@@ -128,7 +131,13 @@ function registerLearn(program: Command, setExit: (code: number) => void, io: { 
       else if (flags.format === 'drift') text = learn().renderDriftText(drift!);
       else text = learn().renderLearnedYaml(learned, meta, drift);
       emit(text, flags.output, flags.force === true);
-      setExit(res.exitCode === 2 ? 2 : 0);
+      // A proposal is not a verdict, so learn exits 0 unless asked. With --exit-code, traffic the
+      // pack does not declare (an undeclared destination, or a declared name on an undocumented
+      // port) is drift that fails: a firmware update that starts talking somewhere new. Rules
+      // that were never used do not fail it: one capture need not exercise every documented
+      // feature.
+      const drifted = flags.exitCode === true && drift !== undefined && (drift.undeclared.length > 0 || drift.ports.some((p) => p.undeclared_ports.length > 0));
+      setExit(res.exitCode === 2 ? 2 : drifted ? 1 : 0);
     });
 }
 

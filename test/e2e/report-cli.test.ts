@@ -116,6 +116,20 @@ describe('learn', () => {
     expect(() => loadPackText(y.stdout, 'with-drift.yaml')).not.toThrow();
     expect(y.stdout).toMatch(/^# used but undeclared/m);
   });
+
+  test('--exit-code: 1 when the traffic drifted from the pack, 0 against the pack learned from it, a usage error without --rules', async () => {
+    const drifted = await cliOut(['learn', SAMPLE, ...DEV, '--rules', 'nebra-hotspot', '--format', 'drift', '--exit-code']);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(/used but undeclared \(5\)/);
+    const learned = path.join(tmp.dir, 'learned-for-exit-code.yaml');
+    expect((await cli(['learn', SAMPLE, ...DEV, '-o', learned])).code).toBe(0);
+    const clean = await cliOut(['learn', SAMPLE, ...DEV, '--rules', learned, '--format', 'drift', '--exit-code']);
+    expect(clean.stdout).toMatch(/used but undeclared \(0\)/);
+    expect(clean.code).toBe(0);
+    const usage = await cli(['learn', SAMPLE, '--exit-code']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^egress-audit: EA_USAGE: --exit-code needs --rules/);
+  });
 });
 
 describe('rules doc', () => {
