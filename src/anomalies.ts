@@ -76,6 +76,9 @@ export const ANOMALY_NAMES = [
   'quic.decrypt_failed',
   'quic.malformed',
   'quic.crypto_gap',
+  // link-layer shims and tunnels added after the first release (appended: ids never move)
+  'mpls.too_deep', // an MPLS label stack deeper than MAX_MPLS_LABELS
+  'pppoe.malformed', // a PPPoE session header with a version/type or code that is not RFC 2516's
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

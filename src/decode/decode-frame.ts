@@ -13,15 +13,15 @@ import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler }
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6, walkIpv6ExtensionHeaders } from './ipv6';
 import {
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
+  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
-import { decodeEthernet, decodeLink, setEtherTypeFromVersion } from './link';
+import { decodeEthernet, decodeLink, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
   DecodeStatus, InnerKind, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
-import { decodeGre, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
+import { decodeGre, isUdpTunnelPort, markUdpTunnelInner, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
 
 export { DEFAULT_FRAGMENT_LIMITS };
 export type { FragmentLimits };
@@ -38,8 +38,9 @@ export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; ig
  * Decodes frames into `view`; owns IP reassembly state. Never throws on packet bytes.
  *
  * Lifetime: `view` (and `view.buf`, which may be a reassembly buffer) is valid until the next
- * decode() call. For VXLAN, decode() returns the outer UDP datagram with view.innerKind set and
- * the caller then calls decodeInner(), which overwrites the view with the inner packet.
+ * decode() call. For UDP tunnels (VXLAN, Geneve, GTP-U, Teredo), decode() returns the outer UDP
+ * datagram with view.innerKind set and the caller then calls decodeInner(), which overwrites the
+ * view with the inner packet.
  */
 export class FrameDecoder {
   readonly view = new PacketView();
@@ -47,7 +48,7 @@ export class FrameDecoder {
   // `private` rather than `#`: plain properties, no brand checks on the hot path.
   private readonly cur = new LayerCursor();
   private readonly reassembler: IpReassembler;
-  /** Wire end of the inner packet marked by VXLAN (view.innerEnd is its captured end). */
+  /** Wire end of the inner packet marked by a UDP tunnel (view.innerEnd is its captured end). */
   private innerWireEnd = 0;
 
   constructor(readonly anomalies: AnomalyCounters, readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS) {
@@ -103,8 +104,15 @@ export class FrameDecoder {
   /** Dispatches on cur.etherType; counts non-IP frames. */
   private decodeNetwork(buf: Uint8Array): DecodeStatus {
     const cur = this.cur;
-    const etherType = cur.etherType;
+    let etherType = cur.etherType;
     let status: number;
+    // MPLS and PPPoE between the link header and IP (checked only when the frame is not plain
+    // IP, so the common path pays one comparison). PPPoE may carry MPLS, nothing nests deeper.
+    for (let shims = 0; shims < 2 && etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && isShimEtherType(etherType); shims++) {
+      status = decodeShim(buf, cur, this.anomalies);
+      if (status !== NEXT_LAYER) return status as DecodeStatus;
+      etherType = cur.etherType;
+    }
     if (etherType === ETHERTYPE_IPV4) status = decodeIpv4(buf, cur, this.view, this.anomalies);
     else if (etherType === ETHERTYPE_IPV6) status = decodeIpv6(buf, cur, this.view, this.anomalies);
     else {
@@ -155,7 +163,10 @@ export class FrameDecoder {
         return decodeTcp(buf, cur, view, this.anomalies);
       case IPPROTO_UDP: {
         const status = decodeUdp(buf, cur, view, this.anomalies);
-        if (status === DecodeStatus.Transport && view.dstPort === VXLAN_PORT) this.markVxlan(buf);
+        if (status === DecodeStatus.Transport) {
+          if (view.dstPort === VXLAN_PORT) this.markUdpTunnel(buf, true);
+          else if (isUdpTunnelPort(view.srcPort, view.dstPort)) this.markUdpTunnel(buf, false);
+        }
         return status;
       }
       case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_IGMP: {
@@ -173,7 +184,7 @@ export class FrameDecoder {
       case IPPROTO_GRE: {
         const status = decodeGre(buf, cur, this.anomalies);
         if (status !== NEXT_LAYER) return status;
-        return this.enterTunnel(buf, cur.etherType === ETHERTYPE_TEB ? ETHERTYPE_TEB : 0);
+        return this.enterTunnel(buf, cur.etherType);
       }
       default:
         this.nonFlow.otherIp++;
@@ -183,7 +194,8 @@ export class FrameDecoder {
 
   /**
    * Decodes the inner packet at cur.off as a packet of its own (tunnelDepth + 1): an Ethernet
-   * frame when `inner` is ETHERTYPE_TEB, else an IP packet whose version nibble decides.
+   * frame when `inner` is ETHERTYPE_TEB, an MPLS stack for ETHERTYPE_MPLS, else an IP packet
+   * whose version nibble decides (the GRE protocol type of an IP payload says the same thing).
    */
   private enterTunnel(buf: Uint8Array, inner: number): DecodeStatus {
     const view = this.view;
@@ -198,6 +210,8 @@ export class FrameDecoder {
       view.vlanId = -1;
       const status = decodeEthernet(buf, cur, view, this.anomalies);
       if (status !== NEXT_LAYER) return status;
+    } else if (inner === ETHERTYPE_MPLS) {
+      cur.etherType = ETHERTYPE_MPLS;
     } else {
       if (cur.end - cur.off < 1) {
         this.anomalies.add(TUNNEL_TRUNCATED);
@@ -209,13 +223,17 @@ export class FrameDecoder {
     return this.decodeNetwork(buf);
   }
 
-  /** VXLAN (RFC 7348): the outer UDP datagram stays the result; the inner frame waits for decodeInner(). */
-  private markVxlan(buf: Uint8Array): void {
+  /**
+   * UDP tunnels (VXLAN when `vxlan`, else Geneve, GTP-U or Teredo): the outer UDP datagram stays
+   * the result; the inner packet waits for decodeInner().
+   */
+  private markUdpTunnel(buf: Uint8Array, vxlan: boolean): void {
     if (this.view.tunnelDepth >= MAX_TUNNEL_DEPTH) {
       this.anomalies.add(TUNNEL_TOO_DEEP);
       return;
     }
-    if (markVxlanInner(buf, this.cur, this.view, this.anomalies)) this.innerWireEnd = this.cur.wireEnd;
+    const marked = vxlan ? markVxlanInner(buf, this.cur, this.view, this.anomalies) : markUdpTunnelInner(buf, this.cur, this.view, this.anomalies);
+    if (marked) this.innerWireEnd = this.cur.wireEnd;
   }
 }
 

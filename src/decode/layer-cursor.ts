@@ -18,6 +18,11 @@ export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_QINQ_OLD = 0x9100;
 /** Transparent Ethernet bridging: the GRE payload is an Ethernet frame. */
 export const ETHERTYPE_TEB = 0x6558;
+/** MPLS label stacks (RFC 3032 §5: unicast and, originally, multicast). */
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+/** PPPoE session stage (RFC 2516 §4); 0x8863, the discovery stage, carries no IP. */
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 /** Set by link decoders when the payload is not a protocol we map to an ethertype (counted as otherL2). */
 export const ETHERTYPE_NONE = 0;
 

@@ -2,6 +2,8 @@
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
  * BSD NULL/LOOP, PPP and NFLOG. Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
+ * Shims that sit between any of them and IP (an MPLS label stack, a PPPoE session header) are
+ * peeled by decodeShim, which the dispatcher calls for those ethertypes only.
  *
  * Per packet: allocation-free, never throws on packet bytes. Problems are counted anomalies and
  * a DecodeStatus; this module must never look past the network-layer header start.
@@ -13,8 +15,8 @@ import {
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
-  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_NONE, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor,
-  NEXT_LAYER,
+  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
+  ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
 import { DecodeStatus, PacketView } from './packet-view';
 
@@ -23,6 +25,19 @@ const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
 const LINK_VLAN_TOO_DEEP = A['link.vlan_too_deep'];
 const LINK_NFLOG_MALFORMED = A['link.nflog_malformed'];
 const IP_UNKNOWN_VERSION = A['ip.unknown_version'];
+const MPLS_TOO_DEEP = A['mpls.too_deep'];
+const PPPOE_MALFORMED = A['pppoe.malformed'];
+
+/**
+ * Most MPLS labels walked on one packet. Real stacks are 1–3 deep (transport, VPN and entropy
+ * labels; RFC 6790 adds two more); 8 leaves headroom while stopping a packet made of nothing
+ * but labels without a bottom-of-stack bit from being walked to its end.
+ */
+export const MAX_MPLS_LABELS = 8;
+const MPLS_LABEL_LENGTH = 4;
+/** RFC 2516 §4: VER 1 and TYPE 1 in one byte, CODE 0 for session data, then SESSION_ID and LENGTH. */
+const PPPOE_VER_TYPE = 0x11;
+const PPPOE_HEADER_LENGTH = 6;
 
 /**
  * Most VLAN tags we skip on one frame. QinQ (802.1ad) is 2 tags and the deepest stacks seen in
@@ -52,9 +67,10 @@ const BSD_AF_INET6_NETBSD_OPENBSD = 24;
 const BSD_AF_INET6_FREEBSD = 28;
 const BSD_AF_INET6_DARWIN = 30;
 
-/** PPP protocol numbers (RFC 1332 IPCP → 0x0021 IPv4, RFC 5072 → 0x0057 IPv6). */
+/** PPP protocol numbers (RFC 1332 IPCP → 0x0021 IPv4, RFC 5072 → 0x0057 IPv6, RFC 3032 §4.3 → 0x0281 MPLS). */
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
+const PPP_MPLS = 0x0281;
 
 /** Link types decodeLink understands (everything else is counted as link.unsupported_linktype). */
 export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
@@ -188,8 +204,13 @@ function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: Anomaly
  */
 function decodePpp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   let off = cur.off;
+  if (cur.end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03) off += 2;
+  return readPppProtocol(buf, cur, off, anomalies);
+}
+
+/** The PPP protocol field at `off` (2 bytes, or 1 when compressed), mapped to an ethertype on the cursor. */
+function readPppProtocol(buf: Uint8Array, cur: LayerCursor, off: number, anomalies: AnomalyCounters): number {
   const end = cur.end;
-  if (end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03) off += 2;
   if (end - off < 1) {
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
@@ -207,8 +228,71 @@ function decodePpp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters
     off += 2;
   }
   cur.off = off;
-  cur.etherType = protocol === PPP_IPV4 ? ETHERTYPE_IPV4 : protocol === PPP_IPV6 ? ETHERTYPE_IPV6 : ETHERTYPE_NONE;
+  cur.etherType = protocol === PPP_IPV4 ? ETHERTYPE_IPV4 : protocol === PPP_IPV6 ? ETHERTYPE_IPV6 : protocol === PPP_MPLS ? ETHERTYPE_MPLS : ETHERTYPE_NONE;
   return NEXT_LAYER;
+}
+
+/** True for the ethertypes decodeShim peels (checked only for frames that are not plain IP). */
+export function isShimEtherType(etherType: number): boolean {
+  return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION;
+}
+
+/**
+ * Peels the shim named by cur.etherType (isShimEtherType) and names what it carries: IPv4,
+ * IPv6, another shim (PPP may carry MPLS), or ETHERTYPE_NONE. The caller loops, bounded, until
+ * the ethertype is no shim. Neither shim is a tunnel: the packet inside keeps depth 0, as in
+ * tshark's conversations.
+ */
+export function decodeShim(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  return cur.etherType === ETHERTYPE_PPPOE_SESSION ? decodePppoeSession(buf, cur, anomalies) : decodeMpls(buf, cur, anomalies);
+}
+
+/**
+ * MPLS label stack (RFC 3032 §2.1): 4-byte entries up to the one with the bottom-of-stack bit.
+ * The stack does not say what it carries; as tcpdump and tshark do, the first nibble after it
+ * decides (4: IPv4, 6: IPv6). Anything else (a pseudowire's control word, say) is not IP.
+ */
+function decodeMpls(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  let off = cur.off;
+  for (let labels = 1; ; labels++) {
+    if (labels > MAX_MPLS_LABELS) {
+      anomalies.add(MPLS_TOO_DEEP);
+      return DecodeStatus.Malformed;
+    }
+    if (cur.end - off < MPLS_LABEL_LENGTH) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    const bottom = (buf[off + 2] & 0x01) !== 0;
+    off += MPLS_LABEL_LENGTH;
+    if (bottom) break;
+  }
+  cur.off = off;
+  if (cur.end - off < 1) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const version = buf[off] >> 4;
+  cur.etherType = version === 4 ? ETHERTYPE_IPV4 : version === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
+
+/**
+ * PPPoE session header (RFC 2516 §4), then the PPP protocol field (§7). The LENGTH field is not
+ * trusted to bound the packet: the IP header's own length does that, and the Ethernet padding
+ * of short frames lies past both.
+ */
+function decodePppoeSession(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < PPPOE_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  if (buf[off] !== PPPOE_VER_TYPE || buf[off + 1] !== 0) {
+    anomalies.add(PPPOE_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  return readPppProtocol(buf, cur, off + PPPOE_HEADER_LENGTH, anomalies);
 }
 
 /**

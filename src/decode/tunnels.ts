@@ -1,14 +1,19 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
- * sequence numbers) and VXLAN (RFC 7348). IP-in-IP (protocols 4 and 41) needs no header and is
- * handled by the dispatcher in decode-frame.ts.
+ * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads) and, over UDP, VXLAN
+ * (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281) and Teredo (RFC 4380). IP-in-IP
+ * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
+ *
+ * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
+ * (a capture's tunnel on another port is a plain UDP flow), and each header is checked strictly
+ * (version, type, lengths) so that ordinary datagrams that happen to use the port stay plain.
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
  */
 import { A, AnomalyCounters } from '../anomalies';
 import { u16be } from './bytes';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { DecodeStatus, InnerKind, PacketView } from './packet-view';
 
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
@@ -40,6 +45,38 @@ const GRE_RESERVED0_MUST_BE_ZERO = 0x4c00;
 const GRE_VERSION_MASK = 0x0007;
 
 /**
+ * ERSPAN, a switch's mirror session carried in GRE (draft-foschiano-erspan): protocol 0x88be is
+ * type II (an 8-byte header, version 1) or, without a GRE sequence number, type I (no header);
+ * 0x22eb is type III (12 bytes, version 2, plus an 8-byte platform subheader when its O bit is
+ * set). The payload is the mirrored Ethernet frame.
+ */
+const GRE_ERSPAN_II = 0x88be;
+const GRE_ERSPAN_III = 0x22eb;
+const ERSPAN_II_HEADER_LENGTH = 8;
+const ERSPAN_III_HEADER_LENGTH = 12;
+const ERSPAN_III_PLATFORM_SUBHEADER_LENGTH = 8;
+
+/** IANA-assigned UDP ports of the other UDP tunnels (RFC 8926 §3.3, TS 29.281 §4.4.2.3, RFC 4380 §4). */
+export const GENEVE_PORT = 6081;
+export const GTPU_PORT = 2152;
+export const TEREDO_PORT = 3544;
+const GENEVE_HEADER_LENGTH = 8;
+const GTPU_HEADER_LENGTH = 8;
+/** GTP-U flags: version 1 in the top three bits, PT (GTP rather than GTP'), then E, S and PN. */
+const GTPU_VERSION_1 = 0x20;
+const GTPU_FLAG_PT = 0x10;
+const GTPU_FLAGS_OPTIONAL = 0x07; // E | S | PN: any of them adds the 4-byte optional field
+const GTPU_FLAG_E = 0x04;
+/** G-PDU: the message that carries a user packet (TS 29.281 §7.1). */
+const GTPU_G_PDU = 0xff;
+/** Most GTP-U extension headers walked (TS 29.281 §5.2 defines a handful; each may appear once). */
+export const MAX_GTPU_EXTENSION_HEADERS = 8;
+/** Teredo's optional indicators before the IPv6 packet (RFC 4380 §5.1.1). */
+const TEREDO_ORIGIN_LENGTH = 8;
+const TEREDO_AUTH_FIXED_LENGTH = 13; // 0x0001, ID-len, AU-len, nonce (8), confirmation (1)
+const IPV6_HEADER_LENGTH = 40;
+
+/**
  * GRE header at `cur.off`. Version 0 only; PPTP's enhanced GRE (version 1, RFC 2637 §4.1) and
  * payloads other than IPv4, IPv6 and transparent Ethernet bridging count gre.unsupported.
  * Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to its protocol.
@@ -56,7 +93,8 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     return DecodeStatus.Unsupported;
   }
   const protocol = u16be(buf, off + 2);
-  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB) {
+  const erspan = protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III;
+  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -70,6 +108,32 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   }
   cur.off = off + length;
   cur.etherType = protocol;
+  if (erspan) return skipErspanHeader(buf, cur, anomalies, protocol === GRE_ERSPAN_III ? 3 : (flags & GRE_FLAG_S) !== 0 ? 2 : 1);
+  return NEXT_LAYER;
+}
+
+/** Skips the ERSPAN header of `type` (1, 2 or 3) at cur.off; the cursor is then on the mirrored Ethernet frame. */
+function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, type: number): number {
+  const off = cur.off;
+  let length = 0;
+  if (type === 2) length = ERSPAN_II_HEADER_LENGTH;
+  else if (type === 3) length = ERSPAN_III_HEADER_LENGTH;
+  if (cur.end - off < length) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  if (type !== 1 && buf[off] >> 4 !== type - 1) {
+    // The header's version field disagrees with the GRE protocol type.
+    anomalies.add(GRE_UNSUPPORTED);
+    return DecodeStatus.Unsupported;
+  }
+  if (type === 3 && (buf[off + 11] & 0x01) !== 0) length += ERSPAN_III_PLATFORM_SUBHEADER_LENGTH;
+  if (cur.end - off < length) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off = off + length;
+  cur.etherType = ETHERTYPE_TEB;
   return NEXT_LAYER;
 }
 
@@ -89,4 +153,112 @@ export function markVxlanInner(buf: Uint8Array, cur: LayerCursor, view: PacketVi
   view.innerOffset = off + VXLAN_HEADER_LENGTH;
   view.innerEnd = cur.end;
   return true;
+}
+
+/**
+ * True when a UDP datagram between these ports may carry one of the tunnels markUdpTunnelInner
+ * knows besides VXLAN (a cheap test for the hot path; the header decides).
+ */
+export function isUdpTunnelPort(srcPort: number, dstPort: number): boolean {
+  return dstPort === GENEVE_PORT || dstPort === GTPU_PORT || srcPort === GTPU_PORT || dstPort === TEREDO_PORT || srcPort === TEREDO_PORT;
+}
+
+/**
+ * Geneve, GTP-U or Teredo in the payload of the UDP datagram at cur.off (payload up to cur.end).
+ * When the header is whole and valid, marks the inner packet on the view and returns true; the
+ * outer datagram stays a flow either way. A datagram that is not the tunnel (a GTP-U echo, a
+ * Teredo bubble's qualification, anything else on the port) is left plain, without an anomaly.
+ */
+export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): boolean {
+  const dst = view.dstPort;
+  const src = view.srcPort;
+  let inner = -1;
+  let kind = InnerKind.Ip;
+  if (dst === GENEVE_PORT) {
+    inner = genevePayload(buf, cur.off, cur.end, anomalies);
+    if (inner >= 0 && u16be(buf, cur.off + 2) === ETHERTYPE_TEB) kind = InnerKind.Ethernet;
+  } else if (dst === GTPU_PORT || src === GTPU_PORT) inner = gtpuPayload(buf, cur.off, cur.end, cur.wireEnd, anomalies);
+  else if (dst === TEREDO_PORT || src === TEREDO_PORT) inner = teredoPayload(buf, cur.off, cur.end, cur.wireEnd);
+  if (inner < 0) return false;
+  view.innerKind = kind;
+  view.innerOffset = inner;
+  view.innerEnd = cur.end;
+  return true;
+}
+
+/**
+ * Geneve (RFC 8926 §3.4): version 0, options of OptLen * 4 bytes, then the payload whose
+ * protocol type is IPv4, IPv6 or Ethernet (0x6558). Returns the payload offset or -1.
+ */
+function genevePayload(buf: Uint8Array, off: number, end: number, anomalies: AnomalyCounters): number {
+  if (end - off < GENEVE_HEADER_LENGTH) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  if (buf[off] >> 6 !== 0) return -1; // a version this decoder does not know
+  const protocol = u16be(buf, off + 2);
+  if (protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6) return -1;
+  const length = GENEVE_HEADER_LENGTH + (buf[off] & 0x3f) * 4;
+  if (end - off < length) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  return off + length;
+}
+
+/**
+ * GTP-U (3GPP TS 29.281 §5): version 1, PT 1, a G-PDU whose length field accounts for the rest
+ * of the datagram exactly, the optional 4-byte field when E, S or PN is set, then any extension
+ * headers (each a length in 4-byte units, its content and the next type), bounded. `end` is the
+ * captured end of the datagram, `wireEnd` its end on the wire. Returns the user packet's offset or -1.
+ */
+function gtpuPayload(buf: Uint8Array, off: number, end: number, wireEnd: number, anomalies: AnomalyCounters): number {
+  if (end - off < GTPU_HEADER_LENGTH) return -1;
+  const flags = buf[off];
+  if ((flags & 0xe0) !== GTPU_VERSION_1 || (flags & GTPU_FLAG_PT) === 0 || buf[off + 1] !== GTPU_G_PDU) return -1;
+  if (off + GTPU_HEADER_LENGTH + u16be(buf, off + 2) !== wireEnd) return -1;
+  let p = off + GTPU_HEADER_LENGTH;
+  if ((flags & GTPU_FLAGS_OPTIONAL) !== 0) {
+    p += 4;
+    if (p > end) {
+      anomalies.add(TUNNEL_TRUNCATED);
+      return -1;
+    }
+    let next = (flags & GTPU_FLAG_E) !== 0 ? buf[p - 1] : 0;
+    for (let n = 0; next !== 0; n++) {
+      if (n >= MAX_GTPU_EXTENSION_HEADERS) return -1;
+      if (p >= end) {
+        anomalies.add(TUNNEL_TRUNCATED);
+        return -1;
+      }
+      const units = buf[p];
+      if (units === 0) return -1; // a zero-length extension header would never end
+      p += units * 4;
+      if (p > end) {
+        anomalies.add(TUNNEL_TRUNCATED);
+        return -1;
+      }
+      next = buf[p - 1];
+    }
+  }
+  if (p >= end) {
+    if (p < wireEnd) anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  const version = buf[p] >> 4;
+  return version === 4 || version === 6 ? p : -1;
+}
+
+/**
+ * Teredo (RFC 4380 §5.1.1): an IPv6 packet, after an optional authentication indicator
+ * (0x0001) and an optional origin indication (0x0000). The IPv6 header's payload length must
+ * account for the rest of the datagram on the wire exactly, so that other traffic on port 3544
+ * is not taken for it. Returns the IPv6 packet's offset or -1.
+ */
+function teredoPayload(buf: Uint8Array, off: number, end: number, wireEnd: number): number {
+  let p = off;
+  if (end - p >= 4 && buf[p] === 0 && buf[p + 1] === 1) p += TEREDO_AUTH_FIXED_LENGTH + buf[p + 2] + buf[p + 3];
+  if (end - p >= TEREDO_ORIGIN_LENGTH && buf[p] === 0 && buf[p + 1] === 0) p += TEREDO_ORIGIN_LENGTH;
+  if (end - p < IPV6_HEADER_LENGTH || buf[p] >> 4 !== 6) return -1;
+  return p + IPV6_HEADER_LENGTH + u16be(buf, p + 4) === wireEnd ? p : -1;
 }

@@ -41,6 +41,8 @@ export interface FlowExpectation {
   /** Groups that must appear in `key_share_groups`. */
   key_share_groups_include?: number[];
   syn_seen?: boolean;
+  /** TCP/UDP layers outside the flow (tunnels); not asserted when absent. */
+  tunnel_depth?: number;
 }
 
 /** One `{"type":"dns"}` record: one per question of every query message. */

@@ -40,7 +40,18 @@ export interface Endpoint extends Host {
 export type LinkSpec =
   | { kind: 'ethernet'; vlans?: readonly VlanTag[]; padReceived?: boolean }
   | { kind: 'sll2'; ifindex: number }
-  | { kind: 'raw' };
+  | { kind: 'raw' }
+  | WrappedLink;
+
+/**
+ * Frames built by a function of the IP packet (an encapsulation: MPLS, PPPoE, a tunnel), with an
+ * optional hook told of every frame, so the outer flow a tunnel makes can be tallied too.
+ */
+export interface WrappedLink {
+  kind: 'wrapped';
+  wrap(packet: Uint8Array, src: Host, dst: Host): Uint8Array;
+  carried?(tsNs: bigint, src: Host, wireLength: number): void;
+}
 
 /** A record with its insertion index, so sorting by time is stable. */
 interface PendingRecord extends CaptureRecord {
@@ -76,7 +87,10 @@ export class CaptureBuilder {
       this.#ipIds.set(src.ip, id + 1);
       packet = ipv4({ src: src.ip, dst: dst.ip, protocol, id, ttl: this.isDevice(src.ip) ? 64 : 53, dontFragment: protocol === IPPROTO_TCP }, l4);
     }
-    return this.emitFrame(tsNs, interfaceId, this.frameIp(interfaceId, src, dst, packet));
+    const length = this.emitFrame(tsNs, interfaceId, this.frameIp(interfaceId, src, dst, packet));
+    const link = this.links[interfaceId];
+    if (link.kind === 'wrapped') link.carried?.(tsNs, src, length);
+    return length;
   }
 
   /** Wraps an already built IP packet in interface `interfaceId`'s link header. */
@@ -91,6 +105,8 @@ export class CaptureBuilder {
         return sll2({ protocol: etherType, ifindex: link.ifindex, pkttype: received ? SLL_PKTTYPE_HOST : SLL_PKTTYPE_OUTGOING, addr: src.mac }, packet);
       case 'raw':
         return packet;
+      case 'wrapped':
+        return link.wrap(packet, src, dst);
     }
   }
 

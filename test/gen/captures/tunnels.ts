@@ -1,0 +1,203 @@
+/**
+ * Encapsulations between the wire and the device's packets: an MPLS label stack, a PPPoE
+ * session, an ERSPAN mirror session in GRE, and the UDP tunnels Geneve, GTP-U and Teredo. Each
+ * carries one ordinary flow of the device's (TLS, HTTP or DNS), so a failure points at the
+ * encapsulation, not at a parser.
+ *
+ * Test tooling only: every header is written by hand from its specification (RFC 3032, RFC 2516,
+ * draft-foschiano-erspan, RFC 8926, 3GPP TS 29.281, RFC 4380); addresses from RFC 5737 / 3849.
+ */
+import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
+import { serializePcap } from '../capture-file';
+import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, httpRequest, httpResponse, ipv4, tlsClientHello, udp } from '../packets';
+import { CaptureBuilder, Endpoint, FlowScript, Host, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
+import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tlsSession } from './common';
+
+const DEVICES = [DEVICE_V4, DEVICE_V6];
+const ETHERTYPE_MPLS = 0x8847;
+const ETHERTYPE_PPPOE_SESSION = 0x8864;
+const ETHERTYPE_TEB = 0x6558;
+const IPPROTO_GRE = 47;
+
+const u16 = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
+const u32 = (v: number): number[] => [...u16(v >>> 16), ...u16(v & 0xffff)];
+const bytes = (...parts: ArrayLike<number>[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+/** The inner packet as an Ethernet frame between its endpoints' MACs. */
+const innerEthernet = (packet: Uint8Array, src: Host, dst: Host): Uint8Array =>
+  ethernet({ src: src.mac, dst: dst.mac, etherType: packet[0] >> 4 === 6 ? 0x86dd : ETHERTYPE_IPV4 }, packet);
+
+/** A tunnel's own UDP 5-tuple, tallied from the frames that carry the device's packets. */
+class OuterFlow extends FlowScript {
+  constructor(b: CaptureBuilder, interfaceId: number, client: Endpoint, server: Endpoint) {
+    super(b, interfaceId, 'udp', client, server);
+  }
+
+  /** Neither end is the device: egress-audit takes the initiator as the device side, as for any such flow. */
+  override get direction(): 'egress' { return 'egress'; }
+
+  carry(tsNs: bigint, fromClient: boolean, wireLength: number): void {
+    if (fromClient) { this.packetsOut++; this.bytesOut += wireLength; } else { this.packetsIn++; this.bytesIn += wireLength; }
+    if (this.firstNs === null || tsNs < this.firstNs) this.firstNs = tsNs;
+    if (this.lastNs === null || tsNs > this.lastNs) this.lastNs = tsNs;
+  }
+}
+
+const isDeviceHost = (h: Host): boolean => DEVICES.includes(h.ip);
+
+/** Geneve, GTP-U and Teredo endpoints (the outer flows). */
+const GENEVE_A: Endpoint = { ip: '198.51.100.11', mac: '00:00:5e:00:53:11', port: 50123 };
+const GENEVE_B: Endpoint = { ip: '198.51.100.12', mac: '00:00:5e:00:53:12', port: 50456 };
+const GENEVE_A_IN: Endpoint = { ...GENEVE_A, port: 6081 };
+const GENEVE_B_IN: Endpoint = { ...GENEVE_B, port: 6081 };
+const GNB: Endpoint = { ip: '198.51.100.21', mac: '00:00:5e:00:53:21', port: 2152 };
+const UPF: Endpoint = { ip: '198.51.100.22', mac: '00:00:5e:00:53:22', port: 2152 };
+const TEREDO_CLIENT: Endpoint = { ip: '198.51.100.31', mac: '00:00:5e:00:53:31', port: 40000 };
+const TEREDO_RELAY: Endpoint = { ip: '198.51.100.32', mac: '00:00:5e:00:53:32', port: 3544 };
+const ERSPAN_SWITCH = '198.51.100.1';
+const ERSPAN_COLLECTOR = '198.51.100.2';
+
+/** An outer UDP datagram between two tunnel endpoints, as an Ethernet frame. */
+function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array {
+  return ethernet({ src: from.mac, dst: to.mac, etherType: ETHERTYPE_IPV4 },
+    ipv4({ src: from.ip, dst: to.ip, protocol: 17, ttl: 62 }, udp(from.port, to.port, payload, from.ip, to.ip)));
+}
+
+/** Encapsulations and the captures of one flow each. */
+export const TUNNELS_AND_SHIMS: CaptureDefinition = {
+  file: 'tunnels-mpls-pppoe-erspan-geneve-gtpu-teredo.pcap',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, Geneve, GTP-U and Teredo',
+  holds: [
+    'Ethernet, classic pcap. Six flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
+    '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
+    '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
+    '198.51.100.2, carrying the mirrored Ethernet frames: TLS to 203.0.113.43:443 with SNI `erspan.example.com`;',
+    '4. Geneve (UDP to port 6081, VNI 0x00abcd, one 8-byte option, protocol 0x6558; RFC 8926) between 198.51.100.11 and 198.51.100.12, ' +
+    'one outer 5-tuple per direction, carrying Ethernet frames: HTTP GET to 203.0.113.44:80 with `Host: geneve.example.com`;',
+    '5. GTP-U (UDP 2152 both ways, G-PDU with a PDU session container extension header; 3GPP TS 29.281) between a gNB 198.51.100.21 and a UPF ' +
+    '198.51.100.22, carrying IPv4: a DNS lookup of `gtpu.example.com` (A → 203.0.113.45) to 192.0.2.1;',
+    '6. Teredo (UDP between a client 198.51.100.31:40000 and a relay 198.51.100.32:3544; RFC 4380), the relay\'s packets with an origin ' +
+    'indication, carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::46]:443 with SNI `teredo.example.com`.',
+    'Expected: the device\'s six flows are named as if no encapsulation were there; MPLS, PPPoE and GRE add no transport layer (tunnel depth 0, ' +
+    'as in tshark\'s conversations), Geneve, GTP-U and Teredo add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
+    '(four of them), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
+    'lists the same ten conversations.',
+  ],
+  builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
+  tshark: [{
+    // tshark decodes through every encapsulation with default preferences: the protocol stack and the name of each flow.
+    args: ['-n', '-Y', 'tls.handshake.type == 1 || http.request || (dns && dns.flags.response == 0)', '-T', 'fields', '-e', 'frame.protocols',
+      '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host', '-e', 'dns.qry.name'],
+    output: 'eth:ethertype:mpls:ip:tcp:tls\tmpls.example.com\t\t\n' +
+      'eth:ethertype:pppoes:ppp:ip:tcp:http\t\tpppoe.example.com\t\n' +
+      'eth:ethertype:ip:gre:erspan:eth:ethertype:ip:tcp:tls\terspan.example.com\t\t\n' +
+      'eth:ethertype:ip:udp:geneve:eth:ethertype:ip:tcp:http\t\tgeneve.example.com\t\n' +
+      'eth:ethertype:ip:udp:gtp:ip:udp:dns\t\t\tgtpu.example.com\n' +
+      'eth:ethertype:ip:udp:teredo:ipv6:tcp:tls\tteredo.example.com\t\t\n',
+  }],
+  build() {
+    let greSequence = 0;
+    let outer: OuterFlow[] = [];
+    const links: WrappedLink[] = [
+      // 0: MPLS, two labels.
+      { kind: 'wrapped', wrap: (p, src, dst) => ethernet({ src: src.mac, dst: dst.mac, etherType: ETHERTYPE_MPLS }, bytes(u32((1000 << 12) | 64), u32((42 << 12) | 0x100 | 64), p)) },
+      // 1: PPPoE session stage, PPP IPv4.
+      { kind: 'wrapped', wrap: (p, src, dst) => ethernet({ src: src.mac, dst: dst.mac, etherType: ETHERTYPE_PPPOE_SESSION }, bytes([0x11, 0x00], u16(0x1234), u16(2 + p.length), u16(0x0021), p)) },
+      // 2: ERSPAN II: GRE (S bit, protocol 0x88be, sequence), 8-byte header (version 1, VLAN 0, session 7, index 0), the mirrored frame.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => ethernet({ src: '00:00:5e:00:53:01', dst: '00:00:5e:00:53:02', etherType: ETHERTYPE_IPV4 },
+          ipv4({ src: ERSPAN_SWITCH, dst: ERSPAN_COLLECTOR, protocol: IPPROTO_GRE, ttl: 63 },
+            bytes(u16(0x1000), u16(0x88be), u32(greSequence++), u16(0x1000), u16(7), u32(0), innerEthernet(p, src, dst)))),
+      },
+      // 3: Geneve with one option; each direction has its own outer 5-tuple.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => {
+          const header = bytes([0x02, 0x00], u16(ETHERTYPE_TEB), [0x00, 0xab, 0xcd, 0x00], u16(0x0103), [0x80, 0x01], u32(0x0badcafe));
+          const [from, to] = isDeviceHost(src) ? [GENEVE_A, GENEVE_B_IN] : [GENEVE_B, GENEVE_A_IN];
+          return outerUdp(from, to, bytes(header, innerEthernet(p, src, dst)));
+        },
+        carried: (ts, src, len) => outer[isDeviceHost(src) ? 0 : 1].carry(ts, true, len),
+      },
+      // 4: GTP-U G-PDU with the E flag and a PDU session container (type 0x85, one 4-byte unit).
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const ext = [0x01, isDeviceHost(src) ? 0x10 : 0x00, 0x09, 0x00];
+          const gtp = bytes([0x34, 0xff], u16(4 + ext.length + p.length), u32(0x00c0ffee), u16(0), [0x00, 0x85], ext, p);
+          return isDeviceHost(src) ? outerUdp(GNB, UPF, gtp) : outerUdp(UPF, GNB, gtp);
+        },
+        carried: (ts, src, len) => outer[2].carry(ts, isDeviceHost(src), len),
+      },
+      // 5: Teredo; the relay's packets carry an origin indication (port and address, obfuscated by XOR).
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => isDeviceHost(src)
+          ? outerUdp(TEREDO_CLIENT, TEREDO_RELAY, p)
+          : outerUdp(TEREDO_RELAY, TEREDO_CLIENT, bytes([0x00, 0x00], u16(443 ^ 0xffff), [0xcb ^ 0xff, 0x00 ^ 0xff, 0x71 ^ 0xff, 0x2e ^ 0xff], p)),
+        carried: (ts, src, len) => outer[3].carry(ts, isDeviceHost(src), len),
+      },
+    ];
+    const b = new CaptureBuilder(links, DEVICES);
+    outer = [
+      new OuterFlow(b, 3, GENEVE_A, GENEVE_B_IN),
+      new OuterFlow(b, 3, GENEVE_B, GENEVE_A_IN),
+      new OuterFlow(b, 4, GNB, UPF),
+      new OuterFlow(b, 5, TEREDO_CLIENT, TEREDO_RELAY),
+    ];
+
+    const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
+      const tcp = new TcpScript(b, iface, client, server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
+      const hello = tlsClientHello({ seed: `${this.file}/${name}`, serverName: name, alpn: ['h2'] }).record;
+      tlsSession(tcp, at, hello, `${this.file}/${name}`, [{ atMs: 60, request: 120, response: 600 }]);
+      return tcp;
+    };
+    const httpTo = (iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript => {
+      const tcp = new TcpScript(b, iface, device(port), server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
+      const t = tcp.handshake(at);
+      const done = tcp.exchange(t + ms(0.4), httpRequest('GET', '/config', [['Host', host], ['Accept', '*/*']]),
+        httpResponse(200, 'OK', [['Content-Type', 'application/json']], '{"interval":300}'));
+      tcp.close(done + ms(5));
+      return tcp;
+    };
+
+    const mpls = tlsTo(0, 50001, remote('203.0.113.41', 443), 'mpls.example.com', T0 + ms(1));
+    const pppoe = httpTo(1, 50002, remote('203.0.113.42', 80), 'pppoe.example.com', T0 + ms(200));
+    const erspan = tlsTo(2, 50003, remote('203.0.113.43', 443), 'erspan.example.com', T0 + ms(400));
+    const geneve = httpTo(3, 50004, remote('203.0.113.44', 80), 'geneve.example.com', T0 + ms(600));
+    const q: DnsMessageSpec = { id: 0x6a01, response: false, questions: [{ name: 'gtpu.example.com', type: DNS_TYPE_A }] };
+    const lookup = udpDnsLookup(b, 4, device(53001), { ...RESOLVER, mac: ROUTER_MAC }, T0 + ms(800), q,
+      { ...q, response: true, answers: [{ name: 'gtpu.example.com', type: DNS_TYPE_A, ttl: 300, data: '203.0.113.45' }] });
+    const teredo = tlsTo(5, 50006, remote('2001:db8:5::46', 443), 'teredo.example.com', T0 + ms(1000), device(50006, DEVICE_V6));
+
+    const records = b.records();
+    const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
+    return {
+      bytes: serializePcap(records, { linkType: LINKTYPE_ETHERNET }),
+      records: records.length,
+      expect: {
+        file: this.file, args: DEVICE_ARGS, exit_code: 0,
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 10, 1),
+        flows: [
+          mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
+          pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
+          erspan.expect(tls('erspan.example.com', 'SNI in a frame mirrored by ERSPAN II in GRE')),
+          geneve.expect({ why: 'Host inside Geneve', app: 'http', http_host: 'geneve.example.com', name: 'geneve.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 1 }),
+          lookup.flow.expect({ why: 'DNS inside GTP-U', app: 'dns', dns_names: ['gtpu.example.com'], tunnel_depth: 1 }),
+          teredo.expect({ ...tls('teredo.example.com', 'SNI inside Teredo (IPv6 in UDP)'), tunnel_depth: 1 }),
+          outer[0].expect({ why: 'Geneve outer 5-tuple, device to server direction', tunnel_depth: 0 }),
+          outer[1].expect({ why: 'Geneve outer 5-tuple, the other direction', tunnel_depth: 0 }),
+          outer[2].expect({ why: 'GTP-U outer 5-tuple (2152 both ways)', tunnel_depth: 0 }),
+          outer[3].expect({ why: 'Teredo outer 5-tuple', tunnel_depth: 0 }),
+        ],
+        dns: lookup.dns,
+      },
+    };
+  },
+};
