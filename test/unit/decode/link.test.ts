@@ -1,11 +1,13 @@
 /**
  * Link layers: every supported link type decodes to the same inner IPv4/TCP or IPv6/UDP packet;
- * VLAN stacks, non-IP frames and every malformed link header (one comment per adversarial case).
+ * VLAN stacks, MPLS and PPPoE shims, non-IP frames and every malformed link header (one comment
+ * per adversarial case).
  */
 import {
   DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
   LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
 } from '../../../src/capture/source';
+import { MAX_MPLS_LABELS } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp } from './build';
 
@@ -309,5 +311,64 @@ describe('link layers: adversarial headers', () => {
     decodeFrame(dec, ethernet(0x0800, TCP4, [[0x8100, 5]]), LINKTYPE_ETHERNET);
     expect(decodeFrame(dec, ethernet(0x0806, new Uint8Array(28)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
     expect([dec.view.vlanId, dec.view.srcPort, dec.view.ipVersion, dec.view.sa3]).toEqual([-1, 0, 0, 0]);
+  });
+});
+
+describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessions (RFC 2516)', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  /** One MPLS label stack entry: label, bottom-of-stack bit, TTL 64. */
+  const label = (value: number, bottom: boolean): Uint8Array => hex(((value << 12) | (bottom ? 0x100 : 0) | 64).toString(16).padStart(8, '0'));
+  const pppoe = (protocol: string, payload: Uint8Array, verType = '11', code = '00'): Uint8Array =>
+    Buffer.concat([hex(`${verType}${code} 1234`), hex((2 + payload.length).toString(16).padStart(4, '0')), hex(protocol), payload]);
+
+  test.each<[string, number, Uint8Array, 4 | 6]>([
+    ['one MPLS label, IPv4', 0x8847, Buffer.concat([label(16, true), TCP4]), 4],
+    ['three MPLS labels (multicast ethertype 0x8848), IPv6', 0x8848, Buffer.concat([label(100, false), label(200, false), label(2, true), UDP6]), 6],
+    ['PPPoE session, PPP IPv4 (0x0021)', 0x8864, pppoe('0021', TCP4), 4],
+    ['PPPoE session, PPP IPv6 (0x0057)', 0x8864, pppoe('0057', UDP6), 6],
+    ['PPPoE session, compressed PPP protocol (0x21, one byte)', 0x8864, pppoe('21', TCP4), 4],
+    ['PPPoE session carrying MPLS (PPP 0x0281)', 0x8864, pppoe('0281', Buffer.concat([label(16, true), TCP4])), 4],
+  ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, etherType, payload, version) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(etherType, payload, [[0x8100, 7]]), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipVersion, dec.view.tunnelDepth, dec.view.vlanId]).toEqual([version, 0, 7]);
+    expect(version === 4 ? [dec.view.ipProto, dec.view.dstPort] : [dec.view.ipProto, payloadText(dec)]).toEqual(version === 4 ? [IPPROTO_TCP, 443] : [IPPROTO_UDP, 'abcd']);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['PPPoE session carrying LCP (0xc021)', 0x8864, pppoe('c021', hex('0101000401'))],
+    ['PPPoE discovery (0x8863)', 0x8863, hex('1109000000000000')],
+    ['MPLS with a pseudowire control word after the stack', 0x8847, Buffer.concat([label(300, true), hex('00000000'), TCP4])],
+  ])('%s: not IP, counted, no anomaly', (_name, etherType, payload) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(etherType, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array, DecodeStatus, string]>([
+    ['an MPLS stack with no bottom-of-stack bit in MAX_MPLS_LABELS entries', 0x8847, Buffer.concat([...Array.from({ length: MAX_MPLS_LABELS }, () => label(5, false)), TCP4]), DecodeStatus.Malformed, 'mpls.too_deep'],
+    ['an MPLS stack cut inside an entry', 0x8847, hex('000101'), DecodeStatus.Truncated, 'link.truncated'],
+    ['an MPLS stack with nothing after it', 0x8847, label(16, true), DecodeStatus.Truncated, 'link.truncated'],
+    ['a PPPoE header of 5 bytes', 0x8864, hex('1100123400'), DecodeStatus.Truncated, 'link.truncated'],
+    ['PPPoE version/type 2/1', 0x8864, pppoe('0021', TCP4, '21'), DecodeStatus.Malformed, 'pppoe.malformed'],
+    ['a PPPoE session frame with a discovery code (PADI)', 0x8864, pppoe('0021', TCP4, '11', '09'), DecodeStatus.Malformed, 'pppoe.malformed'],
+  ])('%s → %s, %s', (_name, etherType, payload, status, anomaly) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(etherType, payload), LINKTYPE_ETHERNET)).toBe(status);
+    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
+  });
+
+  test('exactly MAX_MPLS_LABELS labels decode', () => {
+    const { dec } = newDecoder();
+    const stack = Array.from({ length: MAX_MPLS_LABELS }, (_, i) => label(i + 16, i === MAX_MPLS_LABELS - 1));
+    expect(decodeFrame(dec, ethernet(0x8847, Buffer.concat([...stack, TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+  });
+
+  test('PPP links (LINKTYPE_PPP) carry MPLS too', () => {
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, Buffer.concat([hex('ff030281'), label(16, true), TCP4]), LINKTYPE_PPP)).toBe(DecodeStatus.Transport);
+    expect(dec.view.ipProto).toBe(IPPROTO_TCP);
   });
 });

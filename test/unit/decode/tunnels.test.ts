@@ -1,10 +1,11 @@
 /**
- * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP and Ethernet
- * payloads, VXLAN (RFC 7348), the depth bound and malformed tunnel headers.
+ * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
+ * and ERSPAN payloads, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (TS 29.281), Teredo
+ * (RFC 4380), the depth bound and malformed tunnel headers.
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import type { AnomalyName } from '../../../src/anomalies';
-import { MAX_TUNNEL_DEPTH } from '../../../src/decode/tunnels';
+import { MAX_GTPU_EXTENSION_HEADERS, MAX_TUNNEL_DEPTH } from '../../../src/decode/tunnels';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { concat, decodeFrame, ethernet, hex, ip4word, ipv4, ipv6, newDecoder, payloadText, tcp, text, u16, udp } from './build';
 
@@ -90,13 +91,19 @@ describe('GRE', () => {
     ['key and sequence number (K, S; RFC 2890)', 0x3000, 0x0800, INNER4],
     ['C, K and S together, IPv6 payload', 0xb000, 0x86dd, INNER6],
     ['transparent Ethernet bridging (0x6558)', 0x2000, 0x6558, ethernet(0x0800, INNER4, [[0x8100, 9]])],
+    // ERSPAN (draft-foschiano-erspan): the payload is the mirrored Ethernet frame.
+    ['ERSPAN type I (0x88be without a sequence number: no ERSPAN header)', 0x0000, 0x88be, ethernet(0x0800, INNER4)],
+    ['ERSPAN type II (0x88be with S: 8-byte header, version 1)', 0x1000, 0x88be, concat(hex('10000007 00000000'), ethernet(0x0800, INNER4, [[0x8100, 9]]))],
+    ['ERSPAN type III (0x22eb: 12-byte header, version 2)', 0x1000, 0x22eb, concat(hex('20000007 00000000 00000000'), ethernet(0x86dd, INNER6))],
+    ['ERSPAN type III with the O bit (8-byte platform subheader)', 0x1000, 0x22eb, concat(hex('20000007 00000000 00000001 0000000000000000'), ethernet(0x0800, INNER4))],
+    ['MPLS payload (0x8847, RFC 4023)', 0x0000, 0x8847, concat(hex('000641ff'), INNER4)],
   ])('%s', (_name, flags, protocol, payload) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(flags, protocol, payload))), LINKTYPE_ETHERNET))
       .toBe(DecodeStatus.Transport);
     expect(dec.view.tunnelDepth).toBe(1);
-    expect(payloadText(dec)).toBe(protocol === 0x86dd ? 'q' : 'GET');
-    expect(dec.view.vlanId).toBe(protocol === 0x6558 ? 9 : -1);
+    expect(payloadText(dec)).toBe(dec.view.ipVersion === 6 ? 'q' : 'GET');
+    expect(dec.view.vlanId).toBe(_name.includes('0x6558') || _name.includes('type II ') ? 9 : -1);
     expect(anomalies.toRecord()).toEqual({});
   });
 
@@ -105,8 +112,14 @@ describe('GRE', () => {
     ['PPTP enhanced GRE v1', concat(hex('3001 880b 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // Routing present (R bit, RFC 1701): reserved in RFC 2784 §2.3.
     ['routing bit set', gre(0x4000, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
-    // A payload type we do not decode (0x88be ERSPAN).
-    ['ERSPAN payload', gre(0x1000, 0x88be, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // A payload type we do not decode (0x880b, PPP: PPTP's payload).
+    ['PPP payload', gre(0x1000, 0x880b, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // ERSPAN II whose header says version 0: the header disagrees with the GRE protocol type.
+    ['ERSPAN II header with the wrong version', gre(0x1000, 0x88be, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // ERSPAN III needs 12 bytes of header; 8 are there.
+    ['ERSPAN III header cut short', gre(0x0000, 0x22eb, hex('20000007 00000000')), DecodeStatus.Truncated, 'tunnel.truncated'],
+    // ERSPAN III with the O bit: the 8-byte platform subheader is missing.
+    ['ERSPAN III platform subheader missing', gre(0x0000, 0x22eb, hex('20000007 00000000 00000001 0000')), DecodeStatus.Truncated, 'tunnel.truncated'],
     // Only 3 bytes of GRE header.
     ['header cut at 3 bytes', hex('000008'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // K and S flags set but only 4 more bytes present (needs 8).
@@ -179,5 +192,114 @@ describe('VXLAN', () => {
     const f = ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(4789, 5000, concat(VXLAN_HEADER, innerFrame))));
     expect(decodeFrame(dec, f, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
     expect(dec.view.innerKind).toBe(InnerKind.None);
+  });
+});
+
+/** An outer UDP datagram on Ethernet/IPv4 from `sport` to `dport` carrying `payload`. */
+function udpFrame(sport: number, dport: number, payload: Uint8Array): Uint8Array {
+  return ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(sport, dport, payload)));
+}
+
+/** Decodes `frame`, then its inner packet; returns the statuses and the view's facts after each step. */
+function throughTunnel(frame: Uint8Array): { outer: number; kind: InnerKind; inner: number; depth: number; ports: number[] } {
+  const { dec } = newDecoder();
+  const outer = decodeFrame(dec, frame, LINKTYPE_ETHERNET);
+  const kind = dec.view.innerKind;
+  const inner = dec.decodeInner(0);
+  return { outer, kind, inner, depth: dec.view.tunnelDepth, ports: [dec.view.srcPort, dec.view.dstPort] };
+}
+
+describe('Geneve (RFC 8926)', () => {
+  // Version 0, no options, protocol, VNI 0x00abcd.
+  const header = (optWords: number, protocol: number, options = new Uint8Array(optWords * 4)): Uint8Array =>
+    concat(Uint8Array.of(optWords & 0x3f, 0), u16(protocol), hex('00abcd00'), options);
+
+  test.each<[string, Uint8Array, InnerKind]>([
+    ['Ethernet payload (0x6558), no options', concat(header(0, 0x6558), ethernet(0x0800, INNER4)), InnerKind.Ethernet],
+    ['IPv4 payload after two option words', concat(header(2, 0x0800), INNER4), InnerKind.Ip],
+    ['IPv6 payload', concat(header(0, 0x86dd), INNER6), InnerKind.Ip],
+  ])('%s: the outer datagram is a flow, the inner packet one more', (_name, payload, kind) => {
+    const r = throughTunnel(udpFrame(51000, 6081, payload));
+    expect([r.outer, r.kind, r.inner, r.depth]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1]);
+    expect(r.ports).toEqual(kind === InnerKind.Ip && payload[2] === 0x86 ? [2222, 53] : [1111, 80]);
+  });
+
+  test.each<[string, Uint8Array, number]>([
+    ['version 1', concat(Uint8Array.of(0x40, 0), u16(0x0800), hex('00abcd00'), INNER4), 0],
+    ['a protocol that is not IP or Ethernet', concat(header(0, 0x8847), INNER4), 0],
+    ['options longer than the datagram', header(10, 0x0800, new Uint8Array(8)), 1],
+    ['a header shorter than 8 bytes', hex('000065580000'), 1],
+  ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, udpFrame(51000, 6081, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(count('tunnel.truncated')).toBe(truncations);
+  });
+
+  test('port 6081 as the source port only is not Geneve', () => {
+    expect(throughTunnel(udpFrame(6081, 51000, concat(header(0, 0x0800), INNER4))).kind).toBe(InnerKind.None);
+  });
+});
+
+describe('GTP-U (3GPP TS 29.281)', () => {
+  /** A GTP-U message: flags, type, length (of what follows the first 8 bytes), TEID, then `rest`. */
+  const gtp = (flags: number, type: number, rest: Uint8Array, length = rest.length): Uint8Array =>
+    concat(Uint8Array.of(flags, type), u16(length), hex('00c0ffee'), rest);
+
+  test.each<[string, Uint8Array]>([
+    ['a G-PDU with no optional fields', gtp(0x30, 0xff, INNER4)],
+    ['a G-PDU with a sequence number (S)', gtp(0x32, 0xff, concat(hex('00010000'), INNER4))],
+    ['a G-PDU with a PDU session container and a second extension header (E)', gtp(0x34, 0xff, concat(hex('00000085'), hex('01100940'), hex('02aabbccddee0000'), INNER4))],
+  ])('%s: the user packet is a flow one layer down', (_name, payload) => {
+    for (const [sport, dport] of [[2152, 2152], [40000, 2152], [2152, 40000]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, InnerKind.Ip, DecodeStatus.Transport, 1, 1111, 80]);
+    }
+  });
+
+  test.each<[string, Uint8Array, number]>([
+    ['an echo request (type 1), not a G-PDU', gtp(0x32, 0x01, hex('00010000')), 0],
+    ['GTP version 2 flags', gtp(0x50, 0xff, INNER4), 0],
+    ["GTP' (PT clear)", gtp(0x20, 0xff, INNER4), 0],
+    ['a length field that does not account for the datagram', gtp(0x30, 0xff, INNER4, INNER4.length + 4), 0],
+    ['a zero-length extension header', gtp(0x34, 0xff, concat(hex('00000085'), hex('00000000'), INNER4)), 0],
+    ['an extension chain that never ends within the datagram', gtp(0x34, 0xff, concat(hex('00000085'), hex('01100985 02'))), 1],
+    ['more extension headers than MAX_GTPU_EXTENSION_HEADERS', gtp(0x34, 0xff, concat(hex('00000085'), ...Array.from({ length: MAX_GTPU_EXTENSION_HEADERS + 1 }, () => hex('01000085')), INNER4)), 0],
+    ['a payload that is not IP (first nibble 0)', gtp(0x30, 0xff, hex('00112233445566778899')), 0],
+  ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, udpFrame(2152, 2152, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(count('tunnel.truncated')).toBe(truncations);
+  });
+});
+
+describe('Teredo (RFC 4380)', () => {
+  const origin = hex('0000 fe44 34ff8ed1');
+  test.each<[string, Uint8Array]>([
+    ['a bare IPv6 packet', INNER6],
+    ['after an origin indication', concat(origin, INNER6)],
+    ['after an authentication indicator (ID 2, AU 3 bytes) and an origin indication', concat(hex('0001 02 03 aaaa bbbbbb 0102030405060708 00'), origin, INNER6)],
+  ])('%s: the IPv6 packet is a flow one layer down, either way on port 3544', (_name, payload) => {
+    for (const [sport, dport] of [[40000, 3544], [3544, 40000]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, InnerKind.Ip, DecodeStatus.Transport, 1, 2222, 53]);
+    }
+  });
+
+  test.each<[string, Uint8Array]>([
+    ['an IPv4 packet', INNER4],
+    ['an IPv6 header whose payload length does not fit the datagram', concat(INNER6, hex('00'))],
+    ['fewer than 40 bytes', INNER6.subarray(0, 39)],
+    ['an authentication indicator whose lengths run past the datagram', concat(hex('0001 ff ff'), INNER6)],
+  ])('%s: a plain UDP flow, nothing inside', (_name, payload) => {
+    expect(throughTunnel(udpFrame(40000, 3544, payload)).kind).toBe(InnerKind.None);
+  });
+
+  test('a Teredo packet cut by the snaplen is still recognised from its wire length', () => {
+    const frame = udpFrame(40000, 3544, INNER6);
+    const { dec } = newDecoder();
+    expect(dec.decode(frame, 0, frame.length - 1, frame.length, LINKTYPE_ETHERNET, 0)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.Ip);
   });
 });
