@@ -5,8 +5,10 @@
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
- * (a capture's tunnel on another port is a plain UDP flow), and each header is checked strictly
- * (version, type, lengths) so that ordinary datagrams that happen to use the port stay plain.
+ * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN and
+ * Geneve, whose endpoints send both directions to it, either port for GTP-U and Teredo (a
+ * Teredo server answers from 3544). Each header is checked strictly (version, type, lengths)
+ * so that ordinary datagrams that happen to use the port stay plain.
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
