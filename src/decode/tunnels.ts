@@ -1,13 +1,14 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
  * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads) and, over UDP, VXLAN
- * (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281) and Teredo (RFC 4380). IP-in-IP
+ * (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380) and AYIYA
+ * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN and
- * Geneve, whose endpoints send both directions to it, either port for GTP-U and Teredo (a
- * Teredo server answers from 3544). Each header is checked strictly (version, type, lengths)
+ * Geneve, whose endpoints send both directions to it, either port for GTP-U, Teredo and AYIYA
+ * (a Teredo server answers from 3544). Each header is checked strictly (version, type, lengths)
  * so that ordinary datagrams that happen to use the port stay plain.
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
@@ -62,6 +63,12 @@ const ERSPAN_III_PLATFORM_SUBHEADER_LENGTH = 8;
 export const GENEVE_PORT = 6081;
 export const GTPU_PORT = 2152;
 export const TEREDO_PORT = 3544;
+/** AYIYA's port (SixXS's registration, what tshark and Zeek decode). */
+export const AYIYA_PORT = 5072;
+const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
+const AYIYA_OPCODE_FORWARD = 1;
+const IPPROTO_IPV4_IN = 4;
+const IPPROTO_IPV6_IN = 41;
 const GENEVE_HEADER_LENGTH = 8;
 const GTPU_HEADER_LENGTH = 8;
 /** GTP-U flags: version 1 in the top three bits, PT (GTP rather than GTP'), then E, S and PN. */
@@ -162,11 +169,12 @@ export function markVxlanInner(buf: Uint8Array, cur: LayerCursor, view: PacketVi
  * knows besides VXLAN (a cheap test for the hot path; the header decides).
  */
 export function isUdpTunnelPort(srcPort: number, dstPort: number): boolean {
-  return dstPort === GENEVE_PORT || dstPort === GTPU_PORT || srcPort === GTPU_PORT || dstPort === TEREDO_PORT || srcPort === TEREDO_PORT;
+  return dstPort === GENEVE_PORT || dstPort === GTPU_PORT || srcPort === GTPU_PORT || dstPort === TEREDO_PORT || srcPort === TEREDO_PORT ||
+    dstPort === AYIYA_PORT || srcPort === AYIYA_PORT;
 }
 
 /**
- * Geneve, GTP-U or Teredo in the payload of the UDP datagram at cur.off (payload up to cur.end).
+ * Geneve, GTP-U, Teredo or AYIYA in the payload of the UDP datagram at cur.off (payload up to cur.end).
  * When the header is whole and valid, marks the inner packet on the view and returns true; the
  * outer datagram stays a flow either way. A datagram that is not the tunnel (a GTP-U echo, a
  * Teredo bubble's qualification, anything else on the port) is left plain, without an anomaly.
@@ -181,6 +189,7 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
     if (inner >= 0 && u16be(buf, cur.off + 2) === ETHERTYPE_TEB) kind = InnerKind.Ethernet;
   } else if (dst === GTPU_PORT || src === GTPU_PORT) inner = gtpuPayload(buf, cur.off, cur.end, cur.wireEnd, anomalies);
   else if (dst === TEREDO_PORT || src === TEREDO_PORT) inner = teredoPayload(buf, cur.off, cur.end, cur.wireEnd);
+  else if (dst === AYIYA_PORT || src === AYIYA_PORT) inner = ayiyaPayload(buf, cur.off, cur.end, anomalies);
   if (inner < 0) return false;
   view.innerKind = kind;
   view.innerOffset = inner;
@@ -263,4 +272,23 @@ function teredoPayload(buf: Uint8Array, off: number, end: number, wireEnd: numbe
   if (end - p >= TEREDO_ORIGIN_LENGTH && buf[p] === 0 && buf[p + 1] === 0) p += TEREDO_ORIGIN_LENGTH;
   if (end - p < IPV6_HEADER_LENGTH || buf[p] >> 4 !== 6) return -1;
   return p + IPV6_HEADER_LENGTH + u16be(buf, p + 4) === wireEnd ? p : -1;
+}
+
+/**
+ * AYIYA (draft-massar-v6ops-ayiya-02 §5): 8 bytes (identity length 2^n and signature length in
+ * 4-byte words in the high nibbles of the first two bytes, the opcode in the low nibble of the
+ * third, the next header, the epoch), the identity, the signature, then the packet. Only a
+ * "forward" (opcode 1) of IPv4 or IPv6 whose version agrees with the next header carries one,
+ * as Zeek requires. Returns the packet's offset or -1.
+ */
+function ayiyaPayload(buf: Uint8Array, off: number, end: number, anomalies: AnomalyCounters): number {
+  if (end - off < AYIYA_HEADER_LENGTH) return -1;
+  const next = buf[off + 3];
+  if ((buf[off + 2] & 0x0f) !== AYIYA_OPCODE_FORWARD || (next !== IPPROTO_IPV4_IN && next !== IPPROTO_IPV6_IN)) return -1;
+  const p = off + AYIYA_HEADER_LENGTH + (1 << (buf[off] >> 4)) + (buf[off + 1] >> 4) * 4;
+  if (p >= end) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  return buf[p] >> 4 === (next === IPPROTO_IPV6_IN ? 6 : 4) ? p : -1;
 }

@@ -1,6 +1,6 @@
 /**
  * Encapsulations between the wire and the device's packets: an MPLS label stack, a PPPoE
- * session, an ERSPAN mirror session in GRE, and the UDP tunnels Geneve, GTP-U and Teredo. Each
+ * session, an ERSPAN mirror session in GRE, and the UDP tunnels Geneve, GTP-U, Teredo and AYIYA. Each
  * carries one ordinary flow of the device's (TLS, HTTP or DNS), so a failure points at the
  * encapsulation, not at a parser.
  *
@@ -58,6 +58,8 @@ const GNB: Endpoint = { ip: '198.51.100.21', mac: '00:00:5e:00:53:21', port: 215
 const UPF: Endpoint = { ip: '198.51.100.22', mac: '00:00:5e:00:53:22', port: 2152 };
 const TEREDO_CLIENT: Endpoint = { ip: '198.51.100.31', mac: '00:00:5e:00:53:31', port: 40000 };
 const TEREDO_RELAY: Endpoint = { ip: '198.51.100.32', mac: '00:00:5e:00:53:32', port: 3544 };
+const AYIYA_CLIENT: Endpoint = { ip: '198.51.100.41', mac: '00:00:5e:00:53:41', port: 5072 };
+const AYIYA_POP: Endpoint = { ip: '198.51.100.42', mac: '00:00:5e:00:53:42', port: 5072 };
 const ERSPAN_SWITCH = '198.51.100.1';
 const ERSPAN_COLLECTOR = '198.51.100.2';
 
@@ -69,10 +71,10 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
-  file: 'tunnels-mpls-pppoe-erspan-geneve-gtpu-teredo.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, Geneve, GTP-U and Teredo',
+  file: 'tunnels-mpls-pppoe-erspan-geneve-gtpu-teredo-ayiya.pcap',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, Geneve, GTP-U, Teredo and AYIYA',
   holds: [
-    'Ethernet, classic pcap. Six flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Seven flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -83,10 +85,12 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '198.51.100.22, carrying IPv4: a DNS lookup of `gtpu.example.com` (A → 203.0.113.45) to 192.0.2.1;',
     '6. Teredo (UDP between a client 198.51.100.31:40000 and a relay 198.51.100.32:3544; RFC 4380), the relay\'s packets with an origin ' +
     'indication, carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::46]:443 with SNI `teredo.example.com`.',
-    'Expected: the device\'s six flows are named as if no encapsulation were there; MPLS, PPPoE and GRE add no transport layer (tunnel depth 0, ' +
-    'as in tshark\'s conversations), Geneve, GTP-U and Teredo add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
-    '(four of them), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
-    'lists the same ten conversations.',
+    '7. AYIYA (UDP 5072 both ways between a tunnel client 198.51.100.41 and a PoP 198.51.100.42, "forward" messages with a 16-byte identity and ' +
+    'a 20-byte signature; draft-massar-v6ops-ayiya) carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::47]:443 with SNI `ayiya.example.com`.',
+    'Expected: the device\'s seven flows are named as if no encapsulation were there; MPLS, PPPoE and GRE add no transport layer (tunnel depth 0, ' +
+    'as in tshark\'s conversations), Geneve, GTP-U, Teredo and AYIYA add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
+    '(five of them), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
+    'lists the same twelve conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -98,7 +102,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:gre:erspan:eth:ethertype:ip:tcp:tls\terspan.example.com\t\t\n' +
       'eth:ethertype:ip:udp:geneve:eth:ethertype:ip:tcp:http\t\tgeneve.example.com\t\n' +
       'eth:ethertype:ip:udp:gtp:ip:udp:dns\t\t\tgtpu.example.com\n' +
-      'eth:ethertype:ip:udp:teredo:ipv6:tcp:tls\tteredo.example.com\t\t\n',
+      'eth:ethertype:ip:udp:teredo:ipv6:tcp:tls\tteredo.example.com\t\t\n' +
+      'eth:ethertype:ip:udp:ayiya:ipv6:tcp:tls\tayiya.example.com\t\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -143,6 +148,15 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           : outerUdp(TEREDO_RELAY, TEREDO_CLIENT, bytes([0x00, 0x00], u16(443 ^ 0xffff), [0xcb ^ 0xff, 0x00 ^ 0xff, 0x71 ^ 0xff, 0x2e ^ 0xff], p)),
         carried: (ts, src, len) => outer[3].carry(ts, isDeviceHost(src), len),
       },
+      // 6: AYIYA forward: a 16-byte identity (2^4), a 20-byte SHA-1 signature (5 words), next header 41.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const header = bytes([0x41, 0x52, 0x21, 41], u32(1717243200), new Uint8Array(16).fill(0x20), new Uint8Array(20).fill(0x5a));
+          return isDeviceHost(src) ? outerUdp(AYIYA_CLIENT, AYIYA_POP, bytes(header, p)) : outerUdp(AYIYA_POP, AYIYA_CLIENT, bytes(header, p));
+        },
+        carried: (ts, src, len) => outer[4].carry(ts, isDeviceHost(src), len),
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -150,6 +164,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       new OuterFlow(b, 3, GENEVE_B, GENEVE_A_IN),
       new OuterFlow(b, 4, GNB, UPF),
       new OuterFlow(b, 5, TEREDO_CLIENT, TEREDO_RELAY),
+      new OuterFlow(b, 6, AYIYA_CLIENT, AYIYA_POP),
     ];
 
     const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
@@ -175,6 +190,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const lookup = udpDnsLookup(b, 4, device(53001), { ...RESOLVER, mac: ROUTER_MAC }, T0 + ms(800), q,
       { ...q, response: true, answers: [{ name: 'gtpu.example.com', type: DNS_TYPE_A, ttl: 300, data: '203.0.113.45' }] });
     const teredo = tlsTo(5, 50006, remote('2001:db8:5::46', 443), 'teredo.example.com', T0 + ms(1000), device(50006, DEVICE_V6));
+    const ayiya = tlsTo(6, 50007, remote('2001:db8:5::47', 443), 'ayiya.example.com', T0 + ms(1200), device(50007, DEVICE_V6));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -183,7 +199,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 10, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 12, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -194,7 +210,9 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[0].expect({ why: 'Geneve outer 5-tuple, device to server direction', tunnel_depth: 0 }),
           outer[1].expect({ why: 'Geneve outer 5-tuple, the other direction', tunnel_depth: 0 }),
           outer[2].expect({ why: 'GTP-U outer 5-tuple (2152 both ways)', tunnel_depth: 0 }),
+          ayiya.expect({ ...tls('ayiya.example.com', 'SNI inside AYIYA (IPv6 in UDP)'), tunnel_depth: 1 }),
           outer[3].expect({ why: 'Teredo outer 5-tuple', tunnel_depth: 0 }),
+          outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },

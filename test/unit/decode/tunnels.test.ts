@@ -1,7 +1,7 @@
 /**
  * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
  * and ERSPAN payloads, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (TS 29.281), Teredo
- * (RFC 4380), the depth bound and malformed tunnel headers.
+ * (RFC 4380), AYIYA, the depth bound and malformed tunnel headers.
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import type { AnomalyName } from '../../../src/anomalies';
@@ -301,5 +301,33 @@ describe('Teredo (RFC 4380)', () => {
     const { dec } = newDecoder();
     expect(dec.decode(frame, 0, frame.length - 1, frame.length, LINKTYPE_ETHERNET, 0)).toBe(DecodeStatus.Transport);
     expect(dec.view.innerKind).toBe(InnerKind.Ip);
+  });
+});
+
+describe('AYIYA (draft-massar-v6ops-ayiya)', () => {
+  /** The 8-byte header: identity length 2^idPow, signature words, auth method 2, opcode, next header, epoch. */
+  const header = (idPow: number, sigWords: number, opcode: number, next: number): Uint8Array =>
+    concat(Uint8Array.of((idPow << 4) | 1, (sigWords << 4) | 2, 0x20 | opcode, next), hex('66656b40'), new Uint8Array(1 << idPow), new Uint8Array(sigWords * 4));
+
+  test.each<[string, Uint8Array, number[]]>([
+    ['IPv6 after a 16-byte identity and a 20-byte signature', concat(header(4, 5, 1, 41), INNER6), [2222, 53]],
+    ['IPv4 after a 1-byte identity and no signature', concat(header(0, 0, 1, 4), INNER4), [1111, 80]],
+  ])('a forward carrying %s is a flow one layer down, either way on port 5072', (_name, payload, ports) => {
+    for (const [sport, dport] of [[5072, 5072], [40000, 5072], [5072, 40000]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, InnerKind.Ip, DecodeStatus.Transport, 1, ...ports]);
+    }
+  });
+
+  test.each<[string, Uint8Array, number]>([
+    ['an echo request (opcode 2), not a forward', concat(header(4, 5, 2, 41), INNER6), 0],
+    ['a next header that is not IP (17)', concat(header(4, 5, 1, 17), udp(1, 2, new Uint8Array(4))), 0],
+    ['a next header that disagrees with the packet (41 over IPv4)', concat(header(4, 5, 1, 41), INNER4), 0],
+    ['an identity and signature longer than the datagram', header(15, 15, 1, 41).subarray(0, 64), 1],
+  ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, udpFrame(5072, 5072, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(count('tunnel.truncated')).toBe(truncations);
   });
 });
