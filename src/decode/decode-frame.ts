@@ -13,9 +13,9 @@ import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler }
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6, walkIpv6ExtensionHeaders } from './ipv6';
 import {
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
+  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
-import { decodeEthernet, decodeLink, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
+import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
   DecodeStatus, InnerKind, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
@@ -183,6 +183,7 @@ export class FrameDecoder {
         return this.enterTunnel(buf, 0);
       case IPPROTO_GRE: {
         const status = decodeGre(buf, cur, this.anomalies);
+        if (status === DecodeStatus.OtherIp) this.nonFlow.otherIp++;
         if (status !== NEXT_LAYER) return status;
         return this.enterTunnel(buf, cur.etherType);
       }
@@ -194,8 +195,9 @@ export class FrameDecoder {
 
   /**
    * Decodes the inner packet at cur.off as a packet of its own (tunnelDepth + 1): an Ethernet
-   * frame when `inner` is ETHERTYPE_TEB, an MPLS stack for ETHERTYPE_MPLS, else an IP packet
-   * whose version nibble decides (the GRE protocol type of an IP payload says the same thing).
+   * frame when `inner` is ETHERTYPE_TEB, an MPLS stack for ETHERTYPE_MPLS, a PPP frame for
+   * ETHERTYPE_PPP (PPTP), else an IP packet whose version nibble decides (the GRE protocol type
+   * of an IP payload says the same thing).
    */
   private enterTunnel(buf: Uint8Array, inner: number): DecodeStatus {
     const view = this.view;
@@ -212,6 +214,9 @@ export class FrameDecoder {
       if (status !== NEXT_LAYER) return status;
     } else if (inner === ETHERTYPE_MPLS) {
       cur.etherType = ETHERTYPE_MPLS;
+    } else if (inner === ETHERTYPE_PPP) {
+      const status = decodePpp(buf, cur, this.anomalies);
+      if (status !== NEXT_LAYER) return status as DecodeStatus;
     } else {
       if (cur.end - cur.off < 1) {
         this.anomalies.add(TUNNEL_TRUNCATED);

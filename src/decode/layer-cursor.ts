@@ -21,6 +21,8 @@ export const ETHERTYPE_TEB = 0x6558;
 /** MPLS label stacks (RFC 3032 §5: unicast and, originally, multicast). */
 export const ETHERTYPE_MPLS = 0x8847;
 export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+/** PPP as a GRE payload (PPTP, RFC 2637 §4.1): the PPP header follows. */
+export const ETHERTYPE_PPP = 0x880b;
 /** PPPoE session stage (RFC 2516 §4); 0x8863, the discovery stage, carries no IP. */
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 /** Set by link decoders when the payload is not a protocol we map to an ethertype (counted as otherL2). */

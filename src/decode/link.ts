@@ -202,7 +202,7 @@ function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: Anomaly
  * PPP (RFC 1661 §2): optional HDLC address/control bytes 0xff 0x03 (RFC 1662 §3.1), then a
  * 2-byte protocol, or 1 byte when Protocol-Field-Compression made it odd (RFC 1661 §6.5).
  */
-function decodePpp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+export function decodePpp(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   let off = cur.off;
   if (cur.end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03) off += 2;
   return readPppProtocol(buf, cur, off, anomalies);

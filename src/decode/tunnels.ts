@@ -1,6 +1,7 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
- * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads) and, over UDP, VXLAN
+ * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads; PPTP's enhanced GRE with
+ * PPP) and, over UDP, VXLAN
  * (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380) and AYIYA
  * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
@@ -16,7 +17,7 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import { u16be } from './bytes';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { DecodeStatus, InnerKind, PacketView } from './packet-view';
 
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
@@ -46,6 +47,8 @@ const GRE_FLAG_S = 0x1000; // RFC 2890 §2: Sequence Number present (4 bytes)
  */
 const GRE_RESERVED0_MUST_BE_ZERO = 0x4c00;
 const GRE_VERSION_MASK = 0x0007;
+/** RFC 2637 §4.1: the acknowledgment number is present (enhanced GRE only). */
+const PPTP_GRE_FLAG_A = 0x0080;
 
 /**
  * ERSPAN, a switch's mirror session carried in GRE (draft-foschiano-erspan): protocol 0x88be is
@@ -86,9 +89,10 @@ const TEREDO_AUTH_FIXED_LENGTH = 13; // 0x0001, ID-len, AU-len, nonce (8), confi
 const IPV6_HEADER_LENGTH = 40;
 
 /**
- * GRE header at `cur.off`. Version 0 only; PPTP's enhanced GRE (version 1, RFC 2637 §4.1) and
- * payloads other than IPv4, IPv6 and transparent Ethernet bridging count gre.unsupported.
- * Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to its protocol.
+ * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS or ERSPAN
+ * payload, or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
+ * gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
+ * its protocol (ETHERTYPE_PPP for PPTP: the PPP header is read by the dispatcher).
  */
 export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   const off = cur.off;
@@ -97,6 +101,7 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     return DecodeStatus.Truncated;
   }
   const flags = u16be(buf, off);
+  if ((flags & GRE_VERSION_MASK) === 1) return decodePptpGre(buf, cur, anomalies, flags);
   if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
@@ -118,6 +123,32 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   cur.off = off + length;
   cur.etherType = protocol;
   if (erspan) return skipErspanHeader(buf, cur, anomalies, protocol === GRE_ERSPAN_III ? 3 : (flags & GRE_FLAG_S) !== 0 ? 2 : 1);
+  return NEXT_LAYER;
+}
+
+/**
+ * PPTP's enhanced GRE (RFC 2637 §4.1): version 1, protocol 0x880b, the Key field always present
+ * (payload length and call ID), no checksum or routing; then the sequence number when S is set
+ * and the acknowledgment number when A (0x0080) is. A packet with only an acknowledgment and no
+ * payload carries nothing: OtherIp, like any IP packet that is not a flow.
+ */
+function decodePptpGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
+  const off = cur.off;
+  if (u16be(buf, off + 2) !== ETHERTYPE_PPP || (flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
+    anomalies.add(GRE_UNSUPPORTED);
+    return DecodeStatus.Unsupported;
+  }
+  let length = GRE_BASE_HEADER_LENGTH + 4;
+  if ((flags & GRE_FLAG_S) !== 0) length += 4;
+  if ((flags & PPTP_GRE_FLAG_A) !== 0) length += 4;
+  if (cur.end - off < length) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  // Acknowledgment only (no payload on the wire): an ordinary PPTP control packet, not a frame.
+  if (cur.wireEnd - off === length) return DecodeStatus.OtherIp;
+  cur.off = off + length;
+  cur.etherType = ETHERTYPE_PPP;
   return NEXT_LAYER;
 }
 

@@ -1,11 +1,11 @@
 /**
  * Encapsulations between the wire and the device's packets: an MPLS label stack, a PPPoE
- * session, an ERSPAN mirror session in GRE, and the UDP tunnels Geneve, GTP-U, Teredo and AYIYA. Each
+ * session, an ERSPAN mirror session and PPTP in GRE, and the UDP tunnels Geneve, GTP-U, Teredo and AYIYA. Each
  * carries one ordinary flow of the device's (TLS, HTTP or DNS), so a failure points at the
  * encapsulation, not at a parser.
  *
  * Test tooling only: every header is written by hand from its specification (RFC 3032, RFC 2516,
- * draft-foschiano-erspan, RFC 8926, 3GPP TS 29.281, RFC 4380); addresses from RFC 5737 / 3849.
+ * draft-foschiano-erspan, RFC 2637, RFC 8926, 3GPP TS 29.281, RFC 4380, draft-massar-v6ops-ayiya); addresses from RFC 5737 / 3849.
  */
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
@@ -62,6 +62,8 @@ const AYIYA_CLIENT: Endpoint = { ip: '198.51.100.41', mac: '00:00:5e:00:53:41', 
 const AYIYA_POP: Endpoint = { ip: '198.51.100.42', mac: '00:00:5e:00:53:42', port: 5072 };
 const ERSPAN_SWITCH = '198.51.100.1';
 const ERSPAN_COLLECTOR = '198.51.100.2';
+const PPTP_CLIENT = '198.51.100.51';
+const PPTP_SERVER = '198.51.100.52';
 
 /** An outer UDP datagram between two tunnel endpoints, as an Ethernet frame. */
 function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array {
@@ -71,10 +73,10 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
-  file: 'tunnels-mpls-pppoe-erspan-geneve-gtpu-teredo-ayiya.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, Geneve, GTP-U, Teredo and AYIYA',
+  file: 'tunnels-and-encapsulations.pcap',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo and AYIYA',
   holds: [
-    'Ethernet, classic pcap. Seven flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Eight flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -87,10 +89,13 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     'indication, carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::46]:443 with SNI `teredo.example.com`.',
     '7. AYIYA (UDP 5072 both ways between a tunnel client 198.51.100.41 and a PoP 198.51.100.42, "forward" messages with a 16-byte identity and ' +
     'a 20-byte signature; draft-massar-v6ops-ayiya) carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::47]:443 with SNI `ayiya.example.com`.',
-    'Expected: the device\'s seven flows are named as if no encapsulation were there; MPLS, PPPoE and GRE add no transport layer (tunnel depth 0, ' +
+    '8. PPTP\'s enhanced GRE (version 1, protocol 0x880b, key with payload length and call ID, sequence and acknowledgment numbers; RFC 2637) ' +
+    'between a client 198.51.100.51 and a server 198.51.100.52, carrying PPP frames (0xff03, protocol 0x0021) with IPv4: HTTP GET to ' +
+    '203.0.113.48:80 with `Host: pptp.example.com`.',
+    'Expected: the device\'s eight flows are named as if no encapsulation were there; MPLS, PPPoE and GRE (PPTP too) add no transport layer (tunnel depth 0, ' +
     'as in tshark\'s conversations), Geneve, GTP-U, Teredo and AYIYA add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
     '(five of them), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
-    'lists the same twelve conversations.',
+    'lists the same thirteen conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -103,10 +108,12 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:udp:geneve:eth:ethertype:ip:tcp:http\t\tgeneve.example.com\t\n' +
       'eth:ethertype:ip:udp:gtp:ip:udp:dns\t\t\tgtpu.example.com\n' +
       'eth:ethertype:ip:udp:teredo:ipv6:tcp:tls\tteredo.example.com\t\t\n' +
-      'eth:ethertype:ip:udp:ayiya:ipv6:tcp:tls\tayiya.example.com\t\t\n',
+      'eth:ethertype:ip:udp:ayiya:ipv6:tcp:tls\tayiya.example.com\t\t\n' +
+      'eth:ethertype:ip:gre:ppp:ip:tcp:http\t\tpptp.example.com\t\n',
   }],
   build() {
     let greSequence = 0;
+    let pptpSequence = 0;
     let outer: OuterFlow[] = [];
     const links: WrappedLink[] = [
       // 0: MPLS, two labels.
@@ -157,6 +164,17 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
         },
         carried: (ts, src, len) => outer[4].carry(ts, isDeviceHost(src), len),
       },
+      // 7: PPTP enhanced GRE v1: K (payload length, call ID), S (sequence), A (acknowledgment), then PPP 0xff03 0x0021.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const toServer = isDeviceHost(src);
+          const ppp = bytes([0xff, 0x03], u16(0x0021), p);
+          const gre = bytes(u16(0x3081), u16(0x880b), u16(ppp.length), u16(toServer ? 0x4001 : 0x8001), u32(pptpSequence++), u32(0), ppp);
+          return ethernet({ src: '00:00:5e:00:53:51', dst: '00:00:5e:00:53:52', etherType: ETHERTYPE_IPV4 },
+            ipv4({ src: toServer ? PPTP_CLIENT : PPTP_SERVER, dst: toServer ? PPTP_SERVER : PPTP_CLIENT, protocol: IPPROTO_GRE, ttl: 61 }, gre));
+        },
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -191,6 +209,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       { ...q, response: true, answers: [{ name: 'gtpu.example.com', type: DNS_TYPE_A, ttl: 300, data: '203.0.113.45' }] });
     const teredo = tlsTo(5, 50006, remote('2001:db8:5::46', 443), 'teredo.example.com', T0 + ms(1000), device(50006, DEVICE_V6));
     const ayiya = tlsTo(6, 50007, remote('2001:db8:5::47', 443), 'ayiya.example.com', T0 + ms(1200), device(50007, DEVICE_V6));
+    const pptp = httpTo(7, 50008, remote('203.0.113.48', 80), 'pptp.example.com', T0 + ms(1400));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -199,7 +218,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 12, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 13, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -211,6 +230,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[1].expect({ why: 'Geneve outer 5-tuple, the other direction', tunnel_depth: 0 }),
           outer[2].expect({ why: 'GTP-U outer 5-tuple (2152 both ways)', tunnel_depth: 0 }),
           ayiya.expect({ ...tls('ayiya.example.com', 'SNI inside AYIYA (IPv6 in UDP)'), tunnel_depth: 1 }),
+          pptp.expect({ why: 'Host inside PPP inside PPTP\'s enhanced GRE', app: 'http', http_host: 'pptp.example.com', name: 'pptp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
           outer[3].expect({ why: 'Teredo outer 5-tuple', tunnel_depth: 0 }),
           outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', tunnel_depth: 0 }),
         ],

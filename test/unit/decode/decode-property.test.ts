@@ -52,10 +52,11 @@ const SEEDS: Array<[number, Uint8Array]> = [
   // MPLS (two labels) and PPPoE carrying MPLS, then IP.
   [LINKTYPE_ETHERNET, ethernet(0x8847, concat(Uint8Array.of(0, 1, 0, 64, 0, 2, 1, 64), ipv4({ proto: 6 }, tcp({}))))],
   [LINKTYPE_ETHERNET, ethernet(0x8864, concat(Uint8Array.of(0x11, 0, 0, 1, 0, 50, 0x02, 0x81, 0, 1, 1, 64), ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(4)))))],
-  // ERSPAN III with a platform subheader in GRE, and MPLS in GRE.
+  // ERSPAN III with a platform subheader in GRE, MPLS in GRE, and PPTP (enhanced GRE with PPP).
   [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x10, 0, 0x22, 0xeb), new Uint8Array(4), Uint8Array.of(0x20, 0, 0, 7), new Uint8Array(7), Uint8Array.of(1), new Uint8Array(8),
     ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4))))))],
   [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0, 0, 0x88, 0x47, 0, 1, 1, 64), ipv4({ proto: 6 }, tcp({}))))],
+  [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x30, 0x81, 0x88, 0x0b, 0, 44, 0, 1), new Uint8Array(8), Uint8Array.of(0xff, 0x03, 0, 0x21), ipv4({ proto: 6 }, tcp({}))))],
   // Geneve with an option, GTP-U with an extension header, Teredo with an origin indication, AYIYA.
   [LINKTYPE_RAW, ipv4({ proto: 17 }, udp(9, 6081, concat(Uint8Array.of(1, 0, 0x65, 0x58, 0, 0, 1, 0), new Uint8Array(4), ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4)))))))],
   [LINKTYPE_RAW, ipv4({ proto: 17 }, udp(2152, 2152, concat(Uint8Array.of(0x34, 0xff, 0, 36, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0, 9, 0), ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(0))))))],

@@ -80,8 +80,10 @@ describe('IP-in-IP: the outer packet is no flow, decode() returns the inner one'
 
 /** GRE header: flags/version word, protocol type, then optional checksum, key, sequence words. */
 function gre(flags: number, protocol: number, payload: Uint8Array): Uint8Array {
-  const optional = [0x8000, 0x2000, 0x1000].filter((f) => (flags & f) !== 0).map(() => hex('a1b2c3d4'));
-  return concat(u16(flags), u16(protocol), ...optional, payload);
+  // C, K, S; then PPTP's acknowledgment number (A, 0x0080) in enhanced GRE (version 1).
+  const present = [0x8000, 0x2000, 0x1000].filter((f) => (flags & f) !== 0);
+  if ((flags & 7) === 1 && (flags & 0x0080) !== 0) present.push(0x0080);
+  return concat(u16(flags), u16(protocol), ...present.map(() => hex('a1b2c3d4')), payload);
 }
 
 describe('GRE', () => {
@@ -97,6 +99,9 @@ describe('GRE', () => {
     ['ERSPAN type III (0x22eb: 12-byte header, version 2)', 0x1000, 0x22eb, concat(hex('20000007 00000000 00000000'), ethernet(0x86dd, INNER6))],
     ['ERSPAN type III with the O bit (8-byte platform subheader)', 0x1000, 0x22eb, concat(hex('20000007 00000000 00000001 0000000000000000'), ethernet(0x0800, INNER4))],
     ['MPLS payload (0x8847, RFC 4023)', 0x0000, 0x8847, concat(hex('000641ff'), INNER4)],
+    // PPTP (RFC 2637 §4.1): version 1, K always (payload length, call ID), then S and A; PPP inside.
+    ['PPTP enhanced GRE v1: K and S, PPP with address/control and protocol 0x0021', 0x3001, 0x880b, concat(hex('ff03 0021'), INNER4)],
+    ['PPTP enhanced GRE v1: K, S and A, PPP with compressed address/control and protocol (0x57)', 0x3081, 0x880b, concat(hex('57'), INNER6)],
   ])('%s', (_name, flags, protocol, payload) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(flags, protocol, payload))), LINKTYPE_ETHERNET))
@@ -108,8 +113,12 @@ describe('GRE', () => {
   });
 
   test.each<[string, Uint8Array, DecodeStatus, AnomalyName]>([
-    // PPTP enhanced GRE (version 1, RFC 2637): key and sequence with a PPP payload.
-    ['PPTP enhanced GRE v1', concat(hex('3001 880b 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Enhanced GRE (version 1) must carry PPP (0x880b): here it says IPv4.
+    ['enhanced GRE v1 with a protocol other than PPP', concat(hex('3001 0800 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Enhanced GRE without its mandatory Key field (payload length and call ID).
+    ['enhanced GRE v1 without the Key field', concat(hex('1001 880b 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Enhanced GRE with S and A set but the acknowledgment number missing.
+    ['enhanced GRE v1 cut before its acknowledgment number', hex('3081 880b 0010 0001 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // Routing present (R bit, RFC 1701): reserved in RFC 2784 §2.3.
     ['routing bit set', gre(0x4000, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
     // A payload type we do not decode (0x880b, PPP: PPTP's payload).
@@ -329,5 +338,33 @@ describe('AYIYA (draft-massar-v6ops-ayiya)', () => {
     expect(decodeFrame(dec, udpFrame(5072, 5072, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
     expect(dec.view.innerKind).toBe(InnerKind.None);
     expect(count('tunnel.truncated')).toBe(truncations);
+  });
+});
+
+describe('PPTP: enhanced GRE frames that are not IP', () => {
+  test.each<[string, Uint8Array]>([
+    ['LCP (0xc021)', hex('ff03 c021 01010004')],
+    ['compressed data (CCP/MPPE, 0x00fd)', hex('00fd 9001 aabbccdd')],
+  ])('%s: counted as not IP, no anomaly', (_name, ppp) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 47 }, gre(0x3001, 0x880b, ppp)), LINKTYPE_RAW)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('an acknowledgment without payload: an IP packet that is no flow, no anomaly', () => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 47 }, gre(0x2081, 0x880b, new Uint8Array(0))), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect(dec.nonFlow.otherIp).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('a payload the snaplen cut off entirely: the PPP header is reported truncated', () => {
+    const { dec, count } = newDecoder();
+    const frame = ipv4({ ...OUTER, proto: 47 }, gre(0x3001, 0x880b, concat(hex('ff03 0021'), INNER4)));
+    expect(decodeFrame(dec, frame, LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    const cut = frame.subarray(0, 20 + 12);
+    expect(dec.decode(cut, 0, cut.length, frame.length, LINKTYPE_RAW, 0)).toBe(DecodeStatus.Truncated);
+    expect(count('link.truncated')).toBe(1);
   });
 });
