@@ -79,6 +79,7 @@ export const ANOMALY_NAMES = [
   // link-layer shims and tunnels added after the first release (appended: ids never move)
   'mpls.too_deep', // an MPLS label stack deeper than MAX_MPLS_LABELS
   'pppoe.malformed', // a PPPoE session header with a version/type or code that is not RFC 2516's
+  'link.pflog_malformed', // a pflog header shorter than any BSD writes
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -14,9 +14,15 @@ import type { CaptureInput } from './open-capture';
 export const LINKTYPE_NULL = 0; // BSD loopback: 4-byte host-order address family
 export const LINKTYPE_ETHERNET = 1;
 export const LINKTYPE_PPP = 9;
+export const LINKTYPE_PPP_HDLC = 50; // PPP in HDLC-like framing (RFC 1662), or Cisco PPP with HDLC framing
+export const LINKTYPE_PPP_ETHER = 51; // a PPPoE session header, no Ethernet header (RFC 2516)
 export const LINKTYPE_RAW = 101; // raw IPv4/IPv6 (version nibble decides)
+export const LINKTYPE_C_HDLC = 104; // Cisco HDLC: address, control, then an ethertype
 export const LINKTYPE_LOOP = 108; // OpenBSD loopback: 4-byte network-order address family
+export const LINKTYPE_ENC = 109; // OpenBSD enc(4): address family, SPI, flags, then IP
+export const LINKTYPE_PFLOG = 117; // OpenBSD/FreeBSD pf logs: a pfloghdr, then IP
 export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPNET = 226; // Solaris ipnet: a 24-byte header, then IP
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_NFLOG = 239;
@@ -95,6 +101,12 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_NULL: return 'NULL';
     case LINKTYPE_ETHERNET: return 'EN10MB';
     case LINKTYPE_PPP: return 'PPP';
+    case LINKTYPE_PPP_HDLC: return 'PPP_SERIAL';
+    case LINKTYPE_PPP_ETHER: return 'PPP_ETHER';
+    case LINKTYPE_C_HDLC: return 'C_HDLC';
+    case LINKTYPE_ENC: return 'ENC';
+    case LINKTYPE_PFLOG: return 'PFLOG';
+    case LINKTYPE_IPNET: return 'IPNET';
     case DLT_RAW_12: case DLT_RAW_14: case LINKTYPE_RAW: return 'RAW';
     case LINKTYPE_LOOP: return 'LOOP';
     case LINKTYPE_LINUX_SLL: return 'LINUX_SLL';

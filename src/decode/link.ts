@@ -1,6 +1,7 @@
 /**
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
- * BSD NULL/LOOP, PPP and NFLOG. Each one finds the network header and names its protocol as an
+ * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, and the BSD and Solaris
+ * capture headers pflog, enc and ipnet. Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
  * Shims that sit between any of them and IP (an MPLS label stack, a PPPoE session header) are
  * peeled by decodeShim, which the dispatcher calls for those ethertypes only.
@@ -10,8 +11,9 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
+  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -38,6 +40,17 @@ const MPLS_LABEL_LENGTH = 4;
 /** RFC 2516 §4: VER 1 and TYPE 1 in one byte, CODE 0 for session data, then SESSION_ID and LENGTH. */
 const PPPOE_VER_TYPE = 0x11;
 const PPPOE_HEADER_LENGTH = 6;
+/** Cisco HDLC: address (0x0f, or 0x8f for broadcast), control, 2-byte ethertype. */
+const CHDLC_UNICAST = 0x0f;
+const CHDLC_HEADER_LENGTH = 4;
+const ENC_HEADER_LENGTH = 12;
+/** The smallest pfloghdr any BSD writes (tcpdump's MIN_PFLOG_HDRLEN is 45; rounded up to 4). */
+const PFLOG_MIN_HEADER_LENGTH = 48;
+const IPNET_HEADER_LENGTH = 24;
+/** Solaris's AF_INET and AF_INET6 (tcpdump's IPH_AF_INET, IPH_AF_INET6). */
+const IPNET_AF_INET = 2;
+const IPNET_AF_INET6 = 26;
+const LINK_PFLOG_MALFORMED = A['link.pflog_malformed'];
 
 /**
  * Most VLAN tags we skip on one frame. QinQ (802.1ad) is 2 tags and the deepest stacks seen in
@@ -75,7 +88,8 @@ const PPP_MPLS = 0x0281;
 /** Link types decodeLink understands (everything else is counted as link.unsupported_linktype). */
 export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4,
-  LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG,
+  LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
+  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET,
 ]);
 
 /**
@@ -93,6 +107,14 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_LOOP: return decodeBsdLoopback(buf, cur, anomalies, true);
     case LINKTYPE_PPP: return decodePpp(buf, cur, anomalies);
     case LINKTYPE_NFLOG: return decodeNflog(buf, cur, anomalies);
+    case LINKTYPE_PPP_HDLC:
+      // RFC 1662 framing (0xff 0x03, as PPP) or Cisco PPP with HDLC framing (0x0f/0x8f, as C_HDLC).
+      return cur.end - cur.off >= 1 && (buf[cur.off] & 0x7f) === CHDLC_UNICAST ? decodeCiscoHdlc(buf, cur, anomalies) : decodePpp(buf, cur, anomalies);
+    case LINKTYPE_PPP_ETHER: return decodePppoeSession(buf, cur, anomalies);
+    case LINKTYPE_C_HDLC: return decodeCiscoHdlc(buf, cur, anomalies);
+    case LINKTYPE_ENC: return decodeEnc(buf, cur, anomalies);
+    case LINKTYPE_PFLOG: return decodePflog(buf, cur, anomalies);
+    case LINKTYPE_IPNET: return decodeIpnet(buf, cur, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;
@@ -229,6 +251,76 @@ function readPppProtocol(buf: Uint8Array, cur: LayerCursor, off: number, anomali
   }
   cur.off = off;
   cur.etherType = protocol === PPP_IPV4 ? ETHERTYPE_IPV4 : protocol === PPP_IPV6 ? ETHERTYPE_IPV6 : protocol === PPP_MPLS ? ETHERTYPE_MPLS : ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
+
+/**
+ * Cisco HDLC (LINKTYPE_C_HDLC): an address byte (0x0f unicast, 0x8f broadcast), a control byte,
+ * then an ethertype. SLARP keepalives (0x8035) and the like are not IP.
+ */
+function decodeCiscoHdlc(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < CHDLC_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off = off + CHDLC_HEADER_LENGTH;
+  cur.etherType = u16be(buf, off + 2);
+  return NEXT_LAYER;
+}
+
+/**
+ * OpenBSD enc(4) (LINKTYPE_ENC): the address family, SPI and flags of the IPsec SA, 4 bytes each,
+ * the family in the capturing host's byte order; then the decrypted IP packet.
+ */
+function decodeEnc(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  if (cur.end - cur.off < ENC_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const status = decodeBsdLoopback(buf, cur, anomalies, false);
+  cur.off += ENC_HEADER_LENGTH - 4;
+  return status;
+}
+
+/**
+ * pflog (LINKTYPE_PFLOG): a pfloghdr whose first byte is its length (rounded up to 4 bytes, as
+ * tcpdump does; OpenBSD's and FreeBSD's headers differ in size, the length says which) and whose
+ * second byte is the address family; then the logged IP packet.
+ */
+function decodePflog(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < 2) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const length = (buf[off] + 3) & ~3;
+  if (length < PFLOG_MIN_HEADER_LENGTH) {
+    anomalies.add(LINK_PFLOG_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  if (cur.end - off < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const family = buf[off + 1];
+  cur.off = off + length;
+  if (family === BSD_AF_INET) cur.etherType = ETHERTYPE_IPV4;
+  else if (family === BSD_AF_INET6_NETBSD_OPENBSD || family === BSD_AF_INET6_FREEBSD || family === BSD_AF_INET6_DARWIN) cur.etherType = ETHERTYPE_IPV6;
+  else cur.etherType = ETHERTYPE_NONE;
+  return NEXT_LAYER;
+}
+
+/** Solaris ipnet (LINKTYPE_IPNET): a version, the family (2 IPv4, 26 IPv6), then 22 bytes of metadata; then IP. */
+function decodeIpnet(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < IPNET_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const family = buf[off + 1];
+  cur.off = off + IPNET_HEADER_LENGTH;
+  cur.etherType = family === IPNET_AF_INET ? ETHERTYPE_IPV4 : family === IPNET_AF_INET6 ? ETHERTYPE_IPV6 : ETHERTYPE_NONE;
   return NEXT_LAYER;
 }
 

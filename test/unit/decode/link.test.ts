@@ -4,8 +4,9 @@
  * per adversarial case).
  */
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
+  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../../../src/capture/source';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
@@ -172,6 +173,29 @@ const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: '
   // 0020  20 01 0d b8 00 01 00 00 00 00 00 00 00 00 00 01   ...............
   // 0030  d4 31 00 35 00 0c 00 00 61 62 63 64              .1.5....abcd
   ['NFLOG whose payload is IPv6 (52 bytes: TLV padded to 56) → IPv6/UDP', LINKTYPE_NFLOG, '020000003800090060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // Each of the following was checked with tshark 4.0 or tcpdump 4.99 (same addresses and ports).
+  // Cisco HDLC: address 0x0f (unicast), control 0x00, ethertype 0x0800 → IPv4/TCP
+  ['Cisco HDLC (C_HDLC), unicast, ethertype IPv4 → IPv4/TCP', LINKTYPE_C_HDLC, '0f000800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // Cisco HDLC broadcast address 0x8f, ethertype 0x86dd → IPv6/UDP
+  ['Cisco HDLC (C_HDLC), broadcast, ethertype IPv6 → IPv6/UDP', LINKTYPE_C_HDLC, '8f0086dd60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // PPP in HDLC-like framing (LINKTYPE_PPP_HDLC, RFC 1662): 0xff 0x03, protocol 0x0021 → IPv4/TCP
+  ['PPP_HDLC, RFC 1662 framing → IPv4/TCP', LINKTYPE_PPP_HDLC, 'ff030021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // LINKTYPE_PPP_HDLC carrying Cisco PPP with HDLC framing (first byte 0x0f): Cisco HDLC header → IPv6/UDP
+  ['PPP_HDLC holding Cisco HDLC framing → IPv6/UDP', LINKTYPE_PPP_HDLC, '0f0086dd60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // PPPoE without Ethernet (LINKTYPE_PPP_ETHER): ver/type 0x11, code 0, session 0x1234, length 42, PPP 0x0021 → IPv4/TCP
+  ['PPP_ETHER (a PPPoE session header) → IPv4/TCP', LINKTYPE_PPP_ETHER, '11001234002a0021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // OpenBSD enc(4): AF_INET (2, little-endian host), SPI 0x1001, flags 0x400 → IPv4/TCP
+  ['ENC, AF_INET in host order → IPv4/TCP', LINKTYPE_ENC, '020000000000100100000400450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // pflog, OpenBSD header (length 61, padded to 64), AF_INET → IPv4/TCP
+  ['PFLOG, OpenBSD header, AF_INET → IPv4/TCP', LINKTYPE_PFLOG, '3d020000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // pflog, AF_INET6 as OpenBSD numbers it (24) → IPv6/UDP
+  ['PFLOG, AF_INET6 (OpenBSD 24) → IPv6/UDP', LINKTYPE_PFLOG, '3d18000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // pflog, a longer header (length 75, padded to 76, as newer FreeBSD fields add), AF_INET6 as FreeBSD numbers it (28) → IPv6/UDP
+  ['PFLOG, a longer header (75 → 76), AF_INET6 (28) → IPv6/UDP', LINKTYPE_PFLOG, '4b1c000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // Solaris ipnet: version 2, family 2 (IPv4), hook 0, length 40, ifindex, grifindex, zones → IPv4/TCP
+  ['IPNET, family 2 → IPv4/TCP', LINKTYPE_IPNET, '020200000000002800000000000000000000000000000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // Solaris ipnet: family 26 (IPv6) → IPv6/UDP
+  ['IPNET, family 26 → IPv6/UDP', LINKTYPE_IPNET, '021a0000000000340000000000000000000000000000000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
 ];
 
 describe('link layers: each link type reaches the same IP packet', () => {
@@ -212,6 +236,10 @@ const NOT_IP_VECTORS: Array<[name: string, linkType: number, hex: string]> = [
   // PPP LCP (protocol 0xc021)
   // 0000  ff 03 c0 21 01 01 00 0a                          ...!....
   ['PPP LCP (protocol 0xc021)', LINKTYPE_PPP, 'ff03c0210101000a'],
+  // Cisco HDLC SLARP keepalive (ethertype 0x8035)
+  ['Cisco HDLC SLARP keepalive (ethertype 0x8035)', LINKTYPE_C_HDLC, '8f0080350000000200000001'],
+  // pflog of an address family that is not IP (AF_UNSPEC)
+  ['pflog of address family 0', LINKTYPE_PFLOG, '3d000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'],
   // BSD NULL with AF 17 (not IP)
   // 0000  11 00 00 00 45 00 00 28 12 34 40 00 40 06 00 00  ....E..(.4@.@...
   // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
@@ -242,6 +270,18 @@ describe('link layers: adversarial headers', () => {
     ['13-byte Ethernet runt', LINKTYPE_ETHERNET, '02000000000202000000000108', DecodeStatus.Truncated, 'link.truncated'],
     // Empty frame (caplen 0).
     ['empty Ethernet frame', LINKTYPE_ETHERNET, '', DecodeStatus.Truncated, 'link.truncated'],
+    // Cisco HDLC header of 3 bytes (needs 4).
+    ['3-byte Cisco HDLC header', LINKTYPE_C_HDLC, '0f0008', DecodeStatus.Truncated, 'link.truncated'],
+    // enc(4) header of 11 bytes (needs 12).
+    ['11-byte enc header', LINKTYPE_ENC, '0200000000001001000004', DecodeStatus.Truncated, 'link.truncated'],
+    // pflog whose length byte (20) is shorter than any BSD's header.
+    ['pflog header length 20', LINKTYPE_PFLOG, '1402' + '00'.repeat(30), DecodeStatus.Malformed, 'link.pflog_malformed'],
+    // pflog header of length 61 (64 padded) cut at 40 bytes.
+    ['pflog header cut short', LINKTYPE_PFLOG, '3d02' + '00'.repeat(38), DecodeStatus.Truncated, 'link.truncated'],
+    // Solaris ipnet header of 23 bytes (needs 24).
+    ['23-byte ipnet header', LINKTYPE_IPNET, '0202' + '00'.repeat(21), DecodeStatus.Truncated, 'link.truncated'],
+    // A PPPoE session frame (LINKTYPE_PPP_ETHER) whose version/type byte is not 0x11.
+    ['PPP_ETHER with version/type 0x22', LINKTYPE_PPP_ETHER, '22001234002a0021', DecodeStatus.Malformed, 'pppoe.malformed'],
     // 802.1Q TPID with the snaplen cutting the 4-byte tag in half.
     ['VLAN tag cut short', LINKTYPE_ETHERNET, '020000000002020000000001 8100 00', DecodeStatus.Truncated, 'link.truncated'],
     // Five stacked tags: one more than MAX_VLAN_TAGS (4).
