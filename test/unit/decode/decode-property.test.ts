@@ -5,8 +5,9 @@
  */
 import fc from 'fast-check';
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2,
-  LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PPP, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
+  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../../../src/capture/source';
 import { FrameDecoder } from '../../../src/decode/decode-frame';
 import { DecodeStatus, InnerKind, PacketView } from '../../../src/decode/packet-view';
@@ -14,7 +15,8 @@ import { concat, ethernet, frag6, ipv4, ipv6, newDecoder, tcp, udp } from './bui
 
 const LINK_TYPES = [
   LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_PPP, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4,
-  LINKTYPE_IPV6, LINKTYPE_NFLOG, LINKTYPE_LINUX_SLL2, DLT_RAW_12, DLT_RAW_14,
+  LINKTYPE_IPV6, LINKTYPE_NFLOG, LINKTYPE_LINUX_SLL2, DLT_RAW_12, DLT_RAW_14, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
+  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET,
 ];
 
 function checkView(v: PacketView, status: DecodeStatus): void {
@@ -49,6 +51,8 @@ const SEEDS: Array<[number, Uint8Array]> = [
   [LINKTYPE_RAW, ipv4({ proto: 17, fragOffset: 24, id: 1 }, new Uint8Array(8))],
   [LINKTYPE_RAW, ipv6({ nextHeader: 44 }, concat(frag6(17, 0, true, 9), udp(1, 2, new Uint8Array(8))))],
   [LINKTYPE_NFLOG, concat(Uint8Array.of(2, 0, 0, 0, 44, 0, 9, 0), ipv4({ proto: 6 }, tcp({})))],
+  [LINKTYPE_PFLOG, concat(Uint8Array.of(61, 2), new Uint8Array(62), ipv4({ proto: 6 }, tcp({})))],
+  [LINKTYPE_C_HDLC, concat(Uint8Array.of(0x0f, 0, 0x88, 0x47, 0, 1, 1, 64), ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(4))))],
   // MPLS (two labels) and PPPoE carrying MPLS, then IP.
   [LINKTYPE_ETHERNET, ethernet(0x8847, concat(Uint8Array.of(0, 1, 0, 64, 0, 2, 1, 64), ipv4({ proto: 6 }, tcp({}))))],
   [LINKTYPE_ETHERNET, ethernet(0x8864, concat(Uint8Array.of(0x11, 0, 0, 1, 0, 50, 0x02, 0x81, 0, 1, 1, 64), ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(4)))))],
