@@ -80,6 +80,7 @@ export const ANOMALY_NAMES = [
   'mpls.too_deep', // an MPLS label stack deeper than MAX_MPLS_LABELS
   'pppoe.malformed', // a PPPoE session header with a version/type or code that is not RFC 2516's
   'link.pflog_malformed', // a pflog header shorter than any BSD writes
+  'link.wifi_malformed', // a radiotap or PPI header with a bad version or length
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

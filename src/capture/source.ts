@@ -18,9 +18,12 @@ export const LINKTYPE_PPP_HDLC = 50; // PPP in HDLC-like framing (RFC 1662), or 
 export const LINKTYPE_PPP_ETHER = 51; // a PPPoE session header, no Ethernet header (RFC 2516)
 export const LINKTYPE_RAW = 101; // raw IPv4/IPv6 (version nibble decides)
 export const LINKTYPE_C_HDLC = 104; // Cisco HDLC: address, control, then an ethertype
+export const LINKTYPE_IEEE802_11 = 105; // 802.11 frames without a radio header
 export const LINKTYPE_LOOP = 108; // OpenBSD loopback: 4-byte network-order address family
 export const LINKTYPE_ENC = 109; // OpenBSD enc(4): address family, SPI, flags, then IP
 export const LINKTYPE_PFLOG = 117; // OpenBSD/FreeBSD pf logs: a pfloghdr, then IP
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127; // a radiotap header, then an 802.11 frame (monitor mode)
+export const LINKTYPE_PPI = 192; // a PPI header, then (usually) an 802.11 frame
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPNET = 226; // Solaris ipnet: a 24-byte header, then IP
 export const LINKTYPE_IPV4 = 228;
@@ -107,6 +110,9 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_ENC: return 'ENC';
     case LINKTYPE_PFLOG: return 'PFLOG';
     case LINKTYPE_IPNET: return 'IPNET';
+    case LINKTYPE_IEEE802_11: return 'IEEE802_11';
+    case LINKTYPE_IEEE802_11_RADIOTAP: return 'IEEE802_11_RADIO';
+    case LINKTYPE_PPI: return 'PPI';
     case DLT_RAW_12: case DLT_RAW_14: case LINKTYPE_RAW: return 'RAW';
     case LINKTYPE_LOOP: return 'LOOP';
     case LINKTYPE_LINUX_SLL: return 'LINUX_SLL';

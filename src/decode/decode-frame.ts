@@ -106,9 +106,10 @@ export class FrameDecoder {
     const cur = this.cur;
     let etherType = cur.etherType;
     let status: number;
-    // MPLS and PPPoE between the link header and IP (checked only when the frame is not plain
-    // IP, so the common path pays one comparison). PPPoE may carry MPLS, nothing nests deeper.
-    for (let shims = 0; shims < 2 && etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && isShimEtherType(etherType); shims++) {
+    // LLC/SNAP, MPLS and PPPoE between the link header and IP (checked only when the frame is
+    // not plain IP, so the common path pays one comparison). SNAP may name PPPoE or MPLS, PPPoE
+    // may carry MPLS; nothing nests deeper than three.
+    for (let shims = 0; shims < 3 && etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && isShimEtherType(etherType); shims++) {
       status = decodeShim(buf, cur, this.anomalies);
       if (status !== NEXT_LAYER) return status as DecodeStatus;
       etherType = cur.etherType;

@@ -1,9 +1,10 @@
 /**
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
- * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, and the BSD and Solaris
- * capture headers pflog, enc and ipnet. Each one finds the network header and names its protocol as an
+ * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, the BSD and Solaris
+ * capture headers pflog, enc and ipnet, and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
- * Shims that sit between any of them and IP (an MPLS label stack, a PPPoE session header) are
+ * Shims that sit between any of them and IP (an LLC/SNAP header, an MPLS label stack, a PPPoE
+ * session header) are
  * peeled by decodeShim, which the dispatcher calls for those ethertypes only.
  *
  * Per packet: allocation-free, never throws on packet bytes. Problems are counted anomalies and
@@ -11,16 +12,18 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
-  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
+  LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
+  LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
   ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
+import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
+import { decodeIeee80211, decodePpi, decodeRadiotap } from './wifi';
 
 const LINK_TRUNCATED = A['link.truncated'];
 const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
@@ -40,6 +43,8 @@ const MPLS_LABEL_LENGTH = 4;
 /** RFC 2516 §4: VER 1 and TYPE 1 in one byte, CODE 0 for session data, then SESSION_ID and LENGTH. */
 const PPPOE_VER_TYPE = 0x11;
 const PPPOE_HEADER_LENGTH = 6;
+/** Values of the Ethernet type field up to this are an IEEE 802.3 length; an LLC header follows. */
+const IEEE8023_MAX_LENGTH = 1500;
 /** Cisco HDLC: address (0x0f, or 0x8f for broadcast), control, 2-byte ethertype. */
 const CHDLC_UNICAST = 0x0f;
 const CHDLC_HEADER_LENGTH = 4;
@@ -89,7 +94,7 @@ const PPP_MPLS = 0x0281;
 export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4,
   LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
-  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET,
+  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
 ]);
 
 /**
@@ -115,6 +120,9 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_ENC: return decodeEnc(buf, cur, anomalies);
     case LINKTYPE_PFLOG: return decodePflog(buf, cur, anomalies);
     case LINKTYPE_IPNET: return decodeIpnet(buf, cur, anomalies);
+    case LINKTYPE_IEEE802_11: return decodeIeee80211(buf, cur, anomalies, false);
+    case LINKTYPE_IEEE802_11_RADIOTAP: return decodeRadiotap(buf, cur, anomalies);
+    case LINKTYPE_PPI: return decodePpi(buf, cur, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;
@@ -324,19 +332,27 @@ function decodeIpnet(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounte
   return NEXT_LAYER;
 }
 
-/** True for the ethertypes decodeShim peels (checked only for frames that are not plain IP). */
+/**
+ * True for the ethertypes decodeShim peels (checked only for frames that are not plain IP):
+ * MPLS, PPPoE sessions, and IEEE 802.3 length fields (1..1500), behind which an 802.2 LLC
+ * header may hold a SNAP ethertype.
+ */
 export function isShimEtherType(etherType: number): boolean {
-  return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION;
+  return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION ||
+    (etherType > ETHERTYPE_NONE && etherType <= IEEE8023_MAX_LENGTH);
 }
 
 /**
  * Peels the shim named by cur.etherType (isShimEtherType) and names what it carries: IPv4,
  * IPv6, another shim (PPP may carry MPLS), or ETHERTYPE_NONE. The caller loops, bounded, until
- * the ethertype is no shim. Neither shim is a tunnel: the packet inside keeps depth 0, as in
+ * the ethertype is no shim. No shim is a tunnel: the packet inside keeps depth 0, as in
  * tshark's conversations.
  */
 export function decodeShim(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
-  return cur.etherType === ETHERTYPE_PPPOE_SESSION ? decodePppoeSession(buf, cur, anomalies) : decodeMpls(buf, cur, anomalies);
+  const t = cur.etherType;
+  if (t === ETHERTYPE_PPPOE_SESSION) return decodePppoeSession(buf, cur, anomalies);
+  if (t <= IEEE8023_MAX_LENGTH) return decodeLlcSnap(buf, cur);
+  return decodeMpls(buf, cur, anomalies);
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
-  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
+  LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
+  LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../../../src/capture/source';
 import { FrameDecoder } from '../../../src/decode/decode-frame';
 import { DecodeStatus, InnerKind, PacketView } from '../../../src/decode/packet-view';
@@ -16,7 +16,7 @@ import { concat, ethernet, frag6, ipv4, ipv6, newDecoder, tcp, udp } from './bui
 const LINK_TYPES = [
   LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_PPP, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_IPV4,
   LINKTYPE_IPV6, LINKTYPE_NFLOG, LINKTYPE_LINUX_SLL2, DLT_RAW_12, DLT_RAW_14, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
-  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET,
+  LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
 ];
 
 function checkView(v: PacketView, status: DecodeStatus): void {
@@ -53,6 +53,11 @@ const SEEDS: Array<[number, Uint8Array]> = [
   [LINKTYPE_NFLOG, concat(Uint8Array.of(2, 0, 0, 0, 44, 0, 9, 0), ipv4({ proto: 6 }, tcp({})))],
   [LINKTYPE_PFLOG, concat(Uint8Array.of(61, 2), new Uint8Array(62), ipv4({ proto: 6 }, tcp({})))],
   [LINKTYPE_C_HDLC, concat(Uint8Array.of(0x0f, 0, 0x88, 0x47, 0, 1, 1, 64), ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(4))))],
+  // Radiotap (TSFT, Flags with FCS and data padding, Rate), a QoS data frame, LLC/SNAP, IPv4; and 802.3 with LLC/SNAP.
+  [LINKTYPE_IEEE802_11_RADIOTAP, concat(Uint8Array.of(0, 0, 18, 0, 7, 0, 0, 0), new Uint8Array(8), Uint8Array.of(0x30, 2),
+    Uint8Array.of(0x88, 0x01, 0, 0), new Uint8Array(18), Uint8Array.of(0x30, 0, 0, 0, 0, 0), Uint8Array.of(0xaa, 0xaa, 3, 0, 0, 0, 8, 0),
+    ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(4))), new Uint8Array(4))],
+  [LINKTYPE_ETHERNET, ethernet(60, concat(Uint8Array.of(0xaa, 0xaa, 3, 0, 0, 0, 8, 0), ipv4({ proto: 6 }, tcp({}, new Uint8Array(12)))))],
   // MPLS (two labels) and PPPoE carrying MPLS, then IP.
   [LINKTYPE_ETHERNET, ethernet(0x8847, concat(Uint8Array.of(0, 1, 0, 64, 0, 2, 1, 64), ipv4({ proto: 6 }, tcp({}))))],
   [LINKTYPE_ETHERNET, ethernet(0x8864, concat(Uint8Array.of(0x11, 0, 0, 1, 0, 50, 0x02, 0x81, 0, 1, 1, 64), ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(4)))))],

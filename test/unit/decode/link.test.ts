@@ -4,10 +4,11 @@
  * per adversarial case).
  */
 import {
-  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
-  LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG, LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPP,
-  LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
+  DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
+  LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
+  LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
 } from '../../../src/capture/source';
+import { MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp } from './build';
@@ -410,5 +411,65 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
     const { dec } = newDecoder();
     expect(decodeFrame(dec, Buffer.concat([hex('ff030281'), label(16, true), TCP4]), LINKTYPE_PPP)).toBe(DecodeStatus.Transport);
     expect(dec.view.ipProto).toBe(IPPROTO_TCP);
+  });
+});
+
+describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape checked with tshark 4.0', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const snap = (type: string, oui = '000000'): Uint8Array => hex(`aaaa03${oui}${type}`);
+  const ADDR3 = '020000000001 020000000002 020000000003';
+  /** A data frame to the AP (ToDS), no QoS: 24-byte header. */
+  const data = (payload: Uint8Array, fc = '0801'): Uint8Array => Buffer.concat([hex(`${fc} 0000 ${ADDR3} 1000`), payload]);
+  /** A QoS data frame between APs (ToDS and FromDS): 4 addresses and QoS control, 32 bytes. */
+  const qos4 = (payload: Uint8Array, qos = '0000'): Uint8Array => Buffer.concat([hex(`8803 0000 ${ADDR3} 2000 020000000004 ${qos}`), payload]);
+  /** Radiotap: TSFT (8-aligned), Flags, Rate: 18 bytes. */
+  const radiotap = (flags: number): Uint8Array => hex(`0000 1200 07000000 0000000000000000 ${flags.toString(16).padStart(2, '0')} 02`);
+
+  test.each<[string, number, Uint8Array, 4 | 6]>([
+    ['802.11 data frame, LLC/SNAP, IPv4', LINKTYPE_IEEE802_11, data(Buffer.concat([snap('0800'), TCP4])), 4],
+    ['802.11 QoS data with four addresses, IPv6', LINKTYPE_IEEE802_11, qos4(Buffer.concat([snap('86dd'), UDP6])), 6],
+    ['802.11 with an 802.1H bridge-tunnel SNAP (OUI 00-00-f8)', LINKTYPE_IEEE802_11, data(Buffer.concat([snap('0800', '0000f8'), TCP4])), 4],
+    ['radiotap (TSFT, Flags, Rate), then a data frame', LINKTYPE_IEEE802_11_RADIOTAP, Buffer.concat([radiotap(0), data(Buffer.concat([snap('0800'), TCP4]))]), 4],
+    ['radiotap saying the frame ends with an FCS', LINKTYPE_IEEE802_11_RADIOTAP, Buffer.concat([radiotap(0x10), qos4(Buffer.concat([snap('86dd'), UDP6])), hex('deadbeef')]), 6],
+    ['radiotap saying the 802.11 header is padded to 4 bytes (QoS, 26 → 28)', LINKTYPE_IEEE802_11_RADIOTAP,
+      Buffer.concat([radiotap(0x20), hex(`8801 0000 ${ADDR3} 3000 0000 0000`), snap('0800'), TCP4]), 4],
+    ['radiotap with a second presence word (TSFT after both words, 8-aligned at 16; Flags at 24)', LINKTYPE_IEEE802_11_RADIOTAP,
+      Buffer.concat([hex('0000 1900 03000080 00000000 00000000 0000000000000000 00'), data(Buffer.concat([snap('0800'), TCP4]))]), 4],
+    ['PPI carrying 802.11', LINKTYPE_PPI, Buffer.concat([hex('00000800 69000000'), data(Buffer.concat([snap('0800'), TCP4]))]), 4],
+    ['Ethernet 802.3 (a length, not a type) with LLC/SNAP, IPv6', LINKTYPE_ETHERNET, ethernet(8 + UDP6.length, Buffer.concat([snap('86dd'), UDP6])), 6],
+  ])('%s → the IP packet inside', (_name, linkType, frame, version) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
+    expect(dec.view.ipVersion).toBe(version);
+    if (version === 6) expect(payloadText(dec)).toBe('abcd');
+    else expect([dec.view.ipProto, dec.view.dstPort]).toEqual([IPPROTO_TCP, 443]);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['a protected (encrypted) data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([hex('0102030405060708'), TCP4]), '0841')],
+    ['a beacon (management)', LINKTYPE_IEEE802_11, hex(`8000 0000 ${ADDR3} 0000 0000000000000000 6400 0104`)],
+    ['a QoS null frame (no data)', LINKTYPE_IEEE802_11, hex(`c801 0000 ${ADDR3} 0000 0000`)],
+    ['an A-MSDU (QoS control bit 7)', LINKTYPE_IEEE802_11, qos4(Buffer.concat([snap('0800'), TCP4]), '8000')],
+    ['EAPOL (ethertype 0x888e) in a data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([snap('888e'), hex('0203005f')]))],
+    ['PPI carrying another DLT (Ethernet)', LINKTYPE_PPI, Buffer.concat([hex('00000800 01000000'), ethernet(0x0800, TCP4)])],
+  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array, DecodeStatus, string]>([
+    ['radiotap version 1', LINKTYPE_IEEE802_11_RADIOTAP, hex('0100 0800 00000000'), DecodeStatus.Malformed, 'link.wifi_malformed'],
+    ['a radiotap length beyond the frame', LINKTYPE_IEEE802_11_RADIOTAP, hex('0000 4000 00000000 0000'), DecodeStatus.Truncated, 'link.truncated'],
+    [`more than MAX_RADIOTAP_PRESENT_WORDS (${MAX_RADIOTAP_PRESENT_WORDS}) presence words`, LINKTYPE_IEEE802_11_RADIOTAP,
+      Buffer.concat([hex('0000 3000'), ...Array.from({ length: 10 }, () => hex('00000080')), hex('0000000000000000')]), DecodeStatus.Malformed, 'link.wifi_malformed'],
+    ['an 802.11 data header cut at 20 bytes', LINKTYPE_IEEE802_11, hex(`0801 0000 ${ADDR3}`).subarray(0, 20), DecodeStatus.Truncated, 'link.truncated'],
+    ['a PPI header shorter than its 8 bytes', LINKTYPE_PPI, hex('0000 0800 6900'), DecodeStatus.Truncated, 'link.truncated'],
+  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(status);
+    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
   });
 });

@@ -1,0 +1,144 @@
+/**
+ * IEEE 802.11 link layers: bare 802.11 frames (LINKTYPE_IEEE802_11), frames behind a radiotap
+ * header (LINKTYPE_IEEE802_11_RADIOTAP, what monitor mode captures) and behind a PPI header
+ * (LINKTYPE_PPI, Kismet and AirPcap). Only unprotected data frames carry a packet we can read:
+ * the MAC header is skipped (4 addresses, QoS and HT control when present, radiotap's data
+ * padding), then the LLC/SNAP header names the ethertype. Management and control frames,
+ * null-data frames, protected (encrypted) frames and A-MSDU aggregates are not IP.
+ *
+ * Per packet: allocation-free, never throws on packet bytes; the radiotap bitmap walk is
+ * bounded. This module must never look past the network-layer header start.
+ */
+import { A, AnomalyCounters } from '../anomalies';
+import { u16le, u32le } from './bytes';
+import { ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { decodeLlcSnap } from './llc';
+import { DecodeStatus } from './packet-view';
+
+const LINK_TRUNCATED = A['link.truncated'];
+const WIFI_MALFORMED = A['link.wifi_malformed'];
+
+/** Most radiotap presence words walked (each extends the bitmap by 32 fields; real headers use 1–3). */
+export const MAX_RADIOTAP_PRESENT_WORDS = 8;
+const RADIOTAP_MIN_LENGTH = 8;
+const RADIOTAP_PRESENT_EXT = 0x80000000;
+const RADIOTAP_TSFT = 0x1;
+const RADIOTAP_FLAGS = 0x2;
+/** Radiotap Flags field bits: the frame ends with a 4-byte FCS; the 802.11 header is padded to 4 bytes. */
+const RADIOTAP_F_FCS = 0x10;
+const RADIOTAP_F_DATAPAD = 0x20;
+/** PPI (Per-Packet Information): version, flags, header length (LE), the DLT of what follows (LE). */
+const PPI_HEADER_LENGTH = 8;
+const DLT_IEEE802_11 = 105;
+const FCS_LENGTH = 4;
+
+/** 802.11 MAC header (IEEE 802.11-2020 §9.2.3): frame control, duration, three addresses, sequence control. */
+const WIFI_HEADER_LENGTH = 24;
+const WIFI_TYPE_DATA = 2;
+const WIFI_FC1_TO_FROM_DS = 0x03; // both set: a fourth address follows
+const WIFI_FC1_PROTECTED = 0x40;
+const WIFI_FC1_ORDER = 0x80; // with QoS: a 4-byte HT Control field
+const WIFI_SUBTYPE_QOS = 0x8;
+const WIFI_SUBTYPE_NO_DATA = 0x4;
+const WIFI_QOS_AMSDU = 0x80;
+
+/** Radiotap header, then an 802.11 frame. */
+export function decodeRadiotap(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const start = cur.off;
+  if (cur.end - start < RADIOTAP_MIN_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const length = u16le(buf, start + 2);
+  if (buf[start] !== 0 || length < RADIOTAP_MIN_LENGTH) {
+    anomalies.add(WIFI_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  if (cur.end - start < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  // Fields start after the last presence word; TSFT (8 bytes, 8-aligned) comes before Flags.
+  const present = u32le(buf, start + 4);
+  let p = 8;
+  for (let word = present, n = 1; (word & RADIOTAP_PRESENT_EXT) !== 0; n++) {
+    if (n >= MAX_RADIOTAP_PRESENT_WORDS || p + 4 > length) {
+      anomalies.add(WIFI_MALFORMED);
+      return DecodeStatus.Malformed;
+    }
+    word = u32le(buf, start + p);
+    p += 4;
+  }
+  let flags = 0;
+  if ((present & RADIOTAP_TSFT) !== 0) p = ((p + 7) & ~7) + 8;
+  if ((present & RADIOTAP_FLAGS) !== 0 && p < length) flags = buf[start + p];
+  cur.off = start + length;
+  if ((flags & RADIOTAP_F_FCS) !== 0) dropFcs(cur);
+  return decodeIeee80211(buf, cur, anomalies, (flags & RADIOTAP_F_DATAPAD) !== 0);
+}
+
+/** PPI header, then an 802.11 frame (other DLTs behind PPI are not decoded: not IP). */
+export function decodePpi(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const start = cur.off;
+  if (cur.end - start < PPI_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const length = u16le(buf, start + 2);
+  if (buf[start] !== 0 || length < PPI_HEADER_LENGTH) {
+    anomalies.add(WIFI_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  if (cur.end - start < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off = start + length;
+  if (u32le(buf, start + 4) !== DLT_IEEE802_11) {
+    cur.etherType = ETHERTYPE_NONE;
+    return NEXT_LAYER;
+  }
+  return decodeIeee80211(buf, cur, anomalies, false);
+}
+
+/**
+ * An 802.11 frame at cur.off. Returns NEXT_LAYER with cur.etherType from the LLC/SNAP header of
+ * an unprotected data frame, or ETHERTYPE_NONE for every other frame.
+ */
+export function decodeIeee80211(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, dataPad: boolean): number {
+  const off = cur.off;
+  if (cur.end - off < 2) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const fc0 = buf[off];
+  const fc1 = buf[off + 1];
+  const subtype = fc0 >> 4;
+  cur.etherType = ETHERTYPE_NONE;
+  // Version 0 data frames with a payload, not encrypted: anything else carries no packet we can read.
+  if ((fc0 & 0x03) !== 0 || ((fc0 >> 2) & 0x03) !== WIFI_TYPE_DATA || (subtype & WIFI_SUBTYPE_NO_DATA) !== 0 || (fc1 & WIFI_FC1_PROTECTED) !== 0) {
+    return NEXT_LAYER;
+  }
+  let length = WIFI_HEADER_LENGTH;
+  if ((fc1 & WIFI_FC1_TO_FROM_DS) === WIFI_FC1_TO_FROM_DS) length += 6;
+  let amsdu = false;
+  if ((subtype & WIFI_SUBTYPE_QOS) !== 0) {
+    length += 2;
+    if (cur.end - off >= length) amsdu = (buf[off + length - 2] & WIFI_QOS_AMSDU) !== 0;
+    if ((fc1 & WIFI_FC1_ORDER) !== 0) length += 4;
+  }
+  if (dataPad) length = (length + 3) & ~3;
+  if (cur.end - off < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  if (amsdu) return NEXT_LAYER; // several subframes in one frame: not decoded
+  cur.off = off + length;
+  return decodeLlcSnap(buf, cur);
+}
+
+/** The frame ends with a frame check sequence: it is not part of the packet. */
+function dropFcs(cur: LayerCursor): void {
+  if (cur.wireEnd - cur.off >= FCS_LENGTH) cur.wireEnd -= FCS_LENGTH;
+  if (cur.end > cur.wireEnd) cur.end = cur.wireEnd;
+}
