@@ -13,6 +13,7 @@ import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
 import { Frame } from './capture/source';
 import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
+import { udpTunnelApp } from './decode/tunnels';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
@@ -231,7 +232,10 @@ export class Pipeline {
     const serverPort = t.port(slot, !initB);
     const clientPort = t.port(slot, initB);
     if (v.ipProto === IPPROTO_TCP) this.onTcpPayload(slot, info, fromClient, serverPort);
-    else this.onUdpPayload(slot, info, fromClient, serverPort, clientPort);
+    else if (v.innerKind !== InnerKind.None) {
+      // A UDP tunnel's carrier (its inner packets are flows of their own): name the tunnel.
+      this.decide(slot, info, udpTunnelApp(v.srcPort, v.dstPort));
+    } else this.onUdpPayload(slot, info, fromClient, serverPort, clientPort);
   }
 
   // ---------------------------------------------------------------- TCP

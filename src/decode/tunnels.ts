@@ -323,3 +323,15 @@ function ayiyaPayload(buf: Uint8Array, off: number, end: number, anomalies: Anom
   }
   return buf[p] >> 4 === (next === IPPROTO_IPV6_IN ? 6 : 4) ? p : -1;
 }
+
+/**
+ * The `app` of a UDP flow whose datagram the decoder marked as a tunnel (view.innerKind set):
+ * the same port logic as above, so the name is the tunnel whose header was checked.
+ */
+export function udpTunnelApp(srcPort: number, dstPort: number): string {
+  if (dstPort === VXLAN_PORT) return 'vxlan';
+  if (dstPort === GENEVE_PORT) return 'geneve';
+  if (dstPort === GTPU_PORT || srcPort === GTPU_PORT) return 'gtp-u';
+  if (dstPort === TEREDO_PORT || srcPort === TEREDO_PORT) return 'teredo';
+  return 'ayiya';
+}

@@ -18,7 +18,8 @@ import type { AuditReport } from '../report/model';
 /** Distinct names under one parent that justify `*.parent`. */
 export const MIN_NAMES_FOR_WILDCARD = 2;
 /** Apps a proposed rule may carry (what the engine reports; a rule's `app` must be one it can see). */
-const RULE_APPS = new Set(['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp']);
+const RULE_APPS = new Set(['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
+  'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya']);
 
 /** One proposed rule. */
 export interface LearnedRule {

@@ -17,6 +17,8 @@ export const KNOWN_APPS: ReadonlySet<string> = new Set([
   'tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
   // Encrypted DNS (issue 7): matched against a TLS/QUIC flow's `encrypted_dns`.
   'dot', 'doq', 'doh',
+  // The carriers of UDP tunnels (their inner packets are flows of their own).
+  'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya',
 ]);
 
 /** One lint result. `code` is stable (usable in CI filters). */

@@ -94,7 +94,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '203.0.113.48:80 with `Host: pptp.example.com`.',
     'Expected: the device\'s eight flows are named as if no encapsulation were there; MPLS, PPPoE and GRE (PPTP too) add no transport layer (tunnel depth 0, ' +
     'as in tshark\'s conversations), Geneve, GTP-U, Teredo and AYIYA add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
-    '(five of them), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
+    '(five of them, `app` naming the tunnel), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
     'lists the same thirteen conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
@@ -226,13 +226,13 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           geneve.expect({ why: 'Host inside Geneve', app: 'http', http_host: 'geneve.example.com', name: 'geneve.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 1 }),
           lookup.flow.expect({ why: 'DNS inside GTP-U', app: 'dns', dns_names: ['gtpu.example.com'], tunnel_depth: 1 }),
           teredo.expect({ ...tls('teredo.example.com', 'SNI inside Teredo (IPv6 in UDP)'), tunnel_depth: 1 }),
-          outer[0].expect({ why: 'Geneve outer 5-tuple, device to server direction', tunnel_depth: 0 }),
-          outer[1].expect({ why: 'Geneve outer 5-tuple, the other direction', tunnel_depth: 0 }),
-          outer[2].expect({ why: 'GTP-U outer 5-tuple (2152 both ways)', tunnel_depth: 0 }),
+          outer[0].expect({ why: 'Geneve outer 5-tuple, device to server direction', app: 'geneve', tunnel_depth: 0 }),
+          outer[1].expect({ why: 'Geneve outer 5-tuple, the other direction', app: 'geneve', tunnel_depth: 0 }),
+          outer[2].expect({ why: 'GTP-U outer 5-tuple (2152 both ways)', app: 'gtp-u', tunnel_depth: 0 }),
           ayiya.expect({ ...tls('ayiya.example.com', 'SNI inside AYIYA (IPv6 in UDP)'), tunnel_depth: 1 }),
           pptp.expect({ why: 'Host inside PPP inside PPTP\'s enhanced GRE', app: 'http', http_host: 'pptp.example.com', name: 'pptp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
-          outer[3].expect({ why: 'Teredo outer 5-tuple', tunnel_depth: 0 }),
-          outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', tunnel_depth: 0 }),
+          outer[3].expect({ why: 'Teredo outer 5-tuple', app: 'teredo', tunnel_depth: 0 }),
+          outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', app: 'ayiya', tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },
