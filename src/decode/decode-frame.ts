@@ -21,7 +21,7 @@ import {
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
-import { decodeGre, isUdpTunnelPort, markUdpTunnelInner, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
+import { decodeGre, FIRST_UNPRIVILEGED_PORT, isUdpTunnelPort, markUdpTunnelInner, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
 
 export { DEFAULT_FRAGMENT_LIMITS };
 export type { FragmentLimits };
@@ -165,7 +165,9 @@ export class FrameDecoder {
       case IPPROTO_UDP: {
         const status = decodeUdp(buf, cur, view, this.anomalies);
         if (status === DecodeStatus.Transport) {
-          if (view.dstPort === VXLAN_PORT) this.markUdpTunnel(buf, true);
+          if (view.dstPort === VXLAN_PORT) {
+            if (view.srcPort >= FIRST_UNPRIVILEGED_PORT) this.markUdpTunnel(buf, true);
+          }
           else if (isUdpTunnelPort(view.srcPort, view.dstPort)) this.markUdpTunnel(buf, false);
         }
         return status;

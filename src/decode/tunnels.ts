@@ -1,16 +1,16 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
  * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads; PPTP's enhanced GRE with
- * PPP) and, over UDP, VXLAN
- * (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380) and AYIYA
- * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel). IP-in-IP
- * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
+ * PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
+ * (RFC 4380) and AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel). IP-in-IP (protocols 4
+ * and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN and
  * Geneve, whose endpoints send both directions to it, either port for GTP-U, Teredo and AYIYA
- * (a Teredo server answers from 3544). Each header is checked strictly (version, type, lengths)
- * so that ordinary datagrams that happen to use the port stay plain.
+ * (a Teredo server answers from 3544), and never when the other port is below 1024. Each
+ * header is checked strictly (version, type, lengths) so that ordinary datagrams that happen to
+ * use the port stay plain.
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
@@ -66,6 +66,12 @@ const ERSPAN_III_PLATFORM_SUBHEADER_LENGTH = 8;
 export const GENEVE_PORT = 6081;
 export const GTPU_PORT = 2152;
 export const TEREDO_PORT = 3544;
+/**
+ * A datagram whose other port is a well-known one (DNS on 53, NTP on 123, ...) belongs to that
+ * service even when a client happened to pick a tunnel's port: tshark, which tries the lower
+ * port first, decides the same way. Tunnel endpoints use ephemeral or equal ports.
+ */
+export const FIRST_UNPRIVILEGED_PORT = 1024;
 /** AYIYA's port (SixXS's registration, what tshark and Zeek decode). */
 export const AYIYA_PORT = 5072;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
@@ -200,9 +206,11 @@ export function markVxlanInner(buf: Uint8Array, cur: LayerCursor, view: PacketVi
  * knows besides VXLAN (a cheap test for the hot path; the header decides).
  */
 export function isUdpTunnelPort(srcPort: number, dstPort: number): boolean {
-  return dstPort === GENEVE_PORT || dstPort === GTPU_PORT || srcPort === GTPU_PORT || dstPort === TEREDO_PORT || srcPort === TEREDO_PORT ||
-    dstPort === AYIYA_PORT || srcPort === AYIYA_PORT;
+  if (dstPort === GENEVE_PORT || dstPort === GTPU_PORT || dstPort === TEREDO_PORT || dstPort === AYIYA_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT;
+  if (srcPort === GTPU_PORT || srcPort === TEREDO_PORT || srcPort === AYIYA_PORT) return dstPort >= FIRST_UNPRIVILEGED_PORT;
+  return false;
 }
+
 
 /**
  * Geneve, GTP-U, Teredo or AYIYA in the payload of the UDP datagram at cur.off (payload up to cur.end).

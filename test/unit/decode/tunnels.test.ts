@@ -368,3 +368,25 @@ describe('PPTP: enhanced GRE frames that are not IP', () => {
     expect(count('link.truncated')).toBe(1);
   });
 });
+
+describe('UDP tunnel ports against well-known services', () => {
+  // A valid IPv6 packet is also a valid Teredo payload; a DNS answer from port 53 to a client
+  // that picked 3544 is DNS all the same (tshark tries the lower port first).
+  test.each<[string, number, number, Uint8Array]>([
+    ['Teredo-shaped payload from port 53 to 3544', 53, 3544, INNER6],
+    ['Teredo-shaped payload from 3544 to port 123', 3544, 123, INNER6],
+    ['GTP-U-shaped payload from port 53 to 2152', 53, 2152, concat(Uint8Array.of(0x30, 0xff), u16(INNER4.length), hex('00000001'), INNER4)],
+    ['Geneve-shaped payload from port 53 to 6081', 53, 6081, concat(hex('0000 0800 00abcd00'), INNER4)],
+    ['VXLAN-shaped payload from port 53 to 4789', 53, 4789, concat(hex('08000000 00007b00'), ethernet(0x0800, INNER4))],
+    ['AYIYA-shaped payload from port 53 to 5072', 53, 5072, concat(hex('0102 2129 00000000 00'), INNER6)],
+  ])('%s: a plain UDP flow', (_name, sport, dport, payload) => {
+    const r = throughTunnel(udpFrame(sport, dport, payload));
+    expect([r.outer, r.kind]).toEqual([DecodeStatus.Transport, InnerKind.None]);
+  });
+
+  test('the same payloads between unprivileged ports are tunnels (the tests above fail for the port alone)', () => {
+    expect(throughTunnel(udpFrame(40000, 3544, INNER6)).kind).toBe(InnerKind.Ip);
+    expect(throughTunnel(udpFrame(1024, 4789, concat(hex('08000000 00007b00'), ethernet(0x0800, INNER4)))).kind).toBe(InnerKind.Ethernet);
+    expect(throughTunnel(udpFrame(1024, 5072, concat(hex('0102 2129 00000000 00'), INNER6))).kind).toBe(InnerKind.Ip);
+  });
+});
