@@ -45,19 +45,8 @@ const WIFI_QOS_AMSDU = 0x80;
 /** Radiotap header, then an 802.11 frame. */
 export function decodeRadiotap(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   const start = cur.off;
-  if (cur.end - start < RADIOTAP_MIN_LENGTH) {
-    anomalies.add(LINK_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
-  const length = u16le(buf, start + 2);
-  if (buf[start] !== 0 || length < RADIOTAP_MIN_LENGTH) {
-    anomalies.add(WIFI_MALFORMED);
-    return DecodeStatus.Malformed;
-  }
-  if (cur.end - start < length) {
-    anomalies.add(LINK_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
+  const length = radioHeaderLength(buf, cur, anomalies, RADIOTAP_MIN_LENGTH);
+  if (length < 0) return -length;
   // Fields start after the last presence word; TSFT (8 bytes, 8-aligned) comes before Flags.
   const present = u32le(buf, start + 4);
   let p = 8;
@@ -80,19 +69,8 @@ export function decodeRadiotap(buf: Uint8Array, cur: LayerCursor, anomalies: Ano
 /** PPI header, then an 802.11 frame (other DLTs behind PPI are not decoded: not IP). */
 export function decodePpi(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   const start = cur.off;
-  if (cur.end - start < PPI_HEADER_LENGTH) {
-    anomalies.add(LINK_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
-  const length = u16le(buf, start + 2);
-  if (buf[start] !== 0 || length < PPI_HEADER_LENGTH) {
-    anomalies.add(WIFI_MALFORMED);
-    return DecodeStatus.Malformed;
-  }
-  if (cur.end - start < length) {
-    anomalies.add(LINK_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
+  const length = radioHeaderLength(buf, cur, anomalies, PPI_HEADER_LENGTH);
+  if (length < 0) return -length;
   cur.off = start + length;
   if (u32le(buf, start + 4) !== DLT_IEEE802_11) {
     cur.etherType = ETHERTYPE_NONE;
@@ -135,6 +113,29 @@ export function decodeIeee80211(buf: Uint8Array, cur: LayerCursor, anomalies: An
   if (amsdu) return NEXT_LAYER; // several subframes in one frame: not decoded
   cur.off = off + length;
   return decodeLlcSnap(buf, cur);
+}
+
+/**
+ * Radiotap and PPI share a shape: version 0 in the first byte, the header's little-endian length
+ * at bytes 2–3. Returns that length once the whole header is captured, else minus the
+ * DecodeStatus (a status is positive) with the anomaly counted.
+ */
+function radioHeaderLength(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, minLength: number): number {
+  const start = cur.off;
+  if (cur.end - start < minLength) {
+    anomalies.add(LINK_TRUNCATED);
+    return -DecodeStatus.Truncated;
+  }
+  const length = u16le(buf, start + 2);
+  if (buf[start] !== 0 || length < minLength) {
+    anomalies.add(WIFI_MALFORMED);
+    return -DecodeStatus.Malformed;
+  }
+  if (cur.end - start < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return -DecodeStatus.Truncated;
+  }
+  return length;
 }
 
 /** The frame ends with a frame check sequence: it is not part of the packet. */
