@@ -86,9 +86,9 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '5. GTP-U (UDP 2152 both ways, G-PDU with a PDU session container extension header; 3GPP TS 29.281) between a gNB 198.51.100.21 and a UPF ' +
     '198.51.100.22, carrying IPv4: a DNS lookup of `gtpu.example.com` (A → 203.0.113.45) to 192.0.2.1;',
     '6. Teredo (UDP between a client 198.51.100.31:40000 and a relay 198.51.100.32:3544; RFC 4380), the relay\'s packets with an origin ' +
-    'indication, carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::46]:443 with SNI `teredo.example.com`.',
+    'indication, carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::46]:443 with SNI `teredo.example.com`;',
     '7. AYIYA (UDP 5072 both ways between a tunnel client 198.51.100.41 and a PoP 198.51.100.42, "forward" messages with a 16-byte identity and ' +
-    'a 20-byte signature; draft-massar-v6ops-ayiya) carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::47]:443 with SNI `ayiya.example.com`.',
+    'a 20-byte signature; draft-massar-v6ops-ayiya) carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::47]:443 with SNI `ayiya.example.com`;',
     '8. PPTP\'s enhanced GRE (version 1, protocol 0x880b, key with payload length and call ID, sequence and acknowledgment numbers; RFC 2637) ' +
     'between a client 198.51.100.51 and a server 198.51.100.52, carrying PPP frames (0xff03, protocol 0x0021) with IPv4: HTTP GET to ' +
     '203.0.113.48:80 with `Host: pptp.example.com`.',
