@@ -38,9 +38,9 @@ export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; ig
  * Decodes frames into `view`; owns IP reassembly state. Never throws on packet bytes.
  *
  * Lifetime: `view` (and `view.buf`, which may be a reassembly buffer) is valid until the next
- * decode() call. For UDP tunnels (VXLAN, Geneve, GTP-U, Teredo), decode() returns the outer UDP
- * datagram with view.innerKind set and the caller then calls decodeInner(), which overwrites the
- * view with the inner packet.
+ * decode() call. For UDP tunnels (VXLAN, Geneve, GTP-U, Teredo, AYIYA), decode() returns the
+ * outer UDP datagram with view.innerKind set and the caller then calls decodeInner(), which
+ * overwrites the view with the inner packet.
  */
 export class FrameDecoder {
   readonly view = new PacketView();
@@ -164,12 +164,11 @@ export class FrameDecoder {
         return decodeTcp(buf, cur, view, this.anomalies);
       case IPPROTO_UDP: {
         const status = decodeUdp(buf, cur, view, this.anomalies);
-        if (status === DecodeStatus.Transport) {
-          if (view.dstPort === VXLAN_PORT) {
-            if (view.srcPort >= FIRST_UNPRIVILEGED_PORT) this.markUdpTunnel(buf, true);
-          }
-          else if (isUdpTunnelPort(view.srcPort, view.dstPort)) this.markUdpTunnel(buf, false);
-        }
+        if (status !== DecodeStatus.Transport) return status;
+        const dst = view.dstPort;
+        if (dst === VXLAN_PORT) {
+          if (view.srcPort >= FIRST_UNPRIVILEGED_PORT) this.markUdpTunnel(buf, true);
+        } else if (isUdpTunnelPort(view.srcPort, dst)) this.markUdpTunnel(buf, false);
         return status;
       }
       case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_IGMP: {
@@ -232,8 +231,8 @@ export class FrameDecoder {
   }
 
   /**
-   * UDP tunnels (VXLAN when `vxlan`, else Geneve, GTP-U or Teredo): the outer UDP datagram stays
-   * the result; the inner packet waits for decodeInner().
+   * UDP tunnels (VXLAN when `vxlan`, else Geneve, GTP-U, Teredo or AYIYA): the outer UDP
+   * datagram stays the result; the inner packet waits for decodeInner().
    */
   private markUdpTunnel(buf: Uint8Array, vxlan: boolean): void {
     if (this.view.tunnelDepth >= MAX_TUNNEL_DEPTH) {
