@@ -211,12 +211,13 @@ export function isUdpTunnelPort(srcPort: number, dstPort: number): boolean {
   return false;
 }
 
-
 /**
- * Geneve, GTP-U, Teredo or AYIYA in the payload of the UDP datagram at cur.off (payload up to cur.end).
+ * Geneve, GTP-U, Teredo or AYIYA in the payload of the UDP datagram at cur.off (the payload
+ * ends at cur.end).
  * When the header is whole and valid, marks the inner packet on the view and returns true; the
- * outer datagram stays a flow either way. A datagram that is not the tunnel (a GTP-U echo, a
- * Teredo bubble's qualification, anything else on the port) is left plain, without an anomaly.
+ * outer datagram stays a flow either way. A datagram that is not the tunnel (a GTP-U echo, an
+ * AYIYA echo, anything else on the port) is left plain, without an anomaly. A Teredo bubble is
+ * the tunnel: its IPv6 packet, with no next header, is counted as IP that is no flow.
  */
 export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): boolean {
   const dst = view.dstPort;
