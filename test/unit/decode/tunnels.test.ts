@@ -305,6 +305,15 @@ describe('Teredo (RFC 4380)', () => {
     expect(throughTunnel(udpFrame(40000, 3544, payload)).kind).toBe(InnerKind.None);
   });
 
+  test('a bubble (IPv6 with no next header, RFC 4380 §2.8) is the tunnel; its inner packet is IP that is no flow', () => {
+    const bubble = ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nextHeader: 59 }, new Uint8Array(0));
+    const { dec } = newDecoder();
+    expect(decodeFrame(dec, udpFrame(40000, 3544, bubble), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.Ip);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.OtherIp);
+    expect(dec.nonFlow.otherIp).toBe(1);
+  });
+
   test('a Teredo packet cut by the snaplen is still recognised from its wire length', () => {
     const frame = udpFrame(40000, 3544, INNER6);
     const { dec } = newDecoder();
