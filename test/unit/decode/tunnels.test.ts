@@ -399,3 +399,21 @@ describe('UDP tunnel ports against well-known services', () => {
     expect(throughTunnel(udpFrame(1024, 5072, concat(hex('0102 2129 00000000 00'), INNER6))).kind).toBe(InnerKind.Ip);
   });
 });
+
+describe('tunnels and IP fragmentation', () => {
+  test('a GTP-U datagram fragmented on the outer IPv4 (as on a GTP backhaul with a small MTU): reassembled, then its user packet decoded', () => {
+    const inner = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcp({ sport: 1111, dport: 80 }, text('GET / HTTP/1.1\r\nHost: gtp.example\r\n\r\n')));
+    const datagram = udp(2152, 2152, concat(Uint8Array.of(0x30, 0xff), u16(inner.length), hex('00000001'), inner));
+    const cut = 32; // a multiple of 8: the first fragment carries the UDP and GTP-U headers and the start of the user packet
+    const first = ipv4({ ...OUTER, proto: 17, id: 7, flags: 1 }, datagram.subarray(0, cut));
+    const second = ipv4({ ...OUTER, proto: 17, id: 7, fragOffset: cut }, datagram.subarray(cut));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, first, LINKTYPE_RAW)).toBe(DecodeStatus.FragmentHeld);
+    expect(decodeFrame(dec, second, LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect([dec.view.dstPort, dec.view.innerKind]).toEqual([2152, InnerKind.Ip]);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Transport);
+    expect([dec.view.tunnelDepth, dec.view.dstPort]).toEqual([1, 80]);
+    expect(payloadText(dec)).toContain('Host: gtp.example');
+    expect(anomalies.toRecord()).toEqual({});
+  });
+});
