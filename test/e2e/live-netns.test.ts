@@ -4,13 +4,19 @@
  * curl and dig in the device namespace, and the CLI capturing there under `ip netns exec`.
  * Asserts verdicts, NDJSON records (names via sni, http-host and dns), the open-flow record, SIGINT
  * → final summary and exit 1; then the tcpdump fallback, --count, --duration, --write (rotated
- * pcapng that replays to the same flows) and a quiet interface stopping promptly on SIGTERM.
+ * pcapng that replays to the same flows), a quiet interface stopping promptly on SIGTERM, and
+ * Debian's Chromium sending a post-quantum ClientHello split over four segments.
  * Skips itself, with the reason in the title, when not root or a tool is missing. Every wait is
  * bounded; afterAll removes the namespaces and servers, also on failure.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { AnomalyCounters } from '../../src/anomalies';
+import { openCapture } from '../../src/capture/open-capture';
+import { newFrame } from '../../src/capture/source';
+import { FrameDecoder } from '../../src/decode/decode-frame';
+import { DecodeStatus } from '../../src/decode/packet-view';
 import { replay } from '../helpers/run-pipeline';
 import {
   createLab, destroyLab, dev, DEVICE_IP, FAR, labExists, labSkipReason, parseNdjson, sleep, startLive, waitExit, waitUntil,
@@ -208,7 +214,73 @@ describeLab('live on a veth pair between two namespaces', () => {
     // The bundle holds the final records only (open: true snapshots are superseded by them).
     expect(text).not.toContain('"open":true');
   }, 60_000);
+
+  // A real browser's post-quantum ClientHello (Debian's Chromium offers X25519MLKEM768, shuffles
+  // its extensions and sends GREASE ECH), forced over a 600-byte MTU with segmentation offload
+  // off, so the ~2 KB hello crosses the wire in four segments.
+  const chromiumMissing = spawnSync('chromium', ['--version'], { stdio: 'ignore' }).status !== 0;
+  (chromiumMissing ? test.skip : test)(`Chromium's post-quantum ClientHello over four 548-byte segments is named by its SNI${chromiumMissing ? ' [skipped: chromium not installed (apt-get install chromium)]' : ''}`, async () => {
+    const l = lab!;
+    const evidence = path.join(l.dir, 'chromium.pcapng');
+    const link = (...a: string[]): void => { execFileSync('ip', ['-n', l.devNs, 'link', 'set', 'dev', l.devIf, ...a]); };
+    link('mtu', '600', 'gso_max_segs', '1');
+    try {
+      const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson', '--write', evidence]);
+      await listening(run);
+      const browser = spawnSync('ip', ['netns', 'exec', l.devNs, 'chromium', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+        '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(l.dir, 'chromium-profile')}`,
+        `--host-resolver-rules=MAP api.nebra.com ${FAR.nebra}`, '--ignore-certificate-errors', '--dump-dom', 'https://api.nebra.com/'], { encoding: 'utf8', timeout: 60_000 });
+      expect(browser.stdout).toContain('s_server'); // the page openssl s_server -www serves
+      await sleep(500);
+      run.child.kill('SIGINT');
+      expect(await waitExit(run, 20_000)).toBe(0);
+
+      // Every connection on which the browser sent data (it may also open a spare socket and
+      // leave it unused) carried a hello, split: three or more data segments, none over 548
+      // bytes, before the server's first data.
+      const split = clientSegmentsBeforeServerData(evidence, FAR.nebra, 443);
+      const hellos = flows(parseNdjson(run.stdout())).filter((r) => r.remote_ip === FAR.nebra && r.remote_port === 443 && split.has(r.device_port as number));
+      expect(hellos.length).toBeGreaterThanOrEqual(1);
+      expect(hellos.length).toBe(split.size);
+      for (const f of hellos) {
+        expect(f).toMatchObject({ app: 'tls', sni: 'api.nebra.com', name: 'api.nebra.com', name_source: 'sni', ech: true, verdict: 'declared', anomalies: [] });
+        // X25519MLKEM768's 1,216-byte share comes before X25519's: reading both takes the whole hello.
+        expect(f.key_share_groups).toEqual(expect.arrayContaining([0x11ec, 29]));
+        expect(f.alpn).toContain('h2');
+      }
+      for (const sizes of split.values()) {
+        expect(sizes.length).toBeGreaterThanOrEqual(3);
+        expect(Math.max(...sizes)).toBeLessThanOrEqual(548);
+        expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThan(1500);
+      }
+    } finally {
+      link('mtu', '1500', 'gso_max_segs', '65535');
+    }
+  }, 120_000);
 });
+
+/** Per client port: the payload sizes the client sent to `server`:`port` before the server's first payload. */
+function clientSegmentsBeforeServerData(file: string, server: string, port: number): Map<number, number[]> {
+  const serverWord = server.split('.').reduce((w, b) => (w * 256 + Number(b)) >>> 0, 0);
+  const src = openCapture(file);
+  const dec = new FrameDecoder(new AnomalyCounters());
+  const frame = newFrame();
+  const sent = new Map<number, number[]>();
+  const answered = new Set<number>();
+  try {
+    while (src.next(frame)) {
+      if (dec.decode(frame.buf, frame.offset, frame.capturedLength, frame.wireLength, frame.linkType) !== DecodeStatus.Transport) continue;
+      const v = dec.view;
+      if (v.payloadLength === 0) continue;
+      if (v.dstPort === port && v.da3 === serverWord) {
+        if (!answered.has(v.srcPort)) sent.set(v.srcPort, [...(sent.get(v.srcPort) ?? []), v.payloadLength]);
+      } else if (v.srcPort === port && v.sa3 === serverWord) answered.add(v.dstPort);
+    }
+  } finally {
+    src.close();
+  }
+  return sent;
+}
 
 /** Rotation order of an evidence file name (base = 0). */
 function order(name: string): number {
