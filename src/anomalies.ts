@@ -81,6 +81,7 @@ export const ANOMALY_NAMES = [
   'pppoe.malformed', // a PPPoE session header with a version/type or code that is not RFC 2516's
   'link.pflog_malformed', // a pflog header shorter than any BSD writes
   'link.wifi_malformed', // a radiotap or PPI header with a bad version or length
+  'ip4.ah_truncated', // an IPv4 Authentication Header cut short or with a length past the packet
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

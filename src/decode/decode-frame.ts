@@ -11,7 +11,7 @@
 import { AnomalyCounters, A } from '../anomalies';
 import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler } from './ip-reassembly';
 import { decodeIpv4 } from './ipv4';
-import { decodeIpv6, walkIpv6ExtensionHeaders } from './ipv6';
+import { decodeIpv6, IPPROTO_AH, walkIpv6ExtensionHeaders } from './ipv6';
 import {
   ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
@@ -30,6 +30,9 @@ const TUNNEL_TOO_DEEP = A['tunnel.too_deep'];
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
 const IP4_TRUNCATED = A['ip4.truncated'];
 const IP6_TRUNCATED = A['ip6.truncated'];
+const IP4_AH_TRUNCATED = A['ip4.ah_truncated'];
+/** RFC 4302 §2: next header, length, reserved, SPI, sequence number (12 bytes) before the ICV. */
+const AH_MIN_LENGTH = 12;
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
@@ -180,6 +183,8 @@ export class FrameDecoder {
         }
         return status;
       }
+      case IPPROTO_AH:
+        return this.skipAuthenticationHeader(buf);
       case IPPROTO_IPIP: case IPPROTO_IPV6:
         // IP-in-IP (RFC 2003) and 6in4 (RFC 4213 §3.5): the inner header follows directly.
         return this.enterTunnel(buf, 0);
@@ -193,6 +198,29 @@ export class FrameDecoder {
         this.nonFlow.otherIp++;
         return DecodeStatus.OtherIp;
     }
+  }
+
+  /**
+   * IPv4 Authentication Header (RFC 4302 §2: Payload Len in 4-byte units minus 2), then the
+   * protocol it protects: an AH-protected TCP or UDP packet is a flow like any other. (IPv6
+   * walks AH with its other extension headers.) One AH per packet; a second is IP that is no flow.
+   */
+  private skipAuthenticationHeader(buf: Uint8Array): DecodeStatus {
+    const cur = this.cur;
+    const off = cur.off;
+    const length = cur.end - off >= 2 ? (buf[off + 1] + 2) << 2 : 0;
+    if (length < AH_MIN_LENGTH || cur.end - off < length) {
+      this.anomalies.add(IP4_AH_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    cur.proto = buf[off];
+    this.view.ipProto = cur.proto; // the flow is keyed and dispatched on the protected protocol
+    cur.off = off + length;
+    if (cur.proto === IPPROTO_AH) {
+      this.nonFlow.otherIp++;
+      return DecodeStatus.OtherIp;
+    }
+    return this.decodeTransport(buf);
   }
 
   /**

@@ -49,6 +49,25 @@ describe('IPv4', () => {
     expect(dec.nonFlow.otherIp).toBe(2);
   });
 
+  test('Authentication Header (51, RFC 4302): the TCP segment it protects is decoded (tshark: raw:ip:ah:tcp)', () => {
+    // Next header 6, Payload Len 4 → (4 + 2) × 4 = 24 bytes: SPI, sequence number, 12-byte ICV.
+    const ah = concat(hex('06040000 00001000 00000001'), new Uint8Array(12));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ proto: 51 }, concat(ah, tcp({}, text('hello')))), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_TCP, 443, 'hello']);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, Uint8Array, DecodeStatus, number]>([
+    ['an AH whose length runs past the packet', concat(hex('06ff0000 00001000 00000001'), new Uint8Array(8)), DecodeStatus.Truncated, 1],
+    ['an AH shorter than its 12 fixed bytes', hex('0600000000001000'), DecodeStatus.Truncated, 1],
+    ['AH inside AH: IP that is no flow', concat(hex('33010000 00001000 00000001'), hex('06010000 00001000 00000001'), tcp({})), DecodeStatus.OtherIp, 0],
+  ])('%s', (_name, payload, status, truncations) => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ proto: 51 }, payload), LINKTYPE_RAW)).toBe(status);
+    expect(count('ip4.ah_truncated')).toBe(truncations);
+  });
+
   const good = ipv4({ proto: IPPROTO_TCP }, tcp({}));
   test.each<[string, Uint8Array, number, DecodeStatus, AnomalyName]>([
     // IHL 4 (16 bytes): below the 20-byte minimum of RFC 791 §3.1.
