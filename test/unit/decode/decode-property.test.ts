@@ -47,6 +47,7 @@ const SEEDS: Array<[number, Uint8Array]> = [
   [LINKTYPE_ETHERNET, ethernet(0x86dd, ipv6({ nextHeader: 0 }, concat(Uint8Array.of(17, 0, 0, 0, 0, 0, 0, 0), udp(1, 4789,
     concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4)))))))))],
   [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x30, 0, 0x08, 0), new Uint8Array(8), ipv4({ proto: 17 }, udp(1, 2, new Uint8Array(3)))))],
+  [LINKTYPE_RAW, ipv4({ proto: 51 }, concat(Uint8Array.of(6, 4, 0, 0), new Uint8Array(20), tcp({}, new Uint8Array(8))))],
   [LINKTYPE_RAW, ipv4({ proto: 17, flags: 1, id: 1 }, udp(1, 2, new Uint8Array(16)))],
   [LINKTYPE_RAW, ipv4({ proto: 17, fragOffset: 24, id: 1 }, new Uint8Array(8))],
   [LINKTYPE_RAW, ipv6({ nextHeader: 44 }, concat(frag6(17, 0, true, 9), udp(1, 2, new Uint8Array(8))))],
