@@ -3,7 +3,7 @@
  * a veth pair (test/e2e/live-lab.ts), dnsmasq, a TLS server and an HTTP server on the far side,
  * curl and dig in the device namespace, and the CLI capturing there under `ip netns exec`.
  * Asserts verdicts, NDJSON records (names via sni, http-host and dns), the open-flow record, SIGINT
- * → final summary and exit 1; then the tcpdump fallback, --count, --duration, --write (rotated
+ * → final summary and exit 1; DNS over TCP with two queries on one connection; then the tcpdump fallback, --count, --duration, --write (rotated
  * pcapng that replays to the same flows), a quiet interface stopping promptly on SIGTERM, and
  * Debian's Chromium sending a post-quantum ClientHello split over four TCP segments, then over
  * two QUIC Initials.
@@ -214,6 +214,27 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(audit.capture.kernel_drops).toEqual({ received: expect.any(Number), dropped: 0, if_dropped: 0 });
     // The bundle holds the final records only (open: true snapshots are superseded by them).
     expect(text).not.toContain('"open":true');
+  }, 60_000);
+
+  test('DNS over TCP from dig: two queries kept open on one connection, both answered and judged', async () => {
+    const l = lab!;
+    const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson']);
+    await listening(run);
+    const out = dev(l, 'dig', '+tcp', '+keepopen', '+time=2', '+tries=1', '+short', `@${FAR.dns}`, 'api.nebra.com', 'telemetry.example-tracker.com').stdout.trim().split('\n');
+    expect(out).toEqual([FAR.nebra, FAR.tracker]);
+    await sleep(500);
+    run.child.kill('SIGINT');
+    expect(await waitExit(run, 20_000)).toBe(1); // the tracker's name is not documented
+
+    const recs = parseNdjson(run.stdout());
+    const dns = recs.filter((r) => r.type === 'dns' && r.proto === 'tcp');
+    expect(dns.map((d) => d.qname).sort()).toEqual(['api.nebra.com', 'telemetry.example-tracker.com']);
+    expect(dns.find((d) => d.qname === 'api.nebra.com')).toMatchObject({ rcode: 'NOERROR', verdict: 'declared', answers: [expect.objectContaining({ type: 'A', data: FAR.nebra })] });
+    expect(dns.find((d) => d.qname === 'telemetry.example-tracker.com')).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+    // One TCP connection carried both: one flow, both names.
+    const conn = flows(recs).filter((r) => r.proto === 'tcp' && r.remote_ip === FAR.dns && r.remote_port === 53);
+    expect(conn).toHaveLength(1);
+    expect(conn[0]).toMatchObject({ app: 'dns', dns_names: ['api.nebra.com', 'telemetry.example-tracker.com'] });
   }, 60_000);
 
   // A real browser's post-quantum ClientHello (Debian's Chromium offers X25519MLKEM768, shuffles
