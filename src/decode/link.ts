@@ -221,11 +221,15 @@ function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: Anomaly
   let family = networkOrder ? u32be(buf, off) : u32le(buf, off);
   if (!networkOrder && (family & 0xffff0000) !== 0) family = u32be(buf, off);
   cur.off = off + 4;
-  if (family === BSD_AF_INET) cur.etherType = ETHERTYPE_IPV4;
-  else if (family === BSD_AF_INET6_NETBSD_OPENBSD || family === BSD_AF_INET6_FREEBSD || family === BSD_AF_INET6_DARWIN) {
-    cur.etherType = ETHERTYPE_IPV6;
-  } else cur.etherType = ETHERTYPE_NONE;
+  cur.etherType = bsdFamilyEtherType(family);
   return NEXT_LAYER;
+}
+
+/** A BSD address family (NULL/LOOP, enc, pflog headers) as an ethertype: IPv4, IPv6 (each BSD numbers it its own way) or none. */
+function bsdFamilyEtherType(family: number): number {
+  if (family === BSD_AF_INET) return ETHERTYPE_IPV4;
+  if (family === BSD_AF_INET6_NETBSD_OPENBSD || family === BSD_AF_INET6_FREEBSD || family === BSD_AF_INET6_DARWIN) return ETHERTYPE_IPV6;
+  return ETHERTYPE_NONE;
 }
 
 /**
@@ -311,11 +315,8 @@ function decodePflog(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounte
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  const family = buf[off + 1];
+  cur.etherType = bsdFamilyEtherType(buf[off + 1]);
   cur.off = off + length;
-  if (family === BSD_AF_INET) cur.etherType = ETHERTYPE_IPV4;
-  else if (family === BSD_AF_INET6_NETBSD_OPENBSD || family === BSD_AF_INET6_FREEBSD || family === BSD_AF_INET6_DARWIN) cur.etherType = ETHERTYPE_IPV6;
-  else cur.etherType = ETHERTYPE_NONE;
   return NEXT_LAYER;
 }
 
