@@ -21,7 +21,7 @@ import {
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
-import { decodeGre, FIRST_UNPRIVILEGED_PORT, isUdpTunnelPort, markUdpTunnelInner, markVxlanInner, MAX_TUNNEL_DEPTH, VXLAN_PORT } from './tunnels';
+import { decodeGre, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
 
 export { DEFAULT_FRAGMENT_LIMITS };
 export type { FragmentLimits };
@@ -168,10 +168,8 @@ export class FrameDecoder {
       case IPPROTO_UDP: {
         const status = decodeUdp(buf, cur, view, this.anomalies);
         if (status !== DecodeStatus.Transport) return status;
-        const dst = view.dstPort;
-        if (dst === VXLAN_PORT) {
-          if (view.srcPort >= FIRST_UNPRIVILEGED_PORT) this.markUdpTunnel(buf, true);
-        } else if (isUdpTunnelPort(view.srcPort, dst)) this.markUdpTunnel(buf, false);
+        const tunnel = udpTunnelAt(view.srcPort, view.dstPort);
+        if (tunnel !== UdpTunnel.None) this.markUdpTunnel(buf, tunnel);
         return status;
       }
       case IPPROTO_ICMP: case IPPROTO_ICMPV6: case IPPROTO_IGMP: {
@@ -258,17 +256,13 @@ export class FrameDecoder {
     return this.decodeNetwork(buf);
   }
 
-  /**
-   * UDP tunnels (VXLAN when `vxlan`, else Geneve, GTP-U, Teredo or AYIYA): the outer UDP
-   * datagram stays the result; the inner packet waits for decodeInner().
-   */
-  private markUdpTunnel(buf: Uint8Array, vxlan: boolean): void {
+  /** A UDP tunnel's datagram: the outer UDP datagram stays the result; the inner packet waits for decodeInner(). */
+  private markUdpTunnel(buf: Uint8Array, tunnel: UdpTunnel): void {
     if (this.view.tunnelDepth >= MAX_TUNNEL_DEPTH) {
       this.anomalies.add(TUNNEL_TOO_DEEP);
       return;
     }
-    const marked = vxlan ? markVxlanInner(buf, this.cur, this.view, this.anomalies) : markUdpTunnelInner(buf, this.cur, this.view, this.anomalies);
-    if (marked) this.innerWireEnd = this.cur.wireEnd;
+    if (markUdpTunnelInner(buf, this.cur, this.view, this.anomalies, tunnel)) this.innerWireEnd = this.cur.wireEnd;
   }
 }
 

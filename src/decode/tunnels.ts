@@ -183,58 +183,75 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   return NEXT_LAYER;
 }
 
+/** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
+export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5 }
+
+/** `app` names of the UDP tunnels, by UdpTunnel. */
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya'];
+
 /**
- * VXLAN header (RFC 7348 §5) at `cur.off`, the payload of a UDP datagram to port 4789. When
- * the I flag is set, marks the inner Ethernet frame on the view (innerKind/innerOffset/innerEnd)
- * and returns true; the outer UDP datagram stays a flow either way.
+ * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
+ * these ports may carry, or None. The decoder asks it per UDP datagram (a few comparisons) and
+ * the header then decides; the pipeline asks it again for the carrier flow's `app`, so the two
+ * can never disagree.
  */
-export function markVxlanInner(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): boolean {
+export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
+  if (dstPort === VXLAN_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Vxlan : UdpTunnel.None;
+  if (dstPort === GENEVE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Geneve : UdpTunnel.None;
+  if ((dstPort === GTPU_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GTPU_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GtpU;
+  if ((dstPort === TEREDO_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TEREDO_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Teredo;
+  if ((dstPort === AYIYA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === AYIYA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Ayiya;
+  return UdpTunnel.None;
+}
+
+/** The `app` of a UDP flow whose datagram the decoder marked as a tunnel (view.innerKind set). */
+export function udpTunnelApp(srcPort: number, dstPort: number): string {
+  return UDP_TUNNEL_APPS[udpTunnelAt(srcPort, dstPort)];
+}
+
+/**
+ * The header of `tunnel` (not None) in the payload of the UDP datagram at cur.off (the payload
+ * ends at cur.end). When the header is whole and valid, marks the inner packet on the view and
+ * returns true; the outer datagram stays a flow either way. A datagram that is not the tunnel
+ * (VXLAN without its I flag, a GTP-U echo, an AYIYA echo, anything else on the port) is left
+ * plain, without an anomaly. A Teredo bubble is the tunnel: its IPv6 packet, with no next
+ * header, is counted as IP that is no flow.
+ */
+export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters, tunnel: UdpTunnel): boolean {
   const off = cur.off;
-  if (cur.end - off < VXLAN_HEADER_LENGTH) {
-    anomalies.add(TUNNEL_TRUNCATED);
-    return false;
-  }
-  if ((buf[off] & VXLAN_FLAG_I) === 0) return false;
-  view.innerKind = InnerKind.Ethernet;
-  view.innerOffset = off + VXLAN_HEADER_LENGTH;
-  view.innerEnd = cur.end;
-  return true;
-}
-
-/**
- * True when a UDP datagram between these ports may carry one of the tunnels markUdpTunnelInner
- * knows besides VXLAN (a cheap test for the hot path; the header decides).
- */
-export function isUdpTunnelPort(srcPort: number, dstPort: number): boolean {
-  if (dstPort === GENEVE_PORT || dstPort === GTPU_PORT || dstPort === TEREDO_PORT || dstPort === AYIYA_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT;
-  if (srcPort === GTPU_PORT || srcPort === TEREDO_PORT || srcPort === AYIYA_PORT) return dstPort >= FIRST_UNPRIVILEGED_PORT;
-  return false;
-}
-
-/**
- * Geneve, GTP-U, Teredo or AYIYA in the payload of the UDP datagram at cur.off (the payload
- * ends at cur.end).
- * When the header is whole and valid, marks the inner packet on the view and returns true; the
- * outer datagram stays a flow either way. A datagram that is not the tunnel (a GTP-U echo, an
- * AYIYA echo, anything else on the port) is left plain, without an anomaly. A Teredo bubble is
- * the tunnel: its IPv6 packet, with no next header, is counted as IP that is no flow.
- */
-export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): boolean {
-  const dst = view.dstPort;
-  const src = view.srcPort;
   let inner = -1;
   let kind = InnerKind.Ip;
-  if (dst === GENEVE_PORT) {
-    inner = genevePayload(buf, cur.off, cur.end, anomalies);
-    if (inner >= 0 && u16be(buf, cur.off + 2) === ETHERTYPE_TEB) kind = InnerKind.Ethernet;
-  } else if (dst === GTPU_PORT || src === GTPU_PORT) inner = gtpuPayload(buf, cur.off, cur.end, cur.wireEnd, anomalies);
-  else if (dst === TEREDO_PORT || src === TEREDO_PORT) inner = teredoPayload(buf, cur.off, cur.end, cur.wireEnd);
-  else if (dst === AYIYA_PORT || src === AYIYA_PORT) inner = ayiyaPayload(buf, cur.off, cur.end, anomalies);
+  switch (tunnel) {
+    case UdpTunnel.Vxlan:
+      inner = vxlanPayload(buf, off, cur.end, anomalies);
+      kind = InnerKind.Ethernet;
+      break;
+    case UdpTunnel.Geneve:
+      inner = genevePayload(buf, off, cur.end, anomalies);
+      if (inner >= 0 && u16be(buf, off + 2) === ETHERTYPE_TEB) kind = InnerKind.Ethernet;
+      break;
+    case UdpTunnel.GtpU: inner = gtpuPayload(buf, off, cur.end, cur.wireEnd, anomalies); break;
+    case UdpTunnel.Teredo: inner = teredoPayload(buf, off, cur.end, cur.wireEnd); break;
+    case UdpTunnel.Ayiya: inner = ayiyaPayload(buf, off, cur.end, anomalies); break;
+    default: break;
+  }
   if (inner < 0) return false;
   view.innerKind = kind;
   view.innerOffset = inner;
   view.innerEnd = cur.end;
   return true;
+}
+
+/**
+ * VXLAN (RFC 7348 §5): 8 bytes whose I flag says the VNI is valid, then an Ethernet frame.
+ * Returns the frame's offset, or -1 (a header cut short counts tunnel.truncated).
+ */
+function vxlanPayload(buf: Uint8Array, off: number, end: number, anomalies: AnomalyCounters): number {
+  if (end - off < VXLAN_HEADER_LENGTH) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  return (buf[off] & VXLAN_FLAG_I) !== 0 ? off + VXLAN_HEADER_LENGTH : -1;
 }
 
 /**
@@ -331,16 +348,4 @@ function ayiyaPayload(buf: Uint8Array, off: number, end: number, anomalies: Anom
     return -1;
   }
   return buf[p] >> 4 === (next === IPPROTO_IPV6_IN ? 6 : 4) ? p : -1;
-}
-
-/**
- * The `app` of a UDP flow whose datagram the decoder marked as a tunnel (view.innerKind set):
- * the same port logic as above, so the name is the tunnel whose header was checked.
- */
-export function udpTunnelApp(srcPort: number, dstPort: number): string {
-  if (dstPort === VXLAN_PORT) return 'vxlan';
-  if (dstPort === GENEVE_PORT) return 'geneve';
-  if (dstPort === GTPU_PORT || srcPort === GTPU_PORT) return 'gtp-u';
-  if (dstPort === TEREDO_PORT || srcPort === TEREDO_PORT) return 'teredo';
-  return 'ayiya';
 }
