@@ -209,6 +209,14 @@ function udpFrame(sport: number, dport: number, payload: Uint8Array): Uint8Array
   return ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(sport, dport, payload)));
 }
 
+/** `frame` decodes as a UDP flow with nothing inside, having counted `truncations` tunnel.truncated. */
+function expectPlainUdp(frame: Uint8Array, truncations: number): void {
+  const { dec, count } = newDecoder();
+  expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+  expect(dec.view.innerKind).toBe(InnerKind.None);
+  expect(count('tunnel.truncated')).toBe(truncations);
+}
+
 /** Decodes `frame`, then its inner packet; returns the statuses and the view's facts after each step. */
 function throughTunnel(frame: Uint8Array): { outer: number; kind: InnerKind; inner: number; depth: number; ports: number[] } {
   const { dec } = newDecoder();
@@ -239,10 +247,7 @@ describe('Geneve (RFC 8926)', () => {
     ['options longer than the datagram', header(10, 0x0800, new Uint8Array(8)), 1],
     ['a header shorter than 8 bytes', hex('000065580000'), 1],
   ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
-    const { dec, count } = newDecoder();
-    expect(decodeFrame(dec, udpFrame(51000, 6081, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
-    expect(dec.view.innerKind).toBe(InnerKind.None);
-    expect(count('tunnel.truncated')).toBe(truncations);
+    expectPlainUdp(udpFrame(51000, 6081, payload), truncations);
   });
 
   test('port 6081 as the source port only is not Geneve', () => {
@@ -276,10 +281,7 @@ describe('GTP-U (3GPP TS 29.281)', () => {
     ['more extension headers than MAX_GTPU_EXTENSION_HEADERS', gtp(0x34, 0xff, concat(hex('00000085'), ...Array.from({ length: MAX_GTPU_EXTENSION_HEADERS + 1 }, () => hex('01000085')), INNER4)), 0],
     ['a payload that is not IP (first nibble 0)', gtp(0x30, 0xff, hex('00112233445566778899')), 0],
   ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
-    const { dec, count } = newDecoder();
-    expect(decodeFrame(dec, udpFrame(2152, 2152, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
-    expect(dec.view.innerKind).toBe(InnerKind.None);
-    expect(count('tunnel.truncated')).toBe(truncations);
+    expectPlainUdp(udpFrame(2152, 2152, payload), truncations);
   });
 });
 
@@ -343,10 +345,7 @@ describe('AYIYA (draft-massar-v6ops-ayiya)', () => {
     ['a next header that disagrees with the packet (41 over IPv4)', concat(header(4, 5, 1, 41), INNER4), 0],
     ['an identity and signature longer than the datagram', header(15, 15, 1, 41).subarray(0, 64), 1],
   ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
-    const { dec, count } = newDecoder();
-    expect(decodeFrame(dec, udpFrame(5072, 5072, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
-    expect(dec.view.innerKind).toBe(InnerKind.None);
-    expect(count('tunnel.truncated')).toBe(truncations);
+    expectPlainUdp(udpFrame(5072, 5072, payload), truncations);
   });
 });
 
