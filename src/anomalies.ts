@@ -82,6 +82,7 @@ export const ANOMALY_NAMES = [
   'link.pflog_malformed', // a pflog header shorter than any BSD writes
   'link.wifi_malformed', // a radiotap or PPI header with a bad version or length
   'ip4.ah_truncated', // an IPv4 Authentication Header cut short or with a length past the packet
+  'nsh.malformed', // a Network Service Header with a version or length RFC 8300 does not allow
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -33,6 +33,11 @@ const IP6_TRUNCATED = A['ip6.truncated'];
 const IP4_AH_TRUNCATED = A['ip4.ah_truncated'];
 /** RFC 4302 §2: next header, length, reserved, SPI, sequence number (12 bytes) before the ICV. */
 const AH_MIN_LENGTH = 12;
+/**
+ * Shims peeled between a link header and IP (decodeNetwork). Real stacks use up to four (VLAN,
+ * PBB, VLAN, MPLS); a frame nested deeper is counted as not IP.
+ */
+const MAX_SHIMS = 8;
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
@@ -109,11 +114,12 @@ export class FrameDecoder {
     const cur = this.cur;
     let etherType = cur.etherType;
     let status: number;
-    // LLC/SNAP, MPLS and PPPoE between the link header and IP (checked only when the frame is
-    // not plain IP, so the common path pays one comparison). SNAP may name PPPoE or MPLS, PPPoE
-    // may carry MPLS; nothing nests deeper than three.
-    for (let shims = 0; shims < 3 && etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && isShimEtherType(etherType); shims++) {
-      status = decodeShim(buf, cur, this.anomalies);
+    // Shims between the link header (or a tunnel's inner Ethernet) and IP: LLC/SNAP, MPLS,
+    // PPPoE, VLAN tags and bridge-fabric tags (checked only when the frame is not plain IP, so
+    // the common path pays one comparison). They nest (SNAP may name PPPoE or MPLS, a PBB frame
+    // a VLAN tag, NSH Ethernet); each consumes header bytes, and MAX_SHIMS bounds the work.
+    for (let shims = 0; shims < MAX_SHIMS && etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6 && isShimEtherType(etherType); shims++) {
+      status = decodeShim(buf, cur, this.view, this.anomalies);
       if (status !== NEXT_LAYER) return status as DecodeStatus;
       etherType = cur.etherType;
     }

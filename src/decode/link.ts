@@ -4,8 +4,8 @@
  * capture headers pflog, enc and ipnet, and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
  * Shims that sit between any of them and IP (an LLC/SNAP header, an MPLS label stack, a PPPoE
- * session header) are
- * peeled by decodeShim, which the dispatcher calls for those ethertypes only.
+ * session header, VLAN tags after another shim, and the bridge-fabric tags of bridge-tags.ts)
+ * are peeled by decodeShim, which the dispatcher calls for those ethertypes only.
  *
  * Per packet: allocation-free, never throws on packet bytes. Problems are counted anomalies and
  * a DecodeStatus; this module must never look past the network-layer header start.
@@ -21,6 +21,7 @@ import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
   ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
+import { decodeBridgeTag, isBridgeTag } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
 import { decodeIeee80211, decodePpi, decodeRadiotap } from './wifi';
@@ -335,24 +336,31 @@ function decodeIpnet(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounte
 
 /**
  * True for the ethertypes decodeShim peels (checked only for frames that are not plain IP):
- * MPLS, PPPoE sessions, and IEEE 802.3 length fields (1..1500), behind which an 802.2 LLC
- * header may hold a SNAP ethertype.
+ * MPLS, PPPoE sessions, IEEE 802.3 length fields (1..1500), behind which an 802.2 LLC header
+ * may hold a SNAP ethertype, VLAN tags that follow another shim (SNAP or a PBB frame may name
+ * 802.1Q), and the bridge-fabric tags of bridge-tags.ts.
  */
 export function isShimEtherType(etherType: number): boolean {
   return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION ||
-    (etherType > ETHERTYPE_NONE && etherType <= IEEE8023_MAX_LENGTH);
+    (etherType > ETHERTYPE_NONE && etherType <= IEEE8023_MAX_LENGTH) || isVlanTag(etherType) || isBridgeTag(etherType);
+}
+
+function isVlanTag(etherType: number): boolean {
+  return etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_OLD;
 }
 
 /**
  * Peels the shim named by cur.etherType (isShimEtherType) and names what it carries: IPv4,
- * IPv6, another shim (PPP may carry MPLS), or ETHERTYPE_NONE. The caller loops, bounded, until
- * the ethertype is no shim. No shim is a tunnel: the packet inside keeps depth 0, as in
- * tshark's conversations.
+ * IPv6, another shim (PPP may carry MPLS, a PBB frame a VLAN tag), or ETHERTYPE_NONE. The
+ * caller loops, bounded, until the ethertype is no shim. No shim is a tunnel: the packet inside
+ * keeps depth 0, as in tshark's conversations.
  */
-export function decodeShim(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+export function decodeShim(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
   const t = cur.etherType;
   if (t === ETHERTYPE_PPPOE_SESSION) return decodePppoeSession(buf, cur, anomalies);
   if (t <= IEEE8023_MAX_LENGTH) return decodeLlcSnap(buf, cur);
+  if (isVlanTag(t)) return skipVlanTags(buf, cur, view, anomalies, cur.off, t);
+  if (isBridgeTag(t)) return decodeBridgeTag(buf, cur, anomalies);
   return decodeMpls(buf, cur, anomalies);
 }
 

@@ -1,11 +1,13 @@
 /**
  * Encapsulations between the wire and the device's packets: an MPLS label stack, a PPPoE
- * session, an ERSPAN mirror session and PPTP in GRE, and the UDP tunnels Geneve, GTP-U, Teredo and AYIYA. Each
+ * session, an ERSPAN mirror session and PPTP in GRE, the UDP tunnels Geneve, GTP-U, Teredo and
+ * AYIYA, and the bridge-fabric tags PBB (with a VLAN tag inside) and NSH. Each
  * carries one ordinary flow of the device's (TLS, HTTP or DNS), so a failure points at the
  * encapsulation, not at a parser.
  *
  * Test tooling only: every header is written by hand from its specification (RFC 3032, RFC 2516,
- * draft-foschiano-erspan, RFC 2637, RFC 8926, 3GPP TS 29.281, RFC 4380, draft-massar-v6ops-ayiya); addresses from RFC 5737 / 3849.
+ * draft-foschiano-erspan, RFC 2637, RFC 8926, 3GPP TS 29.281, RFC 4380, draft-massar-v6ops-ayiya, IEEE 802.1ah, RFC 8300);
+ * addresses from RFC 5737 / 3849.
  */
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
@@ -17,6 +19,9 @@ const DEVICES = [DEVICE_V4, DEVICE_V6];
 const ETHERTYPE_MPLS = 0x8847;
 const ETHERTYPE_PPPOE_SESSION = 0x8864;
 const ETHERTYPE_TEB = 0x6558;
+const ETHERTYPE_PBB = 0x88e7;
+const ETHERTYPE_NSH = 0x894f;
+const ETHERTYPE_VLAN = 0x8100;
 const IPPROTO_GRE = 47;
 
 const u16 = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
@@ -74,9 +79,9 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
   file: 'tunnels-and-encapsulations.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo and AYIYA',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB and NSH',
   holds: [
-    'Ethernet, classic pcap. Eight flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Ten flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -91,11 +96,15 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     'a 20-byte signature; draft-massar-v6ops-ayiya) carrying IPv6: TLS from 2001:db8::10 to [2001:db8:5::47]:443 with SNI `ayiya.example.com`;',
     '8. PPTP\'s enhanced GRE (version 1, protocol 0x880b, key with payload length and call ID, sequence and acknowledgment numbers; RFC 2637) ' +
     'between a client 198.51.100.51 and a server 198.51.100.52, carrying PPP frames (0xff03, protocol 0x0021) with IPv4: HTTP GET to ' +
-    '203.0.113.48:80 with `Host: pptp.example.com`.',
-    'Expected: the device\'s eight flows are named as if no encapsulation were there; MPLS, PPPoE and GRE (PPTP too) add no transport layer (tunnel depth 0, ' +
+    '203.0.113.48:80 with `Host: pptp.example.com`;',
+    '9. IEEE 802.1ah provider backbone bridging (ethertype 0x88e7, I-SID 0x000100) whose customer frame carries an 802.1Q tag (VLAN 20) and IPv4: ' +
+    'TLS to 203.0.113.49:443 with SNI `pbb.example.com`;',
+    '10. a Network Service Header (ethertype 0x894f, MD type 2, service path 1, index 255, next protocol Ethernet; RFC 8300) around the ' +
+    'device\'s Ethernet frames: HTTP GET to 203.0.113.50:80 with `Host: nsh.example.com`.',
+    'Expected: the device\'s ten flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH and GRE (PPTP too) add no transport layer (tunnel depth 0, ' +
     'as in tshark\'s conversations), Geneve, GTP-U, Teredo and AYIYA add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
     '(five of them, `app` naming the tunnel), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
-    'lists the same thirteen conversations.',
+    'lists the same fifteen conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -109,7 +118,9 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:udp:gtp:ip:udp:dns\t\t\tgtpu.example.com\n' +
       'eth:ethertype:ip:udp:teredo:ipv6:tcp:tls\tteredo.example.com\t\t\n' +
       'eth:ethertype:ip:udp:ayiya:ipv6:tcp:tls\tayiya.example.com\t\t\n' +
-      'eth:ethertype:ip:gre:ppp:ip:tcp:http\t\tpptp.example.com\t\n',
+      'eth:ethertype:ip:gre:ppp:ip:tcp:http\t\tpptp.example.com\t\n' +
+      'eth:ethertype:ieee8021ah:ethertype:vlan:ethertype:ip:tcp:tls\tpbb.example.com\t\t\n' +
+      'eth:ethertype:nsh:eth:ethertype:ip:tcp:http\t\tnsh.example.com\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -175,6 +186,21 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
             ipv4({ src: toServer ? PPTP_CLIENT : PPTP_SERVER, dst: toServer ? PPTP_SERVER : PPTP_CLIENT, protocol: IPPROTO_GRE, ttl: 61 }, gre));
         },
       },
+      // 8: PBB: backbone MACs, I-TAG (I-SID 0x000100), the customer's MACs, an 802.1Q tag (VLAN 20), IPv4.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => {
+          const customer = innerEthernet(p, src, dst);
+          return ethernet({ src: '00:00:5e:00:53:61', dst: '00:00:5e:00:53:62', etherType: ETHERTYPE_PBB },
+            bytes(u32(0x00000100), customer.subarray(0, 12), u16(ETHERTYPE_VLAN), u16(20), customer.subarray(12)));
+        },
+      },
+      // 9: NSH: base header (version 0, TTL 63, length 2 words, MD type 2, next protocol 3 = Ethernet), service path 1 / index 255.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => ethernet({ src: '00:00:5e:00:53:71', dst: '00:00:5e:00:53:72', etherType: ETHERTYPE_NSH },
+          bytes([0x0f, 0xc2, 0x02, 0x03], u32(0x000001ff), innerEthernet(p, src, dst))),
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -210,6 +236,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const teredo = tlsTo(5, 50006, remote('2001:db8:5::46', 443), 'teredo.example.com', T0 + ms(1000), device(50006, DEVICE_V6));
     const ayiya = tlsTo(6, 50007, remote('2001:db8:5::47', 443), 'ayiya.example.com', T0 + ms(1200), device(50007, DEVICE_V6));
     const pptp = httpTo(7, 50008, remote('203.0.113.48', 80), 'pptp.example.com', T0 + ms(1400));
+    const pbb = tlsTo(8, 50009, remote('203.0.113.49', 443), 'pbb.example.com', T0 + ms(1600));
+    const nsh = httpTo(9, 50010, remote('203.0.113.50', 80), 'nsh.example.com', T0 + ms(1800));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -218,7 +246,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 13, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 15, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -233,6 +261,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           pptp.expect({ why: 'Host inside PPP inside PPTP\'s enhanced GRE', app: 'http', http_host: 'pptp.example.com', name: 'pptp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
           outer[3].expect({ why: 'Teredo outer 5-tuple', app: 'teredo', tunnel_depth: 0 }),
           outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', app: 'ayiya', tunnel_depth: 0 }),
+          pbb.expect(tls('pbb.example.com', 'SNI in a VLAN-tagged customer frame inside PBB (802.1ah)')),
+          nsh.expect({ why: 'Host in an Ethernet frame inside NSH', app: 'http', http_host: 'nsh.example.com', name: 'nsh.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },

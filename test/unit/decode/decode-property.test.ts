@@ -62,6 +62,9 @@ const SEEDS: Array<[number, Uint8Array]> = [
   // MPLS (two labels) and PPPoE carrying MPLS, then IP.
   [LINKTYPE_ETHERNET, ethernet(0x8847, concat(Uint8Array.of(0, 1, 0, 64, 0, 2, 1, 64), ipv4({ proto: 6 }, tcp({}))))],
   [LINKTYPE_ETHERNET, ethernet(0x8864, concat(Uint8Array.of(0x11, 0, 0, 1, 0, 50, 0x02, 0x81, 0, 1, 1, 64), ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(4)))))],
+  // PBB carrying a VLAN-tagged customer frame, and NSH (MD type 2) carrying Ethernet, then IP.
+  [LINKTYPE_ETHERNET, ethernet(0x88e7, concat(Uint8Array.of(0, 0, 1, 0), new Uint8Array(12), Uint8Array.of(0x81, 0, 0, 9, 8, 0), ipv4({ proto: 6 }, tcp({}))))],
+  [LINKTYPE_ETHERNET, ethernet(0x894f, concat(Uint8Array.of(0x0f, 0xc2, 2, 3, 0, 0, 1, 0xff), new Uint8Array(12), Uint8Array.of(0x86, 0xdd), ipv6({ nextHeader: 17 }, udp(1, 2, new Uint8Array(4)))))],
   // ERSPAN III with a platform subheader in GRE, MPLS in GRE, and PPTP (enhanced GRE with PPP).
   [LINKTYPE_RAW, ipv4({ proto: 47 }, concat(Uint8Array.of(0x10, 0, 0x22, 0xeb), new Uint8Array(4), Uint8Array.of(0x20, 0, 0, 7), new Uint8Array(7), Uint8Array.of(1), new Uint8Array(8),
     ethernet(0x0800, ipv4({ proto: 17 }, udp(5, 6, new Uint8Array(4))))))],

@@ -414,6 +414,73 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
   });
 });
 
+describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const MACS = '020000000001 020000000002';
+  /** An NSH base header (version 0, TTL 63, Length in words, MD type, next protocol) and a service path header. */
+  const nsh = (words: number, mdType: number, next: number, version = 0): Uint8Array =>
+    hex(`${((version << 14) | (63 << 6) | words).toString(16).padStart(4, '0')} 0${mdType} ${next.toString(16).padStart(2, '0')} 000001ff`);
+
+  test.each<[string, Uint8Array, 4 | 6, number]>([
+    // 802.1ah: I-TAG (I-SID 256), customer MACs, type IPv4.
+    ['PBB (802.1ah) I-TAG and customer MACs → IPv4', ethernet(0x88e7, Buffer.concat([hex(`00000100 ${MACS} 0800`), TCP4])), 4, -1],
+    // PBB whose customer frame is VLAN-tagged (VID 9): the innermost VLAN id wins.
+    ['PBB carrying an 802.1Q-tagged customer frame → IPv6', ethernet(0x88e7, Buffer.concat([hex(`00000100 ${MACS} 8100 0009 86dd`), UDP6])), 6, 9],
+    ['VN-Tag → IPv4', ethernet(0x8926, Buffer.concat([hex('80010002 0800'), TCP4])), 4, -1],
+    ['E-Tag (802.1BR) → IPv6', ethernet(0x893f, Buffer.concat([hex('000000010000 86dd'), UDP6])), 6, -1],
+    // FabricPath: FTag/TTL word, then the original frame (MACs, type).
+    ['Cisco FabricPath → IPv4', ethernet(0x8903, Buffer.concat([hex(`0001 ${MACS} 0800`), TCP4])), 4, -1],
+    ['NSH MD type 2, next protocol IPv4', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1), TCP4])), 4, -1],
+    ['NSH MD type 1 (16 bytes of context), next protocol IPv6', ethernet(0x894f, Buffer.concat([nsh(6, 1, 2), new Uint8Array(16), UDP6])), 6, -1],
+    ['NSH next protocol Ethernet, then IPv4', ethernet(0x894f, Buffer.concat([nsh(2, 2, 3), hex(`${MACS} 0800`), TCP4])), 4, -1],
+    // 802.3 length field, LLC/SNAP naming 802.1Q (VID 10), then IPv4.
+    ['LLC/SNAP naming an 802.1Q tag → IPv4', ethernet(8 + 4 + TCP4.length, Buffer.concat([hex('aaaa03000000 8100 000a 0800'), TCP4])), 4, 10],
+  ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, frame, version, vlanId) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipVersion, dec.view.tunnelDepth, dec.view.vlanId]).toEqual([version, 0, vlanId]);
+    expect(version === 4 ? [dec.view.ipProto, dec.view.dstPort] : [dec.view.ipProto, payloadText(dec)]).toEqual(version === 4 ? [IPPROTO_TCP, 443] : [IPPROTO_UDP, 'abcd']);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('an outer VLAN, PBB and an inner VLAN nest (tshark: eth:vlan:ieee8021ah:vlan:ip)', () => {
+    const { dec, anomalies } = newDecoder();
+    const frame = ethernet(0x88e7, Buffer.concat([hex(`00000100 ${MACS} 8100 0007 0800`), TCP4]), [[0x8100, 5]]);
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect([dec.view.vlanId, dec.view.dstPort]).toEqual([7, 443]);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('NSH with an experimental next protocol: not IP, counted, no anomaly', () => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x894f, Buffer.concat([nsh(2, 2, 0xfe), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, Uint8Array, DecodeStatus, string]>([
+    ['a PBB I-TAG cut before the customer type', ethernet(0x88e7, hex(`00000100 ${MACS}`)), DecodeStatus.Truncated, 'link.truncated'],
+    ['a VN-Tag of 3 bytes', ethernet(0x8926, hex('800100')), DecodeStatus.Truncated, 'link.truncated'],
+    ['an E-Tag without its type field', ethernet(0x893f, hex('000000010000')), DecodeStatus.Truncated, 'link.truncated'],
+    ['NSH version 1', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
+    ['NSH Length 1 (shorter than its own two headers)', ethernet(0x894f, Buffer.concat([nsh(1, 2, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
+    ['NSH MD type 1 with Length 2 (RFC 8300 fixes it at 6)', ethernet(0x894f, Buffer.concat([nsh(2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
+    ['NSH whose Length runs past the frame', ethernet(0x894f, Buffer.concat([nsh(63, 2, 1), TCP4])), DecodeStatus.Truncated, 'link.truncated'],
+    ['NSH next protocol Ethernet cut inside the MACs', ethernet(0x894f, Buffer.concat([nsh(2, 2, 3), hex('0200000000')])), DecodeStatus.Truncated, 'link.truncated'],
+  ])('%s → %s, %s', (_name, frame, status, anomaly) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(status);
+    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
+  });
+
+  test('NSH naming NSH again and again is bounded: counted as not IP, no hang', () => {
+    const { dec } = newDecoder();
+    const chain = Buffer.concat([...Array.from({ length: 20 }, () => nsh(2, 2, 4)), TCP4]);
+    expect(decodeFrame(dec, ethernet(0x894f, chain), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+  });
+});
+
 describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape checked with tshark 4.0', () => {
   const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
   const snap = (type: string, oui = '000000'): Uint8Array => hex(`aaaa03${oui}${type}`);

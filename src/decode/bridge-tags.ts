@@ -1,0 +1,127 @@
+/**
+ * Data-centre and carrier tags that sit between an Ethernet header and the packet it carries:
+ * IEEE 802.1ah provider backbone bridging (PBB, MAC-in-MAC), Cisco VN-Tag, IEEE 802.1BR E-Tag,
+ * Cisco FabricPath and the Network Service Header (NSH, RFC 8300). Each one is peeled like the
+ * shims in link.ts (decodeShim dispatches here): it moves the cursor past its header and names
+ * what follows as an ethertype, so a VLAN tag, an MPLS stack or IP may come next.
+ *
+ * These are switch fabrics and service chains, not tunnels: the packet inside keeps tunnel
+ * depth 0, as in tshark's conversations, which decodes all five by default (checked with tshark
+ * 4.0 on hand-made frames). Zeek and Suricata decode PBB and VN-Tag; Suricata also NSH and E-Tag.
+ *
+ * Allocation-free, never throws on packet bytes; it must never look past the header it reads.
+ */
+import { A, AnomalyCounters } from '../anomalies';
+import { u16be } from './bytes';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { DecodeStatus } from './packet-view';
+
+/** IEEE 802.1ah backbone service instance tag (I-TAG). */
+export const ETHERTYPE_PBB = 0x88e7;
+/** Cisco VN-Tag (the 802.1Qbh precursor of E-Tag). */
+export const ETHERTYPE_VNTAG = 0x8926;
+/** IEEE 802.1BR bridge port extension tag. */
+export const ETHERTYPE_ETAG = 0x893f;
+/** Cisco FabricPath (DCE): the outer header's type; an FTag/TTL word and the original frame follow. */
+export const ETHERTYPE_FABRICPATH = 0x8903;
+/** Network Service Header (RFC 8300 §2, IANA ethertype). */
+export const ETHERTYPE_NSH = 0x894f;
+
+const LINK_TRUNCATED = A['link.truncated'];
+const NSH_MALFORMED = A['nsh.malformed'];
+
+/** I-TAG (4: priority, flags, 24-bit I-SID), then the customer's destination and source MACs. */
+const PBB_SKIP = 4 + 12;
+/** VN-Tag: 4 bytes of direction, pointer and virtual interface ids. */
+const VNTAG_SKIP = 4;
+/** E-Tag: 6 bytes (priority, ingress and E-CID fields). */
+const ETAG_SKIP = 6;
+/** FabricPath: the FTag/TTL word, then the original frame's destination and source MACs. */
+const FABRICPATH_SKIP = 2 + 12;
+/** Ethernet destination and source MACs, before the type field (NSH next protocol 3). */
+const MAC_PAIR_LENGTH = 12;
+
+/** NSH next-protocol values (RFC 8300 §11.2.5). */
+const NSH_NEXT_IPV4 = 1;
+const NSH_NEXT_IPV6 = 2;
+const NSH_NEXT_ETHERNET = 3;
+const NSH_NEXT_NSH = 4;
+const NSH_NEXT_MPLS = 5;
+/** NSH base plus service path header, in 4-byte words: the least a Length field may say. */
+const NSH_MIN_WORDS = 2;
+/** MD Type 1 has a fixed 16-byte context header: Length is exactly 6 (RFC 8300 §2.4). */
+const NSH_MD1_WORDS = 6;
+
+/** True for the ethertypes decodeBridgeTag peels. */
+export function isBridgeTag(etherType: number): boolean {
+  return etherType === ETHERTYPE_PBB || etherType === ETHERTYPE_VNTAG || etherType === ETHERTYPE_ETAG ||
+    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH;
+}
+
+/** Peels the tag named by cur.etherType (isBridgeTag); sets the next ethertype. */
+export function decodeBridgeTag(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  switch (cur.etherType) {
+    case ETHERTYPE_PBB: return skipThenType(buf, cur, anomalies, PBB_SKIP);
+    case ETHERTYPE_VNTAG: return skipThenType(buf, cur, anomalies, VNTAG_SKIP);
+    case ETHERTYPE_ETAG: return skipThenType(buf, cur, anomalies, ETAG_SKIP);
+    case ETHERTYPE_FABRICPATH: return skipThenType(buf, cur, anomalies, FABRICPATH_SKIP);
+    default: return decodeNsh(buf, cur, anomalies);
+  }
+}
+
+/** A fixed-size header of `skip` bytes and then a 2-byte ethertype. */
+function skipThenType(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, skip: number): number {
+  const off = cur.off;
+  if (cur.end - off < skip + 2) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.etherType = u16be(buf, off + skip);
+  cur.off = off + skip + 2;
+  return NEXT_LAYER;
+}
+
+/**
+ * NSH (RFC 8300 §2.2): version 0, a Length in 4-byte words that covers the base header, the
+ * service path header and the metadata, and a next protocol. A version other than 0, a Length
+ * below 2, or an MD Type 1 header whose Length is not 6 is `nsh.malformed`; a next protocol
+ * this tool does not decode (experimental values) is not IP.
+ */
+function decodeNsh(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < 4 * NSH_MIN_WORDS) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const version = buf[off] >> 6;
+  const words = buf[off + 1] & 0x3f;
+  const mdType = buf[off + 2] & 0x0f;
+  if (version !== 0 || words < NSH_MIN_WORDS || (mdType === 1 && words !== NSH_MD1_WORDS)) {
+    anomalies.add(NSH_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  let next = off + 4 * words;
+  if (cur.end < next) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  let etherType: number;
+  switch (buf[off + 3]) {
+    case NSH_NEXT_IPV4: etherType = ETHERTYPE_IPV4; break;
+    case NSH_NEXT_IPV6: etherType = ETHERTYPE_IPV6; break;
+    case NSH_NEXT_NSH: etherType = ETHERTYPE_NSH; break;
+    case NSH_NEXT_MPLS: etherType = ETHERTYPE_MPLS; break;
+    case NSH_NEXT_ETHERNET:
+      if (cur.end - next < MAC_PAIR_LENGTH + 2) {
+        anomalies.add(LINK_TRUNCATED);
+        return DecodeStatus.Truncated;
+      }
+      etherType = u16be(buf, next + MAC_PAIR_LENGTH);
+      next += MAC_PAIR_LENGTH + 2;
+      break;
+    default: etherType = ETHERTYPE_NONE;
+  }
+  cur.etherType = etherType;
+  cur.off = next;
+  return NEXT_LAYER;
+}
