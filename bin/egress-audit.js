@@ -47,7 +47,7 @@ function replayInputBytes(argv) {
     if (a === '-') return Infinity;
     try {
       const st = fs.statSync(a);
-      if (!st.isFile()) return Infinity;
+      if (!st.isFile() || isGzip(fs, a)) return Infinity; // a small .gz may inflate to any size
       total += st.size;
       files++;
     } catch {
@@ -56,6 +56,17 @@ function replayInputBytes(argv) {
   }
   return files > 0 ? total : Infinity;
 }
+/** True when the file starts with gzip's magic number (the CLI inflates such captures while reading). */
+function isGzip(fs, file) {
+  const head = Buffer.alloc(2);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * `replay` options that take a value (src/main.ts, src/cli/policy-flags.ts). A mistake here only
  * decides whether the run is capped, never what it does.

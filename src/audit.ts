@@ -206,7 +206,10 @@ export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[
     device_ips: deviceIps,
     device_source: opts.pipeline.devices.length > 0 ? 'flag' : 'inferred',
     anomalies: p.anomalies.toRecord(),
-    inputs: inputs.map((i) => ({ file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes })),
+    inputs: inputs.map((i) => ({
+      file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes,
+      ...(i.compression === undefined ? {} : { compression: i.compression }),
+    })),
     non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2 },
     errors: issues.map((i) => ({ code: i.code, message: i.message, file: i.file, offset: i.offset, ...(i.hint ? { hint: i.hint } : {}) })),
     first_ts: p.firstTs >= 0 ? p.firstTs / 1e6 : null,

@@ -14,6 +14,7 @@ import {
   EmptyCaptureError,
   NotACaptureError,
 } from '../errors';
+import { GunzipStream, isGzip } from './gzip-input';
 import { PcapFileReader, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './pcap-file';
 import { PcapngFileReader, PCAPNG_BLOCK_SHB, PCAPNG_BYTE_ORDER_MAGIC } from './pcapng-file';
 import type { PacketSource } from './source';
@@ -59,23 +60,34 @@ export class CaptureInput {
   private readAt = 0; // file position of the next positional read
   private ended = false;
   private closed = false;
+  /** Set for a gzip-compressed input: bytes come inflated from it instead of from `fd`. */
+  private readonly gunzip: GunzipStream | null;
 
   /**
    * @param fd open descriptor; closed by `close()` only when `ownsFd`.
    * @param positional true for regular files (reads at explicit positions, `skip` seeks);
    *   false for pipes and terminals (reads at the current position, `skip` reads and discards).
    * @param capacity window size in bytes; the default suits files of any size.
+   * @param gunzip for a gzip-compressed input (then `positional` is false, and offsets count
+   *   inflated bytes).
    */
   constructor(
     private readonly fd: number,
     private readonly positional: boolean,
     private readonly ownsFd: boolean,
     capacity: number = CHUNK_BYTES,
+    gunzip: GunzipStream | null = null,
   ) {
     this.buf = Buffer.allocUnsafe(capacity);
+    this.gunzip = gunzip;
   }
 
-  /** File offset of `buf[pos]`, for issue messages. */
+  /** 'gzip' when the bytes are inflated from a compressed file; null otherwise. */
+  get compression(): 'gzip' | null {
+    return this.gunzip === null ? null : 'gzip';
+  }
+
+  /** File offset of `buf[pos]` (of the inflated stream, when compressed), for issue messages. */
   get offset(): number {
     return this.base + this.pos;
   }
@@ -150,6 +162,20 @@ export class CaptureInput {
     const room = Math.min(this.buf.length - this.end, Math.max(READ_BYTES, want));
     if (room === 0) return;
     let got: number;
+    if (this.gunzip !== null) {
+      got = this.gunzip.read(this.buf, this.end, room);
+      if (got < 0) {
+        Atomics.wait(sleepCell, 0, 0, EAGAIN_SLEEP_MS); // a non-blocking pipe with nothing yet
+        return;
+      }
+      if (got === 0) {
+        this.ioError = this.gunzip.error;
+        this.ended = true;
+        return;
+      }
+      this.end += got;
+      return;
+    }
     try {
       got = fs.readSync(this.fd, this.buf, this.end, room, this.positional ? this.readAt : null);
     } catch (err) {
@@ -190,10 +216,18 @@ export function openCapture(pathOrDash: string, anomalies?: AnomalyCounters): Pa
     if (stat.isDirectory()) throw new NotACaptureError(name, 'it is a directory');
     // stdin reads from its current position even when it is a redirected file.
     const positional = !isStdin && stat.isFile();
-    const input = new CaptureInput(fd, positional, !isStdin);
+    let input = new CaptureInput(fd, positional, !isStdin);
     // 12 bytes: pcapng needs the SHB byte-order magic at offset 8 to be told apart from noise.
     input.ensure(12);
     if (input.ioError !== null) throw new CaptureReadError(name, input.ioError);
+    if (isGzip(input.buf, input.end)) {
+      // A regular file was read at explicit positions, so its descriptor still stands at 0;
+      // standard input's first bytes are gone from the pipe and are inflated first.
+      const prefix = positional ? null : Uint8Array.prototype.slice.call(input.buf, 0, input.end);
+      input = new CaptureInput(fd, false, !isStdin, CHUNK_BYTES, new GunzipStream(fd, prefix));
+      input.ensure(12);
+      if (input.end === 0 && input.ioError !== null) throw new CaptureReadError(name, input.ioError);
+    }
     return chooseReader(input, name, anomalies);
   } catch (err) {
     if (!isStdin) fs.closeSync(fd);
@@ -215,8 +249,9 @@ function openFile(path: string): number {
 function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCounters): PacketSource {
   const have = input.end - input.pos;
   const b = input.buf;
+  const inflated = input.compression === null ? '' : ' once inflated from gzip';
   if (have === 0) throw new EmptyCaptureError(name);
-  if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long`);
+  if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long${inflated}`);
   const magicLe = b.readUInt32LE(0);
   const magicBe = b.readUInt32BE(0);
   if (magicLe === PCAP_MAGIC_MICROS || magicBe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS || magicBe === PCAP_MAGIC_NANOS) {
@@ -231,7 +266,7 @@ function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCoun
     }
     throw new NotACaptureError(name, `starts like pcapng but its byte-order magic is 0x${bom.toString(16).padStart(8, '0')}`);
   }
-  throw new NotACaptureError(name, `unknown magic number ${describeStart(b, Math.min(have, 8))}${guessFormat(b, have)}`);
+  throw new NotACaptureError(name, `unknown magic number ${describeStart(b, Math.min(have, 8))}${inflated}${guessFormat(b, have, inflated !== '')}`);
 }
 
 function describeStart(b: Buffer, n: number): string {
@@ -241,10 +276,12 @@ function describeStart(b: Buffer, n: number): string {
 }
 
 /** A short guess for common non-capture inputs, so the message says more than "bad magic". */
-function guessFormat(b: Buffer, have: number): string {
-  if (b[0] === 0x1f && b[1] === 0x8b) return ' (gzip: decompress it first)';
+function guessFormat(b: Buffer, have: number, inflated: boolean): string {
+  if (b[0] === 0x1f && b[1] === 0x8b) return inflated ? ' (gzip again: compressed twice)' : ' (gzip with a method other than deflate)';
   if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return ' (zstd: decompress it first)';
-  if (b.readUInt32BE(0) === 0x504b0304) return ' (zip archive)';
+  if (b.readUInt32BE(0) === 0x504b0304) return ' (zip archive: unzip it first)';
+  if (have >= 6 && b.readUInt32BE(0) === 0xfd377a58 && b[4] === 0x5a && b[5] === 0) return ' (xz: decompress it first)';
+  if (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return ' (bzip2: decompress it first)';
   let printable = 0;
   const n = Math.min(have, 64);
   for (let i = 0; i < n; i++) if ((b[i] >= 0x20 && b[i] < 0x7f) || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09) printable++;

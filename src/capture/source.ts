@@ -84,6 +84,8 @@ export interface InputInfo {
   /** 'us' | 'ns' (pcap) or per-interface resolution description (pcapng). */
   tsResolution?: string;
   byteOrder?: 'little' | 'big';
+  /** 'gzip' when the file was inflated while read (then `bytes` counts inflated bytes). */
+  compression?: 'gzip';
 }
 
 /** A synchronous pull source (files and stdin). Live capture adapts its batches to the same `Frame`. */

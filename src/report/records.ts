@@ -115,6 +115,8 @@ export interface InputSummary {
   packets: number;
   bytes?: number;
   sha256?: string;
+  /** Present when the file was compressed ('gzip'); `bytes` then counts inflated bytes. */
+  compression?: 'gzip';
 }
 
 export interface SummaryRecord {

@@ -11,6 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { run } from '../../src/main';
 import { PcapngWriter } from '../../src/capture/pcapng-writer';
 import { LINKTYPE_RAW, T0, pcapBytes, tempDir, udpPacket } from '../helpers/packets';
@@ -66,6 +67,11 @@ function brokenFiles(): Array<[string, string, 0 | 2, string | null, number]> {
     w.addInterface(LINKTYPE_RAW, 0); w.writePacket(0, T0, pkt(0));
     w.startSection({ littleEndian: false }); w.addInterface(LINKTYPE_RAW, 0); w.writePacket(0, T0 + 1, pkt(1));
   }, 'two-sections.pcapng'), 0, null, 2]);
+  // gzip: a whole .pcap.gz reads like the pcap; one cut short keeps the records inflated before the cut.
+  const gz = zlib.gzipSync(goodPcap(400), { level: 1 });
+  out.push(['a whole .pcap.gz', tmp.write('good.pcap.gz', gz), 0, null, 400]);
+  out.push(['a .pcap.gz cut short', tmp.write('cut.pcap.gz', gz.subarray(0, gz.length >> 1)), 2, 'EA_CAPTURE_READ', -1]);
+  out.push(['gzip header, then bytes that are not deflate', tmp.write('corrupt.pcap.gz', Buffer.concat([gz.subarray(0, 10), Buffer.from('not deflate at all')])), 2, 'EA_CAPTURE_READ', 0]);
   out.push(['interface id out of range', pcapng((w) => {
     w.addInterface(LINKTYPE_RAW, 0); w.writePacket(0, T0, pkt(0)); w.writePacket(7, T0 + 1, pkt(1)); w.writePacket(0, T0 + 2, pkt(2));
   }, 'bad-interface.pcapng'), 2, 'EA_CAPTURE_INTERFACE_ID', 2]);
@@ -111,7 +117,10 @@ describe('broken captures at the CLI', () => {
     }
     // Results for what could be read (a file refused outright writes none).
     if (code !== 'EA_CAPTURE_NOT_A_CAPTURE' && code !== 'EA_CAPTURE_EMPTY') {
-      expect(r.records.filter((x) => x.type === 'flow').length).toBe(flows);
+      const got = r.records.filter((x) => x.type === 'flow').length;
+      // -1: cut inside compressed data, where the cut's record depends on the compressor: some of the 400, not all.
+      if (flows < 0) expect([got > 100, got < 400]).toEqual([true, true]);
+      else expect(got).toBe(flows);
       expect(r.records[r.records.length - 1].type).toBe('summary');
     }
   });

@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { spawn, spawnSync } from 'child_process';
 import { once } from 'events';
 import { run, VERSION } from '../../src/main';
@@ -307,6 +308,16 @@ describe('the binary', () => {
       const worker = r.procs.find((p) => !p.main)!;
       expect(worker.limitMb).toBeLessThan(400);
       expect(r.procs.find((p) => p.main)!.limitMb).toBeGreaterThan(400);
+    });
+    test('a small gzip-compressed capture: capped, since it may inflate to any size; same records as the plain file', () => {
+      const gz = path.join(path.dirname(capture), 'small.pcap.gz');
+      fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(capture)));
+      const r = processes(`node ${q(launcher)} replay ${q(gz)} --format ndjson`);
+      expect(r.status).toBe(0);
+      expect(r.procs).toHaveLength(2);
+      expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
+      const records = (file: string): unknown[] => ndjson(sh(`node ${q(launcher)} replay ${q(file)} --format ndjson`).stdout).filter((x) => x.type !== 'summary');
+      expect(records(gz)).toEqual(records(capture));
     });
     test('live capture (signals, terminal display) is re-executed as a capped child process instead', () => {
       const r = processes(`node ${q(launcher)} live --list`);

@@ -6,7 +6,9 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import * as zlib from 'zlib';
 import { CaptureError, EgressAuditError } from '../../../src/errors';
+import { FEED_BYTES, GunzipStream, MAX_DEFLATE_RATIO } from '../../../src/capture/gzip-input';
 import { openCapture } from '../../../src/capture/open-capture';
 import { PcapWriter } from '../../../src/capture/pcap-writer';
 import { PcapngWriter } from '../../../src/capture/pcapng-writer';
@@ -71,7 +73,10 @@ describe('openCapture errors', () => {
 
   test.each([
     ['text', Buffer.from('hello, this is not a capture\n'), 'looks like text'],
-    ['gzip', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), 'gzip'],
+    // gzip with compression method 7 (only 8, deflate, exists): not a gzip this tool inflates.
+    ['gzip, unknown method', Buffer.from([0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3]), 'gzip with a method other than deflate'],
+    ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 0, 4]), 'xz: decompress it first'],
+    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0, 0, 0]), 'zstd: decompress it first'],
     ['two bytes', Buffer.from([0xd4, 0xc3]), '2 bytes'],
     ['pcapng type, bad byte-order magic', Buffer.from([0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4]), 'byte-order magic'],
     ['modified pcap (Kuznetzov) magic', Buffer.from([0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0]), '34 cd b2 a1'],
@@ -109,7 +114,8 @@ describe('openCapture errors', () => {
 /** Transpiles the reader's modules to plain JS in a temp dir so a child `node` can load them. */
 function buildChildScript(): string {
   const out = tmp.file('child');
-  const sources = ['src/anomalies.ts', 'src/errors.ts', 'src/capture/source.ts', 'src/capture/open-capture.ts', 'src/capture/pcap-file.ts', 'src/capture/pcapng-file.ts'];
+  const sources = ['src/anomalies.ts', 'src/errors.ts', 'src/capture/source.ts', 'src/capture/open-capture.ts', 'src/capture/pcap-file.ts', 'src/capture/pcapng-file.ts',
+    'src/capture/gzip-input.ts'];
   for (const rel of sources) {
     const js = ts.transpileModule(fs.readFileSync(path.join(REPO, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
@@ -118,6 +124,8 @@ function buildChildScript(): string {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, js);
   }
+  // The transpiled modules require the repository's packages (fflate for gzip input).
+  if (!fs.existsSync(path.join(out, 'node_modules'))) fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(out, 'node_modules'));
   const script = path.join(out, 'read-stdin.js');
   fs.writeFileSync(
     script,
@@ -234,5 +242,113 @@ describe('standard input', () => {
     w.close();
     const out = parse(spawnSync(process.execPath, [script], { input: fs.readFileSync(f) }).stdout);
     expect(out).toMatchObject({ n: 2, issues: [], info: { format: 'pcapng', bytes: fs.statSync(f).size } });
+  });
+});
+
+describe('gzip-compressed captures are inflated while read (as tshark reads .pcap.gz)', () => {
+  let plain = '';
+  beforeAll(() => {
+    plain = tmp.file('gz-plain.pcap');
+    const w = new PcapWriter(plain, { linkType: LINKTYPE_ETHERNET });
+    for (let i = 0; i < 2500; i++) w.writePacket(T0 + i * 7, packetBytes(i, 60 + ((i * 211) % 1400)));
+    w.close();
+  });
+
+  test('a .pcap.gz yields the same packets as the pcap, and says it was compressed', () => {
+    const gz = tmp.file('a.pcap.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(plain)));
+    const want = readAll(plain);
+    const got = readAll(gz);
+    expect(got.packets.length).toBe(2500);
+    expect(got.packets).toEqual(want.packets);
+    expect(got.issues).toEqual([]);
+    expect(got.info).toEqual({ ...want.info, file: gz, compression: 'gzip' });
+    expect(want.info.compression).toBeUndefined();
+  });
+
+  test('pcapng inside gzip, and concatenated gzip members (cat a.gz b.gz) read as one stream', () => {
+    const ng = tmp.file('gz.pcapng');
+    const w = new PcapngWriter(ng);
+    w.addInterface(LINKTYPE_ETHERNET, 0);
+    for (let i = 0; i < 300; i++) w.writePacket(0, T0 + i, packetBytes(i, 200));
+    w.close();
+    const bytes = fs.readFileSync(ng);
+    const gz = tmp.file('members.pcapng.gz');
+    fs.writeFileSync(gz, Buffer.concat([zlib.gzipSync(bytes.subarray(0, 10_001)), zlib.gzipSync(bytes.subarray(10_001))]));
+    const got = readAll(gz);
+    expect(got.packets).toEqual(readAll(ng).packets);
+    expect(got.info).toMatchObject({ format: 'pcapng', compression: 'gzip', packets: 300 });
+  });
+
+  test('a .gz cut short: every whole record before the cut, then one read issue', () => {
+    const full = zlib.gzipSync(fs.readFileSync(plain), { level: 1 });
+    const gz = tmp.file('cut.pcap.gz');
+    fs.writeFileSync(gz, full.subarray(0, Math.floor(full.length / 2)));
+    const got = readAll(gz);
+    expect(got.packets.length).toBeGreaterThan(500);
+    expect(got.packets.length).toBeLessThan(2500);
+    expect(got.packets).toEqual(readAll(plain).packets.slice(0, got.packets.length));
+    expect(got.issues.map((i) => [i.code, i.message])).toEqual([['EA_CAPTURE_READ', 'read failed: gzip: the compressed data ends early (cut short)']]);
+  });
+
+  test('corrupt deflate data right after the gzip header → EA_CAPTURE_READ, one line', () => {
+    const gz = tmp.file('corrupt.gz');
+    fs.writeFileSync(gz, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.from('garbage, not deflate')]));
+    const e = captureError(() => openCapture(gz));
+    expect(e.code).toBe('EA_CAPTURE_READ');
+    expect(e.message).toContain('gzip: invalid');
+  });
+
+  test.each([
+    ['text inside gzip', zlib.gzipSync('hello, not a capture\n'), 'once inflated from gzip (looks like text)'],
+    ['a capture gzipped twice', zlib.gzipSync(zlib.gzipSync(Buffer.alloc(64))), 'gzip again: compressed twice'],
+  ])('%s → EA_CAPTURE_NOT_A_CAPTURE naming what was inflated', (_name, bytes, detail) => {
+    const gz = tmp.file(`not-${_name.replace(/ /g, '-')}.gz`);
+    fs.writeFileSync(gz, bytes);
+    const e = captureError(() => openCapture(gz));
+    expect(e.code).toBe('EA_CAPTURE_NOT_A_CAPTURE');
+    expect(e.message).toContain(detail);
+  });
+
+  test('a gzip of nothing → EA_CAPTURE_EMPTY', () => {
+    const gz = tmp.file('empty.pcap.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(Buffer.alloc(0)));
+    expect(captureError(() => openCapture(gz)).code).toBe('EA_CAPTURE_EMPTY');
+  });
+
+  test('a compression bomb (64 MiB of zeros in ~64 KiB) is inflated one step at a time, never all at once', () => {
+    const gz = tmp.file('bomb.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(Buffer.alloc(64 << 20), { level: 9 }));
+    expect(fs.statSync(gz).size).toBeLessThan(128 * 1024);
+    const fd = fs.openSync(gz, 'r');
+    try {
+      const stream = new GunzipStream(fd, null);
+      const buf = new Uint8Array(1 << 20);
+      let total = 0;
+      let peak = 0;
+      for (let reads = 0; reads < 1000; reads++) {
+        const n = stream.read(buf, 0, buf.length);
+        if (n <= 0) break;
+        total += n;
+        peak = Math.max(peak, stream.buffered);
+      }
+      expect([total, stream.error]).toEqual([64 << 20, null]);
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(FEED_BYTES * MAX_DEFLATE_RATIO);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
+describe('gzip over standard input', () => {
+  test('cat capture.pcap.gz | egress-audit replay - reads the inflated capture', () => {
+    const script = buildChildScript();
+    const f = tmp.file('stdin-gz.pcap');
+    const w = new PcapWriter(f, { linkType: LINKTYPE_ETHERNET });
+    for (let i = 0; i < 1500; i++) w.writePacket(T0 + i, packetBytes(i, 900));
+    w.close();
+    const res = spawnSync(process.execPath, [script], { input: zlib.gzipSync(fs.readFileSync(f)), maxBuffer: 1 << 20 });
+    expect(JSON.parse(String(res.stdout))).toMatchObject({ n: 1500, issues: [], info: { file: '<stdin>', format: 'pcap', compression: 'gzip', bytes: fs.statSync(f).size } });
   });
 });
