@@ -15,6 +15,7 @@ import { decodeIpv6, IPPROTO_AH, walkIpv6ExtensionHeaders } from './ipv6';
 import {
   ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
+import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
   DecodeStatus, InnerKind, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
@@ -38,6 +39,8 @@ const AH_MIN_LENGTH = 12;
  * PBB, VLAN, MPLS); a frame nested deeper is counted as not IP.
  */
 const MAX_SHIMS = 8;
+/** What enterTunnel is told a UDP tunnel's inner bytes are, by InnerKind (0: IP, by its version nibble). */
+const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS];
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
@@ -101,7 +104,7 @@ export class FrameDecoder {
     cur.off = view.innerOffset;
     cur.end = view.innerEnd;
     cur.wireEnd = this.innerWireEnd;
-    return this.enterTunnel(view.buf, kind === InnerKind.Ethernet ? ETHERTYPE_TEB : 0);
+    return this.enterTunnel(view.buf, INNER_ETHERTYPES[kind]);
   }
 
   /** End of input: counts fragments that never completed. */
@@ -229,7 +232,8 @@ export class FrameDecoder {
 
   /**
    * Decodes the inner packet at cur.off as a packet of its own (tunnelDepth + 1): an Ethernet
-   * frame when `inner` is ETHERTYPE_TEB, an MPLS stack for ETHERTYPE_MPLS, a PPP frame for
+   * frame when `inner` is ETHERTYPE_TEB, an MPLS stack for ETHERTYPE_MPLS, a Network Service
+   * Header for ETHERTYPE_NSH, a PPP frame for
    * ETHERTYPE_PPP (PPTP), else an IP packet whose version nibble decides (the GRE protocol type
    * of an IP payload says the same thing).
    */
@@ -246,8 +250,8 @@ export class FrameDecoder {
       view.vlanId = -1;
       const status = decodeEthernet(buf, cur, view, this.anomalies);
       if (status !== NEXT_LAYER) return status;
-    } else if (inner === ETHERTYPE_MPLS) {
-      cur.etherType = ETHERTYPE_MPLS;
+    } else if (inner === ETHERTYPE_MPLS || inner === ETHERTYPE_NSH) {
+      cur.etherType = inner; // a shim: decodeNetwork peels it
     } else if (inner === ETHERTYPE_PPP) {
       const status = decodePpp(buf, cur, this.anomalies);
       if (status !== NEXT_LAYER) return status as DecodeStatus;

@@ -31,6 +31,10 @@ export const enum InnerKind {
   Ethernet = 1,
   /** Inner bytes start with an IPv4 or IPv6 header (6in4, IP-in-IP, GRE with IP payload). */
   Ip = 2,
+  /** Inner bytes start with a Network Service Header (VXLAN-GPE next protocol 4). */
+  Nsh = 3,
+  /** Inner bytes start with an MPLS label stack (VXLAN-GPE next protocol 5). */
+  Mpls = 4,
 }
 
 /** Decoded headers of one packet. All fields are overwritten on each decode. */

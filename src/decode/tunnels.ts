@@ -2,12 +2,13 @@
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
  * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads; PPTP's enhanced GRE with
  * PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
- * (RFC 4380) and AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel). IP-in-IP (protocols 4
+ * (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel) and VXLAN-GPE
+ * (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it). IP-in-IP (protocols 4
  * and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
- * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN and
- * Geneve, whose endpoints send both directions to it, either port for GTP-U, Teredo and AYIYA
+ * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
+ * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U, Teredo and AYIYA
  * (a Teredo server answers from 3544), and never when the other port is below 1024. Each
  * header is checked strictly (version, type, lengths) so that ordinary datagrams that happen to
  * use the port stay plain.
@@ -35,6 +36,12 @@ export const VXLAN_PORT = 4789;
 const VXLAN_HEADER_LENGTH = 8;
 /** RFC 7348 §5: the I flag says the VNI is valid; it must be set. */
 const VXLAN_FLAG_I = 0x08;
+/** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe §3.3), its P flag (next protocol present) and version bits. */
+export const VXLAN_GPE_PORT = 4790;
+const VXLAN_GPE_FLAG_P = 0x04;
+const VXLAN_GPE_VERSION_MASK = 0x30;
+/** VXLAN-GPE next-protocol values (§3.2): IPv4, IPv6, Ethernet, NSH, MPLS. */
+const GPE_NEXT_KINDS = [InnerKind.None, InnerKind.Ip, InnerKind.Ip, InnerKind.Ethernet, InnerKind.Nsh, InnerKind.Mpls];
 
 const GRE_BASE_HEADER_LENGTH = 4;
 const GRE_FLAG_C = 0x8000; // RFC 2784 §2.1: Checksum and Reserved1 present (4 bytes)
@@ -184,10 +191,10 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
-export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5 }
+export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6 }
 
 /** `app` names of the UDP tunnels, by UdpTunnel. */
-const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya'];
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe'];
 
 /**
  * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
@@ -198,6 +205,7 @@ const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya'];
 export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   if (dstPort === VXLAN_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Vxlan : UdpTunnel.None;
   if (dstPort === GENEVE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Geneve : UdpTunnel.None;
+  if (dstPort === VXLAN_GPE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.VxlanGpe : UdpTunnel.None;
   if ((dstPort === GTPU_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GTPU_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GtpU;
   if ((dstPort === TEREDO_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TEREDO_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Teredo;
   if ((dstPort === AYIYA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === AYIYA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Ayiya;
@@ -230,6 +238,11 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
       inner = genevePayload(buf, off, cur.end, anomalies);
       if (inner >= 0 && u16be(buf, off + 2) === ETHERTYPE_TEB) kind = InnerKind.Ethernet;
       break;
+    case UdpTunnel.VxlanGpe:
+      inner = vxlanPayload(buf, off, cur.end, anomalies);
+      kind = inner < 0 ? InnerKind.None : vxlanGpeKind(buf, off);
+      if (kind === InnerKind.None) inner = -1;
+      break;
     case UdpTunnel.GtpU: inner = gtpuPayload(buf, off, cur.end, cur.wireEnd, anomalies); break;
     case UdpTunnel.Teredo: inner = teredoPayload(buf, off, cur.end, cur.wireEnd); break;
     case UdpTunnel.Ayiya: inner = ayiyaPayload(buf, off, cur.end, anomalies); break;
@@ -252,6 +265,19 @@ function vxlanPayload(buf: Uint8Array, off: number, end: number, anomalies: Anom
     return -1;
   }
   return (buf[off] & VXLAN_FLAG_I) !== 0 ? off + VXLAN_HEADER_LENGTH : -1;
+}
+
+/**
+ * What a VXLAN-GPE header (whole, I flag set: vxlanPayload) says follows it: version 0 only;
+ * without the P flag the payload is Ethernet, as in plain VXLAN (§3.1); a next protocol this
+ * decoder does not know gives None (the datagram stays plain UDP).
+ */
+function vxlanGpeKind(buf: Uint8Array, off: number): InnerKind {
+  const flags = buf[off];
+  if ((flags & VXLAN_GPE_VERSION_MASK) !== 0) return InnerKind.None;
+  if ((flags & VXLAN_GPE_FLAG_P) === 0) return InnerKind.Ethernet;
+  const next = buf[off + 3];
+  return next < GPE_NEXT_KINDS.length ? GPE_NEXT_KINDS[next] : InnerKind.None;
 }
 
 /**

@@ -18,7 +18,7 @@ export const KNOWN_APPS: ReadonlySet<string> = new Set([
   // Encrypted DNS (issue 7): matched against a TLS/QUIC flow's `encrypted_dns`.
   'dot', 'doq', 'doh',
   // The carriers of UDP tunnels (their inner packets are flows of their own).
-  'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya',
+  'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe',
 ]);
 
 /** One lint result. `code` is stable (usable in CI filters). */

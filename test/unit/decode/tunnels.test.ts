@@ -1,7 +1,7 @@
 /**
  * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
- * and ERSPAN payloads, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (TS 29.281), Teredo
- * (RFC 4380), AYIYA, the depth bound and malformed tunnel headers.
+ * and ERSPAN payloads, VXLAN (RFC 7348), VXLAN-GPE, Geneve (RFC 8926), GTP-U (TS 29.281),
+ * Teredo (RFC 4380), AYIYA, the depth bound and malformed tunnel headers.
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import type { AnomalyName } from '../../../src/anomalies';
@@ -252,6 +252,38 @@ describe('Geneve (RFC 8926)', () => {
 
   test('port 6081 as the source port only is not Geneve', () => {
     expect(throughTunnel(udpFrame(6081, 51000, concat(header(0, 0x0800), INNER4))).kind).toBe(InnerKind.None);
+  });
+});
+
+describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe); each payload kind checked with tshark 4.0, which decodes port 4790 by default', () => {
+  /** Flags (I, and P unless `noP`), next protocol, VNI 42. */
+  const header = (next: number, flags = 0x0c): Uint8Array => concat(Uint8Array.of(flags, 0, 0, next), hex('00002a00'));
+  const NSH_V4 = hex('0fc20201 000001ff');
+
+  test.each<[string, Uint8Array, InnerKind, number[]]>([
+    ['next protocol IPv4', concat(header(1), INNER4), InnerKind.Ip, [1111, 80]],
+    ['next protocol IPv6', concat(header(2), INNER6), InnerKind.Ip, [2222, 53]],
+    ['next protocol Ethernet', concat(header(3), ethernet(0x0800, INNER4)), InnerKind.Ethernet, [1111, 80]],
+    ['next protocol NSH (a service chain), then IPv4', concat(header(4), NSH_V4, INNER4), InnerKind.Nsh, [1111, 80]],
+    ['next protocol MPLS, one label, then IPv4', concat(header(5), hex('00064140'), INNER4), InnerKind.Mpls, [1111, 80]],
+    ['no P flag: Ethernet, as plain VXLAN', concat(header(0, 0x08), ethernet(0x86dd, INNER6)), InnerKind.Ethernet, [2222, 53]],
+  ])('%s: the outer datagram is a flow, the inner packet one more', (_name, payload, kind, ports) => {
+    const r = throughTunnel(udpFrame(51000, 4790, payload));
+    expect([r.outer, r.kind, r.inner, r.depth]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1]);
+    expect(r.ports).toEqual(ports);
+  });
+
+  test.each<[string, Uint8Array, number]>([
+    ['the I flag clear', concat(header(1, 0x04), INNER4), 0],
+    ['version 1', concat(header(1, 0x1c), INNER4), 0],
+    ['an unassigned next protocol (0x7f)', concat(header(0x7f), INNER4), 0],
+    ['a header shorter than 8 bytes', hex('0c000001 0000'), 1],
+  ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
+    expectPlainUdp(udpFrame(51000, 4790, payload), truncations);
+  });
+
+  test('port 4790 as the source port only is not VXLAN-GPE', () => {
+    expect(throughTunnel(udpFrame(4790, 51000, concat(header(1), INNER4))).kind).toBe(InnerKind.None);
   });
 });
 
