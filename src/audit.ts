@@ -10,7 +10,8 @@ import { A } from './anomalies';
 import { openCapture } from './capture/open-capture';
 import { linkTypeName } from './capture/source';
 import { SUPPORTED_LINK_TYPES } from './decode/link';
-import { CaptureIssue, InputInfo, newFrame, PacketSource } from './capture/source';
+import { InputOutcome, readMerged } from './capture/merged-inputs';
+import { CaptureIssue, Frame, InputInfo, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
 import { NdjsonEncoder } from './report/ndjson-encoder';
@@ -146,37 +147,26 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   let fatal = false;
   let bytesDone = 0;
   const progress = opts.onProgress;
-  for (const file of opts.inputs) {
-    let src: PacketSource;
-    try {
-      src = openCapture(file, pipeline.anomalies);
-    } catch (e) {
-      const err = e as { code?: string; message: string; hint?: string };
-      issues.push({ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true, hint: err.hint });
+  const outcomes = opts.inputs.length === 1
+    ? [readOne(opts.inputs[0], pipeline, frame, progress)]
+    : readMerged(opts.inputs, pipeline.anomalies, (f) => pipeline.processFrame(f), (lt) => SUPPORTED_LINK_TYPES.has(lt), PROGRESS_EVERY,
+      progress && ((bytes) => progress({ bytes, packets: pipeline.packets, done: false })));
+  for (const o of outcomes) {
+    issues.push(...o.issues);
+    if (o.openFailed) {
       fatal = true;
       continue;
     }
-    const unsupportedBefore = pipeline.anomalies.counts[A['link.unsupported_linktype']];
-    try {
-      while (src.next(frame)) {
-        pipeline.processFrame(frame);
-        if (progress && (pipeline.packets & (PROGRESS_EVERY - 1)) === 0) progress({ bytes: bytesDone + src.info().bytes, packets: pipeline.packets, done: false });
-      }
-    } finally {
-      src.close();
-    }
-    bytesDone += src.info().bytes;
-    issues.push(...src.issues);
-    const info = src.info();
+    const info = o.info!;
+    bytesDone += info.bytes;
     inputs.push(info);
-    if (src.issues.some((i) => i.dataLost)) fatal = true;
-    const skipped = pipeline.anomalies.counts[A['link.unsupported_linktype']] - unsupportedBefore;
-    if (skipped > 0) {
+    if (o.issues.some((i) => i.dataLost)) fatal = true;
+    if (o.unsupported > 0) {
       // Packets of a link type we cannot decode were read but not analysed: say so, exit 2.
       const names = info.linkTypes.filter((n) => !SUPPORTED_LINK_TYPE_NAMES.has(n));
       issues.push({
-        code: 'EA_CAPTURE_LINKTYPE', file, offset: info.format === 'pcap' ? PCAP_LINKTYPE_OFFSET : 0, dataLost: true,
-        message: `${skipped} packet${skipped === 1 ? '' : 's'} of link type ${names.join(', ') || 'unknown'}, which egress-audit does not decode, were skipped`,
+        code: 'EA_CAPTURE_LINKTYPE', file: o.file, offset: info.format === 'pcap' ? PCAP_LINKTYPE_OFFSET : 0, dataLost: true,
+        message: `${o.unsupported} packet${o.unsupported === 1 ? '' : 's'} of link type ${names.join(', ') || 'unknown'}, which egress-audit does not decode, were skipped`,
         hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, 802.11 (radiotap, PPI); convert with editcap -T',
       });
       fatal = true;
@@ -191,6 +181,31 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   fmt.finish(summary);
   const failed = stage?.failed?.() ?? false;
   return { exitCode: fatal ? 2 : failed ? 1 : 0, summary, ...(keep ? { records: { flows: keep.flows, dns: keep.dnsRecords } } : {}) };
+}
+
+/**
+ * Reads one input straight through (the common case: no merge bookkeeping per packet). Its
+ * unsupported packets are the pipeline's link.unsupported_linktype count over the file.
+ */
+function readOne(file: string, pipeline: Pipeline, frame: Frame, progress: AuditOptions['onProgress']): InputOutcome {
+  let src: PacketSource;
+  try {
+    src = openCapture(file, pipeline.anomalies);
+  } catch (e) {
+    const err = e as { code?: string; message: string; hint?: string };
+    return { file, info: null, openFailed: true, unsupported: 0, issues: [{ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true, hint: err.hint }] };
+  }
+  const unsupportedBefore = pipeline.anomalies.counts[A['link.unsupported_linktype']];
+  try {
+    while (src.next(frame)) {
+      pipeline.processFrame(frame);
+      if (progress && (pipeline.packets & (PROGRESS_EVERY - 1)) === 0) progress({ bytes: src.info().bytes, packets: pipeline.packets, done: false });
+    }
+  } finally {
+    src.close();
+  }
+  const unsupported = pipeline.anomalies.counts[A['link.unsupported_linktype']] - unsupportedBefore;
+  return { file, info: src.info(), issues: [...src.issues], openFailed: false, unsupported };
 }
 
 /** Builds the `summary` record. */
