@@ -3,6 +3,7 @@
  * and standard input through a real child process (pipes, slow writers, redirected files).
  */
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
@@ -246,11 +247,15 @@ describe('standard input', () => {
 });
 
 describe('gzip-compressed captures are inflated while read (as tshark reads .pcap.gz)', () => {
+  /** Each packet as its time, lengths and a digest of its bytes (deep-comparing a megabyte of numbers is slow). */
+  const digests = (file: string): string[] => readAll(file).packets.map((p) =>
+    `${p.tsMicros}/${p.wireLength}/${p.data.length}/${createHash('sha1').update(Uint8Array.from(p.data)).digest('hex')}`);
   let plain = '';
   beforeAll(() => {
     plain = tmp.file('gz-plain.pcap');
     const w = new PcapWriter(plain, { linkType: LINKTYPE_ETHERNET });
-    for (let i = 0; i < 2500; i++) w.writePacket(T0 + i * 7, packetBytes(i, 60 + ((i * 211) % 1400)));
+    // ~1.3 MB: more than one read window of inflated bytes.
+    for (let i = 0; i < 1000; i++) w.writePacket(T0 + i * 7, packetBytes(i, 1200 + ((i * 211) % 300)));
     w.close();
   });
 
@@ -259,8 +264,8 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
     fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(plain)));
     const want = readAll(plain);
     const got = readAll(gz);
-    expect(got.packets.length).toBe(2500);
-    expect(got.packets).toEqual(want.packets);
+    expect(got.packets.length).toBe(1000);
+    expect(digests(gz)).toEqual(digests(plain));
     expect(got.issues).toEqual([]);
     expect(got.info).toEqual({ ...want.info, file: gz, compression: 'gzip' });
     expect(want.info.compression).toBeUndefined();
@@ -285,9 +290,9 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
     const gz = tmp.file('cut.pcap.gz');
     fs.writeFileSync(gz, full.subarray(0, Math.floor(full.length / 2)));
     const got = readAll(gz);
-    expect(got.packets.length).toBeGreaterThan(500);
-    expect(got.packets.length).toBeLessThan(2500);
-    expect(got.packets).toEqual(readAll(plain).packets.slice(0, got.packets.length));
+    expect(got.packets.length).toBeGreaterThan(200);
+    expect(got.packets.length).toBeLessThan(1000);
+    expect(digests(gz)).toEqual(digests(plain).slice(0, got.packets.length));
     expect(got.issues.map((i) => [i.code, i.message])).toEqual([['EA_CAPTURE_READ', 'read failed: gzip: the compressed data ends early (cut short)']]);
   });
 
