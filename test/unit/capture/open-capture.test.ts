@@ -8,12 +8,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import * as zlib from 'zlib';
+import fc from 'fast-check';
 import { CaptureError, EgressAuditError } from '../../../src/errors';
 import { FEED_BYTES, GunzipStream, MAX_DEFLATE_RATIO } from '../../../src/capture/gzip-input';
 import { openCapture } from '../../../src/capture/open-capture';
 import { PcapWriter } from '../../../src/capture/pcap-writer';
 import { PcapngWriter } from '../../../src/capture/pcapng-writer';
-import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
+import { LINKTYPE_ETHERNET, newFrame } from '../../../src/capture/source';
 import { makeTempDir, packetBytes, pcapHeader, readAll } from './capture-test-helpers';
 
 const tmp = makeTempDir('open');
@@ -319,6 +320,32 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
     const gz = tmp.file('empty.pcap.gz');
     fs.writeFileSync(gz, zlib.gzipSync(Buffer.alloc(0)));
     expect(captureError(() => openCapture(gz)).code).toBe('EA_CAPTURE_EMPTY');
+  });
+
+  test('mutated and cut gzip streams: a capture, a coded error or a read issue, never a throw or a hang', () => {
+    const base = zlib.gzipSync(fs.readFileSync(path.join(REPO, 'captures/tunnels-and-encapsulations.pcap')));
+    const f = tmp.file('mutant.pcap.gz');
+    const frame = newFrame();
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.option(fc.nat({ max: base.length }), { nil: undefined }),
+      (edits, cut) => {
+        const b = Buffer.from(base);
+        for (const [at, v] of edits) b[at] = v;
+        fs.writeFileSync(f, b.subarray(0, cut ?? b.length));
+        let src;
+        try {
+          src = openCapture(f);
+        } catch (err) {
+          expect((err as CaptureError).code).toMatch(/^EA_CAPTURE_/);
+          return;
+        }
+        let n = 0;
+        while (src.next(frame) && n < 100_000) n++;
+        src.close();
+        expect(n).toBeLessThan(100_000);
+      },
+    ), { numRuns: 300, seed: 20261123 });
   });
 
   test('a compression bomb (64 MiB of zeros in ~64 KiB) is inflated one step at a time, never all at once', () => {
