@@ -47,7 +47,7 @@ function replayInputBytes(argv) {
     if (a === '-') return Infinity;
     try {
       const st = fs.statSync(a);
-      if (!st.isFile() || isGzip(fs, a)) return Infinity; // a small .gz may inflate to any size
+      if (!st.isFile() || isCompressed(fs, a)) return Infinity; // a small .gz or .zst may decompress to any size
       total += st.size;
       files++;
     } catch {
@@ -56,12 +56,13 @@ function replayInputBytes(argv) {
   }
   return files > 0 ? total : Infinity;
 }
-/** True when the file starts with gzip's magic number (the CLI inflates such captures while reading). */
-function isGzip(fs, file) {
-  const head = Buffer.alloc(2);
+/** True when the file starts with gzip's or zstd's magic number (the CLI decompresses such captures while reading). */
+function isCompressed(fs, file) {
+  const head = Buffer.alloc(4);
   const fd = fs.openSync(file, 'r');
   try {
-    return fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const n = fs.readSync(fd, head, 0, 4, 0);
+    return (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) || (n === 4 && head.readUInt32LE(0) === 0xfd2fb528);
   } finally {
     fs.closeSync(fd);
   }

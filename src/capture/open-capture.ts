@@ -14,7 +14,7 @@ import {
   EmptyCaptureError,
   NotACaptureError,
 } from '../errors';
-import { GunzipStream, isGzip } from './gzip-input';
+import { DecompressedStream, GunzipStream, ZstdStream, isGzip, isZstd } from './compressed-input';
 import { PcapFileReader, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './pcap-file';
 import { PcapngFileReader, PCAPNG_BLOCK_SHB, PCAPNG_BYTE_ORDER_MAGIC } from './pcapng-file';
 import type { PacketSource } from './source';
@@ -60,34 +60,34 @@ export class CaptureInput {
   private readAt = 0; // file position of the next positional read
   private ended = false;
   private closed = false;
-  /** Set for a gzip-compressed input: bytes come inflated from it instead of from `fd`. */
-  private readonly gunzip: GunzipStream | null;
+  /** Set for a compressed input: bytes come decompressed from it instead of from `fd`. */
+  private readonly decompressor: DecompressedStream | null;
 
   /**
    * @param fd open descriptor; closed by `close()` only when `ownsFd`.
    * @param positional true for regular files (reads at explicit positions, `skip` seeks);
    *   false for pipes and terminals (reads at the current position, `skip` reads and discards).
    * @param capacity window size in bytes; the default suits files of any size.
-   * @param gunzip for a gzip-compressed input (then `positional` is false, and offsets count
-   *   inflated bytes).
+   * @param decompressor for a compressed input (then `positional` is false, and offsets count
+   *   decompressed bytes).
    */
   constructor(
     private readonly fd: number,
     private readonly positional: boolean,
     private readonly ownsFd: boolean,
     capacity: number = CHUNK_BYTES,
-    gunzip: GunzipStream | null = null,
+    decompressor: DecompressedStream | null = null,
   ) {
     this.buf = Buffer.allocUnsafe(capacity);
-    this.gunzip = gunzip;
+    this.decompressor = decompressor;
   }
 
-  /** 'gzip' when the bytes are inflated from a compressed file; null otherwise. */
-  get compression(): 'gzip' | null {
-    return this.gunzip === null ? null : 'gzip';
+  /** 'gzip' or 'zstd' when the bytes are decompressed from a compressed file; null otherwise. */
+  get compression(): 'gzip' | 'zstd' | null {
+    return this.decompressor === null ? null : this.decompressor.kind;
   }
 
-  /** File offset of `buf[pos]` (of the inflated stream, when compressed), for issue messages. */
+  /** File offset of `buf[pos]` (of the decompressed stream, when compressed), for issue messages. */
   get offset(): number {
     return this.base + this.pos;
   }
@@ -162,14 +162,14 @@ export class CaptureInput {
     const room = Math.min(this.buf.length - this.end, Math.max(READ_BYTES, want));
     if (room === 0) return;
     let got: number;
-    if (this.gunzip !== null) {
-      got = this.gunzip.read(this.buf, this.end, room);
+    if (this.decompressor !== null) {
+      got = this.decompressor.read(this.buf, this.end, room);
       if (got < 0) {
         Atomics.wait(sleepCell, 0, 0, EAGAIN_SLEEP_MS); // a non-blocking pipe with nothing yet
         return;
       }
       if (got === 0) {
-        this.ioError = this.gunzip.error;
+        this.ioError = this.decompressor.error;
         this.ended = true;
         return;
       }
@@ -220,11 +220,12 @@ export function openCapture(pathOrDash: string, anomalies?: AnomalyCounters): Pa
     // 12 bytes: pcapng needs the SHB byte-order magic at offset 8 to be told apart from noise.
     input.ensure(12);
     if (input.ioError !== null) throw new CaptureReadError(name, input.ioError);
-    if (isGzip(input.buf, input.end)) {
+    const gzip = isGzip(input.buf, input.end);
+    if (gzip || isZstd(input.buf, input.end)) {
       // A regular file was read at explicit positions, so its descriptor still stands at 0;
-      // standard input's first bytes are gone from the pipe and are inflated first.
+      // standard input's first bytes are gone from the pipe and are decompressed first.
       const prefix = positional ? null : Uint8Array.prototype.slice.call(input.buf, 0, input.end);
-      input = new CaptureInput(fd, false, !isStdin, CHUNK_BYTES, new GunzipStream(fd, prefix));
+      input = new CaptureInput(fd, false, !isStdin, CHUNK_BYTES, gzip ? new GunzipStream(fd, prefix) : new ZstdStream(fd, prefix));
       input.ensure(12);
       if (input.end === 0 && input.ioError !== null) throw new CaptureReadError(name, input.ioError);
     }
@@ -249,7 +250,7 @@ function openFile(path: string): number {
 function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCounters): PacketSource {
   const have = input.end - input.pos;
   const b = input.buf;
-  const inflated = input.compression === null ? '' : ' once inflated from gzip';
+  const inflated = input.compression === null ? '' : ` once decompressed from ${input.compression}`;
   if (have === 0) throw new EmptyCaptureError(name);
   if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long${inflated}`);
   const magicLe = b.readUInt32LE(0);
@@ -278,7 +279,7 @@ function describeStart(b: Buffer, n: number): string {
 /** A short guess for common non-capture inputs, so the message says more than "bad magic". */
 function guessFormat(b: Buffer, have: number, inflated: boolean): string {
   if (b[0] === 0x1f && b[1] === 0x8b) return inflated ? ' (gzip again: compressed twice)' : ' (gzip with a method other than deflate)';
-  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return ' (zstd: decompress it first)';
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return ' (zstd again: compressed twice)';
   if (b.readUInt32BE(0) === 0x504b0304) return ' (zip archive: unzip it first)';
   if (have >= 6 && b.readUInt32BE(0) === 0xfd377a58 && b[4] === 0x5a && b[5] === 0) return ' (xz: decompress it first)';
   if (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return ' (bzip2: decompress it first)';

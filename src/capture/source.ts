@@ -84,8 +84,8 @@ export interface InputInfo {
   /** 'us' | 'ns' (pcap) or per-interface resolution description (pcapng). */
   tsResolution?: string;
   byteOrder?: 'little' | 'big';
-  /** 'gzip' when the file was inflated while read (then `bytes` counts inflated bytes). */
-  compression?: 'gzip';
+  /** 'gzip' or 'zstd' when the file was decompressed while read (then `bytes` counts decompressed bytes). */
+  compression?: 'gzip' | 'zstd';
 }
 
 /** A synchronous pull source (files and stdin). Live capture adapts its batches to the same `Frame`. */

@@ -115,8 +115,8 @@ export interface InputSummary {
   packets: number;
   bytes?: number;
   sha256?: string;
-  /** Present when the file was compressed ('gzip'); `bytes` then counts inflated bytes. */
-  compression?: 'gzip';
+  /** Present when the file was compressed ('gzip', 'zstd'); `bytes` then counts decompressed bytes. */
+  compression?: 'gzip' | 'zstd';
 }
 
 export interface SummaryRecord {

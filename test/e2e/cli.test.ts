@@ -309,15 +309,19 @@ describe('the binary', () => {
       expect(worker.limitMb).toBeLessThan(400);
       expect(r.procs.find((p) => p.main)!.limitMb).toBeGreaterThan(400);
     });
-    test('a small gzip-compressed capture: capped, since it may inflate to any size; same records as the plain file', () => {
+    test('a small gzip- or zstd-compressed capture: capped, since it may decompress to any size; same records as the plain file', () => {
+      const records = (file: string): unknown[] => ndjson(sh(`node ${q(launcher)} replay ${q(file)} --format ndjson`).stdout).filter((x) => x.type !== 'summary');
       const gz = path.join(path.dirname(capture), 'small.pcap.gz');
       fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(capture)));
-      const r = processes(`node ${q(launcher)} replay ${q(gz)} --format ndjson`);
-      expect(r.status).toBe(0);
-      expect(r.procs).toHaveLength(2);
-      expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
-      const records = (file: string): unknown[] => ndjson(sh(`node ${q(launcher)} replay ${q(file)} --format ndjson`).stdout).filter((x) => x.type !== 'summary');
-      expect(records(gz)).toEqual(records(capture));
+      const zstdPlain = path.resolve(__dirname, '../../captures/nanosecond-tls.pcap');
+      const zst = path.resolve(__dirname, '../fixtures/zstd/nanosecond-tls.pcap.zst');
+      for (const [compressed, plain] of [[gz, capture], [zst, zstdPlain]]) {
+        const r = processes(`node ${q(launcher)} replay ${q(compressed)} --format ndjson`);
+        expect(r.status).toBe(0);
+        expect(r.procs).toHaveLength(2);
+        expect(r.procs.find((p) => !p.main)!.limitMb).toBeLessThan(400);
+        expect(records(compressed)).toEqual(records(plain));
+      }
     });
     test('live capture (signals, terminal display) is re-executed as a capped child process instead', () => {
       const r = processes(`node ${q(launcher)} live --list`);

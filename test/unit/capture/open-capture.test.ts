@@ -10,7 +10,7 @@ import * as ts from 'typescript';
 import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { CaptureError, EgressAuditError } from '../../../src/errors';
-import { FEED_BYTES, GunzipStream, MAX_DEFLATE_RATIO } from '../../../src/capture/gzip-input';
+import { FEED_BYTES, GunzipStream, MAX_DEFLATE_RATIO, ZSTD_MAX_BLOCK, ZstdStream } from '../../../src/capture/compressed-input';
 import { openCapture } from '../../../src/capture/open-capture';
 import { PcapWriter } from '../../../src/capture/pcap-writer';
 import { PcapngWriter } from '../../../src/capture/pcapng-writer';
@@ -78,7 +78,6 @@ describe('openCapture errors', () => {
     // gzip with compression method 7 (only 8, deflate, exists): not a gzip this tool inflates.
     ['gzip, unknown method', Buffer.from([0x1f, 0x8b, 7, 0, 0, 0, 0, 0, 0, 3]), 'gzip with a method other than deflate'],
     ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 0, 4]), 'xz: decompress it first'],
-    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0, 0, 0]), 'zstd: decompress it first'],
     ['two bytes', Buffer.from([0xd4, 0xc3]), '2 bytes'],
     ['pcapng type, bad byte-order magic', Buffer.from([0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4]), 'byte-order magic'],
     ['modified pcap (Kuznetzov) magic', Buffer.from([0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0]), '34 cd b2 a1'],
@@ -117,7 +116,7 @@ describe('openCapture errors', () => {
 function buildChildScript(): string {
   const out = tmp.file('child');
   const sources = ['src/anomalies.ts', 'src/errors.ts', 'src/capture/source.ts', 'src/capture/open-capture.ts', 'src/capture/pcap-file.ts', 'src/capture/pcapng-file.ts',
-    'src/capture/gzip-input.ts'];
+    'src/capture/compressed-input.ts'];
   for (const rel of sources) {
     const js = ts.transpileModule(fs.readFileSync(path.join(REPO, rel), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
@@ -306,7 +305,7 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
   });
 
   test.each([
-    ['text inside gzip', zlib.gzipSync('hello, not a capture\n'), 'once inflated from gzip (looks like text)'],
+    ['text inside gzip', zlib.gzipSync('hello, not a capture\n'), 'once decompressed from gzip (looks like text)'],
     ['a capture gzipped twice', zlib.gzipSync(zlib.gzipSync(Buffer.alloc(64))), 'gzip again: compressed twice'],
   ])('%s → EA_CAPTURE_NOT_A_CAPTURE naming what was inflated', (_name, bytes, detail) => {
     const gz = tmp.file(`not-${_name.replace(/ /g, '-')}.gz`);
@@ -382,5 +381,122 @@ describe('gzip over standard input', () => {
     w.close();
     const res = spawnSync(process.execPath, [script], { input: zlib.gzipSync(fs.readFileSync(f)), maxBuffer: 1 << 20 });
     expect(JSON.parse(String(res.stdout))).toMatchObject({ n: 1500, issues: [], info: { file: '<stdin>', format: 'pcap', compression: 'gzip', bytes: fs.statSync(f).size } });
+  });
+});
+
+describe('zstd-compressed captures are decompressed while read, one block at a time', () => {
+  const plain = path.join(REPO, 'captures/nanosecond-tls.pcap');
+  const fixture = path.join(REPO, 'test/fixtures/zstd/nanosecond-tls.pcap.zst');
+  const digests = (file: string): string[] => readAll(file).packets.map((p) =>
+    `${p.tsMicros}/${p.wireLength}/${createHash('sha1').update(Uint8Array.from(p.data)).digest('hex')}`);
+  const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.floor(v / 2 ** (8 * i)) & 0xff);
+  const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+  /** A frame header: descriptor (no checksum, no dictionary, no content size) and a window descriptor. */
+  const frameHeader = (windowDescriptor = 0x58, fhd = 0x00): Buffer => Buffer.from([...MAGIC, fhd, windowDescriptor]);
+  /** A raw block (type 0) holding `bytes`; `last` ends the frame. */
+  const rawBlock = (bytes: Uint8Array, last: boolean): Buffer => Buffer.concat([Buffer.from(le((bytes.length << 3) | (last ? 1 : 0), 3)), bytes]);
+  /** An RLE block (type 1): `size` copies of `byte` from 4 bytes. */
+  const rleBlock = (byte: number, size: number, last: boolean): Buffer => Buffer.from([...le((size << 3) | 2 | (last ? 1 : 0), 3), byte]);
+  /** A frame of raw blocks of at most `blockBytes` each. */
+  const rawFrame = (bytes: Uint8Array, blockBytes = 1000): Buffer => {
+    const parts: Buffer[] = [frameHeader()];
+    for (let o = 0; o < bytes.length; o += blockBytes) parts.push(rawBlock(bytes.subarray(o, o + blockBytes), o + blockBytes >= bytes.length));
+    return Buffer.concat(parts);
+  };
+
+  test('a file the zstd tool wrote (compressed blocks, checksum) reads as the plain capture, and says it was compressed', () => {
+    expect(digests(fixture)).toEqual(digests(plain));
+    expect(readAll(fixture).info).toMatchObject({ format: 'pcap', compression: 'zstd', bytes: fs.statSync(plain).size });
+  });
+
+  test('several frames with a skippable frame between them read as one stream', () => {
+    const bytes = fs.readFileSync(plain);
+    const skippable = Buffer.from([0x5a, 0x2a, 0x4d, 0x18, ...le(5, 4), 1, 2, 3, 4, 5]);
+    const f = tmp.file('frames.pcap.zst');
+    fs.writeFileSync(f, Buffer.concat([rawFrame(bytes.subarray(0, 3001)), skippable, rawFrame(bytes.subarray(3001), 700)]));
+    expect(digests(f)).toEqual(digests(plain));
+  });
+
+  test('cut short: every whole record before the cut, then one read issue', () => {
+    const f = tmp.file('cut.pcap.zst');
+    const whole = rawFrame(fs.readFileSync(plain));
+    fs.writeFileSync(f, whole.subarray(0, whole.length - 2500));
+    const got = readAll(f);
+    expect(got.packets.length).toBeGreaterThan(0);
+    expect(digests(f)).toEqual(digests(plain).slice(0, got.packets.length));
+    expect(got.issues.map((i) => [i.code, i.message])).toEqual([['EA_CAPTURE_READ', 'read failed: zstd: the compressed data ends early (cut short)']]);
+  });
+
+  test.each<[string, Buffer, string]>([
+    // Window descriptor 0xf8: exponent 31 → a 2 TiB window; the reference decoder refuses anything over 128 MiB by default.
+    ['a window of 2 TiB', Buffer.concat([frameHeader(0xf8), rawBlock(Buffer.from('x'), true)]), 'zstd: a window of 2097152 MiB, over the 128 MiB zstd itself accepts by default at compressed byte 0'],
+    // Single-segment frame whose 8-byte content size claims 2^40 bytes: that is its window.
+    ['a single-segment frame claiming 1 TiB of content', Buffer.from([...MAGIC, 0xe0, ...le(2 ** 40, 8), ...rawBlock(Buffer.from('x'), true)]), 'over the 128 MiB'],
+    ['a frame that needs a dictionary', Buffer.from([...MAGIC, 0x01, 0x58, 7, ...rawBlock(Buffer.from('x'), true)]), 'needs dictionary 7'],
+    ['a reserved block type', Buffer.concat([frameHeader(), Buffer.from([0x07, 0, 0])]), 'reserved type'],
+    ['a block over 128 KiB', Buffer.concat([frameHeader(), Buffer.from(le(((ZSTD_MAX_BLOCK + 1) << 3) | 1, 3))]), 'over the 128 KiB maximum'],
+    ['a reserved header bit', Buffer.from([...MAGIC, 0x08, 0x58]), 'reserved bit'],
+  ])('%s → EA_CAPTURE_READ before anything is allocated from it', (_name, bytes, message) => {
+    const f = tmp.file(`bad-${_name.replace(/\W+/g, '-')}.zst`);
+    fs.writeFileSync(f, bytes);
+    const e = captureError(() => openCapture(f));
+    expect(e.code).toBe('EA_CAPTURE_READ');
+    expect(e.message).toContain(message);
+  });
+
+  test('an RLE bomb (64 MiB from 2 KB) is decompressed one 128 KiB block at a time', () => {
+    const f = tmp.file('bomb.zst');
+    const blocks = Array.from({ length: 512 }, (_, i) => rleBlock(0, ZSTD_MAX_BLOCK, i === 511));
+    fs.writeFileSync(f, Buffer.concat([frameHeader(0x58), ...blocks]));
+    expect(fs.statSync(f).size).toBeLessThan(4096);
+    const fd = fs.openSync(f, 'r');
+    try {
+      const stream = new ZstdStream(fd, null);
+      const buf = new Uint8Array(1 << 20);
+      let total = 0;
+      let peak = 0;
+      for (let reads = 0; reads < 1000; reads++) {
+        const n = stream.read(buf, 0, buf.length);
+        if (n <= 0) break;
+        total += n;
+        peak = Math.max(peak, stream.buffered);
+      }
+      expect([total, stream.error]).toEqual([512 * ZSTD_MAX_BLOCK, null]);
+      expect(peak).toBeLessThanOrEqual(ZSTD_MAX_BLOCK);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('mutated and cut zstd files: a capture, a coded error or a read issue, never a throw or a hang', () => {
+    const base = fs.readFileSync(fixture);
+    const f = tmp.file('mutant.pcap.zst');
+    const frame = newFrame();
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat({ max: base.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.option(fc.nat({ max: base.length }), { nil: undefined }),
+      (edits, cut) => {
+        const b = Buffer.from(base);
+        for (const [at, v] of edits) b[at] = v;
+        fs.writeFileSync(f, b.subarray(0, cut ?? b.length));
+        let src;
+        try {
+          src = openCapture(f);
+        } catch (err) {
+          expect((err as CaptureError).code).toMatch(/^EA_CAPTURE_/);
+          return;
+        }
+        let n = 0;
+        while (src.next(frame) && n < 100_000) n++;
+        src.close();
+        expect(n).toBeLessThan(100_000);
+      },
+    ), { numRuns: 300, seed: 20261124 });
+  });
+
+  test('zstd over standard input', () => {
+    const script = buildChildScript();
+    const res = spawnSync(process.execPath, [script], { input: fs.readFileSync(fixture), maxBuffer: 1 << 20 });
+    expect(JSON.parse(String(res.stdout))).toMatchObject({ issues: [], info: { file: '<stdin>', format: 'pcap', compression: 'zstd', bytes: fs.statSync(plain).size } });
   });
 });
