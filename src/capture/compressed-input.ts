@@ -8,8 +8,8 @@
  *   compressed input per step. Deflate expands at most ~1032:1, so one step produces at most
  *   ~16.5 MB even from a decompression bomb.
  * - zstd (RFC 8878; several frames, skippable frames): this module walks the frame and block
- *   headers itself and hands fzstd one whole block at a time, so one step produces at most one
- *   block (128 KiB) whatever the ratio, and refuses what the reference decoder refuses by
+ *   headers itself and hands fzstd one whole block at a time, so one step produces at most
+ *   ZSTD_MAX_STEP_OUTPUT whatever the ratio, and refuses what the reference decoder refuses by
  *   default before anything is allocated from it: a window over 128 MiB, reserved bits or block
  *   types, blocks over 128 KiB, frames that need a dictionary.
  *
@@ -32,6 +32,12 @@ export const FEED_BYTES = 16 * 1024;
 export const MAX_DEFLATE_RATIO = 1032;
 /** RFC 8878 §3.1.1.2.4: Block_Maximum_Size is at most 128 KiB, compressed or not. */
 export const ZSTD_MAX_BLOCK = 128 * 1024;
+/**
+ * Most output of one zstd step: one block, except at a frame's start, where fzstd waits for 18
+ * bytes before it reads the header; a 6-byte header and three 4-byte RLE blocks reach that
+ * together, so up to three blocks come out at once.
+ */
+export const ZSTD_MAX_STEP_OUTPUT = 3 * 128 * 1024;
 /** The reference decoder's default window limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27). */
 export const ZSTD_MAX_WINDOW = 128 * 1024 * 1024;
 
@@ -57,6 +63,7 @@ export abstract class DecompressedStream {
   private readonly pending: Uint8Array[] = [];
   private head = 0; // bytes of pending[0] already handed out
   private pendingBytes = 0;
+  private peakBytes = 0;
 
   /**
    * @param fd read from its current position (sequential reads only).
@@ -64,9 +71,13 @@ export abstract class DecompressedStream {
    */
   constructor(protected readonly fd: number, protected prefix: Uint8Array | null) {}
 
-  /** Decompressed bytes waiting to be read: at most one step's output beyond a read. */
-  get buffered(): number {
-    return this.pendingBytes;
+  /**
+   * The most decompressed bytes this stream has held queued at once. A step runs only when the
+   * queue is empty, so this is the largest single step's output: the bound the module note
+   * promises (gzip FEED_BYTES × MAX_DEFLATE_RATIO, zstd ZSTD_MAX_STEP_OUTPUT).
+   */
+  get peakBuffered(): number {
+    return this.peakBytes;
   }
 
   /**
@@ -102,6 +113,7 @@ export abstract class DecompressedStream {
     if (data.length === 0) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
+    if (this.pendingBytes > this.peakBytes) this.peakBytes = this.pendingBytes;
   }
 
   /**
