@@ -165,7 +165,19 @@ export class Pipeline {
       this.flowCount++;
       this.onNewFlow(slot);
     }
-    if (v.payloadLength > 0 && (t.flagsOf(slot) & F_APP_DONE) === 0) this.onPayload(slot);
+    if (v.payloadLength > 0) {
+      if ((t.flagsOf(slot) & F_APP_DONE) === 0) this.onPayload(slot);
+      else if (v.innerKind !== InnerKind.None) this.lateTunnel(slot);
+    }
+  }
+
+  /**
+   * A tunnel datagram on a flow already decided without an app (its first datagram was a GTP-U
+   * echo, a VXLAN frame without the I flag, ...): the flow is the tunnel's carrier after all.
+   */
+  private lateTunnel(slot: number): void {
+    const info = this.infoOf(slot);
+    if (info.app === null) info.app = udpTunnelApp(this.view.srcPort, this.view.dstPort);
   }
 
   /** Per new flow: look up names the client learned from DNS for the remote address. */

@@ -406,3 +406,33 @@ describe('flows and the summary', () => {
     expect(summary.inputs[0]).toMatchObject({ format: 'pcap', packets: 9 });
   });
 });
+
+describe('the carrier flow of a UDP tunnel names the tunnel', () => {
+  const GNB = '198.51.100.21';
+  const UPF = '198.51.100.22';
+  /** A GTP-U header (version 1, PT) of message `type` for `payload`, TEID 1. */
+  const gtpu = (type: number, payload: Uint8Array): Uint8Array =>
+    Uint8Array.from([0x30, type, payload.length >> 8, payload.length & 0xff, 0, 0, 0, 1, ...payload]);
+  const inner = (): Uint8Array => tcpPacket({ src: DEV, dst: WEB, sport: 50000, dport: 443, flags: TCP_SYN, seq: 1 });
+
+  test('a G-PDU first: app gtp-u, and the user packet is a flow of its own', () => {
+    const s = new Scenario().udp(0, GNB, 2152, UPF, 2152, gtpu(0xff, inner()));
+    const flows = s.run().flows;
+    expect(only(flows, UPF, 2152).app).toBe('gtp-u');
+    expect(only(flows, WEB, 443).tunnel_depth).toBe(1);
+  });
+
+  test('an echo request first (no user packet inside), G-PDUs after: still app gtp-u', () => {
+    const s = new Scenario().udp(0, GNB, 2152, UPF, 2152, gtpu(0x01, Uint8Array.from([0, 0, 0, 0])));
+    s.udp(10, GNB, 2152, UPF, 2152, gtpu(0xff, inner()));
+    const flows = s.run().flows;
+    expect(only(flows, UPF, 2152).app).toBe('gtp-u');
+    expect(flowsTo(flows, WEB, 443)).toHaveLength(1);
+  });
+
+  test('echoes only: no tunnel was seen, app stays null', () => {
+    const s = new Scenario().udp(0, GNB, 2152, UPF, 2152, gtpu(0x01, Uint8Array.from([0, 0, 0, 0])));
+    s.udp(10, UPF, 2152, GNB, 2152, gtpu(0x02, Uint8Array.from([0, 0, 0, 0])));
+    expect(only(s.run().flows, UPF, 2152).app).toBeNull();
+  });
+});
