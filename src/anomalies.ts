@@ -83,6 +83,7 @@ export const ANOMALY_NAMES = [
   'link.wifi_malformed', // a radiotap or PPI header with a bad version or length
   'ip4.ah_truncated', // an IPv4 Authentication Header cut short or with a length past the packet
   'nsh.malformed', // a Network Service Header with a version or length RFC 8300 does not allow
+  'ip4.zero_total_length', // Total Length 0 on a packet over one MTU, as segmentation offload leaves it: the frame's rest taken as the packet
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -15,6 +15,9 @@ const IP_UNKNOWN_VERSION = A['ip.unknown_version'];
 const IP4_TRUNCATED = A['ip4.truncated'];
 const IP4_BAD_IHL = A['ip4.bad_ihl'];
 const IP4_BAD_TOTAL_LENGTH = A['ip4.bad_total_length'];
+const IP4_ZERO_TOTAL_LENGTH = A['ip4.zero_total_length'];
+/** A Total Length of 0 is read as segmentation offload only for packets longer than this (one Ethernet MTU). */
+const TSO_MIN_PACKET = 1500;
 const IP4_BAD_OPTIONS = A['ip4.bad_options'];
 
 /** RFC 791 §3.1: the minimum header (IHL = 5). */
@@ -26,7 +29,9 @@ const IPOPT_NOP = 1;
 
 /**
  * Decodes the IPv4 header at `cur.off`; sets addresses (sa3/da3) and ipProto on `view`.
- * Strict (RFC 791 §3.1): version 4, IHL >= 5, IHL·4 <= Total Length <= bytes on the wire.
+ * Strict (RFC 791 §3.1): version 4, IHL >= 5, IHL·4 <= Total Length <= bytes on the wire; a
+ * Total Length of 0 on a packet longer than an MTU (segmentation offload) stands for the rest
+ * of the frame.
  * Returns NEXT_LAYER with the cursor on the payload, or a status after counting an anomaly.
  */
 export function decodeIpv4(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
@@ -50,7 +55,16 @@ export function decodeIpv4(buf: Uint8Array, cur: LayerCursor, view: PacketView, 
     anomalies.add(IP4_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  const totalLength = u16be(buf, off + 2);
+  let totalLength = u16be(buf, off + 2);
+  if (totalLength === 0 && cur.wireEnd - off > TSO_MIN_PACKET) {
+    // A capture taken on the sending host sees the packet before the NIC segments it (Windows
+    // large send offload, Linux BIG TCP over 64 KiB), with Total Length 0. tshark and Zeek then
+    // take the rest of the frame as the packet; so does this decoder, counting it. Only for a
+    // packet longer than one 1500-byte MTU: offload exists to send more than one segment, and a
+    // frame of ordinary size with Total Length 0 is damage (tshark takes those too).
+    anomalies.add(IP4_ZERO_TOTAL_LENGTH);
+    totalLength = cur.wireEnd - off;
+  }
   if (totalLength < ihl || totalLength > cur.wireEnd - off) {
     anomalies.add(IP4_BAD_TOTAL_LENGTH);
     return DecodeStatus.Malformed;

@@ -76,8 +76,8 @@ describe('IPv4', () => {
     ['IHL 0', ipv4({ proto: 6, ihl: 0 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_ihl'],
     // Total Length 19: smaller than the header itself.
     ['Total Length below IHL·4', ipv4({ proto: 6, totalLength: 19 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
-    // Total Length 0 (TSO-style): strict decoding treats it as impossible.
-    ['Total Length 0', ipv4({ proto: 6, totalLength: 0 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
+    // Total Length 0 on a 40-byte packet: no offload makes a packet this small, so it is damage.
+    ['Total Length 0 on a packet of ordinary size', ipv4({ proto: 6, totalLength: 0 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
     // Total Length 1500 on a 40-byte packet: claims more than was on the wire.
     ['Total Length beyond the wire', ipv4({ proto: 6, totalLength: 1500 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip4.bad_total_length'],
     // IHL 15 (60 bytes) but only 40 bytes exist.
@@ -92,6 +92,17 @@ describe('IPv4', () => {
     expect(dec.decode(frame, 0, frame.length, 14 + wireLength, LINKTYPE_ETHERNET, 0)).toBe(status);
     expect(count(anomaly)).toBe(1);
     expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
+  });
+
+  test('Total Length 0 on a packet longer than an MTU (captured before segmentation offload): the rest of the frame is the packet, counted', () => {
+    const { dec, count } = newDecoder();
+    const payload = new Uint8Array(4000).fill(0x61);
+    const packet = ipv4({ proto: 6, totalLength: 0 }, tcp({ sport: 40000, dport: 80 }, payload));
+    const frame = ethernet(0x0800, packet);
+    expect(dec.decode(frame, 0, frame.length, frame.length, LINKTYPE_ETHERNET, 0)).toBe(DecodeStatus.Transport);
+    expect([dec.view.dstPort, dec.view.payloadLength]).toEqual([80, 4000]);
+    expect(count('ip4.zero_total_length')).toBe(1);
+    expect(count('ip4.bad_total_length')).toBe(0);
   });
 
   test.each<[string, string]>([
