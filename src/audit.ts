@@ -10,7 +10,7 @@ import { A } from './anomalies';
 import { openCapture } from './capture/open-capture';
 import { linkTypeName } from './capture/source';
 import { SUPPORTED_LINK_TYPES } from './decode/link';
-import { InputOutcome, readMerged } from './capture/merged-inputs';
+import { InputOutcome, openFailure, readMerged } from './capture/merged-inputs';
 import { CaptureIssue, Frame, InputInfo, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
@@ -191,9 +191,8 @@ function readOne(file: string, pipeline: Pipeline, frame: Frame, progress: Audit
   let src: PacketSource;
   try {
     src = openCapture(file, pipeline.anomalies);
-  } catch (e) {
-    const err = e as { code?: string; message: string; hint?: string };
-    return { file, info: null, openFailed: true, unsupported: 0, issues: [{ code: err.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: err.message, dataLost: true, hint: err.hint }] };
+  } catch (err) {
+    return { file, info: null, openFailed: true, unsupported: 0, issues: [openFailure(file, err)] };
   }
   const unsupportedBefore = pipeline.anomalies.counts[A['link.unsupported_linktype']];
   try {

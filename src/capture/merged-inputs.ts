@@ -31,6 +31,12 @@ export interface InputOutcome {
   unsupported: number;
 }
 
+/** The issue for an input that could not be opened (openCapture threw): data lost, exit 2. */
+export function openFailure(file: string, err: unknown): CaptureIssue {
+  const e = err as { code?: string; message: string; hint?: string };
+  return { code: e.code ?? 'EA_CAPTURE_READ', file, offset: 0, message: e.message, dataLost: true, hint: e.hint };
+}
+
 interface Pending {
   index: number;
   firstTs: number;
@@ -62,9 +68,8 @@ export function readMerged(
   let bytesDone = 0;
 
   const fail = (index: number, err: unknown): void => {
-    const e = err as { code?: string; message: string; hint?: string };
     outcomes[index].openFailed = true;
-    outcomes[index].issues.push({ code: e.code ?? 'EA_CAPTURE_READ', file: files[index], offset: 0, message: e.message, dataLost: true, hint: e.hint });
+    outcomes[index].issues.push(openFailure(files[index], err));
   };
   /** Opens input `index` for good and reads its first packet; an empty input finishes at once. */
   const start = (index: number): void => {

@@ -1,6 +1,7 @@
 /**
  * Opens a capture file or standard input, sniffs its magic number and returns the matching
- * reader (dpkt's UniversalReader). Also owns `CaptureInput`, the chunked byte window both readers
+ * reader (dpkt's UniversalReader); a gzip or zstd file is decompressed on the way
+ * (compressed-input.ts) and sniffed again. Also owns `CaptureInput`, the chunked byte window both readers
  * walk. Only `openCapture` throws (missing, unreadable, empty or not-a-capture input); once a
  * reader exists, bad bytes and I/O failures become `CaptureIssue`s. Never allocates from a length
  * read out of the file.
@@ -250,9 +251,9 @@ function openFile(path: string): number {
 function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCounters): PacketSource {
   const have = input.end - input.pos;
   const b = input.buf;
-  const inflated = input.compression === null ? '' : ` once decompressed from ${input.compression}`;
+  const decompressed = input.compression === null ? '' : ` once decompressed from ${input.compression}`;
   if (have === 0) throw new EmptyCaptureError(name);
-  if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long${inflated}`);
+  if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long${decompressed}`);
   const magicLe = b.readUInt32LE(0);
   const magicBe = b.readUInt32BE(0);
   if (magicLe === PCAP_MAGIC_MICROS || magicBe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS || magicBe === PCAP_MAGIC_NANOS) {
@@ -267,7 +268,7 @@ function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCoun
     }
     throw new NotACaptureError(name, `starts like pcapng but its byte-order magic is 0x${bom.toString(16).padStart(8, '0')}`);
   }
-  throw new NotACaptureError(name, `unknown magic number ${describeStart(b, Math.min(have, 8))}${inflated}${guessFormat(b, have, inflated !== '')}`);
+  throw new NotACaptureError(name, `unknown magic number ${describeStart(b, Math.min(have, 8))}${decompressed}${guessFormat(b, have, decompressed !== '')}`);
 }
 
 function describeStart(b: Buffer, n: number): string {
@@ -277,8 +278,8 @@ function describeStart(b: Buffer, n: number): string {
 }
 
 /** A short guess for common non-capture inputs, so the message says more than "bad magic". */
-function guessFormat(b: Buffer, have: number, inflated: boolean): string {
-  if (b[0] === 0x1f && b[1] === 0x8b) return inflated ? ' (gzip again: compressed twice)' : ' (gzip with a method other than deflate)';
+function guessFormat(b: Buffer, have: number, decompressed: boolean): string {
+  if (b[0] === 0x1f && b[1] === 0x8b) return decompressed ? ' (gzip again: compressed twice)' : ' (gzip with a method other than deflate)';
   if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return ' (zstd again: compressed twice)';
   if (b.readUInt32BE(0) === 0x504b0304) return ' (zip archive: unzip it first)';
   if (have >= 6 && b.readUInt32BE(0) === 0xfd377a58 && b[4] === 0x5a && b[5] === 0) return ' (xz: decompress it first)';
