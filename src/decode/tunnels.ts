@@ -3,13 +3,14 @@
  * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads; PPTP's enhanced GRE with
  * PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
  * (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel) and VXLAN-GPE
- * (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it). IP-in-IP (protocols 4
- * and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
+ * (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it). IP-in-IP
+ * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
- * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U, Teredo and AYIYA
- * (a Teredo server answers from 3544), and never when the other port is below 1024. Each
+ * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
+ * Teredo and AYIYA (a Teredo server answers from 3544), and never when the other port is below
+ * 1024. Each
  * header is checked strictly (version, type, lengths) so that ordinary datagrams that happen to
  * use the port stay plain.
  *
