@@ -10,9 +10,8 @@
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
  * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
  * Teredo and AYIYA (a Teredo server answers from 3544), and never when the other port is below
- * 1024. Each
- * header is checked strictly (version, type, lengths) so that ordinary datagrams that happen to
- * use the port stay plain.
+ * 1024. Each header is checked strictly (version, type, lengths) so that ordinary datagrams
+ * that happen to use the port stay plain.
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
