@@ -171,7 +171,7 @@ export function renderHtml(r: AuditReport): string {
   }
   s.push('<h3>Inputs</h3><table class="compact"><thead><tr><th>file</th><th>format</th><th class="num">size</th><th>SHA-256</th><th class="num">packets</th></tr></thead><tbody>');
   for (const i of r.inputs) {
-    s.push(`<tr><td class="mono">${t(i.file)}</td><td>${t(i.format)} ${t(i.link_types.join(', '))}</td><td class="num">${i.size ?? ''}</td><td class="mono small">${t(i.sha256 ?? 'unknown')}</td><td class="num">${i.packets}</td></tr>`);
+    s.push(`<tr><td class="mono">${t(i.file)}</td><td>${t(i.format)}${i.compression ? ` (${t(i.compression)})` : ''} ${t(i.link_types.join(', '))}</td><td class="num">${i.size ?? ''}</td><td class="mono small">${t(i.sha256 ?? 'unknown')}</td><td class="num">${i.packets}</td></tr>`);
   }
   s.push(`</tbody></table><p class="small muted">Capture time range ${when(r.capture.first_ts)} – ${when(r.capture.last_ts)}; ${r.capture.packets} packets, ${r.capture.bytes} bytes, ${r.capture.flows} flows, ${r.capture.dns_queries} DNS queries` +
     `${r.capture.kernel_drops ? `; kernel received ${r.capture.kernel_drops.received}, dropped ${r.capture.kernel_drops.dropped}, interface dropped ${r.capture.kernel_drops.if_dropped}` : ''}.</p></section>`);

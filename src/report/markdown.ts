@@ -45,7 +45,7 @@ export function renderMarkdown(r: AuditReport): string {
       p.switches.map((s) => `${m(s.name)}=${m(s.value)}${s.set ? ' \\(set\\)' : ''}`).join(', ') || '—',
     ])));
   }
-  o.push(table(['input', 'format', 'size', 'SHA\\-256', 'packets'], r.inputs.map((i) => [m(i.file), m(`${i.format} ${i.link_types.join(',')}`), String(i.size ?? ''), `\`${i.sha256 ?? 'unknown'}\``, String(i.packets)])));
+  o.push(table(['input', 'format', 'size', 'SHA\\-256', 'packets'], r.inputs.map((i) => [m(i.file), m(`${i.format}${i.compression ? ` (${i.compression})` : ''} ${i.link_types.join(',')}`), String(i.size ?? ''), `\`${i.sha256 ?? 'unknown'}\``, String(i.packets)])));
   if (r.capture.kernel_drops) o.push(`Kernel: received ${r.capture.kernel_drops.received}, dropped ${r.capture.kernel_drops.dropped}, interface dropped ${r.capture.kernel_drops.if_dropped}.`, '');
 
   o.push('## Undeclared destinations', '');

@@ -50,6 +50,8 @@ export interface ReportInput {
   sha256: string | null;
   packets: number;
   link_types: string[];
+  /** 'gzip' or 'zstd' when the file was compressed (size and sha256 are the compressed file's). */
+  compression?: 'gzip' | 'zstd';
 }
 
 /** One rule with the traffic it covered. */
@@ -275,6 +277,7 @@ export function buildAuditReport(x: ReportInputs): AuditReport {
       sha256: x.inputFacts?.[i.file]?.sha256 ?? i.sha256 ?? null,
       packets: i.packets,
       link_types: i.link_types,
+      ...(i.compression === undefined ? {} : { compression: i.compression }),
     })),
     capture: {
       first_ts: s.first_ts ?? null,

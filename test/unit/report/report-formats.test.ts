@@ -5,6 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
+import { createHash } from 'crypto';
 import { csvCell, renderFindingsCsv, renderFlowsCsv } from '../../../src/report/csv';
 import { escapeHtml, renderHtml } from '../../../src/report/html';
 import { renderJunit, xmlEscape } from '../../../src/report/junit';
@@ -246,6 +248,17 @@ describe('model', () => {
     expect(sample.controls.map((c) => c.status)).toEqual(['findings', 'findings']);
     expect(sample.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(sample.packs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('a compressed input is named as such; its size and SHA-256 are the compressed file\'s, as filed', () => {
+    const gz = tmp.write('sample.pcapng.gz', zlib.gzipSync(fs.readFileSync(path.join(REPO_ROOT, 'captures/sample-device.pcapng'))));
+    const r = reportOf([gz], ['nebra-hotspot'], ['192.0.2.10', '2001:db8::10']);
+    expect(r.inputs[0]).toMatchObject({ format: 'pcapng', compression: 'gzip', size: fs.statSync(gz).size, sha256: createHash('sha256').update(fs.readFileSync(gz)).digest('hex') });
+    expect(r.findings).toEqual(sample.findings);
+    expect(renderMarkdown(r)).toContain('pcapng \\(gzip\\) EN10MB'); // Markdown escapes the parentheses
+    expect(renderHtml(r)).toContain('<td>pcapng (gzip) EN10MB</td>');
+    expect(parseAuditReport(renderAuditJson(r)).inputs[0].compression).toBe('gzip');
+    expect(sample.inputs[0].compression).toBeUndefined();
   });
 
   test('audit.json round-trips through parseAuditReport to the same renderings', () => {
