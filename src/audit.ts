@@ -11,7 +11,7 @@ import { openCapture } from './capture/open-capture';
 import { linkTypeName } from './capture/source';
 import { SUPPORTED_LINK_TYPES } from './decode/link';
 import { InputOutcome, openFailure, readMerged } from './capture/merged-inputs';
-import { CaptureIssue, Frame, InputInfo, newFrame, PacketSource } from './capture/source';
+import { CaptureIssue, Frame, InputInfo, fileBytesRead, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
 import { NdjsonEncoder } from './report/ndjson-encoder';
@@ -37,7 +37,7 @@ export interface AuditOptions {
   onProgress?: (p: AuditProgress) => void;
 }
 
-/** How far a replay has got: capture-file bytes read so far (all inputs) and packets. */
+/** How far a replay has got: capture-file bytes read so far (all inputs; compressed bytes of a compressed file) and packets. */
 export interface AuditProgress {
   bytes: number;
   packets: number;
@@ -158,7 +158,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
       continue;
     }
     const info = o.info!;
-    bytesDone += info.bytes;
+    bytesDone += fileBytesRead(info);
     inputs.push(info);
     if (o.issues.some((i) => i.dataLost)) fatal = true;
     if (o.unsupported > 0) {
@@ -198,7 +198,7 @@ function readOne(file: string, pipeline: Pipeline, frame: Frame, progress: Audit
   try {
     while (src.next(frame)) {
       pipeline.processFrame(frame);
-      if (progress && (pipeline.packets & (PROGRESS_EVERY - 1)) === 0) progress({ bytes: src.info().bytes, packets: pipeline.packets, done: false });
+      if (progress && (pipeline.packets & (PROGRESS_EVERY - 1)) === 0) progress({ bytes: fileBytesRead(src.info()), packets: pipeline.packets, done: false });
     }
   } finally {
     src.close();

@@ -59,6 +59,8 @@ export abstract class DecompressedStream {
   /** Why the stream ended early (corrupt data, cut short, read failure); null while healthy. */
   error: string | null = null;
   abstract readonly kind: 'gzip' | 'zstd';
+  /** Compressed bytes taken from the file so far (a progress bar's measure). */
+  compressedRead = 0;
   protected inputDone = false;
   private readonly pending: Uint8Array[] = [];
   private head = 0; // bytes of pending[0] already handed out
@@ -125,10 +127,13 @@ export abstract class DecompressedStream {
       const n = Math.min(room, this.prefix.length);
       into.set(this.prefix.subarray(0, n), at);
       this.prefix = n === this.prefix.length ? null : this.prefix.subarray(n);
+      this.compressedRead += n;
       return n;
     }
     try {
-      return fs.readSync(this.fd, into, at, room, null);
+      const n = fs.readSync(this.fd, into, at, room, null);
+      this.compressedRead += n;
+      return n;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return -1;

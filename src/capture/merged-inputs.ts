@@ -16,7 +16,7 @@
 import type { AnomalyCounters } from '../anomalies';
 import { AnomalyCounters as Counters } from '../anomalies';
 import { openCapture } from './open-capture';
-import { CaptureIssue, Frame, InputInfo, newFrame, PacketSource } from './source';
+import { CaptureIssue, Frame, InputInfo, fileBytesRead, newFrame, PacketSource } from './source';
 
 /** What reading one input gave, in command-line order. */
 export interface InputOutcome {
@@ -51,8 +51,8 @@ interface Open {
 /**
  * Reads `files` merged by packet time into `onFrame` (the frame is valid during the call only).
  * `isSupported(linkType)` says which packets the decoder will analyse (the rest are counted per
- * input); `onProgress(bytes)` is called every `progressEvery` packets with the capture bytes
- * read so far over all inputs.
+ * input); `onProgress(bytes)` is called every `progressEvery` packets with the file bytes read
+ * so far over all inputs (compressed bytes for a compressed file).
  */
 export function readMerged(
   files: readonly string[],
@@ -89,7 +89,7 @@ export function readMerged(
     const info = o.src.info();
     outcomes[o.index].info = info;
     outcomes[o.index].issues.push(...o.src.issues);
-    bytesDone += info.bytes;
+    bytesDone += fileBytesRead(info);
   };
 
   // First timestamps, from a throwaway read of each file's first packet (its anomalies and
@@ -133,7 +133,7 @@ export function readMerged(
     onFrame(o.frame);
     if (onProgress && (++packets & (progressEvery - 1)) === 0) {
       let bytes = bytesDone;
-      for (const x of open) bytes += x.src.info().bytes;
+      for (const x of open) bytes += fileBytesRead(x.src.info());
       onProgress(bytes);
     }
     if (!o.src.next(o.frame)) {

@@ -18,7 +18,7 @@ import {
 import { DecompressedStream, GunzipStream, ZstdStream, isGzip, isZstd } from './compressed-input';
 import { PcapFileReader, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './pcap-file';
 import { PcapngFileReader, PCAPNG_BLOCK_SHB, PCAPNG_BYTE_ORDER_MAGIC } from './pcapng-file';
-import type { PacketSource } from './source';
+import type { InputInfo, PacketSource } from './source';
 
 /**
  * Size of the reused read window. Measured on the 1.07 GB bench pcap (1.2 M packets, warm page
@@ -86,6 +86,12 @@ export class CaptureInput {
   /** 'gzip' or 'zstd' when the bytes are decompressed from a compressed file; null otherwise. */
   get compression(): 'gzip' | 'zstd' | null {
     return this.decompressor === null ? null : this.decompressor.kind;
+  }
+
+  /** The readers' `info()` fields of a compressed input (none for a plain one). */
+  compressionInfo(): Pick<InputInfo, 'compression' | 'compressedBytes'> {
+    const d = this.decompressor;
+    return d === null ? {} : { compression: d.kind, compressedBytes: d.compressedRead };
   }
 
   /** File offset of `buf[pos]` (of the decompressed stream, when compressed), for issue messages. */

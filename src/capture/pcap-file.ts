@@ -126,7 +126,7 @@ export class PcapFileReader implements PacketSource {
       bytes: this.input.offset,
       tsResolution: this.nanos ? 'ns' : 'us',
       byteOrder: this.littleEndian ? 'little' : 'big',
-      ...(this.input.compression === null ? {} : { compression: this.input.compression }),
+      ...this.input.compressionInfo(),
     };
   }
 

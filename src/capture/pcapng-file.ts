@@ -140,7 +140,7 @@ export class PcapngFileReader implements PacketSource {
       bytes: this.input.offset,
       tsResolution: [...new Set(this.resolutions)].join(','),
       byteOrder: this.firstByteOrder,
-      ...(this.input.compression === null ? {} : { compression: this.input.compression }),
+      ...this.input.compressionInfo(),
     };
   }
 

@@ -86,6 +86,13 @@ export interface InputInfo {
   byteOrder?: 'little' | 'big';
   /** 'gzip' or 'zstd' when the file was decompressed while read (then `bytes` counts decompressed bytes). */
   compression?: 'gzip' | 'zstd';
+  /** For a compressed file: how much of the file itself was read (progress is measured in file bytes). */
+  compressedBytes?: number;
+}
+
+/** File bytes read so far: what a progress bar over the inputs' file sizes measures. */
+export function fileBytesRead(info: InputInfo): number {
+  return info.compressedBytes ?? info.bytes;
 }
 
 /** A synchronous pull source (files and stdin). Live capture adapts its batches to the same `Frame`. */

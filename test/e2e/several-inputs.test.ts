@@ -10,6 +10,9 @@ import { spawnSync } from 'child_process';
 import { run } from '../../src/main';
 import { readMerged } from '../../src/capture/merged-inputs';
 import { AnomalyCounters } from '../../src/anomalies';
+import { runAudit } from '../../src/audit';
+import { OutputFile } from '../../src/report/output';
+import * as zlib from 'zlib';
 import { DNS_A, T0, TimedPacket, dnsMessage, pcapBytes, tcpPacket, tempDir, udpPacket } from '../helpers/packets';
 
 const tmp = tempDir('several');
@@ -128,5 +131,23 @@ describe('several inputs are merged by packet time', () => {
     expect(r.status).toBe(0);
     const recs = String(r.stdout).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(flows(recs).find((f) => f.proto === 'tcp')!.name_source).toBe('dns-answer');
+  });
+
+  test('progress counts file bytes: a compressed input advances by its compressed size, ending at the sum of the file sizes', () => {
+    const packets: TimedPacket[] = [];
+    // 10,000 packets a file: progress is reported every 4,096 packets.
+    for (let i = 0; i < 20_000; i++) packets.push({ ts: T0 + i * 1000, data: udpPacket(DEV, SERVER, 40000 + (i % 50), 9999, Uint8Array.of(i & 0xff, i >> 8)) });
+    const plain = tmp.write('progress-plain.pcap', pcapBytes(packets.slice(0, 10_000)));
+    const gz = tmp.write('progress.pcap.gz', zlib.gzipSync(pcapBytes(packets.slice(10_000))));
+    for (const inputs of [[gz], [plain, gz]]) {
+      const seen: number[] = [];
+      const out = OutputFile.open(path.join(tmp.dir, `progress-${inputs.length}.ndjson`), true);
+      runAudit({ inputs, format: 'ndjson', pipeline: { devices: [] }, onProgress: (p) => seen.push(p.bytes) }, out);
+      out.commit();
+      const want = inputs.reduce((n, f) => n + fs.statSync(f).size, 0);
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.every((b, i) => b <= want && (i === 0 || b >= seen[i - 1]))).toBe(true);
+      expect(seen[seen.length - 1]).toBe(want);
+    }
   });
 });

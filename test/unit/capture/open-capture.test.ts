@@ -267,7 +267,8 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
     expect(got.packets.length).toBe(1000);
     expect(digests(gz)).toEqual(digests(plain));
     expect(got.issues).toEqual([]);
-    expect(got.info).toEqual({ ...want.info, file: gz, compression: 'gzip' });
+    // `bytes` counts the capture; `compressedBytes` the file itself, all of it by the end.
+    expect(got.info).toEqual({ ...want.info, file: gz, compression: 'gzip', compressedBytes: fs.statSync(gz).size });
     expect(want.info.compression).toBeUndefined();
   });
 
