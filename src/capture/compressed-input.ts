@@ -180,7 +180,7 @@ export class GunzipStream extends DecompressedStream {
 }
 
 /** Where the zstd walker stands (RFC 8878 §3.1). */
-const enum ZstdAt { FrameStart, Block, Checksum, Skip }
+const enum ZstdAt { FrameStart, Block, Skip }
 
 /** zstd frames decompressed one block at a time (see the module note). */
 export class ZstdStream extends DecompressedStream {
@@ -207,14 +207,6 @@ export class ZstdStream extends DecompressedStream {
     switch (this.at) {
       case ZstdAt.FrameStart: return this.frameStart();
       case ZstdAt.Block: return this.block();
-      case ZstdAt.Checksum: {
-        const have = this.fill(4);
-        if (have < 0) return false;
-        if (have < 4) return this.cutShort();
-        this.take(4);
-        this.at = ZstdAt.FrameStart;
-        return true;
-      }
       default: {
         const have = this.fill(1);
         if (have < 0) return false;
@@ -281,12 +273,16 @@ export class ZstdStream extends DecompressedStream {
     if (window > ZSTD_MAX_WINDOW) return this.corrupt(`a window of ${Math.ceil(window / 2 ** 20)} MiB, over the 128 MiB zstd itself accepts by default`);
     this.checksum = (fhd & 0x04) !== 0;
     this.frame = new this.fzstd.Decompress((data) => this.emit(data));
-    if (!this.push(headerLength)) return true;
+    if (!this.push(headerLength, false)) return true;
     this.at = ZstdAt.Block;
     return true;
   }
 
-  /** One whole block (3-byte header and content) to the decompressor. */
+  /**
+   * One whole block (3-byte header and content) to the decompressor; the last one with the
+   * frame's checksum and as final, so fzstd decodes it even when the whole frame is shorter
+   * than the 18 bytes it otherwise waits for before reading a frame header.
+   */
   private block(): boolean {
     const have = this.fill(3);
     if (have < 0) return false;
@@ -299,24 +295,24 @@ export class ZstdStream extends DecompressedStream {
     const size = header >>> 3;
     if (type === 3) return this.corrupt('a block of the reserved type');
     if (size > ZSTD_MAX_BLOCK) return this.corrupt(`a block of ${size} bytes, over the 128 KiB maximum`);
-    const length = 3 + (type === 1 ? 1 : size);
+    const length = 3 + (type === 1 ? 1 : size) + (last && this.checksum ? 4 : 0);
     const h = this.fill(length);
     if (h < 0) return false;
     if (h < length) return this.cutShort();
-    if (!this.push(length)) return true;
+    if (!this.push(length, last)) return true;
     if (last) {
       this.frame = null;
-      this.at = this.checksum ? ZstdAt.Checksum : ZstdAt.FrameStart;
+      this.at = ZstdAt.FrameStart;
     }
     return true;
   }
 
   /** Passes the next `n` input bytes (a copy: the decompressor keeps what it is given) to the frame. */
-  private push(n: number): boolean {
+  private push(n: number, final: boolean): boolean {
     const bytes = Uint8Array.prototype.slice.call(this.inBuf, this.inPos, this.inPos + n);
     this.take(n);
     try {
-      this.frame!.push(bytes, false);
+      this.frame!.push(bytes, final);
       return true;
     } catch (err) {
       this.corrupt((err as Error).message);

@@ -382,6 +382,19 @@ describe('zstd-compressed captures are decompressed while read, a block at a tim
     expect(digests(f)).toEqual(digests(plain));
   });
 
+  test('a frame shorter than 18 bytes (5 bytes of the capture) before a frame with the rest, and frames with checksums', () => {
+    const bytes = fs.readFileSync(plain);
+    const withChecksum = (frame: Buffer): Buffer => {
+      const b = Buffer.from(frame);
+      b[4] |= 0x04; // Content_Checksum_flag: 4 bytes after the last block (fzstd does not verify them)
+      return Buffer.concat([b, Buffer.from([1, 2, 3, 4])]);
+    };
+    const f = tmp.file('tiny-frame.pcap.zst');
+    fs.writeFileSync(f, Buffer.concat([rawFrame(bytes.subarray(0, 5)), withChecksum(rawFrame(bytes.subarray(5, 9))), withChecksum(rawFrame(bytes.subarray(9)))]));
+    expect(rawFrame(bytes.subarray(0, 5)).length).toBeLessThan(18);
+    expect(digests(f)).toEqual(digests(plain));
+  });
+
   test('cut short: every whole record before the cut, then one read issue', () => {
     const f = tmp.file('cut.pcap.zst');
     const whole = rawFrame(fs.readFileSync(plain));
