@@ -58,13 +58,17 @@ export class OutputFile {
       throw new OutputError(`output file ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });
     }
     const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+    // Told before the file exists, not after: a signal that lands between the two would
+    // otherwise leave a file nobody knew of (seen once in CI under load: the launcher stopped
+    // the worker after it created the file and before it said so).
+    OutputFile.tempFileListener?.(tmp, true);
     let fd: number;
     try {
       fd = fs.openSync(tmp, 'w', 0o644);
     } catch (e) {
+      OutputFile.tempFileListener?.(tmp, false);
       throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'check that the directory exists and is writable', cause: e });
     }
-    OutputFile.tempFileListener?.(tmp, true);
     return new OutputFile(fd, abs, tmp);
   }
 

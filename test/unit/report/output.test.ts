@@ -19,6 +19,33 @@ afterEach(() => { jest.restoreAllMocks(); tmp.cleanup(); });
 const others = (...keep: string[]): string[] => fs.readdirSync(tmp.dir).filter((f) => !keep.includes(f));
 
 describe('OutputFile: files', () => {
+  test('the temporary-file listener hears of a temporary before it exists, and that it is gone after commit', () => {
+    const target = path.join(tmp.dir, 'told.ndjson');
+    const heard: Array<[string, boolean, boolean]> = [];
+    OutputFile.tempFileListener = (p, live) => heard.push([path.basename(p), live, fs.existsSync(p)]);
+    try {
+      const out = OutputFile.open(target);
+      out.write('{}\n');
+      out.commit();
+    } finally {
+      OutputFile.tempFileListener = null;
+    }
+    const name = `.told.ndjson.${process.pid}.tmp`;
+    // Told first, then created: a signal between the two can never leave an unknown file.
+    expect(heard).toEqual([[name, true, false], [name, false, false]]);
+  });
+
+  test('a temporary that cannot be created is reported gone again', () => {
+    const heard: boolean[] = [];
+    OutputFile.tempFileListener = (_p, live) => heard.push(live);
+    try {
+      expect(() => OutputFile.open(path.join(tmp.dir, 'no-such-dir', 'x.ndjson'))).toThrow(OutputError);
+    } finally {
+      OutputFile.tempFileListener = null;
+    }
+    expect(heard).toEqual([true, false]);
+  });
+
   test('a new file appears only at commit, complete, with no temporary left behind', () => {
     const target = path.join(tmp.dir, 'out.ndjson');
     const out = OutputFile.open(target);
