@@ -23,6 +23,14 @@ afterAll(() => tmp.cleanup());
 const REPO = path.resolve(__dirname, '../../..');
 const T0 = 1_700_000_000_000_000;
 
+/** Writes `bytes` to `file` and expects openCapture to refuse it with `code` and a message containing `detail`. */
+function expectOpenError(file: string, bytes: Uint8Array, code: string, detail: string): void {
+  fs.writeFileSync(file, bytes);
+  const e = captureError(() => openCapture(file));
+  expect(e.code).toBe(code);
+  expect(e.message).toContain(detail);
+}
+
 function captureError(fn: () => unknown): CaptureError {
   try {
     fn();
@@ -308,12 +316,8 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
   test.each([
     ['text inside gzip', zlib.gzipSync('hello, not a capture\n'), 'once decompressed from gzip (looks like text)'],
     ['a capture gzipped twice', zlib.gzipSync(zlib.gzipSync(Buffer.alloc(64))), 'gzip again: compressed twice'],
-  ])('%s → EA_CAPTURE_NOT_A_CAPTURE naming what was inflated', (_name, bytes, detail) => {
-    const gz = tmp.file(`not-${_name.replace(/ /g, '-')}.gz`);
-    fs.writeFileSync(gz, bytes);
-    const e = captureError(() => openCapture(gz));
-    expect(e.code).toBe('EA_CAPTURE_NOT_A_CAPTURE');
-    expect(e.message).toContain(detail);
+  ])('%s → EA_CAPTURE_NOT_A_CAPTURE naming what was decompressed', (name, bytes, detail) => {
+    expectOpenError(tmp.file(`not-${name.replace(/ /g, '-')}.gz`), bytes, 'EA_CAPTURE_NOT_A_CAPTURE', detail);
   });
 
   test('a gzip of nothing → EA_CAPTURE_EMPTY', () => {
@@ -414,12 +418,8 @@ describe('zstd-compressed captures are decompressed while read, a block at a tim
     ['a reserved block type', Buffer.concat([frameHeader(), Buffer.from([0x07, 0, 0])]), 'reserved type'],
     ['a block over 128 KiB', Buffer.concat([frameHeader(), Buffer.from(le(((ZSTD_MAX_BLOCK + 1) << 3) | 1, 3))]), 'over the 128 KiB maximum'],
     ['a reserved header bit', Buffer.from([...MAGIC, 0x08, 0x58]), 'reserved bit'],
-  ])('%s → EA_CAPTURE_READ before anything is allocated from it', (_name, bytes, message) => {
-    const f = tmp.file(`bad-${_name.replace(/\W+/g, '-')}.zst`);
-    fs.writeFileSync(f, bytes);
-    const e = captureError(() => openCapture(f));
-    expect(e.code).toBe('EA_CAPTURE_READ');
-    expect(e.message).toContain(message);
+  ])('%s → EA_CAPTURE_READ before anything is allocated from it', (name, bytes, message) => {
+    expectOpenError(tmp.file(`bad-${name.replace(/\W+/g, '-')}.zst`), bytes, 'EA_CAPTURE_READ', message);
   });
 
   test('an RLE bomb (64 MiB from 2 KB) is decompressed a block at a time (three at a frame\'s start), never all at once', () => {
