@@ -61,16 +61,19 @@ export function isBridgeTag(etherType: number): boolean {
 /** Peels the tag named by cur.etherType (isBridgeTag); sets the next ethertype. */
 export function decodeBridgeTag(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   switch (cur.etherType) {
-    case ETHERTYPE_PBB: return skipThenType(buf, cur, anomalies, PBB_SKIP);
-    case ETHERTYPE_VNTAG: return skipThenType(buf, cur, anomalies, VNTAG_SKIP);
-    case ETHERTYPE_ETAG: return skipThenType(buf, cur, anomalies, ETAG_SKIP);
-    case ETHERTYPE_FABRICPATH: return skipThenType(buf, cur, anomalies, FABRICPATH_SKIP);
+    case ETHERTYPE_PBB: return skipThenEtherType(buf, cur, anomalies, PBB_SKIP);
+    case ETHERTYPE_VNTAG: return skipThenEtherType(buf, cur, anomalies, VNTAG_SKIP);
+    case ETHERTYPE_ETAG: return skipThenEtherType(buf, cur, anomalies, ETAG_SKIP);
+    case ETHERTYPE_FABRICPATH: return skipThenEtherType(buf, cur, anomalies, FABRICPATH_SKIP);
     default: return decodeNsh(buf, cur, anomalies);
   }
 }
 
-/** A fixed-size header of `skip` bytes and then a 2-byte ethertype. */
-function skipThenType(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, skip: number): number {
+/**
+ * A fixed-size header of `skip` bytes and then a 2-byte ethertype (these tags; Cisco HDLC's
+ * address and control bytes in link.ts). A header cut short is link.truncated.
+ */
+export function skipThenEtherType(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, skip: number): number {
   const off = cur.off;
   if (cur.end - off < skip + 2) {
     anomalies.add(LINK_TRUNCATED);

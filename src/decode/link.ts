@@ -21,7 +21,7 @@ import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
   ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
-import { decodeBridgeTag, isBridgeTag } from './bridge-tags';
+import { decodeBridgeTag, isBridgeTag, skipThenEtherType } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
 import { decodeIeee80211, decodePpi, decodeRadiotap } from './wifi';
@@ -48,7 +48,8 @@ const PPPOE_HEADER_LENGTH = 6;
 const IEEE8023_MAX_LENGTH = 1500;
 /** Cisco HDLC: address (0x0f, or 0x8f for broadcast), control, 2-byte ethertype. */
 const CHDLC_UNICAST = 0x0f;
-const CHDLC_HEADER_LENGTH = 4;
+/** Cisco HDLC's address and control bytes, before its ethertype. */
+const CHDLC_ADDRESS_AND_CONTROL = 2;
 const ENC_HEADER_LENGTH = 12;
 /** The smallest pfloghdr any BSD writes (tcpdump's MIN_PFLOG_HDRLEN is 45; rounded up to 4). */
 const PFLOG_MIN_HEADER_LENGTH = 48;
@@ -272,14 +273,7 @@ function readPppProtocol(buf: Uint8Array, cur: LayerCursor, off: number, anomali
  * then an ethertype. SLARP keepalives (0x8035) and the like are not IP.
  */
 function decodeCiscoHdlc(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
-  const off = cur.off;
-  if (cur.end - off < CHDLC_HEADER_LENGTH) {
-    anomalies.add(LINK_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
-  cur.off = off + CHDLC_HEADER_LENGTH;
-  cur.etherType = u16be(buf, off + 2);
-  return NEXT_LAYER;
+  return skipThenEtherType(buf, cur, anomalies, CHDLC_ADDRESS_AND_CONTROL);
 }
 
 /**
