@@ -16,7 +16,8 @@ import { FrameDecoder } from './decode/decode-frame';
 import { udpTunnelApp } from './decode/tunnels';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
-import { parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -315,27 +316,20 @@ export class Pipeline {
   private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number): boolean {
     if (probeTlsRecord(buf, off, n) || (n < 3 && buf[off] === 0x16)) {
       const r = parseClientHelloRecords(buf, off, n);
-      if (r.kind === 'found') {
-        info.hello = helloFacts(r.hello, 'tcp');
-        info.sni = r.hello.sni;
-        for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
-        this.decide(slot, info, 'tls');
-        return false;
-      }
-      if (r.kind === 'need-more') {
-        if (n < STREAM_HEAD_BYTES) return true;
-        this.giveUpHead(slot, info, A['stream.head_overflow']);
-        return false;
-      }
-      if (r.kind === 'malformed') {
-        this.anomalies.add(r.anomaly);
-        info.noteAnomaly(r.anomaly);
-        this.decide(slot, info, 'tls');
-        return false;
-      }
+      if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls');
       // not-tls: fall through to the other probes.
     }
     if (n < 4) return true;
+    // Before HTTP: SMTP's "EHLO host" and IMAP's "A1 LOGIN ..." also start like a request line.
+    const t = this.flows;
+    const up = findTlsUpgrade(buf, off, n, t.port(slot, (t.flagsOf(slot) & F_INIT_B) === 0));
+    if (up.kind !== Upgrade.None) {
+      if (up.app !== null) info.app = up.app;
+      if (up.kind === Upgrade.NeedMore) return this.waitForMore(slot, info, n);
+      if (up.kind === Upgrade.Plain) { this.decide(slot, info, up.app); return false; }
+      info.tlsAt = up.at;
+      return this.helloAfterUpgrade(slot, info, buf, off, n);
+    }
     if (probeHttpRequest(buf, off, n)) {
       info.app = 'http';
       // Parse the first request from the reassembled head; later ones segment by segment.
@@ -346,6 +340,52 @@ export class Pipeline {
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
     return false;
+  }
+
+  /**
+   * Acts on a ClientHello parse of a client stream whose first `n` bytes are held; `app` is what
+   * the flow is once the hello is known (`tls`, or the protocol that upgraded to TLS). Returns
+   * true when more bytes are needed.
+   */
+  private onHelloResult(slot: number, info: FlowInfo, r: ClientHelloResult, n: number, app: string | null): boolean {
+    if (r.kind === 'found') {
+      info.hello = helloFacts(r.hello, 'tcp');
+      info.sni = r.hello.sni;
+      for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
+      this.decide(slot, info, app);
+      return false;
+    }
+    if (r.kind === 'need-more') return this.waitForMore(slot, info, n);
+    if (r.kind === 'malformed') {
+      this.anomalies.add(r.anomaly);
+      info.noteAnomaly(r.anomaly);
+    }
+    this.decide(slot, info, app);
+    return false;
+  }
+
+  /** More client bytes are needed: true while the head can still grow, else the flow is given up. */
+  private waitForMore(slot: number, info: FlowInfo, n: number): boolean {
+    if (n < STREAM_HEAD_BYTES) return true;
+    this.giveUpHead(slot, info, A['stream.head_overflow']);
+    return false;
+  }
+
+  /**
+   * The client asked to switch to TLS (STARTTLS, an HTTP or SOCKS CONNECT, ...) and its TLS
+   * starts `info.tlsAt` bytes into the stream held at buf[off, off + n): names the flow from
+   * the ClientHello there. Plaintext instead means the server refused, or the tunnel carries
+   * something else: the flow keeps its app and no name. Returns true when more bytes are needed.
+   */
+  private helloAfterUpgrade(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number): boolean {
+    const rest = n - info.tlsAt;
+    if (rest <= 0) return this.waitForMore(slot, info, n);
+    const at = off + info.tlsAt;
+    if (!probeTlsRecord(buf, at, rest)) {
+      this.decide(slot, info, info.app);
+      return false;
+    }
+    return this.onHelloResult(slot, info, parseClientHelloRecords(buf, at, rest), n, info.app);
   }
 
   /**
@@ -361,7 +401,9 @@ export class Pipeline {
         info.httpRequests++;
         if (r.host !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);
         p += r.headLength;
-        if (!probeHttpRequest(buf, p, end - p)) break; // a body or nothing follows
+        // CONNECT (RFC 9110 §9.3.6): after the head, the client's bytes are the tunnel's.
+        if (fromHead && r.method === 'CONNECT') info.tlsAt = p - off;
+        if (!probeHttpRequest(buf, p, end - p)) break; // a body, the tunnel or nothing follows
         continue;
       }
       if (r.kind === 'need-more') {
@@ -375,6 +417,7 @@ export class Pipeline {
       }
       break;
     }
+    if (fromHead && info.tlsAt >= 0) return this.helloAfterUpgrade(slot, info, buf, off, len);
     if (fromHead) {
       // The first request is known: free the head; later requests are scanned per segment.
       // A malformed first head does not end the flow's HTTP life: later segments may
@@ -389,7 +432,10 @@ export class Pipeline {
     if (info.client !== null) {
       // Still assembling the first request head.
       const v = this.view;
-      if (info.client.add(v.tcpSeq, buf, off, len)) this.parseHttpFrom(slot, info, info.client.buf, 0, info.client.contiguous, true);
+      const head = info.client;
+      if (!head.add(v.tcpSeq, buf, off, len)) return;
+      if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous); // after a CONNECT
+      else this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true);
       return;
     }
     if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {
@@ -711,8 +757,11 @@ export class Pipeline {
     if (direction === 'inbound') return 'inbound';
     if (gap) return 'stream-gap';
     const app = info?.app ?? null;
-    if ((app === 'tls' || app === 'quic') && (info?.hello?.ech || info?.hello?.esni)) return 'ech';
-    if (app === 'tls' || app === 'quic') return info?.hello ? 'tls-no-sni' : 'tls-hello-incomplete';
+    // A hello also names the reason on a flow that upgraded to TLS (STARTTLS, CONNECT).
+    const hello = info?.hello ?? null;
+    if (hello && (hello.ech || hello.esni)) return 'ech';
+    if (hello) return 'tls-no-sni';
+    if (app === 'tls' || app === 'quic') return 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
     return 'ip-literal';
   }

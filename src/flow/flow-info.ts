@@ -76,6 +76,8 @@ export class FlowInfo {
   quicVersion = 0;
   /** Encrypted DNS kind when recognised (issue 7). */
   encryptedDns: 'dot' | 'doq' | 'doh' | null = null;
+  /** Client-stream offset where TLS starts after a plaintext preamble (STARTTLS, CONNECT); -1 when none was seen. */
+  tlsAt = -1;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -96,6 +98,7 @@ export class FlowInfo {
     this.quic = null;
     this.quicVersion = 0;
     this.encryptedDns = null;
+    this.tlsAt = -1;
   }
 
   /** Records anomaly `id` on this flow once. */

@@ -21,7 +21,7 @@ export const HTTP_ABSOLUTE_URI_AND_CONNECT: CaptureDefinition = {
     '(absolute-form, RFC 9112 §3.2.2); the host comes from the URI: `updates.example.com`.',
     '2. to the proxy 198.51.100.3:3128: `CONNECT api.example.net:443 HTTP/1.1` with `Host: api.example.net:443` (authority-form, §3.2.3), ' +
     '`HTTP/1.1 200 Connection established`, then a TLS ClientHello with SNI api.example.net inside the tunnel and one exchange. ' +
-    'The Host is `api.example.net` (port removed); SNI, if the tool looks past the CONNECT, agrees.',
+    'The Host is `api.example.net` (port removed); the ClientHello after the CONNECT head names the flow by SNI (`api.example.net`, as tshark reports it).',
     '3. direct to 203.0.113.88:8080: `GET /status HTTP/1.1` with `Host: Status.Example.COM:8080`: reported lowercased without the port, ' +
     '`status.example.com`; port 8080 means HTTP must be recognised by content.',
   ],
@@ -63,7 +63,7 @@ export const HTTP_ABSOLUTE_URI_AND_CONNECT: CaptureDefinition = {
         summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 3, 0),
         flows: [
           get.expect({ why: 'absolute-form URI, no Host header', app: 'http', http_host: 'updates.example.com', name: 'updates.example.com', name_source: 'http-host', syn_seen: true }),
-          connect.expect({ why: 'CONNECT authority-form; TLS inside may add the same name as sni', app: 'http', http_host: 'api.example.net', name: 'api.example.net', syn_seen: true }),
+          connect.expect({ why: 'CONNECT authority-form, then TLS through the tunnel: the ClientHello after the CONNECT head names the flow by SNI, the Host agrees', app: 'http', sni: 'api.example.net', http_host: 'api.example.net', name: 'api.example.net', name_source: 'sni', names_include: [{ name: 'api.example.net', source: 'http-host' }], syn_seen: true }),
           direct.expect({ why: 'Host lowercased, port removed; HTTP found by content on 8080', app: 'http', http_host: 'status.example.com', name: 'status.example.com', name_source: 'http-host', syn_seen: true }),
         ],
         dns: [],

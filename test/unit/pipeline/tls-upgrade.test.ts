@@ -1,0 +1,99 @@
+/**
+ * The pipeline names flows whose TLS starts after plaintext (STARTTLS, HTTP CONNECT, SOCKS)
+ * from the ClientHello after the upgrade request, however the client's bytes are cut into
+ * segments or reordered, and keeps the plaintext protocol as the flow's app.
+ */
+import { Scenario } from './scenario';
+import { ascii, clientHello } from '../../helpers/packets';
+import { clientHelloMessage, ext, records } from '../../unit/extract/helpers/tls-builder';
+import type { FlowRecord } from '../../../src/report/records';
+
+const DEV = '192.168.1.10';
+const MAIL = '198.51.100.25';
+
+const cat = (...parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+};
+const flowOf = (s: Scenario): FlowRecord => {
+  const flows = s.run([DEV]).flows;
+  expect(flows).toHaveLength(1);
+  return flows[0];
+};
+
+describe('STARTTLS', () => {
+  const preamble = ascii('EHLO device.example.com\r\nSTARTTLS\r\n');
+  const hello = clientHello('smtp.example.com');
+  const stream = cat(preamble, hello);
+
+  test('one segment per message: app smtp, named by the SNI after STARTTLS', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 40000, MAIL, 587, stream, { segments: [[0, 25], [25, 10], [35, hello.length]] }));
+    expect(f).toMatchObject({ app: 'smtp', sni: 'smtp.example.com', name: 'smtp.example.com', name_source: 'sni', http_host: null });
+    expect(f.ja4).toMatch(/^t/);
+  });
+
+  test('cuts inside the STARTTLS line and inside the record header, and segments out of order', () => {
+    const cuts: [number, number][] = [[0, 30], [30, 8], [38, 3], [41, hello.length - 6]];
+    const f = flowOf(new Scenario().tcp(0, DEV, 40001, MAIL, 587, stream, { segments: [cuts[0], cuts[2], cuts[1], cuts[3]] }));
+    expect(f).toMatchObject({ app: 'smtp', sni: 'smtp.example.com', name_source: 'sni' });
+  });
+
+  test('the whole preamble and hello in one segment', () => {
+    expect(flowOf(new Scenario().tcp(0, DEV, 40002, MAIL, 25, stream))).toMatchObject({ app: 'smtp', sni: 'smtp.example.com' });
+  });
+
+  test('refused (plaintext goes on after STARTTLS): app smtp, no name, not taken for HTTP', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 40003, MAIL, 25, ascii('EHLO a\r\nSTARTTLS\r\nMAIL FROM:<a@example.com>\r\nQUIT\r\n')));
+    expect(f).toMatchObject({ app: 'smtp', sni: null, name: null, http_host: null });
+  });
+
+  test('a hello without SNI after STARTTLS: unnamed_reason tls-no-sni', () => {
+    const noSni = records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.alpn(['smtp'])] }));
+    const f = flowOf(new Scenario().tcp(0, DEV, 40004, MAIL, 587, cat(preamble, noSni)));
+    expect(f).toMatchObject({ app: 'smtp', sni: null, name: null, unnamed_reason: 'tls-no-sni' });
+  });
+
+  test('an IMAP upper-case tag is IMAP, not an HTTP request line', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 40005, MAIL, 143, cat(ascii('A1 CAPABILITY\r\nA2 STARTTLS\r\n'), clientHello('imap.example.com'))));
+    expect(f).toMatchObject({ app: 'imap', sni: 'imap.example.com', http_host: null });
+  });
+});
+
+describe('HTTP CONNECT', () => {
+  const connect = ascii('CONNECT api.example.net:443 HTTP/1.1\r\nHost: api.example.net:443\r\n\r\n');
+
+  test('the ClientHello after the CONNECT head names the flow; the Host stays a candidate', () => {
+    const hello = clientHello('api.example.net');
+    const f = flowOf(new Scenario().tcp(0, DEV, 41000, '198.51.100.3', 3128, cat(connect, hello), { segments: [[0, connect.length], [connect.length, 7], [connect.length + 7, hello.length - 7]] }));
+    expect(f).toMatchObject({ app: 'http', sni: 'api.example.net', http_host: 'api.example.net', name_source: 'sni' });
+    expect(f.names).toContainEqual({ name: 'api.example.net', source: 'http-host' });
+  });
+
+  test('the hello in the same segment as the head', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 41001, '198.51.100.3', 3128, cat(connect, clientHello('other.example.org'))));
+    expect(f).toMatchObject({ sni: 'other.example.org', http_host: 'api.example.net', name: 'other.example.org' });
+  });
+
+  test('plaintext in the tunnel: named by the CONNECT authority, no SNI', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 41002, '198.51.100.3', 3128, cat(connect, ascii('SSH-2.0-OpenSSH_9.6\r\n'))));
+    expect(f).toMatchObject({ app: 'http', sni: null, http_host: 'api.example.net', name_source: 'http-host' });
+  });
+
+  test('a GET is not a tunnel: later requests are still read for their Host', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 41003, '198.51.100.3', 8080, ascii('GET / HTTP/1.1\r\nHost: a.example\r\n\r\nGET / HTTP/1.1\r\nHost: b.example\r\n\r\n'), { segments: [[0, 35], [35, 35]] }));
+    expect(f).toMatchObject({ app: 'http', sni: null, http_host: 'a.example' });
+    expect(f.names.map((n) => n.name)).toEqual(['a.example', 'b.example']);
+  });
+});
+
+describe('SOCKS', () => {
+  test('SOCKS 5 CONNECT, then TLS through the proxy: app socks, named by SNI', () => {
+    const greeting = Uint8Array.of(5, 1, 0);
+    const request = cat(Uint8Array.of(5, 1, 0, 3, 11), ascii('example.com'), Uint8Array.of(1, 187));
+    const hello = clientHello('www.example.com');
+    const f = flowOf(new Scenario().tcp(0, DEV, 42000, '198.51.100.80', 1080, cat(greeting, request, hello), { segments: [[0, 3], [3, request.length], [3 + request.length, hello.length]] }));
+    expect(f).toMatchObject({ app: 'socks', sni: 'www.example.com', name_source: 'sni' });
+  });
+});
