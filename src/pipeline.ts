@@ -18,6 +18,7 @@ import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './dec
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
+import { probeDhcp, probeDhcpv6, probeMqttConnect, probeStun } from './extract/app-probes';
 import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -72,6 +73,8 @@ const PORT_DNS = 53;
 const PORT_MDNS = 5353;
 const PORT_LLMNR = 5355;
 const PORT_NTP = 123;
+/** SSDP, UPnP's discovery (HTTP over UDP). */
+const PORT_SSDP = 1900;
 /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes (QUIC on a DNS port is probed only then). */
 const QUIC_MIN_INITIAL_DATAGRAM = 1200;
 /**
@@ -337,6 +340,9 @@ export class Pipeline {
     }
     if (startsWithAscii(buf, off, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return false; }
     if (isBitcoinMagic(buf, off, n)) { this.decide(slot, info, 'bitcoin'); return false; }
+    const mqtt = probeMqttConnect(buf, off, n);
+    if (mqtt === 'yes') { this.decide(slot, info, 'mqtt'); return false; }
+    if (mqtt === 'more') return this.waitForMore(slot, info, n);
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
     return false;
@@ -502,6 +508,11 @@ export class Pipeline {
       }
       return;
     }
+    if ((serverPort === PORT_SSDP || clientPort === PORT_SSDP) && info.app === null && this.onSsdpDatagram(slot, info)) return;
+    if (info.app === null) {
+      const app = udpAppByContent(v.buf, v.payloadOffset, v.payloadLength, serverPort, clientPort);
+      if (app !== null) { this.decide(slot, info, app); return; }
+    }
     if (serverPort === PORT_NTP || clientPort === PORT_NTP) {
       const b0 = v.buf[v.payloadOffset];
       const ver = (b0 >>> 3) & 7;
@@ -526,6 +537,19 @@ export class Pipeline {
       return;
     }
     if (info.app === null) this.decide(slot, info, null);
+  }
+
+  /**
+   * SSDP (UPnP Device Architecture 2.0 §1: HTTP over UDP on port 1900, as tshark decodes it):
+   * an M-SEARCH or NOTIFY request, or a search response, makes the flow `ssdp`. Its Host is
+   * always the multicast group (239.255.255.250 or ff0x::c), so it names nothing and is not
+   * kept. Returns false when the datagram is no HTTP message (the other UDP probes then look).
+   */
+  private onSsdpDatagram(slot: number, info: FlowInfo): boolean {
+    const v = this.view;
+    if (!probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength) && !startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'HTTP/1.')) return false;
+    this.decide(slot, info, 'ssdp');
+    return true;
   }
 
   /** Feeds a client datagram to the QUIC analyzer; the flow is decided when QUIC is done (or it is not QUIC and `decide` was left to the caller). */
@@ -877,6 +901,17 @@ function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
   if (len < 4) return false;
   const m = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
   return m === 0xf9beb4d9 || m === 0x0b110907 || m === 0xfabfb5da;
+}
+
+/**
+ * The app of a UDP datagram that only content can tell and that names nothing: DHCP and DHCPv6
+ * on their ports (tshark's defaults), STUN on any port (WebRTC and VoIP pick ports freely).
+ */
+function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): string | null {
+  if ((serverPort === 67 || serverPort === 68 || clientPort === 67 || clientPort === 68) && probeDhcp(buf, off, len)) return 'dhcp';
+  if ((serverPort === 547 || clientPort === 547 || serverPort === 546 || clientPort === 546) && probeDhcpv6(buf, off, len)) return 'dhcpv6';
+  if (probeStun(buf, off, len)) return 'stun';
+  return null;
 }
 
 function appForDnsPorts(serverPort: number, clientPort: number): string {

@@ -1,0 +1,125 @@
+/**
+ * Content probes for protocols that carry no name but that a device's documentation lists and
+ * a rule can name by `app`: DHCP (RFC 2131), DHCPv6 (RFC 8415), STUN (RFC 8489) and MQTT
+ * (v3.1, v3.1.1, v5.0). Each recognises the first message of a flow from its fixed fields
+ * (magic cookies, version bytes, lengths that must agree with the datagram), strictly enough that
+ * other traffic does not pass: a false `app` would make the policy report a protocol mismatch
+ * that is not there.
+ *
+ * Reads only inside [off, off + len), allocates nothing, never throws.
+ */
+
+/** RFC 2131 §3: the options field starts with the magic cookie 99.130.83.99 after 236 bytes of fixed fields. */
+const DHCP_COOKIE_OFFSET = 236;
+const DHCP_COOKIE = 0x63825363;
+/** BOOTREQUEST, BOOTREPLY (RFC 951). */
+const BOOTP_OP_REQUEST = 1;
+const BOOTP_OP_REPLY = 2;
+
+/** A DHCP (or BOOTP with DHCP's magic cookie) message: op 1 or 2, a hardware address length that fits, the cookie. */
+export function probeDhcp(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < DHCP_COOKIE_OFFSET + 4 || off < 0 || off + len > buf.length) return false;
+  const op = buf[off];
+  if (op !== BOOTP_OP_REQUEST && op !== BOOTP_OP_REPLY) return false;
+  if (buf[off + 2] > 16) return false; // hlen: chaddr is 16 bytes
+  return u32(buf, off + DHCP_COOKIE_OFFSET) === DHCP_COOKIE;
+}
+
+/** DHCPv6 message types a client or relay sends first (RFC 8415 §7.3: SOLICIT .. RELAY-FORW, plus 14+ of later RFCs are left out). */
+const DHCPV6_SOLICIT = 1;
+const DHCPV6_RELAY_REPL = 13;
+
+/**
+ * A DHCPv6 message on its ports (546/547): a known message type and options that account for
+ * the datagram exactly (each option: 16-bit code, 16-bit length, RFC 8415 §21.1). Relay messages
+ * (12, 13) have a 34-byte header before their options.
+ */
+export function probeDhcpv6(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < 4 || off < 0 || off + len > buf.length) return false;
+  const type = buf[off];
+  if (type < DHCPV6_SOLICIT || type > DHCPV6_RELAY_REPL) return false;
+  let p = off + (type >= 12 ? 34 : 4);
+  const end = off + len;
+  if (p > end) return false;
+  let options = 0;
+  while (p < end) {
+    if (p + 4 > end || options >= 64) return false;
+    const n = (buf[p + 2] << 8) | buf[p + 3];
+    p += 4 + n;
+    options++;
+  }
+  return p === end && options > 0;
+}
+
+/** RFC 8489 §5: the magic cookie in bytes 4–7 of every STUN message. */
+const STUN_MAGIC_COOKIE = 0x2112a442;
+const STUN_HEADER_LENGTH = 20;
+
+/**
+ * A STUN message (RFC 8489 §5): the first two bits zero, a Message Length that is a multiple of
+ * 4 and equals the datagram's rest, and the magic cookie. (RFC 3489's classic STUN, without the
+ * cookie, is not recognised: it has nothing strict enough to check.)
+ */
+export function probeStun(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < STUN_HEADER_LENGTH || off < 0 || off + len > buf.length) return false;
+  if ((buf[off] & 0xc0) !== 0) return false;
+  const n = (buf[off + 2] << 8) | buf[off + 3];
+  return (n & 3) === 0 && n === len - STUN_HEADER_LENGTH && u32(buf, off + 4) === STUN_MAGIC_COOKIE;
+}
+
+/** MQTT control packet type CONNECT, flags 0 (v3.1.1 §3.1.1, v5.0 §3.1.1). */
+const MQTT_CONNECT = 0x10;
+
+/**
+ * An MQTT CONNECT at the start of a client stream: fixed header 0x10, a Remaining Length
+ * (variable-byte integer, at most 4 bytes), then the protocol name "MQTT" with level 4 or 5, or
+ * "MQIsdp" with level 3. Returns 'yes', 'no', or 'more' when the bytes so far agree but are too
+ * few to say.
+ */
+export function probeMqttConnect(buf: Uint8Array, off: number, len: number): 'yes' | 'no' | 'more' {
+  if (len <= 0 || off < 0 || off + len > buf.length) return 'no';
+  if (buf[off] !== MQTT_CONNECT) return 'no';
+  let p = off + 1;
+  const end = off + len;
+  let remaining = 0;
+  for (let i = 0; ; i++) {
+    if (i === 4) return 'no';
+    if (p >= end) return 'more';
+    const b = buf[p++];
+    remaining += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) break;
+  }
+  // Protocol name (2-byte length + bytes), level, flags, keep-alive: at least 10 bytes.
+  if (remaining < 10) return 'no';
+  const name = p;
+  for (const [proto, levels] of MQTT_NAMES) {
+    let match = true;
+    for (let i = 0; i < proto.length && match; i++) {
+      if (name + i >= end) return prefixAgrees(buf, name, end) ? 'more' : 'no';
+      match = buf[name + i] === proto[i];
+    }
+    if (!match) continue;
+    const level = name + proto.length;
+    if (level >= end) return 'more';
+    return levels.includes(buf[level]) ? 'yes' : 'no';
+  }
+  return 'no';
+}
+
+/** Protocol name fields with their length prefix, and the protocol levels each allows. */
+const MQTT_NAMES: ReadonlyArray<readonly [Uint8Array, readonly number[]]> = [
+  [Uint8Array.of(0, 4, 0x4d, 0x51, 0x54, 0x54), [4, 5]], // "MQTT": 3.1.1, 5.0
+  [Uint8Array.of(0, 6, 0x4d, 0x51, 0x49, 0x73, 0x64, 0x70), [3]], // "MQIsdp": 3.1
+];
+
+/** True when buf[p, end) is a prefix of one of the protocol name fields. */
+function prefixAgrees(buf: Uint8Array, p: number, end: number): boolean {
+  return MQTT_NAMES.some(([proto]) => {
+    for (let i = 0; p + i < end; i++) if (i >= proto.length || buf[p + i] !== proto[i]) return false;
+    return true;
+  });
+}
+
+function u32(buf: Uint8Array, p: number): number {
+  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+}
