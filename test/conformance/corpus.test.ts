@@ -181,7 +181,7 @@ describeShared('corpus conformance (tshark ground truth)', () => {
       }
       const missing = expected.http.requests
         .filter((q) => q.host)
-        .map((q) => ({ key: pairKey('tcp', { ip: q.src, port: q.sport }, { ip: q.dst, port: q.dport }), host: hostException(stem, normaliseHost(q.host!)) }))
+        .map((q) => ({ key: pairKey(q.transport === 'udp' ? 'udp' : 'tcp', { ip: q.src, port: q.sport }, { ip: q.dst, port: q.dport }), host: hostException(stem, normaliseHost(q.host!)) }))
         .filter((q) => !byFlow.get(q.key)?.has(q.host))
         .map((q) => `${q.key} ${q.host}`);
       expect(missing).toEqual([]);
