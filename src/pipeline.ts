@@ -281,7 +281,7 @@ export class Pipeline {
       // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
       // The result is the same as through a head: a head's first in-order segment is these bytes.
       if (fromClient && !isDns && seq === base && v.payloadLength < STREAM_HEAD_BYTES) {
-        if (!this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength)) return;
+        if (!this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength, seq)) return;
         head = new StreamHead(base);
         info.client = head;
         head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
@@ -301,7 +301,7 @@ export class Pipeline {
     }
     if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
       // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
-      this.identifyTcp(slot, info, head.buf, 0, head.contiguous);
+      this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
       return;
     }
     if (isDns) {
@@ -309,14 +309,15 @@ export class Pipeline {
       this.onDnsTcp(slot, info, head, fromClient ? 0 : 1);
       return;
     }
-    this.identifyTcp(slot, info, head.buf, 0, head.contiguous);
+    this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
   }
 
   /**
-   * Looks at the first `n` client bytes of the stream, `buf[off, off + n)`, and decides what the
-   * flow is. Returns true when it needs more bytes (nothing is decided then).
+   * Looks at the first `n` client bytes of the stream, `buf[off, off + n)` (`seqAtOff` is the
+   * sequence number of buf[off]), and decides what the flow is. Returns true when it needs more
+   * bytes (nothing is decided then).
    */
-  private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number): boolean {
+  private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number, seqAtOff: number): boolean {
     if (probeTlsRecord(buf, off, n) || (n < 3 && buf[off] === 0x16)) {
       const r = parseClientHelloRecords(buf, off, n);
       if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls');
@@ -336,7 +337,7 @@ export class Pipeline {
     if (probeHttpRequest(buf, off, n)) {
       info.app = 'http';
       // Parse the first request from the reassembled head; later ones segment by segment.
-      return this.parseHttpFrom(slot, info, buf, off, n, true);
+      return this.parseHttpFrom(slot, info, buf, off, n, true, seqAtOff);
     }
     if (startsWithAscii(buf, off, n, 'SSH-')) { this.decide(slot, info, 'ssh'); return false; }
     if (isBitcoinMagic(buf, off, n)) { this.decide(slot, info, 'bitcoin'); return false; }
@@ -395,10 +396,11 @@ export class Pipeline {
   }
 
   /**
-   * Parses HTTP request heads in buf[off, off+len); `fromHead` when the bytes are the start of
-   * the client stream. Returns true when the first request head is incomplete (more bytes needed).
+   * Parses HTTP request heads in buf[off, off+len), skipping bodies of known length; `fromHead`
+   * when the bytes are the start of the client stream; `seqAtOff` is the sequence number of
+   * buf[off]. Returns true when the first request head is incomplete (more bytes needed).
    */
-  private parseHttpFrom(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number, fromHead: boolean): boolean {
+  private parseHttpFrom(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number, fromHead: boolean, seqAtOff: number): boolean {
     let p = off;
     const end = off + len;
     while (p < end && info.httpRequests < MAX_HTTP_REQUESTS_SCANNED) {
@@ -409,7 +411,14 @@ export class Pipeline {
         p += r.headLength;
         // CONNECT (RFC 9110 §9.3.6): after the head, the client's bytes are the tunnel's.
         if (fromHead && r.method === 'CONNECT') info.tlsAt = p - off;
-        if (!probeHttpRequest(buf, p, end - p)) break; // a body, the tunnel or nothing follows
+        // The next request starts after the body (RFC 9112 §6.3). Where that is, is kept as a
+        // sequence number, so a request after a body, in this segment or a later one, is found.
+        const body = r.method === 'CONNECT' ? 0 : r.bodyLength;
+        if (body < 0) { info.httpNextSeq = -1; break; } // chunked: later requests only where a segment starts with one
+        if (body > end - p) { info.httpNextSeq = (seqAtOff + (p - off) + body) % 0x1_0000_0000; break; }
+        p += body;
+        info.httpNextSeq = (seqAtOff + (p - off)) % 0x1_0000_0000;
+        if (!probeHttpRequest(buf, p, end - p)) break; // the tunnel or nothing follows
         continue;
       }
       if (r.kind === 'need-more') {
@@ -441,14 +450,22 @@ export class Pipeline {
       const head = info.client;
       if (!head.add(v.tcpSeq, buf, off, len)) return;
       if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous); // after a CONNECT
-      else this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true);
+      else this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true, head.base);
       return;
     }
     if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {
       this.flows.addFlags(slot, F_APP_DONE);
       return;
     }
-    if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false);
+    const seq = this.view.tcpSeq;
+    const next = info.httpNextSeq;
+    if (next >= 0) {
+      const d = (next - seq) | 0; // sequence numbers wrap (RFC 9293 §3.4)
+      if (d >= len) return; // all body, or a retransmission of what was read
+      if (d > 0) { this.parseHttpFrom(slot, info, buf, off + d, len - d, false, next); return; }
+      // d <= 0: the segment starts at the next request, or after it (a segment was lost).
+    }
+    if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false, seq);
   }
 
   private giveUpHead(slot: number, info: FlowInfo, anomaly: number): void {

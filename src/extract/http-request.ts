@@ -36,6 +36,13 @@ export type HttpHeadResult =
       hostSource: 'uri' | 'connect' | 'host-header' | null;
       /** Recoverable problems as anomaly ids (e.g. `http.host_missing` for HTTP/1.1 without Host). */
       anomalies: number[];
+      /**
+       * Length of the body after the head (RFC 9112 §6.3): the Content-Length, 0 when the request
+       * has neither Content-Length nor Transfer-Encoding, -1 when it cannot be known from the head
+       * (chunked or another transfer coding, or a Content-Length that is invalid, conflicting or
+       * over MAX_BODY_LENGTH).
+       */
+      bodyLength: number;
     }
   | { kind: 'need-more' }
   | { kind: 'not-http' }
@@ -151,6 +158,8 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
   let hostStart = -1;
   let hostEnd = -1;
   let hostCount = 0;
+  let contentLength = -2; // -2: no Content-Length; -1: unusable
+  let transferEncoding = false;
   let p = lf + 1;
   while (p < headEnd) {
     const e = lineEndAt(buf, p, headEnd);
@@ -177,6 +186,11 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
         // RFC 9112 §3.2: more than one Host line is an error; differing ones are the smuggling case.
         return MALFORMED;
       }
+    } else if (c - p === 14 && isFieldName(buf, p, CONTENT_LENGTH)) {
+      const n = decimalValue(buf, c + 1, le);
+      contentLength = contentLength === -2 || contentLength === n ? n : -1; // differing values: unusable (§6.3 item 5)
+    } else if (c - p === 17 && isFieldName(buf, p, TRANSFER_ENCODING)) {
+      transferEncoding = true;
     }
     p = e + 1;
   }
@@ -211,7 +225,34 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
   return {
     kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host,
     headLength: headEnd - off, version, hostSource, anomalies,
+    // §6.3: Transfer-Encoding overrides Content-Length; the chunked body's end is in the body.
+    bodyLength: transferEncoding ? -1 : contentLength === -2 ? 0 : contentLength,
   };
+}
+
+/** The longest body skipped to find the next request (a firmware upload fits; a lying length does not hide a day of requests). */
+export const MAX_BODY_LENGTH = 1 << 30;
+const CONTENT_LENGTH = 'content-length';
+const TRANSFER_ENCODING = 'transfer-encoding';
+
+/** True when buf[p, p + name.length) is `name` (lower case) in any case. */
+function isFieldName(buf: Uint8Array, p: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (lower(buf[p + k]) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** A field value of 1*DIGIT with optional whitespace around it (RFC 9110 §8.6), at most MAX_BODY_LENGTH; else -1. */
+function decimalValue(buf: Uint8Array, s: number, e: number): number {
+  while (s < e && (buf[s] === SP || buf[s] === HT)) s++;
+  while (e > s && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+  if (s === e) return -1;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    if (!isDigit(buf[k])) return -1;
+    n = n * 10 + (buf[k] - 0x30);
+    if (n > MAX_BODY_LENGTH) return -1;
+  }
+  return n;
 }
 
 function isDigit(b: number): boolean {

@@ -78,6 +78,8 @@ export class FlowInfo {
   encryptedDns: 'dot' | 'doq' | 'doh' | null = null;
   /** Client-stream offset where TLS starts after a plaintext preamble (STARTTLS, CONNECT); -1 when none was seen. */
   tlsAt = -1;
+  /** Sequence number where the client's next HTTP request starts, after a body of known length; -1 when unknown. */
+  httpNextSeq = -1;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -99,6 +101,7 @@ export class FlowInfo {
     this.quicVersion = 0;
     this.encryptedDns = null;
     this.tlsAt = -1;
+    this.httpNextSeq = -1;
   }
 
   /** Records anomaly `id` on this flow once. */

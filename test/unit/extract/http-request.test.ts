@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import fc from 'fast-check';
 import { A } from '../../../src/anomalies';
-import { HttpHeadResult, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
+import { HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
+import { ascii } from '../../helpers/packets';
 import { describeShared, sharedPath } from '../../helpers/shared';
 import { tcpDirections } from './helpers/pcap-client-streams';
 
@@ -45,7 +46,7 @@ describe('request forms', () => {
     const s = 'GET /index.html HTTP/1.1\r\nHost: www.example.org\r\n\r\n';
     expect(req(s)).toEqual({
       kind: 'request', method: 'GET', target: '/index.html', host: 'www.example.org', headLength: 51,
-      version: 'HTTP/1.1', hostSource: 'host-header', anomalies: [],
+      version: 'HTTP/1.1', hostSource: 'host-header', anomalies: [], bodyLength: 0,
     });
   });
   test.each(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND', 'M-SEARCH'])('method %s', (m) => {
@@ -240,5 +241,31 @@ describeShared('HTTP requests from corpus captures (tshark http.requests[])', ()
       }
     }
     expect(got.sort()).toEqual(want.sort());
+  });
+});
+
+describe('body length (RFC 9112 §6.3): where the next request starts', () => {
+  const body = (fields: string): number => {
+    const b = ascii(`POST /up HTTP/1.1\r\nHost: a.example\r\n${fields}\r\n`);
+    const r = parseHttpRequestHead(b, 0, b.length);
+    if (r.kind !== 'request') throw new Error(r.kind);
+    return r.bodyLength;
+  };
+  test.each<[string, string, number]>([
+    ['no Content-Length, no Transfer-Encoding: none', '', 0],
+    ['Content-Length', 'Content-Length: 1234\r\n', 1234],
+    ['any case, spaces around the value', 'content-LENGTH:   7  \r\n', 7],
+    ['the same value twice', 'Content-Length: 5\r\nContent-Length: 5\r\n', 5],
+    ['differing values: unknown', 'Content-Length: 5\r\nContent-Length: 6\r\n', -1],
+    ['not a number: unknown', 'Content-Length: 5a\r\n', -1],
+    ['a list ("5, 5"): unknown', 'Content-Length: 5, 5\r\n', -1],
+    ['empty: unknown', 'Content-Length:\r\n', -1],
+    ['over MAX_BODY_LENGTH: unknown', `Content-Length: ${MAX_BODY_LENGTH + 1}\r\n`, -1],
+    ['MAX_BODY_LENGTH itself', `Content-Length: ${MAX_BODY_LENGTH}\r\n`, MAX_BODY_LENGTH],
+    ['chunked: unknown from the head', 'Transfer-Encoding: chunked\r\n', -1],
+    ['Transfer-Encoding wins over Content-Length', 'Content-Length: 10\r\nTransfer-Encoding: chunked\r\n', -1],
+    ['a longer name that starts the same is another field', 'Content-Lengthy: 3\r\n', 0],
+  ])('%s', (_name, fields, want) => {
+    expect(body(fields)).toBe(want);
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * HTTP keep-alive connections: request bodies of known length are skipped, so the Host of a
+ * request that follows a body is found wherever it starts — in the same segment as the body,
+ * in the middle of a later one — and bytes of a body are never read as a request.
+ */
+import { Scenario } from './scenario';
+import { ascii } from '../../helpers/packets';
+
+const DEV = '192.168.1.10';
+const SRV = '198.51.100.60';
+
+const hostsOf = (stream: string, segments?: [number, number][]): string[] => {
+  const flows = new Scenario().tcp(0, DEV, 43000, SRV, 80, ascii(stream), segments ? { segments } : {}).run([DEV]).flows;
+  expect(flows).toHaveLength(1);
+  return flows[0].names.filter((n) => n.source === 'http-host').map((n) => n.name);
+};
+
+const post = (host: string, body: string): string => `POST /up HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const get = (host: string): string => `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+
+test('a request after a body in the same segment', () => {
+  expect(hostsOf(post('a.example', 'x=1&y=2') + get('b.example'))).toEqual(['a.example', 'b.example']);
+});
+
+test('a body over several segments, the next request starting in the middle of the last one', () => {
+  const s = post('a.example', 'z'.repeat(3000)) + get('b.example');
+  const head = s.indexOf('\r\n\r\n') + 4;
+  expect(hostsOf(s, [[0, head], [head, 1400], [head + 1400, s.length - head - 1400]])).toEqual(['a.example', 'b.example']);
+});
+
+test('a body that looks like a request is not read as one', () => {
+  const fake = get('evil.example');
+  const s = post('a.example', fake) + get('b.example');
+  const head = s.indexOf('\r\n\r\n') + 4;
+  // The body on its own segment starts like a request: it is skipped by its length.
+  expect(hostsOf(s, [[0, head], [head, fake.length], [head + fake.length, s.length - head - fake.length]])).toEqual(['a.example', 'b.example']);
+});
+
+test('a retransmitted body segment changes nothing', () => {
+  const s = post('a.example', 'q'.repeat(500)) + get('b.example');
+  const head = s.indexOf('\r\n\r\n') + 4;
+  expect(hostsOf(s, [[0, head], [head, 500], [head, 500], [head + 500, s.length - head - 500]])).toEqual(['a.example', 'b.example']);
+});
+
+test('after a chunked body, a request that starts a segment is still found', () => {
+  const chunked = 'POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+  expect(hostsOf(chunked + get('b.example'), [[0, chunked.length], [chunked.length, get('b.example').length]])).toEqual(['a.example', 'b.example']);
+});
