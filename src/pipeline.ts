@@ -422,8 +422,12 @@ export class Pipeline {
         continue;
       }
       if (r.kind === 'need-more') {
-        // Only the first request is worth waiting for; later ones are looked at per segment.
         if (fromHead && info.httpRequests === 0) return true;
+        // A later request whose head goes on in the next segments (pipelining, or a head larger
+        // than a segment): its bytes so far wait in a head of their own (see feedHttpTail).
+        const tail = new StreamHead((seqAtOff + (p - off)) % 0x1_0000_0000);
+        tail.add(tail.base, buf, p, end - p);
+        info.httpTail = tail;
         break;
       }
       if (r.kind === 'malformed') {
@@ -454,9 +458,11 @@ export class Pipeline {
       return;
     }
     if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {
+      info.httpTail = null;
       this.flows.addFlags(slot, F_APP_DONE);
       return;
     }
+    if (info.httpTail !== null) { this.feedHttpTail(slot, info, info.httpTail, buf, off, len); return; }
     const seq = this.view.tcpSeq;
     const next = info.httpNextSeq;
     if (next >= 0) {
@@ -466,6 +472,20 @@ export class Pipeline {
       // d <= 0: the segment starts at the next request, or after it (a segment was lost).
     }
     if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false, seq);
+  }
+
+  /**
+   * Adds a segment to the head of a later request that began in an earlier segment; once the
+   * request head is whole, parses from it on (its body, more requests) like any segment.
+   */
+  private feedHttpTail(slot: number, info: FlowInfo, tail: StreamHead, buf: Uint8Array, off: number, len: number): void {
+    if (!tail.add(this.view.tcpSeq, buf, off, len)) {
+      if (tail.shed || (tail.overflow && tail.contiguous >= STREAM_HEAD_BYTES)) info.httpTail = null; // given up: later segment starts still count
+      return;
+    }
+    if (parseHttpRequestHead(tail.buf, 0, tail.contiguous).kind === 'need-more' && tail.contiguous < STREAM_HEAD_BYTES) return;
+    info.httpTail = null;
+    this.parseHttpFrom(slot, info, tail.buf, 0, tail.contiguous, false, tail.base);
   }
 
   private giveUpHead(slot: number, info: FlowInfo, anomaly: number): void {

@@ -80,6 +80,8 @@ export class FlowInfo {
   tlsAt = -1;
   /** Sequence number where the client's next HTTP request starts, after a body of known length; -1 when unknown. */
   httpNextSeq = -1;
+  /** The head of a later HTTP request that spans segments, while it is incomplete. */
+  httpTail: StreamHead | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -102,6 +104,7 @@ export class FlowInfo {
     this.encryptedDns = null;
     this.tlsAt = -1;
     this.httpNextSeq = -1;
+    this.httpTail = null;
   }
 
   /** Records anomaly `id` on this flow once. */

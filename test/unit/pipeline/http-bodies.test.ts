@@ -46,3 +46,18 @@ test('after a chunked body, a request that starts a segment is still found', () 
   const chunked = 'POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
   expect(hostsOf(chunked + get('b.example'), [[0, chunked.length], [chunked.length, get('b.example').length]])).toEqual(['a.example', 'b.example']);
 });
+
+test('pipelined requests whose heads cross segment boundaries are all found', () => {
+  const s = get('a.example') + get('b.example') + get('c.example') + get('d.example');
+  const n = s.length;
+  // Cuts inside the second request's Host line, inside the third's request line, and one byte before the end.
+  const cuts = [40, 75, n - 1, n];
+  const segments: [number, number][] = cuts.map((c, i) => [i === 0 ? 0 : cuts[i - 1], c - (i === 0 ? 0 : cuts[i - 1])]);
+  expect(hostsOf(s, segments)).toEqual(['a.example', 'b.example', 'c.example', 'd.example']);
+});
+
+test('a later request head that arrives in three pieces, after a body', () => {
+  const s = post('a.example', 'abc') + get('b.example');
+  const start = s.length - get('b.example').length;
+  expect(hostsOf(s, [[0, start + 3], [start + 3, 10], [start + 13, s.length - start - 13]])).toEqual(['a.example', 'b.example']);
+});
