@@ -259,7 +259,7 @@ export class Pipeline {
   private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number): void {
     const v = this.view;
     const t = this.flows;
-    if (info.app === 'http') {
+    if (info.app === 'http' || info.httpTunnel) {
       if (fromClient) this.scanHttpSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
     }
@@ -332,7 +332,7 @@ export class Pipeline {
       if (up.kind === Upgrade.NeedMore) return this.waitForMore(slot, info, n);
       if (up.kind === Upgrade.Plain) { this.decide(slot, info, up.app); return false; }
       info.tlsAt = up.at;
-      return this.helloAfterUpgrade(slot, info, buf, off, n);
+      return this.helloAfterUpgrade(slot, info, buf, off, n, seqAtOff);
     }
     if (probeHttpRequest(buf, off, n)) {
       info.app = 'http';
@@ -382,12 +382,23 @@ export class Pipeline {
    * The client asked to switch to TLS (STARTTLS, an HTTP or SOCKS CONNECT, ...) and its TLS
    * starts `info.tlsAt` bytes into the stream held at buf[off, off + n): names the flow from
    * the ClientHello there. Plaintext instead means the server refused, or the tunnel carries
-   * something else: the flow keeps its app and no name. Returns true when more bytes are needed.
+   * something else: the flow keeps its app and no name — except plain HTTP through an HTTP or
+   * SOCKS CONNECT, whose requests are read like any (tshark decodes them too). `seqAtOff` is the
+   * sequence number of buf[off]. Returns true when more bytes are needed.
    */
-  private helloAfterUpgrade(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number): boolean {
+  private helloAfterUpgrade(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number, seqAtOff: number): boolean {
     const rest = n - info.tlsAt;
     if (rest <= 0) return this.waitForMore(slot, info, n);
     const at = off + info.tlsAt;
+    if ((info.app === 'http' || info.app === 'socks') && probeHttpRequest(buf, at, rest)) {
+      const seqAt = (seqAtOff + info.tlsAt) % 0x1_0000_0000;
+      info.tlsAt = -1;
+      info.httpTunnel = true;
+      info.client = null;
+      info.server = null;
+      this.parseHttpFrom(slot, info, buf, at, rest, false, seqAt);
+      return false;
+    }
     if (!probeTlsRecord(buf, at, rest)) {
       this.decide(slot, info, info.app);
       return false;
@@ -409,11 +420,22 @@ export class Pipeline {
         info.httpRequests++;
         if (r.host !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);
         p += r.headLength;
-        // CONNECT (RFC 9110 §9.3.6): after the head, the client's bytes are the tunnel's.
-        if (fromHead && r.method === 'CONNECT') info.tlsAt = p - off;
+        if (r.method === 'CONNECT') {
+          // CONNECT (RFC 9110 §9.3.6): after the head, the client's bytes are the tunnel's. A
+          // CONNECT after another request (a retry after 407 Proxy Authentication Required)
+          // starts a head of its own at the tunnel's first byte.
+          if (fromHead) info.tlsAt = p - off;
+          else {
+            const tunnel = new StreamHead((seqAtOff + (p - off)) % 0x1_0000_0000);
+            tunnel.add(tunnel.base, buf, p, end - p);
+            info.client = tunnel;
+            info.tlsAt = 0;
+          }
+          break;
+        }
         // The next request starts after the body (RFC 9112 §6.3). Where that is, is kept as a
         // sequence number, so a request after a body, in this segment or a later one, is found.
-        const body = r.method === 'CONNECT' ? 0 : r.bodyLength;
+        const body = r.bodyLength;
         if (body < 0) { info.httpNextSeq = -1; break; } // chunked: later requests only where a segment starts with one
         if (body > end - p) { info.httpNextSeq = (seqAtOff + (p - off) + body) % 0x1_0000_0000; break; }
         p += body;
@@ -436,7 +458,12 @@ export class Pipeline {
       }
       break;
     }
-    if (fromHead && info.tlsAt >= 0) return this.helloAfterUpgrade(slot, info, buf, off, len);
+    if (info.tlsAt >= 0) {
+      if (fromHead) return this.helloAfterUpgrade(slot, info, buf, off, len, seqAtOff);
+      const tunnel = info.client;
+      if (tunnel !== null) this.helloAfterUpgrade(slot, info, tunnel.buf, 0, tunnel.contiguous, tunnel.base);
+      return false;
+    }
     if (fromHead) {
       // The first request is known: free the head; later requests are scanned per segment.
       // A malformed first head does not end the flow's HTTP life: later segments may
@@ -453,7 +480,7 @@ export class Pipeline {
       const v = this.view;
       const head = info.client;
       if (!head.add(v.tcpSeq, buf, off, len)) return;
-      if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous); // after a CONNECT
+      if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous, head.base); // after a CONNECT
       else this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true, head.base);
       return;
     }

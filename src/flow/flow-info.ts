@@ -82,6 +82,8 @@ export class FlowInfo {
   httpNextSeq = -1;
   /** The head of a later HTTP request that spans segments, while it is incomplete. */
   httpTail: StreamHead | null = null;
+  /** Plain HTTP requests follow a SOCKS or HTTP CONNECT: later segments are scanned for requests. */
+  httpTunnel = false;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -105,6 +107,7 @@ export class FlowInfo {
     this.tlsAt = -1;
     this.httpNextSeq = -1;
     this.httpTail = null;
+    this.httpTunnel = false;
   }
 
   /** Records anomaly `id` on this flow once. */

@@ -81,6 +81,21 @@ describe('HTTP CONNECT', () => {
     expect(f).toMatchObject({ app: 'http', sni: null, http_host: 'api.example.net', name_source: 'http-host' });
   });
 
+  test('a CONNECT retried after 407 on the same connection: the hello after the second one names the flow', () => {
+    const denied = ascii('CONNECT api.example.net:443 HTTP/1.1\r\nHost: api.example.net:443\r\n\r\n');
+    const retry = ascii('CONNECT api.example.net:443 HTTP/1.1\r\nHost: api.example.net:443\r\nProxy-Authorization: Basic ZGV2OnB3\r\n\r\n');
+    const hello = clientHello('api.example.net');
+    const f = flowOf(new Scenario().tcp(0, DEV, 41004, '198.51.100.3', 3128, cat(denied, retry, hello),
+      { segments: [[0, denied.length], [denied.length, retry.length], [denied.length + retry.length, hello.length]] }));
+    expect(f).toMatchObject({ app: 'http', sni: 'api.example.net', name_source: 'sni' });
+  });
+
+  test('plain HTTP through the CONNECT tunnel: its requests are read too', () => {
+    const inner = ascii('GET /x HTTP/1.1\r\nHost: inner.example.org\r\n\r\n');
+    const f = flowOf(new Scenario().tcp(0, DEV, 41005, '198.51.100.3', 3128, cat(connect, inner), { segments: [[0, connect.length], [connect.length, inner.length]] }));
+    expect(f.names.filter((n) => n.source === 'http-host').map((n) => n.name)).toEqual(['api.example.net', 'inner.example.org']);
+  });
+
   test('a GET is not a tunnel: later requests are still read for their Host', () => {
     const f = flowOf(new Scenario().tcp(0, DEV, 41003, '198.51.100.3', 8080, ascii('GET / HTTP/1.1\r\nHost: a.example\r\n\r\nGET / HTTP/1.1\r\nHost: b.example\r\n\r\n'), { segments: [[0, 35], [35, 35]] }));
     expect(f).toMatchObject({ app: 'http', sni: null, http_host: 'a.example' });
@@ -95,5 +110,15 @@ describe('SOCKS', () => {
     const hello = clientHello('www.example.com');
     const f = flowOf(new Scenario().tcp(0, DEV, 42000, '198.51.100.80', 1080, cat(greeting, request, hello), { segments: [[0, 3], [3, request.length], [3 + request.length, hello.length]] }));
     expect(f).toMatchObject({ app: 'socks', sni: 'www.example.com', name_source: 'sni' });
+  });
+
+  test('SOCKS 4a CONNECT carrying plain HTTP: app socks, named by the Host of each request in the tunnel', () => {
+    const request = cat(Uint8Array.of(4, 1, 0, 80, 0, 0, 0, 1), ascii('dev'), Uint8Array.of(0), ascii('www.example.com'), Uint8Array.of(0));
+    const get1 = ascii('GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n');
+    const get2 = ascii('GET / HTTP/1.1\r\nHost: cdn.example.com\r\n\r\n');
+    const f = flowOf(new Scenario().tcp(0, DEV, 42001, '198.51.100.80', 1080, cat(request, get1, get2),
+      { segments: [[0, request.length], [request.length, get1.length], [request.length + get1.length, get2.length]] }));
+    expect(f).toMatchObject({ app: 'socks', sni: null, http_host: 'www.example.com', name_source: 'http-host' });
+    expect(f.names.map((n) => n.name)).toEqual(['www.example.com', 'cdn.example.com']);
   });
 });
