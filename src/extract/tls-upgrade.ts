@@ -9,6 +9,7 @@
  * - PostgreSQL's SSLRequest and MySQL's SSL request packet;
  * - SOCKS 4, 4a and 5 (RFC 1928, RFC 1929): a CONNECT through the proxy, then the tunnel.
  *   (HTTP CONNECT is found by the HTTP request parser; the pipeline then uses the same path.)
+ * - RDP's X.224 Connection Request asking for TLS or CredSSP (MS-RDPBCGR §1.3.1.1).
  *
  * This module reports facts: which protocol the client's first bytes are, and the offset in the
  * client stream after the client's upgrade request — where its TLS starts if the server agreed.
@@ -40,7 +41,7 @@ export const enum Upgrade {
 
 export interface TlsUpgrade {
   readonly kind: Upgrade;
-  /** `smtp`, `lmtp`, `imap`, `pop3`, `ftp`, `nntp`, `sieve`, `xmpp`, `ldap`, `postgresql`, `mysql`, `socks`; null when unknown. */
+  /** `smtp`, `lmtp`, `imap`, `pop3`, `ftp`, `nntp`, `sieve`, `xmpp`, `ldap`, `postgresql`, `mysql`, `socks`, `rdp`; null when unknown. */
   readonly app: string | null;
   /** Stream offset (from `off`) where TLS starts; -1 unless `kind` is TlsAt. */
   readonly at: number;
@@ -69,6 +70,7 @@ export function findTlsUpgrade(buf: Uint8Array, off: number, len: number, server
   if (b0 === 0x20) return mysqlUpgrade(buf, off, len);
   if (b0 === 0x05) return socks5Upgrade(buf, off, len);
   if (b0 === 0x04) return socks4Upgrade(buf, off, len);
+  if (b0 === 0x03) return rdpUpgrade(buf, off, len);
   if (b0 === 0x3c || isXmlSpace(b0)) return xmppUpgrade(buf, off, len);
   if (isAsciiLetter(b0)) return textUpgrade(buf, off, len, serverPort);
   return NONE;
@@ -390,6 +392,35 @@ function mysqlUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
 
 function u32(buf: Uint8Array, p: number): number {
   return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+}
+
+// ------------------------------------------------------------------------- RDP
+
+/** X.224 Connection Request TPDU code (ITU-T X.224 §13.3), the upper nibble of its second byte. */
+const X224_CR = 0xe0;
+/** RDP_NEG_REQ (MS-RDPBCGR §2.2.1.1.1): type 1, 8 bytes. */
+const RDP_NEG_REQ = 0x01;
+/** requestedProtocols that switch the connection to TLS: PROTOCOL_SSL, PROTOCOL_HYBRID, PROTOCOL_HYBRID_EX. */
+const RDP_TLS_PROTOCOLS = 0x1 | 0x2 | 0x8;
+
+/**
+ * RDP (MS-RDPBCGR §1.3.1.1): a TPKT (RFC 1006: version 3, reserved 0, length) holding an X.224
+ * Connection Request, whose RDP_NEG_REQ at its end asks for TLS (standard, CredSSP or its
+ * extended form). When the server agrees, the client's next bytes are its ClientHello.
+ */
+function rdpUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
+  if (len < 4) return len < 2 || buf[off + 1] === 0 ? MAYBE : NONE;
+  if (buf[off + 1] !== 0) return NONE;
+  const tpktLen = (buf[off + 2] << 8) | buf[off + 3];
+  if (tpktLen < 11 || tpktLen > 512) return NONE; // the fixed part and a cookie line; real requests are under 100 bytes
+  if (len < 6) return MAYBE;
+  // X.224 length indicator: the TPDU's header length, the bytes after it to the TPKT's end.
+  if (buf[off + 4] !== tpktLen - 5 || (buf[off + 5] & 0xf0) !== X224_CR) return NONE;
+  if (len < tpktLen) return MAYBE;
+  const neg = off + tpktLen - 8;
+  const negotiates = tpktLen >= 19 && buf[neg] === RDP_NEG_REQ && buf[neg + 2] === 8 && buf[neg + 3] === 0;
+  const protocols = negotiates ? buf[neg + 4] | (buf[neg + 5] << 8) | (buf[neg + 6] << 16) | (buf[neg + 7] << 24) : 0;
+  return (protocols & RDP_TLS_PROTOCOLS) !== 0 ? tlsAt('rdp', tpktLen) : plain('rdp');
 }
 
 // ------------------------------------------------------------------------- SOCKS

@@ -19,7 +19,7 @@ import type { AuditReport } from '../report/model';
 export const MIN_NAMES_FOR_WILDCARD = 2;
 /** Apps a proposed rule may carry (what the engine reports; a rule's `app` must be one it can see). */
 const RULE_APPS = new Set(['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
-  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'dhcpv6', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe']);
+  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'rdp', 'dhcpv6', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe']);
 
 /** One proposed rule. */
 export interface LearnedRule {

@@ -16,7 +16,7 @@ import { MAX_PORT, MIN_PORT } from './port-set';
 export const KNOWN_APPS: ReadonlySet<string> = new Set([
   'tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
   // Plaintext protocols that can switch to TLS (src/extract/tls-upgrade.ts), and SOCKS.
-  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'dhcpv6',
+  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'rdp', 'dhcpv6',
   // Encrypted DNS (issue 7): matched against a TLS/QUIC flow's `encrypted_dns`.
   'dot', 'doq', 'doh',
   // The carriers of UDP tunnels (their inner packets are flows of their own).

@@ -1,6 +1,6 @@
 /**
  * TLS that starts after a plaintext preamble on the same connection: the STARTTLS family (SMTP,
- * IMAP, POP3, FTP, XMPP, LDAP), PostgreSQL's SSLRequest, MySQL's SSL request, a SOCKS 5
+ * IMAP, POP3, FTP, XMPP, LDAP), PostgreSQL's SSLRequest, MySQL's SSL request, RDP, a SOCKS 5
  * CONNECT, and an SMTP server that refuses STARTTLS. Each dialogue follows its RFC's wording
  * for the client and server lines; the ClientHello after the upgrade carries the SNI the flow
  * must be named by.
@@ -61,6 +61,16 @@ function mysqlSslRequest(): Uint8Array {
   payload[8] = 255; // utf8mb4_0900_ai_ci
   return concat([Uint8Array.of(32, 0, 0, 1), payload]);
 }
+
+/** RDP: TPKT + X.224 Connection Request with a cookie and an RDP_NEG_REQ asking for TLS and CredSSP (MS-RDPBCGR §2.2.1.1). */
+function rdpConnectionRequest(): Uint8Array {
+  const body = concat([Uint8Array.of(0xe0, 0, 0, 0, 0, 0), text('Cookie: mstshash=device\r\n'), Uint8Array.of(0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00)]);
+  const total = 4 + 1 + body.length;
+  return concat([Uint8Array.of(3, 0, total >> 8, total & 0xff, body.length), body]);
+}
+
+/** RDP: the Connection Confirm with an RDP_NEG_RSP selecting CredSSP (PROTOCOL_HYBRID). */
+const RDP_CONNECTION_CONFIRM = Uint8Array.of(3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 0x02, 0x1f, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00);
 
 const DIALOGUES: readonly Dialogue[] = [
   {
@@ -141,6 +151,14 @@ const DIALOGUES: readonly Dialogue[] = [
     ],
   },
   {
+    app: 'rdp', port: 3389, server: '198.51.100.39', sni: 'rdp.example.com',
+    note: "RDP (MS-RDPBCGR §1.3.1.1): the X.224 Connection Request with a cookie and RDP_NEG_REQ asking for TLS and CredSSP, the server's Connection Confirm selecting CredSSP",
+    steps: [
+      ['c2s', rdpConnectionRequest()],
+      ['s2c', RDP_CONNECTION_CONFIRM],
+    ],
+  },
+  {
     app: 'socks', port: 1080, server: '198.51.100.80', sni: 'api.example.com',
     note: 'SOCKS 5 (RFC 1928): greeting offering no authentication, the method reply, CONNECT to the domain api.example.com port 443, the success reply; then TLS through the tunnel',
     steps: [
@@ -161,13 +179,15 @@ function play(tcp: TcpScript, t: bigint, steps: Dialogue['steps']): bigint {
 /** STARTTLS and the other ways TLS begins after plaintext, plus one refused STARTTLS. */
 export const STARTTLS_AND_PROXY_TUNNELS: CaptureDefinition = {
   file: 'starttls-and-proxy-tunnels.pcap',
-  title: 'TLS after a plaintext preamble: STARTTLS (SMTP, IMAP, POP3, FTP, XMPP, LDAP), PostgreSQL and MySQL SSL requests, a SOCKS 5 CONNECT, and a refused STARTTLS',
+  title: 'TLS after a plaintext preamble: STARTTLS (SMTP, IMAP, POP3, FTP, XMPP, LDAP), PostgreSQL and MySQL SSL requests, RDP, a SOCKS 5 CONNECT, and a refused STARTTLS',
   holds: [
-    'Ethernet, classic pcap, ten TCP connections from 192.0.2.10, each with handshake and FIN teardown. In the first nine the client asks to ' +
+    'Ethernet, classic pcap, eleven TCP connections from 192.0.2.10, each with handshake and FIN teardown. In the first ten the client asks to ' +
     'switch the connection to TLS and then sends a ClientHello (X25519, ALPN absent) with the SNI listed; the flow keeps the plaintext protocol as its `app` ' +
     'and is named by that SNI (`name_source` `sni`):',
     ...DIALOGUES.map((d, i) => `${i + 1}. ${d.server}:${d.port}, \`${d.app}\`, SNI \`${d.sni}\`: ${d.note}.`),
-    '10. 198.51.100.26:25, `smtp`, no name: the server answers `STARTTLS` with `454 4.7.0 TLS not available` and the client goes on in the clear ' +
+    'tshark 4.0.17 reports the same server names for all of them but RDP: it shows the TLS records after the Connection Confirm as "TPKT Continuation" ' +
+    '(Zeek\'s RDP analyzer hands them to its TLS analyzer, as egress-audit does).',
+    '11. 198.51.100.26:25, `smtp`, no name: the server answers `STARTTLS` with `454 4.7.0 TLS not available` and the client goes on in the clear ' +
     '(`MAIL FROM`, `QUIT`), so what follows the upgrade request is no ClientHello.',
   ],
   builder: 'STARTTLS_AND_PROXY_TUNNELS in test/gen/captures/starttls.ts',
@@ -188,7 +208,7 @@ export const STARTTLS_AND_PROXY_TUNNELS: CaptureDefinition = {
       flows.push(tcp.expect({ why: `${d.app} upgraded to TLS`, app: d.app, sni: d.sni, name: d.sni, name_source: 'sni', syn_seen: true }));
     });
 
-    const refused = new TcpScript(b, 0, device(47010), remote('198.51.100.26', 25), { clientIsn: 0x2222_0000, serverIsn: 0x5555_0000, rttMs: 4 });
+    const refused = new TcpScript(b, 0, device(47020), remote('198.51.100.26', 25), { clientIsn: 0x2222_0000, serverIsn: 0x5555_0000, rttMs: 4 });
     let t = play(refused, refused.handshake(T0 + ms(5000)), [
       ['s2c', text('220 relay.example.com ESMTP\r\n')],
       ['c2s', text('EHLO device.example.com\r\n')],

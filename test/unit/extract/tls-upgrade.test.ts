@@ -33,6 +33,14 @@ const MYSQL_SSL_REQUEST = (() => {
   return b;
 })();
 
+/** RDP: TPKT + X.224 Connection Request, optionally with a cookie line, and an RDP_NEG_REQ with `protocols`. */
+function rdpRequest(protocols: number | null, cookie = 'Cookie: mstshash=dev\r\n'): Uint8Array {
+  const neg = protocols === null ? new Uint8Array(0) : Uint8Array.of(1, 0, 8, 0, protocols & 0xff, 0, 0, 0);
+  const body = cat(Uint8Array.of(0xe0, 0, 0, 0, 0, 0), text(cookie), neg);
+  const total = 5 + body.length;
+  return cat(Uint8Array.of(3, 0, total >> 8, total & 0xff, body.length), body);
+}
+
 /** Preambles that end exactly where TLS starts, with the app they show and the server port. */
 const UPGRADES: ReadonlyArray<[string, Uint8Array, string, number]> = [
   ['SMTP EHLO + STARTTLS', text('EHLO device.example.com\r\nSTARTTLS\r\n'), 'smtp', 587],
@@ -56,6 +64,8 @@ const UPGRADES: ReadonlyArray<[string, Uint8Array, string, number]> = [
   ['SOCKS 5, domain', cat(Uint8Array.of(5, 1, 0, 5, 1, 0, 3, 11), text('example.com'), Uint8Array.of(1, 187)), 'socks', 1080],
   ['SOCKS 5, IPv6 after username/password', cat(Uint8Array.of(5, 2, 0, 2, 1, 3), text('bob'), Uint8Array.of(4), text('pass'), Uint8Array.of(5, 1, 0, 4), new Uint8Array(16), Uint8Array.of(1, 187)), 'socks', 1080],
   ['SOCKS 4', cat(Uint8Array.of(4, 1, 1, 187, 203, 0, 113, 7), text('user'), Uint8Array.of(0)), 'socks', 1080],
+  ['RDP asking for TLS and CredSSP', rdpRequest(3), 'rdp', 3389],
+  ['RDP asking for CredSSP with Early User Authorization, no cookie', rdpRequest(8, ''), 'rdp', 3389],
   ['SOCKS 4a', cat(Uint8Array.of(4, 1, 1, 187, 0, 0, 0, 1), Uint8Array.of(0), text('api.example.com'), Uint8Array.of(0)), 'socks', 1080],
 ];
 
@@ -117,6 +127,11 @@ describe('findTlsUpgrade: known protocols that stay in the clear', () => {
     expect(up(cat(Uint8Array.of(0, 0, 0, 20, 0, 3, 0, 0), text('user\0bob\0\0\0')))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
   });
 
+  test('RDP asking only for standard RDP security, or without a negotiation request: Plain', () => {
+    expect(up(rdpRequest(0))).toEqual({ kind: Upgrade.Plain, app: 'rdp', at: -1 });
+    expect(up(rdpRequest(null))).toEqual({ kind: Upgrade.Plain, app: 'rdp', at: -1 });
+  });
+
   test('SOCKS BIND and UDP ASSOCIATE carry no tunnel of ours: Plain', () => {
     expect(up(Uint8Array.of(5, 1, 0, 5, 2, 0, 1, 203, 0, 113, 9, 0, 80))).toEqual({ kind: Upgrade.Plain, app: 'socks', at: -1 });
     expect(up(cat(Uint8Array.of(4, 2, 0, 80, 203, 0, 113, 9), Uint8Array.of(0)))).toEqual({ kind: Upgrade.Plain, app: 'socks', at: -1 });
@@ -151,6 +166,8 @@ describe('findTlsUpgrade: everything else is None', () => {
     ['MySQL without CLIENT_SSL', (() => { const b = MYSQL_SSL_REQUEST.slice(); b[5] = 0x82; return b; })()],
     ['a SOCKS 5 request with a reserved byte set', Uint8Array.of(5, 1, 0, 5, 1, 1, 1, 203, 0, 113, 9, 0, 80)],
     ['SOCKS 4 with a control byte in the user id', cat(Uint8Array.of(4, 1, 0, 80, 203, 0, 113, 9), Uint8Array.of(0x41, 0x07, 0))],
+    ['a TPKT whose X.224 length indicator disagrees', (() => { const b = rdpRequest(3); b[4]++; return b; })()],
+    ['a TPKT holding no Connection Request', (() => { const b = rdpRequest(3); b[5] = 0xf0; return b; })()],
     ['BER that is no LDAP message', Uint8Array.of(0x30, 0x03, 0x04, 0x01, 0x00)],
     ['a BER indefinite length', Uint8Array.of(0x30, 0x80, 0x02, 0x01, 0x01, 0x77, 0x00)],
     ['a binary protocol', Uint8Array.of(0xf9, 0xbe, 0xb4, 0xd9, 0, 0, 0)],
