@@ -8,7 +8,13 @@
  */
 
 /** Apps the engine recognises by content (src/pipeline.ts); only these can contradict a port. */
-export const CONTENT_APPS: ReadonlySet<string> = new Set(['tls', 'http', 'ssh', 'dns', 'mdns', 'llmnr', 'quic', 'ntp', 'bitcoin']);
+export const CONTENT_APPS: ReadonlySet<string> = new Set([
+  'tls', 'http', 'ssh', 'dns', 'mdns', 'llmnr', 'quic', 'ntp', 'bitcoin',
+  // Found by content too (src/extract/app-probes.ts, src/extract/tls-upgrade.ts): SOCKS or MQTT
+  // on 443 is a protocol moved to another port as much as SSH on 443 is.
+  'mqtt', 'stun', 'ssdp', 'dhcp', 'dhcpv6', 'smtp', 'lmtp', 'imap', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap',
+  'postgresql', 'mysql', 'socks', 'rdp',
+]);
 
 /**
  * Port → apps it conventionally carries, per transport (IANA service names registry). Kept to
@@ -26,6 +32,13 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['udp/5353', ['dns']], // mDNS, RFC 6762 §3
   ['udp/5355', ['dns']], ['tcp/5355', ['dns']], // LLMNR, RFC 4795 §2
   ['tcp/8333', ['bitcoin']], ['tcp/18333', ['bitcoin']], // Bitcoin Core mainnet / testnet3
+  ['tcp/25', ['smtp']], ['tcp/587', ['smtp']], // RFC 5321 §4.5.4.2 (relay); RFC 6409 §3.1 (submission, STARTTLS)
+  ['tcp/110', ['pop3']], ['tcp/143', ['imap']], // RFC 1939 §3; RFC 9051 §1 (STARTTLS; 995/993 are TLS)
+  ['tcp/21', ['ftp']], ['tcp/5222', ['xmpp']], // RFC 959 §5.2 / RFC 4217; RFC 6120 §14.7 (client-to-server)
+  ['tcp/1883', ['mqtt']], // IANA "mqtt" (MQTT over TLS is 8883)
+  ['udp/67', ['dhcp']], ['udp/68', ['dhcp']], ['udp/546', ['dhcpv6']], ['udp/547', ['dhcpv6']], // RFC 2131 §4.1; RFC 8415 §7.2
+  ['udp/1900', ['ssdp']], ['udp/3478', ['stun']], // UPnP Device Architecture §1.3; RFC 8489 §9
+  ['tcp/1080', ['socks']], ['tcp/3389', ['rdp']], // RFC 1928 §3; IANA "ms-wbt-server"
 ]);
 
 /** Ports where DNS (plain, not encrypted) belongs: 53, mDNS 5353, LLMNR 5355. */
@@ -37,6 +50,9 @@ const PORT_TEXT: Readonly<Record<string, string>> = { 'udp/5353': 'mDNS', 'udp/5
 /** Display names for explanations. */
 const APP_TEXT: Readonly<Record<string, string>> = {
   tls: 'TLS', http: 'plain HTTP', ssh: 'SSH', dns: 'DNS', mdns: 'mDNS', llmnr: 'LLMNR', quic: 'QUIC', ntp: 'NTP', bitcoin: 'Bitcoin P2P',
+  mqtt: 'MQTT', stun: 'STUN', ssdp: 'SSDP', dhcp: 'DHCP', dhcpv6: 'DHCPv6', smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3',
+  ftp: 'FTP', nntp: 'NNTP', sieve: 'ManageSieve', xmpp: 'XMPP', ldap: 'LDAP', postgresql: 'PostgreSQL', mysql: 'MySQL', socks: 'SOCKS',
+  rdp: 'RDP',
 };
 
 /** How an app is named in an explanation ("TLS", "plain HTTP", ...). */

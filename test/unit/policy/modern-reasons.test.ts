@@ -168,6 +168,17 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(engine.judgeDns({ ...d, server_port: 53 }).verdict).toBe('declared');
   });
 
+  test('protocols found by content on another protocol\'s port, and on their own', () => {
+    expect(checkPortConvention('tcp', 443, 'socks', true)?.text).toBe('The content is SOCKS, but TCP port 443 is for TLS.');
+    expect(checkPortConvention('tcp', 443, 'mqtt', true)?.found).toBe('mqtt');
+    expect(checkPortConvention('tcp', 25, 'tls', true)?.text).toBe('The content is TLS, but TCP port 25 is for SMTP.');
+    expect(checkPortConvention('tcp', 587, 'smtp', true)).toBeNull();
+    expect(checkPortConvention('tcp', 1883, 'mqtt', true)).toBeNull();
+    expect(checkPortConvention('udp', 67, 'dhcp', false)).toBeNull();
+    expect(checkPortConvention('udp', 1900, 'ssdp', false)).toBeNull();
+    expect(checkPortConvention('tcp', 8883, 'mqtt', true)).toBeNull(); // no convention for 8883's content kept
+  });
+
   test('no convention, unknown content or no payload: never a mismatch', () => {
     expect(checkPortConvention('tcp', 8080, 'tls', true)).toBeNull();
     expect(checkPortConvention('tcp', 443, null, true)).toBeNull();
