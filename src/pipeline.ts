@@ -403,7 +403,8 @@ export class Pipeline {
       this.decide(slot, info, info.app);
       return false;
     }
-    return this.onHelloResult(slot, info, parseClientHelloRecords(buf, at, rest), n, info.app);
+    // After a STARTTLS of no known protocol the flow is TLS once its hello is seen.
+    return this.onHelloResult(slot, info, parseClientHelloRecords(buf, at, rest), n, info.app ?? 'tls');
   }
 
   /**

@@ -41,7 +41,10 @@ export const enum Upgrade {
 
 export interface TlsUpgrade {
   readonly kind: Upgrade;
-  /** `smtp`, `lmtp`, `imap`, `pop3`, `ftp`, `nntp`, `sieve`, `xmpp`, `ldap`, `postgresql`, `mysql`, `socks`, `rdp`; null when unknown. */
+  /**
+   * `smtp`, `lmtp`, `imap`, `pop3`, `ftp`, `nntp`, `sieve`, `xmpp`, `ldap`, `postgresql`, `mysql`,
+   * `socks`, `rdp`; null when unknown (also for a TlsAt after a bare STARTTLS on another port).
+   */
   readonly app: string | null;
   /** Stream offset (from `off`) where TLS starts; -1 unless `kind` is TlsAt. */
   readonly at: number;
@@ -51,7 +54,7 @@ const NONE: TlsUpgrade = Object.freeze({ kind: Upgrade.None, app: null, at: -1 }
 const MAYBE: TlsUpgrade = Object.freeze({ kind: Upgrade.NeedMore, app: null, at: -1 });
 const needMore = (app: string): TlsUpgrade => ({ kind: Upgrade.NeedMore, app, at: -1 });
 const plain = (app: string): TlsUpgrade => ({ kind: Upgrade.Plain, app, at: -1 });
-const tlsAt = (app: string, at: number): TlsUpgrade => ({ kind: Upgrade.TlsAt, app, at });
+const tlsAt = (app: string | null, at: number): TlsUpgrade => ({ kind: Upgrade.TlsAt, app, at });
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -101,12 +104,18 @@ function lineProtocol(w: string, w2: string, serverPort: number): string | null 
   }
   if (known === 'nntp' && w === 'MODE' && w2 !== 'READER') return null;
   if (known !== '') return known;
-  if (w === 'STARTTLS') return serverPort === 119 || serverPort === 433 ? 'nntp' : serverPort === 4190 ? 'sieve' : serverPort === 24 ? 'lmtp' : 'smtp';
+  // A bare STARTTLS is how SMTP (without EHLO), NNTP, ManageSieve and IRCv3 clients may begin:
+  // the port says which; elsewhere the protocol is unknown ('') but the upgrade is still one.
+  if (w === 'STARTTLS') return STARTTLS_PORTS.get(serverPort) ?? '';
   if (w === 'AUTH' && /^(TLS|SSL)(-[CP])?$/.test(w2)) return 'ftp'; // RFC 4217 §4; POP3's AUTH names a SASL mechanism
-  if (serverPort === 110) return 'pop3';
-  if (serverPort === 21) return 'ftp';
-  return w === 'USER' ? 'ftp' : 'pop3';
+  // USER and AUTH <mechanism> open FTP and POP3 sessions, and IRC's USER too: only their ports tell.
+  return serverPort === 110 ? 'pop3' : serverPort === 21 ? 'ftp' : null;
 }
+
+/** Ports where a session may open with a bare STARTTLS, and their protocols. */
+const STARTTLS_PORTS: ReadonlyMap<number, string> = new Map([
+  [25, 'smtp'], [587, 'smtp'], [2525, 'smtp'], [24, 'lmtp'], [119, 'nntp'], [433, 'nntp'], [4190, 'sieve'],
+]);
 
 /** True when `line` (upper case, trimmed) asks a server of `app` to start TLS. */
 function isUpgradeLine(app: string, words: string[]): boolean {
@@ -123,19 +132,21 @@ function textUpgrade(buf: Uint8Array, off: number, len: number, serverPort: numb
   const app = firstLineProtocol(buf, off, end, serverPort);
   if (app === undefined) return len >= MAX_PREAMBLE_BYTES ? NONE : MAYBE;
   if (app === null) return NONE;
+  // '' (a bare STARTTLS on a port of no known protocol): an upgrade, but no app to report.
+  const plainOf = (): TlsUpgrade => (app === '' ? NONE : plain(app));
   let lineStart = off;
   for (let lines = 0; lines < MAX_PREAMBLE_LINES; lines++) {
     let i = lineStart;
     while (i < end && buf[i] !== LF) {
-      if (!isTextByte(buf[i])) return plain(app);
+      if (!isTextByte(buf[i])) return plainOf();
       i++;
     }
     // An incomplete line: wait for it, up to the bound.
-    if (i >= end) return len >= MAX_PREAMBLE_BYTES ? plain(app) : needMore(app);
-    if (isUpgradeLine(app, lineWords(buf, lineStart, i))) return tlsAt(app, i + 1 - off);
+    if (i >= end) return len >= MAX_PREAMBLE_BYTES ? plainOf() : app === '' ? MAYBE : needMore(app);
+    if (isUpgradeLine(app, lineWords(buf, lineStart, i))) return tlsAt(app === '' ? null : app, i + 1 - off);
     lineStart = i + 1;
   }
-  return plain(app);
+  return plainOf();
 }
 
 /**

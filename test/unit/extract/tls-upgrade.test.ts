@@ -119,6 +119,15 @@ describe('findTlsUpgrade: known protocols that stay in the clear', () => {
     expect(up(text('AUTH PLAIN\r\n'), 110)).toEqual({ kind: Upgrade.NeedMore, app: 'pop3', at: -1 });
     expect(up(text('USER bob\r\n'), 110).app).toBe('pop3');
     expect(up(text('USER bob\r\n'), 21).app).toBe('ftp');
+    // IRC also opens with USER: elsewhere it says nothing.
+    expect(up(text('USER guest 0 * :Guest\r\n'), 6667)).toEqual({ kind: Upgrade.None, app: null, at: -1 });
+    expect(up(text('AUTH PLAIN\r\n'), 6667)).toEqual({ kind: Upgrade.None, app: null, at: -1 });
+  });
+
+  test('a bare STARTTLS on a port of no known protocol: an upgrade without an app', () => {
+    expect(up(text('STARTTLS\r\n'), 6697)).toEqual({ kind: Upgrade.TlsAt, app: null, at: 10 });
+    expect(up(text('STARTTLS\r\nPING x\r\n'), 6697)).toEqual({ kind: Upgrade.TlsAt, app: null, at: 10 });
+    expect(up(text('STARTTLS\r\n'), 25)).toEqual({ kind: Upgrade.TlsAt, app: 'smtp', at: 10 });
   });
 
   test('PostgreSQL GSSENCRequest, CancelRequest and a plain StartupMessage', () => {
@@ -198,7 +207,7 @@ describe('findTlsUpgrade on random bytes', () => {
         } else {
           expect(r.at).toBe(-1);
         }
-        if (r.kind === Upgrade.Plain || r.kind === Upgrade.TlsAt) expect(r.app).not.toBeNull();
+        if (r.kind === Upgrade.Plain) expect(r.app).not.toBeNull();
       }), { numRuns: 3000 });
   });
 });

@@ -55,6 +55,13 @@ describe('STARTTLS', () => {
     expect(f).toMatchObject({ app: 'smtp', sni: null, name: null, unnamed_reason: 'tls-no-sni' });
   });
 
+  test('a bare STARTTLS on a port of no known protocol: the flow is tls once its hello is seen, unidentified otherwise', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 40006, MAIL, 6697, cat(ascii('STARTTLS\r\n'), clientHello('irc.example.net'))));
+    expect(f).toMatchObject({ app: 'tls', sni: 'irc.example.net', name_source: 'sni' });
+    const g = flowOf(new Scenario().tcp(0, DEV, 40007, MAIL, 6697, ascii('STARTTLS\r\nNICK dev\r\n')));
+    expect(g).toMatchObject({ app: null, sni: null });
+  });
+
   test('an IMAP upper-case tag is IMAP, not an HTTP request line', () => {
     const f = flowOf(new Scenario().tcp(0, DEV, 40005, MAIL, 143, cat(ascii('A1 CAPABILITY\r\nA2 STARTTLS\r\n'), clientHello('imap.example.com'))));
     expect(f).toMatchObject({ app: 'imap', sni: 'imap.example.com', http_host: null });
