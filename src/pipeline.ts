@@ -332,6 +332,7 @@ export class Pipeline {
       if (up.kind === Upgrade.NeedMore) return this.waitForMore(slot, info, n);
       if (up.kind === Upgrade.Plain) { this.decide(slot, info, up.app); return false; }
       info.tlsAt = up.at;
+      if (up.host !== undefined) info.socksHost = up.host;
       return this.helloAfterUpgrade(slot, info, buf, off, n, seqAtOff);
     }
     if (probeHttpRequest(buf, off, n)) {
@@ -781,6 +782,7 @@ export class Pipeline {
     const sni = info?.sni ?? null;
     if (sni) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
     if (info?.httpHosts) for (const h of info.httpHosts) names.push({ name: h, source: 'http-host' });
+    if (info?.socksHost) names.push({ name: info.socksHost, source: 'socks-host' });
     if (info?.dnsAnswerNames) for (const n of info.dnsAnswerNames) names.push({ name: n, source: 'dns-answer' });
     if (info?.dnsNames) for (const n of info.dnsNames) names.push({ name: n, source: 'dns-query' });
     const top = names.length > 0 ? names[0] : null;

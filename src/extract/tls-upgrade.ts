@@ -20,6 +20,8 @@
  * Must never throw on stream bytes, read outside [off, off + len), or look further than
  * MAX_PREAMBLE_BYTES: a client that does not upgrade within that is `plain`.
  */
+import { decodeWireText } from './tls-client-hello';
+
 
 /** The most plaintext we read before the upgrade (real preambles are tens of bytes: EHLO, CAPA, a SOCKS request). */
 export const MAX_PREAMBLE_BYTES = 4096;
@@ -48,6 +50,11 @@ export interface TlsUpgrade {
   readonly app: string | null;
   /** Stream offset (from `off`) where TLS starts; -1 unless `kind` is TlsAt. */
   readonly at: number;
+  /**
+   * The destination host name a SOCKS 4a or 5 CONNECT asked the proxy for (lowercased, odd
+   * bytes escaped as \DDD like an SNI); absent otherwise (an address, or another protocol).
+   */
+  readonly host?: string;
 }
 
 const NONE: TlsUpgrade = Object.freeze({ kind: Upgrade.None, app: null, at: -1 });
@@ -475,7 +482,13 @@ function socks5Upgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
   } else return NONE;
   const reqEnd = addrEnd + 2;
   if (reqEnd > end) return MAYBE;
-  return cmd === SOCKS_CMD_CONNECT ? tlsAt('socks', reqEnd - off) : plain('socks');
+  if (cmd !== SOCKS_CMD_CONNECT) return plain('socks');
+  return atyp === 3 ? socksConnect(reqEnd - off, buf, p + 5, addrEnd) : tlsAt('socks', reqEnd - off);
+}
+
+/** A SOCKS CONNECT to the host name at buf[s, e): its tunnel starts at `at`. */
+function socksConnect(at: number, buf: Uint8Array, s: number, e: number): TlsUpgrade {
+  return { kind: Upgrade.TlsAt, app: 'socks', at, host: decodeWireText(buf, s, e - s).toLowerCase() };
 }
 
 /** SOCKS 4 and 4a: VN 4, CD, DSTPORT, DSTIP, USERID NUL, and for 4a (DSTIP 0.0.0.x) the host name NUL. */
@@ -488,8 +501,10 @@ function socks4Upgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
   const is4a = buf[off + 4] === 0 && buf[off + 5] === 0 && buf[off + 6] === 0 && buf[off + 7] !== 0;
   let p = off + 8;
   const fields = is4a ? 2 : 1;
+  let hostStart = -1;
   for (let f = 0; f < fields; f++) {
     const start = p;
+    if (f === 1) hostStart = start;
     while (p < end && buf[p] !== 0) {
       if (buf[p] < SP || buf[p] >= 0x7f || p - start >= 255) return NONE;
       p++;
@@ -497,5 +512,6 @@ function socks4Upgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
     if (p >= end) return MAYBE;
     p++; // the NUL
   }
-  return cmd === SOCKS_CMD_CONNECT ? tlsAt('socks', p - off) : plain('socks');
+  if (cmd !== SOCKS_CMD_CONNECT) return plain('socks');
+  return hostStart >= 0 && p - 1 > hostStart ? socksConnect(p - off, buf, hostStart, p - 1) : tlsAt('socks', p - off);
 }

@@ -84,6 +84,8 @@ export class FlowInfo {
   httpTail: StreamHead | null = null;
   /** Plain HTTP requests follow a SOCKS or HTTP CONNECT: later segments are scanned for requests. */
   httpTunnel = false;
+  /** The host name a SOCKS CONNECT asked the proxy for. */
+  socksHost: string | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -108,6 +110,7 @@ export class FlowInfo {
     this.httpNextSeq = -1;
     this.httpTail = null;
     this.httpTunnel = false;
+    this.socksHost = null;
   }
 
   /** Records anomaly `id` on this flow once. */

@@ -712,7 +712,7 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   queries.length = 0;
   if (flow.names) {
     for (const c of flow.names) {
-      if (c.source === 'sni' || c.source === 'quic-sni' || c.source === 'http-host') strong.push(c.name);
+      if (c.source === 'sni' || c.source === 'quic-sni' || c.source === 'http-host' || c.source === 'socks-host') strong.push(c.name);
       else if (c.source === 'dns-answer') answers.push(c.name);
       else if (c.source === 'dns-query') queries.push(c.name);
     }

@@ -5,7 +5,7 @@
  */
 
 /** How a flow's name was learned, strongest first. */
-export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'dns-answer' | 'dns-query';
+export type NameSource = 'sni' | 'quic-sni' | 'http-host' | 'socks-host' | 'dns-answer' | 'dns-query';
 
 export interface NameCandidate { name: string; source: NameSource }
 

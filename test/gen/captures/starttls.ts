@@ -160,7 +160,7 @@ const DIALOGUES: readonly Dialogue[] = [
   },
   {
     app: 'socks', port: 1080, server: '198.51.100.80', sni: 'api.example.com',
-    note: 'SOCKS 5 (RFC 1928): greeting offering no authentication, the method reply, CONNECT to the domain api.example.com port 443, the success reply; then TLS through the tunnel',
+    note: 'SOCKS 5 (RFC 1928): greeting offering no authentication, the method reply, CONNECT to the domain api.example.com port 443, the success reply; then TLS through the tunnel (the host in the CONNECT is a `socks-host` candidate too)',
     steps: [
       ['c2s', Uint8Array.of(0x05, 0x01, 0x00)],
       ['s2c', Uint8Array.of(0x05, 0x00)],
@@ -205,7 +205,8 @@ export const STARTTLS_AND_PROXY_TUNNELS: CaptureDefinition = {
       const hello = tlsClientHello({ seed: `${this.file}/${d.app}`, serverName: d.sni, keyShareGroups: [TLS_GROUP_X25519] }).record;
       t = tcp.send('c2s', t + ms(0.3), hello);
       finishTlsSession(tcp, start, t, `${this.file}/${d.app}`, [{ atMs: 300, request: 120, response: 400 }]);
-      flows.push(tcp.expect({ why: `${d.app} upgraded to TLS`, app: d.app, sni: d.sni, name: d.sni, name_source: 'sni', syn_seen: true }));
+      const socks = d.app === 'socks' ? { names_include: [{ name: 'api.example.com', source: 'socks-host' as const }] } : {};
+      flows.push(tcp.expect({ why: `${d.app} upgraded to TLS`, app: d.app, sni: d.sni, name: d.sni, name_source: 'sni', syn_seen: true, ...socks }));
     });
 
     const refused = new TcpScript(b, 0, device(47020), remote('198.51.100.26', 25), { clientIsn: 0x2222_0000, serverIsn: 0x5555_0000, rttMs: 4 });

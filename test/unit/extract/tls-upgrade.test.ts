@@ -71,12 +71,12 @@ const UPGRADES: ReadonlyArray<[string, Uint8Array, string, number]> = [
 
 describe('findTlsUpgrade: where TLS starts', () => {
   test.each(UPGRADES)('%s', (_name, preamble, app, port) => {
-    expect(up(preamble, port)).toEqual({ kind: Upgrade.TlsAt, app, at: preamble.length });
+    expect(up(preamble, port)).toMatchObject({ kind: Upgrade.TlsAt, app, at: preamble.length });
     // The hello that follows does not change the answer, nor does where the stream sits in a buffer.
     const withHello = cat(preamble, HELLO_START);
-    expect(up(withHello, port)).toEqual({ kind: Upgrade.TlsAt, app, at: preamble.length });
+    expect(up(withHello, port)).toEqual(up(preamble, port));
     const inside = cat(Uint8Array.of(0xee, 0xee, 0xee), withHello, text('STARTTLS\r\n'));
-    expect(findTlsUpgrade(inside, 3, withHello.length, port)).toEqual({ kind: Upgrade.TlsAt, app, at: preamble.length });
+    expect(findTlsUpgrade(inside, 3, withHello.length, port)).toEqual(up(preamble, port));
   });
 
   test.each(UPGRADES)('%s, cut at every byte: never an upgrade before its end, never a wrong app', (_name, preamble, app, port) => {
@@ -134,6 +134,18 @@ describe('findTlsUpgrade: known protocols that stay in the clear', () => {
     expect(up(Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
     expect(up(Uint8Array.of(0, 0, 0, 16, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 1, 0, 0, 0, 2))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
     expect(up(cat(Uint8Array.of(0, 0, 0, 20, 0, 3, 0, 0), text('user\0bob\0\0\0')))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
+  });
+
+  test('a SOCKS CONNECT to a host name reports the name; to an address, none', () => {
+    const [, socks5] = UPGRADES.find(([n]) => n === 'SOCKS 5, domain')!;
+    expect(up(socks5).host).toBe('example.com');
+    const [, socks4a] = UPGRADES.find(([n]) => n === 'SOCKS 4a')!;
+    expect(up(socks4a).host).toBe('api.example.com');
+    const [, socks4] = UPGRADES.find(([n]) => n === 'SOCKS 4')!;
+    expect(up(socks4).host).toBeUndefined();
+    // Case is folded and odd bytes are escaped, as for an SNI.
+    const odd = cat(Uint8Array.of(5, 1, 0, 5, 1, 0, 3, 8), text('Ex\\am'), Uint8Array.of(0x20, 0xff), text('e'), Uint8Array.of(0, 80));
+    expect(up(odd).host).toBe('ex\\092am\\032\\255e');
   });
 
   test('RDP asking only for standard RDP security, or without a negotiation request: Plain', () => {

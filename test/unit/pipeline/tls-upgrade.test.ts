@@ -117,6 +117,13 @@ describe('SOCKS', () => {
     const hello = clientHello('www.example.com');
     const f = flowOf(new Scenario().tcp(0, DEV, 42000, '198.51.100.80', 1080, cat(greeting, request, hello), { segments: [[0, 3], [3, request.length], [3 + request.length, hello.length]] }));
     expect(f).toMatchObject({ app: 'socks', sni: 'www.example.com', name_source: 'sni' });
+    expect(f.names).toEqual([{ name: 'www.example.com', source: 'sni' }, { name: 'example.com', source: 'socks-host' }]);
+  });
+
+  test('SOCKS 5 CONNECT carrying neither TLS nor HTTP: named by the host the proxy was asked for', () => {
+    const request = cat(Uint8Array.of(5, 1, 0, 5, 1, 0, 3, 15), ascii('Git.Example.org'), Uint8Array.of(0, 22));
+    const f = flowOf(new Scenario().tcp(0, DEV, 42002, '198.51.100.80', 1080, cat(request, ascii('SSH-2.0-OpenSSH_9.6\r\n'))));
+    expect(f).toMatchObject({ app: 'socks', sni: null, name: 'git.example.org', name_source: 'socks-host' });
   });
 
   test('SOCKS 4a CONNECT carrying plain HTTP: app socks, named by the Host of each request in the tunnel', () => {
@@ -126,6 +133,8 @@ describe('SOCKS', () => {
     const f = flowOf(new Scenario().tcp(0, DEV, 42001, '198.51.100.80', 1080, cat(request, get1, get2),
       { segments: [[0, request.length], [request.length, get1.length], [request.length + get1.length, get2.length]] }));
     expect(f).toMatchObject({ app: 'socks', sni: null, http_host: 'www.example.com', name_source: 'http-host' });
-    expect(f.names.map((n) => n.name)).toEqual(['www.example.com', 'cdn.example.com']);
+    expect(f.names).toEqual([
+      { name: 'www.example.com', source: 'http-host' }, { name: 'cdn.example.com', source: 'http-host' }, { name: 'www.example.com', source: 'socks-host' },
+    ]);
   });
 });
