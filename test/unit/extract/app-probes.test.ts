@@ -4,10 +4,10 @@
  */
 import * as fc from 'fast-check';
 import { probeDhcp, probeDhcpv6, probeMqttConnect, probeStun } from '../../../src/extract/app-probes';
+import { concat as cat } from './helpers/tls-builder';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const cat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
 const whole = (b: Uint8Array): [Uint8Array, number, number] => [b, 0, b.length];
 
 /** DHCPDISCOVER (RFC 2131 §4.4.1): op 1, htype 1, hlen 6, the cookie, message type 1, end. */

@@ -5,14 +5,9 @@
  */
 import * as fc from 'fast-check';
 import { findTlsUpgrade, MAX_PREAMBLE_BYTES, TlsUpgrade, Upgrade } from '../../../src/extract/tls-upgrade';
+import { concat as cat } from './helpers/tls-builder';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const cat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 const up = (b: Uint8Array, port = 0): TlsUpgrade => findTlsUpgrade(b, 0, b.length, port);
 /** A TLS handshake record header, the bytes a ClientHello starts with. */
 const HELLO_START = Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00, 0x01);

@@ -6,10 +6,10 @@
 import { Scenario } from './scenario';
 import { ascii } from '../../helpers/packets';
 import type { FlowRecord } from '../../../src/report/records';
+import { concat as cat } from '../extract/helpers/tls-builder';
 
 const DEV = '192.168.1.10';
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-const cat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
 const appOf = (flows: FlowRecord[], port: number): (string | null)[] => flows.filter((f) => f.remote_port === port || f.device_port === port).map((f) => f.app);
 
 function dhcpDiscover(): Uint8Array {

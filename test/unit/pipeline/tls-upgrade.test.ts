@@ -5,18 +5,12 @@
  */
 import { Scenario } from './scenario';
 import { ascii, clientHello } from '../../helpers/packets';
-import { clientHelloMessage, ext, records } from '../../unit/extract/helpers/tls-builder';
+import { clientHelloMessage, concat as cat, ext, records } from '../../unit/extract/helpers/tls-builder';
 import type { FlowRecord } from '../../../src/report/records';
 
 const DEV = '192.168.1.10';
 const MAIL = '198.51.100.25';
 
-const cat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
 const flowOf = (s: Scenario): FlowRecord => {
   const flows = s.run([DEV]).flows;
   expect(flows).toHaveLength(1);
