@@ -210,7 +210,7 @@ export const STARTTLS_AND_PROXY_TUNNELS: CaptureDefinition = {
     });
 
     const refused = new TcpScript(b, 0, device(47020), remote('198.51.100.26', 25), { clientIsn: 0x2222_0000, serverIsn: 0x5555_0000, rttMs: 4 });
-    let t = play(refused, refused.handshake(T0 + ms(5000)), [
+    const t = play(refused, refused.handshake(T0 + ms(5000)), [
       ['s2c', text('220 relay.example.com ESMTP\r\n')],
       ['c2s', text('EHLO device.example.com\r\n')],
       ['s2c', text('250-relay.example.com\r\n250 STARTTLS\r\n')],
