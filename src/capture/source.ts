@@ -30,6 +30,14 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_NFLOG = 239;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_IEEE802_5 = 6; // IEEE 802.5 Token Ring
+export const LINKTYPE_FDDI = 10;
+export const LINKTYPE_ATM_RFC1483 = 100; // ATM, LLC/SNAP-encapsulated (RFC 2684)
+export const LINKTYPE_FRELAY = 107; // Frame Relay (Q.922 address, RFC 2427 encapsulation)
+export const LINKTYPE_IEEE802_11_PRISM = 119; // a Prism monitor header, then an 802.11 frame
+export const LINKTYPE_SUNATM = 123; // SunATM: a 4-byte header, then (for LLC circuits) LLC/SNAP
+export const LINKTYPE_APPLE_IP_OVER_IEEE1394 = 138;
+export const LINKTYPE_IEEE802_11_AVS = 163; // an AVS header, then an 802.11 frame
 /** DLT_RAW as some platforms number it in classic pcap headers (12 on most BSDs, 14 on OpenBSD). */
 export const DLT_RAW_12 = 12;
 export const DLT_RAW_14 = 14;
@@ -129,6 +137,14 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_IPV6: return 'IPV6';
     case LINKTYPE_NFLOG: return 'NFLOG';
     case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
+    case LINKTYPE_IEEE802_5: return 'IEEE802';
+    case LINKTYPE_FDDI: return 'FDDI';
+    case LINKTYPE_ATM_RFC1483: return 'ATM_RFC1483';
+    case LINKTYPE_FRELAY: return 'FRELAY';
+    case LINKTYPE_IEEE802_11_PRISM: return 'PRISM_HEADER';
+    case LINKTYPE_SUNATM: return 'SUNATM';
+    case LINKTYPE_APPLE_IP_OVER_IEEE1394: return 'APPLE_IP_OVER_IEEE1394';
+    case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
     default: return `LINKTYPE_${linkType}`;
   }
 }

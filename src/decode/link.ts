@@ -15,6 +15,8 @@ import {
   DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
+  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_SUNATM,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -24,7 +26,8 @@ import {
 import { decodeBridgeTag, isBridgeTag, skipThenEtherType } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
-import { decodeIeee80211, decodePpi, decodeRadiotap } from './wifi';
+import { decodeAvs, decodeIeee80211, decodePpi, decodePrism, decodeRadiotap } from './wifi';
+import { decodeAtmRfc1483, decodeFddi, decodeFrameRelay, decodeIeee1394, decodeSunAtm, decodeTokenRing } from './legacy-links';
 
 const LINK_TRUNCATED = A['link.truncated'];
 const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
@@ -97,6 +100,8 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, DLT_RAW_12, DLT_RAW_14, LINKTYPE_IPV4,
   LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
   LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_11_AVS, LINKTYPE_FDDI, LINKTYPE_IEEE802_5, LINKTYPE_ATM_RFC1483, LINKTYPE_SUNATM,
+  LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394,
 ]);
 
 /**
@@ -125,6 +130,14 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_IEEE802_11: return decodeIeee80211(buf, cur, anomalies, false);
     case LINKTYPE_IEEE802_11_RADIOTAP: return decodeRadiotap(buf, cur, anomalies);
     case LINKTYPE_PPI: return decodePpi(buf, cur, anomalies);
+    case LINKTYPE_IEEE802_11_PRISM: return decodePrism(buf, cur, anomalies);
+    case LINKTYPE_IEEE802_11_AVS: return decodeAvs(buf, cur, anomalies);
+    case LINKTYPE_FDDI: return decodeFddi(buf, cur, anomalies);
+    case LINKTYPE_IEEE802_5: return decodeTokenRing(buf, cur, anomalies);
+    case LINKTYPE_ATM_RFC1483: return decodeAtmRfc1483(buf, cur);
+    case LINKTYPE_SUNATM: return decodeSunAtm(buf, cur, anomalies);
+    case LINKTYPE_FRELAY: return decodeFrameRelay(buf, cur, anomalies);
+    case LINKTYPE_APPLE_IP_OVER_IEEE1394: return decodeIeee1394(buf, cur, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;

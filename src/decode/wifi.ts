@@ -1,7 +1,7 @@
 /**
  * IEEE 802.11 link layers: bare 802.11 frames (LINKTYPE_IEEE802_11), frames behind a radiotap
  * header (LINKTYPE_IEEE802_11_RADIOTAP, what monitor mode captures) and behind a PPI header
- * (LINKTYPE_PPI, Kismet and AirPcap). Only unprotected data frames carry a packet we can read:
+ * (LINKTYPE_PPI, Kismet and AirPcap), a Prism header (linux-wlan-ng) or an AVS header. Only unprotected data frames carry a packet we can read:
  * the MAC header is skipped (4 addresses, QoS and HT control when present, radiotap's data
  * padding), then the LLC/SNAP header names the ethertype. Management and control frames,
  * null-data frames, protected (encrypted) frames and A-MSDU aggregates are not IP.
@@ -10,7 +10,7 @@
  * bounded. This module must never look past the network-layer header start.
  */
 import { A, AnomalyCounters } from '../anomalies';
-import { u16le, u32le } from './bytes';
+import { u16le, u32be, u32le } from './bytes';
 import { ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus } from './packet-view';
@@ -64,6 +64,54 @@ export function decodeRadiotap(buf: Uint8Array, cur: LayerCursor, anomalies: Ano
   cur.off = start + length;
   if ((flags & RADIOTAP_F_FCS) !== 0) dropFcs(cur);
   return decodeIeee80211(buf, cur, anomalies, (flags & RADIOTAP_F_DATAPAD) !== 0);
+}
+
+/** Prism monitor header (LINKTYPE_IEEE802_11_PRISM; linux-wlan-ng): message code, then its length in host order. */
+const PRISM_MIN_LENGTH = 8;
+/** The largest radio header accepted before an 802.11 frame (Prism's is 144 bytes, AVS's 64). */
+const MAX_RADIO_HEADER_LENGTH = 1024;
+/** AVS capture header (LINKTYPE_IEEE802_11_AVS): version 0x8021100N and the header length, big-endian. */
+const AVS_VERSION_MASK = 0xfffffff0;
+const AVS_VERSION = 0x80211000;
+const AVS_MIN_LENGTH = 8;
+
+/** Prism header, then an 802.11 frame. Its length is in the capturing host's byte order: either is taken when sane. */
+export function decodePrism(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const start = cur.off;
+  if (cur.end - start < PRISM_MIN_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const sane = (n: number): boolean => n >= PRISM_MIN_LENGTH && n <= MAX_RADIO_HEADER_LENGTH;
+  const le = u32le(buf, start + 4);
+  const length = sane(le) ? le : u32be(buf, start + 4);
+  return afterRadioHeader(buf, cur, anomalies, sane(length) ? length : -1);
+}
+
+/** AVS header, then an 802.11 frame. */
+export function decodeAvs(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const start = cur.off;
+  if (cur.end - start < AVS_MIN_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const length = u32be(buf, start + 4);
+  const ok = (u32be(buf, start) & AVS_VERSION_MASK) >>> 0 === AVS_VERSION && length >= AVS_MIN_LENGTH && length <= MAX_RADIO_HEADER_LENGTH;
+  return afterRadioHeader(buf, cur, anomalies, ok ? length : -1);
+}
+
+/** Skips a radio header of `length` bytes (-1: malformed) and decodes the 802.11 frame after it. */
+function afterRadioHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, length: number): number {
+  if (length < 0) {
+    anomalies.add(WIFI_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  if (cur.end - cur.off < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off += length;
+  return decodeIeee80211(buf, cur, anomalies, false);
 }
 
 /** PPI header, then an 802.11 frame (other DLTs behind PPI are not decoded: not IP). */

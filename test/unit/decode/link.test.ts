@@ -7,6 +7,8 @@ import {
   DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
+  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_SUNATM,
 } from '../../../src/capture/source';
 import { MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
@@ -534,6 +536,82 @@ describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape check
       Buffer.concat([hex('0000 3000'), ...Array.from({ length: 10 }, () => hex('00000080')), hex('0000000000000000')]), DecodeStatus.Malformed, 'link.wifi_malformed'],
     ['an 802.11 data header cut at 20 bytes', LINKTYPE_IEEE802_11, hex(`0801 0000 ${ADDR3}`).subarray(0, 20), DecodeStatus.Truncated, 'link.truncated'],
     ['a PPI header shorter than its 8 bytes', LINKTYPE_PPI, hex('0000 0800 6900'), DecodeStatus.Truncated, 'link.truncated'],
+  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(status);
+    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
+  });
+});
+
+describe('Prism and AVS radio headers, and the link layers of older networks; each frame shape checked with tshark 4.0', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const snap = (type: string): Uint8Array => hex(`aaaa03000000${type}`);
+  const ADDR3 = '020000000001 020000000002 020000000003';
+  const wifiData = (): Uint8Array => Buffer.concat([hex(`0801 0000 ${ADDR3} 1000`), snap('0800'), TCP4]);
+  /** Prism: message code and length (144) in little-endian host order, a device name, ten 12-byte items. */
+  const prism = (le = true): Uint8Array => {
+    const b = Buffer.alloc(144);
+    if (le) { b.writeUInt32LE(0x44, 0); b.writeUInt32LE(144, 4); } else { b.writeUInt32BE(0x44, 0); b.writeUInt32BE(144, 4); }
+    b.write('wlan0', 8);
+    return b;
+  };
+  const avs = (version = 0x80211001, length = 64): Uint8Array => {
+    const b = Buffer.alloc(64);
+    b.writeUInt32BE(version, 0); b.writeUInt32BE(length, 4);
+    return b;
+  };
+  const MACS = '020000000002 020000000001';
+
+  test.each<[string, number, Uint8Array, 4 | 6]>([
+    ['Prism (little-endian length), then an 802.11 data frame', LINKTYPE_IEEE802_11_PRISM, Buffer.concat([prism(), wifiData()]), 4],
+    ['Prism written on a big-endian host', LINKTYPE_IEEE802_11_PRISM, Buffer.concat([prism(false), wifiData()]), 4],
+    ['AVS version 1, then an 802.11 data frame', LINKTYPE_IEEE802_11_AVS, Buffer.concat([avs(), wifiData()]), 4],
+    ['FDDI, an LLC frame (FC 0x50), LLC/SNAP, IPv4', LINKTYPE_FDDI, Buffer.concat([hex(`50 ${MACS}`), snap('0800'), TCP4]), 4],
+    ['Token Ring, an LLC frame, IPv4', LINKTYPE_IEEE802_5, Buffer.concat([hex(`1040 ${MACS}`), snap('0800'), TCP4]), 4],
+    ['Token Ring with a 6-byte routing information field, IPv6', LINKTYPE_IEEE802_5,
+      Buffer.concat([hex('1040 020000000002 820000000001 0630 0011 0020'), snap('86dd'), UDP6]), 6],
+    ['ATM, LLC/SNAP encapsulation (RFC 2684)', LINKTYPE_ATM_RFC1483, Buffer.concat([snap('0800'), TCP4]), 4],
+    ['SunATM, an LLC circuit', LINKTYPE_SUNATM, Buffer.concat([hex('02 00 0020'), snap('0800'), TCP4]), 4],
+    ['Frame Relay, NLPID IPv4', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 cc'), TCP4]), 4],
+    ['Frame Relay, a pad byte and NLPID IPv6', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 8e'), UDP6]), 6],
+    ['Frame Relay, NLPID SNAP with an ethertype', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 80 000000 86dd'), UDP6]), 6],
+    ['Frame Relay, a 3-byte address', LINKTYPE_FRELAY, Buffer.concat([hex('180041 03 cc'), TCP4]), 4],
+    ['IP over IEEE 1394 (Apple)', LINKTYPE_APPLE_IP_OVER_IEEE1394, Buffer.concat([hex('0000000000000001 0000000000000002 0800'), TCP4]), 4],
+  ])('%s → the IP packet inside', (_name, linkType, frame, version) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
+    expect(dec.view.ipVersion).toBe(version);
+    if (version === 6) expect(payloadText(dec)).toBe('abcd');
+    else expect([dec.view.ipProto, dec.view.dstPort]).toEqual([IPPROTO_TCP, 443]);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['an FDDI station management frame (FC 0x41)', LINKTYPE_FDDI, Buffer.concat([hex(`41 ${MACS}`), snap('0800'), TCP4])],
+    ['a Token Ring MAC frame (FC type 00)', LINKTYPE_IEEE802_5, Buffer.concat([hex(`1000 ${MACS}`), snap('0800'), TCP4])],
+    ['a Token Ring routing field of odd length', LINKTYPE_IEEE802_5, Buffer.concat([hex('1040 020000000002 820000000001 0530 0011 00'), snap('0800'), TCP4])],
+    ['a SunATM LANE circuit', LINKTYPE_SUNATM, Buffer.concat([hex('01 00 0020 0000'), ethernet(0x0800, TCP4)])],
+    ['Frame Relay with another NLPID (CLNP)', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 81'), TCP4])],
+    ['Frame Relay with a control byte other than UI', LINKTYPE_FRELAY, Buffer.concat([hex('1841 13 cc'), TCP4])],
+    ['Frame Relay SNAP with a vendor OUI', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 80 0080c2 0007'), TCP4])],
+    ['a one-byte Q.922 address', LINKTYPE_FRELAY, Buffer.concat([hex('41 03 cc'), TCP4])],
+  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array, DecodeStatus, string]>([
+    ['a Prism length of 4', LINKTYPE_IEEE802_11_PRISM, Buffer.concat([hex('44000000 04000000'), wifiData()]), DecodeStatus.Malformed, 'link.wifi_malformed'],
+    ['a Prism header cut short', LINKTYPE_IEEE802_11_PRISM, prism().subarray(0, 100), DecodeStatus.Truncated, 'link.truncated'],
+    ['an AVS header of another version', LINKTYPE_IEEE802_11_AVS, Buffer.concat([avs(0x80212001), wifiData()]), DecodeStatus.Malformed, 'link.wifi_malformed'],
+    ['an AVS length over 1024', LINKTYPE_IEEE802_11_AVS, Buffer.concat([avs(0x80211002, 5000), wifiData()]), DecodeStatus.Malformed, 'link.wifi_malformed'],
+    ['an FDDI header cut at 10 bytes', LINKTYPE_FDDI, hex(`50 ${MACS}`).subarray(0, 10), DecodeStatus.Truncated, 'link.truncated'],
+    ['a Token Ring routing field past the frame', LINKTYPE_IEEE802_5, hex('1040 020000000002 820000000001 1e30'), DecodeStatus.Truncated, 'link.truncated'],
+    ['a SunATM header of 3 bytes', LINKTYPE_SUNATM, hex('020000'), DecodeStatus.Truncated, 'link.truncated'],
+    ['Frame Relay cut after the address', LINKTYPE_FRELAY, hex('1841 03'), DecodeStatus.Truncated, 'link.truncated'],
+    ['an IEEE 1394 header of 17 bytes', LINKTYPE_APPLE_IP_OVER_IEEE1394, hex('0000000000000001 0000000000000002 08'), DecodeStatus.Truncated, 'link.truncated'],
   ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, frame, linkType)).toBe(status);
