@@ -382,7 +382,13 @@ function postgresUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade 
   const n = u32(buf, off);
   const code = u32(buf, off + 4);
   if (n === 8 && code === PG_SSL_REQUEST) return tlsAt('postgresql', 8);
-  if ((n === 8 && code === PG_GSSENC_REQUEST) || (n === 16 && code === PG_CANCEL_REQUEST)) return plain('postgresql');
+  if (n === 8 && code === PG_GSSENC_REQUEST) {
+    // libpq's gssencmode=prefer asks for GSSAPI encryption first; refused ('N'), it sends an
+    // SSLRequest on the same connection. Anything else after it is GSSAPI or a startup.
+    if (len < 16) return needMore('postgresql');
+    return u32(buf, off + 8) === 8 && u32(buf, off + 12) === PG_SSL_REQUEST ? tlsAt('postgresql', 16) : plain('postgresql');
+  }
+  if (n === 16 && code === PG_CANCEL_REQUEST) return plain('postgresql');
   if (code === PG_PROTOCOL_3 && n > 8 && n <= 10000) return plain('postgresql'); // StartupMessage, no TLS
   return NONE;
 }

@@ -56,6 +56,7 @@ const UPGRADES: ReadonlyArray<[string, Uint8Array, string, number]> = [
   ['LDAP bind, then StartTLS', cat(LDAP_BIND, LDAP_STARTTLS), 'ldap', 389],
   ['PostgreSQL SSLRequest', Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f), 'postgresql', 5432],
   ['MySQL SSLRequest', MYSQL_SSL_REQUEST, 'mysql', 3306],
+  ['PostgreSQL GSSENCRequest refused, then SSLRequest', Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30, 0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f), 'postgresql', 5432],
   ['SOCKS 5, domain', cat(Uint8Array.of(5, 1, 0, 5, 1, 0, 3, 11), text('example.com'), Uint8Array.of(1, 187)), 'socks', 1080],
   ['SOCKS 5, IPv6 after username/password', cat(Uint8Array.of(5, 2, 0, 2, 1, 3), text('bob'), Uint8Array.of(4), text('pass'), Uint8Array.of(5, 1, 0, 4), new Uint8Array(16), Uint8Array.of(1, 187)), 'socks', 1080],
   ['SOCKS 4', cat(Uint8Array.of(4, 1, 1, 187, 203, 0, 113, 7), text('user'), Uint8Array.of(0)), 'socks', 1080],
@@ -125,8 +126,9 @@ describe('findTlsUpgrade: known protocols that stay in the clear', () => {
     expect(up(text('STARTTLS\r\n'), 25)).toEqual({ kind: Upgrade.TlsAt, app: 'smtp', at: 10 });
   });
 
-  test('PostgreSQL GSSENCRequest, CancelRequest and a plain StartupMessage', () => {
-    expect(up(Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
+  test('PostgreSQL GSSENCRequest (then GSSAPI, not an SSLRequest), CancelRequest and a plain StartupMessage', () => {
+    expect(up(Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30))).toEqual({ kind: Upgrade.NeedMore, app: 'postgresql', at: -1 });
+    expect(up(Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30, 0x60, 0x82, 0x02, 0x10, 0x06, 0x09, 0x2a, 0x86))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
     expect(up(Uint8Array.of(0, 0, 0, 16, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 1, 0, 0, 0, 2))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
     expect(up(cat(Uint8Array.of(0, 0, 0, 20, 0, 3, 0, 0), text('user\0bob\0\0\0')))).toEqual({ kind: Upgrade.Plain, app: 'postgresql', at: -1 });
   });
