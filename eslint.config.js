@@ -16,4 +16,6 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // Plain CommonJS scripts the tests run as child processes (no TypeScript, no build step).
+  { files: ['test/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

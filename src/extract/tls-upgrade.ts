@@ -22,7 +22,6 @@
  */
 import { decodeWireText } from './tls-client-hello';
 
-
 /** The most plaintext we read before the upgrade (real preambles are tens of bytes: EHLO, CAPA, a SOCKS request). */
 export const MAX_PREAMBLE_BYTES = 4096;
 /** Text lines before the upgrade command: EHLO, CAPABILITY, FEAT, ... then STARTTLS. */
@@ -82,7 +81,8 @@ export function findTlsUpgrade(buf: Uint8Array, off: number, len: number, server
   if (b0 === 0x04) return socks4Upgrade(buf, off, len);
   if (b0 === 0x03) return rdpUpgrade(buf, off, len);
   if (b0 === 0x3c || isXmlSpace(b0)) return xmppUpgrade(buf, off, len);
-  if (isAsciiLetter(b0)) return textUpgrade(buf, off, len, serverPort);
+  // Commands start with a letter; IMAP tags with any printable character (OpenSSL's is ".").
+  if (b0 > SP && b0 < 0x7f) return textUpgrade(buf, off, len, serverPort);
   return NONE;
 }
 
@@ -234,10 +234,6 @@ function latin1Upper(buf: Uint8Array, start: number, end: number): string {
 /** Printable ASCII, tab, CR, or a UTF-8 byte (EHLO may carry an IDN): no control characters. */
 function isTextByte(b: number): boolean {
   return b >= SP ? b !== 0x7f : b === 0x09 || b === CR;
-}
-
-function isAsciiLetter(b: number): boolean {
-  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39);
 }
 
 // ------------------------------------------------------------------------- XMPP

@@ -6,8 +6,8 @@
  * → final summary and exit 1; DNS over TCP with two queries on one connection; then the tcpdump fallback, --count, --duration, --write (rotated
  * pcapng that replays to the same flows), a quiet interface stopping promptly on SIGTERM, and
  * Debian's Chromium sending a post-quantum ClientHello split over four TCP segments, then over
- * two QUIC Initials; and real clients that speak in the clear before TLS (OpenSSL's SMTP
- * STARTTLS, curl through SOCKS 5 and HTTP CONNECT proxies).
+ * two QUIC Initials; and real clients that speak in the clear before TLS (OpenSSL's STARTTLS
+ * for eight protocols, curl through SOCKS 5 and HTTP CONNECT proxies).
  * Skips itself, with the reason in the title, when not root or a tool is missing. Every wait is
  * bounded; afterAll removes the namespaces and servers, also on failure.
  */
@@ -311,27 +311,33 @@ describeLab('live on a veth pair between two namespaces', () => {
     }
   }, 120_000);
 
-  // Real clients that speak in the clear before their TLS: OpenSSL's STARTTLS for SMTP, and curl
-  // through a SOCKS 5 proxy (socks5h: the proxy resolves the name) and through an HTTP CONNECT
-  // proxy. The far side runs a minimal SMTP server that upgrades with Node's TLS, and both proxies
-  // relay to the lab's openssl s_server. Their plaintext and hellos are the clients' own bytes.
-  test('TLS after plaintext from real clients: openssl s_client -starttls smtp, curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
+  // Real clients that speak in the clear before their TLS: OpenSSL's STARTTLS for SMTP, IMAP,
+  // POP3, FTP, XMPP, LDAP, PostgreSQL and MySQL, and curl through a SOCKS 5 proxy (socks5h: the
+  // proxy resolves the name) and through an HTTP CONNECT proxy. The far side's servers
+  // (test/e2e/preamble-servers.js) answer each dialogue and start TLS, or relay to the lab's
+  // openssl s_server. The plaintext and the hellos are the clients' own bytes.
+  test('TLS after plaintext from real clients: openssl s_client -starttls (8 protocols), curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
     const l = lab!;
-    const script = path.join(l.dir, 'preamble-servers.js');
-    fs.writeFileSync(script, PREAMBLE_SERVERS);
-    const server = spawn('ip', ['netns', 'exec', l.farNs, process.execPath, script, FAR.tracker, FAR.nebra, path.join(l.dir, 'key.pem'), path.join(l.dir, 'cert.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn('ip', ['netns', 'exec', l.farNs, process.execPath, path.join(__dirname, 'preamble-servers.js'), FAR.tracker, FAR.nebra,
+      path.join(l.dir, 'key.pem'), path.join(l.dir, 'cert.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
     l.servers.push(server);
-    let ready = '';
-    server.stdout!.setEncoding('utf8').on('data', (d: string) => (ready += d));
-    server.stderr!.setEncoding('utf8').on('data', (d: string) => (ready += d));
-    await waitUntil(() => ready.includes('ready'), 15_000);
-    expect(ready).toBe('ready\n');
+    let said = '';
+    server.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
+    server.stderr!.setEncoding('utf8').on('data', (d: string) => (said += d));
+    await waitUntil(() => said.includes('ready'), 15_000);
+    expect(said).toBe('ready\n');
 
     const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson']);
     await listening(run);
-    const smtp = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-starttls', 'smtp', '-connect', `${FAR.tracker}:25`, '-servername', 'mail.example.com'],
-      { input: '', encoding: 'utf8', timeout: 20_000 });
-    expect(smtp.stdout).toContain('BEGIN CERTIFICATE');
+    const starttls: Array<[proto: string, port: number, app: string]> = [
+      ['smtp', 25, 'smtp'], ['imap', 143, 'imap'], ['pop3', 110, 'pop3'], ['ftp', 21, 'ftp'], ['xmpp', 5222, 'xmpp'],
+      ['ldap', 389, 'ldap'], ['postgres', 5432, 'postgresql'], ['mysql', 3306, 'mysql'],
+    ];
+    for (const [proto, port] of starttls) {
+      const c = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-starttls', proto, '-connect', `${FAR.tracker}:${port}`, '-servername', `${proto}.example.com`],
+        { input: '', encoding: 'utf8', timeout: 20_000 });
+      expect([proto, c.stdout.includes('BEGIN CERTIFICATE')]).toEqual([proto, true]);
+    }
     const viaSocks = dev(l, 'curl', '-sSk', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', `socks5h://${FAR.tracker}:1080`, 'https://api.nebra.com/');
     expect(viaSocks.stdout + viaSocks.stderr).toBe('200');
     const viaConnect = dev(l, 'curl', '-sSk', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', `http://${FAR.tracker}:3128`, 'https://api.nebra.com/');
@@ -340,79 +346,23 @@ describeLab('live on a veth pair between two namespaces', () => {
     run.child.kill('SIGINT');
     await waitExit(run, 20_000);
 
-    const toProxy = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'tcp' && r.remote_ip === FAR.tracker);
-    const byPort = (port: number): Rec[] => toProxy.filter((r) => r.remote_port === port);
-    expect(byPort(25)).toHaveLength(1);
-    expect(byPort(25)[0]).toMatchObject({ app: 'smtp', sni: 'mail.example.com', name_source: 'sni' });
-    expect(byPort(1080)).toHaveLength(1);
-    expect(byPort(1080)[0]).toMatchObject({ app: 'socks', sni: 'api.nebra.com', name_source: 'sni' });
-    expect(byPort(1080)[0].names).toContainEqual({ name: 'api.nebra.com', source: 'socks-host' });
-    expect(byPort(3128)).toHaveLength(1);
-    expect(byPort(3128)[0]).toMatchObject({ app: 'http', sni: 'api.nebra.com', http_host: 'api.nebra.com', name_source: 'sni' });
-    for (const f of toProxy) expect(f.ja4).toMatch(/^t13/);
-  }, 90_000);
+    // Final records only: a flow still open when live judges open flows also has an `open: true` record.
+    const toFar = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'tcp' && r.remote_ip === FAR.tracker && r.open !== true);
+    const only = (port: number): Rec => {
+      const f = toFar.filter((r) => r.remote_port === port);
+      expect([port, f.length]).toEqual([port, 1]);
+      return f[0];
+    };
+    for (const [proto, port, app] of starttls) {
+      expect(only(port)).toMatchObject({ app, sni: `${proto}.example.com`, name_source: 'sni' });
+    }
+    expect(only(1080)).toMatchObject({ app: 'socks', sni: 'api.nebra.com', name_source: 'sni' });
+    expect(only(1080).names).toContainEqual({ name: 'api.nebra.com', source: 'socks-host' });
+    expect(only(3128)).toMatchObject({ app: 'http', sni: 'api.nebra.com', http_host: 'api.nebra.com', name_source: 'sni' });
+    for (const f of toFar) expect(f.ja4).toMatch(/^t1[23]/);
+  }, 120_000);
 });
 
-/**
- * The far side's plaintext-first servers (argv: listen address, TLS server address, key, cert):
- * SMTP on 25 (banner, EHLO, STARTTLS, then Node's TLS on the same socket, closed after the
- * handshake), SOCKS 5 on 1080 and HTTP CONNECT on 3128, both relaying to the TLS server on 443
- * whatever name the client asked for. Test tooling only; prints "ready" once all three listen.
- */
-const PREAMBLE_SERVERS = `
-const net = require('net'); const tls = require('tls'); const fs = require('fs');
-const [listen, target, keyFile, certFile] = process.argv.slice(2);
-const key = fs.readFileSync(keyFile); const cert = fs.readFileSync(certFile);
-// Paused until the upstream connection is up: the client's first TLS bytes may arrive before it is.
-const relay = (sock, head) => { sock.pause(); const up = net.connect(443, target, () => { up.write(head); sock.pipe(up); up.pipe(sock); }); up.on('error', () => sock.destroy()); sock.on('error', () => up.destroy()); };
-let listening = 0; const up = () => { if (++listening === 3) console.log('ready'); };
-net.createServer((sock) => {
-  sock.write('220 lab.example ESMTP\\r\\n');
-  let buf = '';
-  const onData = (d) => {
-    buf += d.toString('latin1');
-    for (let i; (i = buf.indexOf('\\n')) >= 0;) {
-      const line = buf.slice(0, i).trim().toUpperCase(); buf = buf.slice(i + 1);
-      if (line.startsWith('EHLO') || line.startsWith('HELO')) sock.write('250-lab.example\\r\\n250 STARTTLS\\r\\n');
-      else if (line === 'STARTTLS') {
-        sock.removeListener('data', onData);
-        sock.write('220 2.0.0 Ready to start TLS\\r\\n', () => {
-          const t = new tls.TLSSocket(sock, { isServer: true, key, cert });
-          t.on('secure', () => t.end('221 bye\\r\\n')); t.on('error', () => sock.destroy());
-        });
-        return;
-      } else sock.write('250 ok\\r\\n');
-    }
-  };
-  sock.on('data', onData); sock.on('error', () => {});
-}).listen(25, listen, up);
-net.createServer((sock) => {
-  // Greeting (VER, NMETHODS, METHODS), then the request (VER, CMD, RSV, ATYP, address, port), however they arrive.
-  let buf = Buffer.alloc(0); let greeted = false;
-  sock.on('data', function onData(d) {
-    buf = Buffer.concat([buf, d]);
-    if (!greeted) { if (buf.length < 2 || buf.length < 2 + buf[1]) return; buf = buf.subarray(2 + buf[1]); greeted = true; sock.write(Buffer.from([5, 0])); }
-    if (buf.length < 5) return;
-    const addrLen = buf[3] === 1 ? 4 : buf[3] === 4 ? 16 : 1 + buf[4];
-    if (buf.length < 4 + addrLen + 2) return;
-    sock.removeListener('data', onData);
-    sock.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
-    relay(sock, buf.subarray(4 + addrLen + 2));
-  });
-  sock.on('error', () => {});
-}).listen(1080, listen, up);
-net.createServer((sock) => {
-  let head = '';
-  sock.on('data', function onData(d) {
-    head += d.toString('latin1');
-    if (!head.includes('\\r\\n\\r\\n')) return;
-    sock.removeListener('data', onData);
-    sock.write('HTTP/1.1 200 Connection established\\r\\n\\r\\n');
-    relay(sock, Buffer.from(head.slice(head.indexOf('\\r\\n\\r\\n') + 4), 'latin1'));
-  });
-  sock.on('error', () => {});
-}).listen(3128, listen, up);
-`;
 
 /** Per client port: the payload sizes the client sent to `server`:`port` before the server's first payload. */
 function clientSegmentsBeforeServerData(file: string, server: string, port: number): Map<number, number[]> {

@@ -43,6 +43,7 @@ const UPGRADES: ReadonlyArray<[string, Uint8Array, string, number]> = [
   ['LMTP', text('LHLO client.example\r\nSTARTTLS\r\n'), 'lmtp', 24],
   ['IMAP', text('a001 CAPABILITY\r\na002 STARTTLS\r\n'), 'imap', 143],
   ['IMAP, upper-case tag (also looks like an HTTP request line)', text('A1 STARTTLS\r\n'), 'imap', 143],
+  ['IMAP with OpenSSL\'s tag "."', text('. CAPABILITY\r\n. STARTTLS\r\n'), 'imap', 143],
   ['POP3', text('CAPA\r\nSTLS\r\n'), 'pop3', 110],
   ['POP3 STLS first', text('STLS\r\n'), 'pop3', 110],
   ['FTP AUTH TLS', text('AUTH TLS\r\n'), 'ftp', 21],
