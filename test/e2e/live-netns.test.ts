@@ -7,7 +7,7 @@
  * pcapng that replays to the same flows), a quiet interface stopping promptly on SIGTERM, and
  * Debian's Chromium sending a post-quantum ClientHello split over four TCP segments, then over
  * two QUIC Initials; and real clients that speak in the clear before TLS (OpenSSL's STARTTLS
- * for eight protocols, curl through SOCKS 5 and HTTP CONNECT proxies).
+ * for twelve protocols, curl through SOCKS 5 and HTTP CONNECT proxies).
  * Skips itself, with the reason in the title, when not root or a tool is missing. Every wait is
  * bounded; afterAll removes the namespaces and servers, also on failure.
  */
@@ -311,12 +311,12 @@ describeLab('live on a veth pair between two namespaces', () => {
     }
   }, 120_000);
 
-  // Real clients that speak in the clear before their TLS: OpenSSL's STARTTLS for SMTP, IMAP,
-  // POP3, FTP, XMPP, LDAP, PostgreSQL and MySQL, and curl through a SOCKS 5 proxy (socks5h: the
+  // Real clients that speak in the clear before their TLS: OpenSSL's STARTTLS for SMTP, LMTP,
+  // NNTP, ManageSieve, IRC, IMAP, POP3, FTP, XMPP, LDAP, PostgreSQL and MySQL, and curl through a SOCKS 5 proxy (socks5h: the
   // proxy resolves the name) and through an HTTP CONNECT proxy. The far side's servers
   // (test/e2e/preamble-servers.js) answer each dialogue and start TLS, or relay to the lab's
   // openssl s_server. The plaintext and the hellos are the clients' own bytes.
-  test('TLS after plaintext from real clients: openssl s_client -starttls (8 protocols), curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
+  test('TLS after plaintext from real clients: openssl s_client -starttls (12 protocols), curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
     const l = lab!;
     const server = spawn('ip', ['netns', 'exec', l.farNs, process.execPath, path.join(__dirname, 'preamble-servers.js'), FAR.tracker, FAR.nebra,
       path.join(l.dir, 'key.pem'), path.join(l.dir, 'cert.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -329,8 +329,10 @@ describeLab('live on a veth pair between two namespaces', () => {
 
     const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson']);
     await listening(run);
+    // IRC has no app of its own here: a bare STARTTLS on a port of no known protocol makes the flow tls.
     const starttls: Array<[proto: string, port: number, app: string]> = [
-      ['smtp', 25, 'smtp'], ['imap', 143, 'imap'], ['pop3', 110, 'pop3'], ['ftp', 21, 'ftp'], ['xmpp', 5222, 'xmpp'],
+      ['smtp', 25, 'smtp'], ['lmtp', 24, 'lmtp'], ['nntp', 119, 'nntp'], ['sieve', 4190, 'sieve'], ['irc', 6667, 'tls'],
+      ['imap', 143, 'imap'], ['pop3', 110, 'pop3'], ['ftp', 21, 'ftp'], ['xmpp', 5222, 'xmpp'],
       ['ldap', 389, 'ldap'], ['postgres', 5432, 'postgresql'], ['mysql', 3306, 'mysql'],
     ];
     for (const [proto, port] of starttls) {

@@ -3,8 +3,8 @@
  * The live lab's plaintext-first servers (test/e2e/live-netns.test.ts), run in the far namespace:
  * `node preamble-servers.js LISTEN_ADDR TLS_SERVER_ADDR KEY CERT`.
  *
- * STARTTLS servers for SMTP (25), IMAP (143), POP3 (110), FTP (21), XMPP (5222), LDAP (389),
- * PostgreSQL (5432) and MySQL (3306): each answers a client's plaintext dialogue as its RFC (or
+ * STARTTLS servers for SMTP (25), LMTP (24), NNTP (119), ManageSieve (4190), IRC (6667), IMAP
+ * (143), POP3 (110), FTP (21), XMPP (5222), LDAP (389), PostgreSQL (5432) and MySQL (3306): each answers a client's plaintext dialogue as its RFC (or
  * protocol documentation) says, then starts TLS on the same socket with Node's TLS and closes
  * after the handshake. And two proxies that relay to the lab's TLS server on 443 whatever name
  * the client asked for: SOCKS 5 (1080) and HTTP CONNECT (3128).
@@ -21,7 +21,7 @@ const [listen, target, keyFile, certFile] = process.argv.slice(2);
 const key = fs.readFileSync(keyFile);
 const cert = fs.readFileSync(certFile);
 
-const SERVERS = 10;
+const SERVERS = 14;
 let listening = 0;
 const up = () => { if (++listening === SERVERS) console.log('ready'); };
 
@@ -95,6 +95,34 @@ lineServer(25, '220 lab.example ESMTP\r\n', (line) => {
   if (cmd.startsWith('EHLO') || cmd.startsWith('HELO')) return ['250-lab.example\r\n250 STARTTLS\r\n', false];
   if (cmd === 'STARTTLS') return ['220 2.0.0 Ready to start TLS\r\n', true];
   return ['250 2.0.0 OK\r\n', false];
+});
+
+// LMTP (RFC 2033 §4.1: SMTP with LHLO)
+lineServer(24, '220 lab.example LMTP\r\n', (line) => {
+  const cmd = line.toUpperCase();
+  if (cmd.startsWith('LHLO')) return ['250-lab.example\r\n250 STARTTLS\r\n', false];
+  if (cmd === 'STARTTLS') return ['220 2.0.0 Ready to start TLS\r\n', true];
+  return ['250 2.0.0 OK\r\n', false];
+});
+
+// NNTP (RFC 4642 §2.2)
+lineServer(119, '200 lab.example NNTP ready\r\n', (line) => {
+  const cmd = line.toUpperCase();
+  if (cmd === 'CAPABILITIES') return ['101 Capability list:\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n', false];
+  if (cmd === 'STARTTLS') return ['382 Continue with TLS negotiation\r\n', true];
+  return ['500 unknown\r\n', false];
+});
+
+// ManageSieve (RFC 5804 §2.2): the server speaks first, with its capabilities
+lineServer(4190, '"IMPLEMENTATION" "lab"\r\n"SIEVE" "fileinto"\r\n"STARTTLS"\r\n"VERSION" "1.0"\r\nOK\r\n', (line) => {
+  if (line.toUpperCase() === 'STARTTLS') return ['OK "Begin TLS negotiation now"\r\n', true];
+  return ['NO "unknown"\r\n', false];
+});
+
+// IRC (IRCv3 tls extension): STARTTLS answered with numeric 670
+lineServer(6667, null, (line) => {
+  if (line.toUpperCase() === 'STARTTLS') return [':lab.example 670 * :STARTTLS successful, go ahead with TLS handshake\r\n', true];
+  return [':lab.example 421 * :Unknown command\r\n', false];
 });
 
 // IMAP (RFC 9051 §6.2.1)
