@@ -16,14 +16,14 @@
  * Output goes to ~/.cache/egress-audit-bench/ (never into the repository) unless --out is given.
  * Streams to disk in 4 MiB chunks; memory use is independent of N.
  *
- *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|big-head|dns] [--flows N] [--out FILE]
+ *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|big-head|dns|starttls-wait|http-tail] [--flows N] [--out FILE]
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 /** Flood kinds this generator writes. */
-export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'big-head' | 'dns';
+export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'big-head' | 'dns' | 'starttls-wait' | 'http-tail';
 
 /** Default location of generated floods (outside the repository). */
 export const FLOOD_DIR = process.env.EGRESS_AUDIT_BENCH_DIR ?? path.join(os.homedir(), '.cache', 'egress-audit-bench');
@@ -137,6 +137,10 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
   const tlsHead = Buffer.concat([Buffer.of(0x16, 0x03, 0x01, 0x3e, 0x80, 0x01, 0x00, 0x3e, 0x7c, 0x03, 0x03), Buffer.alloc(53, 0x41)]);
   // The same record with 16,000 of its 16,005 bytes present.
   const bigHead = Buffer.concat([tlsHead, Buffer.alloc(16_000 - tlsHead.length, 0x41)]);
+  // An SMTP session that never gets to STARTTLS: each flow's head waits for the upgrade (4 KiB bound).
+  const ehlo = Buffer.from('EHLO device.example\r\n', 'latin1');
+  // A keep-alive connection whose second request head never completes: each flow holds a later-request head.
+  const httpTail = Buffer.from('GET / HTTP/1.1\r\nHost: a.example\r\n\r\nGET /next HTTP/1.1\r\nHo', 'latin1');
   for (let i = 0; i < flows; i++) {
     // Distinct 5-tuples: the source address walks 10.0.0.0/8 (16 ports each), so the table
     // sees `flows` different keys however large `flows` is (up to 268 M).
@@ -148,10 +152,13 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
       w.write(usec, ipv4(dst, src, 17, udp(53, sport, dnsResponse(i, (0x64400000 + i) >>> 0))));
       continue;
     }
-    w.write(usec, ipv4(src, dst, 6, tcp(sport, 443, isn, SYN)));
+    const dport = kind === 'starttls-wait' ? 587 : kind === 'http-tail' ? 80 : 443;
+    w.write(usec, ipv4(src, dst, 6, tcp(sport, dport, isn, SYN)));
     if (kind === 'tls-partial') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1, ACK | PSH, tlsHead)));
     else if (kind === 'far-seq') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1 + 16_000, ACK | PSH, Buffer.of(0x16))));
     else if (kind === 'big-head') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, 443, isn + 1, ACK | PSH, bigHead)));
+    else if (kind === 'starttls-wait') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, dport, isn + 1, ACK | PSH, ehlo)));
+    else if (kind === 'http-tail') w.write(usec + 1, ipv4(src, dst, 6, tcp(sport, dport, isn + 1, ACK | PSH, httpTail)));
   }
   w.flush();
   fs.closeSync(fd);
@@ -167,7 +174,7 @@ function arg(argv: string[], name: string): string | undefined {
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const kind = (arg(argv, '--kind') ?? 'syn') as FloodKind;
-  if (!['syn', 'tls-partial', 'far-seq', 'big-head', 'dns'].includes(kind)) {
+  if (!['syn', 'tls-partial', 'far-seq', 'big-head', 'dns', 'starttls-wait', 'http-tail'].includes(kind)) {
     process.stderr.write(`make-flood: unknown --kind ${kind}\n`);
     process.exit(2);
   }

@@ -63,6 +63,20 @@ test('flows that each leave 16,000 bytes of a ClientHello waiting: heads stay un
   fs.rmSync(file);
 });
 
+test.each([
+  ['an SMTP EHLO that never reaches STARTTLS (a head waiting for the upgrade)', 'starttls-wait'],
+  ['a keep-alive second request head that never completes (a later-request head)', 'http-tail'],
+] as const)('40,000 flows that each leave %s: heads stay under the budget and every shed head is counted', async (_name, kind) => {
+  // 40,000 heads of one 2 KiB buffer each: 80 MB against the default 64 MB budget.
+  const { file } = makeFlood(kind, 40_000, path.join(tmp.dir, `${kind}.pcap`));
+  const before = process.memoryUsage().arrayBuffers;
+  const { summary } = await summaryOf(['replay', file]);
+  expect(summary.flows).toBe(40_000);
+  expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(96 * 2 ** 20);
+  expect(summary.anomalies['stream.head_overflow']).toBeGreaterThan(4000);
+  fs.rmSync(file);
+});
+
 describe('StreamHeadBudget', () => {
   test('sheds the oldest heads first and never holds more than its limit', () => {
     const budget = new StreamHeadBudget(64 * 1024);
