@@ -157,7 +157,9 @@ describe('OutputFile: devices and pipes', () => {
     out.write('line 1\nline 2\n');
     out.commit();
     // If commit kept the descriptor open, cat would never see EOF and this would time out.
-    const code = await Promise.race([done, new Promise<string>((r) => setTimeout(() => r('timeout'), 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([done, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 5000)))]);
+    clearTimeout(timer); // a pending 5 s timer kept the jest worker alive after the suite ("failed to exit gracefully")
     if (code === 'timeout') reader.kill();
     expect(code).toBe(0);
     expect(got).toBe('line 1\nline 2\n');
