@@ -19,7 +19,7 @@ import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessa
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { probeDhcp, probeDhcpv6, probeMqttConnect, probeStun } from './extract/app-probes';
-import { parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
+import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
@@ -437,8 +437,9 @@ export class Pipeline {
         }
         // The next request starts after the body (RFC 9112 §6.3). Where that is, is kept as a
         // sequence number, so a request after a body, in this segment or a later one, is found.
-        const body = r.bodyLength;
-        if (body < 0) { info.httpNextSeq = -1; break; } // chunked: later requests only where a segment starts with one
+        // A chunked body is walked when it lies whole in these bytes; else later requests are found only where a segment starts with one.
+        const body = r.bodyLength >= 0 || !r.chunked ? r.bodyLength : chunkedBodyLength(buf, p, end - p);
+        if (body < 0) { info.httpNextSeq = -1; break; }
         if (body > end - p) { info.httpNextSeq = (seqAtOff + (p - off) + body) % 0x1_0000_0000; break; }
         p += body;
         info.httpNextSeq = (seqAtOff + (p - off)) % 0x1_0000_0000;

@@ -43,6 +43,8 @@ export type HttpHeadResult =
        * over MAX_BODY_LENGTH).
        */
       bodyLength: number;
+      /** The last transfer coding is `chunked` (RFC 9112 §6.1): the body's end is found by chunkedBodyLength. */
+      chunked: boolean;
     }
   | { kind: 'need-more' }
   | { kind: 'not-http' }
@@ -160,6 +162,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
   let hostCount = 0;
   let contentLength = -2; // -2: no Content-Length; -1: unusable
   let transferEncoding = false;
+  let chunked = false;
   let p = lf + 1;
   while (p < headEnd) {
     const e = lineEndAt(buf, p, headEnd);
@@ -191,6 +194,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
       contentLength = contentLength === -2 || contentLength === n ? n : -1; // differing values: unusable (§6.3 item 5)
     } else if (c - p === 17 && isFieldName(buf, p, TRANSFER_ENCODING)) {
       transferEncoding = true;
+      chunked = endsWithChunked(buf, c + 1, le);
     }
     p = e + 1;
   }
@@ -227,6 +231,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
     headLength: headEnd - off, version, hostSource, anomalies,
     // §6.3: Transfer-Encoding overrides Content-Length; the chunked body's end is in the body.
     bodyLength: transferEncoding ? -1 : contentLength === -2 ? 0 : contentLength,
+    chunked: transferEncoding && chunked,
   };
 }
 
@@ -234,6 +239,79 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
 export const MAX_BODY_LENGTH = 1 << 30;
 const CONTENT_LENGTH = 'content-length';
 const TRANSFER_ENCODING = 'transfer-encoding';
+
+/** True when the field value buf[s, e)'s last transfer coding is "chunked" (any case, optional whitespace). */
+function endsWithChunked(buf: Uint8Array, s: number, e: number): boolean {
+  while (e > s && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+  const word = 'chunked';
+  if (e - s < word.length) return false;
+  const w = e - word.length;
+  if (!isFieldName(buf, w, word)) return false;
+  return w === s || buf[w - 1] === SP || buf[w - 1] === HT || buf[w - 1] === 0x2c;
+}
+
+/** Most chunks walked in one body (each is at least 5 bytes: "0\r\n\r\n"-like, so a segment holds far fewer). */
+const MAX_CHUNKS = 1 << 16;
+/** Longest chunk-size line (size, extensions) or trailer line read. */
+const MAX_CHUNK_LINE = 4096;
+
+/**
+ * Length of a chunked body (RFC 9112 §7.1: chunks, last-chunk, trailer section, CRLF) that
+ * starts at buf[off] and lies whole inside buf[off, off + len); -1 when it goes on past the
+ * bytes given, -2 when it is malformed. Reads only inside the range; every step consumes bytes.
+ */
+export function chunkedBodyLength(buf: Uint8Array, off: number, len: number): number {
+  if (off < 0 || len < 0 || off + len > buf.length) return -2;
+  const end = off + len;
+  let p = off;
+  for (let chunks = 0; chunks < MAX_CHUNKS; chunks++) {
+    let size = 0;
+    let digits = 0;
+    for (; p < end; p++) {
+      const h = hexValue(buf[p]);
+      if (h < 0) break;
+      if (++digits > 8) return -2;
+      size = size * 16 + h;
+    }
+    if (p >= end) return -1;
+    if (digits === 0) return -2;
+    const lf = lineFeedWithin(buf, p, end);
+    if (lf < 0) return lf;
+    p = lf + 1;
+    if (size === 0) {
+      // trailer-section, then the empty line
+      for (;;) {
+        if (p >= end) return -1;
+        const tl = lineFeedWithin(buf, p, end);
+        if (tl < 0) return tl;
+        const empty = tl === p || (tl === p + 1 && buf[p] === CR);
+        p = tl + 1;
+        if (empty) return p - off;
+      }
+    }
+    if (size > MAX_BODY_LENGTH || p - off + size > MAX_BODY_LENGTH) return -2;
+    p += size;
+    if (p >= end) return -1;
+    if (buf[p] === CR) p++;
+    if (p >= end) return -1;
+    if (buf[p] !== LF) return -2;
+    p++;
+  }
+  return -2;
+}
+
+/** The LF ending the line at buf[p]: its offset, -1 when the bytes end first, -2 when the line is over MAX_CHUNK_LINE. */
+function lineFeedWithin(buf: Uint8Array, p: number, end: number): number {
+  const stop = Math.min(end, p + MAX_CHUNK_LINE);
+  for (let i = p; i < stop; i++) if (buf[i] === LF) return i;
+  return stop < end ? -2 : -1;
+}
+
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const l = b | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
 
 /** True when buf[p, p + name.length) is `name` (lower case) in any case. */
 function isFieldName(buf: Uint8Array, p: number, name: string): boolean {

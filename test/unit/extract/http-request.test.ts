@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import fc from 'fast-check';
 import { A } from '../../../src/anomalies';
-import { HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
+import { chunkedBodyLength, HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
 import { ascii } from '../../helpers/packets';
 import { describeShared, sharedPath } from '../../helpers/shared';
 import { tcpDirections } from './helpers/pcap-client-streams';
@@ -46,7 +46,7 @@ describe('request forms', () => {
     const s = 'GET /index.html HTTP/1.1\r\nHost: www.example.org\r\n\r\n';
     expect(req(s)).toEqual({
       kind: 'request', method: 'GET', target: '/index.html', host: 'www.example.org', headLength: 51,
-      version: 'HTTP/1.1', hostSource: 'host-header', anomalies: [], bodyLength: 0,
+      version: 'HTTP/1.1', hostSource: 'host-header', anomalies: [], bodyLength: 0, chunked: false,
     });
   });
   test.each(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND', 'M-SEARCH'])('method %s', (m) => {
@@ -267,5 +267,47 @@ describe('body length (RFC 9112 §6.3): where the next request starts', () => {
     ['a longer name that starts the same is another field', 'Content-Lengthy: 3\r\n', 0],
   ])('%s', (_name, fields, want) => {
     expect(body(fields)).toBe(want);
+  });
+});
+
+describe('chunked request bodies (RFC 9112 §7.1)', () => {
+  const chunkedOf = (fields: string): boolean => {
+    const b = ascii(`POST /up HTTP/1.1\r\nHost: a.example\r\n${fields}\r\n`);
+    const r = parseHttpRequestHead(b, 0, b.length);
+    if (r.kind !== 'request') throw new Error(r.kind);
+    return r.chunked;
+  };
+  test('chunked is the last transfer coding, in any case; another last coding is not', () => {
+    expect(chunkedOf('Transfer-Encoding: chunked\r\n')).toBe(true);
+    expect(chunkedOf('Transfer-Encoding: gzip, CHUNKED \r\n')).toBe(true);
+    expect(chunkedOf('Transfer-Encoding: chunked, gzip\r\n')).toBe(false);
+    expect(chunkedOf('Transfer-Encoding: xchunked\r\n')).toBe(false);
+    expect(chunkedOf('Content-Length: 4\r\n')).toBe(false);
+  });
+
+  const body = '5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n';
+  test.each<[string, string, number]>([
+    ['chunks with an extension, a trailer and the final empty line', body, body.length],
+    ['the same followed by the next request', body + 'GET / HTTP/1.1\r\n', body.length],
+    ['bare LF line ends', '3\nabc\n0\n\n', 9],
+    ['the last chunk alone', '0\r\n\r\n', 5],
+    ['cut inside a chunk', body.slice(0, 12), -1],
+    ['cut before the final empty line', body.slice(0, body.length - 2), -1],
+    ['no size', '\r\nabc', -2],
+    ['a size of nine hex digits', '100000000\r\n', -2],
+    ['data not followed by CRLF', '3\r\nabcX\r\n0\r\n\r\n', -2],
+  ])('%s', (_name, text, want) => {
+    const b = ascii(text);
+    expect(chunkedBodyLength(b, 0, b.length)).toBe(want);
+  });
+
+  test('never reads past the range, and never throws on random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(200), (bytes, cut) => {
+      const n = Math.min(cut, bytes.length);
+      const poisoned = new Uint8Array(bytes.length + 16);
+      poisoned.set(bytes.subarray(0, n));
+      poisoned.fill(0x0a, n);
+      expect(chunkedBodyLength(poisoned, 0, n)).toBe(chunkedBodyLength(bytes.subarray(0, n), 0, n));
+    }), { numRuns: 2000 });
   });
 });

@@ -42,6 +42,11 @@ test('a retransmitted body segment changes nothing', () => {
   expect(hostsOf(s, [[0, head], [head, 500], [head, 500], [head + 500, s.length - head - 500]])).toEqual(['a.example', 'b.example']);
 });
 
+test('a request after a chunked body in the same segment', () => {
+  const chunked = 'POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+  expect(hostsOf(chunked + get('b.example'))).toEqual(['a.example', 'b.example']);
+});
+
 test('after a chunked body, a request that starts a segment is still found', () => {
   const chunked = 'POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
   expect(hostsOf(chunked + get('b.example'), [[0, chunked.length], [chunked.length, get('b.example').length]])).toEqual(['a.example', 'b.example']);
