@@ -124,7 +124,7 @@ const STARTTLS_PORTS: ReadonlyMap<number, string> = new Map([
   [25, 'smtp'], [587, 'smtp'], [2525, 'smtp'], [24, 'lmtp'], [119, 'nntp'], [433, 'nntp'], [4190, 'sieve'],
 ]);
 
-/** True when `line` (upper case, trimmed) asks a server of `app` to start TLS. */
+/** True when a line's words (upper case, see lineWords) ask a server of `app` to start TLS. */
 function isUpgradeLine(app: string, words: string[]): boolean {
   switch (app) {
     case 'pop3': return words.length === 1 && words[0] === 'STLS';
