@@ -483,6 +483,31 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags
   });
 });
 
+/** The frame decodes to the test's IPv4/TCP (to 443) or IPv6/UDP ("abcd") packet, with no anomaly. */
+function expectIpInside(linkType: number, frame: Uint8Array, version: 4 | 6): void {
+  const { dec, anomalies } = newDecoder();
+  expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
+  expect(dec.view.ipVersion).toBe(version);
+  if (version === 6) expect(payloadText(dec)).toBe('abcd');
+  else expect([dec.view.ipProto, dec.view.dstPort]).toEqual([IPPROTO_TCP, 443]);
+  expect(anomalies.toRecord()).toEqual({});
+}
+
+/** The frame is not IP: counted as other link-layer traffic, no anomaly. */
+function expectNotIp(linkType: number, frame: Uint8Array): void {
+  const { dec, anomalies } = newDecoder();
+  expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
+  expect(dec.nonFlow.otherL2).toBe(1);
+  expect(anomalies.toRecord()).toEqual({});
+}
+
+/** The frame decodes to `status` with exactly one `anomaly`. */
+function expectOneAnomaly(linkType: number, frame: Uint8Array, status: DecodeStatus, anomaly: string): void {
+  const { dec, anomalies } = newDecoder();
+  expect(decodeFrame(dec, frame, linkType)).toBe(status);
+  expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
+}
+
 describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape checked with tshark 4.0', () => {
   const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
   const snap = (type: string, oui = '000000'): Uint8Array => hex(`aaaa03${oui}${type}`);
@@ -506,14 +531,7 @@ describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape check
       Buffer.concat([hex('0000 1900 03000080 00000000 00000000 0000000000000000 00'), data(Buffer.concat([snap('0800'), TCP4]))]), 4],
     ['PPI carrying 802.11', LINKTYPE_PPI, Buffer.concat([hex('00000800 69000000'), data(Buffer.concat([snap('0800'), TCP4]))]), 4],
     ['Ethernet 802.3 (a length, not a type) with LLC/SNAP, IPv6', LINKTYPE_ETHERNET, ethernet(8 + UDP6.length, Buffer.concat([snap('86dd'), UDP6])), 6],
-  ])('%s → the IP packet inside', (_name, linkType, frame, version) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
-    expect(dec.view.ipVersion).toBe(version);
-    if (version === 6) expect(payloadText(dec)).toBe('abcd');
-    else expect([dec.view.ipProto, dec.view.dstPort]).toEqual([IPPROTO_TCP, 443]);
-    expect(anomalies.toRecord()).toEqual({});
-  });
+  ])('%s → the IP packet inside', (_name, linkType, frame, version) => expectIpInside(linkType, frame, version));
 
   test.each<[string, number, Uint8Array]>([
     ['a protected (encrypted) data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([hex('0102030405060708'), TCP4]), '0841')],
@@ -522,12 +540,7 @@ describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape check
     ['an A-MSDU (QoS control bit 7)', LINKTYPE_IEEE802_11, qos4(Buffer.concat([snap('0800'), TCP4]), '8000')],
     ['EAPOL (ethertype 0x888e) in a data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([snap('888e'), hex('0203005f')]))],
     ['PPI carrying another DLT (Ethernet)', LINKTYPE_PPI, Buffer.concat([hex('00000800 01000000'), ethernet(0x0800, TCP4)])],
-  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
-    expect(dec.nonFlow.otherL2).toBe(1);
-    expect(anomalies.toRecord()).toEqual({});
-  });
+  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => expectNotIp(linkType, frame));
 
   test.each<[string, number, Uint8Array, DecodeStatus, string]>([
     ['radiotap version 1', LINKTYPE_IEEE802_11_RADIOTAP, hex('0100 0800 00000000'), DecodeStatus.Malformed, 'link.wifi_malformed'],
@@ -536,11 +549,7 @@ describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape check
       Buffer.concat([hex('0000 3000'), ...Array.from({ length: 10 }, () => hex('00000080')), hex('0000000000000000')]), DecodeStatus.Malformed, 'link.wifi_malformed'],
     ['an 802.11 data header cut at 20 bytes', LINKTYPE_IEEE802_11, hex(`0801 0000 ${ADDR3}`).subarray(0, 20), DecodeStatus.Truncated, 'link.truncated'],
     ['a PPI header shorter than its 8 bytes', LINKTYPE_PPI, hex('0000 0800 6900'), DecodeStatus.Truncated, 'link.truncated'],
-  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(status);
-    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
-  });
+  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => expectOneAnomaly(linkType, frame, status, anomaly));
 });
 
 describe('Prism and AVS radio headers, and the link layers of older networks; each frame shape checked with tshark 4.0', () => {
@@ -577,14 +586,7 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['Frame Relay, NLPID SNAP with an ethertype', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 80 000000 86dd'), UDP6]), 6],
     ['Frame Relay, a 3-byte address', LINKTYPE_FRELAY, Buffer.concat([hex('180041 03 cc'), TCP4]), 4],
     ['IP over IEEE 1394 (Apple)', LINKTYPE_APPLE_IP_OVER_IEEE1394, Buffer.concat([hex('0000000000000001 0000000000000002 0800'), TCP4]), 4],
-  ])('%s → the IP packet inside', (_name, linkType, frame, version) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.Transport);
-    expect(dec.view.ipVersion).toBe(version);
-    if (version === 6) expect(payloadText(dec)).toBe('abcd');
-    else expect([dec.view.ipProto, dec.view.dstPort]).toEqual([IPPROTO_TCP, 443]);
-    expect(anomalies.toRecord()).toEqual({});
-  });
+  ])('%s → the IP packet inside', (_name, linkType, frame, version) => expectIpInside(linkType, frame, version));
 
   test.each<[string, number, Uint8Array]>([
     ['an FDDI station management frame (FC 0x41)', LINKTYPE_FDDI, Buffer.concat([hex(`41 ${MACS}`), snap('0800'), TCP4])],
@@ -595,12 +597,7 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['Frame Relay with a control byte other than UI', LINKTYPE_FRELAY, Buffer.concat([hex('1841 13 cc'), TCP4])],
     ['Frame Relay SNAP with a vendor OUI', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 80 0080c2 0007'), TCP4])],
     ['a one-byte Q.922 address', LINKTYPE_FRELAY, Buffer.concat([hex('41 03 cc'), TCP4])],
-  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
-    expect(dec.nonFlow.otherL2).toBe(1);
-    expect(anomalies.toRecord()).toEqual({});
-  });
+  ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => expectNotIp(linkType, frame));
 
   test.each<[string, number, Uint8Array, DecodeStatus, string]>([
     ['a Prism length of 4', LINKTYPE_IEEE802_11_PRISM, Buffer.concat([hex('44000000 04000000'), wifiData()]), DecodeStatus.Malformed, 'link.wifi_malformed'],
@@ -612,9 +609,5 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['a SunATM header of 3 bytes', LINKTYPE_SUNATM, hex('020000'), DecodeStatus.Truncated, 'link.truncated'],
     ['Frame Relay cut after the address', LINKTYPE_FRELAY, hex('1841 03'), DecodeStatus.Truncated, 'link.truncated'],
     ['an IEEE 1394 header of 17 bytes', LINKTYPE_APPLE_IP_OVER_IEEE1394, hex('0000000000000001 0000000000000002 08'), DecodeStatus.Truncated, 'link.truncated'],
-  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => {
-    const { dec, anomalies } = newDecoder();
-    expect(decodeFrame(dec, frame, linkType)).toBe(status);
-    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
-  });
+  ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => expectOneAnomaly(linkType, frame, status, anomaly));
 });
