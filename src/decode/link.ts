@@ -20,8 +20,8 @@ import {
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
-  ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
-  ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
+  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST, ETHERTYPE_NONE, ETHERTYPE_PPPOE_SESSION,
+  ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB, ETHERTYPE_VLAN, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
 import { decodeBridgeTag, isBridgeTag, skipThenEtherType } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
@@ -348,7 +348,7 @@ function decodeIpnet(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounte
  * 802.1Q), and the bridge-fabric tags of bridge-tags.ts.
  */
 export function isShimEtherType(etherType: number): boolean {
-  return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION ||
+  return etherType === ETHERTYPE_MPLS || etherType === ETHERTYPE_MPLS_MULTICAST || etherType === ETHERTYPE_PPPOE_SESSION || etherType === ETHERTYPE_TEB ||
     (etherType > ETHERTYPE_NONE && etherType <= IEEE8023_MAX_LENGTH) || isVlanTag(etherType) || isBridgeTag(etherType);
 }
 
@@ -368,13 +368,19 @@ export function decodeShim(buf: Uint8Array, cur: LayerCursor, view: PacketView, 
   if (t <= IEEE8023_MAX_LENGTH) return decodeLlcSnap(buf, cur);
   if (isVlanTag(t)) return skipVlanTags(buf, cur, view, anomalies, cur.off, t);
   if (isBridgeTag(t)) return decodeBridgeTag(buf, cur, anomalies);
+  if (t === ETHERTYPE_TEB) return decodeEthernet(buf, cur, view, anomalies); // the frame an Ethernet pseudowire carries
   return decodeMpls(buf, cur, anomalies);
 }
 
 /**
  * MPLS label stack (RFC 3032 §2.1): 4-byte entries up to the one with the bottom-of-stack bit.
  * The stack does not say what it carries; as tcpdump and tshark do, the first nibble after it
- * decides (4: IPv4, 6: IPv6). Anything else (a pseudowire's control word, say) is not IP.
+ * decides (4: IPv4, 6: IPv6). Otherwise it may be an Ethernet pseudowire (RFC 4448), as tshark's
+ * "pw-eth heuristic" guesses: a whole Ethernet frame, or — after a first nibble of 0 — the
+ * 4-byte control word (RFC 4385 §3) and then the frame. tshark judges "looks like Ethernet" by
+ * both MAC addresses having a known vendor prefix; this decoder, which carries no vendor table,
+ * by the frame's type field naming IP, ARP, a VLAN tag or MPLS. Real frames agree; frames with
+ * locally administered addresses only, tshark leaves undecoded. Anything else is not IP.
  */
 function decodeMpls(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
   let off = cur.off;
@@ -397,8 +403,23 @@ function decodeMpls(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounter
     return DecodeStatus.Truncated;
   }
   const version = buf[off] >> 4;
-  cur.etherType = version === 4 ? ETHERTYPE_IPV4 : version === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_NONE;
+  if (version === 4 || version === 6) cur.etherType = version === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+  else if (looksLikeEthernet(buf, off, cur.end)) cur.etherType = ETHERTYPE_TEB;
+  else if (version === 0 && looksLikeEthernet(buf, off + PW_CONTROL_WORD_LENGTH, cur.end)) {
+    cur.off = off + PW_CONTROL_WORD_LENGTH;
+    cur.etherType = ETHERTYPE_TEB;
+  } else cur.etherType = ETHERTYPE_NONE;
   return NEXT_LAYER;
+}
+
+/** RFC 4385 §3: the generic pseudowire control word (first nibble 0). */
+const PW_CONTROL_WORD_LENGTH = 4;
+
+/** An Ethernet header at `off` whose type field names what a pseudowire's frame plausibly carries. */
+function looksLikeEthernet(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < ETHERNET_HEADER_LENGTH) return false;
+  const t = u16be(buf, off + 12);
+  return t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 || t === ETHERTYPE_ARP || isVlanTag(t) || t === ETHERTYPE_MPLS;
 }
 
 /**

@@ -371,6 +371,9 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
     ['PPPoE session, PPP IPv6 (0x0057)', 0x8864, pppoe('0057', UDP6), 6],
     ['PPPoE session, compressed PPP protocol (0x21, one byte)', 0x8864, pppoe('21', TCP4), 4],
     ['PPPoE session carrying MPLS (PPP 0x0281)', 0x8864, pppoe('0281', Buffer.concat([label(16, true), TCP4])), 4],
+    // Ethernet pseudowires (RFC 4448): tshark 4.0 decodes these (MACs with known vendor prefixes) as pwethnocw / pwethcw.
+    ['an Ethernet pseudowire without a control word, IPv4', 0x8847, Buffer.concat([label(300, true), hex('001b21000004 00000c000003 0800'), TCP4]), 4],
+    ['an Ethernet pseudowire with a control word (RFC 4385), IPv6', 0x8847, Buffer.concat([label(300, true), hex('00000000 001b21000004 00000c000003 86dd'), UDP6]), 6],
   ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, etherType, payload, version) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(etherType, payload, [[0x8100, 7]]), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
@@ -382,7 +385,8 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
   test.each<[string, number, Uint8Array]>([
     ['PPPoE session carrying LCP (0xc021)', 0x8864, pppoe('c021', hex('0101000401'))],
     ['PPPoE discovery (0x8863)', 0x8863, hex('1109000000000000')],
-    ['MPLS with a pseudowire control word after the stack', 0x8847, Buffer.concat([label(300, true), hex('00000000'), TCP4])],
+    ['MPLS with a pseudowire control word after the stack, then no Ethernet frame', 0x8847, Buffer.concat([label(300, true), hex('00000000'), TCP4])],
+    ['an Ethernet pseudowire carrying LLDP', 0x8847, Buffer.concat([label(300, true), hex('00000000 0180c200000e 00000c000003 88cc 0207 04'), hex('00000c00000300')])],
   ])('%s: not IP, counted, no anomaly', (_name, etherType, payload) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(etherType, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
@@ -610,4 +614,12 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['Frame Relay cut after the address', LINKTYPE_FRELAY, hex('1841 03'), DecodeStatus.Truncated, 'link.truncated'],
     ['an IEEE 1394 header of 17 bytes', LINKTYPE_APPLE_IP_OVER_IEEE1394, hex('0000000000000001 0000000000000002 08'), DecodeStatus.Truncated, 'link.truncated'],
   ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => expectOneAnomaly(linkType, frame, status, anomaly));
+});
+
+test('an Ethernet pseudowire whose frame has a VLAN tag: the inner tag is the flow\'s VLAN', () => {
+  const { dec, anomalies } = newDecoder();
+  const pw = Buffer.concat([hex('0001f1ff 00000000 001b21000004 00000c000003 8100 0064 0800'), TCP4]);
+  expect(decodeFrame(dec, ethernet(0x8847, pw, [[0x8100, 7]]), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+  expect([dec.view.ipVersion, dec.view.dstPort, dec.view.vlanId, dec.view.tunnelDepth]).toEqual([4, 443, 100, 0]);
+  expect(anomalies.toRecord()).toEqual({});
 });
