@@ -421,6 +421,9 @@ function hostFromAuthority(buf: Uint8Array, s: number, e: number, requirePort = 
     for (let k = portAt; k < e; k++) if (!isDigit(buf[k])) return null; // port = *DIGIT
   }
   if (requirePort && (portAt < 0 || portAt >= e)) return null;
+  // A fully qualified "example.com." names the same host as "example.com" (RFC 1034 §3.1); names
+  // are reported without the root's dot everywhere (SNI has none, RFC 6066 §3; DNS names neither).
+  if (buf[hs] !== 0x5b && he - hs > 1 && buf[he - 1] === 0x2e && buf[he - 2] !== 0x2e) he--;
   return he > hs ? decodeText(buf, hs, he, true) : null;
 }
 

@@ -311,3 +311,17 @@ describe('chunked request bodies (RFC 9112 §7.1)', () => {
     }), { numRuns: 2000 });
   });
 });
+
+describe('a fully qualified Host (trailing dot)', () => {
+  test.each<[string, string | null]>([
+    ['www.Example.com.', 'www.example.com'],
+    ['www.example.com.:8080', 'www.example.com'],
+    ['a..', 'a..'], // not a name with a root dot: kept as sent
+    ['.', '.'],
+    ['[2001:db8::1]:80', '2001:db8::1'],
+  ])('%s → %s', (value, want) => {
+    const b = ascii(`GET / HTTP/1.1\r\nHost: ${value}\r\n\r\n`);
+    const r = parseHttpRequestHead(b, 0, b.length);
+    expect(r.kind === 'request' ? r.host : r.kind).toBe(want);
+  });
+});
