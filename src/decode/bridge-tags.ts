@@ -1,12 +1,13 @@
 /**
  * Data-centre and carrier tags that sit between an Ethernet header and the packet it carries:
  * IEEE 802.1ah provider backbone bridging (PBB, MAC-in-MAC), Cisco VN-Tag, IEEE 802.1BR E-Tag,
- * Cisco FabricPath and the Network Service Header (NSH, RFC 8300). Each one is peeled like the
+ * Cisco FabricPath, the Network Service Header (NSH, RFC 8300) and IEEE 802.1AE MACsec when it
+ * only protects integrity (an encrypted frame is not IP). Each one is peeled like the
  * shims in link.ts (decodeShim dispatches here): it moves the cursor past its header and names
  * what follows as an ethertype, so a VLAN tag, an MPLS stack or IP may come next.
  *
  * These are switch fabrics and service chains, not tunnels: the packet inside keeps tunnel
- * depth 0, as in tshark's conversations, which decodes all five by default (checked with tshark
+ * depth 0, as in tshark's conversations, which decodes all of them by default (checked with tshark
  * 4.0 on hand-made frames). Zeek and Suricata decode PBB and VN-Tag; Suricata also NSH and E-Tag.
  *
  * Allocation-free, never throws on packet bytes; it must never look past the header it reads.
@@ -26,6 +27,16 @@ export const ETHERTYPE_ETAG = 0x893f;
 export const ETHERTYPE_FABRICPATH = 0x8903;
 /** Network Service Header (RFC 8300 §2, IANA ethertype). */
 export const ETHERTYPE_NSH = 0x894f;
+/** IEEE 802.1AE MACsec: the SecTAG, then (unless encrypted) the frame's own type field. */
+export const ETHERTYPE_MACSEC = 0x88e5;
+
+/** MACsec TCI bits (IEEE 802.1AE-2018 §9.5): version (must be 0), SCI present, encrypted (E), changed text (C). */
+const MACSEC_TCI_V = 0x80;
+const MACSEC_TCI_SC = 0x20;
+const MACSEC_TCI_E_OR_C = 0x08 | 0x04;
+/** TCI/AN, short length, packet number; the 8-byte SCI follows when SC is set. */
+const MACSEC_SECTAG_LENGTH = 6;
+const MACSEC_SCI_LENGTH = 8;
 
 const LINK_TRUNCATED = A['link.truncated'];
 const NSH_MALFORMED = A['nsh.malformed'];
@@ -55,7 +66,7 @@ const NSH_MD1_WORDS = 6;
 /** True for the ethertypes decodeBridgeTag peels. */
 export function isBridgeTag(etherType: number): boolean {
   return etherType === ETHERTYPE_PBB || etherType === ETHERTYPE_VNTAG || etherType === ETHERTYPE_ETAG ||
-    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH;
+    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH || etherType === ETHERTYPE_MACSEC;
 }
 
 /** Peels the tag named by cur.etherType (isBridgeTag); sets the next ethertype. */
@@ -65,8 +76,28 @@ export function decodeBridgeTag(buf: Uint8Array, cur: LayerCursor, anomalies: An
     case ETHERTYPE_VNTAG: return skipThenEtherType(buf, cur, anomalies, VNTAG_SKIP);
     case ETHERTYPE_ETAG: return skipThenEtherType(buf, cur, anomalies, ETAG_SKIP);
     case ETHERTYPE_FABRICPATH: return skipThenEtherType(buf, cur, anomalies, FABRICPATH_SKIP);
+    case ETHERTYPE_MACSEC: return decodeMacsec(buf, cur, anomalies);
     default: return decodeNsh(buf, cur, anomalies);
   }
+}
+
+/**
+ * MACsec (IEEE 802.1AE §9.3): the SecTAG, then — when the frame is integrity-protected only (E
+ * and C clear) — its own type field and payload, as tshark decodes it; the 16-byte ICV trails
+ * the packet like padding. An encrypted frame, or a SecTAG of another version, is not IP.
+ */
+function decodeMacsec(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < 1) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const tci = buf[off];
+  if ((tci & (MACSEC_TCI_V | MACSEC_TCI_E_OR_C)) !== 0) {
+    cur.etherType = ETHERTYPE_NONE;
+    return NEXT_LAYER;
+  }
+  return skipThenEtherType(buf, cur, anomalies, MACSEC_SECTAG_LENGTH + ((tci & MACSEC_TCI_SC) !== 0 ? MACSEC_SCI_LENGTH : 0));
 }
 
 /**

@@ -420,7 +420,7 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
   });
 });
 
-describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
+describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
   const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
   const MACS = '020000000001 020000000002';
   /** An NSH base header (version 0, TTL 63, Length in words, MD type, next protocol) and a service path header. */
@@ -439,6 +439,9 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags
     ['NSH MD type 2, next protocol IPv4', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1), TCP4])), 4, -1],
     ['NSH MD type 1 (16 bytes of context), next protocol IPv6', ethernet(0x894f, Buffer.concat([nsh(6, 1, 2), new Uint8Array(16), UDP6])), 6, -1],
     ['NSH next protocol Ethernet, then IPv4', ethernet(0x894f, Buffer.concat([nsh(2, 2, 3), hex(`${MACS} 0800`), TCP4])), 4, -1],
+    // MACsec (802.1AE) protecting integrity only (E and C clear): SecTAG with and without an SCI, type, payload, 16-byte ICV.
+    ['MACsec with an SCI, integrity only → IPv4', ethernet(0x88e5, Buffer.concat([hex('2000 00000001 00000c0000030001 0800'), TCP4, new Uint8Array(16)])), 4, -1],
+    ['MACsec without an SCI, integrity only → IPv6', ethernet(0x88e5, Buffer.concat([hex('0000 00000001 86dd'), UDP6, new Uint8Array(16)])), 6, -1],
     // 802.3 length field, LLC/SNAP naming 802.1Q (VID 10), then IPv4.
     ['LLC/SNAP naming an 802.1Q tag → IPv4', ethernet(8 + 4 + TCP4.length, Buffer.concat([hex('aaaa03000000 8100 000a 0800'), TCP4])), 4, 10],
   ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, frame, version, vlanId) => {
@@ -457,6 +460,16 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags
     expect(anomalies.toRecord()).toEqual({});
   });
 
+  test.each<[string, string]>([
+    ['an encrypted MACsec frame (E and C set)', '2c00 00000001 00000c0000030001'],
+    ['a MACsec SecTAG of another version (V set)', '8000 00000001'],
+  ])('%s: not IP, counted, no anomaly', (_name, sectag) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x88e5, Buffer.concat([hex(sectag), hex('0800'), TCP4, new Uint8Array(16)])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
   test('NSH with an experimental next protocol: not IP, counted, no anomaly', () => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x894f, Buffer.concat([nsh(2, 2, 0xfe), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
@@ -468,6 +481,7 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH) and VLAN tags
     ['a PBB I-TAG cut before the customer type', ethernet(0x88e7, hex(`00000100 ${MACS}`)), DecodeStatus.Truncated, 'link.truncated'],
     ['a VN-Tag of 3 bytes', ethernet(0x8926, hex('800100')), DecodeStatus.Truncated, 'link.truncated'],
     ['an E-Tag without its type field', ethernet(0x893f, hex('000000010000')), DecodeStatus.Truncated, 'link.truncated'],
+    ['a MACsec SecTAG with an SCI cut before the type', ethernet(0x88e5, hex('2000 00000001 00000c00000300')), DecodeStatus.Truncated, 'link.truncated'],
     ['NSH version 1', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
     ['NSH Length 1 (shorter than its own two headers)', ethernet(0x894f, Buffer.concat([nsh(1, 2, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
     ['NSH MD type 1 with Length 2 (RFC 8300 fixes it at 6)', ethernet(0x894f, Buffer.concat([nsh(2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
