@@ -29,6 +29,7 @@ import { isLocalScopeAddress } from './address-set';
 import { normalizeDomainName } from './domain-matcher';
 import { assessEch, NO_ECH, type EchAssessment } from './ech';
 import { appText, checkPortConvention, CONTENT_APPS, type PortMismatch } from './port-conventions';
+import { ENCRYPTED_DNS_APPS } from './apps';
 import type { ReasonCode } from './reason-codes';
 import type { CompiledRule, RulePack } from './rule-file';
 
@@ -104,9 +105,6 @@ interface Subject {
   sni: string | null;
   encryptedDns: 'dot' | 'doq' | 'doh' | null;
 }
-
-/** Rule `app` values that declare encrypted DNS explicitly (matched against the flow's `encrypted_dns`). */
-const ENCRYPTED_DNS_APPS: ReadonlySet<string> = new Set(['dot', 'doq', 'doh']);
 
 const ENCRYPTED_DNS_TEXT: Readonly<Record<'dot' | 'doq' | 'doh', string>> = {
   dot: 'DNS over TLS (DoT)',

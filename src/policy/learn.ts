@@ -12,14 +12,12 @@ import { stringify } from 'yaml';
 import { looksLikeAddress, parseCidrLiteral } from './address-set';
 import { normalizeDomainName, parseDomainPattern } from './domain-matcher';
 import { isPublicSuffix } from './public-suffixes';
+import { ENGINE_APPS } from './apps';
 import type { DnsRecord, FlowRecord } from '../report/records';
 import type { AuditReport } from '../report/model';
 
 /** Distinct names under one parent that justify `*.parent`. */
 export const MIN_NAMES_FOR_WILDCARD = 2;
-/** Apps a proposed rule may carry (what the engine reports; a rule's `app` must be one it can see). */
-const RULE_APPS = new Set(['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
-  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'rdp', 'dhcpv6', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe']);
 
 /** One proposed rule. */
 export interface LearnedRule {
@@ -84,7 +82,7 @@ function asHost(s: string): string | null {
 }
 
 function ruleApp(app: string | null): string | null {
-  return app !== null && RULE_APPS.has(app) ? app : null;
+  return app !== null && ENGINE_APPS.has(app) ? app : null;
 }
 
 /** Proposes rules from flow records (and DNS records: every name asked for is a DNS host). */

@@ -11,17 +11,9 @@ import { loadPackFile } from './load-rules';
 import { isPublicSuffix } from './public-suffixes';
 import type { CompiledRule, RulePack, SourceLocation } from './rule-file';
 import { MAX_PORT, MIN_PORT } from './port-set';
+import { KNOWN_APPS } from './apps';
 
-/** Apps the packet engine can report; another value is probably a typo. */
-export const KNOWN_APPS: ReadonlySet<string> = new Set([
-  'tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp',
-  // Plaintext protocols that can switch to TLS (src/extract/tls-upgrade.ts), and SOCKS.
-  'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'rdp', 'dhcpv6',
-  // Encrypted DNS (issue 7): matched against a TLS/QUIC flow's `encrypted_dns`.
-  'dot', 'doq', 'doh',
-  // The carriers of UDP tunnels (their inner packets are flows of their own).
-  'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe',
-]);
+export { KNOWN_APPS } from './apps';
 
 /** One lint result. `code` is stable (usable in CI filters). */
 export interface LintFinding {
