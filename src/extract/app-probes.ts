@@ -8,6 +8,7 @@
  *
  * Reads only inside [off, off + len), allocates nothing, never throws.
  */
+import { u32be } from '../decode/bytes';
 
 /** RFC 2131 §3: the options field starts with the magic cookie 99.130.83.99 after 236 bytes of fixed fields. */
 const DHCP_COOKIE_OFFSET = 236;
@@ -22,7 +23,7 @@ export function probeDhcp(buf: Uint8Array, off: number, len: number): boolean {
   const op = buf[off];
   if (op !== BOOTP_OP_REQUEST && op !== BOOTP_OP_REPLY) return false;
   if (buf[off + 2] > 16) return false; // hlen: chaddr is 16 bytes
-  return u32(buf, off + DHCP_COOKIE_OFFSET) === DHCP_COOKIE;
+  return u32be(buf, off + DHCP_COOKIE_OFFSET) === DHCP_COOKIE;
 }
 
 /** DHCPv6 message types a client or relay sends first (RFC 8415 §7.3: SOLICIT .. RELAY-FORW, plus 14+ of later RFCs are left out). */
@@ -64,7 +65,7 @@ export function probeStun(buf: Uint8Array, off: number, len: number): boolean {
   if (len < STUN_HEADER_LENGTH || off < 0 || off + len > buf.length) return false;
   if ((buf[off] & 0xc0) !== 0) return false;
   const n = (buf[off + 2] << 8) | buf[off + 3];
-  return (n & 3) === 0 && n === len - STUN_HEADER_LENGTH && u32(buf, off + 4) === STUN_MAGIC_COOKIE;
+  return (n & 3) === 0 && n === len - STUN_HEADER_LENGTH && u32be(buf, off + 4) === STUN_MAGIC_COOKIE;
 }
 
 /** MQTT control packet type CONNECT, flags 0 (v3.1.1 §3.1.1, v5.0 §3.1.1). */
@@ -118,8 +119,4 @@ function prefixAgrees(buf: Uint8Array, p: number, end: number): boolean {
     for (let i = 0; p + i < end; i++) if (i >= proto.length || buf[p + i] !== proto[i]) return false;
     return true;
   });
-}
-
-function u32(buf: Uint8Array, p: number): number {
-  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
 }

@@ -20,6 +20,7 @@
  * Must never throw on stream bytes, read outside [off, off + len), or look further than
  * MAX_PREAMBLE_BYTES: a client that does not upgrade within that is `plain`.
  */
+import { u32be } from '../decode/bytes';
 import { decodeWireText } from './tls-client-hello';
 
 /** The most plaintext we read before the upgrade (real preambles are tens of bytes: EHLO, CAPA, a SOCKS request). */
@@ -375,14 +376,14 @@ function postgresUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade 
     // Lengths of the requests we know are small: the first two bytes are 0 either way.
     return len < 2 || buf[off + 1] === 0 ? MAYBE : NONE;
   }
-  const n = u32(buf, off);
-  const code = u32(buf, off + 4);
+  const n = u32be(buf, off);
+  const code = u32be(buf, off + 4);
   if (n === 8 && code === PG_SSL_REQUEST) return tlsAt('postgresql', 8);
   if (n === 8 && code === PG_GSSENC_REQUEST) {
     // libpq's gssencmode=prefer asks for GSSAPI encryption first; refused ('N'), it sends an
     // SSLRequest on the same connection. Anything else after it is GSSAPI or a startup.
     if (len < 16) return needMore('postgresql');
-    return u32(buf, off + 8) === 8 && u32(buf, off + 12) === PG_SSL_REQUEST ? tlsAt('postgresql', 16) : plain('postgresql');
+    return u32be(buf, off + 8) === 8 && u32be(buf, off + 12) === PG_SSL_REQUEST ? tlsAt('postgresql', 16) : plain('postgresql');
   }
   if (n === 16 && code === PG_CANCEL_REQUEST) return plain('postgresql');
   if (code === PG_PROTOCOL_3 && n > 8 && n <= 10000) return plain('postgresql'); // StartupMessage, no TLS
@@ -394,6 +395,8 @@ const MYSQL_CLIENT_PROTOCOL_41 = 0x200;
 const MYSQL_CLIENT_SSL = 0x800;
 /** SSLRequest: 4-byte packet header (length 32, sequence 1), caps, max packet, charset, 23 zero bytes. */
 const MYSQL_SSL_REQUEST_LENGTH = 36;
+/** Its packet header: payload length 32 (3 bytes, little-endian), sequence id 1. */
+const MYSQL_SSL_REQUEST_HEADER = [0x20, 0x00, 0x00, 0x01];
 
 /**
  * MySQL (client/server protocol, "Protocol::SSLRequest"): the server greets first; a client
@@ -401,17 +404,12 @@ const MYSQL_SSL_REQUEST_LENGTH = 36;
  * starts TLS on the same connection.
  */
 function mysqlUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
-  const header = [0x20, 0x00, 0x00, 0x01];
-  for (let i = 0; i < Math.min(len, 4); i++) if (buf[off + i] !== header[i]) return NONE;
+  for (let i = 0; i < Math.min(len, 4); i++) if (buf[off + i] !== MYSQL_SSL_REQUEST_HEADER[i]) return NONE;
   if (len < MYSQL_SSL_REQUEST_LENGTH) return MAYBE;
   const caps = buf[off + 4] | (buf[off + 5] << 8) | (buf[off + 6] << 16) | (buf[off + 7] << 24);
   if ((caps & MYSQL_CLIENT_PROTOCOL_41) === 0) return NONE;
   for (let i = 13; i < MYSQL_SSL_REQUEST_LENGTH; i++) if (buf[off + i] !== 0) return NONE;
   return (caps & MYSQL_CLIENT_SSL) !== 0 ? tlsAt('mysql', MYSQL_SSL_REQUEST_LENGTH) : NONE;
-}
-
-function u32(buf: Uint8Array, p: number): number {
-  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
 }
 
 // ------------------------------------------------------------------------- RDP
