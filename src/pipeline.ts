@@ -281,10 +281,7 @@ export class Pipeline {
       // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
       // The result is the same as through a head: a head's first in-order segment is these bytes.
       if (fromClient && !isDns && seq === base && v.payloadLength < STREAM_HEAD_BYTES) {
-        if (!this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength, seq)) return;
-        head = new StreamHead(base);
-        info.client = head;
-        head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
+        if (this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength, seq)) info.client = headHolding(base, v.buf, v.payloadOffset, v.payloadLength);
         return;
       }
       head = new StreamHead(base);
@@ -392,7 +389,7 @@ export class Pipeline {
     if (rest <= 0) return this.waitForMore(slot, info, n);
     const at = off + info.tlsAt;
     if ((info.app === 'http' || info.app === 'socks') && probeHttpRequest(buf, at, rest)) {
-      const seqAt = (seqAtOff + info.tlsAt) % 0x1_0000_0000;
+      const seqAt = seqPlus(seqAtOff, info.tlsAt);
       info.tlsAt = -1;
       info.httpTunnel = true;
       info.client = null;
@@ -428,9 +425,7 @@ export class Pipeline {
           // starts a head of its own at the tunnel's first byte.
           if (fromHead) info.tlsAt = p - off;
           else {
-            const tunnel = new StreamHead((seqAtOff + (p - off)) % 0x1_0000_0000);
-            tunnel.add(tunnel.base, buf, p, end - p);
-            info.client = tunnel;
+            info.client = headHolding(seqPlus(seqAtOff, p - off), buf, p, end - p);
             info.tlsAt = 0;
           }
           break;
@@ -440,9 +435,9 @@ export class Pipeline {
         // A chunked body is walked when it lies whole in these bytes; else later requests are found only where a segment starts with one.
         const body = r.bodyLength >= 0 || !r.chunked ? r.bodyLength : chunkedBodyLength(buf, p, end - p);
         if (body < 0) { info.httpNextSeq = -1; break; }
-        if (body > end - p) { info.httpNextSeq = (seqAtOff + (p - off) + body) % 0x1_0000_0000; break; }
+        if (body > end - p) { info.httpNextSeq = seqPlus(seqAtOff, p - off + body); break; }
         p += body;
-        info.httpNextSeq = (seqAtOff + (p - off)) % 0x1_0000_0000;
+        info.httpNextSeq = seqPlus(seqAtOff, p - off);
         if (!probeHttpRequest(buf, p, end - p)) break; // the tunnel or nothing follows
         continue;
       }
@@ -450,9 +445,7 @@ export class Pipeline {
         if (fromHead && info.httpRequests === 0) return true;
         // A later request whose head goes on in the next segments (pipelining, or a head larger
         // than a segment): its bytes so far wait in a head of their own (see feedHttpTail).
-        const tail = new StreamHead((seqAtOff + (p - off)) % 0x1_0000_0000);
-        tail.add(tail.base, buf, p, end - p);
-        info.httpTail = tail;
+        info.httpTail = headHolding(seqPlus(seqAtOff, p - off), buf, p, end - p);
         break;
       }
       if (r.kind === 'malformed') {
@@ -969,6 +962,18 @@ function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
   if (len < 4) return false;
   const m = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
   return m === 0xf9beb4d9 || m === 0x0b110907 || m === 0xfabfb5da;
+}
+
+/** Sequence number `n` bytes after `seq` (RFC 9293 §3.4: modulo 2^32). */
+function seqPlus(seq: number, n: number): number {
+  return (seq + n) % 0x1_0000_0000;
+}
+
+/** A new stream head starting at sequence number `base`, holding buf[p, p + n) as its first bytes. */
+function headHolding(base: number, buf: Uint8Array, p: number, n: number): StreamHead {
+  const head = new StreamHead(base);
+  head.add(base, buf, p, n);
+  return head;
 }
 
 /**
