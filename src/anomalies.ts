@@ -84,6 +84,7 @@ export const ANOMALY_NAMES = [
   'ip4.ah_truncated', // an IPv4 Authentication Header cut short or with a length past the packet
   'nsh.malformed', // a Network Service Header with a version or length RFC 8300 does not allow
   'ip4.zero_total_length', // Total Length 0 on a packet over one MTU, as segmentation offload leaves it: the frame's rest taken as the packet
+  'dtls.fragments_malformed', // a DTLS ClientHello's fragments disagree on its length or arrive in more pieces than MAX_DTLS_FRAGMENT_RANGES
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -31,6 +31,7 @@ import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } fro
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
 import { classifyEncryptedDns } from './extract/encrypted-dns';
+import { DtlsHelloAssembler, MAX_DTLS_HELLO_DATAGRAMS, probeDtlsClientHello } from './extract/dtls-client-hello';
 import { probeDnsQuery } from './extract/dns-probe';
 
 /** Where finished records go (a formatter, the policy stage, or a test). */
@@ -553,6 +554,10 @@ export class Pipeline {
 
   private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number): void {
     const v = this.view;
+    if (info.dtls !== null || (fromClient && info.app === null && probeDtlsClientHello(v.buf, v.payloadOffset, v.payloadLength))) {
+      // A DTLS handshake: only the client's hello is read; the server's flight waits with it.
+      if (!fromClient || this.feedDtls(slot, info)) return;
+    }
     const dnsPort = info.app === 'dns' || ((serverPort === PORT_DNS || serverPort === PORT_MDNS || serverPort === PORT_LLMNR ||
       clientPort === PORT_DNS || clientPort === PORT_MDNS || clientPort === PORT_LLMNR) && info.app !== 'quic');
     if (dnsPort && info.app === null && fromClient && looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && this.feedQuic(slot, info) !== 'not-quic') {
@@ -609,6 +614,31 @@ export class Pipeline {
     const v = this.view;
     if (!probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength) && !startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'HTTP/1.')) return false;
     this.decide(slot, info, 'ssdp');
+    return true;
+  }
+
+  /**
+   * Feeds a client datagram to the flow's DTLS hello assembler. True when the datagram was
+   * DTLS (the flow is decided once its hello is whole, broken, or given up after
+   * MAX_DTLS_HELLO_DATAGRAMS); false when it was not, and the other probes should look.
+   */
+  private feedDtls(slot: number, info: FlowInfo): boolean {
+    const v = this.view;
+    const asm = info.dtls ?? new DtlsHelloAssembler();
+    const r = asm.feed(v.buf, v.payloadOffset, v.payloadLength);
+    if (r.kind === 'not-tls') return false;
+    info.dtls = asm;
+    if (r.kind === 'need-more' && asm.datagrams < MAX_DTLS_HELLO_DATAGRAMS) return true;
+    info.dtls = null;
+    if (r.kind === 'found') {
+      info.hello = helloFacts(r.hello, 'dtls');
+      info.sni = r.hello.sni;
+      for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
+    } else if (r.kind === 'malformed') {
+      this.anomalies.add(r.anomaly);
+      info.noteAnomaly(r.anomaly);
+    }
+    this.decide(slot, info, 'dtls');
     return true;
   }
 
@@ -846,7 +876,7 @@ export class Pipeline {
     const hello = info?.hello ?? null;
     if (hello && (hello.ech || hello.esni)) return 'ech';
     if (hello) return 'tls-no-sni';
-    if (app === 'tls' || app === 'quic') return 'tls-hello-incomplete';
+    if (app === 'tls' || app === 'quic' || app === 'dtls') return 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
     return 'ip-literal';
   }

@@ -1,7 +1,8 @@
 /**
  * TLS ClientHello extractor (RFC 8446 §4.1.2, §4.2; RFC 6066 §3; RFC 7301; draft-ietf-tls-esni).
  * Sits after the flow stage's bounded stream head: it receives the first client bytes of a TCP
- * flow (one or more TLS records) or a bare handshake message from QUIC CRYPTO frames, and emits
+ * flow (one or more TLS records), a bare handshake message from QUIC CRYPTO frames, or a DTLS
+ * hello body reassembled by src/extract/dtls-client-hello.ts, and emits
  * neutral facts (SNI, ALPN, versions, suites, extension order, groups, key shares, ECH).
  * It must never throw on input bytes, never read outside [off, off+len), and never allocate from
  * a length it has not checked against the input and MAX_CLIENT_HELLO_LENGTH.
@@ -233,8 +234,22 @@ export function parseClientHelloMessage(buf: Uint8Array, off: number, len: numbe
  * errors inside one extension's data become entries of `anomalies`.
  */
 function parseClientHelloBody(buf: Uint8Array, off: number, total: number): ClientHelloResult {
-  const end = off + total;
-  let p = off + TLS_HANDSHAKE_HEADER_LENGTH;
+  return parseHelloBody(buf, off + TLS_HANDSHAKE_HEADER_LENGTH, off + total, total, false);
+}
+
+/**
+ * A DTLS ClientHello body (RFC 6347 §4.2.1, RFC 9147 §5.3) at buf[off, off+len), without its
+ * 12-byte handshake header (the DTLS extractor reassembles fragments before it calls this): the
+ * TLS layout with a `cookie<0..2^8-1>` after the session id. `messageLength` counts the DTLS
+ * header too.
+ */
+export function parseDtlsClientHelloBody(buf: Uint8Array, off: number, len: number, messageLength: number): ClientHelloResult {
+  if (off < 0 || len < 0 || off + len > buf.length) return MALFORMED_HELLO;
+  return parseHelloBody(buf, off, off + len, messageLength, true);
+}
+
+/** The body of a TLS or DTLS ClientHello at buf[p, end); `end` has been checked against the buffer. */
+function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, dtls: boolean): ClientHelloResult {
   // legacy_version(2) + random(32) + legacy_session_id length(1)
   if (end - p < 35) return MALFORMED_HELLO;
   const legacyVersion = u16be(buf, p);
@@ -242,6 +257,12 @@ function parseClientHelloBody(buf: Uint8Array, off: number, total: number): Clie
   const sessionIdLen = buf[p++];
   if (sessionIdLen > 32 || end - p < sessionIdLen + 2) return MALFORMED_HELLO; // opaque <0..32>
   p += sessionIdLen;
+  if (dtls) {
+    // cookie<0..2^8-1> (RFC 6347 §4.2.1; empty in DTLS 1.3's legacy_cookie, RFC 9147 §5.3)
+    const cookieLen = buf[p++];
+    if (end - p < cookieLen + 2) return MALFORMED_HELLO;
+    p += cookieLen;
+  }
   const suitesLen = u16be(buf, p);
   p += 2;
   // cipher_suites <2..2^16-2>: an even, non-zero byte count.

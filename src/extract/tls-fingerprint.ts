@@ -34,6 +34,14 @@ export function ja3(hello: ClientHelloInfo): Ja3 {
   return { text, hash: digestHex('md5', text) };
 }
 
+/** What carried a ClientHello: a TCP stream, QUIC CRYPTO frames or DTLS records (JA4's t, q, d). */
+export type HelloTransport = 'tcp' | 'quic' | 'dtls';
+
+/** JA4's first character and the memo keys' seed for each transport. */
+function transportCode(t: HelloTransport): number {
+  return t === 'quic' ? 0x71 : t === 'dtls' ? 0x64 : 0x74; // 'q', 'd', 't'
+}
+
 /** JA4 version codes (JA4.md "TLS and DTLS Version"); anything else is "00". */
 const JA4_VERSION: ReadonlyMap<number, string> = new Map([
   [0x0304, '13'], [0x0303, '12'], [0x0302, '11'], [0x0301, '10'], [0x0300, 's3'],
@@ -56,8 +64,18 @@ function sha12(s: string): string {
 /** Highest non-GREASE supported_versions entry, else legacy_version (JA4.md). */
 function ja4Version(hello: ClientHelloInfo): string {
   let best = -1;
-  for (const v of hello.supportedVersions) if (!isGrease(v) && v > best) best = v;
+  for (const v of hello.supportedVersions) if (!isGrease(v) && (best < 0 || versionRank(v) > versionRank(best))) best = v;
   return JA4_VERSION.get(best >= 0 ? best : hello.legacyVersion) ?? '00';
+}
+
+/**
+ * Orders versions by age. DTLS counts down (1.0 = 0xfeff, 1.2 = 0xfefd, 1.3 = 0xfefc), so
+ * "highest" read as a number would make a DTLS 1.3 hello that also offers 1.2 a "d2": DTLS
+ * versions rank by how far their minor byte counts down from 0xff instead (1.3 above 1.2 above
+ * 1.0; TLS and DTLS never share one list).
+ */
+function versionRank(v: number): number {
+  return v >= 0xfe00 ? 0x0301 + (0xff - (v & 0xff)) : v;
 }
 
 function isAlnum(b: number): boolean {
@@ -104,7 +122,7 @@ export function ja4Alpn(firstAlpn: string | undefined): string {
  * GREASE is ignored everywhere; counts are capped at 99; an empty cipher or extension list hashes
  * to "000000000000". `transport` is 'quic' for a hello from QUIC CRYPTO frames.
  */
-export function ja4(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
+export function ja4(hello: ClientHelloInfo, transport: HelloTransport): string {
   return ja4Of(ja4Inputs(hello, transport));
 }
 
@@ -114,7 +132,7 @@ export function ja4(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
  * hellos that differ only in order share one JA4, and one memo entry.
  */
 interface Ja4Inputs {
-  transport: 'tcp' | 'quic';
+  transport: HelloTransport;
   version: string;
   alpn: string;
   /** Non-GREASE cipher suites, ascending. */
@@ -127,7 +145,7 @@ interface Ja4Inputs {
 
 const ascending = (x: number, y: number): number => x - y;
 
-function ja4Inputs(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): Ja4Inputs {
+function ja4Inputs(hello: ClientHelloInfo, transport: HelloTransport): Ja4Inputs {
   return {
     transport,
     version: ja4Version(hello),
@@ -140,7 +158,7 @@ function ja4Inputs(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): Ja4Inputs
 
 function ja4Of(x: Ja4Inputs): string {
   const sni = x.exts.includes(TLS_EXT_SERVER_NAME) ? 'd' : 'i';
-  const a = `${x.transport === 'quic' ? 'q' : 't'}${x.version}${sni}${count2(x.ciphers.length)}${count2(x.exts.length)}${x.alpn}`;
+  const a = `${String.fromCharCode(transportCode(x.transport))}${x.version}${sni}${count2(x.ciphers.length)}${count2(x.exts.length)}${x.alpn}`;
   // Sorting the 4-digit hex forms orders them as the numbers are ordered.
   const b = x.ciphers.length === 0 ? '000000000000' : sha12(x.ciphers.map(hex4).join(','));
   const sortedExts = x.exts.filter((e) => e !== TLS_EXT_SERVER_NAME && e !== TLS_EXT_ALPN);
@@ -162,9 +180,9 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** JA4 through the order-free memo: a hit compares every input exactly. */
-function ja4Memoised(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): string {
+function ja4Memoised(hello: ClientHelloInfo, transport: HelloTransport): string {
   const x = ja4Inputs(hello, transport);
-  let h = Math.imul(x.transport === 'quic' ? 0x51 : 0x54, 0x9e3779b1);
+  let h = Math.imul(transportCode(x.transport), 0x9e3779b1);
   for (const list of [x.ciphers, x.exts, x.sigs]) {
     h = Math.imul(h ^ list.length ^ 0x5bd1e995, 0x01000193);
     for (let i = 0; i < list.length; i++) h = Math.imul(h ^ list[i], 0x01000193);
@@ -205,7 +223,7 @@ export interface Fingerprints {
  * extractor never mutates a parsed hello's lists) and the fingerprints computed from them.
  */
 interface ShapeEntry {
-  transport: 'tcp' | 'quic';
+  transport: HelloTransport;
   legacyVersion: number;
   alpn0: string | undefined;
   lists: readonly (readonly number[])[];
@@ -246,10 +264,10 @@ function sameLists(a: readonly (readonly number[])[], b: readonly (readonly numb
  * benchmark replay, where a device's connections repeat a few client shapes; the hash and the
  * comparison cost well under 1 µs. Bounded; cleared when full.
  */
-export function fingerprints(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): Fingerprints {
+export function fingerprints(hello: ClientHelloInfo, transport: HelloTransport): Fingerprints {
   const lists = shapeLists(hello);
   const alpn0 = hello.alpn[0];
-  let h = Math.imul(hello.legacyVersion ^ (transport === 'quic' ? 0x51 : 0x54), 0x9e3779b1);
+  let h = Math.imul(hello.legacyVersion ^ transportCode(transport), 0x9e3779b1);
   for (const list of lists) {
     h = Math.imul(h ^ list.length ^ 0x5bd1e995, 0x01000193);
     for (let i = 0; i < list.length; i++) h = Math.imul(h ^ shapeValue(list[i]), 0x01000193);

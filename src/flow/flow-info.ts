@@ -3,8 +3,9 @@
  * DNS queries). Allocated only for flows that carry payload; the typed-array FlowTable holds
  * everything else. Facts only — no policy decisions are made or stored here.
  */
+import type { DtlsHelloAssembler } from '../extract/dtls-client-hello';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
-import { fingerprints } from '../extract/tls-fingerprint';
+import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
 import type { DnsRecord } from '../report/records';
 import { StreamHead } from './stream-head';
 
@@ -31,7 +32,7 @@ export interface HelloFacts {
 }
 
 /** Takes the flow-record facts from a parsed ClientHello. */
-export function helloFacts(hello: ClientHelloInfo, transport: 'tcp' | 'quic'): HelloFacts {
+export function helloFacts(hello: ClientHelloInfo, transport: HelloTransport): HelloFacts {
   const fp = fingerprints(hello, transport);
   return {
     alpn: hello.alpn,
@@ -72,6 +73,8 @@ export class FlowInfo {
   unnamedReason: string | null = null;
   /** QUIC per-flow state (set by the QUIC extractor). */
   quic: unknown = null;
+  /** DTLS ClientHello reassembly (src/extract/dtls-client-hello.ts), while the hello is incomplete. */
+  dtls: DtlsHelloAssembler | null = null;
   /** QUIC version of the client's Initials (0 when not QUIC). */
   quicVersion = 0;
   /** Encrypted DNS kind when recognised (issue 7). */
@@ -104,6 +107,7 @@ export class FlowInfo {
     this.anomalies = null;
     this.unnamedReason = null;
     this.quic = null;
+    this.dtls = null;
     this.quicVersion = 0;
     this.encryptedDns = null;
     this.tlsAt = -1;

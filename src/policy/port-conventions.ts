@@ -13,7 +13,7 @@ export const CONTENT_APPS: ReadonlySet<string> = new Set([
   // Found by content too (src/extract/app-probes.ts, src/extract/tls-upgrade.ts): SOCKS or MQTT
   // on 443 is a protocol moved to another port as much as SSH on 443 is.
   'mqtt', 'stun', 'ssdp', 'dhcp', 'dhcpv6', 'smtp', 'lmtp', 'imap', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap',
-  'postgresql', 'mysql', 'socks', 'rdp',
+  'postgresql', 'mysql', 'socks', 'rdp', 'dtls',
 ]);
 
 /**
@@ -26,8 +26,10 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['tcp/53', ['dns']], ['udp/53', ['dns']], // RFC 1035 §4.2
   ['tcp/80', ['http']], // RFC 9110 §4.2.1
   ['udp/123', ['ntp']], // RFC 5905 §7.2
-  ['tcp/443', ['tls']], ['udp/443', ['quic']], // RFC 9110 §4.2.2; RFC 9114 §3.1 (HTTP/3)
-  ['tcp/853', ['tls']], ['udp/853', ['quic']], // DoT RFC 7858 §3.1; DoQ RFC 9250 §4.1.1
+  // RFC 9110 §4.2.2; RFC 9114 §3.1 (HTTP/3). DTLS on UDP 443 is the data channel of TLS VPNs
+  // (Cisco AnyConnect, OpenConnect, Fortinet), which open it beside their TLS session on TCP 443.
+  ['tcp/443', ['tls']], ['udp/443', ['quic', 'dtls']],
+  ['tcp/853', ['tls']], ['udp/853', ['quic', 'dtls']], // DoT RFC 7858 §3.1; DoQ RFC 9250 §4.1.1; DNS over DTLS RFC 8094 §3.1
   ['tcp/8443', ['tls']], ['udp/8443', ['quic']], // IANA "pcsync-https"; de facto HTTPS-alt
   ['udp/5353', ['dns']], // mDNS, RFC 6762 §3
   ['udp/5355', ['dns']], ['tcp/5355', ['dns']], // LLMNR, RFC 4795 §2
@@ -38,6 +40,7 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['tcp/1883', ['mqtt']], // IANA "mqtt" (MQTT over TLS is 8883)
   ['udp/67', ['dhcp']], ['udp/68', ['dhcp']], ['udp/546', ['dhcpv6']], ['udp/547', ['dhcpv6']], // RFC 2131 §4.1; RFC 8415 §7.2
   ['udp/1900', ['ssdp']], ['udp/3478', ['stun']], // UPnP Device Architecture §1.3; RFC 8489 §9
+  ['udp/5684', ['dtls']], // CoAP over DTLS, RFC 7252 §12.8 (LwM2M devices)
   ['tcp/1080', ['socks']], ['tcp/3389', ['rdp']], // RFC 1928 §3; IANA "ms-wbt-server"
 ]);
 
@@ -52,7 +55,7 @@ const APP_TEXT: Readonly<Record<string, string>> = {
   tls: 'TLS', http: 'plain HTTP', ssh: 'SSH', dns: 'DNS', mdns: 'mDNS', llmnr: 'LLMNR', quic: 'QUIC', ntp: 'NTP', bitcoin: 'Bitcoin P2P',
   mqtt: 'MQTT', stun: 'STUN', ssdp: 'SSDP', dhcp: 'DHCP', dhcpv6: 'DHCPv6', smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3',
   ftp: 'FTP', nntp: 'NNTP', sieve: 'ManageSieve', xmpp: 'XMPP', ldap: 'LDAP', postgresql: 'PostgreSQL', mysql: 'MySQL', socks: 'SOCKS',
-  rdp: 'RDP',
+  rdp: 'RDP', dtls: 'DTLS',
 };
 
 /** How an app is named in an explanation ("TLS", "plain HTTP", ...). */

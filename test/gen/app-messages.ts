@@ -282,6 +282,86 @@ export function tlsClientFinished(seed: string): Uint8Array {
   return concat([tlsChangeCipherSpec(), tlsApplicationData(`${seed}/client_finished`, 53)]);
 }
 
+// ───────────────────────────── DTLS ─────────────────────────────
+
+/** What a DTLS client's hello looks like (RFC 6347 §4.2.1; RFC 9147 §5.3 for 1.3). */
+export interface DtlsHelloSpec {
+  seed: string;
+  /** SNI host_name; null leaves server_name out (WebRTC peers send none). */
+  serverName: string | null;
+  /** HelloVerifyRequest cookie echoed by the second hello (RFC 6347 §4.2.1); empty by default. */
+  cookie?: Uint8Array;
+  /** DTLS 1.3: supported_versions [1.3, 1.2] and key shares (X25519MLKEM768 makes it ~1.3 KB). */
+  dtls13?: { keyShareGroups: readonly number[] };
+  alpn?: readonly string[];
+}
+
+/**
+ * A DTLS ClientHello body, without its 12-byte handshake header: legacy_version DTLS 1.2
+ * (0xfefd), random, an empty session id, the cookie, then suites, compression and extensions as
+ * a CoAP/OpenSSL client sends them.
+ */
+export function dtlsClientHelloBody(spec: DtlsHelloSpec): Uint8Array {
+  const cookie = spec.cookie ?? new Uint8Array(0);
+  const w = new ByteWriter().u16(0xfefd).bytes(pseudoRandomBytes(`${spec.seed}/random`, 32)).u8(0).u8(cookie.length).bytes(cookie);
+  const suites = spec.dtls13 ? [0x1301, 0x1302, 0xc02b, 0xc02f, 0xc0ae] : [0xc02b, 0xc02f, 0xc0ae, 0xc0a8, 0x00ff];
+  w.bytes(u16List(suites)).u8(1).u8(0);
+  const exts = new ByteWriter();
+  const extension = (type: number, body: Uint8Array): void => { exts.u16(type).u16(body.length).bytes(body); };
+  if (spec.serverName !== null) {
+    const name = new TextEncoder().encode(spec.serverName);
+    extension(TLS_EXT_SERVER_NAME, new ByteWriter().u16(name.length + 3).u8(0).u16(name.length).bytes(name).toBytes());
+  }
+  extension(TLS_EXT_SUPPORTED_GROUPS, u16List(spec.dtls13 ? [...spec.dtls13.keyShareGroups, TLS_GROUP_SECP256R1] : [TLS_GROUP_X25519, TLS_GROUP_SECP256R1]));
+  extension(TLS_EXT_EC_POINT_FORMATS, Uint8Array.of(1, 0));
+  extension(TLS_EXT_SIGNATURE_ALGORITHMS, u16List([0x0403, 0x0804, 0x0401]));
+  if (spec.alpn && spec.alpn.length > 0) {
+    const list = new ByteWriter();
+    for (const p of spec.alpn) list.u8(p.length).ascii(p);
+    const body = list.toBytes();
+    extension(TLS_EXT_ALPN, concat([new ByteWriter().u16(body.length).toBytes(), body]));
+  }
+  extension(TLS_EXT_EXTENDED_MASTER_SECRET, new Uint8Array(0));
+  if (spec.dtls13) {
+    extension(TLS_EXT_SUPPORTED_VERSIONS, Uint8Array.of(4, 0xfe, 0xfc, 0xfe, 0xfd));
+    const ks = new ByteWriter();
+    for (const g of spec.dtls13.keyShareGroups) {
+      const len = KEY_SHARE_LENGTH[g];
+      if (len === undefined) throw new Error(`no key-share size for group ${g}`);
+      ks.u16(g).u16(len).bytes(pseudoRandomBytes(`${spec.seed}/key_share/${g}`, len));
+    }
+    const ksBody = ks.toBytes();
+    extension(TLS_EXT_KEY_SHARE, concat([new ByteWriter().u16(ksBody.length).toBytes(), ksBody]));
+  }
+  const extBytes = exts.toBytes();
+  return concat([w.toBytes(), new ByteWriter().u16(extBytes.length).toBytes(), extBytes]);
+}
+
+/**
+ * The datagrams that carry one DTLS handshake message of type `msgType` (1: ClientHello, 3:
+ * HelloVerifyRequest) cut into fragments of at most `fragment` body bytes (RFC 6347 §4.2.3),
+ * each in its own epoch-0 record and datagram. `recordSeq` numbers the records from there.
+ */
+export function dtlsHandshakeDatagrams(
+  msgType: number, body: Uint8Array, opts: { messageSeq: number; recordSeq: number; fragment?: number; recordVersion?: number },
+): Uint8Array[] {
+  const size = opts.fragment ?? body.length;
+  const out: Uint8Array[] = [];
+  for (let off = 0, n = 0; off < body.length || (off === 0 && body.length === 0); off += size, n++) {
+    const piece = body.subarray(off, Math.min(body.length, off + size));
+    const hs = new ByteWriter().u8(msgType).u24(body.length).u16(opts.messageSeq).u24(off).u24(piece.length).bytes(piece).toBytes();
+    const seq = opts.recordSeq + n;
+    out.push(new ByteWriter().u8(22).u16(opts.recordVersion ?? 0xfefd).u16(0).u16(Math.floor(seq / 2 ** 32)).u32(seq >>> 0).u16(hs.length).bytes(hs).toBytes());
+    if (body.length === 0) break;
+  }
+  return out;
+}
+
+/** A HelloVerifyRequest body (RFC 6347 §4.2.1): server_version and the cookie to echo. */
+export function dtlsHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
+  return new ByteWriter().u16(0xfefd).u8(cookie.length).bytes(cookie).toBytes();
+}
+
 // ───────────────────────────── HTTP, NTP, libp2p ─────────────────────────────
 
 /** An HTTP/1.x request head (RFC 9112 §3) plus optional body; headers are written in the given order and case. */
