@@ -628,6 +628,7 @@ export class Pipeline {
     const r = asm.feed(v.buf, v.payloadOffset, v.payloadLength);
     if (r.kind === 'not-tls') return false;
     info.dtls = asm;
+    info.app = 'dtls'; // also when the capture ends before the hello is whole
     if (r.kind === 'need-more' && asm.datagrams < MAX_DTLS_HELLO_DATAGRAMS) return true;
     info.dtls = null;
     if (r.kind === 'found') {

@@ -11,6 +11,7 @@ import { ETHERNET_QINQ_HTTP, LINUX_SLL2_DNS_HTTPS, NANOSECOND_TLS, PCAPNG_TWO_IN
 import { HTTP_ABSOLUTE_URI_AND_CONNECT } from './http';
 import { SAMPLE_DEVICE } from './sample-device';
 import { STARTTLS_AND_PROXY_TUNNELS } from './starttls';
+import { DTLS_CLIENT_HELLOS } from './dtls';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
 
@@ -34,6 +35,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   HTTP_ABSOLUTE_URI_AND_CONNECT,
   TUNNELS_AND_SHIMS,
   STARTTLS_AND_PROXY_TUNNELS,
+  DTLS_CLIENT_HELLOS,
 ];
 
 /**

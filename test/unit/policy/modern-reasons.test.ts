@@ -179,6 +179,14 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(checkPortConvention('tcp', 8883, 'mqtt', true)).toBeNull(); // no convention for 8883's content kept
   });
 
+  test('DTLS belongs on UDP 443 (VPN data channels), 853 (DNS over DTLS) and 5684 (CoAP); elsewhere with a convention it is a mismatch', () => {
+    for (const port of [443, 853, 5684]) expect([port, checkPortConvention('udp', port, 'dtls', true)]).toEqual([port, null]);
+    expect(checkPortConvention('udp', 443, 'quic', true)).toBeNull();
+    expect(checkPortConvention('udp', 123, 'dtls', true)?.text).toBe('The content is DTLS, but UDP port 123 is for NTP.');
+    expect(checkPortConvention('udp', 5684, 'quic', true)?.text).toBe('The content is QUIC, but UDP port 5684 is for DTLS.');
+    expect(checkPortConvention('udp', 4433, 'dtls', true)).toBeNull(); // no convention
+  });
+
   test('no convention, unknown content or no payload: never a mismatch', () => {
     expect(checkPortConvention('tcp', 8080, 'tls', true)).toBeNull();
     expect(checkPortConvention('tcp', 443, null, true)).toBeNull();
