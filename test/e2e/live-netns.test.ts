@@ -363,6 +363,44 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(only(3128)).toMatchObject({ app: 'http', sni: 'api.nebra.com', http_host: 'api.nebra.com', name_source: 'sni' });
     for (const f of toFar) expect(f.ja4).toMatch(/^t1[23]/);
   }, 120_000);
+
+  // DTLS from a real client: OpenSSL's s_client against s_server on the CoAP-over-DTLS port,
+  // with the server's cookie exchange (-listen), once whole and once over a 256-byte MTU, where
+  // OpenSSL cuts its ClientHello into handshake fragments in separate datagrams. The server is
+  // bound to its address: a wildcard UDP socket would answer from the far side's primary
+  // address, and the client's connected socket would drop those answers.
+  test('DTLS from openssl s_client (cookie exchange; a hello fragmented by a 256-byte MTU) is a dtls flow named by its SNI', async () => {
+    const l = lab!;
+    const server = spawn('ip', ['netns', 'exec', l.farNs, 'openssl', 's_server', '-dtls1_2', '-listen', '-accept', `${FAR.tracker}:5684`,
+      '-cert', path.join(l.dir, 'cert.pem'), '-key', path.join(l.dir, 'key.pem'), '-quiet'], { stdio: 'ignore' });
+    l.servers.push(server);
+    await sleep(500);
+    const evidence = path.join(l.dir, 'dtls.pcapng');
+    const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson', '--write', evidence]);
+    await listening(run);
+    for (const [name, mtu] of [['lwm2m.example.com', null], ['frag.example.com', '256']] as const) {
+      const c = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-dtls1_2', ...(mtu ? ['-mtu', mtu] : []),
+        '-connect', `${FAR.tracker}:5684`, '-servername', name], { input: 'ping\n', encoding: 'utf8', timeout: 20_000 });
+      expect([name, c.stdout.includes('BEGIN CERTIFICATE'), c.status]).toEqual([name, true, 0]);
+    }
+    await sleep(500);
+    run.child.kill('SIGINT');
+    await waitExit(run, 20_000);
+
+    const dtls = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'udp' && r.remote_ip === FAR.tracker && r.remote_port === 5684 && r.open !== true);
+    expect(dtls.map((f) => f.sni).sort()).toEqual(['frag.example.com', 'lwm2m.example.com']);
+    for (const f of dtls) {
+      expect(f).toMatchObject({ app: 'dtls', name_source: 'sni', tls_versions: [0xfefd], anomalies: [] });
+      expect(f.ja4).toMatch(/^dd2d/);
+    }
+    // The second client's hello really crossed the wire in pieces: more than one datagram
+    // before the server's first answer (the HelloVerifyRequest).
+    const sent = clientSegmentsBeforeServerData(evidence, FAR.tracker, 5684);
+    const fragged = dtls.find((f) => f.sni === 'frag.example.com')!;
+    expect(sent.get(fragged.device_port as number)!.length).toBeGreaterThanOrEqual(2);
+    const whole = dtls.find((f) => f.sni === 'lwm2m.example.com')!;
+    expect(sent.get(whole.device_port as number)!.length).toBe(1);
+  }, 120_000);
 });
 
 
