@@ -8,10 +8,11 @@
  *
  * It must never throw on datagram bytes, never read outside [off, off+len), never allocate
  * from a length it has not checked against MAX_CLIENT_HELLO_LENGTH, and never keep more than
- * one hello's bytes and MAX_DTLS_FRAGMENT_RANGES ranges per flow.
+ * one hello's bytes per flow, charged to the budget of all stream heads.
  */
 import { A } from '../anomalies';
 import { u16be } from '../decode/bytes';
+import { StreamHead, StreamHeadBudget, defaultStreamHeadBudget } from '../flow/stream-head';
 import {
   MAX_CLIENT_HELLO_LENGTH, TLS_CONTENT_TYPE_HANDSHAKE, TLS_HANDSHAKE_CLIENT_HELLO, parseDtlsClientHelloBody, type ClientHelloResult,
 } from './tls-client-hello';
@@ -21,11 +22,11 @@ export const DTLS_RECORD_HEADER_LENGTH = 13;
 /** msg_type(1) + length(3) + message_seq(2) + fragment_offset(3) + fragment_length(3) (RFC 6347 §4.2.2). */
 export const DTLS_HANDSHAKE_HEADER_LENGTH = 12;
 /**
- * Distinct byte ranges a hello may arrive in before it is given up as `dtls.fragments_malformed`.
- * A real client cuts its hello into a few MTU-sized pieces (OpenSSL with a 256-byte MTU: 2–8);
- * a sender of many tiny overlapping pieces is not one.
+ * Separate pieces (past the first gap) a hello may be held in before it is given up as
+ * `dtls.fragments_malformed`: a real client cuts its hello into a few MTU-sized fragments
+ * (OpenSSL with a 256-byte MTU: 2–8); a sender of dozens of disjoint pieces is not one.
  */
-export const MAX_DTLS_FRAGMENT_RANGES = 32;
+export const MAX_DTLS_FRAGMENT_RANGES = 16;
 /** Client datagrams read for a hello before the flow is given up (a retransmitted flight counts again). */
 export const MAX_DTLS_HELLO_DATAGRAMS = 16;
 
@@ -46,6 +47,8 @@ const MALFORMED_RECORD: ClientHelloResult = Object.freeze({ kind: 'malformed', a
 const MALFORMED_HELLO: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.malformed_client_hello'] });
 const TOO_LARGE: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.client_hello_too_large'] });
 const BAD_FRAGMENTS: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['dtls.fragments_malformed'] });
+/** The budget of all stream heads dropped this hello's bytes (as for a TCP head). */
+const SHED: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['stream.head_overflow'] });
 
 /**
  * True when a datagram starts with a DTLS handshake record of epoch 0 whose first message is a
@@ -72,6 +75,13 @@ export function probeDtlsClientHello(buf: Uint8Array, off: number, len: number):
  * (message_seq 0) and, after a HelloVerifyRequest, the same hello with a cookie (message_seq 1);
  * a fragment of a later message replaces what an earlier one left incomplete, a fragment of an
  * earlier one is a retransmission and is skipped.
+ *
+ * The bytes are kept in a StreamHead with the fragment offset as its sequence number: DTLS
+ * fragments are TCP segments by another name (an offset, a length, overlaps and repeats), and
+ * the head brings what TCP's heads have — the first copy of a byte wins, far pieces are kept
+ * as copies instead of growing the buffer, and the bytes are charged to the budget of all stream
+ * heads, so a flood of flows that each send one fragment of a 16 KiB hello is shed like a flood
+ * of half-sent TCP hellos instead of holding 16 KiB a flow.
  */
 export class DtlsHelloAssembler {
   /** Client datagrams fed so far. */
@@ -79,9 +89,9 @@ export class DtlsHelloAssembler {
   private seq = -1;
   /** Body length of the message being assembled (its handshake header's `length`). */
   private length = 0;
-  private body: Uint8Array | null = null;
-  /** Received byte ranges of `body`, sorted and disjoint: start, end, start, end, ... */
-  private ranges: number[] = [];
+  private head: StreamHead | null = null;
+
+  constructor(private readonly budget: StreamHeadBudget = defaultStreamHeadBudget) {}
 
   /**
    * Reads one client datagram (one or more records; RFC 6347 §4.1.1: a record never spans
@@ -128,34 +138,18 @@ export class DtlsHelloAssembler {
     // Whole in one fragment: parse in place, nothing to keep.
     if (fragOff === 0 && fragLen === length) return parseDtlsClientHelloBody(buf, data, length, DTLS_HANDSHAKE_HEADER_LENGTH + length);
     if (seq < this.seq) return null; // a retransmission of a hello already superseded
-    if (seq > this.seq || this.body === null) {
-      // `length` was checked against MAX_CLIENT_HELLO_LENGTH above.
+    if (seq > this.seq || this.head === null) {
       this.seq = seq;
       this.length = length;
-      this.body = new Uint8Array(length);
-      this.ranges = [];
+      this.head = new StreamHead(0, Math.min(length, 2048), this.budget);
     } else if (length !== this.length) {
       return BAD_FRAGMENTS; // RFC 6347 §4.2.3: every fragment of a message carries its full length
     }
-    if (fragLen === 0) return null;
-    this.body.set(buf.subarray(data, data + fragLen), fragOff);
-    if (!this.cover(fragOff, fragOff + fragLen)) return BAD_FRAGMENTS;
-    if (this.ranges.length === 2 && this.ranges[0] === 0 && this.ranges[1] === length) {
-      return parseDtlsClientHelloBody(this.body, 0, length, DTLS_HANDSHAKE_HEADER_LENGTH + length);
-    }
+    const head = this.head;
+    head.add(fragOff, buf, data, fragLen);
+    if (head.shed) return SHED;
+    if (head.contiguous >= length) return parseDtlsClientHelloBody(head.buf, 0, length, DTLS_HANDSHAKE_HEADER_LENGTH + length);
+    if (head.pendingRanges >= MAX_DTLS_FRAGMENT_RANGES) return BAD_FRAGMENTS;
     return null;
-  }
-
-  /** Adds [s, e) to the received ranges, merging neighbours; false when there are too many ranges. */
-  private cover(s: number, e: number): boolean {
-    const r = this.ranges;
-    const out: number[] = [];
-    let i = 0;
-    while (i < r.length && r[i + 1] < s) { out.push(r[i], r[i + 1]); i += 2; }
-    while (i < r.length && r[i] <= e) { s = Math.min(s, r[i]); e = Math.max(e, r[i + 1]); i += 2; }
-    out.push(s, e);
-    while (i < r.length) { out.push(r[i], r[i + 1]); i += 2; }
-    this.ranges = out;
-    return out.length <= 2 * MAX_DTLS_FRAGMENT_RANGES;
   }
 }

@@ -187,6 +187,11 @@ export class StreamHead {
     return total;
   }
 
+  /** Separate pieces held past the contiguous prefix (ranges in the buffer and far copies). */
+  get pendingRanges(): number {
+    return this.ranges.length / 2 + (this.far !== null ? this.far.length : 0);
+  }
+
   /** Grows the buffer to hold `end` bytes, and takes in the far segments it then reaches. */
   private ensure(end: number): void {
     if (end <= this.buf.length) return;

@@ -9,6 +9,7 @@ import { A } from '../../../src/anomalies';
 import {
   DTLS_HANDSHAKE_HEADER_LENGTH, DtlsHelloAssembler, MAX_DTLS_FRAGMENT_RANGES, probeDtlsClientHello,
 } from '../../../src/extract/dtls-client-hello';
+import { StreamHeadBudget } from '../../../src/flow/stream-head';
 import { MAX_CLIENT_HELLO_LENGTH, type ClientHelloInfo, type ClientHelloResult } from '../../../src/extract/tls-client-hello';
 import { fingerprints, ja4 } from '../../../src/extract/tls-fingerprint';
 import { TLS_GROUP_X25519, TLS_GROUP_X25519MLKEM768, dtlsClientHelloBody, dtlsHandshakeDatagrams } from '../../gen/app-messages';
@@ -123,12 +124,27 @@ test('lying lengths and the bounds: each is a named anomaly, never a throw or an
   const a = dtlsHandshakeDatagrams(CH, pq, { messageSeq: 0, recordSeq: 0, fragment: 700 });
   const b = dtlsHandshakeDatagrams(CH, concat(pq, new Uint8Array(10)), { messageSeq: 0, recordSeq: 2, fragment: 700 });
   expect(feedAll([a[0], b[1]])[1]).toEqual({ kind: 'malformed', anomaly: A['dtls.fragments_malformed'] });
-  // More disjoint pieces than MAX_DTLS_FRAGMENT_RANGES: 1-byte fragments at every other offset.
+  // MAX_DTLS_FRAGMENT_RANGES disjoint pieces: 1-byte fragments at every other offset.
   const asm = new DtlsHelloAssembler();
   const pieces = dtlsHandshakeDatagrams(CH, pq, { messageSeq: 0, recordSeq: 0, fragment: 1 }).filter((_, i) => i % 2 === 1);
-  let last: ClientHelloResult = { kind: 'not-tls' };
-  for (const p of pieces.slice(0, MAX_DTLS_FRAGMENT_RANGES + 1)) last = asm.feed(p, 0, p.length);
-  expect(last).toEqual({ kind: 'malformed', anomaly: A['dtls.fragments_malformed'] });
+  const results = pieces.slice(0, MAX_DTLS_FRAGMENT_RANGES).map((p) => asm.feed(p, 0, p.length));
+  expect(results.slice(0, -1).every((r) => r.kind === 'need-more')).toBe(true);
+  expect(results[results.length - 1]).toEqual({ kind: 'malformed', anomaly: A['dtls.fragments_malformed'] });
+});
+
+test('the bytes are charged to the stream-head budget: a flood of first fragments sheds the oldest hellos', () => {
+  const budget = new StreamHeadBudget(8 * 1024);
+  const frags = dtlsHandshakeDatagrams(CH, pq, { messageSeq: 0, recordSeq: 0, fragment: 600 });
+  const flows = Array.from({ length: 10 }, () => new DtlsHelloAssembler(budget));
+  for (const a of flows) expect(a.feed(frags[0], 0, frags[0].length).kind).toBe('need-more');
+  expect(budget.usedBytes).toBeLessThanOrEqual(8 * 1024 + 2048);
+  expect(budget.shedHeads).toBeGreaterThan(0);
+  // The first flow's hello was shed: the rest of it no longer completes it.
+  expect(flows[0].feed(frags[1], 0, frags[1].length)).toEqual({ kind: 'malformed', anomaly: A['stream.head_overflow'] });
+  // The newest is still whole once its other fragments come.
+  const last = flows[9];
+  expect(last.feed(frags[1], 0, frags[1].length).kind).toBe('need-more');
+  expect(last.feed(frags[2], 0, frags[2].length)).toMatchObject({ kind: 'found', hello: { sni: 'dtls13.example.net' } });
 });
 
 test('property: any cut of the hello into fragments, sent in any order with repeats, names it exactly when the last gap closes', () => {
