@@ -816,8 +816,8 @@ export class Pipeline {
     const client = info?.client;
     const gap = client ? client.hasHole : false;
     if (gap) anomalies.push('stream.gap');
-    // Its head (or a later HTTP request's) was shed by the stream-head memory budget and no later segment said so: count it now.
-    if (client?.shed || info?.httpTail?.shed) { anomalies.push('stream.head_overflow'); this.anomalies.add(A['stream.head_overflow']); }
+    // Its head (or a later HTTP request's, or its DTLS hello's) was shed by the stream-head memory budget and no later segment said so: count it now.
+    if (client?.shed || info?.httpTail?.shed || info?.dtls?.shed) { anomalies.push('stream.head_overflow'); this.anomalies.add(A['stream.head_overflow']); }
     const hello = info?.hello ?? null;
     const rec: FlowRecord = {
       type: 'flow',

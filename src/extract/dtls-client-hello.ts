@@ -93,6 +93,11 @@ export class DtlsHelloAssembler {
 
   constructor(private readonly budget: StreamHeadBudget = defaultStreamHeadBudget) {}
 
+  /** The stream-head budget dropped the bytes of the hello being put together. */
+  get shed(): boolean {
+    return this.head !== null && this.head.shed;
+  }
+
   /**
    * Reads one client datagram (one or more records; RFC 6347 §4.1.1: a record never spans
    * datagrams). `found` once a hello is whole; `need-more` while fragments are missing;

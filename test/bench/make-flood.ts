@@ -11,19 +11,21 @@
  *   opening a TLS record that never completes: every flow holds a full stream head, so the
  *   stream-head budget must shed (16 KB a flow: meant for thousands of flows, not millions);
  * - `dns`: one DNS response per client address, each teaching a distinct A record (fills the
- *   DNS cache).
+ *   DNS cache);
+ * - `dtls-partial`: one UDP datagram per flow to 5684 carrying the first 1,200 bytes of a DTLS
+ *   ClientHello that claims 16,000 (every flow holds a DTLS hello waiting for its other fragments).
  *
  * Output goes to ~/.cache/egress-audit-bench/ (never into the repository) unless --out is given.
  * Streams to disk in 4 MiB chunks; memory use is independent of N.
  *
- *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|big-head|dns|starttls-wait|http-tail] [--flows N] [--out FILE]
+ *   node dist/test/bench/make-flood.js [--kind syn|tls-partial|far-seq|big-head|dns|starttls-wait|http-tail|dtls-partial] [--flows N] [--out FILE]
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 /** Flood kinds this generator writes. */
-export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'big-head' | 'dns' | 'starttls-wait' | 'http-tail';
+export type FloodKind = 'syn' | 'tls-partial' | 'far-seq' | 'big-head' | 'dns' | 'starttls-wait' | 'http-tail' | 'dtls-partial';
 
 /** Default location of generated floods (outside the repository). */
 export const FLOOD_DIR = process.env.EGRESS_AUDIT_BENCH_DIR ?? path.join(os.homedir(), '.cache', 'egress-audit-bench');
@@ -137,6 +139,11 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
   const tlsHead = Buffer.concat([Buffer.of(0x16, 0x03, 0x01, 0x3e, 0x80, 0x01, 0x00, 0x3e, 0x7c, 0x03, 0x03), Buffer.alloc(53, 0x41)]);
   // The same record with 16,000 of its 16,005 bytes present.
   const bigHead = Buffer.concat([tlsHead, Buffer.alloc(16_000 - tlsHead.length, 0x41)]);
+  // A DTLS record (epoch 0) with the first 1,200 bytes of a ClientHello of 16,000: message_seq 0, fragment offset 0.
+  const dtlsHead = Buffer.concat([
+    Buffer.of(0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, (1212 >> 8) & 0xff, 1212 & 0xff),
+    Buffer.of(0x01, 0x00, 0x3e, 0x80, 0, 0, 0, 0, 0, 0x00, 0x04, 0xb0), Buffer.alloc(1200, 0x41),
+  ]);
   // An SMTP session that never gets to STARTTLS: each flow's head waits for the upgrade (4 KiB bound).
   const ehlo = Buffer.from('EHLO device.example\r\n', 'latin1');
   // A keep-alive connection whose second request head never completes: each flow holds a later-request head.
@@ -150,6 +157,10 @@ export function makeFlood(kind: FloodKind, flows: number, out?: string): { file:
     const isn = (i * 2654435761) >>> 0;
     if (kind === 'dns') {
       w.write(usec, ipv4(dst, src, 17, udp(53, sport, dnsResponse(i, (0x64400000 + i) >>> 0))));
+      continue;
+    }
+    if (kind === 'dtls-partial') {
+      w.write(usec, ipv4(src, dst, 17, udp(sport, 5684, dtlsHead)));
       continue;
     }
     const dport = kind === 'starttls-wait' ? 587 : kind === 'http-tail' ? 80 : 443;
@@ -174,7 +185,7 @@ function arg(argv: string[], name: string): string | undefined {
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const kind = (arg(argv, '--kind') ?? 'syn') as FloodKind;
-  if (!['syn', 'tls-partial', 'far-seq', 'big-head', 'dns', 'starttls-wait', 'http-tail'].includes(kind)) {
+  if (!['syn', 'tls-partial', 'far-seq', 'big-head', 'dns', 'starttls-wait', 'http-tail', 'dtls-partial'].includes(kind)) {
     process.stderr.write(`make-flood: unknown --kind ${kind}\n`);
     process.exit(2);
   }

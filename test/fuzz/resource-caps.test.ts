@@ -66,6 +66,7 @@ test('flows that each leave 16,000 bytes of a ClientHello waiting: heads stay un
 test.each([
   ['an SMTP EHLO that never reaches STARTTLS (a head waiting for the upgrade)', 'starttls-wait'],
   ['a keep-alive second request head that never completes (a later-request head)', 'http-tail'],
+  ['the first fragment of a DTLS ClientHello whose others never come (a DTLS hello held in a head)', 'dtls-partial'],
 ] as const)('40,000 flows that each leave %s: heads stay under the budget and every shed head is counted', async (_name, kind) => {
   // 40,000 heads of one 2 KiB buffer each: 80 MB against the default 64 MB budget.
   const { file } = makeFlood(kind, 40_000, path.join(tmp.dir, `${kind}.pcap`));
