@@ -31,11 +31,13 @@ export const MAX_DTLS_FRAGMENT_RANGES = 16;
 export const MAX_DTLS_HELLO_DATAGRAMS = 16;
 
 /**
- * DTLSPlaintext versions a ClientHello's record may carry: 1.0 (0xfeff), 1.2 (0xfefd) and the
- * 1.3 value 0xfefc, which RFC 9147 §4 reserves for later records but some stacks send.
+ * DTLSPlaintext versions a ClientHello's record may carry: 1.0 (0xfeff), 1.2 (0xfefd), the 1.3
+ * value 0xfefc, which RFC 9147 §4 reserves for later records but some stacks send, and 0x0100,
+ * OpenSSL's pre-RFC DTLS ("DTLS1_BAD_VER") that Cisco AnyConnect's older gateways still speak
+ * (tshark's DTLS heuristic takes it too).
  */
 function isDtlsRecordVersion(hi: number, lo: number): boolean {
-  return hi === 0xfe && (lo === 0xff || lo === 0xfd || lo === 0xfc);
+  return (hi === 0xfe && (lo === 0xff || lo === 0xfd || lo === 0xfc)) || (hi === 0x01 && lo === 0x00);
 }
 
 function u24be(buf: Uint8Array, off: number): number {

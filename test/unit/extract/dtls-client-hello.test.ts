@@ -43,6 +43,19 @@ test('a whole DTLS 1.2 hello in one datagram: SNI, DTLS version, suites; read in
   expect(new DtlsHelloAssembler().feed(shifted, 7, d.length)).toMatchObject({ kind: 'found', hello: { sni: 'lwm2m.example.com' } });
 });
 
+test('OpenSSL\'s pre-RFC DTLS (record and hello version 0x0100, as older AnyConnect gateways speak it) is read too', () => {
+  const body = dtlsClientHelloBody({ seed: 'bad-ver', serverName: 'vpn.example.com' });
+  body[0] = 0x01; body[1] = 0x00;
+  const [d] = dtlsHandshakeDatagrams(CH, body, { messageSeq: 0, recordSeq: 0, recordVersion: 0x0100 });
+  expect(probeDtlsClientHello(d, 0, d.length)).toBe(true);
+  expect(foundAt(feedAll([d]), 0)).toMatchObject({ sni: 'vpn.example.com', legacyVersion: 0x0100 });
+  // Any other record version is not DTLS.
+  for (const v of [0x0101, 0xfefe, 0xfe00, 0x0303]) {
+    const [x] = dtlsHandshakeDatagrams(CH, body, { messageSeq: 0, recordSeq: 0, recordVersion: v });
+    expect([v, probeDtlsClientHello(x, 0, x.length)]).toEqual([v, false]);
+  }
+});
+
 test('the second hello carries the HelloVerifyRequest cookie and is read past it', () => {
   const cookie = hex('00112233445566778899aabbccddeeff0011223344');
   const body = dtlsClientHelloBody({ seed: 'coap', serverName: 'lwm2m.example.com', cookie });
