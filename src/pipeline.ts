@@ -18,7 +18,7 @@ import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './dec
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
-import { probeDhcp, probeDhcpv6, probeMqttConnect, probeStun } from './extract/app-probes';
+import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -76,6 +76,8 @@ const PORT_LLMNR = 5355;
 const PORT_NTP = 123;
 /** SSDP, UPnP's discovery (HTTP over UDP). */
 const PORT_SSDP = 1900;
+/** OpenVPN (IANA "openvpn", UDP and TCP): there its reset is taken on its opcode alone (see probeOpenVpnReset). */
+const PORT_OPENVPN = 1194;
 /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes (QUIC on a DNS port is probed only then). */
 const QUIC_MIN_INITIAL_DATAGRAM = 1200;
 /**
@@ -324,7 +326,8 @@ export class Pipeline {
     if (n < 4) return true;
     // Before HTTP: SMTP's "EHLO host" and IMAP's "A1 LOGIN ..." also start like a request line.
     const t = this.flows;
-    const up = findTlsUpgrade(buf, off, n, t.port(slot, (t.flagsOf(slot) & F_INIT_B) === 0));
+    const serverPort = t.port(slot, (t.flagsOf(slot) & F_INIT_B) === 0);
+    const up = findTlsUpgrade(buf, off, n, serverPort);
     if (up.kind !== Upgrade.None) {
       if (up.app !== null) info.app = up.app;
       if (up.kind === Upgrade.NeedMore) return this.waitForMore(slot, info, n);
@@ -343,6 +346,7 @@ export class Pipeline {
     const mqtt = probeMqttConnect(buf, off, n);
     if (mqtt === 'yes') { this.decide(slot, info, 'mqtt'); return false; }
     if (mqtt === 'more') return this.waitForMore(slot, info, n);
+    if (probeOpenVpnReset(buf, off, n, true, serverPort === PORT_OPENVPN)) { this.decide(slot, info, 'openvpn'); return false; }
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
     return false;
@@ -1015,6 +1019,9 @@ function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: 
   if ((serverPort === 67 || serverPort === 68 || clientPort === 67 || clientPort === 68) && probeDhcp(buf, off, len)) return 'dhcp';
   if ((serverPort === 547 || clientPort === 547 || serverPort === 546 || clientPort === 546) && probeDhcpv6(buf, off, len)) return 'dhcpv6';
   if (probeStun(buf, off, len)) return 'stun';
+  if (probeIke(buf, off, len)) return 'ike';
+  if (probeWireGuard(buf, off, len)) return 'wireguard';
+  if (probeOpenVpnReset(buf, off, len, false, serverPort === PORT_OPENVPN || clientPort === PORT_OPENVPN)) return 'openvpn';
   return null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Content probes for protocols that carry no name but that a device's documentation lists and
- * a rule can name by `app`: DHCP (RFC 2131), DHCPv6 (RFC 8415), STUN (RFC 8489) and MQTT
- * (v3.1, v3.1.1, v5.0). Each recognises the first message of a flow from its fixed fields
+ * a rule can name by `app`: DHCP (RFC 2131), DHCPv6 (RFC 8415), STUN (RFC 8489), MQTT
+ * (v3.1, v3.1.1, v5.0), and the VPN tunnels WireGuard, IKE (IPsec) and OpenVPN. Each recognises the first message of a flow from its fixed fields
  * (magic cookies, version bytes, lengths that must agree with the datagram), strictly enough that
  * other traffic does not pass: a false `app` would make the policy report a protocol mismatch
  * that is not there.
@@ -119,4 +119,97 @@ function prefixAgrees(buf: Uint8Array, p: number, end: number): boolean {
     for (let i = 0; p + i < end; i++) if (i >= proto.length || buf[p + i] !== proto[i]) return false;
     return true;
   });
+}
+
+// ─── VPN tunnels: a device that opens one sends everything else where the audit cannot see ───
+
+/** WireGuard message sizes (whitepaper §5.4.2–5.4.7): initiation, response, cookie reply. */
+const WG_INITIATION = 148;
+const WG_RESPONSE = 92;
+const WG_COOKIE_REPLY = 64;
+/** Transport data: 16-byte header, then the encrypted packet padded to 16 plus a 16-byte tag. */
+const WG_DATA_MIN = 32;
+
+/**
+ * A WireGuard message (whitepaper §5.4): type 1–4 in the first byte, three reserved zero bytes,
+ * and the exact size of its type (types 1–3), or for transport data (type 4) a size of the
+ * header, a tag and whole 16-byte blocks — the checks of tshark's WireGuard heuristic.
+ */
+export function probeWireGuard(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < WG_DATA_MIN || off < 0 || off + len > buf.length) return false;
+  if (buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) return false;
+  switch (buf[off]) {
+    case 1: return len === WG_INITIATION;
+    case 2: return len === WG_RESPONSE;
+    case 3: return len === WG_COOKIE_REPLY;
+    case 4: return (len - 16) % 16 === 0;
+    default: return false;
+  }
+}
+
+/** IKE header (RFC 7296 §3.1; IKEv1: RFC 2408 §3.1): two 8-byte SPIs, next payload, version, exchange type, flags, message id, length. */
+const IKE_HEADER_LENGTH = 28;
+/** IKEv2 exchange types (RFC 7296 §3.1: IKE_SA_INIT 34 … INFORMATIONAL 37; RFC 5723: IKE_SESSION_RESUME 38; RFC 9242: IKE_INTERMEDIATE 43; RFC 9370: IKE_FOLLOWUP_KE 44). */
+function isIkev2Exchange(t: number): boolean {
+  return (t >= 34 && t <= 38) || t === 43 || t === 44;
+}
+/** IKEv1 exchange types (RFC 2408 §4.1: base 1, identity protection 2, authentication only 3, aggressive 4, informational 5; RFC 2409: quick mode 32, new group 33). */
+function isIkev1Exchange(t: number): boolean {
+  return (t >= 1 && t <= 5) || t === 32 || t === 33;
+}
+
+/**
+ * An IKE message (IPsec's key exchange), also behind the 4-byte non-ESP marker of UDP
+ * encapsulation (RFC 3948 §2.2, port 4500): version 2.0 or 1.0, an exchange type of that version,
+ * a non-zero initiator SPI, and a Length that is exactly the message's.
+ */
+export function probeIke(buf: Uint8Array, off: number, len: number): boolean {
+  if (off < 0 || len < IKE_HEADER_LENGTH || off + len > buf.length) return false;
+  let p = off;
+  let n = len;
+  if (n >= IKE_HEADER_LENGTH + 4 && u32be(buf, p) === 0) { p += 4; n -= 4; }
+  if (u32be(buf, p) === 0 && u32be(buf, p + 4) === 0) return false; // the initiator's SPI is never zero
+  if (u32be(buf, p + 24) !== n) return false;
+  const version = buf[p + 17];
+  const exchange = buf[p + 18];
+  return (version === 0x20 && isIkev2Exchange(exchange)) || (version === 0x10 && isIkev1Exchange(exchange));
+}
+
+/** OpenVPN's first client packet: P_CONTROL_HARD_RESET_CLIENT_V2 (7) or _V3 (10, tls-crypt-v2), key id 0, in the opcode byte's top five bits. */
+const OPENVPN_HARD_RESET_CLIENT_V2 = 7 << 3;
+const OPENVPN_HARD_RESET_CLIENT_V3 = 10 << 3;
+/** Opcode, session id (8), an empty ACK array (1) and a message packet id (4): the smallest hard reset, without tls-auth. */
+const OPENVPN_RESET_MIN = 14;
+/**
+ * Sizes of a hard reset that carries no payload: bare (14), and with tls-auth's HMAC (SHA-1,
+ * SHA-256, SHA-512) plus its replay packet id and time (8): 42, 54, 86. OpenVPN 2.6 sends the
+ * bare 14 bytes over UDP and 2 + 42 over TCP with tls-auth (measured here).
+ */
+function isPlainResetSize(n: number): boolean {
+  return n === OPENVPN_RESET_MIN || n === 42 || n === 54 || n === 86;
+}
+
+/**
+ * The client's hard reset that opens an OpenVPN session, in a UDP datagram or, over TCP, behind
+ * its 2-byte packet length (which must then be the segment's rest). Only an opcode and a session
+ * id are always in the clear, so on OpenVPN's own port (1194, `onPort`) that is enough; on any
+ * other port (OpenVPN on 443 is the usual way round a firewall) the reset must also be one that
+ * carries no payload: a size listed above and its empty ACK array and message packet id 0 as its
+ * last five bytes. tls-crypt, which encrypts those, is recognised on 1194 only.
+ */
+export function probeOpenVpnReset(buf: Uint8Array, off: number, len: number, tcp: boolean, onPort: boolean): boolean {
+  if (off < 0 || len < 1 || off + len > buf.length) return false;
+  let p = off;
+  let n = len;
+  if (tcp) {
+    if (n < 2 || ((buf[p] << 8) | buf[p + 1]) !== n - 2) return false;
+    p += 2;
+    n -= 2;
+  }
+  const op = buf[p];
+  if (n < OPENVPN_RESET_MIN || (op !== OPENVPN_HARD_RESET_CLIENT_V2 && op !== OPENVPN_HARD_RESET_CLIENT_V3)) return false;
+  if (onPort) return true;
+  if (!isPlainResetSize(n)) return false;
+  const end = p + n;
+  return buf[end - 5] === 0 && u32be(buf, end - 4) === 0;
 }

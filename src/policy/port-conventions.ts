@@ -14,6 +14,8 @@ export const CONTENT_APPS: ReadonlySet<string> = new Set([
   // on 443 is a protocol moved to another port as much as SSH on 443 is.
   'mqtt', 'stun', 'ssdp', 'dhcp', 'dhcpv6', 'smtp', 'lmtp', 'imap', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap',
   'postgresql', 'mysql', 'socks', 'rdp', 'dtls',
+  // VPN tunnels (src/extract/app-probes.ts): WireGuard or IKE on 443 is a tunnel dressed as web traffic.
+  'wireguard', 'ike', 'openvpn',
 ]);
 
 /**
@@ -41,6 +43,9 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['udp/67', ['dhcp']], ['udp/68', ['dhcp']], ['udp/546', ['dhcpv6']], ['udp/547', ['dhcpv6']], // RFC 2131 §4.1; RFC 8415 §7.2
   ['udp/1900', ['ssdp']], ['udp/3478', ['stun']], // UPnP Device Architecture §1.3; RFC 8489 §9
   ['udp/5684', ['dtls']], // CoAP over DTLS, RFC 7252 §12.8 (LwM2M devices)
+  ['udp/500', ['ike']], ['udp/4500', ['ike']], // RFC 7296 §2; RFC 3948 §2 (NAT traversal; ESP follows on the same port)
+  ['udp/1194', ['openvpn']], ['tcp/1194', ['openvpn']], // IANA "openvpn"
+  ['udp/51820', ['wireguard']], // WireGuard's default (wg(8)); not an IANA assignment, but what its documentation gives
   ['tcp/1080', ['socks']], ['tcp/3389', ['rdp']], // RFC 1928 §3; IANA "ms-wbt-server"
 ]);
 
@@ -55,7 +60,7 @@ const APP_TEXT: Readonly<Record<string, string>> = {
   tls: 'TLS', http: 'plain HTTP', ssh: 'SSH', dns: 'DNS', mdns: 'mDNS', llmnr: 'LLMNR', quic: 'QUIC', ntp: 'NTP', bitcoin: 'Bitcoin P2P',
   mqtt: 'MQTT', stun: 'STUN', ssdp: 'SSDP', dhcp: 'DHCP', dhcpv6: 'DHCPv6', smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3',
   ftp: 'FTP', nntp: 'NNTP', sieve: 'ManageSieve', xmpp: 'XMPP', ldap: 'LDAP', postgresql: 'PostgreSQL', mysql: 'MySQL', socks: 'SOCKS',
-  rdp: 'RDP', dtls: 'DTLS',
+  rdp: 'RDP', dtls: 'DTLS', wireguard: 'WireGuard', ike: 'IKE (IPsec)', openvpn: 'OpenVPN',
 };
 
 /** How an app is named in an explanation ("TLS", "plain HTTP", ...). */

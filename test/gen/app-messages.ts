@@ -362,6 +362,45 @@ export function dtlsHelloVerifyRequest(cookie: Uint8Array): Uint8Array {
   return new ByteWriter().u16(0xfefd).u8(cookie.length).bytes(cookie).toBytes();
 }
 
+// ───────────────────────────── VPN tunnels ─────────────────────────────
+
+/** WireGuard message of `type` (whitepaper §5.4): 1 initiation (148 bytes), 2 response (92), 4 transport data (16-byte header + `dataLength`). */
+export function wireguardMessage(type: 1 | 2 | 4, seed: string, dataLength = 0): Uint8Array {
+  const size = type === 1 ? 148 : type === 2 ? 92 : 16 + dataLength;
+  if (type === 4 && (dataLength < 16 || dataLength % 16 !== 0)) throw new Error('transport data is whole 16-byte blocks plus a tag');
+  return concat([Uint8Array.of(type, 0, 0, 0), pseudoRandomBytes(`${seed}/wg${type}`, size - 4)]);
+}
+
+/**
+ * An IKE message (RFC 7296 §3.1): initiator SPI, responder SPI (zero in the first IKE_SA_INIT),
+ * next payload, version (0x20 for IKEv2, 0x10 for IKEv1), exchange type, flags, message id, the
+ * length, then `bodyLength` bytes of payloads (pseudo-random: never parsed). `nonEspMarker`
+ * puts the 4 zero bytes of UDP encapsulation (RFC 3948 §2.2) first.
+ */
+export function ikeMessage(o: { seed: string; version: 0x20 | 0x10; exchange: number; responderSpi: boolean; flags: number; messageId: number; bodyLength: number; nonEspMarker?: boolean }): Uint8Array {
+  const total = 28 + o.bodyLength;
+  const w = new ByteWriter().bytes(pseudoRandomBytes(`${o.seed}/ispi`, 8)).bytes(o.responderSpi ? pseudoRandomBytes(`${o.seed}/rspi`, 8) : new Uint8Array(8));
+  w.u8(o.version === 0x20 ? 33 : 1).u8(o.version).u8(o.exchange).u8(o.flags).u32(o.messageId).u32(total);
+  w.bytes(pseudoRandomBytes(`${o.seed}/body/${o.exchange}/${o.messageId}/${o.flags}`, o.bodyLength));
+  return o.nonEspMarker ? concat([new Uint8Array(4), w.toBytes()]) : w.toBytes();
+}
+
+/**
+ * OpenVPN's P_CONTROL_HARD_RESET_CLIENT_V2 (opcode 7, key id 0) or the server's _V2 (8): the
+ * session id, with `tlsAuthHmac` bytes of tls-auth HMAC plus its replay id and time when given,
+ * an ACK array (empty from the client; the server's acknowledges packet 0 of `ackSession`), and
+ * message packet id 0. Over TCP, `tcp` puts the 2-byte packet length first.
+ */
+export function openvpnHardReset(o: { seed: string; server: boolean; tlsAuthHmac?: number; ackSession?: Uint8Array; tcp?: boolean }): Uint8Array {
+  const w = new ByteWriter().u8((o.server ? 8 : 7) << 3).bytes(pseudoRandomBytes(`${o.seed}/sid/${o.server}`, 8));
+  if (o.tlsAuthHmac) w.bytes(pseudoRandomBytes(`${o.seed}/hmac/${o.server}`, o.tlsAuthHmac)).u32(1).u32(1_717_243_200);
+  if (o.ackSession) w.u8(1).u32(0).bytes(o.ackSession);
+  else w.u8(0);
+  w.u32(0);
+  const packet = w.toBytes();
+  return o.tcp ? concat([new ByteWriter().u16(packet.length).toBytes(), packet]) : packet;
+}
+
 // ───────────────────────────── HTTP, NTP, libp2p ─────────────────────────────
 
 /** An HTTP/1.x request head (RFC 9112 §3) plus optional body; headers are written in the given order and case. */

@@ -12,6 +12,7 @@ import { HTTP_ABSOLUTE_URI_AND_CONNECT } from './http';
 import { SAMPLE_DEVICE } from './sample-device';
 import { STARTTLS_AND_PROXY_TUNNELS } from './starttls';
 import { DTLS_CLIENT_HELLOS } from './dtls';
+import { VPN_TUNNELS } from './vpn';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
 
@@ -36,6 +37,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   TUNNELS_AND_SHIMS,
   STARTTLS_AND_PROXY_TUNNELS,
   DTLS_CLIENT_HELLOS,
+  VPN_TUNNELS,
 ];
 
 /**

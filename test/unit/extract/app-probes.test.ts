@@ -1,9 +1,10 @@
 /**
- * The DHCP, DHCPv6, STUN and MQTT content probes: real message layouts pass; each field the
+ * The DHCP, DHCPv6, STUN, MQTT and VPN-tunnel (WireGuard, IKE, OpenVPN) content probes: real message layouts pass; each field the
  * probe checks, changed alone, fails it; cut messages and random bytes never throw.
  */
 import * as fc from 'fast-check';
-import { probeDhcp, probeDhcpv6, probeMqttConnect, probeStun } from '../../../src/extract/app-probes';
+import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from '../../../src/extract/app-probes';
+import { ikeMessage, openvpnHardReset, wireguardMessage } from '../../gen/app-messages';
 import { concat as cat } from './helpers/tls-builder';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -90,6 +91,63 @@ describe('probeMqttConnect', () => {
   });
 });
 
+describe('probeWireGuard', () => {
+  test('initiation, response and transport data pass at their sizes; the reserved bytes, the type and the size each matter', () => {
+    for (const m of [wireguardMessage(1, 'a'), wireguardMessage(2, 'a'), wireguardMessage(4, 'a', 16), wireguardMessage(4, 'a', 1408)]) {
+      expect(probeWireGuard(...whole(m))).toBe(true);
+    }
+    expect(probeWireGuard(...whole(cat(hex('03000000'), new Uint8Array(60))))).toBe(true); // cookie reply, 64 bytes
+    const init = wireguardMessage(1, 'a');
+    for (const at of [1, 2, 3]) { const b = init.slice(); b[at] = 1; expect([at, probeWireGuard(...whole(b))]).toEqual([at, false]); }
+    for (const type of [0, 5, 0x41]) { const b = init.slice(); b[0] = type; expect([type, probeWireGuard(...whole(b))]).toEqual([type, false]); }
+    expect(probeWireGuard(init, 0, 147)).toBe(false);
+    expect(probeWireGuard(...whole(cat(init, new Uint8Array(1))))).toBe(false);
+    expect(probeWireGuard(...whole(cat(hex('04000000'), new Uint8Array(36))))).toBe(false); // data not in 16-byte blocks
+  });
+});
+
+describe('probeIke', () => {
+  const v2 = ikeMessage({ seed: 'x', version: 0x20, exchange: 34, responderSpi: false, flags: 0x08, messageId: 0, bodyLength: 200 });
+  test('IKEv2 and IKEv1, bare and behind the non-ESP marker, pass', () => {
+    expect(probeIke(...whole(v2))).toBe(true);
+    expect(probeIke(...whole(ikeMessage({ seed: 'x', version: 0x20, exchange: 35, responderSpi: true, flags: 0x08, messageId: 1, bodyLength: 300, nonEspMarker: true })))).toBe(true);
+    expect(probeIke(...whole(ikeMessage({ seed: 'x', version: 0x10, exchange: 2, responderSpi: false, flags: 0, messageId: 0, bodyLength: 120 })))).toBe(true);
+  });
+  test('the length, the version, the exchange type and the initiator SPI each matter', () => {
+    expect(probeIke(...whole(cat(v2, new Uint8Array(1))))).toBe(false);
+    for (const [at, value] of [[17, 0x21], [17, 0x30], [18, 33], [18, 6]] as const) {
+      const b = v2.slice(); b[at] = value;
+      expect([at, value, probeIke(...whole(b))]).toEqual([at, value, false]);
+    }
+    const noSpi = v2.slice(); noSpi.fill(0, 0, 8);
+    expect(probeIke(...whole(noSpi))).toBe(false);
+    expect(probeIke(...whole(cat(hex('00000001'), v2)))).toBe(false); // an ESP SPI, not the marker
+  });
+});
+
+describe('probeOpenVpnReset', () => {
+  const udp = openvpnHardReset({ seed: 'o', server: false });
+  const tcp = openvpnHardReset({ seed: 'o', server: false, tlsAuthHmac: 20, tcp: true });
+  test('the client\'s hard reset passes over UDP (14 bytes) and TCP (2 + 42 with tls-auth), on 1194 and elsewhere', () => {
+    expect(udp.length).toBe(14);
+    expect(tcp.length).toBe(44);
+    for (const onPort of [true, false]) {
+      expect(probeOpenVpnReset(...whole(udp), false, onPort)).toBe(true);
+      expect(probeOpenVpnReset(...whole(tcp), true, onPort)).toBe(true);
+    }
+  });
+  test('off 1194 it must also be a payload-free reset; on 1194 the opcode is enough (tls-crypt); the server\'s reset and a wrong TCP length never pass', () => {
+    const tlsCrypt = cat(hex('38'), new Uint8Array(8).fill(7), new Uint8Array(45).fill(0x5a)); // 54 bytes, encrypted tail
+    expect(probeOpenVpnReset(...whole(tlsCrypt), false, true)).toBe(true);
+    expect(probeOpenVpnReset(...whole(tlsCrypt), false, false)).toBe(false);
+    expect(probeOpenVpnReset(...whole(cat(udp, new Uint8Array(2))), false, false)).toBe(false); // 16 bytes: no known size
+    expect(probeOpenVpnReset(...whole(openvpnHardReset({ seed: 'o', server: true })), false, true)).toBe(false);
+    const badLength = tcp.slice(); badLength[1] += 1;
+    expect(probeOpenVpnReset(...whole(badLength), true, true)).toBe(false);
+    expect(probeOpenVpnReset(udp, 0, 13, false, true)).toBe(false);
+  });
+});
+
 describe('the probes on random bytes', () => {
   test('never throw and never read outside the range given', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 0, max: 8 }), (bytes, skip) => {
@@ -101,6 +159,9 @@ describe('the probes on random bytes', () => {
         expect(probeDhcpv6(b, skip, bytes.length)).toBe(probeDhcpv6(buf, skip, bytes.length));
         expect(probeStun(b, skip, bytes.length)).toBe(probeStun(buf, skip, bytes.length));
         expect(probeMqttConnect(b, skip, bytes.length)).toBe(probeMqttConnect(buf, skip, bytes.length));
+        expect(probeWireGuard(b, skip, bytes.length)).toBe(probeWireGuard(buf, skip, bytes.length));
+        expect(probeIke(b, skip, bytes.length)).toBe(probeIke(buf, skip, bytes.length));
+        for (const tcp of [true, false]) expect(probeOpenVpnReset(b, skip, bytes.length, tcp, false)).toBe(probeOpenVpnReset(buf, skip, bytes.length, tcp, false));
       }
     }), { numRuns: 2000 });
   });

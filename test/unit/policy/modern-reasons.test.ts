@@ -187,6 +187,15 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(checkPortConvention('udp', 4433, 'dtls', true)).toBeNull(); // no convention
   });
 
+  test('VPN tunnels: on their own ports they are what the port is for; WireGuard, IKE or OpenVPN on 443 is a mismatch', () => {
+    for (const [proto, port, app] of [['udp', 51820, 'wireguard'], ['udp', 500, 'ike'], ['udp', 4500, 'ike'], ['udp', 1194, 'openvpn'], ['tcp', 1194, 'openvpn']] as const) {
+      expect([proto, port, checkPortConvention(proto, port, app, true)]).toEqual([proto, port, null]);
+    }
+    expect(checkPortConvention('udp', 443, 'wireguard', true)?.text).toBe('The content is WireGuard, but UDP port 443 is for QUIC or DTLS.');
+    expect(checkPortConvention('tcp', 443, 'openvpn', true)?.text).toBe('The content is OpenVPN, but TCP port 443 is for TLS.');
+    expect(checkPortConvention('udp', 53, 'ike', true)?.found).toBe('ike');
+  });
+
   test('no convention, unknown content or no payload: never a mismatch', () => {
     expect(checkPortConvention('tcp', 8080, 'tls', true)).toBeNull();
     expect(checkPortConvention('tcp', 443, null, true)).toBeNull();
