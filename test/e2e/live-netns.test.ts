@@ -401,6 +401,45 @@ describeLab('live on a veth pair between two namespaces', () => {
     const whole = dtls.find((f) => f.sni === 'lwm2m.example.com')!;
     expect(sent.get(whole.device_port as number)!.length).toBe(1);
   }, 120_000);
+
+  // A real OpenVPN tunnel, once over UDP on its own port and once over TCP on 8443 with
+  // tls-auth (off its port: only a payload-free reset is taken there). Each client runs until its
+  // tunnel is up, then is stopped.
+  const openvpnMissing = spawnSync('openvpn', ['--version'], { stdio: 'ignore' }).status !== 0;
+  (openvpnMissing ? test.skip : test)(`OpenVPN 2.6 over UDP 1194 and over TCP 8443 with tls-auth: openvpn flows, the second a protocol mismatch${openvpnMissing ? ' [skipped: openvpn not installed (apt-get install openvpn)]' : ''}`, async () => {
+    const l = lab!;
+    const ta = path.join(l.dir, 'ta.key');
+    execFileSync('openvpn', ['--genkey', 'secret', ta]);
+    const common = ['--dev', 'null', '--ca', path.join(l.dir, 'cert.pem'), '--cert', path.join(l.dir, 'cert.pem'), '--key', path.join(l.dir, 'key.pem'), '--verb', '3'];
+    const tunnels = [
+      { proto: 'udp', port: 1194, server: ['--proto', 'udp', '--local', FAR.tracker, '--port', '1194'], client: ['--proto', 'udp', '--remote', FAR.tracker, '1194'] },
+      { proto: 'tcp', port: 8443, server: ['--proto', 'tcp-server', '--local', FAR.tracker, '--port', '8443', '--tls-auth', ta, '0'], client: ['--proto', 'tcp-client', '--remote', FAR.tracker, '8443', '--tls-auth', ta, '1'] },
+    ];
+    const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson']);
+    await listening(run);
+    for (const t of tunnels) {
+      const server = spawn('ip', ['netns', 'exec', l.farNs, 'openvpn', '--tls-server', '--dh', 'none', ...common, ...t.server], { stdio: 'ignore' });
+      l.servers.push(server);
+      await sleep(500);
+      const client = spawn('ip', ['netns', 'exec', l.devNs, 'openvpn', '--tls-client', ...common, ...t.client], { stdio: ['ignore', 'pipe', 'ignore'] });
+      l.servers.push(client);
+      let said = '';
+      client.stdout!.setEncoding('utf8').on('data', (d: string) => (said += d));
+      expect([t.proto, await waitUntil(() => said.includes('Initialization Sequence Completed'), 20_000)]).toEqual([t.proto, true]);
+      client.kill('SIGTERM');
+      server.kill('SIGTERM');
+    }
+    await sleep(500);
+    run.child.kill('SIGINT');
+    await waitExit(run, 20_000);
+
+    const vpn = flows(parseNdjson(run.stdout())).filter((r) => r.remote_ip === FAR.tracker && (r.remote_port === 1194 || r.remote_port === 8443) && r.open !== true);
+    expect(vpn.map((f) => [f.proto, f.remote_port, f.app]).sort()).toEqual([['tcp', 8443, 'openvpn'], ['udp', 1194, 'openvpn']]);
+    const onTls = vpn.find((f) => f.remote_port === 8443)!;
+    expect(onTls.verdict).toBe('undeclared');
+    expect(onTls.reasons).toContain('protocol-mismatch');
+    expect(String(onTls.explanation)).toContain('The content is OpenVPN, but TCP port 8443 is for TLS.');
+  }, 120_000);
 });
 
 
