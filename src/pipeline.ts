@@ -76,6 +76,12 @@ const PORT_LLMNR = 5355;
 const PORT_NTP = 123;
 /** SSDP, UPnP's discovery (HTTP over UDP). */
 const PORT_SSDP = 1900;
+/**
+ * Client segments looked at for the start of an HTTP request on a connection first seen
+ * mid-stream (see resyncSegment): enough for a response or an upload between two requests of
+ * a keep-alive connection, few enough that a mid-stream TLS or SSH session costs nothing.
+ */
+const MAX_RESYNC_SEGMENTS = 32;
 /** OpenVPN (IANA "openvpn", UDP and TCP): there its reset is taken on its opcode alone (see probeOpenVpnReset). */
 const PORT_OPENVPN = 1194;
 /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes (QUIC on a DNS port is probed only then). */
@@ -262,6 +268,10 @@ export class Pipeline {
   private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number): void {
     const v = this.view;
     const t = this.flows;
+    if (info.resyncLeft > 0) {
+      if (fromClient && v.payloadLength > 0) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
+      return;
+    }
     if (info.app === 'http' || info.httpTunnel) {
       if (fromClient) this.scanHttpSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
@@ -310,6 +320,9 @@ export class Pipeline {
       return;
     }
     this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
+    // Found to be mid-stream with this segment already in the head (after a few bytes too few
+    // to judge): the segment may itself start a request.
+    if (info.resyncLeft > 0 && seq !== head.base) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
   }
 
   /**
@@ -347,9 +360,34 @@ export class Pipeline {
     if (mqtt === 'yes') { this.decide(slot, info, 'mqtt'); return false; }
     if (mqtt === 'more') return this.waitForMore(slot, info, n);
     if (probeOpenVpnReset(buf, off, n, true, serverPort === PORT_OPENVPN)) { this.decide(slot, info, 'openvpn'); return false; }
+    if ((t.flagsOf(slot) & F_SYN) === 0 && info.app === null) {
+      // The connection began before the capture and these bytes are from its middle: look for
+      // a request at the start of the next client segments instead of giving up on the flow.
+      info.client = null;
+      info.resyncLeft = MAX_RESYNC_SEGMENTS;
+      return false;
+    }
     // Unknown content: nothing a name can come from.
     this.decide(slot, info, null);
     return false;
+  }
+
+  /**
+   * One client segment of a connection that began before the capture and whose first bytes
+   * were mid-stream (a body, a response's continuation): when it starts an HTTP request, the
+   * flow is HTTP from there on — tshark's HTTP dissector picks a connection up the same way, at
+   * the first segment that starts with a request line. Captures cut from longer traces (most
+   * public test-suite captures) begin so. Gives up after MAX_RESYNC_SEGMENTS segments.
+   */
+  private resyncSegment(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number): void {
+    info.resyncLeft--;
+    if (probeHttpRequest(buf, off, len)) {
+      info.resyncLeft = 0;
+      info.app = 'http';
+      this.parseHttpFrom(slot, info, buf, off, len, false, this.view.tcpSeq);
+      return;
+    }
+    if (info.resyncLeft === 0) this.decide(slot, info, null);
   }
 
   /**

@@ -89,6 +89,8 @@ export class FlowInfo {
   httpTunnel = false;
   /** The host name a SOCKS CONNECT asked the proxy for. */
   socksHost: string | null = null;
+  /** Client segments still to look at for the start of an HTTP request, on a connection that began before the capture (0: not looking). */
+  resyncLeft = 0;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -115,6 +117,7 @@ export class FlowInfo {
     this.httpTail = null;
     this.httpTunnel = false;
     this.socksHost = null;
+    this.resyncLeft = 0;
   }
 
   /** Records anomaly `id` on this flow once. */

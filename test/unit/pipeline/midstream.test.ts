@@ -1,0 +1,66 @@
+/**
+ * Connections that began before the capture: when the first client bytes seen are from the
+ * middle of the stream (a body's tail, a response being uploaded), the next client segment that
+ * starts an HTTP request is read from there on, within a bound; a connection whose start was
+ * captured is judged by its first bytes only.
+ */
+import { Scenario } from './scenario';
+import { ascii } from '../../helpers/packets';
+import { concat } from '../extract/helpers/tls-builder';
+
+const DEV = '192.0.2.10';
+const SRV = '198.51.100.5';
+
+/** Client bytes cut into the given pieces, one segment each. */
+function pieces(...parts: Uint8Array[]): { bytes: Uint8Array; segments: [number, number][] } {
+  const segments: [number, number][] = [];
+  let at = 0;
+  for (const p of parts) { segments.push([at, p.length]); at += p.length; }
+  return { bytes: concat(...parts), segments };
+}
+
+const request = (host: string, path = '/'): Uint8Array => ascii(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: dev/1\r\n\r\n`);
+
+test('first seen mid-body: the next request names the flow, and the requests after it are read too', () => {
+  const { bytes, segments } = pieces(ascii('"reading": 21.5, "unit": "C"}\r\n'), request('api.example.com', '/a'), request('cdn.example.com', '/b'));
+  const [f] = new Scenario().tcp(0, DEV, 40000, SRV, 80, bytes, { handshake: false, segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'http', http_host: 'api.example.com', name: 'api.example.com', name_source: 'http-host', syn_seen: false });
+  expect(f.names).toContainEqual({ name: 'cdn.example.com', source: 'http-host' });
+});
+
+test('first seen with two bytes too few to judge, then a request in the next segment', () => {
+  const { bytes, segments } = pieces(ascii('}\n'), request('api.example.com'));
+  const [f] = new Scenario().tcp(0, DEV, 40001, SRV, 80, bytes, { handshake: false, segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'http', http_host: 'api.example.com' });
+});
+
+test('a request head that begins mid-capture and spans two segments', () => {
+  const req = request('split.example.com');
+  const { bytes, segments } = pieces(ascii('tail of an upload....'), req.subarray(0, 20), req.subarray(20));
+  const [f] = new Scenario().tcp(0, DEV, 40002, SRV, 80, bytes, { handshake: false, segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'http', http_host: 'split.example.com' });
+});
+
+test('mid-stream TLS application data stays unnamed: started before the capture', () => {
+  const record = concat(Uint8Array.of(0x17, 0x03, 0x03, 0x00, 0x20), new Uint8Array(32).fill(0x5a));
+  const parts = Array.from({ length: 40 }, () => record);
+  const { bytes, segments } = pieces(...parts);
+  const [f] = new Scenario().tcp(0, DEV, 40003, SRV, 443, bytes, { handshake: false, segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: null, name: null, unnamed_reason: 'started-before-capture', packets_out: 40 + 2 });
+});
+
+test('the look is bounded: a request after 32 other client segments is not read', () => {
+  const filler = ascii('0123456789abcdef');
+  const late = pieces(...Array.from({ length: 33 }, () => filler), request('late.example.com'));
+  const [f] = new Scenario().tcp(0, DEV, 40004, SRV, 80, late.bytes, { handshake: false, segments: late.segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: null, http_host: null });
+  const inTime = pieces(...Array.from({ length: 31 }, () => filler), request('late.example.com'));
+  const [g] = new Scenario().tcp(0, DEV, 40005, SRV, 80, inTime.bytes, { handshake: false, segments: inTime.segments }).run([DEV]).flows;
+  expect(g).toMatchObject({ app: 'http', http_host: 'late.example.com' });
+});
+
+test('a connection whose SYN was captured is judged by its first bytes: a request later on a binary stream is not looked for', () => {
+  const { bytes, segments } = pieces(Uint8Array.of(0x00, 0x01, 0x02, 0x03, 0x04, 0x05), request('api.example.com'));
+  const [f] = new Scenario().tcp(0, DEV, 40006, SRV, 80, bytes, { segments }).run([DEV]).flows;
+  expect(f).toMatchObject({ app: null, http_host: null, syn_seen: true });
+});
