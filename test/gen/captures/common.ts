@@ -6,8 +6,9 @@
  * Test tooling only: never uses an address outside 192.0.2.0/24, 198.51.100.0/24,
  * 203.0.113.0/24, 2001:db8::/32 or a MAC outside 00:00:5e:00:53:xx (RFC 5737, 3849, 7042).
  */
-import type { CaptureExpectation, SummaryExpectation } from '../expectation';
-import type { CaptureRecord } from '../capture-file';
+import type { CaptureExpectation, DnsExpectation, FlowExpectation, SummaryExpectation } from '../expectation';
+import { serializePcap, type CaptureRecord } from '../capture-file';
+import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { Endpoint, Host, TcpScript, ms } from '../scenario';
 import { concat, tlsApplicationData, tlsClientFinished, tlsServerFlight } from '../packets';
 
@@ -49,6 +50,23 @@ export interface BuiltCapture {
   /** Number of records the file holds (whole or cut). */
   records: number;
   expect: CaptureExpectation;
+}
+
+/**
+ * The result of a capture definition written as a classic Ethernet pcap, replayed with the
+ * device's two addresses, exit status 0, and the summary counted from `flows` and `dns`.
+ */
+export function ethernetPcap(file: string, records: readonly CaptureRecord[], flows: FlowExpectation[], dns: DnsExpectation[] = []): BuiltCapture {
+  return {
+    bytes: serializePcap(records, { linkType: LINKTYPE_ETHERNET }),
+    records: records.length,
+    expect: {
+      file, args: DEVICE_ARGS, exit_code: 0,
+      summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, flows.length, dns.length),
+      flows,
+      dns,
+    },
+  };
 }
 
 /** A tshark command to cross-check the capture and the output it printed when the capture was made. */

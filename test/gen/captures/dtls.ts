@@ -7,12 +7,10 @@
  * Test tooling only: every header is written from RFC 6347 / RFC 9147; names are example.*
  * (RFC 2606), addresses from RFC 5737 / RFC 3849.
  */
-import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
-import { serializePcap } from '../capture-file';
 import { TLS_GROUP_X25519, TLS_GROUP_X25519MLKEM768, dtlsClientHelloBody, dtlsHandshakeDatagrams, dtlsHelloVerifyRequest, pseudoRandomBytes } from '../packets';
 import type { FlowExpectation } from '../expectation';
 import { CaptureBuilder, UdpScript, ms } from '../scenario';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, T0, device, remote, summaryOf } from './common';
+import { CaptureDefinition, ethernetPcap, DEVICE_V4, DEVICE_V6, T0, device, remote } from './common';
 import { ByteWriter } from '../bytes';
 
 const CLIENT_HELLO = 1;
@@ -122,16 +120,6 @@ export const DTLS_CLIENT_HELLOS: CaptureDefinition = {
       flows.push(f.expect({ why: 'the hello never completes: its middle fragment is missing', app: 'dtls', sni: null, name: null, unnamed_reason: 'tls-hello-incomplete' }));
     }
 
-    const records = b.records();
-    return {
-      bytes: serializePcap(records, { linkType: LINKTYPE_ETHERNET }),
-      records: records.length,
-      expect: {
-        file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, flows.length, 0),
-        flows,
-        dns: [],
-      },
-    };
+    return ethernetPcap(this.file, b.records(), flows);
   },
 };

@@ -7,12 +7,10 @@
  *
  * Test tooling only: names are example.* (RFC 2606), addresses from RFC 5737.
  */
-import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
-import { serializePcap } from '../capture-file';
 import { TLS_GROUP_X25519, concat, tlsClientHello } from '../packets';
 import { CaptureBuilder, Dir, TcpScript, ms } from '../scenario';
 import type { FlowExpectation } from '../expectation';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, T0, device, finishTlsSession, remote, summaryOf } from './common';
+import { CaptureDefinition, ethernetPcap, DEVICE_V4, DEVICE_V6, T0, device, finishTlsSession, remote } from './common';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -224,16 +222,6 @@ export const STARTTLS_AND_PROXY_TUNNELS: CaptureDefinition = {
     refused.close(t + ms(1), 's2c');
     flows.push(refused.expect({ why: 'STARTTLS refused: plaintext follows, nothing to name the flow', app: 'smtp', sni: null, name: null, syn_seen: true }));
 
-    const records = b.records();
-    return {
-      bytes: serializePcap(records, { linkType: LINKTYPE_ETHERNET }),
-      records: records.length,
-      expect: {
-        file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, flows.length, 0),
-        flows,
-        dns: [],
-      },
-    };
+    return ethernetPcap(this.file, b.records(), flows);
   },
 };

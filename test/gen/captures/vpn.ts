@@ -7,12 +7,10 @@
  * Test tooling only: messages written from the WireGuard whitepaper §5.4, RFC 7296 / RFC 2408 /
  * RFC 3948, and OpenVPN's wire format (ssl_pkt.h); addresses from RFC 5737.
  */
-import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
-import { serializePcap } from '../capture-file';
 import { concat, ikeMessage, openvpnHardReset, pseudoRandomBytes, wireguardMessage } from '../packets';
 import type { FlowExpectation } from '../expectation';
 import { CaptureBuilder, TcpScript, UdpScript, ms } from '../scenario';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, T0, device, remote, summaryOf } from './common';
+import { CaptureDefinition, ethernetPcap, DEVICE_V4, DEVICE_V6, T0, device, remote } from './common';
 
 const IKE_SA_INIT = 34;
 const IKE_AUTH = 35;
@@ -110,16 +108,6 @@ export const VPN_TUNNELS: CaptureDefinition = {
       flows.push(g.expect({ why: 'the reset opcode without an empty ACK array and packet id 0, off OpenVPN\'s port', app: null, sni: null, name: null }));
     }
 
-    const records = b.records();
-    return {
-      bytes: serializePcap(records, { linkType: LINKTYPE_ETHERNET }),
-      records: records.length,
-      expect: {
-        file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, flows.length, 0),
-        flows,
-        dns: [],
-      },
-    };
+    return ethernetPcap(this.file, b.records(), flows);
   },
 };
