@@ -4,8 +4,8 @@
  * compressed file is read like any other, one window at a time, and the pcap/pcapng readers
  * never know. Recognised by magic number, never by file name.
  *
- * - gzip (RFC 1952; concatenated members too): fflate's streaming Gunzip, fed FEED_BYTES of
- *   compressed input per step. Deflate expands at most ~1032:1, so one step produces at most
+ * - gzip (RFC 1952; concatenated members too, and zero padding after the last one, as gzip(1)
+ *   accepts it): fflate's streaming Gunzip, fed FEED_BYTES of compressed input per step. Deflate expands at most ~1032:1, so one step produces at most
  *   ~16.5 MB even from a decompression bomb.
  * - zstd (RFC 8878; several frames, skippable frames): this module walks the frame and block
  *   headers itself and hands fzstd one whole block at a time, so one step produces at most
@@ -154,6 +154,8 @@ export class GunzipStream extends DecompressedStream {
   readonly kind = 'gzip';
   private readonly inflater: Gunzip;
   private readonly feed = Buffer.allocUnsafe(FEED_BYTES);
+  /** The last member ended and zeros followed: the rest of the file must be zeros too. */
+  private inPadding = false;
 
   constructor(fd: number, prefix: Uint8Array | null) {
     super(fd, prefix);
@@ -165,9 +167,32 @@ export class GunzipStream extends DecompressedStream {
     const got = this.readInput(this.feed, 0, FEED_BYTES);
     if (got < 0) return false;
     if (this.inputDone) return true; // a read error
+    if (this.inPadding) {
+      // After the last member, only zeros may follow, to the end of the file.
+      if (got === 0) this.inputDone = true;
+      else if (this.feed.subarray(0, got).some((b) => b !== 0)) this.fail('gzip: invalid gzip data (trailing garbage after zero padding)');
+      return true;
+    }
     const final = got === 0;
+    // A run of zeros that ends the chunk goes in a push of its own: when fflate, reading it,
+    // expects another member's header and finds zeros, the file is padded (a tape or `dd
+    // conv=sync` fills its last block with zeros), which gzip(1) accepts without a word; in any
+    // other place zeros are data, and two pushes read them like one.
+    let z = got;
+    while (z > 0 && this.feed[z - 1] === 0) z--;
     try {
-      this.inflater.push(this.feed.subarray(0, got), final);
+      if (z < got && got - z >= 4) {
+        this.inflater.push(this.feed.subarray(0, z), false);
+        try {
+          this.inflater.push(this.feed.subarray(z, got), final);
+        } catch (err) {
+          if ((err as Error).message !== 'invalid gzip data') throw err;
+          this.inPadding = true;
+          return true;
+        }
+      } else {
+        this.inflater.push(this.feed.subarray(0, got), final);
+      }
     } catch (err) {
       // fflate says "unexpected EOF" for a stream cut short, "invalid …" for corrupt data.
       const message = (err as Error).message;

@@ -305,6 +305,42 @@ describe('gzip-compressed captures are inflated while read (as tshark reads .pca
     expect(got.issues.map((i) => [i.code, i.message])).toEqual([['EA_CAPTURE_READ', 'read failed: gzip: the compressed data ends early (cut short)']]);
   });
 
+  test('zeros after the last member (a tape or dd conv=sync block) end the stream cleanly, as gzip(1) takes them; anything else after them is an error', () => {
+    const gz = zlib.gzipSync(fs.readFileSync(plain));
+    const want = digests(plain);
+    // Padding of every size that matters: under the 4 bytes fflate leaves unread, exactly 4, a
+    // 512-byte block, and 100 kB that crosses several read steps.
+    for (const pad of [3, 4, 512, 100_000]) {
+      const file = tmp.file(`padded-${pad}.pcap.gz`);
+      fs.writeFileSync(file, Buffer.concat([gz, Buffer.alloc(pad)]));
+      const got = readAll(file);
+      expect([pad, got.issues]).toEqual([pad, []]);
+      expect(digests(file)).toEqual(want);
+    }
+    const dirty = tmp.file('padded-then-garbage.pcap.gz');
+    fs.writeFileSync(dirty, Buffer.concat([gz, Buffer.alloc(40_000), Buffer.from('x')]));
+    const got = readAll(dirty);
+    expect(digests(dirty)).toEqual(want);
+    expect(got.issues.map((i) => [i.code, i.message])).toEqual([['EA_CAPTURE_READ', 'read failed: gzip: invalid gzip data (trailing garbage after zero padding)']]);
+    const garbage = tmp.file('garbage-after-member.pcap.gz');
+    fs.writeFileSync(garbage, Buffer.concat([gz, Buffer.from('trailing garbage')]));
+    expect(readAll(garbage).issues.map((i) => i.message)).toEqual(['read failed: gzip: invalid gzip data']);
+  });
+
+  test('zero runs inside a member (stored blocks of zeros end many read steps) are data, not padding', () => {
+    // Level 0 stores the bytes as they are: a capture whose packets are mostly zeros puts runs
+    // of zeros at the ends of the compressed read steps, inside the member.
+    const zeros = tmp.file('zeros.pcap');
+    const w = new PcapWriter(zeros, { linkType: LINKTYPE_ETHERNET });
+    for (let i = 0; i < 200; i++) w.writePacket(T0 + i, new Uint8Array(1500 + i));
+    w.close();
+    const stored = tmp.file('zeros.pcap.gz');
+    fs.writeFileSync(stored, Buffer.concat([zlib.gzipSync(fs.readFileSync(zeros), { level: 0 }), Buffer.alloc(1000)]));
+    const got = readAll(stored);
+    expect(got.issues).toEqual([]);
+    expect(digests(stored)).toEqual(digests(zeros));
+  });
+
   test('corrupt deflate data right after the gzip header → EA_CAPTURE_READ, one line', () => {
     const gz = tmp.file('corrupt.gz');
     fs.writeFileSync(gz, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.from('garbage, not deflate')]));
