@@ -22,7 +22,7 @@ import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, 
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
@@ -252,8 +252,17 @@ export class Pipeline {
     const v = this.view;
     const t = this.flows;
     const info = this.infoOf(slot);
-    const initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
-    const fromClient = t.fromB === initB;
+    let initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
+    let fromClient = t.fromB === initB;
+    if (!fromClient && v.ipProto === IPPROTO_TCP && this.requestFromResponder(slot, info)) {
+      t.swapInitiator(slot);
+      initB = !initB;
+      fromClient = true;
+      // What a new flow learns from its initiator, learned again for the right one: the names
+      // the client had from DNS for the server's address, and the client as device evidence.
+      info.dnsAnswerNames = null;
+      this.onNewFlow(slot);
+    }
     const serverPort = t.port(slot, !initB);
     const clientPort = t.port(slot, initB);
     if (v.ipProto === IPPROTO_TCP) this.onTcpPayload(slot, info, fromClient, serverPort);
@@ -261,6 +270,19 @@ export class Pipeline {
       // A UDP tunnel's carrier (its inner packets are flows of their own): name the tunnel.
       this.decide(slot, info, udpTunnelApp(v.srcPort, v.dstPort));
     } else this.onUdpPayload(slot, info, fromClient, serverPort, clientPort);
+  }
+
+  /**
+   * A connection first seen mid-stream takes the sender of its first packet as the initiator,
+   * a guess when neither port is a service's. An HTTP request from the other side, before the
+   * flow is identified, shows the guess wrong (tshark's conversations, which only list who sent
+   * first, need no such fix; a record's device side and Host do).
+   */
+  private requestFromResponder(slot: number, info: FlowInfo): boolean {
+    const v = this.view;
+    if ((this.flows.flagsOf(slot) & (F_BY_FIRST | F_SYN)) !== F_BY_FIRST) return false;
+    if (info.app !== null || (info.client !== null && info.resyncLeft === 0)) return false;
+    return probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength);
   }
 
   // ---------------------------------------------------------------- TCP
@@ -888,7 +910,7 @@ export class Pipeline {
       unnamed_reason: top ? null : this.unnamedReason(slot, info, gap, direction),
       tunnel_depth: t.depthOf(slot),
       syn_seen: (f & F_SYN) !== 0,
-      initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : 'syn',
+      initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : (f & F_BY_REQUEST) !== 0 ? 'http-request' : 'syn',
     };
     if (hello) {
       rec.tls_versions = hello.versions;

@@ -49,6 +49,7 @@ export const F_BY_FIRST = 0x0080; // initiator = sender of the first packet seen
 export const F_EVICTED = 0x0100;
 export const F_ISN_A = 0x0200; // endpoint A's SYN (its initial sequence number) seen
 export const F_ISN_B = 0x0400;
+export const F_BY_REQUEST = 0x0800; // initiator = the sender of a request seen mid-stream (replaced a first-packet guess)
 
 /** The idle-timeout classes; each has its own LRU list so expiry only ever inspects list heads. */
 export const enum TimeoutClass { Udp = 0, TcpOpen = 1, Closed = 2, Short = 3, TcpNew = 4 }
@@ -331,6 +332,15 @@ export class FlowTable {
   /** The flow's F_* flags. */
   flagsOf(slot: number): number {
     return this.keys[slot * WORD_STRIDE + W_FLAGS];
+  }
+
+  /**
+   * Makes the other endpoint the initiator: on a connection first seen mid-stream, whose
+   * initiator was only the sender of the first packet seen, the other side sent a request.
+   */
+  swapInitiator(slot: number): void {
+    const w = slot * WORD_STRIDE + W_FLAGS;
+    this.keys[w] = ((this.keys[w] ^ F_INIT_B) & ~F_BY_FIRST) | F_BY_REQUEST;
   }
 
   /** Sets F_* flags on the flow (the pipeline marks F_APP_DONE). */

@@ -1,11 +1,12 @@
 /**
  * Connections that began before the capture: when the first client bytes seen are from the
  * middle of the stream (a body's tail, a response being uploaded), the next client segment that
- * starts an HTTP request is read from there on, within a bound; a connection whose start was
- * captured is judged by its first bytes only.
+ * starts an HTTP request is read from there on, within a bound; a request from the side taken
+ * as the server (the first packet seen was the server's) makes that side the client; a
+ * connection whose start was captured is judged by its first bytes only.
  */
 import { Scenario } from './scenario';
-import { ascii } from '../../helpers/packets';
+import { ascii, tcpPacket, TCP_ACK, TCP_PSH } from '../../helpers/packets';
 import { concat } from '../extract/helpers/tls-builder';
 
 const DEV = '192.0.2.10';
@@ -63,4 +64,29 @@ test('a connection whose SYN was captured is judged by its first bytes: a reques
   const { bytes, segments } = pieces(Uint8Array.of(0x00, 0x01, 0x02, 0x03, 0x04, 0x05), request('api.example.com'));
   const [f] = new Scenario().tcp(0, DEV, 40006, SRV, 80, bytes, { segments }).run([DEV]).flows;
   expect(f).toMatchObject({ app: null, http_host: null, syn_seen: true });
+});
+
+test('first seen from the server (a response, ports that name no service): the request from the other side makes that side the client', () => {
+  const s = new Scenario();
+  // Server-first order, neither 8088 nor 40000 a known service port: the first-packet guess is wrong.
+  s.at(0, tcpPacket({ src: SRV, dst: DEV, sport: 8088, dport: 40000, flags: TCP_ACK | TCP_PSH, seq: 100, ack: 500, payload: ascii('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') }));
+  s.at(1, tcpPacket({ src: DEV, dst: SRV, sport: 40000, dport: 8088, flags: TCP_ACK | TCP_PSH, seq: 500, ack: 140, payload: request('late.example.com', '/x') }));
+  s.at(2, tcpPacket({ src: SRV, dst: DEV, sport: 8088, dport: 40000, flags: TCP_ACK | TCP_PSH, seq: 140, ack: 560, payload: ascii('HTTP/1.1 204 No Content\r\n\r\n') }));
+  s.at(3, tcpPacket({ src: DEV, dst: SRV, sport: 40000, dport: 8088, flags: TCP_ACK | TCP_PSH, seq: 560, ack: 167, payload: request('next.example.com', '/y') }));
+  for (const devices of [[DEV], []]) {
+    const [f] = s.run(devices).flows;
+    expect(f).toMatchObject({
+      device_ip: DEV, device_port: 40000, remote_ip: SRV, remote_port: 8088, direction: 'egress',
+      app: 'http', http_host: 'late.example.com', initiator_by: 'http-request', packets_out: 2, packets_in: 2,
+    });
+    expect(f.names).toContainEqual({ name: 'next.example.com', source: 'http-host' });
+  }
+});
+
+test('a request from the side taken as the server does not swap a connection the port heuristic decided', () => {
+  // 8080 is a service port: the device on 40001 is the client whoever spoke first.
+  const s = new Scenario();
+  s.at(0, tcpPacket({ src: SRV, dst: DEV, sport: 8080, dport: 40001, flags: TCP_ACK | TCP_PSH, seq: 100, ack: 500, payload: request('odd.example.com') }));
+  const [f] = s.run([DEV]).flows;
+  expect(f).toMatchObject({ device_port: 40001, remote_port: 8080, initiator_by: 'port-heuristic', http_host: null });
 });
