@@ -118,7 +118,7 @@ const flowArb: fc.Arbitrary<FlowRecord> = fc.record({
   names: fc.array(fc.record({ name: hostile, source: fc.constantFrom('sni' as const, 'http-host' as const) }), { maxLength: 3 }),
   anomalies: fc.array(hostile, { maxLength: 3 }),
   unnamed_reason: opt(fc.option(hostile)), tunnel_depth: opt(number), syn_seen: opt(fc.boolean()),
-  initiator_by: opt(fc.constantFrom('syn' as const, 'first-packet' as const)),
+  initiator_by: opt(fc.constantFrom('syn' as const, 'first-packet' as const, 'port-heuristic' as const, 'http-request' as const)),
   tls_versions: opt(fc.option(fc.array(number, { maxLength: 3 }))), key_share_groups: opt(fc.option(fc.array(number, { maxLength: 3 }))),
   ech: opt(fc.boolean()), ech_config: opt(fc.boolean()), esni: opt(fc.boolean()), ja3: opt(fc.option(hostile)), ja4: opt(fc.option(hostile)),
   encrypted_dns: opt(fc.constantFrom(null, 'dot' as const, 'doh' as const)), quic_version: opt(hostile),
