@@ -56,7 +56,7 @@ export interface FlowRecord extends VerdictFields {
   tunnel_depth?: number;
   /** TCP handshake seen (SYN from the initiator). */
   syn_seen?: boolean;
-  /** How direction was decided: syn | first-packet | port-heuristic. */
+  /** How direction was decided: syn | first-packet | port-heuristic | http-request. */
   initiator_by?: 'syn' | 'first-packet' | 'port-heuristic' | 'http-request';
   tls_versions?: number[] | null;
   key_share_groups?: number[] | null;
