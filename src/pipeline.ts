@@ -18,6 +18,7 @@ import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './dec
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
+import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
@@ -294,6 +295,10 @@ export class Pipeline {
       if (fromClient && v.payloadLength > 0) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
     }
+    if (info.wantCert) {
+      if (!fromClient) this.onServerFlight(slot, info);
+      return;
+    }
     if (info.app === 'http' || info.httpTunnel) {
       if (fromClient) this.scanHttpSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
@@ -395,6 +400,30 @@ export class Pipeline {
   }
 
   /**
+   * A server segment of a TLS connection whose hello named nothing: the server's stream is put
+   * together from its first byte (a head like the client's, bounded and budgeted) until its
+   * certificate's names are read, TLS 1.3 is selected, or there is nothing more to learn.
+   */
+  private onServerFlight(slot: number, info: FlowInfo): void {
+    const v = this.view;
+    const t = this.flows;
+    let head = info.server;
+    if (head === null) {
+      const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
+      const base = (t.flagsOf(slot) & bFlag) !== 0 ? (t.isnOf(slot, t.fromB) + 1) >>> 0 : v.tcpSeq;
+      head = info.server = new StreamHead(base);
+    }
+    if (!head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength)) {
+      if (head.shed || (head.overflow && head.contiguous >= STREAM_HEAD_BYTES)) this.decide(slot, info, info.app);
+      return;
+    }
+    const r = serverCertificateNames(head.buf, 0, head.contiguous);
+    if (r.kind === 'need-more' && head.contiguous < STREAM_HEAD_BYTES) return;
+    if (r.kind === 'names') info.certNames = r.names;
+    this.decide(slot, info, info.app);
+  }
+
+  /**
    * One client segment of a connection that began before the capture and whose first bytes
    * were mid-stream (a body, a response's continuation): when it starts an HTTP request, the
    * flow is HTTP from there on — tshark's HTTP dissector picks a connection up the same way, at
@@ -422,6 +451,14 @@ export class Pipeline {
       info.hello = helloFacts(r.hello, 'tcp');
       info.sni = r.hello.sni;
       for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
+      if (r.hello.sni === null && !r.hello.ech && !r.hello.esni && app === 'tls' && info.tlsAt < 0 && offersTls12(r.hello.supportedVersions)) {
+        // No name from the client: the certificate the server presents in the clear (TLS 1.2
+        // and older) is read for its names, a fact for the record.
+        info.app = app;
+        info.client = null;
+        info.wantCert = true;
+        return false;
+      }
       this.decide(slot, info, app);
       return false;
     }
@@ -929,6 +966,7 @@ export class Pipeline {
       if (kind !== null) rec.encrypted_dns = kind;
     }
     if (info && info.quicVersion !== 0) rec.quic_version = `0x${info.quicVersion.toString(16).padStart(8, '0')}`;
+    if (info && info.certNames !== null) rec.server_cert_names = info.certNames;
     return rec;
   }
 
@@ -1083,6 +1121,13 @@ function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: 
   if (probeWireGuard(buf, off, len)) return 'wireguard';
   if (probeOpenVpnReset(buf, off, len, false, serverPort === PORT_OPENVPN || clientPort === PORT_OPENVPN)) return 'openvpn';
   return null;
+}
+
+/** True when a ClientHello lets the server choose TLS 1.2 or older (whose certificate is sent in the clear). */
+function offersTls12(supportedVersions: readonly number[]): boolean {
+  if (supportedVersions.length === 0) return true; // no supported_versions: TLS 1.2 or older only
+  for (const v of supportedVersions) if (v >= 0x0300 && v <= 0x0303) return true;
+  return false;
 }
 
 function appForDnsPorts(serverPort: number, clientPort: number): string {

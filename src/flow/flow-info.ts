@@ -91,6 +91,10 @@ export class FlowInfo {
   socksHost: string | null = null;
   /** Client segments still to look at for the start of an HTTP request, on a connection that began before the capture (0: not looking). */
   resyncLeft = 0;
+  /** A TLS hello without a server name was sent: the server's first flight is read for its certificate's names. */
+  wantCert = false;
+  /** Names of the certificate the server presented in the clear (TLS 1.0–1.2). */
+  certNames: string[] | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -118,6 +122,8 @@ export class FlowInfo {
     this.httpTunnel = false;
     this.socksHost = null;
     this.resyncLeft = 0;
+    this.wantCert = false;
+    this.certNames = null;
   }
 
   /** Records anomaly `id` on this flow once. */

@@ -78,6 +78,12 @@ export interface FlowRecord extends VerdictFields {
   /** QUIC version of the client's Initials, hex (0x00000001 = v1, 0x6b3343cf = v2, 0xff00001d = draft-29). */
   quic_version?: string;
   /**
+   * Names of the certificate the server presented in the clear (TLS 1.0–1.2; its subjectAltName
+   * DNS names, else its commonName), read only for a hello without SNI. A fact, not a name: the
+   * server chose it, so it is not among `names` and no verdict rests on it.
+   */
+  server_cert_names?: string[];
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */

@@ -402,6 +402,27 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(sent.get(whole.device_port as number)!.length).toBe(1);
   }, 120_000);
 
+  // A TLS 1.2 server reached without SNI (as firmware that connects to an IP literal does):
+  // the certificate it presents in the clear is reported, not used as the flow's name.
+  test('TLS 1.2 without SNI (openssl s_client -noservername): the server certificate\'s names are on the record, the flow stays unnamed', async () => {
+    const l = lab!;
+    const server = spawn('ip', ['netns', 'exec', l.farNs, 'openssl', 's_server', '-accept', `${FAR.tracker}:8884`, '-tls1_2',
+      '-cert', path.join(l.dir, 'cert.pem'), '-key', path.join(l.dir, 'key.pem'), '-quiet'], { stdio: 'ignore' });
+    l.servers.push(server);
+    await sleep(500);
+    const run = live(['--format', 'ndjson']);
+    await listening(run);
+    const c = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-connect', `${FAR.tracker}:8884`, '-noservername'],
+      { input: 'ping\n', encoding: 'utf8', timeout: 20_000 });
+    expect(c.stdout).toContain('BEGIN CERTIFICATE');
+    await sleep(500);
+    run.child.kill('SIGINT');
+    await waitExit(run, 20_000);
+    const f = flows(parseNdjson(run.stdout())).filter((r) => r.remote_ip === FAR.tracker && r.remote_port === 8884 && r.open !== true);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ app: 'tls', sni: null, name: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['lab.example'], tls_versions: expect.arrayContaining([0x0303]) });
+  }, 120_000);
+
   // A real OpenVPN tunnel, once over UDP on its own port and once over TCP on 8443 with
   // tls-auth (off its port: only a payload-free reset is taken there). Each client runs until its
   // tunnel is up, then is stopped.
