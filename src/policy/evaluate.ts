@@ -104,6 +104,8 @@ interface Subject {
   /** The outer SNI of a TLS/QUIC flow. */
   sni: string | null;
   encryptedDns: 'dot' | 'doq' | 'doh' | null;
+  /** Names of the certificate the server presented (server_cert_names): explained, never judged. */
+  certNames: string[];
 }
 
 const ENCRYPTED_DNS_TEXT: Readonly<Record<'dot' | 'doq' | 'doh', string>> = {
@@ -575,7 +577,8 @@ export class PolicyEngine {
       reason: 'no-attributable-name',
       stage: STAGE['no-attributable-name']!,
       rule: r,
-      detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} only for ${hostsText(r)}, and this flow to ${s.remoteIp} has no name (no SNI, Host or DNS answer).`,
+      detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} only for ${hostsText(r)}, and this flow to ${s.remoteIp} has no name (no SNI, Host or DNS answer).` +
+        (s.certNames.length > 0 ? ` The server presented a certificate for ${s.certNames.join(', ')}: the server's claim, not a name the device asked for, so no rule is matched against it.` : ''),
     };
   }
 }
@@ -648,7 +651,7 @@ function sameSubject(a: Subject, b: Subject): boolean {
     && a.app === b.app && a.remoteIp === b.remoteIp && a.sni === b.sni && a.encryptedDns === b.encryptedDns
     && a.ech.kind === b.ech.kind && a.ech.why === b.ech.why
     && (a.mismatch === b.mismatch || (a.mismatch !== null && b.mismatch !== null && a.mismatch.found === b.mismatch.found && a.mismatch.text === b.mismatch.text))
-    && sameList(a.strong, b.strong) && sameList(a.answers, b.answers) && sameList(a.queries, b.queries);
+    && sameList(a.strong, b.strong) && sameList(a.answers, b.answers) && sameList(a.queries, b.queries) && sameList(a.certNames, b.certNames);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -676,6 +679,7 @@ function subjectHash(s: Subject): number {
   for (const n of s.strong) h = hashText(h, n);
   for (const n of s.answers) h = hashText(h, n);
   for (const n of s.queries) h = hashText(h, n);
+  for (const n of s.certNames) h = hashText(h, n);
   return Math.imul(h ^ (s.strong.length + 16 * s.answers.length + 256 * s.queries.length), 0x01000193) >>> 0;
 }
 
@@ -687,7 +691,7 @@ function hashText(h: number, t: string): number {
 function emptySubject(): Subject {
   return {
     direction: 'egress', proto: 'tcp', app: null, devicePort: 0, remotePort: 0, remoteIp: '',
-    strong: [], answers: [], queries: [], mismatch: null, ech: NO_ECH, encryptedDns: null, sni: null,
+    strong: [], answers: [], queries: [], mismatch: null, ech: NO_ECH, encryptedDns: null, sni: null, certNames: [],
   };
 }
 
@@ -696,7 +700,7 @@ function copySubject(s: Subject): Subject {
   return {
     direction: s.direction, proto: s.proto, app: s.app, devicePort: s.devicePort, remotePort: s.remotePort, remoteIp: s.remoteIp,
     strong: s.strong.slice(), answers: s.answers.slice(), queries: s.queries.slice(), mismatch: s.mismatch, ech: s.ech,
-    encryptedDns: s.encryptedDns, sni: s.sni,
+    encryptedDns: s.encryptedDns, sni: s.sni, certNames: s.certNames.slice(),
   };
 }
 
@@ -734,6 +738,8 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   s.ech = assessEch(flow);
   s.encryptedDns = flow.encrypted_dns ?? null;
   s.sni = flow.sni;
+  s.certNames.length = 0;
+  if (flow.server_cert_names) for (const n of flow.server_cert_names) s.certNames.push(n);
   return s;
 }
 
@@ -760,6 +766,7 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.ech = NO_ECH;
   s.encryptedDns = null;
   s.sni = null;
+  s.certNames.length = 0;
   s.direction = local ? 'local' : 'egress';
   s.proto = d.proto;
   s.app = d.app ?? 'dns';

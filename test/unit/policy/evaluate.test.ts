@@ -303,6 +303,8 @@ describe('outcome memo (PolicyEngine keeps outcomes by subject)', () => {
       }
     }
     out.push(flow({ app: 'tls', remote_port: 853, encrypted_dns: 'dot' }), flow({ app: 'tls', remote_port: 853, encrypted_dns: null }));
+    // An unnamed flow with and without the server's certificate names (they are in the explanation).
+    for (const certs of [undefined, ['cert-a.example'], ['cert-b.example'], ['cert-a.example', 'cert-b.example']]) out.push(flow({ app: 'tls', remote_ip: '198.51.100.99', server_cert_names: certs }));
     out.push(flow({ sni: 'cover.example', names: [sni('cover.example')], ech: true }), flow({ sni: 'cover.example', names: [sni('cover.example')], ech: false }));
     // ECH with a DNS-announced configuration: the names are the same, only the outer SNI differs (it is in the explanation).
     for (const outer of ['cover.example', 'other-cover.example']) out.push(flow({ sni: outer, names: [sni('api.vendor.com')], ech: true, ech_config: true }));

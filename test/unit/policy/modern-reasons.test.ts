@@ -213,3 +213,16 @@ describe('built-in packs: QUIC where the vendor writes HTTPS 443', () => {
     expect(p.header).toMatch(/ECH/);
   });
 });
+
+describe('server certificate names', () => {
+  test('a flow without a name stays no-attributable-name; the explanation reports the certificate as the server\'s claim', () => {
+    const bare = engine.judgeFlow(flow({ remote_ip: '198.51.100.70' }));
+    const withCert = engine.judgeFlow(flow({ remote_ip: '198.51.100.70', server_cert_names: ['api.vendor.com', '*.vendor.com'] }));
+    for (const v of [bare, withCert]) expect(v).toMatchObject({ verdict: 'undeclared', rule: null, reasons: ['no-attributable-name'] });
+    expect(bare.explanation).not.toMatch(/certificate/);
+    expect(withCert.explanation).toMatch(/The server presented a certificate for api\.vendor\.com, \*\.vendor\.com: the server's claim, not a name the device asked for/);
+    // Judged again in the other order: the outcome memo tells the two subjects apart.
+    expect(engine.judgeFlow(flow({ remote_ip: '198.51.100.70' })).explanation).toBe(bare.explanation);
+    expect(engine.judgeFlow(flow({ remote_ip: '198.51.100.70', server_cert_names: ['other.example.com'] })).explanation).toMatch(/certificate for other\.example\.com:/);
+  });
+});
