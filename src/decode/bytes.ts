@@ -1,5 +1,5 @@
 /**
- * Byte readers for the decoders: big/little-endian u16/u32 reads from a Uint8Array, and a
+ * Byte readers for the decoders: big/little-endian u16/u24/u32 reads from a Uint8Array, and a
  * hexdump for tests and "explain this packet" output.
  *
  * Per packet, allocation-free. The readers never check bounds: every caller checks the length
@@ -10,6 +10,11 @@
 /** Big-endian (network order) unsigned 16-bit value at `off`. The caller has checked `off + 2 <= end`. */
 export function u16be(buf: Uint8Array, off: number): number {
   return (buf[off] << 8) | buf[off + 1];
+}
+
+/** Big-endian unsigned 24-bit value at `off` (TLS and DTLS handshake lengths). The caller has checked `off + 3 <= end`. */
+export function u24be(buf: Uint8Array, off: number): number {
+  return (buf[off] << 16) | (buf[off + 1] << 8) | buf[off + 2];
 }
 
 /** Big-endian unsigned 32-bit value at `off` (0 .. 2^32-1). The caller has checked `off + 4 <= end`. */

@@ -11,7 +11,7 @@
  * one hello's bytes per flow, charged to the budget of all stream heads.
  */
 import { A } from '../anomalies';
-import { u16be } from '../decode/bytes';
+import { u16be, u24be } from '../decode/bytes';
 import { StreamHead, StreamHeadBudget, defaultStreamHeadBudget } from '../flow/stream-head';
 import {
   MAX_CLIENT_HELLO_LENGTH, TLS_CONTENT_TYPE_HANDSHAKE, TLS_HANDSHAKE_CLIENT_HELLO, parseDtlsClientHelloBody, type ClientHelloResult,
@@ -40,9 +40,6 @@ function isDtlsRecordVersion(hi: number, lo: number): boolean {
   return (hi === 0xfe && (lo === 0xff || lo === 0xfd || lo === 0xfc)) || (hi === 0x01 && lo === 0x00);
 }
 
-function u24be(buf: Uint8Array, off: number): number {
-  return (buf[off] << 16) | (buf[off + 1] << 8) | buf[off + 2];
-}
 
 const NOT_DTLS: ClientHelloResult = Object.freeze({ kind: 'not-tls' });
 const MALFORMED_RECORD: ClientHelloResult = Object.freeze({ kind: 'malformed', anomaly: A['tls.record_bad_length'] });

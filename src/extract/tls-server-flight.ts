@@ -8,7 +8,7 @@
  * It must never throw on stream bytes, never read outside [off, off + len), and never copy
  * more than `len` bytes (the caller's stream head bounds `len`).
  */
-import { u16be } from '../decode/bytes';
+import { u16be, u24be } from '../decode/bytes';
 import { TLS_CONTENT_TYPE_HANDSHAKE, TLS_EXT_SUPPORTED_VERSIONS, TLS_RECORD_HEADER_LENGTH } from './tls-client-hello';
 import { certificateNames } from './x509-names';
 
@@ -26,9 +26,6 @@ export type ServerFlightResult =
 const NEED_MORE: ServerFlightResult = Object.freeze({ kind: 'need-more' });
 const NONE: ServerFlightResult = Object.freeze({ kind: 'none' });
 
-function u24be(buf: Uint8Array, off: number): number {
-  return (buf[off] << 16) | (buf[off + 1] << 8) | buf[off + 2];
-}
 
 /**
  * Reads the server stream buf[off, off + len) from its first byte: its handshake records are
