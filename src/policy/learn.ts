@@ -41,6 +41,11 @@ export interface LearnedPack {
   rejected: string[];
   /** Local-network traffic (multicast, broadcast, link-local), listed for review only. */
   local: { proto: string; port: number; app: string | null; flows: number }[];
+  /**
+   * Addresses reached without a name whose TLS server presented a certificate (server_cert_names):
+   * listed for review, never made hosts — the name to ask the vendor about, not one the device used.
+   */
+  certificates: { address: string; names: string[] }[];
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -93,6 +98,7 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
   const egress = new Map<string, Map<string, Use>>();
   const inbound = new Map<string, Use>();
   const local = new Map<string, { proto: string; port: number; app: string | null; flows: number }>();
+  const certificates = new Map<string, string[]>();
   const note = (dest: string, proto: 'tcp' | 'udp', port: number, app: string | null, bytes: number, first: number, countFlow: boolean) => {
     const h = asHost(dest);
     if (h === null) { rejected.add(dest); return; }
@@ -122,6 +128,11 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
       l.flows++;
       local.set(k, l);
     } else {
+      if (f.name === null && f.server_cert_names && f.server_cert_names.length > 0) {
+        const seen = certificates.get(f.remote_ip) ?? [];
+        for (const n of f.server_cert_names) if (!seen.includes(n) && seen.length < 16) seen.push(n);
+        certificates.set(f.remote_ip, seen);
+      }
       const names = f.dns_names && f.dns_names.length > 0 ? f.dns_names : [f.name ?? f.remote_ip];
       names.forEach((n, i) => note(n, f.proto, f.remote_port, f.app, i === 0 ? bytes : 0, f.first_ts, i === 0));
     }
@@ -171,6 +182,7 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
     rules,
     rejected: [...rejected].sort(cmp),
     local: [...local.values()].sort((a, b) => a.port - b.port || cmp(a.proto, b.proto)),
+    certificates: [...certificates].map(([address, names]) => ({ address, names })).sort((a, b) => cmp(a.address, b.address)),
   };
 }
 
@@ -260,6 +272,7 @@ export function renderLearnedYaml(p: LearnedPack, meta: ProposalMeta, drift?: Dr
   for (const r of p.rules) for (const [w, names] of Object.entries(r.collapsed)) head.push(comment(`${r.id}: ${w} stands for ${names.join(', ')}`));
   for (const n of p.rejected) head.push(comment(`not a valid host, left out: ${n}`));
   for (const l of p.local) head.push(comment(`local network (not proposed): ${l.proto}/${l.port}${l.app ? ` ${l.app}` : ''}, ${l.flows} flows`));
+  for (const c of p.certificates) head.push(comment(`${c.address} was reached without a name; its TLS server presented a certificate for ${c.names.join(', ')} (ask the vendor which name its documentation gives)`));
   if (drift) head.push('#', ...renderDriftText(drift).trimEnd().split('\n').map((l) => comment(l)));
   const rule = (r: LearnedRule) => ({
     id: r.id,

@@ -9,11 +9,12 @@ import * as path from 'path';
 import { run } from '../../src/main';
 import { describePack, loadPackText, PolicyEngine } from '../../src/policy';
 import { escapeMarkdown } from '../../src/report/markdown';
-import { collapseNames, learnRules } from '../../src/policy/learn';
+import { collapseNames, learnRules, renderLearnedYaml } from '../../src/policy/learn';
 import { BUNDLE_FILES } from '../../src/report/bundle';
 import { tempDir } from '../helpers/packets';
 import { replay } from '../helpers/run-pipeline';
 import { REPO_ROOT } from '../helpers/shared';
+import type { FlowRecord } from '../../src/report/records';
 
 const SAMPLE = path.join(REPO_ROOT, 'captures/sample-device.pcapng');
 const DEV = ['--device', '192.0.2.10', '--device', '2001:db8::10'];
@@ -104,6 +105,26 @@ describe('learn', () => {
     expect(judged.dns.filter((d) => d.verdict === 'undeclared').map((d) => d.explanation)).toEqual([]);
     expect(text).toContain('203.0.113.158');
     expect(learnRules(rec.flows, rec.dns).rules.every((x) => x.hosts === 'any' || x.hosts.every((h) => !h.startsWith('*.com')))).toBe(true);
+  });
+
+  test('an address reached without a name whose server presented a certificate: listed for review in a comment, never a host', () => {
+    const f = (over: Partial<FlowRecord>): FlowRecord => ({
+      type: 'flow', id: 1, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000, remote_ip: '203.0.113.7',
+      remote_port: 8883, first_ts: 1, last_ts: 2, packets_out: 1, packets_in: 1, bytes_out: 10, bytes_in: 10, app: 'tls', sni: null,
+      alpn: null, http_host: null, dns_names: null, name: null, name_source: null, names: [], anomalies: [], ...over,
+    });
+    const learned = learnRules([
+      f({ server_cert_names: ['device-api.example.com'] }),
+      f({ id: 2, server_cert_names: ['device-api.example.com', '*.fw.example.com'] }),
+      f({ id: 3, remote_ip: '198.51.100.9', name: 'named.example.com', sni: 'named.example.com', server_cert_names: ['ignored.example.com'] }),
+    ]);
+    expect(learned.certificates).toEqual([{ address: '203.0.113.7', names: ['device-api.example.com', '*.fw.example.com'] }]);
+    const yaml = renderLearnedYaml(learned, { device: 'd', captures: ['c.pcap'], retrieved: '2024-06-01' });
+    expect(yaml).toContain('# 203.0.113.7 was reached without a name; its TLS server presented a certificate for device-api.example.com, *.fw.example.com (ask the vendor which name its documentation gives)');
+    expect(() => loadPackText(yaml, 'learned.yaml')).not.toThrow();
+    const hosts = learned.rules.flatMap((r) => (r.hosts === 'any' ? [] : r.hosts));
+    expect(hosts).toContain('203.0.113.7');
+    expect(hosts).not.toContain('device-api.example.com');
   });
 
   test('drift against a pack: used but undeclared, declared but unused, port drift', async () => {
