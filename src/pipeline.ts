@@ -15,13 +15,14 @@ import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from '.
 import { FrameDecoder } from './decode/decode-frame';
 import { udpTunnelApp } from './decode/tunnels';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
+import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
-import { FlowInfo, helloFacts, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
+import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
@@ -290,7 +291,6 @@ export class Pipeline {
 
   private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number): void {
     const v = this.view;
-    const t = this.flows;
     if (info.resyncLeft > 0) {
       if (fromClient && v.payloadLength > 0) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
@@ -314,8 +314,7 @@ export class Pipeline {
     const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
     let head = fromClient ? info.client : info.server;
     if (!head) {
-      const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
-      const base = (t.flagsOf(slot) & bFlag) !== 0 ? (t.isnOf(slot, t.fromB) + 1) >>> 0 : v.tcpSeq;
+      const base = this.streamBase(slot);
       // Fast path: the stream's first segment, in order, usually holds the whole ClientHello or
       // request head. Identify it straight from the packet and build a head (an allocation and
       // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
@@ -400,19 +399,24 @@ export class Pipeline {
   }
 
   /**
+   * Sequence number of the first byte of the packet's sender's stream: one past its SYN's
+   * initial sequence number when the SYN was seen, else this segment's (its start was missed).
+   */
+  private streamBase(slot: number): number {
+    const t = this.flows;
+    const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
+    return (t.flagsOf(slot) & bFlag) !== 0 ? (t.isnOf(slot, t.fromB) + 1) >>> 0 : this.view.tcpSeq;
+  }
+
+  /**
    * A server segment of a TLS connection whose hello named nothing: the server's stream is put
    * together from its first byte (a head like the client's, bounded and budgeted) until its
    * certificate's names are read, TLS 1.3 is selected, or there is nothing more to learn.
    */
   private onServerFlight(slot: number, info: FlowInfo): void {
     const v = this.view;
-    const t = this.flows;
     let head = info.server;
-    if (head === null) {
-      const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
-      const base = (t.flagsOf(slot) & bFlag) !== 0 ? (t.isnOf(slot, t.fromB) + 1) >>> 0 : v.tcpSeq;
-      head = info.server = new StreamHead(base);
-    }
+    if (head === null) head = info.server = new StreamHead(this.streamBase(slot));
     if (!head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength)) {
       if (head.shed || (head.overflow && head.contiguous >= STREAM_HEAD_BYTES)) this.decide(slot, info, info.app);
       return;
@@ -448,9 +452,7 @@ export class Pipeline {
    */
   private onHelloResult(slot: number, info: FlowInfo, r: ClientHelloResult, n: number, app: string | null): boolean {
     if (r.kind === 'found') {
-      info.hello = helloFacts(r.hello, 'tcp');
-      info.sni = r.hello.sni;
-      for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
+      info.takeHello(r.hello, 'tcp', this.anomalies);
       if (r.hello.sni === null && !r.hello.ech && !r.hello.esni && app === 'tls' && info.tlsAt < 0 && offersTls12(r.hello.supportedVersions)) {
         // No name from the client: the certificate the server presents in the clear (TLS 1.2
         // and older) is read for its names, a fact for the record.
@@ -733,9 +735,7 @@ export class Pipeline {
     if (r.kind === 'need-more' && asm.datagrams < MAX_DTLS_HELLO_DATAGRAMS) return true;
     info.dtls = null;
     if (r.kind === 'found') {
-      info.hello = helloFacts(r.hello, 'dtls');
-      info.sni = r.hello.sni;
-      for (const a of r.hello.anomalies) { this.anomalies.add(a); info.noteAnomaly(a); }
+      info.takeHello(r.hello, 'dtls', this.anomalies);
     } else if (r.kind === 'malformed') {
       this.anomalies.add(r.anomaly);
       info.noteAnomaly(r.anomaly);
@@ -1063,11 +1063,6 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function startsWithAscii(buf: Uint8Array, off: number, len: number, text: string): boolean {
-  if (len < text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[off + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
 
 /**
  * A client datagram that can only be a QUIC Initial: at least 1200 bytes (RFC 9000 §14.1), long
@@ -1111,7 +1106,8 @@ function headHolding(base: number, buf: Uint8Array, p: number, n: number): Strea
 
 /**
  * The app of a UDP datagram that only content can tell and that names nothing: DHCP and DHCPv6
- * on their ports (tshark's defaults), STUN on any port (WebRTC and VoIP pick ports freely).
+ * on their ports (tshark's defaults); STUN, IKE and WireGuard on any port (WebRTC, VoIP and VPNs
+ * pick ports freely); OpenVPN by its opcode on 1194 and as a payload-free reset elsewhere.
  */
 function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): string | null {
   if ((serverPort === 67 || serverPort === 68 || clientPort === 67 || clientPort === 68) && probeDhcp(buf, off, len)) return 'dhcp';

@@ -1,6 +1,7 @@
 /**
- * Byte readers for the decoders: big/little-endian u16/u24/u32 reads from a Uint8Array, and a
- * hexdump for tests and "explain this packet" output.
+ * Byte readers for the decoders: big/little-endian u16/u24/u32 reads from a Uint8Array, an
+ * ASCII prefix test for the content probes, and a hexdump for tests and "explain this packet"
+ * output.
  *
  * Per packet, allocation-free. The readers never check bounds: every caller checks the length
  * of a header once before reading it (gopacket's habit), because an out-of-bounds read on a
@@ -20,6 +21,13 @@ export function u24be(buf: Uint8Array, off: number): number {
 /** Big-endian unsigned 32-bit value at `off` (0 .. 2^32-1). The caller has checked `off + 4 <= end`. */
 export function u32be(buf: Uint8Array, off: number): number {
   return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+}
+
+/** True when buf[off, off + len) starts with the ASCII `text` (case-sensitive); false when `len` is shorter. */
+export function startsWithAscii(buf: Uint8Array, off: number, len: number, text: string): boolean {
+  if (len < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[off + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Little-endian unsigned 16-bit value at `off`. The caller has checked `off + 2 <= end`. */

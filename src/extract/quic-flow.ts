@@ -5,7 +5,7 @@
  * Bounded datagrams per flow; never throws; facts only.
  */
 import { AnomalyCounters } from '../anomalies';
-import { helloFacts, type FlowInfo } from '../flow/flow-info';
+import type { FlowInfo } from '../flow/flow-info';
 import { QuicInitialDecoder } from './quic-initial';
 
 /** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
@@ -54,9 +54,7 @@ export class QuicFlowAnalyzer {
       case 'found':
         info.app = 'quic';
         info.quicVersion = r.version;
-        info.hello = helloFacts(r.hello, 'quic');
-        info.sni = r.hello.sni;
-        for (const a of r.hello.anomalies) { anomalies.add(a); info.noteAnomaly(a); }
+        info.takeHello(r.hello, 'quic', anomalies);
         return this.end(info, st);
       case 'gquic':
         info.app = 'quic';

@@ -20,7 +20,7 @@
  * Must never throw on stream bytes, read outside [off, off + len), or look further than
  * MAX_PREAMBLE_BYTES: a client that does not upgrade within that is `plain`.
  */
-import { u32be } from '../decode/bytes';
+import { startsWithAscii, u32be } from '../decode/bytes';
 import { decodeWireText } from './tls-client-hello';
 
 /** The most plaintext we read before the upgrade (real preambles are tens of bytes: EHLO, CAPA, a SOCKS request). */
@@ -255,8 +255,8 @@ function xmppUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
   while (p < end && isXmlSpace(buf[p])) p++;
   if (p - off > 64) return NONE;
   const avail = end - p;
-  const isDecl = startsWithText(buf, p, end, XML_DECL);
-  const isStream = startsWithText(buf, p, end, STREAM_OPEN);
+  const isDecl = startsWithAscii(buf, p, end - p, XML_DECL);
+  const isStream = startsWithAscii(buf, p, end - p, STREAM_OPEN);
   if (!isDecl && !isStream) {
     // Too short to tell yet?
     const k = Math.min(avail, STREAM_OPEN.length);
@@ -279,12 +279,6 @@ function xmppUpgrade(buf: Uint8Array, off: number, len: number): TlsUpgrade {
   return tlsAt('xmpp', close + STARTTLS_CLOSE.length - off);
 }
 
-function startsWithText(buf: Uint8Array, p: number, end: number, text: string): boolean {
-  if (end - p < text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[p + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
-
 function prefixOf(buf: Uint8Array, p: number, k: number, text: string): boolean {
   for (let i = 0; i < k; i++) if (buf[p + i] !== text.charCodeAt(i)) return false;
   return true;
@@ -293,7 +287,7 @@ function prefixOf(buf: Uint8Array, p: number, k: number, text: string): boolean 
 function indexOfText(buf: Uint8Array, from: number, end: number, text: string): number {
   const c0 = text.charCodeAt(0);
   for (let i = from; i + text.length <= end; i++) {
-    if (buf[i] === c0 && startsWithText(buf, i, end, text)) return i;
+    if (buf[i] === c0 && startsWithAscii(buf, i, end - i, text)) return i;
   }
   return -1;
 }
@@ -359,7 +353,7 @@ function isStartTlsRequest(buf: Uint8Array, p: number, msgEnd: number): boolean 
   if (opLen < 0 || opBody + opLen > msgEnd || opBody >= msgEnd || buf[opBody] !== LDAP_REQUEST_NAME) return false;
   const [nameLen, name] = berLength(buf, opBody + 1, msgEnd);
   if (nameLen !== LDAP_STARTTLS_OID.length || name + nameLen > msgEnd) return false;
-  return startsWithText(buf, name, name + nameLen, LDAP_STARTTLS_OID);
+  return startsWithAscii(buf, name, nameLen, LDAP_STARTTLS_OID);
 }
 
 // ------------------------------------------------------------------------- PostgreSQL, MySQL

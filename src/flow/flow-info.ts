@@ -3,6 +3,7 @@
  * DNS queries). Allocated only for flows that carry payload; the typed-array FlowTable holds
  * everything else. Facts only — no policy decisions are made or stored here.
  */
+import type { AnomalyCounters } from '../anomalies';
 import type { DtlsHelloAssembler } from '../extract/dtls-client-hello';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
 import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
@@ -124,6 +125,17 @@ export class FlowInfo {
     this.resyncLeft = 0;
     this.wantCert = false;
     this.certNames = null;
+  }
+
+  /**
+   * Keeps what the record needs from a ClientHello found over `transport` (TCP, QUIC CRYPTO
+   * frames or DTLS) and its server name, and counts the hello's anomalies on the flow and in
+   * the run's `counters`.
+   */
+  takeHello(hello: ClientHelloInfo, transport: HelloTransport, counters: AnomalyCounters): void {
+    this.hello = helloFacts(hello, transport);
+    this.sni = hello.sni;
+    for (const a of hello.anomalies) { counters.add(a); this.noteAnomaly(a); }
   }
 
   /** Records anomaly `id` on this flow once. */
