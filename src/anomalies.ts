@@ -85,6 +85,7 @@ export const ANOMALY_NAMES = [
   'nsh.malformed', // a Network Service Header with a version or length RFC 8300 does not allow
   'ip4.zero_total_length', // Total Length 0 on a packet over one MTU, as segmentation offload leaves it: the frame's rest taken as the packet
   'dtls.fragments_malformed', // a DTLS ClientHello's fragments disagree on its length or arrive in more pieces than MAX_DTLS_FRAGMENT_RANGES
+  'link.pktap_malformed', // an Apple PKTAP header shorter than its fixed part, or wrapping another PKTAP header
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -38,6 +38,9 @@ export const LINKTYPE_IEEE802_11_PRISM = 119; // a Prism monitor header, then an
 export const LINKTYPE_SUNATM = 123; // SunATM: a 4-byte header, then (for LLC circuits) LLC/SNAP
 export const LINKTYPE_APPLE_IP_OVER_IEEE1394 = 138;
 export const LINKTYPE_IEEE802_11_AVS = 163; // an AVS header, then an 802.11 frame
+export const LINKTYPE_PKTAP = 258; // Apple PKTAP: a header naming the interface, process and inner DLT, then that packet
+/** LINKTYPE_USER2, which macOS's libpcap writes for its DLT_PKTAP (149 there); tshark and tcpdump read it as PKTAP. */
+export const LINKTYPE_USER2_PKTAP = 149;
 /** DLT_RAW as some platforms number it in classic pcap headers (12 on most BSDs, 14 on OpenBSD). */
 export const DLT_RAW_12 = 12;
 export const DLT_RAW_14 = 14;
@@ -145,6 +148,8 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_SUNATM: return 'SUNATM';
     case LINKTYPE_APPLE_IP_OVER_IEEE1394: return 'APPLE_IP_OVER_IEEE1394';
     case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
+    case LINKTYPE_PKTAP: return 'PKTAP';
+    case LINKTYPE_USER2_PKTAP: return 'USER2';
     default: return `LINKTYPE_${linkType}`;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
  * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, the BSD and Solaris
- * capture headers pflog, enc and ipnet, and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
+ * capture headers pflog, enc and ipnet, Apple's PKTAP, and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
  * Shims that sit between any of them and IP (an LLC/SNAP header, an MPLS label stack, a PPPoE
  * session header, VLAN tags after another shim, and the bridge-fabric tags of bridge-tags.ts)
@@ -16,7 +16,7 @@ import {
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
-  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_SUNATM,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -61,6 +61,15 @@ const IPNET_HEADER_LENGTH = 24;
 const IPNET_AF_INET = 2;
 const IPNET_AF_INET6 = 26;
 const LINK_PFLOG_MALFORMED = A['link.pflog_malformed'];
+const LINK_PKTAP_MALFORMED = A['link.pktap_malformed'];
+/**
+ * Apple's PKTAP header (macOS `tcpdump -i pktap`, `-k`, and iOS devices through rvictl): all
+ * fields little-endian; pth_length (the header's length, at least the 108 bytes of version 1's
+ * fixed part), pth_type_next (1: a packet follows), pth_dlt (the DLT of that packet), then
+ * interface, process and service-class fields this decoder does not need.
+ */
+const PKTAP_MIN_HEADER_LENGTH = 108;
+const PKTAP_REC_PACKET = 1;
 
 /**
  * Most VLAN tags we skip on one frame. QinQ (802.1ad) is 2 tags and the deepest stacks seen in
@@ -101,7 +110,7 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_LOOP, LINKTYPE_PPP, LINKTYPE_NFLOG, LINKTYPE_PPP_HDLC, LINKTYPE_PPP_ETHER,
   LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_11_AVS, LINKTYPE_FDDI, LINKTYPE_IEEE802_5, LINKTYPE_ATM_RFC1483, LINKTYPE_SUNATM,
-  LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394,
+  LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PKTAP, LINKTYPE_USER2_PKTAP,
 ]);
 
 /**
@@ -138,6 +147,7 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_SUNATM: return decodeSunAtm(buf, cur, anomalies);
     case LINKTYPE_FRELAY: return decodeFrameRelay(buf, cur, anomalies);
     case LINKTYPE_APPLE_IP_OVER_IEEE1394: return decodeIeee1394(buf, cur, anomalies);
+    case LINKTYPE_PKTAP: case LINKTYPE_USER2_PKTAP: return decodePktap(buf, cur, view, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;
@@ -326,6 +336,36 @@ function decodePflog(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounte
   cur.etherType = bsdFamilyEtherType(buf[off + 1]);
   cur.off = off + length;
   return NEXT_LAYER;
+}
+
+/**
+ * Apple PKTAP (LINKTYPE_PKTAP, and LINKTYPE_USER2 as macOS writes it): skips the header, then
+ * decodes the packet by the DLT the header names (Ethernet, raw IP as DLT 12, NULL, PPP, ...).
+ * A record that is not a packet (pth_type_next 0) carries nothing: it counts as non-IP, as
+ * tshark shows it. A PKTAP header inside another is refused, so this never recurses twice.
+ */
+function decodePktap(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < PKTAP_MIN_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const length = u32le(buf, off);
+  const dlt = u32le(buf, off + 8);
+  if (length < PKTAP_MIN_HEADER_LENGTH || dlt === LINKTYPE_PKTAP || dlt === LINKTYPE_USER2_PKTAP) {
+    anomalies.add(LINK_PKTAP_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  if (cur.end - off < length) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off = off + length;
+  if (u32le(buf, off + 4) !== PKTAP_REC_PACKET) {
+    cur.etherType = ETHERTYPE_NONE;
+    return NEXT_LAYER;
+  }
+  return decodeLink(dlt, buf, cur, view, anomalies);
 }
 
 /** Solaris ipnet (LINKTYPE_IPNET): a version, the family (2 IPv4, 26 IPv6), then 22 bytes of metadata; then IP. */

@@ -8,12 +8,29 @@ import {
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
-  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_SUNATM,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP,
 } from '../../../src/capture/source';
 import { MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp } from './build';
+
+/**
+ * An Apple PKTAP header as hex, every field little-endian: pth_length, pth_type_next (1: packet),
+ * pth_dlt, pth_ifname "en0" (24 bytes), flags, protocol family, frame pre/post lengths, pid,
+ * process name "nsurlsessiond" (20 bytes), service class, interface type and unit, effective
+ * pid and process name: version 1's 108 bytes; `length` above 108 pads it as a newer header's
+ * extra fields would. Frames built this way were checked with tshark 4.0 (258 and 149 both
+ * decode as "pktap:pcap_pktdata:eth:..." or "...:raw:...") and tcpdump 4.99.
+ */
+function pktapHeader(dlt: number, opts: { length?: number; recType?: number } = {}): string {
+  const length = opts.length ?? 108;
+  const le32 = (n: number): string => Buffer.from(new Uint32Array([n]).buffer).toString('hex');
+  const name = (t: string, n: number): string => Buffer.from(t.padEnd(n, '\0'), 'latin1').toString('hex');
+  const fixed = le32(length) + le32(opts.recType ?? 1) + le32(dlt) + name('en0', 24) + le32(0) + le32(2) + le32(14) + le32(0) +
+    le32(321) + name('nsurlsessiond', 20) + le32(0) + '0600' + '0000' + le32(321) + name('nsurlsessiond', 20);
+  return fixed + '00'.repeat(Math.max(0, length - 108));
+}
 
 // Every vector below carries one of two inner packets:
 //   tcp4: IPv4/TCP SYN 192.168.1.10:49152 → 93.184.216.34:443, seq 1000, no payload (40 bytes)
@@ -199,6 +216,14 @@ const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: '
   ['IPNET, family 2 → IPv4/TCP', LINKTYPE_IPNET, '020200000000002800000000000000000000000000000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
   // Solaris ipnet: family 26 (IPv6) → IPv6/UDP
   ['IPNET, family 26 → IPv6/UDP', LINKTYPE_IPNET, '021a0000000000340000000000000000000000000000000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // Apple PKTAP (258) naming DLT_EN10MB (1): the Ethernet frame → IPv4/TCP
+  ['PKTAP (258), inner DLT_EN10MB → IPv4/TCP', LINKTYPE_PKTAP, pktapHeader(1) + '0200000000020200000000010800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // LINKTYPE_USER2 (149), as macOS writes its DLT_PKTAP, naming DLT_RAW as BSD numbers it (12) → IPv6/UDP
+  ['USER2 (149) PKTAP, inner DLT_RAW (12) → IPv6/UDP', LINKTYPE_USER2_PKTAP, pktapHeader(12) + '60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // PKTAP whose header is 156 bytes (a newer version's extra fields are skipped), inner DLT_NULL with AF_INET → IPv4/TCP
+  ['PKTAP with a 156-byte header, inner DLT_NULL → IPv4/TCP', LINKTYPE_PKTAP, pktapHeader(0, { length: 156 }) + '02000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // PKTAP naming Ethernet with an 802.1Q tag (VID 100) → IPv4/TCP
+  ['PKTAP, inner Ethernet with 802.1Q VID 100 → IPv4/TCP', LINKTYPE_PKTAP, pktapHeader(1) + '020000000002020000000001810000640800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 100],
 ];
 
 describe('link layers: each link type reaches the same IP packet', () => {
@@ -251,6 +276,8 @@ const NOT_IP_VECTORS: Array<[name: string, linkType: number, hex: string]> = [
   // NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR
   // 0000  02 00 00 00 08 00 01 00 08 00 01 00              ............
   ['NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR', LINKTYPE_NFLOG, '020000000800010008000100'],
+  // A PKTAP record whose pth_type_next is 0 (PTH_TYPE_NONE: no packet follows), as tshark shows it: the header alone
+  ['PKTAP record of type 0 (no packet)', LINKTYPE_PKTAP, pktapHeader(1, { recType: 0 }) + '0200000000020200000000010800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000'],
 ];
 
 describe('link layers: frames without IP', () => {
@@ -316,6 +343,18 @@ describe('link layers: adversarial headers', () => {
     ['NFLOG with 33 TLVs', LINKTYPE_NFLOG, '02000000' + '04000f00'.repeat(33), DecodeStatus.Malformed, 'link.nflog_malformed'],
     // NFLOG payload TLV with a zero-length value: no IP version byte.
     ['NFLOG empty payload', LINKTYPE_NFLOG, '02000000 04000900', DecodeStatus.Truncated, 'link.truncated'],
+    // PKTAP cut one byte short of its 108-byte fixed part.
+    ['PKTAP header of 107 bytes', LINKTYPE_PKTAP, pktapHeader(1).slice(0, 214), DecodeStatus.Truncated, 'link.truncated'],
+    // PKTAP whose pth_length (100) is shorter than the fixed part it must cover.
+    ['PKTAP pth_length 100', LINKTYPE_PKTAP, pktapHeader(1, { length: 100 }) + '00'.repeat(40), DecodeStatus.Malformed, 'link.pktap_malformed'],
+    // PKTAP whose pth_length (4096) runs past the 180 bytes captured.
+    ['PKTAP pth_length past the frame', LINKTYPE_PKTAP, pktapHeader(1).replace(/^6c000000/, '00100000') + '00'.repeat(72), DecodeStatus.Truncated, 'link.truncated'],
+    // PKTAP naming PKTAP as its inner link type: refused, never decoded recursively.
+    ['PKTAP inside PKTAP', LINKTYPE_PKTAP, pktapHeader(LINKTYPE_PKTAP) + pktapHeader(1) + '0200000000020200000000010800', DecodeStatus.Malformed, 'link.pktap_malformed'],
+    // USER2 PKTAP naming DLT_PKTAP as Darwin numbers it (149): refused likewise.
+    ['USER2 PKTAP inside USER2 PKTAP', LINKTYPE_USER2_PKTAP, pktapHeader(LINKTYPE_USER2_PKTAP) + pktapHeader(1), DecodeStatus.Malformed, 'link.pktap_malformed'],
+    // PKTAP naming a link type nothing decodes (147, USER0).
+    ['PKTAP with inner link type 147', LINKTYPE_PKTAP, pktapHeader(147) + '450000281234', DecodeStatus.Unsupported, 'link.unsupported_linktype'],
   ])('%s', (_name, linkType, bytes, status, anomaly) => {
     const { dec, count, anomalies } = newDecoder();
     expect(decodeFrame(dec, hex(bytes), linkType)).toBe(status);
