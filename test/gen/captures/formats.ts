@@ -6,13 +6,14 @@
  * Test tooling only: the application content is deliberately plain (one DNS lookup, one TLS or
  * HTTP flow) so that a failure points at the container or link layer, not at a parser.
  */
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../../../src/capture/source';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PKTAP, LINKTYPE_RAW } from '../../../src/capture/source';
+import { concat } from '../bytes';
 import { serializePcap, serializePcapng } from '../capture-file';
 import {
-  DNS_TYPE_A, DNS_TYPE_AAAA, DnsMessageSpec, ETHERTYPE_QINQ, ETHERTYPE_VLAN, TLS_GROUP_X25519, TLS_GROUP_X25519MLKEM768,
+  DNS_TYPE_A, DNS_TYPE_AAAA, DnsMessageSpec, ETHERTYPE_QINQ, ethernet, ETHERTYPE_VLAN, TLS_GROUP_X25519, TLS_GROUP_X25519MLKEM768,
   httpRequest, httpResponse, ntpClientRequest, ntpServerReply, tlsApplicationData, tlsClientHello,
 } from '../packets';
-import { CaptureBuilder, TcpScript, UdpScript, ms, udpDnsLookup } from '../scenario';
+import { CaptureBuilder, TcpScript, UdpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
 import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, T0, device, remote, summaryOf, tlsSession } from './common';
 
 const DEVICES = [DEVICE_V4, DEVICE_V6];
@@ -143,6 +144,77 @@ export const PCAPNG_TWO_INTERFACES: CaptureDefinition = {
           ntp.expect({ why: 'tun0 raw IPv4 NTP, no DNS for it', app: 'ntp', name: null, unnamed_reason: 'ip-literal' }),
         ],
         dns,
+      },
+    };
+  },
+};
+
+/**
+ * Apple's PKTAP header (version 1's 108 bytes, every field little-endian): its length, record
+ * type 1 (a packet follows), the packet's DLT, the interface name, flags, protocol family,
+ * link-header and trailer lengths, the process id and name, service class, interface type and
+ * unit, the effective process id and name.
+ */
+function pktapHeader(dlt: number, ifname: string, family: number, llHeader: number, pid: number, comm: string): Uint8Array {
+  const h = new Uint8Array(108);
+  const dv = new DataView(h.buffer);
+  dv.setUint32(0, 108, true);
+  dv.setUint32(4, 1, true);
+  dv.setUint32(8, dlt, true);
+  h.set(Buffer.from(ifname, 'latin1'), 12);
+  dv.setUint32(40, family, true);
+  dv.setUint32(44, llHeader, true);
+  dv.setUint32(52, pid, true);
+  h.set(Buffer.from(comm, 'latin1'), 56);
+  dv.setUint16(80, dlt === 1 ? 6 : 1, true); // IFT_ETHER, or IFT_OTHER for a utun
+  dv.setUint32(84, pid, true);
+  h.set(Buffer.from(comm, 'latin1'), 88);
+  return h;
+}
+
+/** LINKTYPE_PKTAP: what macOS's `tcpdump -i pktap` writes, Ethernet and a utun's raw IP in one file. */
+export const APPLE_PKTAP: CaptureDefinition = {
+  file: 'apple-pktap.pcap',
+  title: 'LINKTYPE_PKTAP (258), as macOS writes it for `tcpdump -i pktap`: Ethernet frames of en0 and raw IPv6 of a utun behind Apple\'s PKTAP header',
+  holds: [
+    'Classic pcap, link type 258. Every record starts with a 108-byte PKTAP header (little-endian) naming the interface, the process ' +
+    '(`nsurlsessiond`, pid 321) and the link type of the packet after it: DLT_EN10MB (1) for en0, DLT_RAW as BSD numbers it (12) for utun3.',
+    'On en0: `radar.exactlylabs.com A` (→ 203.0.113.44) and TLS to 203.0.113.44:443 with that SNI. On utun3: TLS over IPv6 from ' +
+    '[2001:db8::10]:55010 to [2001:db8:3::443]:443 with SNI vpn-only.example.net.',
+  ],
+  builder: 'APPLE_PKTAP in test/gen/captures/formats.ts',
+  tshark: [{ args: ['-Y', '(dns && dns.flags.response == 0) || tls.handshake.type == 1', '-T', 'fields', '-e', 'pktap.dlt', '-e', 'pktap.ifname', '-e', 'pktap.cmdname', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name'], output: '1\ten0\tnsurlsessiond\tradar.exactlylabs.com\t\n1\ten0\tnsurlsessiond\t\tradar.exactlylabs.com\n12\tutun3\tnsurlsessiond\t\tvpn-only.example.net\n' }],
+  build() {
+    const links: WrappedLink[] = [
+      { kind: 'wrapped', wrap: (p, src, dst) => concat([pktapHeader(1, 'en0', 2, 14, 321, 'nsurlsessiond'), ethernet({ src: src.mac, dst: dst.mac, etherType: p[0] >> 4 === 6 ? 0x86dd : 0x0800 }, p)]) },
+      { kind: 'wrapped', wrap: (p) => concat([pktapHeader(12, 'utun3', 30, 0, 321, 'nsurlsessiond'), p]) },
+    ];
+    const b = new CaptureBuilder(links, DEVICES);
+    const q: DnsMessageSpec = { id: 0x7a01, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
+    const lookup = udpDnsLookup(b, 0, device(39101), RESOLVER, T0 + ms(1), q,
+      { ...q, response: true, answers: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A, ttl: 60, data: '203.0.113.44' }] });
+    const en0 = new TcpScript(b, 0, device(50110), remote('203.0.113.44', 443), { clientIsn: 0x7a7a0001, serverIsn: 0x7a7a0002, rttMs: 22 });
+    tlsSession(en0, T0 + ms(30), tlsClientHello({ seed: this.file, serverName: 'radar.exactlylabs.com', alpn: ['h2'], keyShareGroups: [TLS_GROUP_X25519MLKEM768, TLS_GROUP_X25519] }).record,
+      this.file, [{ atMs: 80, request: 250, response: 800 }]);
+    const utun = new TcpScript(b, 1, device(55010, DEVICE_V6), remote('2001:db8:3::443', 443), { clientIsn: 0x7a7a0003, serverIsn: 0x7a7a0004, rttMs: 35, mss: 1360 });
+    tlsSession(utun, T0 + ms(200), tlsClientHello({ seed: `${this.file}/utun`, serverName: 'vpn-only.example.net', alpn: ['http/1.1'], keyShareGroups: [TLS_GROUP_X25519] }).record,
+      this.file, [{ atMs: 90, request: 300, response: 600 }]);
+    const records = b.records();
+    return {
+      bytes: serializePcap(records, { linkType: LINKTYPE_PKTAP }),
+      records: records.length,
+      expect: {
+        file: this.file, args: DEVICE_ARGS, exit_code: 0,
+        summary: summaryOf(records, { format: 'pcap', link_types: ['PKTAP'] }, 3, 1),
+        flows: [
+          lookup.flow.expect({ why: 'DNS over Ethernet behind PKTAP', app: 'dns', dns_names: ['radar.exactlylabs.com'] }),
+          en0.expect({
+            why: 'SNI over Ethernet behind PKTAP', app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
+            names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
+          }),
+          utun.expect({ why: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP', app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true }),
+        ],
+        dns: lookup.dns,
       },
     };
   },
