@@ -18,7 +18,7 @@ import {
 import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
-  DecodeStatus, InnerKind, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
+  DecodeStatus, InnerKind, IPPROTO_ETHERNET, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
@@ -195,6 +195,10 @@ export class FrameDecoder {
       case IPPROTO_IPIP: case IPPROTO_IPV6:
         // IP-in-IP (RFC 2003) and 6in4 (RFC 4213 §3.5): the inner header follows directly.
         return this.enterTunnel(buf, 0);
+      case IPPROTO_ETHERNET:
+        // An Ethernet frame right after the IP headers: SRv6 layer-2 services (RFC 8986), usually
+        // behind a Segment Routing Header; tshark and tcpdump decode the frame, so do we.
+        return this.enterTunnel(buf, ETHERTYPE_TEB);
       case IPPROTO_GRE: {
         const status = decodeGre(buf, cur, this.anomalies);
         if (status === DecodeStatus.OtherIp) this.nonFlow.otherIp++;

@@ -84,6 +84,8 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_GRE = 47;
 export const IPPROTO_ICMPV6 = 58;
+/** An Ethernet frame directly in IP (RFC 8986 §4.9: SRv6 End.DX2 and L2 services; IANA protocol 143). */
+export const IPPROTO_ETHERNET = 143;
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

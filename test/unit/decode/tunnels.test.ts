@@ -1,5 +1,5 @@
 /**
- * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
+ * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), Ethernet in IP (143, SRv6 layer-2 services), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
  * and ERSPAN payloads, VXLAN (RFC 7348), VXLAN-GPE, Geneve (RFC 8926), GTP-U (TS 29.281),
  * Teredo (RFC 4380), AYIYA, the depth bound and malformed tunnel headers.
  */
@@ -85,6 +85,52 @@ function gre(flags: number, protocol: number, payload: Uint8Array): Uint8Array {
   if ((flags & 7) === 1 && (flags & 0x0080) !== 0) present.push(0x0080);
   return concat(u16(flags), u16(protocol), ...present.map(() => hex('a1b2c3d4')), payload);
 }
+
+describe('Ethernet in IP (protocol 143: SRv6 layer-2 services, RFC 8986); each shape checked with tshark 4.0 and tcpdump 4.99', () => {
+  // A Segment Routing Header (RFC 8754): next header, length 2 (one segment), routing type 4,
+  // segments left 0, last entry 0, flags, tag, the segment; then the layer-2 frame.
+  const srh = (next: number): Uint8Array => concat(Uint8Array.of(next, 2, 4, 0, 0, 0, 0, 0), hex('20010db8000000000000000000000001'));
+
+  test.each<[string, Uint8Array, number]>([
+    ['IPv4, protocol 143, then an Ethernet frame holding IPv4/TCP', ipv4({ ...OUTER, proto: 143 }, ethernet(0x0800, INNER4)), 4],
+    ['IPv6, next header 143 directly, then Ethernet with IPv6/UDP', ipv6({ nextHeader: 143 }, ethernet(0x86dd, INNER6)), 6],
+    ['IPv6 with a Segment Routing Header naming 143 (End.DX2), then Ethernet with IPv4/TCP', ipv6({ nextHeader: 43 }, concat(srh(143), ethernet(0x0800, INNER4))), 4],
+    ['IPv6 SRH, Ethernet with an 802.1Q tag, then IPv6/UDP', ipv6({ nextHeader: 43 }, concat(srh(143), ethernet(0x86dd, INNER6, [[0x8100, 7]]))), 6],
+  ])('%s', (_name, packet, innerVersion) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(packet[0] >> 4 === 6 ? 0x86dd : 0x0800, packet), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    const v = dec.view;
+    expect([v.tunnelDepth, v.ipVersion]).toEqual([1, innerVersion]);
+    if (innerVersion === 4) {
+      expect([v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([ip4word('10.0.0.1'), ip4word('10.0.0.2'), IPPROTO_TCP, 1111, 80]);
+      expect(payloadText(dec)).toBe('GET');
+    } else {
+      expect([v.sa0, v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([0x20010db8, 0xa, 0xb, IPPROTO_UDP, 2222, 53]);
+      expect(payloadText(dec)).toBe('q');
+    }
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('an Ethernet header cut short after protocol 143 is link.truncated, not a flow', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 143 }, hex('0200000000020200000000')), LINKTYPE_RAW)).toBe(DecodeStatus.Truncated);
+    expect(count('link.truncated')).toBe(1);
+  });
+
+  test('a frame that is not IP inside protocol 143 is no flow and no anomaly', () => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 143 }, ethernet(0x88cc, new Uint8Array(20))), LINKTYPE_RAW)).toBe(DecodeStatus.NotIp);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test(`Ethernet-in-IP nested past MAX_TUNNEL_DEPTH (${MAX_TUNNEL_DEPTH}) is refused`, () => {
+    let packet = INNER4;
+    for (let i = 0; i <= MAX_TUNNEL_DEPTH; i++) packet = ipv4({ ...OUTER, proto: 143 }, ethernet(0x0800, packet));
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, packet, LINKTYPE_RAW)).toBe(DecodeStatus.Unsupported);
+    expect(count('tunnel.too_deep')).toBe(1);
+  });
+});
 
 describe('GRE', () => {
   test.each<[string, number, number, Uint8Array]>([
