@@ -86,6 +86,7 @@ export const ANOMALY_NAMES = [
   'ip4.zero_total_length', // Total Length 0 on a packet over one MTU, as segmentation offload leaves it: the frame's rest taken as the packet
   'dtls.fragments_malformed', // a DTLS ClientHello's fragments disagree on its length or arrive in more pieces than MAX_DTLS_FRAGMENT_RANGES
   'link.pktap_malformed', // an Apple PKTAP header shorter than its fixed part, or wrapping another PKTAP header
+  'wifi.amsdu_malformed', // an 802.11 A-MSDU subframe longer than the frame, or more subframes than MAX_AMSDU_SUBFRAMES
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

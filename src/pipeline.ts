@@ -13,7 +13,8 @@ import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
 import { Frame } from './capture/source';
 import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
-import { udpTunnelApp } from './decode/tunnels';
+import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
+import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
@@ -84,6 +85,12 @@ const PORT_SSDP = 1900;
  * a keep-alive connection, few enough that a mid-stream TLS or SSH session costs nothing.
  */
 const MAX_RESYNC_SEGMENTS = 32;
+/**
+ * Decoder calls per frame, a safety bound only: each packet of the frame (every A-MSDU
+ * subframe) with its tunnel layers, which the decoder bounds itself (MAX_AMSDU_SUBFRAMES,
+ * MAX_TUNNEL_DEPTH).
+ */
+const MAX_PACKETS_PER_FRAME = (MAX_AMSDU_SUBFRAMES + 1) * (MAX_TUNNEL_DEPTH + 2);
 /** OpenVPN (IANA "openvpn", UDP and TCP): there its reset is taken on its opcode alone (see probeOpenVpnReset). */
 const PORT_OPENVPN = 1194;
 /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes (QUIC on a DNS port is probed only then). */
@@ -154,11 +161,19 @@ export class Pipeline {
       // Tunnels: the outer packet may itself be a flow (VXLAN); the inner one always is. A
       // flow's tunnel depth counts the TCP/UDP layers outside it (tshark's definition), so
       // 6in4 and GRE inner flows are depth 0 and VXLAN inner flows depth 1.
+      // An 802.11 A-MSDU holds several packets side by side: each subframe after the first
+      // starts again at the depth where the first one was found.
       let transportDepth = 0;
-      for (let layer = 0; layer < 8; layer++) {
+      let siblingDepth = -1;
+      const dec = this.decoder;
+      for (let layer = 0; layer < MAX_PACKETS_PER_FRAME; layer++) {
+        if (siblingDepth < 0 && dec.siblingPending) siblingDepth = transportDepth;
         if (st === DecodeStatus.Transport) this.onTransport(f.wireLength, transportDepth++);
-        if (this.view.innerKind === InnerKind.None) break;
-        st = this.decoder.decodeInner();
+        if (this.view.innerKind !== InnerKind.None) st = dec.decodeInner();
+        else if (dec.siblingPending) {
+          transportDepth = siblingDepth;
+          st = dec.decodeNextSibling();
+        } else break;
       }
     } catch {
       this.anomalies.add(A['decoder.internal_error']);

@@ -13,7 +13,7 @@ import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler }
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6, IPPROTO_AH, walkIpv6ExtensionHeaders } from './ipv6';
 import {
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
+  ETHERTYPE_ARP, ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
 import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
@@ -23,11 +23,13 @@ import {
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
 import { decodeGre, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
+import { decodeAmsduSubframe, decodeIeee80211, MAX_AMSDU_SUBFRAMES } from './wifi';
 
 export { DEFAULT_FRAGMENT_LIMITS };
 export type { FragmentLimits };
 
 const TUNNEL_TOO_DEEP = A['tunnel.too_deep'];
+const WIFI_AMSDU_MALFORMED = A['wifi.amsdu_malformed'];
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
 const IP4_TRUNCATED = A['ip4.truncated'];
 const IP6_TRUNCATED = A['ip6.truncated'];
@@ -61,6 +63,19 @@ export class FrameDecoder {
   private readonly reassembler: IpReassembler;
   /** Wire end of the inner packet marked by a UDP tunnel (view.innerEnd is its captured end). */
   private innerWireEnd = 0;
+  /**
+   * The rest of an 802.11 A-MSDU whose first subframe was decoded: the frame's buffer, the next
+   * subframe (-1: none), the aggregate's start and ends, and the tunnel depth and VLAN its
+   * packets share. Valid until the next decode() (see decodeNextSibling).
+   */
+  private sibBuf: Uint8Array | null = null;
+  private sibOff = -1;
+  private sibStart = 0;
+  private sibEnd = 0;
+  private sibWireEnd = 0;
+  private sibDepth = 0;
+  private sibVlan = -1;
+  private sibCount = 0;
 
   constructor(readonly anomalies: AnomalyCounters, readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS) {
     this.reassembler = new IpReassembler(anomalies, limits);
@@ -89,9 +104,66 @@ export class FrameDecoder {
     cur.off = off;
     cur.end = end > off ? end : off;
     cur.wireEnd = off + (wireLength > caplen ? wireLength : caplen);
+    cur.amsduNext = -1;
+    this.sibOff = -1;
+    this.sibBuf = null;
     const status = decodeLink(linkType, buf, cur, view, this.anomalies);
+    if (cur.amsduNext >= 0) this.keepSiblings(buf);
     if (status !== NEXT_LAYER) return status;
     return this.decodeNetwork(buf);
+  }
+
+  /** True when the frame holds another packet beside the ones decoded (an 802.11 A-MSDU's next subframe). */
+  get siblingPending(): boolean {
+    return this.sibOff >= 0;
+  }
+
+  /**
+   * Decodes the next subframe of the frame's A-MSDU into the view, at the tunnel depth and VLAN
+   * of the first. Returns Unsupported (no anomaly) when there is none; past MAX_AMSDU_SUBFRAMES
+   * the rest of the aggregate is dropped and counted as wifi.amsdu_malformed.
+   */
+  decodeNextSibling(): DecodeStatus {
+    const buf = this.sibBuf;
+    if (this.sibOff < 0 || buf === null) return DecodeStatus.Unsupported;
+    if (this.sibCount >= MAX_AMSDU_SUBFRAMES) {
+      this.sibOff = -1;
+      this.anomalies.add(WIFI_AMSDU_MALFORMED);
+      return DecodeStatus.Malformed;
+    }
+    this.sibCount++;
+    const view = this.view;
+    const cur = this.cur;
+    view.buf = buf;
+    view.reassembled = false;
+    view.tunnelDepth = this.sibDepth;
+    view.vlanId = this.sibVlan;
+    resetLayers(view);
+    cur.off = this.sibOff;
+    cur.amsduStart = this.sibStart;
+    cur.amsduEnd = this.sibEnd;
+    cur.amsduWireEnd = this.sibWireEnd;
+    const status = decodeAmsduSubframe(buf, cur, this.anomalies);
+    this.sibOff = cur.amsduNext;
+    cur.amsduNext = -1;
+    if (status !== NEXT_LAYER) return status as DecodeStatus;
+    return this.decodeNetwork(buf);
+  }
+
+  /** Remembers the rest of the A-MSDU the cursor is in (one aggregate per frame: a nested one keeps only its first subframe). */
+  private keepSiblings(buf: Uint8Array): void {
+    const cur = this.cur;
+    if (this.sibBuf === null) {
+      this.sibBuf = buf;
+      this.sibOff = cur.amsduNext;
+      this.sibStart = cur.amsduStart;
+      this.sibEnd = cur.amsduEnd;
+      this.sibWireEnd = cur.amsduWireEnd;
+      this.sibDepth = this.view.tunnelDepth;
+      this.sibVlan = this.view.vlanId;
+      this.sibCount = 1;
+    }
+    cur.amsduNext = -1;
   }
 
   /** Decodes the packet encapsulated in the last decoded one (view.innerKind != None) into the same view, tunnelDepth + 1. Returns Unsupported (no anomaly) when there is none. */
@@ -256,6 +328,11 @@ export class FrameDecoder {
       if (status !== NEXT_LAYER) return status;
     } else if (inner === ETHERTYPE_MPLS || inner === ETHERTYPE_NSH) {
       cur.etherType = inner; // a shim: decodeNetwork peels it
+    } else if (inner === ETHERTYPE_IEEE80211) {
+      // Aruba GRE: an 802.11 frame without FCS, whose data frames carry LLC/SNAP (and A-MSDUs).
+      const status = decodeIeee80211(buf, cur, this.anomalies, false);
+      if (cur.amsduNext >= 0) this.keepSiblings(buf);
+      if (status !== NEXT_LAYER) return status as DecodeStatus;
     } else if (inner === ETHERTYPE_PPP) {
       const status = decodePpp(buf, cur, this.anomalies);
       if (status !== NEXT_LAYER) return status as DecodeStatus;

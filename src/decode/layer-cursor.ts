@@ -27,6 +27,11 @@ export const ETHERTYPE_PPP = 0x880b;
 export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 /** Set by link decoders when the payload is not a protocol we map to an ethertype (counted as otherL2). */
 export const ETHERTYPE_NONE = 0;
+/**
+ * Not an ethertype (outside the 16-bit range, so no frame can carry it): an IEEE 802.11 frame
+ * follows, as in Aruba's GRE tunnels between access points and their controller.
+ */
+export const ETHERTYPE_IEEE80211 = 0x10000;
 
 /** Mutable position of the decoder inside the current buffer. */
 export class LayerCursor {
@@ -51,4 +56,13 @@ export class LayerCursor {
   extCount = 0;
   /** IPv6 jumbogram (RFC 2675): a UDP length of 0 means "the rest of the packet". */
   jumbo = false;
+  /**
+   * Inside an 802.11 A-MSDU (wifi.ts): where the subframe after the current one starts (-1: it
+   * is the last), where the aggregate starts (subframes are padded to 4 bytes from there), and
+   * its captured and wire ends. FrameDecoder turns these into the frame's next packets.
+   */
+  amsduNext = -1;
+  amsduStart = 0;
+  amsduEnd = 0;
+  amsduWireEnd = 0;
 }

@@ -1,7 +1,7 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
- * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads; PPTP's enhanced GRE with
- * PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
+ * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads, Aruba's 802.11 frames;
+ * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
  * (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel) and VXLAN-GPE
  * (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
@@ -18,7 +18,7 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import { u16be } from './bytes';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { DecodeStatus, InnerKind, PacketView } from './packet-view';
 
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
@@ -64,6 +64,12 @@ const PPTP_GRE_FLAG_A = 0x0080;
  * set). The payload is the mirrored Ethernet frame.
  */
 const GRE_ERSPAN_II = 0x88be;
+/**
+ * Aruba's GRE protocol types between an access point and its controller: 0x8200 to 0x8370 in
+ * steps of 0x10, each an 802.11 frame without FCS (the values tshark's 802.11 dissector takes).
+ */
+const GRE_ARUBA_FIRST = 0x8200;
+const GRE_ARUBA_LAST = 0x8370;
 const GRE_ERSPAN_III = 0x22eb;
 const ERSPAN_II_HEADER_LENGTH = 8;
 const ERSPAN_III_HEADER_LENGTH = 12;
@@ -102,8 +108,8 @@ const TEREDO_AUTH_FIXED_LENGTH = 13; // 0x0001, ID-len, AU-len, nonce (8), confi
 const IPV6_HEADER_LENGTH = 40;
 
 /**
- * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS or ERSPAN
- * payload, or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
+ * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, ERSPAN or
+ * Aruba 802.11 payload (cur.etherType ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
  * gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
  * its protocol (ETHERTYPE_PPP for PPTP: the PPP header is read by the dispatcher).
  */
@@ -121,7 +127,8 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   }
   const protocol = u16be(buf, off + 2);
   const erspan = protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III;
-  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan) {
+  const aruba = protocol >= GRE_ARUBA_FIRST && protocol <= GRE_ARUBA_LAST && (protocol & 0xf) === 0;
+  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan && !aruba) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -134,7 +141,7 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     return DecodeStatus.Truncated;
   }
   cur.off = off + length;
-  cur.etherType = protocol;
+  cur.etherType = aruba ? ETHERTYPE_IEEE80211 : protocol;
   if (erspan) return skipErspanHeader(buf, cur, anomalies, protocol === GRE_ERSPAN_III ? 3 : (flags & GRE_FLAG_S) !== 0 ? 2 : 1);
   return NEXT_LAYER;
 }

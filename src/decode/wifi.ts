@@ -10,7 +10,7 @@
  * bounded. This module must never look past the network-layer header start.
  */
 import { A, AnomalyCounters } from '../anomalies';
-import { u16le, u32be, u32le } from './bytes';
+import { u16be, u16le, u32be, u32le } from './bytes';
 import { ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus } from './packet-view';
@@ -41,6 +41,19 @@ const WIFI_FC1_ORDER = 0x80; // with QoS: a 4-byte HT Control field
 const WIFI_SUBTYPE_QOS = 0x8;
 const WIFI_SUBTYPE_NO_DATA = 0x4;
 const WIFI_QOS_AMSDU = 0x80;
+/**
+ * An A-MSDU subframe (IEEE 802.11-2020 §9.3.2.2.2): destination and source address, the MSDU's
+ * length (big-endian), the MSDU (an LLC/SNAP header and the packet), padding to a multiple of
+ * 4 bytes except after the last.
+ */
+const AMSDU_SUBFRAME_HEADER_LENGTH = 14;
+/**
+ * Most subframes decoded from one A-MSDU. The largest A-MSDU (11,454 bytes) holds at most a few
+ * full-size packets, or a few hundred tiny ones; 64 covers every aggregate a real station builds
+ * while bounding the work one frame can cause.
+ */
+export const MAX_AMSDU_SUBFRAMES = 64;
+const WIFI_AMSDU_MALFORMED = A['wifi.amsdu_malformed'];
 
 /** Radiotap header, then an 802.11 frame. */
 export function decodeRadiotap(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
@@ -158,8 +171,40 @@ export function decodeIeee80211(buf: Uint8Array, cur: LayerCursor, anomalies: An
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  if (amsdu) return NEXT_LAYER; // several subframes in one frame: not decoded
   cur.off = off + length;
+  if (amsdu) {
+    // Several packets in one frame: the first subframe is decoded now, FrameDecoder asks for the rest.
+    cur.amsduStart = cur.off;
+    cur.amsduEnd = cur.end;
+    cur.amsduWireEnd = cur.wireEnd;
+    return decodeAmsduSubframe(buf, cur, anomalies);
+  }
+  return decodeLlcSnap(buf, cur);
+}
+
+/**
+ * The A-MSDU subframe at cur.off, inside the aggregate that cur.amsduStart/End/WireEnd describe:
+ * narrows the cursor to its MSDU, reads the LLC/SNAP header, and sets cur.amsduNext to the next
+ * subframe (-1 after the last). A length past the aggregate is wifi.amsdu_malformed.
+ */
+export function decodeAmsduSubframe(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  cur.amsduNext = -1;
+  cur.etherType = ETHERTYPE_NONE;
+  if (cur.amsduEnd - off < AMSDU_SUBFRAME_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const msduEnd = off + AMSDU_SUBFRAME_HEADER_LENGTH + u16be(buf, off + 12);
+  if (msduEnd > cur.amsduWireEnd) {
+    anomalies.add(WIFI_AMSDU_MALFORMED);
+    return DecodeStatus.Malformed;
+  }
+  const next = cur.amsduStart + ((msduEnd - cur.amsduStart + 3) & ~3);
+  if (next + AMSDU_SUBFRAME_HEADER_LENGTH <= cur.amsduWireEnd) cur.amsduNext = next;
+  cur.off = off + AMSDU_SUBFRAME_HEADER_LENGTH;
+  cur.wireEnd = msduEnd;
+  cur.end = msduEnd < cur.amsduEnd ? msduEnd : cur.amsduEnd;
   return decodeLlcSnap(buf, cur);
 }
 

@@ -10,10 +10,10 @@ import {
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP,
 } from '../../../src/capture/source';
-import { MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
+import { MAX_AMSDU_SUBFRAMES, MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
-import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp } from './build';
+import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp, u16 } from './build';
 
 /**
  * An Apple PKTAP header as hex, every field little-endian: pth_length, pth_type_next (1: packet),
@@ -594,7 +594,6 @@ describe('IEEE 802.11 (bare, radiotap, PPI) and LLC/SNAP; each frame shape check
     ['a protected (encrypted) data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([hex('0102030405060708'), TCP4]), '0841')],
     ['a beacon (management)', LINKTYPE_IEEE802_11, hex(`8000 0000 ${ADDR3} 0000 0000000000000000 6400 0104`)],
     ['a QoS null frame (no data)', LINKTYPE_IEEE802_11, hex(`c801 0000 ${ADDR3} 0000 0000`)],
-    ['an A-MSDU (QoS control bit 7)', LINKTYPE_IEEE802_11, qos4(Buffer.concat([snap('0800'), TCP4]), '8000')],
     ['EAPOL (ethertype 0x888e) in a data frame', LINKTYPE_IEEE802_11, data(Buffer.concat([snap('888e'), hex('0203005f')]))],
     ['PPI carrying another DLT (Ethernet)', LINKTYPE_PPI, Buffer.concat([hex('00000800 01000000'), ethernet(0x0800, TCP4)])],
   ])('%s: not IP, counted, no anomaly', (_name, linkType, frame) => expectNotIp(linkType, frame));
@@ -675,4 +674,89 @@ test('an Ethernet pseudowire whose frame has a VLAN tag: the inner tag is the fl
   expect(decodeFrame(dec, ethernet(0x8847, pw, [[0x8100, 7]]), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
   expect([dec.view.ipVersion, dec.view.dstPort, dec.view.vlanId, dec.view.tunnelDepth]).toEqual([4, 443, 100, 0]);
   expect(anomalies.toRecord()).toEqual({});
+});
+
+describe('IEEE 802.11 A-MSDU (IEEE 802.11-2020 §9.3.2.2.2): every subframe is a packet; each shape checked with tshark 4.0', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const snap = (type: string): Uint8Array => hex(`aaaa03000000${type}`);
+  const ADDR3 = '020000000001 020000000002 020000000003';
+  /** A QoS data frame to the AP with the A-MSDU bit set in QoS control: 26-byte header. */
+  const amsdu = (...subframes: Uint8Array[]): Uint8Array => Buffer.concat([hex(`8801 0000 ${ADDR3} 3000 8000`), ...subframes]);
+  /** One subframe: DA, SA, the MSDU's length, the MSDU; padded to 4 bytes unless `last`. */
+  const subframe = (msdu: Uint8Array, last = false): Uint8Array => {
+    const head = Buffer.concat([hex('020000000003 020000000002'), u16(msdu.length), msdu]);
+    return last ? head : Buffer.concat([head, new Uint8Array((4 - (head.length % 4)) % 4)]);
+  };
+
+  /** Decodes the frame and every sibling packet; returns the statuses and what each transport packet was. */
+  function decodeAll(linkType: number, frame: Uint8Array): { statuses: DecodeStatus[]; packets: string[]; anomalies: Record<string, number> } {
+    const { dec, anomalies } = newDecoder();
+    const statuses: DecodeStatus[] = [decodeFrame(dec, frame, linkType)];
+    const packets: string[] = [];
+    const note = (): void => {
+      const v = dec.view;
+      if (statuses[statuses.length - 1] === DecodeStatus.Transport) packets.push(`${v.ipVersion}/${v.ipProto}/${v.dstPort}`);
+    };
+    note();
+    for (let i = 0; i < 200 && dec.siblingPending; i++) {
+      statuses.push(dec.decodeNextSibling());
+      note();
+    }
+    expect(dec.siblingPending).toBe(false);
+    return { statuses, packets, anomalies: anomalies.toRecord() };
+  }
+
+  test('two subframes, IPv4/TCP then IPv6/UDP: two packets, no anomaly', () => {
+    const r = decodeAll(LINKTYPE_IEEE802_11, amsdu(subframe(Buffer.concat([snap('0800'), TCP4])), subframe(Buffer.concat([snap('86dd'), UDP6]), true)));
+    expect(r.packets).toEqual(['4/6/443', '6/17/53']);
+    expect(r.anomalies).toEqual({});
+  });
+
+  test('behind radiotap, the last subframe padded anyway (as some stations send it): two packets', () => {
+    const radiotap = hex('0000 0800 00000000');
+    const r = decodeAll(LINKTYPE_IEEE802_11_RADIOTAP, Buffer.concat([radiotap, amsdu(subframe(Buffer.concat([snap('0800'), TCP4])), subframe(Buffer.concat([snap('86dd'), UDP6])))]));
+    expect(r.packets).toEqual(['4/6/443', '6/17/53']);
+    expect(r.anomalies).toEqual({});
+  });
+
+  test('a subframe that is not IP (EAPOL-Start) between two that are: both IP packets, the middle one counted as not IP', () => {
+    const r = decodeAll(LINKTYPE_IEEE802_11, amsdu(
+      subframe(Buffer.concat([snap('0800'), TCP4])), subframe(Buffer.concat([snap('888e'), hex('02010000')])), subframe(Buffer.concat([snap('86dd'), UDP6]), true)));
+    expect(r.statuses).toEqual([DecodeStatus.Transport, DecodeStatus.NotIp, DecodeStatus.Transport]);
+    expect(r.packets).toEqual(['4/6/443', '6/17/53']);
+  });
+
+  test('the A-MSDU bit on a frame whose body is a plain LLC/SNAP packet: its length field runs past the frame, wifi.amsdu_malformed (tshark finds no IP in it either)', () => {
+    const r = decodeAll(LINKTYPE_IEEE802_11, amsdu(snap('0800'), TCP4));
+    expect(r.statuses).toEqual([DecodeStatus.Malformed]);
+    expect(r.anomalies).toEqual({ 'wifi.amsdu_malformed': 1 });
+  });
+
+  test('a capture cut inside the second subframe header: the first packet, then link.truncated', () => {
+    const whole = amsdu(subframe(Buffer.concat([snap('0800'), TCP4])), subframe(Buffer.concat([snap('86dd'), UDP6]), true));
+    const { dec, anomalies } = newDecoder();
+    const caplen = 26 + 14 + 8 + TCP4.length + 2 + 6;
+    expect(dec.decode(whole, 0, caplen, whole.length, LINKTYPE_IEEE802_11, 0)).toBe(DecodeStatus.Transport);
+    expect(dec.siblingPending).toBe(true);
+    expect(dec.decodeNextSibling()).toBe(DecodeStatus.Truncated);
+    expect(dec.siblingPending).toBe(false);
+    expect(anomalies.toRecord()).toEqual({ 'link.truncated': 1 });
+  });
+
+  test(`more than MAX_AMSDU_SUBFRAMES (${MAX_AMSDU_SUBFRAMES}) subframes: that many packets, the rest dropped and counted`, () => {
+    const one = subframe(Buffer.concat([snap('86dd'), UDP6]));
+    const r = decodeAll(LINKTYPE_IEEE802_11, amsdu(...Array.from({ length: MAX_AMSDU_SUBFRAMES + 3 }, () => one)));
+    expect(r.packets.length).toBe(MAX_AMSDU_SUBFRAMES);
+    expect(r.statuses[r.statuses.length - 1]).toBe(DecodeStatus.Malformed);
+    expect(r.anomalies).toEqual({ 'wifi.amsdu_malformed': 1 });
+  });
+
+  test('a fresh frame forgets the previous frame\'s remaining subframes', () => {
+    const { dec } = newDecoder();
+    decodeFrame(dec, amsdu(subframe(Buffer.concat([snap('0800'), TCP4])), subframe(Buffer.concat([snap('86dd'), UDP6]), true)), LINKTYPE_IEEE802_11);
+    expect(dec.siblingPending).toBe(true);
+    decodeFrame(dec, ethernet(0x0800, TCP4), LINKTYPE_ETHERNET);
+    expect(dec.siblingPending).toBe(false);
+    expect(dec.decodeNextSibling()).toBe(DecodeStatus.Unsupported);
+  });
 });

@@ -132,6 +132,9 @@ describe('Ethernet in IP (protocol 143: SRv6 layer-2 services, RFC 8986); each s
   });
 });
 
+/** An 802.11 data frame header to the AP (ToDS), no QoS: 24 bytes, as Aruba's GRE carries it. */
+const WLAN_DATA = hex('0801 0000 0a0000000001 0a0000000002 0a0000000003 1000');
+
 describe('GRE', () => {
   test.each<[string, number, number, Uint8Array]>([
     ['version 0, no options, IPv4 payload (RFC 2784)', 0x0000, 0x0800, INNER4],
@@ -148,6 +151,9 @@ describe('GRE', () => {
     // PPTP (RFC 2637 §4.1): version 1, K always (payload length, call ID), then S and A; PPP inside.
     ['PPTP enhanced GRE v1: K and S, PPP with address/control and protocol 0x0021', 0x3001, 0x880b, concat(hex('ff03 0021'), INNER4)],
     ['PPTP enhanced GRE v1: K, S and A, PPP with compressed address/control and protocol (0x57)', 0x3081, 0x880b, concat(hex('57'), INNER6)],
+    // Aruba (access point ↔ controller): an 802.11 data frame without FCS, then LLC/SNAP (tshark 4.0: gre:wlan:llc:ip).
+    ['Aruba 0x8200: an 802.11 data frame to the AP, LLC/SNAP, IPv4', 0x0000, 0x8200, concat(WLAN_DATA, hex('aaaa0300000008 00'), INNER4)],
+    ['Aruba 0x8370 (the last of its protocol types), IPv6', 0x2000, 0x8370, concat(WLAN_DATA, hex('aaaa03000000 86dd'), INNER6)],
   ])('%s', (_name, flags, protocol, payload) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(flags, protocol, payload))), LINKTYPE_ETHERNET))
@@ -179,12 +185,33 @@ describe('GRE', () => {
     ['header cut at 3 bytes', hex('000008'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // K and S flags set but only 4 more bytes present (needs 8).
     ['optional fields missing', hex('30000800 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
+    // 0x8205 sits between Aruba's types (which step by 0x10): tshark shows it as data, so do we.
+    ['a protocol type between Aruba\'s (0x8205)', gre(0x0000, 0x8205, concat(WLAN_DATA, hex('aaaa0300000008 00'), INNER4)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Aruba's 802.11 frame cut inside its 24-byte header.
+    ['Aruba 802.11 header cut short', gre(0x0000, 0x8200, WLAN_DATA.subarray(0, 20)), DecodeStatus.Truncated, 'link.truncated'],
   ])('%s', (_name, greBytes, status, anomaly) => {
     const { dec, count, anomalies } = newDecoder();
     expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 47 }, greBytes), LINKTYPE_RAW)).toBe(status);
     expect(count(anomaly)).toBe(1);
     expect(Object.keys(anomalies.toRecord())).toEqual([anomaly]);
   });
+});
+
+test('Aruba GRE carrying an A-MSDU: each subframe is a packet of its own at the same tunnel depth (tshark 4.0 shows both)', () => {
+  const sub = (msdu: Uint8Array): Uint8Array => {
+    const head = concat(hex('0a0000000003 0a0000000002'), u16(msdu.length), msdu);
+    return concat(head, new Uint8Array((4 - (head.length % 4)) % 4));
+  };
+  const qosAmsdu = hex('8801 0000 0a0000000001 0a0000000002 0a0000000003 1000 8000');
+  const frame = ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(0x0000, 0x8200, concat(qosAmsdu, sub(concat(hex('aaaa030000000800'), INNER4)), sub(concat(hex('aaaa03000000 86dd'), INNER6))))));
+  const { dec, anomalies } = newDecoder();
+  expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+  expect([dec.view.tunnelDepth, dec.view.ipVersion, payloadText(dec)]).toEqual([1, 4, 'GET']);
+  expect(dec.siblingPending).toBe(true);
+  expect(dec.decodeNextSibling()).toBe(DecodeStatus.Transport);
+  expect([dec.view.tunnelDepth, dec.view.ipVersion, payloadText(dec)]).toEqual([1, 6, 'q']);
+  expect(dec.siblingPending).toBe(false);
+  expect(anomalies.toRecord()).toEqual({});
 });
 
 describe('VXLAN', () => {
