@@ -176,6 +176,13 @@ export class FrameDecoder {
     cur.off = view.innerOffset;
     cur.end = view.innerEnd;
     cur.wireEnd = this.innerWireEnd;
+    if (kind === InnerKind.Gre) {
+      // GRE-in-UDP: the GRE header names the payload, then it is a GRE tunnel like any other.
+      const status = decodeGre(view.buf, cur, this.anomalies);
+      if (status === DecodeStatus.OtherIp) this.nonFlow.otherIp++;
+      if (status !== NEXT_LAYER) return status as DecodeStatus;
+      return this.enterTunnel(view.buf, cur.etherType);
+    }
     return this.enterTunnel(view.buf, INNER_ETHERTYPES[kind]);
   }
 

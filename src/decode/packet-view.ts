@@ -33,8 +33,10 @@ export const enum InnerKind {
   Ip = 2,
   /** Inner bytes start with a Network Service Header (VXLAN-GPE next protocol 4). */
   Nsh = 3,
-  /** Inner bytes start with an MPLS label stack (VXLAN-GPE next protocol 5). */
+  /** Inner bytes start with an MPLS label stack (VXLAN-GPE next protocol 5, MPLS-in-UDP). */
   Mpls = 4,
+  /** Inner bytes start with a GRE header (GRE-in-UDP, RFC 8086). */
+  Gre = 5,
 }
 
 /** Decoded headers of one packet. All fields are overwritten on each decode. */

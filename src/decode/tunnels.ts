@@ -1,15 +1,17 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
  * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads, Aruba's 802.11 frames;
- * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo
- * (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel) and VXLAN-GPE
- * (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it). IP-in-IP
+ * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
+ * (3GPP TS 29.281), Teredo (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel),
+ * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
+ * GRE-in-UDP (RFC 8086) and MPLS-in-UDP (RFC 7510). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
  * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
- * Teredo and AYIYA (a Teredo server answers from 3544), and never when the other port is below
+ * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP and MPLS-in-UDP (checked with
+ * tshark 4.0: either port is decoded), and never when the other port is below
  * 1024. Each header is checked strictly (version, type, lengths) so that ordinary datagrams
  * that happen to use the port stay plain.
  *
@@ -70,6 +72,9 @@ const GRE_ERSPAN_II = 0x88be;
  */
 const GRE_ARUBA_FIRST = 0x8200;
 const GRE_ARUBA_LAST = 0x8370;
+function isArubaProtocol(protocol: number): boolean {
+  return protocol >= GRE_ARUBA_FIRST && protocol <= GRE_ARUBA_LAST && (protocol & 0xf) === 0;
+}
 const GRE_ERSPAN_III = 0x22eb;
 const ERSPAN_II_HEADER_LENGTH = 8;
 const ERSPAN_III_HEADER_LENGTH = 12;
@@ -87,6 +92,10 @@ export const TEREDO_PORT = 3544;
 export const FIRST_UNPRIVILEGED_PORT = 1024;
 /** AYIYA's port (SixXS's registration, what tshark and Zeek decode). */
 export const AYIYA_PORT = 5072;
+/** GRE-in-UDP (RFC 8086 §3.1) and MPLS-in-UDP (RFC 7510 §3): IANA ports, which tshark decodes by default. */
+export const GRE_IN_UDP_PORT = 4754;
+export const MPLS_IN_UDP_PORT = 6635;
+const MPLS_LABEL_BYTES = 4;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
 const AYIYA_OPCODE_FORWARD = 1;
 const IPPROTO_IPV4_IN = 4;
@@ -127,7 +136,7 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   }
   const protocol = u16be(buf, off + 2);
   const erspan = protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III;
-  const aruba = protocol >= GRE_ARUBA_FIRST && protocol <= GRE_ARUBA_LAST && (protocol & 0xf) === 0;
+  const aruba = isArubaProtocol(protocol);
   if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan && !aruba) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
@@ -198,10 +207,10 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
-export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6 }
+export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8 }
 
 /** `app` names of the UDP tunnels, by UdpTunnel. */
-const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe'];
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp'];
 
 /**
  * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
@@ -216,7 +225,26 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   if ((dstPort === GTPU_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GTPU_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GtpU;
   if ((dstPort === TEREDO_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TEREDO_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Teredo;
   if ((dstPort === AYIYA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === AYIYA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Ayiya;
+  if ((dstPort === GRE_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GRE_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GreInUdp;
+  if ((dstPort === MPLS_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === MPLS_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.MplsInUdp;
   return UdpTunnel.None;
+}
+
+/**
+ * A GRE header that GRE-in-UDP may carry (RFC 8086 §3: the GRE header of RFC 2784/2890) with a
+ * payload decodeGre takes; anything else on the port stays plain UDP, without
+ * an anomaly. Only the first 4 bytes are read: decodeGre checks the rest when the inner packet
+ * is decoded.
+ */
+function isGreForUdp(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < GRE_BASE_HEADER_LENGTH) return false;
+  const flags = u16be(buf, off);
+  const protocol = u16be(buf, off + 2);
+  // PPTP's enhanced GRE has no business in UDP, but tshark decodes it there, and so do we.
+  if ((flags & GRE_VERSION_MASK) === 1) return protocol === ETHERTYPE_PPP;
+  if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) return false;
+  return protocol === ETHERTYPE_IPV4 || protocol === ETHERTYPE_IPV6 || protocol === ETHERTYPE_TEB || protocol === ETHERTYPE_MPLS ||
+    protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III || isArubaProtocol(protocol);
 }
 
 /** The `app` of a UDP flow whose datagram the decoder marked as a tunnel (view.innerKind set). */
@@ -253,6 +281,14 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
     case UdpTunnel.GtpU: inner = gtpuPayload(buf, off, cur.end, cur.wireEnd, anomalies); break;
     case UdpTunnel.Teredo: inner = teredoPayload(buf, off, cur.end, cur.wireEnd); break;
     case UdpTunnel.Ayiya: inner = ayiyaPayload(buf, off, cur.end, anomalies); break;
+    case UdpTunnel.GreInUdp:
+      inner = isGreForUdp(buf, off, cur.end) ? off : -1;
+      kind = InnerKind.Gre;
+      break;
+    case UdpTunnel.MplsInUdp:
+      inner = cur.end - off >= MPLS_LABEL_BYTES ? off : -1;
+      kind = InnerKind.Mpls;
+      break;
     default: break;
   }
   if (inner < 0) return false;

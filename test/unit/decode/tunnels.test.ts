@@ -454,6 +454,35 @@ describe('AYIYA (draft-massar-v6ops-ayiya)', () => {
   });
 });
 
+describe('GRE-in-UDP (RFC 8086, port 4754) and MPLS-in-UDP (RFC 7510, port 6635); checked with tshark 4.0, which decodes either port', () => {
+  test.each<[string, number, number, Uint8Array, InnerKind, number[]]>([
+    ['GRE-in-UDP to 4754, IPv4 payload', 50000, 4754, gre(0x0000, 0x0800, INNER4), InnerKind.Gre, [1111, 80]],
+    ['GRE-in-UDP from 4754 (the reply direction), IPv6 payload', 4754, 50001, gre(0x0000, 0x86dd, INNER6), InnerKind.Gre, [2222, 53]],
+    ['GRE-in-UDP with a key, transparent Ethernet (0x6558)', 50002, 4754, gre(0x2000, 0x6558, ethernet(0x0800, INNER4)), InnerKind.Gre, [1111, 80]],
+    ['GRE-in-UDP carrying MPLS (0x8847)', 50003, 4754, gre(0x0000, 0x8847, concat(hex('000641ff'), INNER4)), InnerKind.Gre, [1111, 80]],
+    ['MPLS-in-UDP to 6635: one label, then IPv4', 50010, 6635, concat(hex('000641ff'), INNER4), InnerKind.Mpls, [1111, 80]],
+    ['MPLS-in-UDP: two labels, then IPv6', 50011, 6635, concat(hex('00064000 000651ff'), INNER6), InnerKind.Mpls, [2222, 53]],
+    ['PPTP\'s enhanced GRE (version 1) on 4754, PPP inside', 50000, 4754, gre(0x3001, 0x880b, concat(hex('ff030021'), INNER4)), InnerKind.Gre, [1111, 80]],
+  ])('%s: the inner packet is a flow one layer down', (_name, sport, dport, payload, kind, ports) => {
+    const r = throughTunnel(udpFrame(sport, dport, payload));
+    expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1, ...ports]);
+  });
+
+  test.each<[string, number, number, Uint8Array]>([
+    ['a DNS reply from port 53 to 4754 (the well-known port wins, as in tshark)', 53, 4754, gre(0x0000, 0x0800, INNER4)],
+    ['GRE version 0 naming PPP (tshark finds no IP after it either)', 50000, 4754, gre(0x0000, 0x880b, INNER4)],
+    ['3 bytes on 4754', 50000, 4754, hex('000008')],
+    ['an empty datagram to 6635', 50000, 6635, new Uint8Array(0)],
+  ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, sport, dport, payload) => {
+    expectPlainUdp(udpFrame(sport, dport, payload), 0);
+  });
+
+  test('a GRE-in-UDP header cut inside its key field: the outer flow stays, the inner packet is tunnel.truncated', () => {
+    const r = throughTunnel(udpFrame(50000, 4754, hex('2000 0800 0000')));
+    expect([r.outer, r.kind, r.inner]).toEqual([DecodeStatus.Transport, InnerKind.Gre, DecodeStatus.Truncated]);
+  });
+});
+
 describe('PPTP: enhanced GRE frames that are not IP', () => {
   test.each<[string, Uint8Array]>([
     ['LCP (0xc021)', hex('ff03 c021 01010004')],
