@@ -11,7 +11,8 @@
  */
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
-import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, httpRequest, httpResponse, ipv4, tlsClientHello, udp } from '../packets';
+import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, httpRequest, httpResponse, ipv4, ipv6, tlsClientHello, udp } from '../packets';
+import { parseMac } from '../bytes';
 import { CaptureBuilder, Endpoint, FlowScript, Host, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
 import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tlsSession } from './common';
 
@@ -69,6 +70,20 @@ const ERSPAN_SWITCH = '198.51.100.1';
 const ERSPAN_COLLECTOR = '198.51.100.2';
 const PPTP_CLIENT = '198.51.100.51';
 const PPTP_SERVER = '198.51.100.52';
+/** SRv6 endpoints (the layer-2 service's ingress and egress), an Aruba access point and controller, GRE-in-UDP and MPLS-in-UDP endpoints. */
+const SRV6_A = '2001:db8:a::1';
+const SRV6_B = '2001:db8:a::2';
+const ARUBA_AP = '198.51.100.61';
+const ARUBA_CONTROLLER = '198.51.100.62';
+const GRE_UDP_A: Endpoint = { ip: '198.51.100.71', mac: '00:00:5e:00:53:71', port: 49171 };
+const GRE_UDP_B: Endpoint = { ip: '198.51.100.72', mac: '00:00:5e:00:53:72', port: 49172 };
+const GRE_UDP_A_IN: Endpoint = { ...GRE_UDP_A, port: 4754 };
+const GRE_UDP_B_IN: Endpoint = { ...GRE_UDP_B, port: 4754 };
+const MPLS_UDP_A: Endpoint = { ip: '198.51.100.81', mac: '00:00:5e:00:53:81', port: 49181 };
+const MPLS_UDP_B: Endpoint = { ip: '198.51.100.82', mac: '00:00:5e:00:53:82', port: 49182 };
+const MPLS_UDP_A_IN: Endpoint = { ...MPLS_UDP_A, port: 6635 };
+const MPLS_UDP_B_IN: Endpoint = { ...MPLS_UDP_B, port: 6635 };
+const AP_BSSID = '00:00:5e:00:53:90';
 
 /** An outer UDP datagram between two tunnel endpoints, as an Ethernet frame. */
 function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array {
@@ -79,9 +94,9 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
   file: 'tunnels-and-encapsulations.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB and NSH',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB, NSH, SRv6, Aruba GRE, GRE-in-UDP and MPLS-in-UDP',
   holds: [
-    'Ethernet, classic pcap. Ten flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Fourteen flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -100,11 +115,19 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '9. IEEE 802.1ah provider backbone bridging (ethertype 0x88e7, I-SID 0x000100) whose customer frame carries an 802.1Q tag (VLAN 20) and IPv4: ' +
     'TLS to 203.0.113.49:443 with SNI `pbb.example.com`;',
     '10. a Network Service Header (ethertype 0x894f, MD type 2, service path 1, index 255, next protocol Ethernet; RFC 8300) around the ' +
-    'device\'s Ethernet frames: HTTP GET to 203.0.113.50:80 with `Host: nsh.example.com`.',
-    'Expected: the device\'s ten flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH and GRE (PPTP too) add no transport layer (tunnel depth 0, ' +
-    'as in tshark\'s conversations), Geneve, GTP-U, Teredo and AYIYA add one (tunnel depth 1) and their outer UDP 5-tuples are flows of their own ' +
-    '(five of them, `app` naming the tunnel), with the initiator taken as the device side since neither end is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` ' +
-    'lists the same fifteen conversations.',
+    'device\'s Ethernet frames: HTTP GET to 203.0.113.50:80 with `Host: nsh.example.com`;',
+    '11. an SRv6 layer-2 service: IPv6 from 2001:db8:a::1 to 2001:db8:a::2 with a Segment Routing Header (routing type 4, one segment) whose next ' +
+    'header is 143, Ethernet (RFC 8986), carrying the device\'s frames: TLS to 203.0.113.51:443 with SNI `srv6.example.com`;',
+    '12. an Aruba access point\'s GRE tunnel to its controller (198.51.100.61 ↔ 198.51.100.62, protocol 0x8200) carrying 802.11 QoS data frames, each ' +
+    'an A-MSDU of one subframe (LLC/SNAP, IPv4): HTTP GET to 203.0.113.52:80 with `Host: aruba.example.com`;',
+    '13. GRE-in-UDP (UDP to port 4754 both ways, GRE protocol 0x0800; RFC 8086) between 198.51.100.71 and 198.51.100.72: TLS to 203.0.113.53:443 ' +
+    'with SNI `gre-udp.example.com`;',
+    '14. MPLS-in-UDP (UDP to port 6635 both ways, one label; RFC 7510) between 198.51.100.81 and 198.51.100.82: HTTP GET to 203.0.113.54:80 ' +
+    'with `Host: mpls-udp.example.com`.',
+    'Expected: the device\'s fourteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
+    'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP and MPLS-in-UDP add one (tunnel depth 1) and their ' +
+    'outer UDP 5-tuples are flows of their own (nine of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
+    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same twenty-three conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -120,7 +143,11 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:udp:ayiya:ipv6:tcp:tls\tayiya.example.com\t\t\n' +
       'eth:ethertype:ip:gre:ppp:ip:tcp:http\t\tpptp.example.com\t\n' +
       'eth:ethertype:ieee8021ah:ethertype:vlan:ethertype:ip:tcp:tls\tpbb.example.com\t\t\n' +
-      'eth:ethertype:nsh:eth:ethertype:ip:tcp:http\t\tnsh.example.com\t\n',
+      'eth:ethertype:nsh:eth:ethertype:ip:tcp:http\t\tnsh.example.com\t\n' +
+      'eth:ethertype:ipv6:ipv6.routing:eth:ethertype:ip:tcp:tls\tsrv6.example.com\t\t\n' +
+      'eth:ethertype:ip:gre:wlan:llc:ip:tcp:http\t\taruba.example.com\t\n' +
+      'eth:ethertype:ip:udp:gre:ip:tcp:tls\tgre-udp.example.com\t\t\n' +
+      'eth:ethertype:ip:udp:mpls:ip:tcp:http\t\tmpls-udp.example.com\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -201,6 +228,44 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
         wrap: (p, src, dst) => ethernet({ src: '00:00:5e:00:53:71', dst: '00:00:5e:00:53:72', etherType: ETHERTYPE_NSH },
           bytes([0x0f, 0xc2, 0x02, 0x03], u32(0x000001ff), innerEthernet(p, src, dst))),
       },
+      // 10: SRv6: IPv6 with a Segment Routing Header (next header 143, routing type 4, one segment), then the device's Ethernet frame.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => {
+          const toB = isDeviceHost(src);
+          const srh = bytes([143, 2, 4, 0, 0, 0], u16(0), ipv6({ src: SRV6_A, dst: SRV6_B, nextHeader: 59 }, new Uint8Array(0)).subarray(24, 40));
+          return ethernet({ src: '00:00:5e:00:53:a1', dst: '00:00:5e:00:53:a2', etherType: 0x86dd },
+            ipv6({ src: toB ? SRV6_A : SRV6_B, dst: toB ? SRV6_B : SRV6_A, nextHeader: 43, hopLimit: 63 }, bytes(srh, innerEthernet(p, src, dst))));
+        },
+      },
+      // 11: Aruba GRE (0x8200): an 802.11 QoS data frame (to the AP from the device, from the AP towards it) whose QoS control says A-MSDU, one subframe.
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => {
+          const fromDevice = isDeviceHost(src);
+          const msdu = bytes([0xaa, 0xaa, 0x03, 0, 0, 0], u16(ETHERTYPE_IPV4), p);
+          const subframe = bytes(parseMac(dst.mac), parseMac(src.mac), u16(msdu.length), msdu);
+          // Frame control: QoS data (0x88), ToDS (0x01) or FromDS (0x02); addresses per direction (IEEE 802.11-2020 Table 9-30).
+          const header = fromDevice
+            ? bytes([0x88, 0x01], u16(0), parseMac(AP_BSSID), parseMac(src.mac), parseMac(dst.mac), u16(0), [0x80, 0x00])
+            : bytes([0x88, 0x02], u16(0), parseMac(dst.mac), parseMac(AP_BSSID), parseMac(src.mac), u16(0), [0x80, 0x00]);
+          return ethernet({ src: '00:00:5e:00:53:b1', dst: '00:00:5e:00:53:b2', etherType: ETHERTYPE_IPV4 },
+            ipv4({ src: fromDevice ? ARUBA_AP : ARUBA_CONTROLLER, dst: fromDevice ? ARUBA_CONTROLLER : ARUBA_AP, protocol: IPPROTO_GRE, ttl: 64 },
+              bytes(u16(0), u16(0x8200), header, subframe)));
+        },
+      },
+      // 12: GRE-in-UDP: each direction from its own source port to 4754; GRE without options, protocol IPv4.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => isDeviceHost(src) ? outerUdp(GRE_UDP_A, GRE_UDP_B_IN, bytes(u16(0), u16(ETHERTYPE_IPV4), p)) : outerUdp(GRE_UDP_B, GRE_UDP_A_IN, bytes(u16(0), u16(ETHERTYPE_IPV4), p)),
+        carried: (ts, src, len) => outer[isDeviceHost(src) ? 5 : 6].carry(ts, true, len),
+      },
+      // 13: MPLS-in-UDP: each direction from its own source port to 6635; one label (bottom of stack), then IPv4.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => isDeviceHost(src) ? outerUdp(MPLS_UDP_A, MPLS_UDP_B_IN, bytes(u32((2001 << 12) | 0x100 | 64), p)) : outerUdp(MPLS_UDP_B, MPLS_UDP_A_IN, bytes(u32((2002 << 12) | 0x100 | 64), p)),
+        carried: (ts, src, len) => outer[isDeviceHost(src) ? 7 : 8].carry(ts, true, len),
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -209,6 +274,10 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       new OuterFlow(b, 4, GNB, UPF),
       new OuterFlow(b, 5, TEREDO_CLIENT, TEREDO_RELAY),
       new OuterFlow(b, 6, AYIYA_CLIENT, AYIYA_POP),
+      new OuterFlow(b, 12, GRE_UDP_A, GRE_UDP_B_IN),
+      new OuterFlow(b, 12, GRE_UDP_B, GRE_UDP_A_IN),
+      new OuterFlow(b, 13, MPLS_UDP_A, MPLS_UDP_B_IN),
+      new OuterFlow(b, 13, MPLS_UDP_B, MPLS_UDP_A_IN),
     ];
 
     const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
@@ -238,6 +307,10 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const pptp = httpTo(7, 50008, remote('203.0.113.48', 80), 'pptp.example.com', T0 + ms(1400));
     const pbb = tlsTo(8, 50009, remote('203.0.113.49', 443), 'pbb.example.com', T0 + ms(1600));
     const nsh = httpTo(9, 50010, remote('203.0.113.50', 80), 'nsh.example.com', T0 + ms(1800));
+    const srv6 = tlsTo(10, 50011, remote('203.0.113.51', 443), 'srv6.example.com', T0 + ms(2000));
+    const aruba = httpTo(11, 50012, remote('203.0.113.52', 80), 'aruba.example.com', T0 + ms(2200));
+    const greUdp = tlsTo(12, 50013, remote('203.0.113.53', 443), 'gre-udp.example.com', T0 + ms(2400));
+    const mplsUdp = httpTo(13, 50014, remote('203.0.113.54', 80), 'mpls-udp.example.com', T0 + ms(2600));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -246,7 +319,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 15, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 23, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -263,6 +336,14 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[4].expect({ why: 'AYIYA outer 5-tuple (5072 both ways)', app: 'ayiya', tunnel_depth: 0 }),
           pbb.expect(tls('pbb.example.com', 'SNI in a VLAN-tagged customer frame inside PBB (802.1ah)')),
           nsh.expect({ why: 'Host in an Ethernet frame inside NSH', app: 'http', http_host: 'nsh.example.com', name: 'nsh.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
+          srv6.expect(tls('srv6.example.com', 'SNI in an Ethernet frame after an SRv6 Segment Routing Header (IP protocol 143)')),
+          aruba.expect({ why: 'Host in an A-MSDU subframe of an 802.11 frame inside Aruba GRE', app: 'http', http_host: 'aruba.example.com', name: 'aruba.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
+          greUdp.expect({ ...tls('gre-udp.example.com', 'SNI inside GRE-in-UDP'), tunnel_depth: 1 }),
+          mplsUdp.expect({ why: 'Host inside MPLS-in-UDP', app: 'http', http_host: 'mpls-udp.example.com', name: 'mpls-udp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 1 }),
+          outer[5].expect({ why: 'GRE-in-UDP outer 5-tuple, device to server direction', app: 'gre-in-udp', tunnel_depth: 0 }),
+          outer[6].expect({ why: 'GRE-in-UDP outer 5-tuple, the other direction', app: 'gre-in-udp', tunnel_depth: 0 }),
+          outer[7].expect({ why: 'MPLS-in-UDP outer 5-tuple, device to server direction', app: 'mpls-in-udp', tunnel_depth: 0 }),
+          outer[8].expect({ why: 'MPLS-in-UDP outer 5-tuple, the other direction', app: 'mpls-in-udp', tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },
