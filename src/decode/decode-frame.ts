@@ -13,7 +13,7 @@ import { FRAGMENT_HELD, FragmentLimits, DEFAULT_FRAGMENT_LIMITS, IpReassembler }
 import { decodeIpv4 } from './ipv4';
 import { decodeIpv6, IPPROTO_AH, walkIpv6ExtensionHeaders } from './ipv6';
 import {
-  ETHERTYPE_ARP, ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
+  ETHERTYPE_ARP, ETHERTYPE_IEEE80211, ETHERTYPE_IEEE80211_CAPWAP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER,
 } from './layer-cursor';
 import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
@@ -23,7 +23,7 @@ import {
 } from './packet-view';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
 import { decodeGre, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
-import { decodeAmsduSubframe, decodeIeee80211, MAX_AMSDU_SUBFRAMES } from './wifi';
+import { capwapSwapsFrameControl, decodeAmsduSubframe, decodeIeee80211, MAX_AMSDU_SUBFRAMES } from './wifi';
 
 export { DEFAULT_FRAGMENT_LIMITS };
 export type { FragmentLimits };
@@ -42,7 +42,7 @@ const AH_MIN_LENGTH = 12;
  */
 const MAX_SHIMS = 8;
 /** What enterTunnel is told a UDP tunnel's inner bytes are, by InnerKind (0: IP, by its version nibble). */
-const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS];
+const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS, 0, ETHERTYPE_IEEE80211_CAPWAP];
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
@@ -335,9 +335,11 @@ export class FrameDecoder {
       if (status !== NEXT_LAYER) return status;
     } else if (inner === ETHERTYPE_MPLS || inner === ETHERTYPE_NSH) {
       cur.etherType = inner; // a shim: decodeNetwork peels it
-    } else if (inner === ETHERTYPE_IEEE80211) {
-      // Aruba GRE: an 802.11 frame without FCS, whose data frames carry LLC/SNAP (and A-MSDUs).
-      const status = decodeIeee80211(buf, cur, this.anomalies, false);
+    } else if (inner === ETHERTYPE_IEEE80211 || inner === ETHERTYPE_IEEE80211_CAPWAP) {
+      // Aruba GRE or a CAPWAP data channel: an 802.11 frame without FCS, whose data frames carry
+      // LLC/SNAP (and A-MSDUs).
+      const swapFc = inner === ETHERTYPE_IEEE80211_CAPWAP && capwapSwapsFrameControl(buf, cur.off, cur.end);
+      const status = decodeIeee80211(buf, cur, this.anomalies, false, swapFc);
       if (cur.amsduNext >= 0) this.keepSiblings(buf);
       if (status !== NEXT_LAYER) return status as DecodeStatus;
     } else if (inner === ETHERTYPE_PPP) {

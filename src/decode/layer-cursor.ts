@@ -32,6 +32,8 @@ export const ETHERTYPE_NONE = 0;
  * follows, as in Aruba's GRE tunnels between access points and their controller.
  */
 export const ETHERTYPE_IEEE80211 = 0x10000;
+/** Not an ethertype either: an IEEE 802.11 frame from a CAPWAP data channel (its Frame Control may be byte-swapped). */
+export const ETHERTYPE_IEEE80211_CAPWAP = 0x10001;
 
 /** Mutable position of the decoder inside the current buffer. */
 export class LayerCursor {

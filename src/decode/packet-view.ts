@@ -37,6 +37,8 @@ export const enum InnerKind {
   Mpls = 4,
   /** Inner bytes start with a GRE header (GRE-in-UDP, RFC 8086). */
   Gre = 5,
+  /** Inner bytes start with an IEEE 802.11 frame (a CAPWAP data channel, RFC 5416). */
+  Ieee80211 = 6,
 }
 
 /** Decoded headers of one packet. All fields are overwritten on each decode. */

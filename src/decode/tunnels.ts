@@ -4,14 +4,15 @@
  * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
  * (3GPP TS 29.281), Teredo (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel),
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
- * GRE-in-UDP (RFC 8086) and MPLS-in-UDP (RFC 7510). IP-in-IP
+ * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510) and CAPWAP's data channel (RFC 5415, 802.11
+ * or 802.3 frames from access points). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
  * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
- * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP and MPLS-in-UDP (checked with
- * tshark 4.0: either port is decoded), and never when the other port is below
+ * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP, MPLS-in-UDP and CAPWAP
+ * (checked with tshark 4.0: either port is decoded), and never when the other port is below
  * 1024. Each header is checked strictly (version, type, lengths) so that ordinary datagrams
  * that happen to use the port stay plain.
  *
@@ -96,6 +97,18 @@ export const AYIYA_PORT = 5072;
 export const GRE_IN_UDP_PORT = 4754;
 export const MPLS_IN_UDP_PORT = 6635;
 const MPLS_LABEL_BYTES = 4;
+/**
+ * CAPWAP's data channel (RFC 5415 §4.3, RFC 5416): the port access points tunnel their
+ * stations' frames to a WLAN controller on. The header: a preamble (version 0, type 0; type 1
+ * is DTLS), then HLEN (in 4-byte words), RID, WBID, and the T (native frame: 802.11 when WBID
+ * is 1, else an 802.3 frame), F (fragment), L, W, M and K (keep-alive) bits.
+ */
+export const CAPWAP_DATA_PORT = 5247;
+const CAPWAP_MIN_HEADER_LENGTH = 8;
+const CAPWAP_FLAG_T = 0x01; // in the header's third byte
+const CAPWAP_FLAG_F = 0x80; // in the fourth
+const CAPWAP_FLAG_K = 0x08;
+const CAPWAP_WBID_IEEE80211 = 1;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
 const AYIYA_OPCODE_FORWARD = 1;
 const IPPROTO_IPV4_IN = 4;
@@ -207,10 +220,10 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
-export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8 }
+export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8, Capwap = 9 }
 
 /** `app` names of the UDP tunnels, by UdpTunnel. */
-const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp'];
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap'];
 
 /**
  * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
@@ -227,6 +240,7 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   if ((dstPort === AYIYA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === AYIYA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Ayiya;
   if ((dstPort === GRE_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GRE_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GreInUdp;
   if ((dstPort === MPLS_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === MPLS_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.MplsInUdp;
+  if ((dstPort === CAPWAP_DATA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === CAPWAP_DATA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Capwap;
   return UdpTunnel.None;
 }
 
@@ -245,6 +259,25 @@ function isGreForUdp(buf: Uint8Array, off: number, end: number): boolean {
   if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) return false;
   return protocol === ETHERTYPE_IPV4 || protocol === ETHERTYPE_IPV6 || protocol === ETHERTYPE_TEB || protocol === ETHERTYPE_MPLS ||
     protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III || isArubaProtocol(protocol);
+}
+
+/**
+ * The offset of the frame a CAPWAP data message carries, or -1: not version 0 plaintext, a
+ * keep-alive (no frame), a fragment (not reassembled here), a native frame of a wireless binding
+ * other than 802.11, or a header longer than the datagram. No anomaly: the datagram stays plain.
+ */
+function capwapPayload(buf: Uint8Array, off: number, end: number): number {
+  if (end - off < CAPWAP_MIN_HEADER_LENGTH || buf[off] !== 0) return -1;
+  const length = (buf[off + 1] >> 3) * 4;
+  if (length < CAPWAP_MIN_HEADER_LENGTH || length > end - off || (buf[off + 3] & (CAPWAP_FLAG_F | CAPWAP_FLAG_K)) !== 0) return -1;
+  if ((buf[off + 2] & CAPWAP_FLAG_T) !== 0 && capwapWbid(buf, off) !== CAPWAP_WBID_IEEE80211) return -1;
+  return off + length;
+}
+
+/** A CAPWAP header's Wireless Binding ID: the 5 bits after HLEN (5) and RID (5) in the 24 bits after the preamble. */
+function capwapWbid(buf: Uint8Array, off: number): number {
+  const bits = (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3];
+  return (bits >> 9) & 0x1f;
 }
 
 /** The `app` of a UDP flow whose datagram the decoder marked as a tunnel (view.innerKind set). */
@@ -288,6 +321,10 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
     case UdpTunnel.MplsInUdp:
       inner = cur.end - off >= MPLS_LABEL_BYTES ? off : -1;
       kind = InnerKind.Mpls;
+      break;
+    case UdpTunnel.Capwap:
+      inner = capwapPayload(buf, off, cur.end);
+      if (inner >= 0) kind = (buf[off + 2] & CAPWAP_FLAG_T) !== 0 ? InnerKind.Ieee80211 : InnerKind.Ethernet;
       break;
     default: break;
   }

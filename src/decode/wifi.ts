@@ -142,16 +142,18 @@ export function decodePpi(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 
 /**
  * An 802.11 frame at cur.off. Returns NEXT_LAYER with cur.etherType from the LLC/SNAP header of
- * an unprotected data frame, or ETHERTYPE_NONE for every other frame.
+ * an unprotected data frame, or ETHERTYPE_NONE for every other frame. `swapFc`: the Frame
+ * Control field's two bytes arrive swapped.
  */
-export function decodeIeee80211(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, dataPad: boolean): number {
+export function decodeIeee80211(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, dataPad: boolean, swapFc = false): number {
   const off = cur.off;
   if (cur.end - off < 2) {
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  const fc0 = buf[off];
-  const fc1 = buf[off + 1];
+  // Cisco's CAPWAP access points send the two Frame Control bytes swapped (see capwapSwapsFrameControl).
+  const fc0 = swapFc ? buf[off + 1] : buf[off];
+  const fc1 = swapFc ? buf[off] : buf[off + 1];
   const subtype = fc0 >> 4;
   cur.etherType = ETHERTYPE_NONE;
   // Version 0 data frames with a payload, not encrypted: anything else carries no packet we can read.
@@ -235,4 +237,21 @@ function radioHeaderLength(buf: Uint8Array, cur: LayerCursor, anomalies: Anomaly
 function dropFcs(cur: LayerCursor): void {
   if (cur.wireEnd - cur.off >= FCS_LENGTH) cur.wireEnd -= FCS_LENGTH;
   if (cur.end > cur.wireEnd) cur.end = cur.wireEnd;
+}
+
+/** A Frame Control byte (the first) of a version-0 data frame. */
+function isDataFrameControl(b: number): boolean {
+  return (b & 0x03) === 0 && ((b >> 2) & 0x03) === WIFI_TYPE_DATA;
+}
+
+/**
+ * Whether the 802.11 frame at `off` that a CAPWAP data channel carries has its Frame Control
+ * bytes swapped. Cisco's access points swap them, and tshark assumes so by default
+ * (capwap.swap_fc); others send them in order. Swapped unless only the unswapped reading is a
+ * data frame, so a capture that tshark decodes is decoded the same way, and one from another
+ * vendor is decoded too.
+ */
+export function capwapSwapsFrameControl(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 2) return true;
+  return isDataFrameControl(buf[off + 1]) || !isDataFrameControl(buf[off]);
 }

@@ -483,6 +483,39 @@ describe('GRE-in-UDP (RFC 8086, port 4754) and MPLS-in-UDP (RFC 7510, port 6635)
   });
 });
 
+describe('CAPWAP data channel (RFC 5415 §4.3, port 5247); each shape checked with tshark 4.0', () => {
+  /** The 8-byte header: preamble 0, HLEN 2 words, RID 1, `wbid`, the T bit, then F/L/W/M/K flags; fragment ID and offset 0. */
+  const header = (t: boolean, wbid = 1, flags = 0, hlen = 2): Uint8Array => {
+    const bits = (hlen << 19) | (1 << 14) | (wbid << 9) | ((t ? 1 : 0) << 8) | flags;
+    return concat(Uint8Array.of(0, (bits >> 16) & 0xff, (bits >> 8) & 0xff, bits & 0xff), hex('00000000'));
+  };
+  /** An 802.11 data frame to the AP with LLC/SNAP IPv4; `swapped`: the Frame Control bytes as Cisco's access points send them. */
+  const wlan = (swapped: boolean): Uint8Array => concat(hex(swapped ? '0108' : '0801'), hex('0000 0a0000000001 0a0000000002 0a0000000003 1000 aaaa030000000800'), INNER4);
+
+  test.each<[string, Uint8Array, InnerKind]>([
+    ['an 802.3 frame (T = 0)', concat(header(false), ethernet(0x0800, INNER4)), InnerKind.Ethernet],
+    ['an 802.11 frame with swapped Frame Control (Cisco; tshark\'s default capwap.swap_fc)', concat(header(true), wlan(true)), InnerKind.Ieee80211],
+    ['an 802.11 frame with Frame Control in order (other vendors; tshark needs capwap.swap_fc off)', concat(header(true), wlan(false)), InnerKind.Ieee80211],
+    ['an 802.11 frame after a 16-byte header (the M bit: a radio MAC address, padded)', concat(header(true, 1, 0x10, 4), hex('06 0a0000000009 00'), wlan(true)), InnerKind.Ieee80211],
+  ])('%s: the frame\'s packet is a flow one layer down', (_name, payload, kind) => {
+    for (const [sport, dport] of [[50000, 5247], [5247, 50000]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1, 1111, 80]);
+    }
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['a keep-alive (K bit): no frame', 50000, concat(header(false, 1, 0x08), hex('0000 0000'))],
+    ['a fragment (F bit): not reassembled', 50000, concat(header(true, 1, 0x80), wlan(true))],
+    ['a DTLS-protected message (preamble type 1)', 50000, concat(hex('01'), header(true).subarray(1), wlan(true))],
+    ['a native frame of another wireless binding (WBID 3)', 50000, concat(header(true, 3), wlan(true))],
+    ['a header length past the datagram', 50000, header(true, 1, 0, 31)],
+    ['a reply from port 53 to 5247 (the well-known port wins)', 53, concat(header(false), ethernet(0x0800, INNER4))],
+  ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, sport, payload) => {
+    expectPlainUdp(udpFrame(sport, 5247, payload), 0);
+  });
+});
+
 describe('PPTP: enhanced GRE frames that are not IP', () => {
   test.each<[string, Uint8Array]>([
     ['LCP (0xc021)', hex('ff03 c021 01010004')],
