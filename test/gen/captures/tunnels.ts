@@ -84,6 +84,8 @@ const MPLS_UDP_B: Endpoint = { ip: '198.51.100.82', mac: '00:00:5e:00:53:82', po
 const MPLS_UDP_A_IN: Endpoint = { ...MPLS_UDP_A, port: 6635 };
 const MPLS_UDP_B_IN: Endpoint = { ...MPLS_UDP_B, port: 6635 };
 const AP_BSSID = '00:00:5e:00:53:90';
+const CAPWAP_AP: Endpoint = { ip: '198.51.100.91', mac: '00:00:5e:00:53:91', port: 49191 };
+const CAPWAP_WLC: Endpoint = { ip: '198.51.100.92', mac: '00:00:5e:00:53:92', port: 5247 };
 
 /** An outer UDP datagram between two tunnel endpoints, as an Ethernet frame. */
 function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array {
@@ -94,9 +96,9 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
   file: 'tunnels-and-encapsulations.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB, NSH, SRv6, Aruba GRE, GRE-in-UDP and MPLS-in-UDP',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB, NSH, SRv6, Aruba GRE, GRE-in-UDP, MPLS-in-UDP and CAPWAP',
   holds: [
-    'Ethernet, classic pcap. Fourteen flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Fifteen flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -123,11 +125,13 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '13. GRE-in-UDP (UDP to port 4754 both ways, GRE protocol 0x0800; RFC 8086) between 198.51.100.71 and 198.51.100.72: TLS to 203.0.113.53:443 ' +
     'with SNI `gre-udp.example.com`;',
     '14. MPLS-in-UDP (UDP to port 6635 both ways, one label; RFC 7510) between 198.51.100.81 and 198.51.100.82: HTTP GET to 203.0.113.54:80 ' +
-    'with `Host: mpls-udp.example.com`.',
-    'Expected: the device\'s fourteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
-    'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP and MPLS-in-UDP add one (tunnel depth 1) and their ' +
-    'outer UDP 5-tuples are flows of their own (nine of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
-    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same twenty-three conversations.',
+    'with `Host: mpls-udp.example.com`;',
+    '15. CAPWAP\'s data channel (UDP between an access point 198.51.100.91:49191 and its controller 198.51.100.92:5247; RFC 5415) carrying the ' +
+    'device\'s 802.11 data frames with the Frame Control bytes swapped, as Cisco\'s access points send them: TLS to 203.0.113.55:443 with SNI `capwap.example.com`.',
+    'Expected: the device\'s fifteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
+    'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP and CAPWAP add one (tunnel depth 1) and their ' +
+    'outer UDP 5-tuples are flows of their own (ten of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
+    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same twenty-five conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -147,7 +151,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ipv6:ipv6.routing:eth:ethertype:ip:tcp:tls\tsrv6.example.com\t\t\n' +
       'eth:ethertype:ip:gre:wlan:llc:ip:tcp:http\t\taruba.example.com\t\n' +
       'eth:ethertype:ip:udp:gre:ip:tcp:tls\tgre-udp.example.com\t\t\n' +
-      'eth:ethertype:ip:udp:mpls:ip:tcp:http\t\tmpls-udp.example.com\t\n',
+      'eth:ethertype:ip:udp:mpls:ip:tcp:http\t\tmpls-udp.example.com\t\n' +
+      'eth:ethertype:ip:udp:capwap.data:wlan:llc:ip:tcp:tls\tcapwap.example.com\t\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -266,6 +271,19 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
         wrap: (p, src) => isDeviceHost(src) ? outerUdp(MPLS_UDP_A, MPLS_UDP_B_IN, bytes(u32((2001 << 12) | 0x100 | 64), p)) : outerUdp(MPLS_UDP_B, MPLS_UDP_A_IN, bytes(u32((2002 << 12) | 0x100 | 64), p)),
         carried: (ts, src, len) => outer[isDeviceHost(src) ? 7 : 8].carry(ts, true, len),
       },
+      // 14: CAPWAP data: an 8-byte header (HLEN 2, RID 1, WBID 1, T set), then an 802.11 data frame with its Frame Control bytes swapped (Cisco).
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => {
+          const fromDevice = isDeviceHost(src);
+          const fc = fromDevice ? [0x01, 0x08] : [0x02, 0x08]; // ToDS / FromDS data, byte-swapped
+          const addresses = fromDevice ? bytes(parseMac(AP_BSSID), parseMac(src.mac), parseMac(dst.mac)) : bytes(parseMac(dst.mac), parseMac(AP_BSSID), parseMac(src.mac));
+          const frame = bytes(fc, u16(0), addresses, u16(0), [0xaa, 0xaa, 0x03, 0, 0, 0], u16(ETHERTYPE_IPV4), p);
+          const header = bytes([0x00, 0x10, 0x43, 0x00], u32(0));
+          return fromDevice ? outerUdp(CAPWAP_AP, CAPWAP_WLC, bytes(header, frame)) : outerUdp(CAPWAP_WLC, CAPWAP_AP, bytes(header, frame));
+        },
+        carried: (ts, src, len) => outer[9].carry(ts, isDeviceHost(src), len),
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -278,6 +296,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       new OuterFlow(b, 12, GRE_UDP_B, GRE_UDP_A_IN),
       new OuterFlow(b, 13, MPLS_UDP_A, MPLS_UDP_B_IN),
       new OuterFlow(b, 13, MPLS_UDP_B, MPLS_UDP_A_IN),
+      new OuterFlow(b, 14, CAPWAP_AP, CAPWAP_WLC),
     ];
 
     const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
@@ -311,6 +330,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const aruba = httpTo(11, 50012, remote('203.0.113.52', 80), 'aruba.example.com', T0 + ms(2200));
     const greUdp = tlsTo(12, 50013, remote('203.0.113.53', 443), 'gre-udp.example.com', T0 + ms(2400));
     const mplsUdp = httpTo(13, 50014, remote('203.0.113.54', 80), 'mpls-udp.example.com', T0 + ms(2600));
+    const capwap = tlsTo(14, 50015, remote('203.0.113.55', 443), 'capwap.example.com', T0 + ms(2800));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -319,7 +339,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 23, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 25, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -344,6 +364,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[6].expect({ why: 'GRE-in-UDP outer 5-tuple, the other direction', app: 'gre-in-udp', tunnel_depth: 0 }),
           outer[7].expect({ why: 'MPLS-in-UDP outer 5-tuple, device to server direction', app: 'mpls-in-udp', tunnel_depth: 0 }),
           outer[8].expect({ why: 'MPLS-in-UDP outer 5-tuple, the other direction', app: 'mpls-in-udp', tunnel_depth: 0 }),
+          capwap.expect({ ...tls('capwap.example.com', 'SNI in an 802.11 frame (Frame Control swapped) inside CAPWAP'), tunnel_depth: 1 }),
+          outer[9].expect({ why: 'CAPWAP outer 5-tuple, access point to controller', app: 'capwap', tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },
