@@ -42,7 +42,12 @@ const AH_MIN_LENGTH = 12;
  */
 const MAX_SHIMS = 8;
 /** What enterTunnel is told a UDP tunnel's inner bytes are, by InnerKind (0: IP, by its version nibble). */
-const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS, 0, ETHERTYPE_IEEE80211_CAPWAP];
+/**
+ * enterTunnel's `inner` for a frame of a link type (TZSP): this plus the LINKTYPE_*, above every
+ * ethertype and the pseudo-ethertypes of layer-cursor.ts.
+ */
+const INNER_LINK_BASE = 0x20000;
+const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS, 0, ETHERTYPE_IEEE80211_CAPWAP, ETHERTYPE_PPP];
 
 /** Packets that are not flows but are counted in the summary. */
 export interface NonFlowCounters { arp: number; icmp: number; icmpv6: number; igmp: number; otherIp: number; otherL2: number }
@@ -183,6 +188,7 @@ export class FrameDecoder {
       if (status !== NEXT_LAYER) return status as DecodeStatus;
       return this.enterTunnel(view.buf, cur.etherType);
     }
+    if (kind === InnerKind.Link) return this.enterTunnel(view.buf, INNER_LINK_BASE + view.innerLinkType);
     return this.enterTunnel(view.buf, INNER_ETHERTYPES[kind]);
   }
 
@@ -340,6 +346,11 @@ export class FrameDecoder {
       // LLC/SNAP (and A-MSDUs).
       const swapFc = inner === ETHERTYPE_IEEE80211_CAPWAP && capwapSwapsFrameControl(buf, cur.off, cur.end);
       const status = decodeIeee80211(buf, cur, this.anomalies, false, swapFc);
+      if (cur.amsduNext >= 0) this.keepSiblings(buf);
+      if (status !== NEXT_LAYER) return status as DecodeStatus;
+    } else if (inner >= INNER_LINK_BASE) {
+      // A captured frame streamed by a sniffer (TZSP): its own link header comes first.
+      const status = decodeLink(inner - INNER_LINK_BASE, buf, cur, view, this.anomalies);
       if (cur.amsduNext >= 0) this.keepSiblings(buf);
       if (status !== NEXT_LAYER) return status as DecodeStatus;
     } else if (inner === ETHERTYPE_PPP) {

@@ -37,8 +37,12 @@ export const enum InnerKind {
   Mpls = 4,
   /** Inner bytes start with a GRE header (GRE-in-UDP, RFC 8086). */
   Gre = 5,
-  /** Inner bytes start with an IEEE 802.11 frame (a CAPWAP data channel, RFC 5416). */
+  /** Inner bytes start with an IEEE 802.11 frame from a CAPWAP data channel (RFC 5416; Frame Control may be byte-swapped). */
   Ieee80211 = 6,
+  /** Inner bytes start with a PPP frame (L2TPv2 data). */
+  Ppp = 7,
+  /** Inner bytes start with the header of link type `innerLinkType` (TZSP's encapsulations). */
+  Link = 8,
 }
 
 /** Decoded headers of one packet. All fields are overwritten on each decode. */
@@ -76,6 +80,8 @@ export class PacketView {
   innerKind: InnerKind = InnerKind.None;
   innerOffset = 0;
   innerEnd = 0;
+  /** The LINKTYPE_* of the inner frame when innerKind is Link. */
+  innerLinkType = 0;
   /** True when `buf` is a reassembly buffer (the packet was rebuilt from IP fragments); offsets then refer to the IP payload rebuilt from offset 0. */
   reassembled = false;
 }

@@ -4,15 +4,17 @@
  * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
  * (3GPP TS 29.281), Teredo (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel),
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
- * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510) and CAPWAP's data channel (RFC 5415, 802.11
- * or 802.3 frames from access points). IP-in-IP
+ * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
+ * or 802.3 frames from access points), TZSP (MikroTik's sniffer stream), LISP's data plane
+ * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP
  * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
  * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
- * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP, MPLS-in-UDP and CAPWAP
- * (checked with tshark 4.0: either port is decoded), and never when the other port is below
+ * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP,
+ * LISP and L2TP (checked with tshark 4.0: either port is decoded), and never when the other
+ * port is below
  * 1024. Each header is checked strictly (version, type, lengths) so that ordinary datagrams
  * that happen to use the port stay plain.
  *
@@ -20,6 +22,10 @@
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
  */
 import { A, AnomalyCounters } from '../anomalies';
+import {
+  LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5,
+  LINKTYPE_PPP, LINKTYPE_RAW,
+} from '../capture/source';
 import { u16be } from './bytes';
 import { ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { DecodeStatus, InnerKind, PacketView } from './packet-view';
@@ -109,6 +115,46 @@ const CAPWAP_FLAG_T = 0x01; // in the header's third byte
 const CAPWAP_FLAG_F = 0x80; // in the fourth
 const CAPWAP_FLAG_K = 0x08;
 const CAPWAP_WBID_IEEE80211 = 1;
+/**
+ * TZSP, the TaZmen Sniffer Protocol: what MikroTik routers' packet sniffer streams captured
+ * frames to a collector with (tshark decodes port 37008 by default). A 4-byte header (version
+ * 1, type, encapsulation), tagged fields up to the END tag, then the frame.
+ */
+export const TZSP_PORT = 37008;
+const TZSP_HEADER_LENGTH = 4;
+/** Types that carry a frame: a received packet (0) and one for transmission (1). */
+const TZSP_TYPE_LAST_WITH_FRAME = 1;
+const TZSP_TAG_PADDING = 0;
+const TZSP_TAG_END = 1;
+/**
+ * Most tagged fields walked: TZSP defines about twenty, each sent at most once, and one-byte
+ * padding tags may sit between them; past this the datagram stays plain (tshark walks on).
+ */
+export const MAX_TZSP_TAGS = 256;
+/**
+ * TZSP encapsulations decoded, as the link type of the frame that follows (tshark's table): 1
+ * Ethernet, 2 Token Ring, 4 PPP, 5 FDDI, 7 raw IP, 18 IEEE 802.11, 119 802.11 behind a Prism
+ * header, 127 behind an AVS header; others (3, SLIP) stay plain.
+ */
+const TZSP_LINK_TYPES: { readonly [encapsulation: number]: number } = {
+  1: LINKTYPE_ETHERNET, 2: LINKTYPE_IEEE802_5, 4: LINKTYPE_PPP, 5: LINKTYPE_FDDI, 7: LINKTYPE_RAW, 18: LINKTYPE_IEEE802_11,
+  119: LINKTYPE_IEEE802_11_PRISM, 127: LINKTYPE_IEEE802_11_AVS,
+};
+/** LISP's data plane (RFC 9300 §5.3): an 8-byte header (flags, nonce or map-version, instance ID), then IPv4 or IPv6. */
+export const LISP_DATA_PORT = 4341;
+const LISP_DATA_HEADER_LENGTH = 8;
+/**
+ * L2TP version 2 (RFC 2661 §3.1) data messages: flags T (control), L (length present), S
+ * (sequence numbers present), O (offset present), P; version 2 in the low bits; then tunnel and
+ * session IDs; then the PPP frame.
+ */
+export const L2TP_PORT = 1701;
+const L2TP_FLAG_T = 0x8000;
+const L2TP_FLAG_L = 0x4000;
+const L2TP_FLAG_S = 0x0800;
+const L2TP_FLAG_O = 0x0200;
+const L2TP_VERSION_MASK = 0x000f;
+const L2TP_VERSION_2 = 2;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
 const AYIYA_OPCODE_FORWARD = 1;
 const IPPROTO_IPV4_IN = 4;
@@ -220,10 +266,10 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
-export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8, Capwap = 9 }
+export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8, Capwap = 9, Tzsp = 10, LispData = 11, L2tp = 12 }
 
 /** `app` names of the UDP tunnels, by UdpTunnel. */
-const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap'];
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp'];
 
 /**
  * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
@@ -241,6 +287,9 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   if ((dstPort === GRE_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GRE_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GreInUdp;
   if ((dstPort === MPLS_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === MPLS_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.MplsInUdp;
   if ((dstPort === CAPWAP_DATA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === CAPWAP_DATA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Capwap;
+  if ((dstPort === TZSP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TZSP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Tzsp;
+  if ((dstPort === LISP_DATA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === LISP_DATA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.LispData;
+  if ((dstPort === L2TP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === L2TP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.L2tp;
   return UdpTunnel.None;
 }
 
@@ -272,6 +321,45 @@ function capwapPayload(buf: Uint8Array, off: number, end: number): number {
   if (length < CAPWAP_MIN_HEADER_LENGTH || length > end - off || (buf[off + 3] & (CAPWAP_FLAG_F | CAPWAP_FLAG_K)) !== 0) return -1;
   if ((buf[off + 2] & CAPWAP_FLAG_T) !== 0 && capwapWbid(buf, off) !== CAPWAP_WBID_IEEE80211) return -1;
   return off + length;
+}
+
+/**
+ * The offset of the frame a TZSP message carries, or -1 (no anomaly: the datagram stays plain):
+ * a type without a frame, an encapsulation this decoder does not read, no END
+ * tag within the datagram or within MAX_TZSP_TAGS fields.
+ */
+function tzspPayload(buf: Uint8Array, off: number, end: number): number {
+  // The version is not checked: tshark does not either, and 1 is the only one in use.
+  if (end - off < TZSP_HEADER_LENGTH + 1 || buf[off + 1] > TZSP_TYPE_LAST_WITH_FRAME) return -1;
+  if (TZSP_LINK_TYPES[u16be(buf, off + 2)] === undefined) return -1;
+  let p = off + TZSP_HEADER_LENGTH;
+  for (let tags = 0; tags < MAX_TZSP_TAGS && p < end; tags++) {
+    const tag = buf[p];
+    if (tag === TZSP_TAG_END) return p + 1 < end ? p + 1 : -1;
+    if (tag === TZSP_TAG_PADDING) p += 1;
+    else if (p + 1 < end) p += 2 + buf[p + 1];
+    else return -1;
+  }
+  return -1;
+}
+
+/**
+ * The offset of the PPP frame an L2TPv2 data message carries, or -1 (no anomaly): a control
+ * message, another version (L2TPv3 over UDP), or optional fields past the datagram.
+ */
+function l2tpPayload(buf: Uint8Array, off: number, end: number): number {
+  if (end - off < 6) return -1;
+  const flags = u16be(buf, off);
+  if ((flags & L2TP_FLAG_T) !== 0 || (flags & L2TP_VERSION_MASK) !== L2TP_VERSION_2) return -1;
+  let p = off + 2;
+  if ((flags & L2TP_FLAG_L) !== 0) p += 2;
+  p += 4; // tunnel and session IDs
+  if ((flags & L2TP_FLAG_S) !== 0) p += 4; // Ns, Nr
+  if ((flags & L2TP_FLAG_O) !== 0) {
+    if (end - p < 2) return -1;
+    p += 2 + u16be(buf, p); // offset size, then that much padding
+  }
+  return p < end ? p : -1;
 }
 
 /** A CAPWAP header's Wireless Binding ID: the 5 bits after HLEN (5) and RID (5) in the 24 bits after the preamble. */
@@ -325,6 +413,23 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
     case UdpTunnel.Capwap:
       inner = capwapPayload(buf, off, cur.end);
       if (inner >= 0) kind = (buf[off + 2] & CAPWAP_FLAG_T) !== 0 ? InnerKind.Ieee80211 : InnerKind.Ethernet;
+      break;
+    case UdpTunnel.Tzsp:
+      inner = tzspPayload(buf, off, cur.end);
+      if (inner >= 0) {
+        kind = InnerKind.Link;
+        view.innerLinkType = TZSP_LINK_TYPES[u16be(buf, off + 2)];
+      }
+      break;
+    case UdpTunnel.LispData: {
+      // Only an IP packet after the header: anything else on the port stays plain.
+      const version = cur.end - off > LISP_DATA_HEADER_LENGTH ? buf[off + LISP_DATA_HEADER_LENGTH] >> 4 : 0;
+      inner = version === 4 || version === 6 ? off + LISP_DATA_HEADER_LENGTH : -1;
+      break;
+    }
+    case UdpTunnel.L2tp:
+      inner = l2tpPayload(buf, off, cur.end);
+      kind = InnerKind.Ppp;
       break;
     default: break;
   }

@@ -14,7 +14,7 @@ const UPGRADING = ['lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'post
 /** Encrypted DNS (issue 7): not a flow's app, but a rule's, matched against `encrypted_dns`. */
 const ENCRYPTED_DNS = ['dot', 'doq', 'doh'];
 /** The carriers of UDP tunnels (their inner packets are flows of their own). */
-const TUNNELS = ['vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap'];
+const TUNNELS = ['vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp'];
 
 /** Apps the engine reports in a flow's `app`. */
 export const ENGINE_APPS: ReadonlySet<string> = new Set([...CONTENT, ...UPGRADING, ...TUNNELS]);

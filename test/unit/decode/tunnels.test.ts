@@ -5,7 +5,7 @@
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import type { AnomalyName } from '../../../src/anomalies';
-import { MAX_GTPU_EXTENSION_HEADERS, MAX_TUNNEL_DEPTH } from '../../../src/decode/tunnels';
+import { MAX_GTPU_EXTENSION_HEADERS, MAX_TUNNEL_DEPTH, MAX_TZSP_TAGS } from '../../../src/decode/tunnels';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { concat, decodeFrame, ethernet, hex, ip4word, ipv4, ipv6, newDecoder, payloadText, tcp, text, u16, udp } from './build';
 
@@ -513,6 +513,45 @@ describe('CAPWAP data channel (RFC 5415 §4.3, port 5247); each shape checked wi
     ['a reply from port 53 to 5247 (the well-known port wins)', 53, concat(header(false), ethernet(0x0800, INNER4))],
   ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, sport, payload) => {
     expectPlainUdp(udpFrame(sport, 5247, payload), 0);
+  });
+});
+
+describe('TZSP (MikroTik\'s sniffer stream, port 37008), LISP data (4341) and L2TPv2 data (1701); each shape checked with tshark 4.0', () => {
+  /** TZSP: version 1, `type`, `encapsulation`, then tagged fields (given as hex) ending in END (1). */
+  const tzsp = (encapsulation: number, tags = '01', type = 0): Uint8Array => concat(Uint8Array.of(1, type), u16(encapsulation), hex(tags));
+  const WLAN = hex('0801 0000 0a0000000001 0a0000000002 0a0000000003 1000 aaaa030000000800');
+
+  test.each<[string, number, Uint8Array, InnerKind, number[]]>([
+    ['TZSP Ethernet (encapsulation 1), END tag only', 37008, concat(tzsp(1), ethernet(0x0800, INNER4)), InnerKind.Link, [1111, 80]],
+    ['TZSP Ethernet after a padding byte, an RSSI tag and a channel tag', 37008, concat(tzsp(1, '00 0a01c4 120106 01'), ethernet(0x86dd, INNER6)), InnerKind.Link, [2222, 53]],
+    ['TZSP 802.11 (encapsulation 18): a data frame with LLC/SNAP', 37008, concat(tzsp(18), WLAN, INNER4), InnerKind.Link, [1111, 80]],
+    ['TZSP raw IP (encapsulation 7)', 37008, concat(tzsp(7), INNER6), InnerKind.Link, [2222, 53]],
+    ['TZSP 802.11 behind a Prism header (encapsulation 119)', 37008, concat(tzsp(119), hex('41000000 90000000'), new Uint8Array(136), WLAN, INNER4), InnerKind.Link, [1111, 80]],
+    ['TZSP version 2 (tshark does not check the version either)', 37008, concat(Uint8Array.of(2, 0), u16(1), hex('01'), ethernet(0x0800, INNER4)), InnerKind.Link, [1111, 80]],
+    ['TZSP PPP (encapsulation 4)', 37008, concat(tzsp(4), hex('ff030021'), INNER4), InnerKind.Link, [1111, 80]],
+    ['TZSP with 200 padding tags before END', 37008, concat(tzsp(1, '00'.repeat(200) + '01'), ethernet(0x0800, INNER4)), InnerKind.Link, [1111, 80]],
+    ['LISP data: the 8-byte header (N bit, nonce, instance ID), then IPv4', 4341, concat(hex('80000001 00000100'), INNER4), InnerKind.Ip, [1111, 80]],
+    ['LISP data, IPv6 inside', 4341, concat(hex('00000000 00000000'), INNER6), InnerKind.Ip, [2222, 53]],
+    ['L2TPv2 data with the length field, PPP with address and control', 1701, concat(hex('4002 0040 0001 0002 ff03 0021'), INNER4), InnerKind.Ppp, [1111, 80]],
+    ['L2TPv2 data with sequence numbers and an offset pad, PPP protocol compressed (0x57)', 1701, concat(hex('0a02 0001 0002 0000 0000 0002 0000 57'), INNER6), InnerKind.Ppp, [2222, 53]],
+  ])('%s: the inner packet is a flow one layer down', (_name, port, payload, kind, ports) => {
+    for (const [sport, dport] of [[50000, port], [port, 50000]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1, ...ports]);
+    }
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['TZSP type 3 (NULL: no frame)', 37008, tzsp(1, '01', 3)],
+    ['TZSP encapsulation 3 (SLIP), not decoded', 37008, concat(tzsp(3), INNER4)],
+    ['TZSP without an END tag', 37008, concat(tzsp(1, '0a01c4'))],
+    [`TZSP with more than MAX_TZSP_TAGS (${MAX_TZSP_TAGS}) padding tags before END (a bound of ours; tshark walks on)`, 37008, concat(tzsp(1, '00'.repeat(MAX_TZSP_TAGS + 1) + '01'), ethernet(0x0800, INNER4))],
+    ['LISP data whose payload is not IP', 4341, concat(hex('80000001 00000100'), hex('0000000000000000'))],
+    ['an L2TP control message (T bit)', 1701, concat(hex('c802 0014 0001 0000 0000 0000'), hex('80080000000000010001'))],
+    ['L2TPv3 over UDP (version 3)', 1701, concat(hex('0003 0000 00000001'), INNER4)],
+    ['L2TPv2 whose offset pad runs past the datagram', 1701, hex('0202 0001 0002 00ff')],
+  ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, port, payload) => {
+    expectPlainUdp(udpFrame(50000, port, payload), 0);
   });
 });
 
