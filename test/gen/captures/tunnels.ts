@@ -86,6 +86,14 @@ const MPLS_UDP_B_IN: Endpoint = { ...MPLS_UDP_B, port: 6635 };
 const AP_BSSID = '00:00:5e:00:53:90';
 const CAPWAP_AP: Endpoint = { ip: '198.51.100.91', mac: '00:00:5e:00:53:91', port: 49191 };
 const CAPWAP_WLC: Endpoint = { ip: '198.51.100.92', mac: '00:00:5e:00:53:92', port: 5247 };
+const TZSP_ROUTER: Endpoint = { ip: '198.51.100.101', mac: '00:00:5e:00:53:a5', port: 49201 };
+const TZSP_COLLECTOR: Endpoint = { ip: '198.51.100.102', mac: '00:00:5e:00:53:a6', port: 37008 };
+const LISP_A: Endpoint = { ip: '198.51.100.111', mac: '00:00:5e:00:53:a7', port: 49211 };
+const LISP_B: Endpoint = { ip: '198.51.100.112', mac: '00:00:5e:00:53:a8', port: 49212 };
+const LISP_A_IN: Endpoint = { ...LISP_A, port: 4341 };
+const LISP_B_IN: Endpoint = { ...LISP_B, port: 4341 };
+const L2TP_LAC: Endpoint = { ip: '198.51.100.121', mac: '00:00:5e:00:53:a9', port: 1701 };
+const L2TP_LNS: Endpoint = { ip: '198.51.100.122', mac: '00:00:5e:00:53:aa', port: 1701 };
 
 /** An outer UDP datagram between two tunnel endpoints, as an Ethernet frame. */
 function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array {
@@ -96,9 +104,9 @@ function outerUdp(from: Endpoint, to: Endpoint, payload: Uint8Array): Uint8Array
 /** Encapsulations and the captures of one flow each. */
 export const TUNNELS_AND_SHIMS: CaptureDefinition = {
   file: 'tunnels-and-encapsulations.pcap',
-  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB, NSH, SRv6, Aruba GRE, GRE-in-UDP, MPLS-in-UDP and CAPWAP',
+  title: 'The device\'s flows inside MPLS, PPPoE, an ERSPAN mirror session, PPTP, Geneve, GTP-U, Teredo, AYIYA, PBB, NSH, SRv6, Aruba GRE, GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP, LISP and L2TP',
   holds: [
-    'Ethernet, classic pcap. Fifteen flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
+    'Ethernet, classic pcap. Eighteen flows of the device (192.0.2.10, 2001:db8::10), each inside one encapsulation:',
     '1. an MPLS label stack of two labels (1000, then 42 with bottom-of-stack; RFC 3032) around IPv4: TLS to 203.0.113.41:443 with SNI `mpls.example.com`;',
     '2. a PPPoE session (ethertype 0x8864, session 0x1234; RFC 2516) with PPP protocol 0x0021 around IPv4: HTTP GET to 203.0.113.42:80 with `Host: pppoe.example.com`;',
     '3. an ERSPAN type II mirror session (GRE with a sequence number, protocol 0x88be, session 7) from switch 198.51.100.1 to collector ' +
@@ -127,11 +135,17 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '14. MPLS-in-UDP (UDP to port 6635 both ways, one label; RFC 7510) between 198.51.100.81 and 198.51.100.82: HTTP GET to 203.0.113.54:80 ' +
     'with `Host: mpls-udp.example.com`;',
     '15. CAPWAP\'s data channel (UDP between an access point 198.51.100.91:49191 and its controller 198.51.100.92:5247; RFC 5415) carrying the ' +
-    'device\'s 802.11 data frames with the Frame Control bytes swapped, as Cisco\'s access points send them: TLS to 203.0.113.55:443 with SNI `capwap.example.com`.',
-    'Expected: the device\'s fifteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
-    'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP and CAPWAP add one (tunnel depth 1) and their ' +
-    'outer UDP 5-tuples are flows of their own (ten of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
-    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same twenty-five conversations.',
+    'device\'s 802.11 data frames with the Frame Control bytes swapped, as Cisco\'s access points send them: TLS to 203.0.113.55:443 with SNI `capwap.example.com`;',
+    '16. TZSP (a MikroTik router 198.51.100.101:49201 streaming what its packet sniffer sees to a collector 198.51.100.102:37008, both directions ' +
+    'of the device\'s flow; a padding tag, a channel tag and END, encapsulation 1, Ethernet): HTTP GET to 203.0.113.56:80 with `Host: tzsp.example.com`;',
+    '17. LISP\'s data plane (UDP to port 4341 both ways between two tunnel routers 198.51.100.111 and 198.51.100.112; RFC 9300) carrying IPv6: TLS ' +
+    'from 2001:db8::10 to [2001:db8:5::57]:443 with SNI `lisp.example.com`;',
+    '18. L2TPv2 data messages (198.51.100.121:1701 ↔ 198.51.100.122:1701, the length field present, tunnel 7, session 9; RFC 2661) carrying PPP ' +
+    '(0xff03, protocol 0x0021) with IPv4: HTTP GET to 203.0.113.58:80 with `Host: l2tp.example.com`.',
+    'Expected: the device\'s eighteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
+    'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP, LISP and L2TP add one (tunnel depth 1) and their ' +
+    'outer UDP 5-tuples are flows of their own (fourteen of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
+    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same thirty-two conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -152,7 +166,10 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:gre:wlan:llc:ip:tcp:http\t\taruba.example.com\t\n' +
       'eth:ethertype:ip:udp:gre:ip:tcp:tls\tgre-udp.example.com\t\t\n' +
       'eth:ethertype:ip:udp:mpls:ip:tcp:http\t\tmpls-udp.example.com\t\n' +
-      'eth:ethertype:ip:udp:capwap.data:wlan:llc:ip:tcp:tls\tcapwap.example.com\t\t\n',
+      'eth:ethertype:ip:udp:capwap.data:wlan:llc:ip:tcp:tls\tcapwap.example.com\t\t\n' +
+      'eth:ethertype:ip:udp:tzsp:eth:ethertype:ip:tcp:http\t\ttzsp.example.com\t\n' +
+      'eth:ethertype:ip:udp:lisp-data:ipv6:tcp:tls\tlisp.example.com\t\t\n' +
+      'eth:ethertype:ip:udp:l2tp:ppp:ip:tcp:http\t\tl2tp.example.com\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -284,6 +301,32 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
         },
         carried: (ts, src, len) => outer[9].carry(ts, isDeviceHost(src), len),
       },
+      // 15: TZSP: the router streams both directions of the device's frames to the collector (version 1, type 0, encapsulation 1;
+      // a padding tag, channel 6, END).
+      {
+        kind: 'wrapped',
+        wrap: (p, src, dst) => outerUdp(TZSP_ROUTER, TZSP_COLLECTOR, bytes([1, 0], u16(1), [0x00, 0x12, 0x01, 0x06, 0x01], innerEthernet(p, src, dst))),
+        carried: (ts, _src, len) => outer[10].carry(ts, true, len),
+      },
+      // 16: LISP data: each direction from its own source port to 4341; flags N and I, nonce, instance ID 0x000100; then the IPv6 packet.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const header = bytes([0x88, 0x12, 0x34, 0x56], u32(0x00010000));
+          return isDeviceHost(src) ? outerUdp(LISP_A, LISP_B_IN, bytes(header, p)) : outerUdp(LISP_B, LISP_A_IN, bytes(header, p));
+        },
+        carried: (ts, src, len) => outer[isDeviceHost(src) ? 11 : 12].carry(ts, true, len),
+      },
+      // 17: L2TPv2 data: flags 0x4002 (length present, version 2), length, tunnel 7, session 9, then PPP 0xff03 0x0021.
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const ppp = bytes([0xff, 0x03], u16(0x0021), p);
+          const l2tp = bytes(u16(0x4002), u16(8 + ppp.length), u16(7), u16(9), ppp);
+          return isDeviceHost(src) ? outerUdp(L2TP_LAC, L2TP_LNS, l2tp) : outerUdp(L2TP_LNS, L2TP_LAC, l2tp);
+        },
+        carried: (ts, src, len) => outer[13].carry(ts, isDeviceHost(src), len),
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -297,6 +340,10 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       new OuterFlow(b, 13, MPLS_UDP_A, MPLS_UDP_B_IN),
       new OuterFlow(b, 13, MPLS_UDP_B, MPLS_UDP_A_IN),
       new OuterFlow(b, 14, CAPWAP_AP, CAPWAP_WLC),
+      new OuterFlow(b, 15, TZSP_ROUTER, TZSP_COLLECTOR),
+      new OuterFlow(b, 16, LISP_A, LISP_B_IN),
+      new OuterFlow(b, 16, LISP_B, LISP_A_IN),
+      new OuterFlow(b, 17, L2TP_LAC, L2TP_LNS),
     ];
 
     const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
@@ -331,6 +378,9 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const greUdp = tlsTo(12, 50013, remote('203.0.113.53', 443), 'gre-udp.example.com', T0 + ms(2400));
     const mplsUdp = httpTo(13, 50014, remote('203.0.113.54', 80), 'mpls-udp.example.com', T0 + ms(2600));
     const capwap = tlsTo(14, 50015, remote('203.0.113.55', 443), 'capwap.example.com', T0 + ms(2800));
+    const tzsp = httpTo(15, 50016, remote('203.0.113.56', 80), 'tzsp.example.com', T0 + ms(3000));
+    const lisp = tlsTo(16, 50017, remote('2001:db8:5::57', 443), 'lisp.example.com', T0 + ms(3200), device(50017, DEVICE_V6));
+    const l2tp = httpTo(17, 50018, remote('203.0.113.58', 80), 'l2tp.example.com', T0 + ms(3400));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -339,7 +389,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 25, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 32, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect({ why: 'Host inside a PPPoE session', app: 'http', http_host: 'pppoe.example.com', name: 'pppoe.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 0 }),
@@ -366,6 +416,13 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[8].expect({ why: 'MPLS-in-UDP outer 5-tuple, the other direction', app: 'mpls-in-udp', tunnel_depth: 0 }),
           capwap.expect({ ...tls('capwap.example.com', 'SNI in an 802.11 frame (Frame Control swapped) inside CAPWAP'), tunnel_depth: 1 }),
           outer[9].expect({ why: 'CAPWAP outer 5-tuple, access point to controller', app: 'capwap', tunnel_depth: 0 }),
+          tzsp.expect({ why: 'Host in a frame a MikroTik sniffer streamed over TZSP', app: 'http', http_host: 'tzsp.example.com', name: 'tzsp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 1 }),
+          lisp.expect({ ...tls('lisp.example.com', 'SNI inside LISP\'s data plane (IPv6 in UDP)'), tunnel_depth: 1 }),
+          l2tp.expect({ why: 'Host inside PPP inside L2TPv2', app: 'http', http_host: 'l2tp.example.com', name: 'l2tp.example.com', name_source: 'http-host', syn_seen: true, tunnel_depth: 1 }),
+          outer[10].expect({ why: 'TZSP stream, router to collector', app: 'tzsp', tunnel_depth: 0 }),
+          outer[11].expect({ why: 'LISP outer 5-tuple, device to server direction', app: 'lisp', tunnel_depth: 0 }),
+          outer[12].expect({ why: 'LISP outer 5-tuple, the other direction', app: 'lisp', tunnel_depth: 0 }),
+          outer[13].expect({ why: 'L2TP outer 5-tuple (1701 both ways)', app: 'l2tp', tunnel_depth: 0 }),
         ],
         dns: lookup.dns,
       },
