@@ -13,6 +13,19 @@ const INNER4 = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 6 }, tcp({ sport:
 const INNER6 = ipv6({ src: '2001:db8::a', dst: '2001:db8::b', nextHeader: 17 }, udp(2222, 53, text('q')));
 const OUTER = { src: '198.51.100.1', dst: '203.0.113.1' };
 
+/** The view holds INNER4 or INNER6, one tunnel layer down. */
+function expectInnerPacket(dec: ReturnType<typeof newDecoder>['dec'], innerVersion: number): void {
+  const v = dec.view;
+  expect([v.tunnelDepth, v.ipVersion]).toEqual([1, innerVersion]);
+  if (innerVersion === 4) {
+    expect([v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([ip4word('10.0.0.1'), ip4word('10.0.0.2'), IPPROTO_TCP, 1111, 80]);
+    expect(payloadText(dec)).toBe('GET');
+  } else {
+    expect([v.sa0, v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([0x20010db8, 0xa, 0xb, IPPROTO_UDP, 2222, 53]);
+    expect(payloadText(dec)).toBe('q');
+  }
+}
+
 describe('IP-in-IP: the outer packet is no flow, decode() returns the inner one', () => {
   test.each<[string, Uint8Array, number]>([
     ['IPv4-in-IPv4 (protocol 4, RFC 2003)', ipv4({ ...OUTER, proto: 4 }, INNER4), 4],
@@ -23,15 +36,7 @@ describe('IP-in-IP: the outer packet is no flow, decode() returns the inner one'
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(packet[0] >> 4 === 6 ? 0x86dd : 0x0800, packet), LINKTYPE_ETHERNET))
       .toBe(DecodeStatus.Transport);
-    const v = dec.view;
-    expect([v.tunnelDepth, v.ipVersion]).toEqual([1, innerVersion]);
-    if (innerVersion === 4) {
-      expect([v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([ip4word('10.0.0.1'), ip4word('10.0.0.2'), IPPROTO_TCP, 1111, 80]);
-      expect(payloadText(dec)).toBe('GET');
-    } else {
-      expect([v.sa0, v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([0x20010db8, 0xa, 0xb, IPPROTO_UDP, 2222, 53]);
-      expect(payloadText(dec)).toBe('q');
-    }
+    expectInnerPacket(dec, innerVersion);
     expect(anomalies.toRecord()).toEqual({});
   });
 
@@ -99,15 +104,7 @@ describe('Ethernet in IP (protocol 143: SRv6 layer-2 services, RFC 8986); each s
   ])('%s', (_name, packet, innerVersion) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(packet[0] >> 4 === 6 ? 0x86dd : 0x0800, packet), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
-    const v = dec.view;
-    expect([v.tunnelDepth, v.ipVersion]).toEqual([1, innerVersion]);
-    if (innerVersion === 4) {
-      expect([v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([ip4word('10.0.0.1'), ip4word('10.0.0.2'), IPPROTO_TCP, 1111, 80]);
-      expect(payloadText(dec)).toBe('GET');
-    } else {
-      expect([v.sa0, v.sa3, v.da3, v.ipProto, v.srcPort, v.dstPort]).toEqual([0x20010db8, 0xa, 0xb, IPPROTO_UDP, 2222, 53]);
-      expect(payloadText(dec)).toBe('q');
-    }
+    expectInnerPacket(dec, innerVersion);
     expect(anomalies.toRecord()).toEqual({});
   });
 
