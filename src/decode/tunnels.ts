@@ -281,16 +281,21 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   if (dstPort === VXLAN_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Vxlan : UdpTunnel.None;
   if (dstPort === GENEVE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Geneve : UdpTunnel.None;
   if (dstPort === VXLAN_GPE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.VxlanGpe : UdpTunnel.None;
-  if ((dstPort === GTPU_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GTPU_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GtpU;
-  if ((dstPort === TEREDO_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TEREDO_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Teredo;
-  if ((dstPort === AYIYA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === AYIYA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Ayiya;
-  if ((dstPort === GRE_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === GRE_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.GreInUdp;
-  if ((dstPort === MPLS_IN_UDP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === MPLS_IN_UDP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.MplsInUdp;
-  if ((dstPort === CAPWAP_DATA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === CAPWAP_DATA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Capwap;
-  if ((dstPort === TZSP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === TZSP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.Tzsp;
-  if ((dstPort === LISP_DATA_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === LISP_DATA_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.LispData;
-  if ((dstPort === L2TP_PORT && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === L2TP_PORT && dstPort >= FIRST_UNPRIVILEGED_PORT)) return UdpTunnel.L2tp;
+  if (onPort(GTPU_PORT, srcPort, dstPort)) return UdpTunnel.GtpU;
+  if (onPort(TEREDO_PORT, srcPort, dstPort)) return UdpTunnel.Teredo;
+  if (onPort(AYIYA_PORT, srcPort, dstPort)) return UdpTunnel.Ayiya;
+  if (onPort(GRE_IN_UDP_PORT, srcPort, dstPort)) return UdpTunnel.GreInUdp;
+  if (onPort(MPLS_IN_UDP_PORT, srcPort, dstPort)) return UdpTunnel.MplsInUdp;
+  if (onPort(CAPWAP_DATA_PORT, srcPort, dstPort)) return UdpTunnel.Capwap;
+  if (onPort(TZSP_PORT, srcPort, dstPort)) return UdpTunnel.Tzsp;
+  if (onPort(LISP_DATA_PORT, srcPort, dstPort)) return UdpTunnel.LispData;
+  if (onPort(L2TP_PORT, srcPort, dstPort)) return UdpTunnel.L2tp;
   return UdpTunnel.None;
+}
+
+/** Either port is the tunnel's and the other is not a well-known one (see FIRST_UNPRIVILEGED_PORT). */
+function onPort(port: number, srcPort: number, dstPort: number): boolean {
+  return (dstPort === port && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === port && dstPort >= FIRST_UNPRIVILEGED_PORT);
 }
 
 /**
