@@ -167,7 +167,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
       issues.push({
         code: 'EA_CAPTURE_LINKTYPE', file: o.file, offset: info.format === 'pcap' ? PCAP_LINKTYPE_OFFSET : 0, dataLost: true,
         message: `${o.unsupported} packet${o.unsupported === 1 ? '' : 's'} of link type ${names.join(', ') || 'unknown'}, which egress-audit does not decode, were skipped`,
-        hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, Apple PKTAP, 802.11 (radiotap, PPI); convert with editcap -T',
+        hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, Apple PKTAP, 802.11 (radiotap, PPI), FDDI, Token Ring, ATM, Frame Relay, ARCNET; convert with editcap -T',
       });
       fatal = true;
     }

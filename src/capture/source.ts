@@ -38,6 +38,8 @@ export const LINKTYPE_IEEE802_11_PRISM = 119; // a Prism monitor header, then an
 export const LINKTYPE_SUNATM = 123; // SunATM: a 4-byte header, then (for LLC circuits) LLC/SNAP
 export const LINKTYPE_APPLE_IP_OVER_IEEE1394 = 138;
 export const LINKTYPE_IEEE802_11_AVS = 163; // an AVS header, then an 802.11 frame
+export const LINKTYPE_ARCNET_BSD = 7; // ARCNET as the BSDs capture it: source, destination, system code
+export const LINKTYPE_ARCNET_LINUX = 129; // ARCNET as Linux captures it: an offset field before the system code
 export const LINKTYPE_PKTAP = 258; // Apple PKTAP: a header naming the interface, process and inner DLT, then that packet
 /** LINKTYPE_USER2, which macOS's libpcap writes for its DLT_PKTAP (149 there); tshark and tcpdump read it as PKTAP. */
 export const LINKTYPE_USER2_PKTAP = 149;
@@ -149,6 +151,8 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_APPLE_IP_OVER_IEEE1394: return 'APPLE_IP_OVER_IEEE1394';
     case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
     case LINKTYPE_PKTAP: return 'PKTAP';
+    case LINKTYPE_ARCNET_BSD: return 'ARCNET';
+    case LINKTYPE_ARCNET_LINUX: return 'ARCNET_LINUX';
     case LINKTYPE_USER2_PKTAP: return 'USER2';
     default: return `LINKTYPE_${linkType}`;
   }

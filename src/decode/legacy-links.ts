@@ -3,8 +3,9 @@
  * suites and on lab benches, each carrying IP behind IEEE 802.2 LLC/SNAP or a protocol id:
  * FDDI (LINKTYPE_FDDI), IEEE 802.5 Token Ring (LINKTYPE_IEEE802), ATM with RFC 1483/2684 LLC
  * encapsulation (LINKTYPE_ATM_RFC1483, and SunATM's 4-byte header before it), Frame Relay with
- * RFC 2427 multiprotocol encapsulation (LINKTYPE_FRELAY) and Apple's IP over IEEE 1394
- * (LINKTYPE_APPLE_IP_OVER_IEEE1394). Each frame shape was checked against tshark 4.0 first: its
+ * RFC 2427 multiprotocol encapsulation (LINKTYPE_FRELAY), Apple's IP over IEEE 1394
+ * (LINKTYPE_APPLE_IP_OVER_IEEE1394) and ARCNET (RFC 1201 and RFC 1051; LINKTYPE_ARCNET_BSD and
+ * LINKTYPE_ARCNET_LINUX). Each frame shape was checked against tshark 4.0 first: its
  * `frame.protocols` reaches the same IP packet.
  *
  * Per packet: allocation-free, never throws on packet bytes, never reads past the link header;
@@ -12,7 +13,7 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import { u16be } from './bytes';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_NONE, LayerCursor, NEXT_LAYER } from './layer-cursor';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus } from './packet-view';
 
@@ -33,6 +34,25 @@ const TR_FC_LLC = 0x40;
 const TR_SA_RII = 0x80;
 /** Length of the routing information field: the low 5 bits of its first byte (2..30 bytes). */
 const TR_RIF_LENGTH_MASK = 0x1f;
+
+/**
+ * ARCNET system codes: RFC 1201's IP, ARP and (since) IPv6, each after a split flag and a
+ * sequence number; RFC 1051's older IP and ARP, and diagnostics, without them.
+ */
+const ARCTYPE_IP = 212;
+const ARCTYPE_ARP = 213;
+const ARCTYPE_INET6 = 0xc4;
+const ARCTYPE_IP_OLD = 240;
+const ARCTYPE_ARP_OLD = 241;
+const ARCTYPE_DIAGNOSE = 0x80;
+/** Where the system code sits: after source and destination (BSD), and a 2-byte offset too (Linux). */
+const ARC_TYPE_OFFSET_BSD = 2;
+const ARC_TYPE_OFFSET_LINUX = 4;
+/** The split flag and sequence number after an RFC 1201 system code. */
+const ARC_PHDS_LENGTH = 3;
+/** A BSD exception frame: split flag 0xff, then two pad bytes, the code again, the real flag and sequence number (10 bytes in all). */
+const ARC_EXCEPTION_FLAG = 0xff;
+const ARC_EXCEPTION_HEADER_LENGTH = 10;
 
 /** SunATM: flags (low nibble: traffic type), VPI, VCI. */
 const SUNATM_HEADER_LENGTH = 4;
@@ -135,5 +155,40 @@ export function decodeIeee1394(buf: Uint8Array, cur: LayerCursor, anomalies: Ano
   if (cur.end - cur.off < IEEE1394_HEADER_LENGTH) return truncated(anomalies);
   cur.etherType = u16be(buf, cur.off + IEEE1394_HEADER_LENGTH - 2);
   cur.off += IEEE1394_HEADER_LENGTH;
+  return NEXT_LAYER;
+}
+
+/**
+ * ARCNET (LINKTYPE_ARCNET_BSD, LINKTYPE_ARCNET_LINUX), as tcpdump and tshark read it: the
+ * system code names IPv4, IPv6 or ARP; RFC 1201 codes are followed by a split flag and a
+ * sequence number. Linux hands over reassembled packets, so its flag is not read; on the BSDs a
+ * middle fragment (an even, non-zero flag) carries no header of its own and is not IP.
+ */
+export function decodeArcnet(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, linux: boolean): number {
+  const off = cur.off;
+  const typeAt = linux ? ARC_TYPE_OFFSET_LINUX : ARC_TYPE_OFFSET_BSD;
+  if (cur.end - off <= typeAt) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const type = buf[off + typeAt];
+  let length = typeAt + 1;
+  let middleFragment = false;
+  if (type !== ARCTYPE_IP_OLD && type !== ARCTYPE_ARP_OLD && type !== ARCTYPE_DIAGNOSE) {
+    length += ARC_PHDS_LENGTH;
+    if (!linux && cur.end - off > typeAt + 1 && buf[off + typeAt + 1] === ARC_EXCEPTION_FLAG) length = ARC_EXCEPTION_HEADER_LENGTH;
+    if (cur.end - off < length) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    const flag = linux ? 0 : buf[off + length - 3];
+    middleFragment = flag !== 0 && (flag & 1) === 0;
+  }
+  cur.off = off + length;
+  if (middleFragment) cur.etherType = ETHERTYPE_NONE;
+  else if (type === ARCTYPE_IP || type === ARCTYPE_IP_OLD) cur.etherType = ETHERTYPE_IPV4;
+  else if (type === ARCTYPE_INET6) cur.etherType = ETHERTYPE_IPV6;
+  else if (type === ARCTYPE_ARP || type === ARCTYPE_ARP_OLD) cur.etherType = ETHERTYPE_ARP;
+  else cur.etherType = ETHERTYPE_NONE;
   return NEXT_LAYER;
 }

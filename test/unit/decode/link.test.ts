@@ -8,7 +8,8 @@ import {
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
-  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP,
+  LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
+  LINKTYPE_ARCNET_LINUX,
 } from '../../../src/capture/source';
 import { MAX_AMSDU_SUBFRAMES, MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS } from '../../../src/decode/link';
@@ -222,6 +223,20 @@ const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: '
   ['USER2 (149) PKTAP, inner DLT_RAW (12) → IPv6/UDP', LINKTYPE_USER2_PKTAP, pktapHeader(12) + '60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
   // PKTAP whose header is 156 bytes (a newer version's extra fields are skipped), inner DLT_NULL with AF_INET → IPv4/TCP
   ['PKTAP with a 156-byte header, inner DLT_NULL → IPv4/TCP', LINKTYPE_PKTAP, pktapHeader(0, { length: 156 }) + '02000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET as Linux captures it: source 0xbe, destination 0x50, offset, system code 212 (RFC 1201 IP), split flag, sequence → IPv4/TCP
+  ['ARCNET_LINUX, RFC 1201 IP (212)', LINKTYPE_ARCNET_LINUX, 'be500000d4000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET_LINUX with RFC 1051's older system code 240: no split flag or sequence
+  ['ARCNET_LINUX, RFC 1051 IP (240)', LINKTYPE_ARCNET_LINUX, 'be500000f0450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET_LINUX, split flag set: Linux reassembles, so tshark and tcpdump read on, and so do we
+  ['ARCNET_LINUX, RFC 1201 IP with a split flag', LINKTYPE_ARCNET_LINUX, 'be500000d4020005450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET as the BSDs capture it: source, destination, system code 0xc4 (IPv6), split flag 0, sequence → IPv6/UDP
+  ['ARCNET (BSD), IPv6 (0xc4)', LINKTYPE_ARCNET_BSD, 'be50c400000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // ARCNET (BSD) exception frame: flag 0xff, two pad bytes, the code again, the real flag and sequence (10 bytes)
+  ['ARCNET (BSD), an exception frame', LINKTYPE_ARCNET_BSD, 'be50d4ffffffd4000000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET (BSD) with RFC 1051's system code 240: no split flag or sequence
+  ['ARCNET (BSD), RFC 1051 IP (240)', LINKTYPE_ARCNET_BSD, 'be50f0450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // ARCNET (BSD), the first fragment of a split packet (odd flag): its IP header is there
+  ['ARCNET (BSD), first fragment (split flag 1)', LINKTYPE_ARCNET_BSD, 'be50d4010005450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
   // PKTAP naming Ethernet with an 802.1Q tag (VID 100) → IPv4/TCP
   ['PKTAP, inner Ethernet with 802.1Q VID 100 → IPv4/TCP', LINKTYPE_PKTAP, pktapHeader(1) + '020000000002020000000001810000640800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', 100],
 ];
@@ -276,6 +291,10 @@ const NOT_IP_VECTORS: Array<[name: string, linkType: number, hex: string]> = [
   // NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR
   // 0000  02 00 00 00 08 00 01 00 08 00 01 00              ............
   ['NFLOG with no NFULA_PAYLOAD (copy mode none): only NFULA_PACKET_HDR', LINKTYPE_NFLOG, '020000000800010008000100'],
+  // ARCNET_LINUX ARP (system code 213)
+  ['ARP over ARCNET_LINUX (213)', LINKTYPE_ARCNET_LINUX, 'be500000d5000000 0007 0800 01 04 0001 be 0a508301 00 0a5083fe'],
+  // ARCNET (BSD), a middle fragment of a split packet (even, non-zero flag): no header of its own
+  ['ARCNET (BSD) middle fragment (split flag 2)', LINKTYPE_ARCNET_BSD, 'be50d4020005 00112233445566778899'],
   // A PKTAP record whose pth_type_next is 0 (PTH_TYPE_NONE: no packet follows), as tshark shows it: the header alone
   ['PKTAP record of type 0 (no packet)', LINKTYPE_PKTAP, pktapHeader(1, { recType: 0 }) + '0200000000020200000000010800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000'],
 ];
@@ -343,6 +362,12 @@ describe('link layers: adversarial headers', () => {
     ['NFLOG with 33 TLVs', LINKTYPE_NFLOG, '02000000' + '04000f00'.repeat(33), DecodeStatus.Malformed, 'link.nflog_malformed'],
     // NFLOG payload TLV with a zero-length value: no IP version byte.
     ['NFLOG empty payload', LINKTYPE_NFLOG, '02000000 04000900', DecodeStatus.Truncated, 'link.truncated'],
+    // ARCNET_LINUX cut before its system code.
+    ['ARCNET_LINUX header of 4 bytes', LINKTYPE_ARCNET_LINUX, 'be500000', DecodeStatus.Truncated, 'link.truncated'],
+    // ARCNET (BSD), an RFC 1201 code without its split flag and sequence number.
+    ['ARCNET (BSD) RFC 1201 header cut at 4 bytes', LINKTYPE_ARCNET_BSD, 'be50d400', DecodeStatus.Truncated, 'link.truncated'],
+    // ARCNET (BSD) exception frame cut at 8 of its 10 bytes.
+    ['ARCNET (BSD) exception header cut short', LINKTYPE_ARCNET_BSD, 'be50d4ffffffd400', DecodeStatus.Truncated, 'link.truncated'],
     // PKTAP cut one byte short of its 108-byte fixed part.
     ['PKTAP header of 107 bytes', LINKTYPE_PKTAP, pktapHeader(1).slice(0, 214), DecodeStatus.Truncated, 'link.truncated'],
     // PKTAP whose pth_length (100) is shorter than the fixed part it must cover.
