@@ -166,7 +166,10 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
       const names = info.linkTypes.filter((n) => !SUPPORTED_LINK_TYPE_NAMES.has(n));
       issues.push({
         code: 'EA_CAPTURE_LINKTYPE', file: o.file, offset: info.format === 'pcap' ? PCAP_LINKTYPE_OFFSET : 0, dataLost: true,
-        message: `${o.unsupported} packet${o.unsupported === 1 ? '' : 's'} of link type ${names.join(', ') || 'unknown'}, which egress-audit does not decode, were skipped`,
+        // Every link type the file names may be decoded while a frame inside one (PKTAP, TZSP) is not.
+        message: `${o.unsupported} packet${o.unsupported === 1 ? '' : 's'} ${names.length > 0
+          ? `of link type ${names.join(', ')}, which egress-audit does not decode,`
+          : `of link type ${info.linkTypes.join(', ') || 'unknown'} carrying a link type egress-audit does not decode`} ${o.unsupported === 1 ? 'was' : 'were'} skipped`,
         hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, Apple PKTAP, 802.11 (radiotap, PPI), FDDI, Token Ring, ATM, Frame Relay, ARCNET; convert with editcap -T',
       });
       fatal = true;
