@@ -1,7 +1,9 @@
 /**
  * FrameDecoder: link layer → IP → TCP/UDP for one frame, in place into a reused PacketView
  * (gopacket's DecodingLayerParser). The only module that knows every layer: it dispatches
- * between link.ts, ipv4.ts, ipv6.ts, ip-reassembly.ts, transport.ts and tunnels.ts.
+ * between link.ts, ipv4.ts, ipv6.ts, ip-reassembly.ts, transport.ts, tunnels.ts and wifi.ts. A
+ * frame may hold more than one packet: a tunnel's inner one (decodeInner) and the further
+ * subframes of an 802.11 A-MSDU (decodeNextSibling), each decoded into the same view in turn.
  *
  * The hottest code in the tool (budget: well under 150 ns per Ethernet/IPv4/TCP packet). Per
  * packet it must never allocate, create closures or strings, use try/catch, or throw on packet
