@@ -6,17 +6,18 @@
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
  * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
  * or 802.3 frames from access points), TZSP (MikroTik's sniffer stream), LISP's data plane
- * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP
- * (protocols 4 and 41) needs no header and is handled by the dispatcher in decode-frame.ts.
+ * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP (protocols 4 and 41) and Ethernet
+ * in IP (143) need no header and are handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
  * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
  * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP,
  * LISP and L2TP (checked with tshark 4.0: either port is decoded), and never when the other
- * port is below
- * 1024. Each header is checked strictly (version, type, lengths) so that ordinary datagrams
- * that happen to use the port stay plain.
+ * port is below 1024. Each header is checked as far as it can be (version, type, flags,
+ * lengths, the payload's IP version) so that ordinary datagrams that happen to use the port
+ * stay plain; MPLS-in-UDP has no header of its own, so, as in tshark, any datagram on 6635 is
+ * read as a label stack (what follows the stack decides whether it is IP).
  *
  * Per packet: allocation-free, never throws on packet bytes. These functions only locate the
  * inner packet; they must never decode it (decode-frame.ts does, with the depth bound).
