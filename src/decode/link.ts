@@ -87,6 +87,8 @@ export const MAX_NFLOG_TLVS = 32;
 
 export const ETHERNET_HEADER_LENGTH = 14;
 export const SLL_HEADER_LENGTH = 16;
+/** linux/if_arp.h: an interface in monitor mode that hands over radiotap and 802.11 frames. */
+const ARPHRD_IEEE80211_RADIOTAP = 803;
 export const SLL2_HEADER_LENGTH = 20;
 const NFLOG_HEADER_LENGTH = 4;
 const NFLOG_TLV_HEADER_LENGTH = 4;
@@ -201,7 +203,18 @@ function decodeSll(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalie
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
+  if (u16be(buf, off + 2) === ARPHRD_IEEE80211_RADIOTAP) return radiotapAfter(buf, cur, anomalies, off + SLL_HEADER_LENGTH);
   return skipVlanTags(buf, cur, view, anomalies, off + SLL_HEADER_LENGTH, u16be(buf, off + 14));
+}
+
+/**
+ * A monitor-mode interface in a Linux cooked capture (`tcpdump -i any` with one in monitor
+ * mode): its ARPHRD type says a radiotap header and an 802.11 frame follow, whatever the
+ * protocol field says (tshark reads it so too).
+ */
+function radiotapAfter(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, payload: number): number {
+  cur.off = payload;
+  return decodeRadiotap(buf, cur, anomalies);
 }
 
 /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2): 20 bytes, protocol type first. */
@@ -211,6 +224,7 @@ function decodeSll2(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomali
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
+  if (u16be(buf, off + 8) === ARPHRD_IEEE80211_RADIOTAP) return radiotapAfter(buf, cur, anomalies, off + SLL2_HEADER_LENGTH);
   return skipVlanTags(buf, cur, view, anomalies, off + SLL2_HEADER_LENGTH, u16be(buf, off));
 }
 
