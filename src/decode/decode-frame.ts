@@ -43,12 +43,15 @@ const AH_MIN_LENGTH = 12;
  * PBB, VLAN, MPLS); a frame nested deeper is counted as not IP.
  */
 const MAX_SHIMS = 8;
-/** What enterTunnel is told a UDP tunnel's inner bytes are, by InnerKind (0: IP, by its version nibble). */
 /**
  * enterTunnel's `inner` for a frame of a link type (TZSP): this plus the LINKTYPE_*, above every
  * ethertype and the pseudo-ethertypes of layer-cursor.ts.
  */
 const INNER_LINK_BASE = 0x20000;
+/**
+ * What enterTunnel is told a UDP tunnel's inner bytes are, by InnerKind (0: IP, by its version
+ * nibble; InnerKind.Gre and InnerKind.Link are handled in decodeInner before this is read).
+ */
 const INNER_ETHERTYPES = [0, ETHERTYPE_TEB, 0, ETHERTYPE_NSH, ETHERTYPE_MPLS, 0, ETHERTYPE_IEEE80211_CAPWAP, ETHERTYPE_PPP];
 
 /** Packets that are not flows but are counted in the summary. */
