@@ -64,7 +64,7 @@ const IPNET_AF_INET6 = 26;
 const LINK_PFLOG_MALFORMED = A['link.pflog_malformed'];
 const LINK_PKTAP_MALFORMED = A['link.pktap_malformed'];
 /**
- * Apple's PKTAP header (macOS `tcpdump -i pktap`, `-k`, and iOS devices through rvictl): all
+ * Apple's PKTAP header (what macOS's `tcpdump -i pktap` writes): all
  * fields little-endian; pth_length (the header's length, at least the 108 bytes of version 1's
  * fixed part), pth_type_next (1: a packet follows), pth_dlt (the DLT of that packet), then
  * interface, process and service-class fields this decoder does not need.
