@@ -156,6 +156,8 @@ const L2TP_FLAG_S = 0x0800;
 const L2TP_FLAG_O = 0x0200;
 const L2TP_VERSION_MASK = 0x000f;
 const L2TP_VERSION_2 = 2;
+/** Flags, tunnel ID and session ID: the fields every L2TPv2 message has. */
+const L2TP_MIN_HEADER_LENGTH = 6;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
 const AYIYA_OPCODE_FORWARD = 1;
 const IPPROTO_IPV4_IN = 4;
@@ -354,7 +356,7 @@ function tzspPayload(buf: Uint8Array, off: number, end: number): number {
  * message, another version (L2TPv3 over UDP), or optional fields past the datagram.
  */
 function l2tpPayload(buf: Uint8Array, off: number, end: number): number {
-  if (end - off < 6) return -1;
+  if (end - off < L2TP_MIN_HEADER_LENGTH) return -1;
   const flags = u16be(buf, off);
   if ((flags & L2TP_FLAG_T) !== 0 || (flags & L2TP_VERSION_MASK) !== L2TP_VERSION_2) return -1;
   let p = off + 2;
