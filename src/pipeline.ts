@@ -225,6 +225,8 @@ export class Pipeline {
       info.dnsAnswerNames = names.map((n) => n.name);
     }
     if (this.opts.devices.length === 0) this.noteEgressEvidence(slot, initB);
+    const v = this.view;
+    if (v.processOffset >= 0) this.infoOf(slot).process = printableText(v.frameBuf, v.processOffset, v.processLength);
   }
 
   /**
@@ -982,6 +984,7 @@ export class Pipeline {
     }
     if (info && info.quicVersion !== 0) rec.quic_version = `0x${info.quicVersion.toString(16).padStart(8, '0')}`;
     if (info && info.certNames !== null) rec.server_cert_names = info.certNames;
+    if (info && info.process !== null) rec.process = info.process;
     return rec;
   }
 
@@ -1147,3 +1150,16 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
   return 'dns';
 }
 
+
+/**
+ * Bytes from a capture header as text: printable ASCII as is, everything else (and `\`) as a
+ * \DDD decimal escape, as names are written everywhere in the output.
+ */
+function printableText(buf: Uint8Array, start: number, length: number): string {
+  let out = '';
+  for (let i = start; i < start + length; i++) {
+    const c = buf[i];
+    out += c < 0x20 || c > 0x7e || c === 0x5c ? '\\' + String(c).padStart(3, '0') : String.fromCharCode(c);
+  }
+  return out;
+}

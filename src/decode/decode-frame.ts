@@ -104,6 +104,8 @@ export class FrameDecoder {
     this.reassembler.recycle();
     const view = this.view;
     view.buf = buf;
+    view.frameBuf = buf;
+    view.processOffset = -1;
     view.tunnelDepth = 0;
     view.vlanId = -1;
     view.reassembled = false;

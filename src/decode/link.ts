@@ -71,6 +71,10 @@ const LINK_PKTAP_MALFORMED = A['link.pktap_malformed'];
  */
 const PKTAP_MIN_HEADER_LENGTH = 108;
 const PKTAP_REC_PACKET = 1;
+/** pth_comm (the process's command name) and pth_ecomm (the effective process's: the app a daemon works for), 20 bytes each, NUL-padded. */
+const PKTAP_COMM_OFFSET = 56;
+const PKTAP_ECOMM_OFFSET = 88;
+const PKTAP_COMM_LENGTH = 20;
 
 /**
  * Most VLAN tags we skip on one frame. QinQ (802.1ad) is 2 tags and the deepest stacks seen in
@@ -378,11 +382,24 @@ function decodePktap(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomal
     return DecodeStatus.Truncated;
   }
   cur.off = off + length;
+  // The process: the effective one when named (nsurlsessiond works for an app, which is named
+  // there), else the one that owns the socket. Only located here; the pipeline makes the string once per flow.
+  if (!pktapProcess(buf, off + PKTAP_ECOMM_OFFSET, view)) pktapProcess(buf, off + PKTAP_COMM_OFFSET, view);
   if (u32le(buf, off + 4) !== PKTAP_REC_PACKET) {
     cur.etherType = ETHERTYPE_NONE;
     return NEXT_LAYER;
   }
   return decodeLink(dlt, buf, cur, view, anomalies);
+}
+
+/** Points the view at a PKTAP command name at `at` (up to its first NUL); false when it is empty. */
+function pktapProcess(buf: Uint8Array, at: number, view: PacketView): boolean {
+  let n = 0;
+  while (n < PKTAP_COMM_LENGTH && buf[at + n] !== 0) n++;
+  if (n === 0) return false;
+  view.processOffset = at;
+  view.processLength = n;
+  return true;
 }
 
 /** Solaris ipnet (LINKTYPE_IPNET): a version, the family (2 IPv4, 26 IPv6), then 22 bytes of metadata; then IP. */

@@ -96,6 +96,8 @@ export class FlowInfo {
   wantCert = false;
   /** Names of the certificate the server presented in the clear (TLS 1.0–1.2). */
   certNames: string[] | null = null;
+  /** The process the capture header named for the flow's first packet (Apple's PKTAP); null when none. */
+  process: string | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -125,6 +127,7 @@ export class FlowInfo {
     this.resyncLeft = 0;
     this.wantCert = false;
     this.certNames = null;
+    this.process = null;
   }
 
   /**

@@ -84,6 +84,12 @@ export interface FlowRecord extends VerdictFields {
    */
   server_cert_names?: string[];
   /**
+   * The process the flow belongs to, where the capture format records it (Apple's PKTAP, as
+   * macOS's `tcpdump -i pktap` writes it: the effective process's command name, so the app a
+   * system daemon works for). Bytes outside printable ASCII as \DDD.
+   */
+  process?: string;
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */

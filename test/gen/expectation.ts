@@ -43,6 +43,8 @@ export interface FlowExpectation {
   syn_seen?: boolean;
   /** TCP/UDP layers outside the flow (tunnels); not asserted when absent. */
   tunnel_depth?: number;
+  /** The process the capture header names (PKTAP); not asserted when absent. */
+  process?: string;
 }
 
 /** One `{"type":"dns"}` record: one per question of every query message. */

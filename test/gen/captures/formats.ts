@@ -153,9 +153,9 @@ export const PCAPNG_TWO_INTERFACES: CaptureDefinition = {
  * Apple's PKTAP header (version 1's 108 bytes, every field little-endian): its length, record
  * type 1 (a packet follows), the packet's DLT, the interface name, flags, protocol family,
  * link-header and trailer lengths, the process id and name, service class, interface type and
- * unit, the effective process id and name.
+ * unit, the effective process id and name (`ecomm` empty: no effective process, pid 0).
  */
-function pktapHeader(dlt: number, ifname: string, family: number, llHeader: number, pid: number, comm: string): Uint8Array {
+function pktapHeader(dlt: number, ifname: string, family: number, llHeader: number, pid: number, comm: string, ecomm = ''): Uint8Array {
   const h = new Uint8Array(108);
   const dv = new DataView(h.buffer);
   dv.setUint32(0, 108, true);
@@ -167,8 +167,10 @@ function pktapHeader(dlt: number, ifname: string, family: number, llHeader: numb
   dv.setUint32(52, pid, true);
   h.set(Buffer.from(comm, 'latin1'), 56);
   dv.setUint16(80, dlt === 1 ? 6 : 1, true); // IFT_ETHER, or IFT_OTHER for a utun
-  dv.setUint32(84, pid, true);
-  h.set(Buffer.from(comm, 'latin1'), 88);
+  if (ecomm !== '') {
+    dv.setUint32(84, pid + 1000, true);
+    h.set(Buffer.from(ecomm, 'latin1'), 88);
+  }
   return h;
 }
 
@@ -178,16 +180,18 @@ export const APPLE_PKTAP: CaptureDefinition = {
   title: 'LINKTYPE_PKTAP (258), as macOS writes it for `tcpdump -i pktap`: Ethernet frames of en0 and raw IPv6 of a utun behind Apple\'s PKTAP header',
   holds: [
     'Classic pcap, link type 258. Every record starts with a 108-byte PKTAP header (little-endian) naming the interface, the process ' +
-    '(`nsurlsessiond`, pid 321) and the link type of the packet after it: DLT_EN10MB (1) for en0, DLT_RAW as BSD numbers it (12) for utun3.',
+    'and the link type of the packet after it: DLT_EN10MB (1) for en0, DLT_RAW as BSD numbers it (12) for utun3. On en0 the process is ' +
+    '`nsurlsessiond` (pid 321) working for the app `RadarMonitor` (the effective process, pid 1321), which the flows report as `process`; ' +
+    'on utun3 it is `curl` (pid 654) with no effective process.',
     'On en0: `radar.exactlylabs.com A` (→ 203.0.113.44) and TLS to 203.0.113.44:443 with that SNI. On utun3: TLS over IPv6 from ' +
     '[2001:db8::10]:55010 to [2001:db8:3::443]:443 with SNI vpn-only.example.net.',
   ],
   builder: 'APPLE_PKTAP in test/gen/captures/formats.ts',
-  tshark: [{ args: ['-Y', '(dns && dns.flags.response == 0) || tls.handshake.type == 1', '-T', 'fields', '-e', 'pktap.dlt', '-e', 'pktap.ifname', '-e', 'pktap.cmdname', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name'], output: '1\ten0\tnsurlsessiond\tradar.exactlylabs.com\t\n1\ten0\tnsurlsessiond\t\tradar.exactlylabs.com\n12\tutun3\tnsurlsessiond\t\tvpn-only.example.net\n' }],
+  tshark: [{ args: ['-Y', '(dns && dns.flags.response == 0) || tls.handshake.type == 1', '-T', 'fields', '-e', 'pktap.dlt', '-e', 'pktap.ifname', '-e', 'pktap.cmdname', '-e', 'pktap.ecmdname', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name'], output: '1\ten0\tnsurlsessiond\tRadarMonitor\tradar.exactlylabs.com\t\n1\ten0\tnsurlsessiond\tRadarMonitor\t\tradar.exactlylabs.com\n12\tutun3\tcurl\t\t\tvpn-only.example.net\n' }],
   build() {
     const links: WrappedLink[] = [
-      { kind: 'wrapped', wrap: (p, src, dst) => concat([pktapHeader(1, 'en0', 2, 14, 321, 'nsurlsessiond'), ethernet({ src: src.mac, dst: dst.mac, etherType: p[0] >> 4 === 6 ? 0x86dd : 0x0800 }, p)]) },
-      { kind: 'wrapped', wrap: (p) => concat([pktapHeader(12, 'utun3', 30, 0, 321, 'nsurlsessiond'), p]) },
+      { kind: 'wrapped', wrap: (p, src, dst) => concat([pktapHeader(1, 'en0', 2, 14, 321, 'nsurlsessiond', 'RadarMonitor'), ethernet({ src: src.mac, dst: dst.mac, etherType: p[0] >> 4 === 6 ? 0x86dd : 0x0800 }, p)]) },
+      { kind: 'wrapped', wrap: (p) => concat([pktapHeader(12, 'utun3', 30, 0, 654, 'curl'), p]) },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     const q: DnsMessageSpec = { id: 0x7a01, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
@@ -207,12 +211,16 @@ export const APPLE_PKTAP: CaptureDefinition = {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
         summary: summaryOf(records, { format: 'pcap', link_types: ['PKTAP'] }, 3, 1),
         flows: [
-          lookup.flow.expect({ why: 'DNS over Ethernet behind PKTAP', app: 'dns', dns_names: ['radar.exactlylabs.com'] }),
+          lookup.flow.expect({ why: 'DNS over Ethernet behind PKTAP', app: 'dns', dns_names: ['radar.exactlylabs.com'], process: 'RadarMonitor' }),
           en0.expect({
             why: 'SNI over Ethernet behind PKTAP', app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
             names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
+            process: 'RadarMonitor',
           }),
-          utun.expect({ why: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP', app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true }),
+          utun.expect({
+            why: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP; no effective process, so the process itself',
+            app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
+          }),
         ],
         dns: lookup.dns,
       },
