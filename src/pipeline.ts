@@ -13,6 +13,7 @@ import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
 import { Frame } from './capture/source';
 import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
+import { pktapProcessName } from './decode/link';
 import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
 import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
@@ -226,7 +227,8 @@ export class Pipeline {
     }
     if (this.opts.devices.length === 0) this.noteEgressEvidence(slot, initB);
     const v = this.view;
-    if (v.processOffset >= 0) this.infoOf(slot).process = printableText(v.frameBuf, v.processOffset, v.processLength);
+    const process = v.pktapOffset >= 0 ? pktapProcessName(v.frameBuf, v.pktapOffset) : null;
+    if (process !== null) this.infoOf(slot).process = process;
   }
 
   /**
@@ -1148,18 +1150,4 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
   if (serverPort === PORT_MDNS || clientPort === PORT_MDNS) return 'mdns';
   if (serverPort === PORT_LLMNR || clientPort === PORT_LLMNR) return 'llmnr';
   return 'dns';
-}
-
-
-/**
- * Bytes from a capture header as text: printable ASCII as is, everything else (and `\`) as a
- * \DDD decimal escape, as names are written everywhere in the output.
- */
-function printableText(buf: Uint8Array, start: number, length: number): string {
-  let out = '';
-  for (let i = start; i < start + length; i++) {
-    const c = buf[i];
-    out += c < 0x20 || c > 0x7e || c === 0x5c ? '\\' + String(c).padStart(3, '0') : String.fromCharCode(c);
-  }
-  return out;
 }

@@ -105,7 +105,7 @@ export class FrameDecoder {
     const view = this.view;
     view.buf = buf;
     view.frameBuf = buf;
-    view.processOffset = -1;
+    view.pktapOffset = -1;
     view.tunnelDepth = 0;
     view.vlanId = -1;
     view.reassembled = false;

@@ -382,9 +382,8 @@ function decodePktap(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomal
     return DecodeStatus.Truncated;
   }
   cur.off = off + length;
-  // The process: the effective one when named (nsurlsessiond works for an app, which is named
-  // there), else the one that owns the socket. Only located here; the pipeline makes the string once per flow.
-  if (!pktapProcess(buf, off + PKTAP_ECOMM_OFFSET, view)) pktapProcess(buf, off + PKTAP_COMM_OFFSET, view);
+  // Only the header's place is noted: the pipeline reads the process name once per flow.
+  view.pktapOffset = off;
   if (u32le(buf, off + 4) !== PKTAP_REC_PACKET) {
     cur.etherType = ETHERTYPE_NONE;
     return NEXT_LAYER;
@@ -392,14 +391,24 @@ function decodePktap(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomal
   return decodeLink(dlt, buf, cur, view, anomalies);
 }
 
-/** Points the view at a PKTAP command name at `at` (up to its first NUL); false when it is empty. */
-function pktapProcess(buf: Uint8Array, at: number, view: PacketView): boolean {
-  let n = 0;
-  while (n < PKTAP_COMM_LENGTH && buf[at + n] !== 0) n++;
-  if (n === 0) return false;
-  view.processOffset = at;
-  view.processLength = n;
-  return true;
+/**
+ * The process a PKTAP header at `header` names (decodePktap checked its length): the effective
+ * process when named (nsurlsessiond works for an app, which is named there), else the one that
+ * owns the socket; null when neither is. Bytes outside printable ASCII, and `\`, as \DDD.
+ * Once per flow, never per packet: it makes a string.
+ */
+export function pktapProcessName(buf: Uint8Array, header: number): string | null {
+  return commandName(buf, header + PKTAP_ECOMM_OFFSET) ?? commandName(buf, header + PKTAP_COMM_OFFSET);
+}
+
+/** A NUL-padded 20-byte command name at `at` as text, or null when empty. */
+function commandName(buf: Uint8Array, at: number): string | null {
+  let out = '';
+  for (let i = at; i < at + PKTAP_COMM_LENGTH && buf[i] !== 0; i++) {
+    const c = buf[i];
+    out += c < 0x20 || c > 0x7e || c === 0x5c ? '\\' + String(c).padStart(3, '0') : String.fromCharCode(c);
+  }
+  return out === '' ? null : out;
 }
 
 /** Solaris ipnet (LINKTYPE_IPNET): a version, the family (2 IPv4, 26 IPv6), then 22 bytes of metadata; then IP. */

@@ -85,13 +85,12 @@ export class PacketView {
   /** True when `buf` is a reassembly buffer (the packet was rebuilt from IP fragments); offsets then refer to the IP payload rebuilt from offset 0. */
   reassembled = false;
   /**
-   * The frame's own buffer (`buf` may become a reassembly buffer), and where in it the capture
-   * header names the process the packet belongs to (Apple's PKTAP: the effective process's
-   * command name, else the process's), NUL-free; -1 when the link type names none. Set per frame.
+   * The frame's own buffer (`buf` may become a reassembly buffer), and where in it an Apple
+   * PKTAP header starts, which names the process the packet belongs to; -1 when the frame has
+   * none. Set per frame; the name is read once per flow (pktapProcessName).
    */
   frameBuf: Uint8Array = new Uint8Array(0);
-  processOffset = -1;
-  processLength = 0;
+  pktapOffset = -1;
 }
 
 export const IPPROTO_ICMP = 1;

@@ -281,9 +281,12 @@ const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxl
  * can never disagree.
  */
 export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
-  if (dstPort === VXLAN_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Vxlan : UdpTunnel.None;
-  if (dstPort === GENEVE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.Geneve : UdpTunnel.None;
-  if (dstPort === VXLAN_GPE_PORT) return srcPort >= FIRST_UNPRIVILEGED_PORT ? UdpTunnel.VxlanGpe : UdpTunnel.None;
+  // Every tunnel's port is above 1023 and the other port must be too: DNS, NTP and QUIC on 443,
+  // most of a capture's datagrams, are settled by this one test.
+  if (srcPort < FIRST_UNPRIVILEGED_PORT || dstPort < FIRST_UNPRIVILEGED_PORT) return UdpTunnel.None;
+  if (dstPort === VXLAN_PORT) return UdpTunnel.Vxlan;
+  if (dstPort === GENEVE_PORT) return UdpTunnel.Geneve;
+  if (dstPort === VXLAN_GPE_PORT) return UdpTunnel.VxlanGpe;
   if (onPort(GTPU_PORT, srcPort, dstPort)) return UdpTunnel.GtpU;
   if (onPort(TEREDO_PORT, srcPort, dstPort)) return UdpTunnel.Teredo;
   if (onPort(AYIYA_PORT, srcPort, dstPort)) return UdpTunnel.Ayiya;
@@ -296,9 +299,9 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   return UdpTunnel.None;
 }
 
-/** Either port is the tunnel's and the other is not a well-known one (see FIRST_UNPRIVILEGED_PORT). */
+/** Either port is the tunnel's (both are known to be above 1023). */
 function onPort(port: number, srcPort: number, dstPort: number): boolean {
-  return (dstPort === port && srcPort >= FIRST_UNPRIVILEGED_PORT) || (srcPort === port && dstPort >= FIRST_UNPRIVILEGED_PORT);
+  return dstPort === port || srcPort === port;
 }
 
 /**
