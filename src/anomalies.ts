@@ -87,6 +87,8 @@ export const ANOMALY_NAMES = [
   'dtls.fragments_malformed', // a DTLS ClientHello's fragments disagree on its length or arrive in more pieces than MAX_DTLS_FRAGMENT_RANGES
   'link.pktap_malformed', // an Apple PKTAP header shorter than its fixed part, or wrapping another PKTAP header
   'wifi.amsdu_malformed', // an 802.11 A-MSDU subframe longer than the frame, or more subframes than MAX_AMSDU_SUBFRAMES
+  'http2.malformed', // an h2c client stream whose frames break RFC 9113 (no SETTINGS after the preface, HEADERS on an even stream, bad padding, a CONTINUATION missing)
+  'http2.hpack_malformed', // an h2c header block RFC 7541 cannot decode (an index past the tables, a bad integer, string or Huffman padding)
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

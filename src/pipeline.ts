@@ -24,6 +24,7 @@ import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
+import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
@@ -102,6 +103,8 @@ const QUIC_MIN_INITIAL_DATAGRAM = 1200;
  * names are not remembered (the flag is evidence, never required).
  */
 const MAX_ECH_CONFIG_NAMES = 4096;
+
+const H2_PREFACE_BYTES = H2_PREFACE.length;
 
 /** Decodes frames, tracks flows and emits facts as records. One instance per run. */
 export class Pipeline {
@@ -537,6 +540,17 @@ export class Pipeline {
     let p = off;
     const end = off + len;
     while (p < end && info.httpRequests < MAX_HTTP_REQUESTS_SCANNED) {
+      if (startsH2Preface(buf, p, end - p)) {
+        // HTTP/2's preface (prior knowledge, or after a 101 answered `Upgrade: h2c`): the rest
+        // of the client's stream is HTTP/2 frames, held from the preface on until a request's
+        // header block is whole.
+        info.h2 = headHolding(seqPlus(seqAtOff, p - off), buf, p, end - p);
+        info.httpNextSeq = -1;
+        info.httpTail = null;
+        if (fromHead) { info.client = null; info.server = null; }
+        this.readH2(slot, info);
+        return false;
+      }
       const r = parseHttpRequestHead(buf, p, end - p);
       if (r.kind === 'request') {
         info.httpRequests++;
@@ -594,6 +608,12 @@ export class Pipeline {
   }
 
   private scanHttpSegment(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number): void {
+    if (info.h2 !== null) {
+      const head = info.h2;
+      if (head.add(this.view.tcpSeq, buf, off, len)) this.readH2(slot, info);
+      else if (head.shed || (head.overflow && head.contiguous >= STREAM_HEAD_BYTES)) this.endH2(slot, info, A['stream.head_overflow']);
+      return;
+    }
     if (info.client !== null) {
       // Still assembling the first request head.
       const v = this.view;
@@ -618,6 +638,41 @@ export class Pipeline {
       // d <= 0: the segment starts at the next request, or after it (a segment was lost).
     }
     if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false, seq);
+  }
+
+  /**
+   * Reads the client's HTTP/2 stream held in `info.h2` (see readH2ClientStream). Once a request's
+   * header block is whole, its `:authority` names the flow as a Host does, and the flow is done:
+   * the HPACK table lives only while the head does, so later requests are not followed.
+   */
+  private readH2(slot: number, info: FlowInfo): void {
+    const head = info.h2!;
+    const r = readH2ClientStream(head.buf, 0, head.contiguous);
+    if (r.kind === 'need-more') {
+      if (head.contiguous >= H2_PREFACE_BYTES) info.h2c = true;
+      if (head.contiguous >= STREAM_HEAD_BYTES) this.endH2(slot, info, A['stream.head_overflow']);
+      return;
+    }
+    if (r.kind === 'not-h2') {
+      // "PRI" followed by something else: a malformed HTTP/1 request, as before HTTP/2 existed.
+      this.endH2(slot, info, A['http.malformed_request']);
+      return;
+    }
+    info.h2c = true;
+    if (r.kind === 'malformed') { this.endH2(slot, info, r.anomaly); return; }
+    info.httpRequests += r.requests;
+    for (const host of r.authorities) info.httpHosts = FlowInfo.addName(info.httpHosts, host);
+    this.endH2(slot, info, r.anomaly);
+  }
+
+  /** Ends the reading of an HTTP/2 client stream, counting `anomaly` (-1: none). */
+  private endH2(slot: number, info: FlowInfo, anomaly: number): void {
+    info.h2 = null;
+    if (anomaly >= 0) {
+      this.anomalies.add(anomaly);
+      info.noteAnomaly(anomaly);
+    }
+    this.decide(slot, info, 'http');
   }
 
   /**
@@ -987,6 +1042,7 @@ export class Pipeline {
     if (info && info.quicVersion !== 0) rec.quic_version = `0x${info.quicVersion.toString(16).padStart(8, '0')}`;
     if (info && info.certNames !== null) rec.server_cert_names = info.certNames;
     if (info && info.process !== null) rec.process = info.process;
+    if (info && info.h2c) rec.h2c = true;
     return rec;
   }
 

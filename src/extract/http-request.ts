@@ -386,7 +386,7 @@ function authorityStart(buf: Uint8Array, s: number, e: number): number {
  * A bare IPv6 address (several colons, no brackets) is kept whole. Non-printable bytes become
  * \DDD as in the TLS SNI.
  */
-function hostFromAuthority(buf: Uint8Array, s: number, e: number, requirePort = false): string | null {
+export function hostFromAuthority(buf: Uint8Array, s: number, e: number, requirePort = false): string | null {
   if (s >= e) return null;
   let hs = s;
   let he = e;

@@ -98,6 +98,10 @@ export class FlowInfo {
   certNames: string[] | null = null;
   /** The process the capture header named for the flow's first packet (Apple's PKTAP); null when none. */
   process: string | null = null;
+  /** The client's HTTP/2 stream from its preface on (h2c), while no request's header block is whole. */
+  h2: StreamHead | null = null;
+  /** The client spoke HTTP/2 in cleartext: its preface was seen (prior knowledge, or after `Upgrade: h2c`). */
+  h2c = false;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -128,6 +132,8 @@ export class FlowInfo {
     this.wantCert = false;
     this.certNames = null;
     this.process = null;
+    this.h2 = null;
+    this.h2c = false;
   }
 
   /**

@@ -90,6 +90,12 @@ export interface FlowRecord extends VerdictFields {
    */
   process?: string;
   /**
+   * Present (true) only when the client spoke HTTP/2 in cleartext (h2c: its connection preface
+   * was seen, sent at once or after an `Upgrade: h2c`); `http_host` is then the `:authority`
+   * of its first request.
+   */
+  h2c?: boolean;
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */
