@@ -7,7 +7,8 @@
  * pcapng that replays to the same flows), a quiet interface stopping promptly on SIGTERM, and
  * Debian's Chromium sending a post-quantum ClientHello split over four TCP segments, then over
  * two QUIC Initials; and real clients that speak in the clear before TLS (OpenSSL's STARTTLS
- * for twelve protocols, curl through SOCKS 5 and HTTP CONNECT proxies).
+ * for twelve protocols, curl through SOCKS 5 and HTTP CONNECT proxies), and curl speaking HTTP/2
+ * in cleartext to nginx.
  * Skips itself, with the reason in the title, when not root or a tool is missing. Every wait is
  * bounded; afterAll removes the namespaces and servers, also on failure.
  */
@@ -421,6 +422,32 @@ describeLab('live on a veth pair between two namespaces', () => {
     const f = flows(parseNdjson(run.stdout())).filter((r) => r.remote_ip === FAR.tracker && r.remote_port === 8884 && r.open !== true);
     expect(f).toHaveLength(1);
     expect(f[0]).toMatchObject({ app: 'tls', sni: null, name: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['lab.example'], tls_versions: expect.arrayContaining([0x0303]) });
+  }, 120_000);
+
+  test('HTTP/2 in cleartext from curl --http2-prior-knowledge to nginx (listen ... http2): named by the :authority, h2c', async () => {
+    const l = lab!;
+    const conf = path.join(l.dir, 'nginx-h2c.conf');
+    fs.writeFileSync(conf, [
+      'daemon off;', 'master_process off;', `pid ${path.join(l.dir, 'nginx.pid')};`, `error_log ${path.join(l.dir, 'nginx-error.log')};`, 'events {}',
+      'http {', '  access_log off;',
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${l.dir};`),
+      `  server { listen ${FAR.tracker}:8081 http2; location / { return 200 "ok\\n"; } }`, '}', '',
+    ].join('\n'));
+    const server = spawn('ip', ['netns', 'exec', l.farNs, 'nginx', '-c', conf], { stdio: 'ignore' });
+    l.servers.push(server);
+    const url = 'http://Telemetry.Example.NET:8081/v1/push';
+    const curl = () => dev(l, 'curl', '-s', '-m', '2', '--http2-prior-knowledge', '--resolve', `telemetry.example.net:8081:${FAR.tracker}`, url);
+    expect(await waitUntil(() => curl().stdout === 'ok\n', 15_000)).toBe(true);
+    const run = live(['--format', 'ndjson']);
+    await listening(run);
+    const c = curl();
+    expect([c.status, c.stdout]).toEqual([0, 'ok\n']);
+    await sleep(500);
+    run.child.kill('SIGINT');
+    await waitExit(run, 20_000);
+    const f = flows(parseNdjson(run.stdout())).filter((r) => r.remote_ip === FAR.tracker && r.remote_port === 8081 && r.open !== true);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ app: 'http', h2c: true, http_host: 'telemetry.example.net', name: 'telemetry.example.net', name_source: 'http-host', anomalies: [] });
   }, 120_000);
 
   // A real OpenVPN tunnel, once over UDP on its own port and once over TCP on 8443 with

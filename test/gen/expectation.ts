@@ -45,6 +45,10 @@ export interface FlowExpectation {
   tunnel_depth?: number;
   /** The process the capture header names (PKTAP); not asserted when absent. */
   process?: string;
+  /** HTTP/2 in cleartext was seen; not asserted when absent. */
+  h2c?: boolean;
+  /** The flow's anomaly ids, exactly; not asserted when absent. */
+  anomalies?: string[];
 }
 
 /** One `{"type":"dns"}` record: one per question of every query message. */

@@ -9,6 +9,7 @@ import type { BuiltCapture, CaptureDefinition } from './common';
 import { DNS_CNAME_CHAIN_ATTRIBUTION, DNS_TCP_TWO_MESSAGES_ONE_SEGMENT, IPV6_FRAGMENTED_DNS } from './dns';
 import { APPLE_PKTAP, ETHERNET_QINQ_HTTP, LINUX_SLL2_DNS_HTTPS, NANOSECOND_TLS, PCAPNG_TWO_INTERFACES, TRUNCATED_LAST_RECORD } from './formats';
 import { HTTP_ABSOLUTE_URI_AND_CONNECT } from './http';
+import { H2C_REQUESTS } from './h2c';
 import { SAMPLE_DEVICE } from './sample-device';
 import { STARTTLS_AND_PROXY_TUNNELS } from './starttls';
 import { DTLS_CLIENT_HELLOS } from './dtls';
@@ -39,6 +40,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   DTLS_CLIENT_HELLOS,
   VPN_TUNNELS,
   APPLE_PKTAP,
+  H2C_REQUESTS,
 ];
 
 /**
