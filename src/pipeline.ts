@@ -838,6 +838,10 @@ export class Pipeline {
     const ver = t.ipVersion(slot);
     const K = t.keys;
     const app = info.app ?? 'dns';
+    // The process the capture names for this message's packet (PKTAP), not the flow's first:
+    // one resolver socket carries the lookups of many apps.
+    const v = this.view;
+    const process = v.pktapOffset >= 0 ? pktapProcessName(v.frameBuf, v.pktapOffset) : null;
     if (!msg.response) {
       for (const q of msg.questions) {
         this.dnsQueries++;
@@ -849,6 +853,7 @@ export class Pipeline {
           id: msg.id, qname: q.name, qtype: dnsTypeName(q.type), rcode: null, answers: [],
           flow_id: t.idOf(slot),
         };
+        if (process !== null) rec.process = process;
         if (!info.pendingDns) info.pendingDns = [];
         if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
         info.pendingDns.push(rec);
@@ -893,6 +898,7 @@ export class Pipeline {
           flow_id: t.idOf(slot),
         };
         if (ech) rec.ech_config = true;
+        if (process !== null) rec.process = process;
         this.sink.dns(rec);
       }
     }

@@ -33,8 +33,8 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
 /** Every DnsRecord field, in output order. */
 const DNS_KEYS: { [K in keyof Required<DnsRecord>]: number } = {
   type: 0, ts: 1, proto: 2, app: 3, client_ip: 4, client_port: 5, server_ip: 6, server_port: 7, id: 8,
-  qname: 9, qtype: 10, rcode: 11, answers: 12, response_only: 13, flow_id: 14, ech_config: 15,
-  verdict: 16, rule: 17, pack: 18, reasons: 19, explanation: 20,
+  qname: 9, qtype: 10, rcode: 11, answers: 12, response_only: 13, flow_id: 14, ech_config: 15, process: 16,
+  verdict: 17, rule: 18, pack: 19, reasons: 20, explanation: 21,
 };
 
 /**
@@ -482,6 +482,7 @@ export class NdjsonEncoder {
     if (r.response_only !== undefined) { this.raw(k.response_only); this.bool(r.response_only); }
     if (r.flow_id !== undefined) { this.x = r.flow_id; this.knum(k.flow_id); }
     if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
+    if (r.process !== undefined) { this.kstr(k.process, r.process); }
     this.verdictFields(r, k, kn);
     this.punct(0x7d);
   }

@@ -124,6 +124,12 @@ export interface DnsRecord extends VerdictFields {
   flow_id?: number;
   /** An HTTPS/SVCB answer carried an `ech` parameter. */
   ech_config?: boolean;
+  /**
+   * Where the capture records it (Apple's PKTAP), the process that sent the query (for a
+   * response alone, the one it was delivered to): the effective process when the header names
+   * one, so on macOS the app mDNSResponder resolved for. Bytes outside printable ASCII as \DDD.
+   */
+  process?: string;
 }
 
 export interface InputSummary {

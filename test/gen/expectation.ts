@@ -65,6 +65,8 @@ export interface DnsExpectation {
   rcode: string | null;
   /** Answer section in wire order (names lowercased, no trailing dot). */
   answers: DnsAnswerRecord[];
+  /** The process the capture header names for the query (PKTAP); not asserted when absent. */
+  process?: string;
 }
 
 /** The `{"type":"summary"}` record. */

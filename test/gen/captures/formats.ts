@@ -181,7 +181,7 @@ export const APPLE_PKTAP: CaptureDefinition = {
   holds: [
     'Classic pcap, link type 258. Every record starts with a 108-byte PKTAP header (little-endian) naming the interface, the process ' +
     'and the link type of the packet after it: DLT_EN10MB (1) for en0, DLT_RAW as BSD numbers it (12) for utun3. On en0 the process is ' +
-    '`nsurlsessiond` (pid 321) working for the app `RadarMonitor` (the effective process, pid 1321), which the flows report as `process`; ' +
+    '`nsurlsessiond` (pid 321) working for the app `RadarMonitor` (the effective process, pid 1321), which the flows and the DNS record report as `process`; ' +
     'on utun3 it is `curl` (pid 654) with no effective process.',
     'On en0: `radar.exactlylabs.com A` (→ 203.0.113.44) and TLS to 203.0.113.44:443 with that SNI. On utun3: TLS over IPv6 from ' +
     '[2001:db8::10]:55010 to [2001:db8:3::443]:443 with SNI vpn-only.example.net.',
@@ -222,7 +222,7 @@ export const APPLE_PKTAP: CaptureDefinition = {
             app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
           }),
         ],
-        dns: lookup.dns,
+        dns: lookup.dns.map((d) => ({ ...d, process: 'RadarMonitor' })),
       },
     };
   },
