@@ -86,10 +86,10 @@ export function readH2ClientStream(buf: Uint8Array, off: number, len: number): H
   let requests = 0;
   let first = true;
   while (end - p >= FRAME_HEADER) {
-    const length = (buf[p] << 16) | (buf[p + 1] << 8) | buf[p + 2];
+    const length = frameLength(buf, p);
     const type = buf[p + 3];
     const flags = buf[p + 4];
-    const stream = ((buf[p + 5] & 0x7f) << 24 | (buf[p + 6] << 16) | (buf[p + 7] << 8) | buf[p + 8]) >>> 0;
+    const stream = frameStream(buf, p);
     if (first) {
       // §3.4: the preface is followed by a SETTINGS frame (on stream 0, not an ACK, whole settings).
       if (type !== TYPE_SETTINGS || stream !== 0 || (flags & 0x1) !== 0 || length % SETTING_BYTES !== 0) return BAD_FRAMES;
@@ -122,15 +122,14 @@ export function readH2ClientStream(buf: Uint8Array, off: number, len: number): H
       let done = false;
       while (!done) {
         if (end - p < FRAME_HEADER) return requestsOrMore(authorities, requests);
-        const cl = (buf[p] << 16) | (buf[p + 1] << 8) | buf[p + 2];
-        const cs = ((buf[p + 5] & 0x7f) << 24 | (buf[p + 6] << 16) | (buf[p + 7] << 8) | buf[p + 8]) >>> 0;
-        if (buf[p + 3] !== TYPE_CONTINUATION || cs !== stream) return BAD_FRAMES;
+        const cl = frameLength(buf, p);
+        if (buf[p + 3] !== TYPE_CONTINUATION || frameStream(buf, p) !== stream) return BAD_FRAMES;
         if (end - p - FRAME_HEADER < cl) return requestsOrMore(authorities, requests);
         pieces.push(buf.subarray(p + FRAME_HEADER, p + FRAME_HEADER + cl));
         done = (buf[p + 4] & FLAG_END_HEADERS) !== 0;
         p += FRAME_HEADER + cl;
       }
-      block = concat(pieces);
+      block = Buffer.concat(pieces);
       bs = 0;
       be = block.length;
     }
@@ -151,14 +150,12 @@ function requestsOrMore(authorities: string[], requests: number): H2ClientResult
   return requests > 0 ? { kind: 'requests', authorities, requests, anomaly: -1 } : NEED_MORE;
 }
 
-function concat(pieces: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const x of pieces) n += x.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const x of pieces) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
+/** §4.1: the frame's payload length (24 bits) from its header at buf[p]. */
+function frameLength(buf: Uint8Array, p: number): number {
+  return (buf[p] << 16) | (buf[p + 1] << 8) | buf[p + 2];
+}
+
+/** §4.1: the frame's stream identifier (31 bits; the reserved bit ignored) from its header at buf[p]. */
+function frameStream(buf: Uint8Array, p: number): number {
+  return (((buf[p + 5] & 0x7f) << 24) | (buf[p + 6] << 16) | (buf[p + 7] << 8) | buf[p + 8]) >>> 0;
 }
