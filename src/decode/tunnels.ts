@@ -1,7 +1,7 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
- * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads, Aruba's 802.11 frames;
- * PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
+ * sequence numbers; IP, Ethernet, MPLS and ERSPAN mirror payloads, Aruba's 802.11 frames,
+ * WCCP's web-cache redirects; PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348), Geneve (RFC 8926), GTP-U
  * (3GPP TS 29.281), Teredo (RFC 4380), AYIYA (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel),
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
  * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
@@ -74,6 +74,14 @@ const PPTP_GRE_FLAG_A = 0x0080;
  * set). The payload is the mirrored Ethernet frame.
  */
 const GRE_ERSPAN_II = 0x88be;
+/**
+ * WCCP (Cisco's Web Cache Communication Protocol): a router redirects traffic to a web cache in
+ * GRE with this protocol type, the payload IPv4. WCCPv2 puts a 4-byte redirect header before the
+ * packet and WCCPv1 none; as in tshark and FreeBSD's GRE input, a payload whose first nibble is
+ * not 4 (not an IPv4 header) has the redirect header.
+ */
+const GRE_WCCP = 0x883e;
+const WCCP_REDIRECT_HEADER_LENGTH = 4;
 /**
  * Aruba's GRE protocol types between an access point and its controller: 0x8200 to 0x8370 in
  * steps of 0x10, each an 802.11 frame without FCS (the values tshark's 802.11 dissector takes).
@@ -179,8 +187,9 @@ const TEREDO_AUTH_FIXED_LENGTH = 13; // 0x0001, ID-len, AU-len, nonce (8), confi
 const IPV6_HEADER_LENGTH = 40;
 
 /**
- * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, ERSPAN or
- * Aruba 802.11 payload (cur.etherType ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
+ * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, ERSPAN,
+ * WCCP (IPv4, after any redirect header) or Aruba 802.11 payload (cur.etherType
+ * ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
  * gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
  * its protocol (ETHERTYPE_PPP for PPTP: the PPP header is read by the dispatcher).
  */
@@ -199,7 +208,8 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   const protocol = u16be(buf, off + 2);
   const erspan = protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III;
   const aruba = isArubaProtocol(protocol);
-  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan && !aruba) {
+  const wccp = protocol === GRE_WCCP;
+  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan && !aruba && !wccp) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -211,8 +221,15 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     anomalies.add(TUNNEL_TRUNCATED);
     return DecodeStatus.Truncated;
   }
+  if (wccp && cur.end - off > length && buf[off + length] >> 4 !== 4) {
+    length += WCCP_REDIRECT_HEADER_LENGTH;
+    if (cur.end - off < length) {
+      anomalies.add(TUNNEL_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+  }
   cur.off = off + length;
-  cur.etherType = aruba ? ETHERTYPE_IEEE80211 : protocol;
+  cur.etherType = aruba ? ETHERTYPE_IEEE80211 : wccp ? ETHERTYPE_IPV4 : protocol;
   if (erspan) return skipErspanHeader(buf, cur, anomalies, protocol === GRE_ERSPAN_III ? 3 : (flags & GRE_FLAG_S) !== 0 ? 2 : 1);
   return NEXT_LAYER;
 }

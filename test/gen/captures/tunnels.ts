@@ -70,6 +70,9 @@ const ERSPAN_SWITCH = '198.51.100.1';
 const ERSPAN_COLLECTOR = '198.51.100.2';
 const PPTP_CLIENT = '198.51.100.51';
 const PPTP_SERVER = '198.51.100.52';
+/** A router redirecting web traffic to a cache with WCCP (GRE). */
+const WCCP_ROUTER = '198.51.100.131';
+const WCCP_CACHE = '198.51.100.132';
 /** SRv6 endpoints (the layer-2 service's ingress and egress), an Aruba access point and controller, GRE-in-UDP and MPLS-in-UDP endpoints. */
 const SRV6_A = '2001:db8:a::1';
 const SRV6_B = '2001:db8:a::2';
@@ -141,11 +144,14 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     '17. LISP\'s data plane (UDP to port 4341 both ways between two tunnel routers 198.51.100.111 and 198.51.100.112; RFC 9300) carrying IPv6: TLS ' +
     'from 2001:db8::10 to [2001:db8:5::57]:443 with SNI `lisp.example.com`;',
     '18. L2TPv2 data messages (198.51.100.121:1701 ↔ 198.51.100.122:1701, the length field present, tunnel 7, session 9; RFC 2661) carrying PPP ' +
-    '(0xff03, protocol 0x0021) with IPv4: HTTP GET to 203.0.113.58:80 with `Host: l2tp.example.com`.',
-    'Expected: the device\'s eighteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP and Aruba too) and SRv6 add no transport ' +
+    '(0xff03, protocol 0x0021) with IPv4: HTTP GET to 203.0.113.58:80 with `Host: l2tp.example.com`;',
+    '19. a WCCP redirect (a router 198.51.100.131 sending web traffic to a cache 198.51.100.132 in GRE, protocol 0x883e): towards the cache behind ' +
+    'WCCPv2\'s 4-byte redirect header, back without one (WCCPv1; the first payload nibble 4 tells them apart, as tshark and FreeBSD do): HTTP GET to ' +
+    '203.0.113.59:80 with `Host: wccp.example.com`.',
+    'Expected: the device\'s nineteen flows are named as if no encapsulation were there; MPLS, PPPoE, PBB, NSH, GRE (PPTP, Aruba and WCCP too) and SRv6 add no transport ' +
     'layer (tunnel depth 0, as in tshark\'s conversations), Geneve, GTP-U, Teredo, AYIYA, GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP, LISP and L2TP add one (tunnel depth 1) and their ' +
     'outer UDP 5-tuples are flows of their own (fourteen of them, `app` naming the tunnel), with the initiator taken as the device side since neither end ' +
-    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same thirty-two conversations.',
+    'is the device. tshark 4.0\'s `-z conv,tcp -z conv,udp` lists the same thirty-three conversations.',
   ],
   builder: 'TUNNELS_AND_SHIMS in test/gen/captures/tunnels.ts',
   tshark: [{
@@ -169,7 +175,8 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       'eth:ethertype:ip:udp:capwap.data:wlan:llc:ip:tcp:tls\tcapwap.example.com\t\t\n' +
       'eth:ethertype:ip:udp:tzsp:eth:ethertype:ip:tcp:http\t\ttzsp.example.com\t\n' +
       'eth:ethertype:ip:udp:lisp-data:ipv6:tcp:tls\tlisp.example.com\t\t\n' +
-      'eth:ethertype:ip:udp:l2tp:ppp:ip:tcp:http\t\tl2tp.example.com\t\n',
+      'eth:ethertype:ip:udp:l2tp:ppp:ip:tcp:http\t\tl2tp.example.com\t\n' +
+      'eth:ethertype:ip:gre:ip:tcp:http\t\twccp.example.com\t\n',
   }],
   build() {
     let greSequence = 0;
@@ -327,6 +334,16 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
         },
         carried: (ts, src, len) => outer[13].carry(ts, isDeviceHost(src), len),
       },
+      // 18: WCCP: a router's GRE (protocol 0x883e) to a web cache; towards the cache with WCCPv2's 4-byte redirect header, back without (WCCPv1).
+      {
+        kind: 'wrapped',
+        wrap: (p, src) => {
+          const toCache = isDeviceHost(src);
+          return ethernet({ src: '00:00:5e:00:53:c1', dst: '00:00:5e:00:53:c2', etherType: ETHERTYPE_IPV4 },
+            ipv4({ src: toCache ? WCCP_ROUTER : WCCP_CACHE, dst: toCache ? WCCP_CACHE : WCCP_ROUTER, protocol: IPPROTO_GRE, ttl: 64 },
+              toCache ? bytes(u16(0), u16(0x883e), [0x00, 0x00, 0x00, 0x00], p) : bytes(u16(0), u16(0x883e), p)));
+        },
+      },
     ];
     const b = new CaptureBuilder(links, DEVICES);
     outer = [
@@ -381,6 +398,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
     const tzsp = httpTo(15, 50016, remote('203.0.113.56', 80), 'tzsp.example.com', T0 + ms(3000));
     const lisp = tlsTo(16, 50017, remote('2001:db8:5::57', 443), 'lisp.example.com', T0 + ms(3200), device(50017, DEVICE_V6));
     const l2tp = httpTo(17, 50018, remote('203.0.113.58', 80), 'l2tp.example.com', T0 + ms(3400));
+    const wccp = httpTo(18, 50019, remote('203.0.113.59', 80), 'wccp.example.com', T0 + ms(3600));
 
     const records = b.records();
     const tls = (name: string, why: string) => ({ why, app: 'tls', sni: name, name, name_source: 'sni' as const, syn_seen: true, tunnel_depth: 0 });
@@ -390,7 +408,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       records: records.length,
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
-        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 32, 1),
+        summary: summaryOf(records, { format: 'pcap', link_types: ['EN10MB'] }, 33, 1),
         flows: [
           mpls.expect(tls('mpls.example.com', 'SNI under two MPLS labels')),
           pppoe.expect(http('pppoe.example.com', 'Host inside a PPPoE session', 0)),
@@ -424,6 +442,7 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
           outer[11].expect({ why: 'LISP outer 5-tuple, device to server direction', app: 'lisp', tunnel_depth: 0 }),
           outer[12].expect({ why: 'LISP outer 5-tuple, the other direction', app: 'lisp', tunnel_depth: 0 }),
           outer[13].expect({ why: 'L2TP outer 5-tuple (1701 both ways)', app: 'l2tp', tunnel_depth: 0 }),
+          wccp.expect(http('wccp.example.com', 'Host inside a WCCP redirect (GRE 0x883e, with and without the WCCPv2 redirect header)', 0)),
         ],
         dns: lookup.dns,
       },

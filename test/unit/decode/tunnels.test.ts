@@ -151,6 +151,9 @@ describe('GRE', () => {
     // Aruba (access point ↔ controller): an 802.11 data frame without FCS, then LLC/SNAP (tshark 4.0: gre:wlan:llc:ip).
     ['Aruba 0x8200: an 802.11 data frame to the AP, LLC/SNAP, IPv4', 0x0000, 0x8200, concat(WLAN_DATA, hex('aaaa0300000008 00'), INNER4)],
     ['Aruba 0x8370 (the last of its protocol types), IPv6', 0x2000, 0x8370, concat(WLAN_DATA, hex('aaaa03000000 86dd'), INNER6)],
+    // WCCP (0x883e): IPv4 at once (v1), or after a 4-byte redirect header (v2), told apart by the first nibble (tshark 4.0 agrees).
+    ['WCCPv1 redirect: IPv4 right after the GRE header', 0x0000, 0x883e, INNER4],
+    ['WCCPv2 redirect: a 4-byte redirect header, then IPv4', 0x0000, 0x883e, concat(hex('00000000'), INNER4)],
   ])('%s', (_name, flags, protocol, payload) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, gre(flags, protocol, payload))), LINKTYPE_ETHERNET))
@@ -184,6 +187,8 @@ describe('GRE', () => {
     ['optional fields missing', hex('30000800 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // 0x8205 sits between Aruba's types (which step by 0x10): tshark shows it as data, so do we.
     ['a protocol type between Aruba\'s (0x8205)', gre(0x0000, 0x8205, concat(WLAN_DATA, hex('aaaa0300000008 00'), INNER4)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // WCCPv2's redirect header cut short (its first byte is not an IPv4 header's).
+    ['WCCP redirect header cut short', gre(0x0000, 0x883e, hex('0001')), DecodeStatus.Truncated, 'tunnel.truncated'],
     // Aruba's 802.11 frame cut inside its 24-byte header.
     ['Aruba 802.11 header cut short', gre(0x0000, 0x8200, WLAN_DATA.subarray(0, 20)), DecodeStatus.Truncated, 'link.truncated'],
   ])('%s', (_name, greBytes, status, anomaly) => {
