@@ -16,7 +16,7 @@ import { FrameDecoder } from './decode/decode-frame';
 import { pktapProcessName } from './decode/link';
 import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
 import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
-import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_SYN } from './decode/packet-view';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
@@ -432,8 +432,9 @@ export class Pipeline {
 
   /**
    * A server segment of a TLS connection whose hello named nothing: the server's stream is put
-   * together from its first byte (a head like the client's, bounded and budgeted) until its
-   * certificate's names are read, TLS 1.3 is selected, or there is nothing more to learn.
+   * together from its first byte (a head like the client's, bounded and budgeted; after a
+   * plaintext preamble, from the byte the client's hello acknowledged) until its certificate's
+   * names are read, TLS 1.3 is selected, or there is nothing more to learn.
    */
   private onServerFlight(slot: number, info: FlowInfo): void {
     const v = this.view;
@@ -475,11 +476,22 @@ export class Pipeline {
   private onHelloResult(slot: number, info: FlowInfo, r: ClientHelloResult, n: number, app: string | null): boolean {
     if (r.kind === 'found') {
       info.takeHello(r.hello, 'tcp', this.anomalies);
-      if (r.hello.sni === null && !r.hello.ech && !r.hello.esni && app === 'tls' && info.tlsAt < 0 && offersTls12(r.hello.supportedVersions)) {
+      const upgraded = info.tlsAt >= 0;
+      if (r.hello.sni === null && !r.hello.ech && !r.hello.esni && (app === 'tls' || upgraded) && offersTls12(r.hello.supportedVersions)) {
         // No name from the client: the certificate the server presents in the clear (TLS 1.2
         // and older) is read for its names, a fact for the record.
+        const v = this.view;
+        if (upgraded && (v.tcpFlags & TCP_ACK) === 0) {
+          this.decide(slot, info, app);
+          return false;
+        }
         info.app = app;
         info.client = null;
+        // After a plaintext preamble (STARTTLS, a CONNECT) the server's TLS starts where the
+        // client's hello acknowledges: the server answered the upgrade request, then waits for
+        // the hello, so every byte it sent before is acknowledged by it and every byte after is
+        // TLS. Without a preamble the server's TLS is its stream from the start (see onServerFlight).
+        info.server = upgraded ? new StreamHead(v.tcpAck) : null;
         info.wantCert = true;
         return false;
       }

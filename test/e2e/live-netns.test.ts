@@ -317,7 +317,7 @@ describeLab('live on a veth pair between two namespaces', () => {
   // proxy resolves the name) and through an HTTP CONNECT proxy. The far side's servers
   // (test/e2e/preamble-servers.js) answer each dialogue and start TLS, or relay to the lab's
   // openssl s_server. The plaintext and the hellos are the clients' own bytes.
-  test('TLS after plaintext from real clients: openssl s_client -starttls (12 protocols), curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
+  test('TLS after plaintext from real clients: openssl s_client -starttls (12 protocols, and SMTP again without SNI: the certificate\'s names), curl through SOCKS 5 and HTTP CONNECT proxies', async () => {
     const l = lab!;
     const server = spawn('ip', ['netns', 'exec', l.farNs, process.execPath, path.join(__dirname, 'preamble-servers.js'), FAR.tracker, FAR.nebra,
       path.join(l.dir, 'key.pem'), path.join(l.dir, 'cert.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -341,6 +341,10 @@ describeLab('live on a veth pair between two namespaces', () => {
         { input: '', encoding: 'utf8', timeout: 20_000 });
       expect([proto, c.stdout.includes('BEGIN CERTIFICATE')]).toEqual([proto, true]);
     }
+    // The same SMTP server once more with TLS 1.2 and no SNI: its certificate's names are read after the plaintext.
+    const noSni = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-starttls', 'smtp', '-connect', `${FAR.tracker}:25`, '-noservername', '-tls1_2'],
+      { input: '', encoding: 'utf8', timeout: 20_000 });
+    expect(noSni.stdout.includes('BEGIN CERTIFICATE')).toBe(true);
     const viaSocks = dev(l, 'curl', '-sSk', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', `socks5h://${FAR.tracker}:1080`, 'https://api.nebra.com/');
     expect(viaSocks.stdout + viaSocks.stderr).toBe('200');
     const viaConnect = dev(l, 'curl', '-sSk', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', `http://${FAR.tracker}:3128`, 'https://api.nebra.com/');
@@ -352,7 +356,7 @@ describeLab('live on a veth pair between two namespaces', () => {
     // Final records only: a flow still open when live judges open flows also has an `open: true` record.
     const toFar = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'tcp' && r.remote_ip === FAR.tracker && r.open !== true);
     const only = (port: number): Rec => {
-      const f = toFar.filter((r) => r.remote_port === port);
+      const f = toFar.filter((r) => r.remote_port === port && r.sni !== null);
       expect([port, f.length]).toEqual([port, 1]);
       return f[0];
     };
@@ -362,6 +366,9 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(only(1080)).toMatchObject({ app: 'socks', sni: 'api.nebra.com', name_source: 'sni' });
     expect(only(1080).names).toContainEqual({ name: 'api.nebra.com', source: 'socks-host' });
     expect(only(3128)).toMatchObject({ app: 'http', sni: 'api.nebra.com', http_host: 'api.nebra.com', name_source: 'sni' });
+    const unnamed = toFar.filter((r) => r.sni === null);
+    expect(unnamed).toHaveLength(1);
+    expect(unnamed[0]).toMatchObject({ remote_port: 25, app: 'smtp', name: null, server_cert_names: ['lab.example'] });
     for (const f of toFar) expect(f.ja4).toMatch(/^t1[23]/);
   }, 120_000);
 

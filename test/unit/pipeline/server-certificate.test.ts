@@ -1,6 +1,7 @@
 /**
  * The server's certificate names on a TLS flow whose hello has no SNI: read from the server's
- * TLS 1.2 flight, across segments and out of order; not read when the hello names a server,
+ * TLS 1.2 flight, across segments and out of order, also after a plaintext preamble (SMTP's
+ * STARTTLS, PostgreSQL's SSLRequest); not read when the hello names a server,
  * when the server picks TLS 1.3, or when the hello offers 1.3 only. The names are a fact of the
  * record, never the flow's name.
  */
@@ -58,4 +59,55 @@ test('a server that never finishes its certificate leaves the flow as it was', (
   const [f] = connection(40005, hello(), flight, [[0, 200]]).run([DEV]).flows;
   expect(f).toMatchObject({ app: 'tls', sni: null, unnamed_reason: 'tls-no-sni' });
   expect(f.server_cert_names).toBeUndefined();
+});
+
+/**
+ * A connection to `port` whose client and server first exchange `preamble` (alternating, client
+ * first when `clientFirst`), then the client's hello and the server's flight in `pieces`.
+ */
+function upgraded(port: number, preamble: Uint8Array[], clientFirst: boolean, clientHello: Uint8Array, server: Uint8Array, pieces: [number, number][]): Scenario {
+  const s = new Scenario();
+  let cseq = 1001;
+  let sseq = 5001;
+  let t = 3;
+  s.at(0, tcpPacket({ src: DEV, dst: SRV, sport: 40100, dport: port, flags: TCP_SYN, seq: 1000 }));
+  s.at(1, tcpPacket({ src: SRV, dst: DEV, sport: port, dport: 40100, flags: TCP_SYN | TCP_ACK, seq: 5000, ack: 1001 }));
+  s.at(2, tcpPacket({ src: DEV, dst: SRV, sport: 40100, dport: port, flags: TCP_ACK, seq: 1001, ack: 5001 }));
+  preamble.forEach((bytes, i) => {
+    const fromClient = (i % 2 === 0) === clientFirst;
+    if (fromClient) { s.at(t++, tcpPacket({ src: DEV, dst: SRV, sport: 40100, dport: port, flags: TCP_ACK | TCP_PSH, seq: cseq, ack: sseq, payload: bytes })); cseq += bytes.length; }
+    else { s.at(t++, tcpPacket({ src: SRV, dst: DEV, sport: port, dport: 40100, flags: TCP_ACK | TCP_PSH, seq: sseq, ack: cseq, payload: bytes })); sseq += bytes.length; }
+  });
+  s.at(t++, tcpPacket({ src: DEV, dst: SRV, sport: 40100, dport: port, flags: TCP_ACK | TCP_PSH, seq: cseq, ack: sseq, payload: clientHello }));
+  const base = sseq;
+  pieces.forEach(([off, len]) => s.at(t++, tcpPacket({ src: SRV, dst: DEV, sport: port, dport: 40100, flags: TCP_ACK | TCP_PSH, seq: base + off, ack: cseq + clientHello.length, payload: server.subarray(off, off + len) })));
+  return s;
+}
+
+const ascii = (x: string): Uint8Array => Uint8Array.from(Buffer.from(x, 'latin1'));
+
+test('after SMTP STARTTLS: the server\'s plaintext is passed over and its TLS 1.2 certificate read, out of order too', () => {
+  const flight = records(flight12(), 500);
+  const half = Math.floor(flight.length / 2);
+  const smtp = [ascii('220 mail.example.net ESMTP\r\n'), ascii('EHLO device\r\n'), ascii('250-mail.example.net\r\n250 STARTTLS\r\n'), ascii('STARTTLS\r\n'), ascii('220 2.0.0 Ready to start TLS\r\n')];
+  const [f] = upgraded(587, smtp, false, hello(), flight, [[half, flight.length - half], [0, half]]).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'smtp', sni: null, name: null, server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+});
+
+test('after PostgreSQL\'s SSLRequest and the server\'s one-byte "S"', () => {
+  const flight = records(flight12());
+  const pg = [Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f), ascii('S')];
+  const [f] = upgraded(5432, pg, true, hello(), flight, [[0, flight.length]]).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'postgresql', sni: null, server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+});
+
+test('after STARTTLS, a hello with SNI or a server that picks TLS 1.3: no certificate names', () => {
+  const smtp = [ascii('220 mx\r\n'), ascii('STARTTLS\r\n'), ascii('220 go ahead\r\n')];
+  const named = upgraded(25, smtp, false, hello(undefined, 'mx.example.net'), records(flight12()), [[0, records(flight12()).length]]).run([DEV]).flows[0];
+  expect(named).toMatchObject({ app: 'smtp', sni: 'mx.example.net' });
+  expect(named.server_cert_names).toBeUndefined();
+  const tls13 = records(concat(serverHello(true), certificate(SAN_CERT)));
+  const picked13 = upgraded(25, smtp, false, hello([0x0304, 0x0303]), tls13, [[0, tls13.length]]).run([DEV]).flows[0];
+  expect(picked13).toMatchObject({ app: 'smtp', sni: null });
+  expect(picked13.server_cert_names).toBeUndefined();
 });
