@@ -1,8 +1,9 @@
 /**
  * Data-centre and carrier tags that sit between an Ethernet header and the packet it carries:
  * IEEE 802.1ah provider backbone bridging (PBB, MAC-in-MAC), Cisco VN-Tag, IEEE 802.1BR E-Tag,
- * Cisco FabricPath, the Network Service Header (NSH, RFC 8300) and IEEE 802.1AE MACsec when it
- * only protects integrity (an encrypted frame is not IP). Each one is peeled like the
+ * Cisco FabricPath, the Network Service Header (NSH, RFC 8300), IEEE 802.1AE MACsec when it
+ * only protects integrity (an encrypted frame is not IP), and the timestamp an Arista tap
+ * aggregator inserts. Each one is peeled like the
  * shims in link.ts (decodeShim dispatches here): it moves the cursor past its header and names
  * what follows as an ethertype, so a VLAN tag, an MPLS stack or IP may come next.
  *
@@ -29,6 +30,12 @@ export const ETHERTYPE_FABRICPATH = 0x8903;
 export const ETHERTYPE_NSH = 0x894f;
 /** IEEE 802.1AE MACsec: the SecTAG, then (unless encrypted) the frame's own type field. */
 export const ETHERTYPE_MACSEC = 0x88e5;
+/**
+ * Arista's vendor ethertype: a tap aggregator's timestamp, inserted before the frame's own type
+ * field (a sub-type, a version, the time, then the type), as Arista switches stamp mirrored
+ * traffic. tshark ("avsp") and tcpdump decode it.
+ */
+export const ETHERTYPE_ARISTA = 0xd28b;
 
 /** MACsec TCI bits (IEEE 802.1AE-2018 §9.5): version (must be 0), SCI present, encrypted (E), changed text (C). */
 const MACSEC_TCI_V = 0x80;
@@ -49,6 +56,13 @@ const VNTAG_SKIP = 4;
 const ETAG_SKIP = 6;
 /** FabricPath: the FTag/TTL word, then the original frame's destination and source MACs. */
 const FABRICPATH_SKIP = 2 + 12;
+/** Arista: the timestamp sub-type, and the versions (TAI or UTC, the 0x0100 bit) with their timestamp sizes: 64 bits (seconds, nanoseconds) or 48 (16-bit seconds). */
+const ARISTA_SUBTYPE_TIMESTAMP = 0x0001;
+const ARISTA_TIMESTAMP_64 = 0x0010;
+const ARISTA_TIMESTAMP_48 = 0x0020;
+const ARISTA_UTC = 0x0100;
+/** Sub-type and version. */
+const ARISTA_HEADER_LENGTH = 4;
 /** Ethernet destination and source MACs, before the type field (NSH next protocol 3). */
 const MAC_PAIR_LENGTH = 12;
 
@@ -66,7 +80,7 @@ const NSH_MD1_WORDS = 6;
 /** True for the ethertypes decodeBridgeTag peels. */
 export function isBridgeTag(etherType: number): boolean {
   return etherType === ETHERTYPE_PBB || etherType === ETHERTYPE_VNTAG || etherType === ETHERTYPE_ETAG ||
-    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH || etherType === ETHERTYPE_MACSEC;
+    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH || etherType === ETHERTYPE_MACSEC || etherType === ETHERTYPE_ARISTA;
 }
 
 /** Peels the tag named by cur.etherType (isBridgeTag); sets the next ethertype. */
@@ -77,8 +91,28 @@ export function decodeBridgeTag(buf: Uint8Array, cur: LayerCursor, anomalies: An
     case ETHERTYPE_ETAG: return skipThenEtherType(buf, cur, anomalies, ETAG_SKIP);
     case ETHERTYPE_FABRICPATH: return skipThenEtherType(buf, cur, anomalies, FABRICPATH_SKIP);
     case ETHERTYPE_MACSEC: return decodeMacsec(buf, cur, anomalies);
+    case ETHERTYPE_ARISTA: return decodeArista(buf, cur, anomalies);
     default: return decodeNsh(buf, cur, anomalies);
   }
+}
+
+/**
+ * Arista's timestamp header: sub-type 1, then a version saying a 64-bit (TAI or UTC) or 48-bit
+ * timestamp, then the frame's type field. Another sub-type or version is not IP (tshark shows
+ * data there too).
+ */
+function decodeArista(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < ARISTA_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const version = u16be(buf, off + 2) & ~ARISTA_UTC;
+  if (u16be(buf, off) !== ARISTA_SUBTYPE_TIMESTAMP || (version !== ARISTA_TIMESTAMP_64 && version !== ARISTA_TIMESTAMP_48)) {
+    cur.etherType = ETHERTYPE_NONE;
+    return NEXT_LAYER;
+  }
+  return skipThenEtherType(buf, cur, anomalies, ARISTA_HEADER_LENGTH + (version === ARISTA_TIMESTAMP_64 ? 8 : 6));
 }
 
 /**

@@ -488,7 +488,7 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
   });
 });
 
-describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
+describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Arista timestamps and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
   const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
   const MACS = '020000000001 020000000002';
   /** An NSH base header (version 0, TTL 63, Length in words, MD type, next protocol) and a service path header. */
@@ -510,6 +510,9 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec and V
     // MACsec (802.1AE) protecting integrity only (E and C clear): SecTAG with and without an SCI, type, payload, 16-byte ICV.
     ['MACsec with an SCI, integrity only → IPv4', ethernet(0x88e5, Buffer.concat([hex('2000 00000001 00000c0000030001 0800'), TCP4, new Uint8Array(16)])), 4, -1],
     ['MACsec without an SCI, integrity only → IPv6', ethernet(0x88e5, Buffer.concat([hex('0000 00000001 86dd'), UDP6, new Uint8Array(16)])), 6, -1],
+    // Arista's tap-aggregator timestamp (tshark: eth:ethertype:avsp:ethertype:...): sub-type 1, version, time, then the type.
+    ['Arista timestamp, 64-bit TAI → IPv4', ethernet(0xd28b, Buffer.concat([hex('0001 0010 5cef0857 384f4ac8 0800'), TCP4])), 4, -1],
+    ['Arista timestamp, 48-bit UTC, then an 802.1Q tag (VID 100) → IPv6', ethernet(0xd28b, Buffer.concat([hex('0001 0120 ed95 18149df4 8100 0064 86dd'), UDP6])), 6, 100],
     // 802.3 length field, LLC/SNAP naming 802.1Q (VID 10), then IPv4.
     ['LLC/SNAP naming an 802.1Q tag → IPv4', ethernet(8 + 4 + TCP4.length, Buffer.concat([hex('aaaa03000000 8100 000a 0800'), TCP4])), 4, 10],
   ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, frame, version, vlanId) => {
@@ -538,6 +541,16 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec and V
     expect(anomalies.toRecord()).toEqual({});
   });
 
+  test.each<[string, string]>([
+    ['another sub-type', '0002 0010 00000000 00000000'],
+    ['a timestamp version tshark does not know (0x0030)', '0001 0030 00000000 00000000'],
+  ])('an Arista header with %s: not IP, counted, no anomaly', (_name, header) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0xd28b, Buffer.concat([hex(header), hex('0800'), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
   test('NSH with an experimental next protocol: not IP, counted, no anomaly', () => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x894f, Buffer.concat([nsh(2, 2, 0xfe), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
@@ -548,6 +561,8 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec and V
   test.each<[string, Uint8Array, DecodeStatus, string]>([
     ['a PBB I-TAG cut before the customer type', ethernet(0x88e7, hex(`00000100 ${MACS}`)), DecodeStatus.Truncated, 'link.truncated'],
     ['a VN-Tag of 3 bytes', ethernet(0x8926, hex('800100')), DecodeStatus.Truncated, 'link.truncated'],
+    ['an Arista 64-bit timestamp cut before the type', ethernet(0xd28b, hex('0001 0010 5cef0857 384f4ac8')), DecodeStatus.Truncated, 'link.truncated'],
+    ['an Arista header of 3 bytes', ethernet(0xd28b, hex('000100')), DecodeStatus.Truncated, 'link.truncated'],
     ['an E-Tag without its type field', ethernet(0x893f, hex('000000010000')), DecodeStatus.Truncated, 'link.truncated'],
     ['a MACsec SecTAG with an SCI cut before the type', ethernet(0x88e5, hex('2000 00000001 00000c00000300')), DecodeStatus.Truncated, 'link.truncated'],
     ['NSH version 1', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
