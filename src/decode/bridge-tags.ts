@@ -2,8 +2,8 @@
  * Data-centre and carrier tags that sit between an Ethernet header and the packet it carries:
  * IEEE 802.1ah provider backbone bridging (PBB, MAC-in-MAC), Cisco VN-Tag, IEEE 802.1BR E-Tag,
  * Cisco FabricPath, the Network Service Header (NSH, RFC 8300), IEEE 802.1AE MACsec when it
- * only protects integrity (an encrypted frame is not IP), and the timestamp an Arista tap
- * aggregator inserts. Each one is peeled like the
+ * only protects integrity (an encrypted frame is not IP), the timestamp an Arista tap
+ * aggregator inserts, and batman-adv's mesh data packets. Each one is peeled like the
  * shims in link.ts (decodeShim dispatches here): it moves the cursor past its header and names
  * what follows as an ethertype, so a VLAN tag, an MPLS stack or IP may come next.
  *
@@ -36,6 +36,12 @@ export const ETHERTYPE_MACSEC = 0x88e5;
  * traffic. tshark ("avsp") and tcpdump decode it.
  */
 export const ETHERTYPE_ARISTA = 0xd28b;
+/**
+ * B.A.T.M.A.N. advanced (batman-adv), the layer-2 mesh protocol of community and IoT mesh
+ * networks: its data packets carry the client's whole Ethernet frame (compat version 15, as
+ * Linux sends it since 2016; tshark's `batadv` decodes the same).
+ */
+export const ETHERTYPE_BATADV = 0x4305;
 
 /** MACsec TCI bits (IEEE 802.1AE-2018 §9.5): version (must be 0), SCI present, encrypted (E), changed text (C). */
 const MACSEC_TCI_V = 0x80;
@@ -63,6 +69,14 @@ const ARISTA_TIMESTAMP_48 = 0x0020;
 const ARISTA_UTC = 0x0100;
 /** Sub-type and version. */
 const ARISTA_HEADER_LENGTH = 4;
+/** batman-adv compat version 15 and its data packet types, each with its header's size (include/uapi/linux/batadv_packet.h). */
+const BATADV_COMPAT_VERSION = 15;
+const BATADV_BCAST = 0x01; // type, version, TTL, reserved, sequence number, originator
+const BATADV_UNICAST = 0x40; // type, version, TTL, TT version, destination
+const BATADV_UNICAST_4ADDR = 0x42; // the unicast header, then the source, a subtype and a reserved byte
+const BATADV_BCAST_LENGTH = 14;
+const BATADV_UNICAST_LENGTH = 10;
+const BATADV_UNICAST_4ADDR_LENGTH = 18;
 /** Ethernet destination and source MACs, before the type field (NSH next protocol 3). */
 const MAC_PAIR_LENGTH = 12;
 
@@ -80,7 +94,8 @@ const NSH_MD1_WORDS = 6;
 /** True for the ethertypes decodeBridgeTag peels. */
 export function isBridgeTag(etherType: number): boolean {
   return etherType === ETHERTYPE_PBB || etherType === ETHERTYPE_VNTAG || etherType === ETHERTYPE_ETAG ||
-    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH || etherType === ETHERTYPE_MACSEC || etherType === ETHERTYPE_ARISTA;
+    etherType === ETHERTYPE_FABRICPATH || etherType === ETHERTYPE_NSH || etherType === ETHERTYPE_MACSEC ||
+    etherType === ETHERTYPE_ARISTA || etherType === ETHERTYPE_BATADV;
 }
 
 /** Peels the tag named by cur.etherType (isBridgeTag); sets the next ethertype. */
@@ -92,6 +107,7 @@ export function decodeBridgeTag(buf: Uint8Array, cur: LayerCursor, anomalies: An
     case ETHERTYPE_FABRICPATH: return skipThenEtherType(buf, cur, anomalies, FABRICPATH_SKIP);
     case ETHERTYPE_MACSEC: return decodeMacsec(buf, cur, anomalies);
     case ETHERTYPE_ARISTA: return decodeArista(buf, cur, anomalies);
+    case ETHERTYPE_BATADV: return decodeBatadv(buf, cur, anomalies);
     default: return decodeNsh(buf, cur, anomalies);
   }
 }
@@ -132,6 +148,28 @@ function decodeMacsec(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCount
     return NEXT_LAYER;
   }
   return skipThenEtherType(buf, cur, anomalies, MACSEC_SECTAG_LENGTH + ((tci & MACSEC_TCI_SC) !== 0 ? MACSEC_SCI_LENGTH : 0));
+}
+
+/**
+ * batman-adv (compat version 15): a unicast, four-address unicast or broadcast data packet's
+ * header, then the Ethernet frame it carries (its MACs, then its type field). Routing messages
+ * (OGMs, ELP), fragments (not reassembled here), network-coded packets and other versions are
+ * not IP.
+ */
+function decodeBatadv(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < 2) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const type = buf[off];
+  const header = buf[off + 1] !== BATADV_COMPAT_VERSION ? 0
+    : type === BATADV_UNICAST ? BATADV_UNICAST_LENGTH : type === BATADV_UNICAST_4ADDR ? BATADV_UNICAST_4ADDR_LENGTH : type === BATADV_BCAST ? BATADV_BCAST_LENGTH : 0;
+  if (header === 0) {
+    cur.etherType = ETHERTYPE_NONE;
+    return NEXT_LAYER;
+  }
+  return skipThenEtherType(buf, cur, anomalies, header + MAC_PAIR_LENGTH);
 }
 
 /**

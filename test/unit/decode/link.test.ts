@@ -488,7 +488,7 @@ describe('shims between the link header and IP: MPLS (RFC 3032) and PPPoE sessio
   });
 });
 
-describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Arista timestamps and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
+describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Arista timestamps, batman-adv and VLAN tags after a shim; each frame shape checked with tshark 4.0', () => {
   const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
   const MACS = '020000000001 020000000002';
   /** An NSH base header (version 0, TTL 63, Length in words, MD type, next protocol) and a service path header. */
@@ -513,6 +513,10 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Aris
     // Arista's tap-aggregator timestamp (tshark: eth:ethertype:avsp:ethertype:...): sub-type 1, version, time, then the type.
     ['Arista timestamp, 64-bit TAI → IPv4', ethernet(0xd28b, Buffer.concat([hex('0001 0010 5cef0857 384f4ac8 0800'), TCP4])), 4, -1],
     ['Arista timestamp, 48-bit UTC, then an 802.1Q tag (VID 100) → IPv6', ethernet(0xd28b, Buffer.concat([hex('0001 0120 ed95 18149df4 8100 0064 86dd'), UDP6])), 6, 100],
+    // batman-adv v15 data packets (tshark: eth:ethertype:batadv:eth:ethertype:ip): unicast, four-address unicast, broadcast.
+    ['batman-adv unicast → the carried Ethernet frame → IPv4', ethernet(0x4305, Buffer.concat([hex(`40 0f 32 01 020000000002 ${MACS} 0800`), TCP4])), 4, -1],
+    ['batman-adv four-address unicast → IPv6', ethernet(0x4305, Buffer.concat([hex(`42 0f 32 01 020000000002 020000000001 00 00 ${MACS} 86dd`), UDP6])), 6, -1],
+    ['batman-adv broadcast → an 802.1Q-tagged frame (VID 7) → IPv4', ethernet(0x4305, Buffer.concat([hex(`01 0f 32 00 00000007 020000000001 ${MACS} 8100 0007 0800`), TCP4])), 4, 7],
     // 802.3 length field, LLC/SNAP naming 802.1Q (VID 10), then IPv4.
     ['LLC/SNAP naming an 802.1Q tag → IPv4', ethernet(8 + 4 + TCP4.length, Buffer.concat([hex('aaaa03000000 8100 000a 0800'), TCP4])), 4, 10],
   ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, frame, version, vlanId) => {
@@ -551,6 +555,17 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Aris
     expect(anomalies.toRecord()).toEqual({});
   });
 
+  test.each<[string, string]>([
+    ['an originator message (B.A.T.M.A.N. IV OGM)', '00 0f 32 00 00000001'],
+    ['a fragment (not reassembled)', `41 0f 32 00 020000000002 020000000001 0001 0040`],
+    ['a unicast of compat version 14 (tshark does not decode it either)', '40 0e 32 01 020000000002'],
+  ])('batman-adv %s: not IP, counted, no anomaly', (_name, header) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x4305, Buffer.concat([hex(header), hex(`${MACS} 0800`), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.otherL2).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
   test('NSH with an experimental next protocol: not IP, counted, no anomaly', () => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(0x894f, Buffer.concat([nsh(2, 2, 0xfe), TCP4])), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
@@ -563,6 +578,8 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Aris
     ['a VN-Tag of 3 bytes', ethernet(0x8926, hex('800100')), DecodeStatus.Truncated, 'link.truncated'],
     ['an Arista 64-bit timestamp cut before the type', ethernet(0xd28b, hex('0001 0010 5cef0857 384f4ac8')), DecodeStatus.Truncated, 'link.truncated'],
     ['an Arista header of 3 bytes', ethernet(0xd28b, hex('000100')), DecodeStatus.Truncated, 'link.truncated'],
+    ['a batman-adv unicast cut inside the carried frame\'s MACs', ethernet(0x4305, hex(`40 0f 32 01 020000000002 0200000000`)), DecodeStatus.Truncated, 'link.truncated'],
+    ['a batman-adv header of 1 byte', ethernet(0x4305, hex('40')), DecodeStatus.Truncated, 'link.truncated'],
     ['an E-Tag without its type field', ethernet(0x893f, hex('000000010000')), DecodeStatus.Truncated, 'link.truncated'],
     ['a MACsec SecTAG with an SCI cut before the type', ethernet(0x88e5, hex('2000 00000001 00000c00000300')), DecodeStatus.Truncated, 'link.truncated'],
     ['NSH version 1', ethernet(0x894f, Buffer.concat([nsh(2, 2, 1, 1), TCP4])), DecodeStatus.Malformed, 'nsh.malformed'],
