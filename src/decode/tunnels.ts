@@ -187,7 +187,7 @@ const TEREDO_AUTH_FIXED_LENGTH = 13; // 0x0001, ID-len, AU-len, nonce (8), confi
 const IPV6_HEADER_LENGTH = 40;
 
 /**
- * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, ERSPAN,
+ * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, PPP, ERSPAN,
  * WCCP (IPv4, after any redirect header) or Aruba 802.11 payload (cur.etherType
  * ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
  * gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
@@ -209,7 +209,10 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   const erspan = protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III;
   const aruba = isArubaProtocol(protocol);
   const wccp = protocol === GRE_WCCP;
-  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && !erspan && !aruba && !wccp) {
+  // PPP (0x880b) in version 0 GRE too, not only in PPTP's version 1: tshark decodes it, and
+  // Arkime's test suite has such a trace (GRE, PPP, then IPv4 and DNS).
+  if (protocol !== ETHERTYPE_IPV4 && protocol !== ETHERTYPE_IPV6 && protocol !== ETHERTYPE_TEB && protocol !== ETHERTYPE_MPLS && protocol !== ETHERTYPE_PPP &&
+    !erspan && !aruba && !wccp) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -335,7 +338,7 @@ function isGreForUdp(buf: Uint8Array, off: number, end: number): boolean {
   if ((flags & GRE_VERSION_MASK) === 1) return protocol === ETHERTYPE_PPP;
   if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) return false;
   return protocol === ETHERTYPE_IPV4 || protocol === ETHERTYPE_IPV6 || protocol === ETHERTYPE_TEB || protocol === ETHERTYPE_MPLS ||
-    protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III || isArubaProtocol(protocol);
+    protocol === ETHERTYPE_PPP || protocol === GRE_ERSPAN_II || protocol === GRE_ERSPAN_III || isArubaProtocol(protocol) || protocol === GRE_WCCP;
 }
 
 /**

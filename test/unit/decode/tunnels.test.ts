@@ -153,6 +153,9 @@ describe('GRE', () => {
     ['Aruba 0x8370 (the last of its protocol types), IPv6', 0x2000, 0x8370, concat(WLAN_DATA, hex('aaaa03000000 86dd'), INNER6)],
     // WCCP (0x883e): IPv4 at once (v1), or after a 4-byte redirect header (v2), told apart by the first nibble (tshark 4.0 agrees).
     ['WCCPv1 redirect: IPv4 right after the GRE header', 0x0000, 0x883e, INNER4],
+    // PPP in version 0 GRE (tshark 4.0: gre:ppp:ip), with and without its address and control bytes.
+    ['version 0 GRE carrying PPP (0x880b) with address and control, IPv4', 0x0000, 0x880b, concat(hex('ff03 0021'), INNER4)],
+    ['version 0 GRE with a key carrying PPP without address and control, IPv6', 0x2000, 0x880b, concat(hex('0057'), INNER6)],
     ['WCCPv2 redirect: a 4-byte redirect header, then IPv4', 0x0000, 0x883e, concat(hex('00000000'), INNER4)],
   ])('%s', (_name, flags, protocol, payload) => {
     const { dec, anomalies } = newDecoder();
@@ -173,8 +176,8 @@ describe('GRE', () => {
     ['enhanced GRE v1 cut before its acknowledgment number', hex('3081 880b 0010 0001 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // Routing present (R bit, RFC 1701): reserved in RFC 2784 §2.3.
     ['routing bit set', gre(0x4000, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
-    // A payload type we do not decode (0x880b, PPP: PPTP's payload).
-    ['PPP payload', gre(0x1000, 0x880b, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // A payload type we do not decode (0x8137, Novell IPX).
+    ['IPX payload', gre(0x1000, 0x8137, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // ERSPAN II whose header says version 0: the header disagrees with the GRE protocol type.
     ['ERSPAN II header with the wrong version', gre(0x1000, 0x88be, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // ERSPAN III needs 12 bytes of header; 8 are there.
@@ -465,6 +468,7 @@ describe('GRE-in-UDP (RFC 8086, port 4754) and MPLS-in-UDP (RFC 7510, port 6635)
     ['MPLS-in-UDP to 6635: one label, then IPv4', 50010, 6635, concat(hex('000641ff'), INNER4), InnerKind.Mpls, [1111, 80]],
     ['MPLS-in-UDP: two labels, then IPv6', 50011, 6635, concat(hex('00064000 000651ff'), INNER6), InnerKind.Mpls, [2222, 53]],
     ['PPTP\'s enhanced GRE (version 1) on 4754, PPP inside', 50000, 4754, gre(0x3001, 0x880b, concat(hex('ff030021'), INNER4)), InnerKind.Gre, [1111, 80]],
+    ['version 0 GRE on 4754 carrying PPP', 50004, 4754, gre(0x0000, 0x880b, concat(hex('ff030021'), INNER4)), InnerKind.Gre, [1111, 80]],
   ])('%s: the inner packet is a flow one layer down', (_name, sport, dport, payload, kind, ports) => {
     const r = throughTunnel(udpFrame(sport, dport, payload));
     expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1, ...ports]);
@@ -472,7 +476,7 @@ describe('GRE-in-UDP (RFC 8086, port 4754) and MPLS-in-UDP (RFC 7510, port 6635)
 
   test.each<[string, number, number, Uint8Array]>([
     ['a DNS reply from port 53 to 4754 (the well-known port wins, as in tshark)', 53, 4754, gre(0x0000, 0x0800, INNER4)],
-    ['GRE version 0 naming PPP (tshark finds no IP after it either)', 50000, 4754, gre(0x0000, 0x880b, INNER4)],
+    ['GRE version 0 naming IPX (tshark finds no IP after it either)', 50000, 4754, gre(0x0000, 0x8137, INNER4)],
     ['3 bytes on 4754', 50000, 4754, hex('000008')],
     ['an empty datagram to 6635', 50000, 6635, new Uint8Array(0)],
   ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, sport, dport, payload) => {
