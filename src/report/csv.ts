@@ -53,14 +53,20 @@ export function renderFindingsCsv(r: AuditReport): string {
   return csvRows(header, rows);
 }
 
-/** `flows.csv`: every flow with its name, how it was learned and its verdict, in capture order. */
+/**
+ * `flows.csv`: every flow with its name, how it was learned and its verdict, in capture order;
+ * then the facts that tell one client from another (JA4), the names a server's certificate
+ * claimed, and the process (where the capture records it). Columns are only ever appended.
+ */
 export function renderFlowsCsv(r: AuditReport): string {
   const header = ['id', 'first_ts', 'last_ts', 'proto', 'direction', 'device_ip', 'device_port', 'remote_ip', 'remote_port', 'app', 'name', 'name_source',
-    'unnamed_reason', 'sni', 'http_host', 'packets_out', 'packets_in', 'bytes_out', 'bytes_in', 'verdict', 'pack', 'rule', 'reasons', 'explanation'];
+    'unnamed_reason', 'sni', 'http_host', 'packets_out', 'packets_in', 'bytes_out', 'bytes_in', 'verdict', 'pack', 'rule', 'reasons', 'explanation',
+    'ja4', 'server_cert_names', 'process'];
   const rows = r.flows.map((f) => [
     f.id, isoTime(f.first_ts), isoTime(f.last_ts), f.proto, f.direction, f.device_ip, f.device_port, f.remote_ip, f.remote_port, f.app, f.name, f.name_source,
     f.unnamed_reason ?? null, f.sni, f.http_host, f.packets_out, f.packets_in, f.bytes_out, f.bytes_in, f.verdict ?? null, f.pack ?? null, f.rule ?? null,
     (f.reasons ?? []).join(' '), f.explanation ?? null,
+    f.ja4 ?? null, (f.server_cert_names ?? []).join(' '), f.process ?? null,
   ]);
   return csvRows(header, rows);
 }

@@ -64,6 +64,18 @@ describe('CSV', () => {
     expect(FORMULA_SNI.startsWith('=')).toBe(true);
   });
 
+  test('flows.csv ends with each flow\'s JA4, certificate names and process, in the flow\'s row', () => {
+    const pktap = reportOf([path.join(REPO_ROOT, 'captures/apple-pktap.pcap')]);
+    const rows = parseCsv(renderFlowsCsv(pktap));
+    expect(rows[0].slice(-3)).toEqual(['ja4', 'server_cert_names', 'process']);
+    const at = (name: string) => rows[0].indexOf(name);
+    const bySni = new Map(rows.slice(1).map((r) => [r[at('sni')], r]));
+    const vpn = bySni.get('vpn-only.example.net')!;
+    expect([vpn[at('process')], vpn[at('ja4')]]).toEqual(['curl', pktap.flows.find((f) => f.sni === 'vpn-only.example.net')!.ja4]);
+    expect(vpn[at('ja4')]).toMatch(/^t1[23]d/);
+    expect(bySni.get('radar.exactlylabs.com')![at('process')]).toBe('RadarMonitor');
+  });
+
   test('findings.csv has one row per finding', () => {
     expect(parseCsv(renderFindingsCsv(sample)).length - 1).toBe(sample.findings.length);
     expect(parseCsv(renderFlowsCsv(sample)).length - 1).toBe(sample.flows.length);
