@@ -114,6 +114,8 @@ export class Pipeline {
   readonly dnsCache: DnsCache;
   packets = 0;
   bytes = 0;
+  /** Frame.process of the frame being processed (see packetProcess). */
+  private frameProcess: string | null = null;
   firstTs = -1;
   lastTs = -1;
   /**
@@ -152,6 +154,7 @@ export class Pipeline {
 
   /** Processes one frame. Never throws: a bug in a decoder is counted and the packet skipped. */
   processFrame(f: Frame): void {
+    this.frameProcess = f.process;
     this.packets++;
     this.bytes += f.wireLength;
     const ts = f.tsMicros;
@@ -229,9 +232,18 @@ export class Pipeline {
       info.dnsAnswerNames = names.map((n) => n.name);
     }
     if (this.opts.devices.length === 0) this.noteEgressEvidence(slot, initB);
-    const v = this.view;
-    const process = v.pktapOffset >= 0 ? pktapProcessName(v.frameBuf, v.pktapOffset) : null;
+    const process = this.packetProcess();
     if (process !== null) this.infoOf(slot).process = process;
+  }
+
+  /**
+   * The process the capture names for the packet being processed: from its PKTAP header, else
+   * from the capture file (Apple's pcapng process blocks); null for every other capture. Makes a
+   * string for PKTAP: once per flow or DNS message, never per packet.
+   */
+  private packetProcess(): string | null {
+    const v = this.view;
+    return v.pktapOffset >= 0 ? pktapProcessName(v.frameBuf, v.pktapOffset) : this.frameProcess;
   }
 
   /**
@@ -850,10 +862,9 @@ export class Pipeline {
     const ver = t.ipVersion(slot);
     const K = t.keys;
     const app = info.app ?? 'dns';
-    // The process the capture names for this message's packet (PKTAP), not the flow's first:
-    // one resolver socket carries the lookups of many apps.
-    const v = this.view;
-    const process = v.pktapOffset >= 0 ? pktapProcessName(v.frameBuf, v.pktapOffset) : null;
+    // The process the capture names for this message's packet, not the flow's first: one
+    // resolver socket carries the lookups of many apps.
+    const process = this.packetProcess();
     if (!msg.response) {
       for (const q of msg.questions) {
         this.dnsQueries++;

@@ -1,14 +1,15 @@
 /**
  * pcapng reader (draft-ietf-opsawg-pcapng): sections in either byte order, interfaces with their
- * own link type, snaplen, if_tsresol and if_tsoffset, and EPB / SPB / obsolete PB packets; other
- * blocks are skipped by length. Sits at the start of the pipeline and emits `Frame`s pointing into
+ * own link type, snaplen, if_tsresol and if_tsoffset, and EPB / SPB / obsolete PB packets, with
+ * the process macOS records for each packet (Apple's process information blocks); other blocks
+ * are skipped by length. Sits at the start of the pipeline and emits `Frame`s pointing into
  * the input's reused window. Never throws on capture bytes, never allocates per packet, never
  * buffers more than MAX_BUFFERED_BLOCK bytes whatever a block length says.
  */
 import { A, type AnomalyCounters } from '../anomalies';
 import type { CaptureInput } from './open-capture';
 import { u32be, u32le } from './pcap-file';
-import { endOfInputIssue, linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
+import { endOfInputIssue, linkTypeName, MAX_CAPLEN, processNameText, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
 
 /** draft-ietf-opsawg-pcapng §4.1: Section Header Block type; a palindrome, so byte-order free. */
 export const PCAPNG_BLOCK_SHB = 0x0a0d0d0a;
@@ -20,6 +21,21 @@ export const PCAPNG_BLOCK_PB = 0x00000002;
 export const PCAPNG_BLOCK_SPB = 0x00000003;
 /** §4.3 Enhanced Packet Block. */
 export const PCAPNG_BLOCK_EPB = 0x00000006;
+/**
+ * Apple's Process Information Block (libpcap's pcap-ng.h in Apple's open source, "experimental,
+ * not standardized"), as macOS's tcpdump writes it from its pktap interface: a process id, then
+ * options, the name at code 2. PIBs are numbered in order within their section; an EPB names
+ * its process by that number in option 0x8001 and its effective process (the app a daemon
+ * works for) in 0x8003.
+ */
+export const PCAPNG_BLOCK_APPLE_PIB = 0x80000001;
+const PIB_NAME = 2;
+const EPB_PIB_INDEX = 0x8001;
+const EPB_E_PIB_INDEX = 0x8003;
+/** Process blocks remembered per section (a day of a Mac's traffic names a few hundred). */
+const MAX_PROCESSES = 65536;
+/** Longest process name kept, in bytes (macOS's names are at most 32; paths are not read). */
+const MAX_PROCESS_NAME = 256;
 /** §4.1: the SHB's Byte-Order Magic, read in the section's byte order. */
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
@@ -70,6 +86,8 @@ export class PcapngFileReader implements PacketSource {
   private le = true;
   private firstByteOrder: 'little' | 'big' | undefined;
   private ifaces: PcapngInterface[] = [];
+  /** The section's process information blocks' names, in order (null: a block without a name). */
+  private processes: (string | null)[] = [];
   private readonly linkTypes: number[] = [];
   private readonly resolutions: string[] = [];
   private readonly reported = new Set<string>();
@@ -118,13 +136,19 @@ export class PcapngFileReader implements PacketSource {
       if (trailer !== len) return this.badBlock(`block type 0x${hex(type)} says ${len} bytes at its start and ${trailer} at its end`);
       input.pos = p + len; // the frame keeps pointing at `b`, which only moves on the next ensure()
       if (type === PCAPNG_BLOCK_EPB) {
-        if (this.readEnhancedPacket(frame, b, p, len, this.u32(b, p + 8))) return true;
+        if (this.readEnhancedPacket(frame, b, p, len, this.u32(b, p + 8))) {
+          // Only a section with process blocks pays for reading packet options.
+          if (this.processes.length > 0) frame.process = this.packetProcess(b, p, len, frame.capturedLength);
+          return true;
+        }
       } else if (type === PCAPNG_BLOCK_SPB) {
         if (this.readSimplePacket(frame, b, p, len)) return true;
       } else if (type === PCAPNG_BLOCK_PB) {
         if (this.readEnhancedPacket(frame, b, p, len, this.u16(b, p + 8))) return true;
       } else if (type === PCAPNG_BLOCK_IDB) {
         this.readInterface(b, p, len);
+      } else if (type === PCAPNG_BLOCK_APPLE_PIB) {
+        this.readProcess(b, p, len);
       }
     }
     return false;
@@ -208,7 +232,46 @@ export class PcapngFileReader implements PacketSource {
     frame.tsMicros = this.lastTsMicros;
     frame.linkType = iface.linkType;
     frame.interfaceId = ifId;
+    frame.process = null;
     this.packets++;
+  }
+
+  /**
+   * The process an EPB's options name (Apple's 0x8003, the effective process, else 0x8001), by
+   * its process block's number in this section; null when neither names a known block.
+   */
+  private packetProcess(b: Uint8Array, p: number, len: number, caplen: number): string | null {
+    const end = p + len - 4;
+    let o = p + EPB_DATA_OFFSET + ((caplen + 3) & ~3);
+    let own = -1;
+    let effective = -1;
+    // §3.5: code, length, value padded to 32 bits; each option takes at least 4 bytes of the block.
+    while (o + 4 <= end) {
+      const code = this.u16(b, o);
+      const olen = this.u16(b, o + 2);
+      if (code === OPT_ENDOFOPT || o + 4 + olen > end) break;
+      if (olen >= 4 && code === EPB_E_PIB_INDEX) effective = this.u32(b, o + 4);
+      else if (olen >= 4 && code === EPB_PIB_INDEX) own = this.u32(b, o + 4);
+      o += 4 + ((olen + 3) & ~3);
+    }
+    const procs = this.processes;
+    return (effective >= 0 && effective < procs.length ? procs[effective] : null) ?? (own >= 0 && own < procs.length ? procs[own] : null);
+  }
+
+  /** Apple's PIB: its name option, kept as text (bytes outside printable ASCII, and `\`, as \DDD). */
+  private readProcess(b: Uint8Array, p: number, len: number): void {
+    if (this.processes.length >= MAX_PROCESSES) return;
+    const end = p + len - 4;
+    let name: string | null = null;
+    let o = p + 12; // type, length, process id
+    while (o + 4 <= end) {
+      const code = this.u16(b, o);
+      const olen = this.u16(b, o + 2);
+      if (code === OPT_ENDOFOPT || o + 4 + olen > end) break;
+      if (code === PIB_NAME && name === null) name = processNameText(b, o + 4, Math.min(olen, MAX_PROCESS_NAME));
+      o += 4 + ((olen + 3) & ~3);
+    }
+    this.processes.push(name);
   }
 
   /** SHB (§4.1): sets the byte order for the section and forgets the previous section's interfaces. */
@@ -246,6 +309,7 @@ export class PcapngFileReader implements PacketSource {
     this.firstByteOrder ??= this.le ? 'little' : 'big';
     this.sections++;
     this.ifaces = [];
+    this.processes = [];
     input.pos = p + len;
   }
 

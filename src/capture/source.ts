@@ -64,11 +64,30 @@ export interface Frame {
   linkType: number;
   /** pcapng interface index (0 for classic pcap and live). */
   interfaceId: number;
+  /**
+   * The process the capture file says the packet belongs to (the effective one when it names
+   * one), from Apple's process information blocks in pcapng; null when the file says nothing.
+   */
+  process: string | null;
+}
+
+/**
+ * A process name as capture headers carry it (PKTAP's NUL-padded command names, the name option
+ * of Apple's pcapng process blocks): the bytes of buf[at, at + maxBytes) up to the first NUL, as
+ * text, with bytes outside printable ASCII and `\` written as \DDD; null when empty.
+ */
+export function processNameText(buf: Uint8Array, at: number, maxBytes: number): string | null {
+  let out = '';
+  for (let i = at; i < at + maxBytes && buf[i] !== 0; i++) {
+    const c = buf[i];
+    out += c < 0x20 || c > 0x7e || c === 0x5c ? '\\' + String(c).padStart(3, '0') : String.fromCharCode(c);
+  }
+  return out === '' ? null : out;
 }
 
 /** Creates an empty frame to pass to `PacketSource.next`. */
 export function newFrame(): Frame {
-  return { buf: new Uint8Array(0), offset: 0, capturedLength: 0, wireLength: 0, tsMicros: 0, linkType: 0, interfaceId: 0 };
+  return { buf: new Uint8Array(0), offset: 0, capturedLength: 0, wireLength: 0, tsMicros: 0, linkType: 0, interfaceId: 0, process: null };
 }
 
 /** A problem found while reading a capture: one line naming the file and the byte offset. */

@@ -17,7 +17,7 @@ import {
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
-  LINKTYPE_ARCNET_LINUX,
+  LINKTYPE_ARCNET_LINUX, processNameText,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -398,17 +398,7 @@ function decodePktap(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomal
  * Once per flow, never per packet: it makes a string.
  */
 export function pktapProcessName(buf: Uint8Array, header: number): string | null {
-  return commandName(buf, header + PKTAP_ECOMM_OFFSET) ?? commandName(buf, header + PKTAP_COMM_OFFSET);
-}
-
-/** A NUL-padded 20-byte command name at `at` as text, or null when empty. */
-function commandName(buf: Uint8Array, at: number): string | null {
-  let out = '';
-  for (let i = at; i < at + PKTAP_COMM_LENGTH && buf[i] !== 0; i++) {
-    const c = buf[i];
-    out += c < 0x20 || c > 0x7e || c === 0x5c ? '\\' + String(c).padStart(3, '0') : String.fromCharCode(c);
-  }
-  return out === '' ? null : out;
+  return processNameText(buf, header + PKTAP_ECOMM_OFFSET, PKTAP_COMM_LENGTH) ?? processNameText(buf, header + PKTAP_COMM_OFFSET, PKTAP_COMM_LENGTH);
 }
 
 /** Solaris ipnet (LINKTYPE_IPNET): a version, the family (2 IPv4, 26 IPv6), then 22 bytes of metadata; then IP. */

@@ -91,10 +91,27 @@ function option(e: EndianWriter, code: number, value: Uint8Array): void {
 }
 
 /**
- * Serialises records as a pcapng file (draft-ietf-opsawg-pcapng): one SHB, one IDB per
- * interface (always with an explicit if_tsresol), then one EPB per record in the order given.
+ * Apple's additions, as macOS's tcpdump writes them from its pktap interface (libpcap's
+ * pcap-ng.h in Apple's open source): Process Information Blocks (type 0x80000001: a pid, then
+ * the name as option 2), numbered in order, and per packet the EPB options 0x8001 (its process
+ * block's number) and 0x8003 (the effective process's).
  */
-export function serializePcapng(records: readonly CaptureRecord[], interfaces: readonly PcapngInterface[], bigEndian = false): Uint8Array {
+export interface ApplePcapngProcesses {
+  processes: readonly { pid: number; name: string }[];
+  /** The process block numbers of record `r`: its own and, when set, the effective one. */
+  of(r: CaptureRecord): { own: number; effective?: number } | null;
+}
+const BLOCK_APPLE_PIB = 0x80000001;
+const OPT_PIB_NAME = 2;
+const OPT_EPB_PIB_INDEX = 0x8001;
+const OPT_EPB_E_PIB_INDEX = 0x8003;
+
+/**
+ * Serialises records as a pcapng file (draft-ietf-opsawg-pcapng): one SHB, one IDB per
+ * interface (always with an explicit if_tsresol), Apple's process blocks when given, then one
+ * EPB per record in the order given.
+ */
+export function serializePcapng(records: readonly CaptureRecord[], interfaces: readonly PcapngInterface[], bigEndian = false, apple?: ApplePcapngProcesses): Uint8Array {
   const parts: Uint8Array[] = [];
   const shb = new EndianWriter(bigEndian).u32(0x1a2b3c4d).u16(1).u16(0).u32(0xffffffff).u32(0xffffffff);
   option(shb, OPT_SHB_USERAPPL, new TextEncoder().encode('egress-audit test/gen/make-captures.ts'));
@@ -107,6 +124,12 @@ export function serializePcapng(records: readonly CaptureRecord[], interfaces: r
     idb.u16(OPT_ENDOFOPT).u16(0);
     parts.push(block(bigEndian, BLOCK_IDB, idb.w.toBytes()));
   }
+  for (const proc of apple?.processes ?? []) {
+    const pib = new EndianWriter(bigEndian).u32(proc.pid);
+    option(pib, OPT_PIB_NAME, new TextEncoder().encode(proc.name));
+    pib.u16(OPT_ENDOFOPT).u16(0);
+    parts.push(block(bigEndian, BLOCK_APPLE_PIB, pib.w.toBytes()));
+  }
   for (const r of records) {
     const itf = interfaces[r.interfaceId];
     if (!itf) throw new Error(`record on unknown interface ${r.interfaceId}`);
@@ -114,6 +137,13 @@ export function serializePcapng(records: readonly CaptureRecord[], interfaces: r
     const caplen = Math.min(r.data.length, itf.snaplen ?? 262144);
     const epb = new EndianWriter(bigEndian).u32(r.interfaceId).u32(Number(ticks >> 32n)).u32(Number(ticks & 0xffffffffn))
       .u32(caplen).u32(r.origLen ?? r.data.length).bytes(r.data.subarray(0, caplen)).pad4();
+    const proc = apple?.of(r) ?? null;
+    if (proc !== null) {
+      const le = (v: number): Uint8Array => new EndianWriter(bigEndian).u32(v).w.toBytes();
+      option(epb, OPT_EPB_PIB_INDEX, le(proc.own));
+      if (proc.effective !== undefined) option(epb, OPT_EPB_E_PIB_INDEX, le(proc.effective));
+      epb.u16(OPT_ENDOFOPT).u16(0);
+    }
     parts.push(block(bigEndian, BLOCK_EPB, epb.w.toBytes()));
   }
   const out = new ByteWriter();

@@ -8,12 +8,12 @@
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_PKTAP, LINKTYPE_RAW } from '../../../src/capture/source';
 import { concat } from '../bytes';
-import { serializePcap, serializePcapng } from '../capture-file';
+import { CaptureRecord, serializePcap, serializePcapng } from '../capture-file';
 import {
   DNS_TYPE_A, DNS_TYPE_AAAA, DnsMessageSpec, ETHERTYPE_QINQ, ethernet, ETHERTYPE_VLAN, TLS_GROUP_X25519, TLS_GROUP_X25519MLKEM768,
   httpRequest, httpResponse, ntpClientRequest, ntpServerReply, tlsApplicationData, tlsClientHello,
 } from '../packets';
-import { CaptureBuilder, TcpScript, UdpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
+import { CaptureBuilder, LinkSpec, TcpScript, UdpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
 import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, T0, device, remote, summaryOf, tlsSession } from './common';
 
 const DEVICES = [DEVICE_V4, DEVICE_V6];
@@ -219,6 +219,69 @@ export const APPLE_PKTAP: CaptureDefinition = {
           }),
           utun.expect({
             why: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP; no effective process, so the process itself',
+            app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
+          }),
+        ],
+        dns: lookup.dns.map((d) => ({ ...d, process: 'RadarMonitor' })),
+      },
+    };
+  },
+};
+
+/**
+ * The same traffic as APPLE_PKTAP in the pcapng macOS's tcpdump writes when asked for process
+ * metadata: the packets without a PKTAP header, on two interfaces, each naming its process by
+ * Apple's process information blocks. The lookup goes through mDNSResponder for RadarMonitor.
+ */
+export const APPLE_PCAPNG_PROCESSES: CaptureDefinition = {
+  file: 'apple-pcapng-processes.pcapng',
+  title: 'pcapng with Apple\'s process information blocks, as macOS\'s tcpdump writes them: each packet names its process and the app it works for',
+  holds: [
+    'pcapng, little-endian, two interfaces: en0 (Ethernet) and utun3 (raw IP), µs timestamps. After the interfaces, four Process ' +
+    'Information Blocks (type 0x80000001, numbered 0-3 in order: `mDNSResponder` pid 88, `nsurlsessiond` pid 321, `RadarMonitor` pid 1321, ' +
+    '`curl` pid 654). Each Enhanced Packet Block names its process by number in option 0x8001 and, where the kernel recorded one, the ' +
+    'effective process (the app a daemon works for) in 0x8003, as Apple\'s libpcap writes them.',
+    'On en0: `radar.exactlylabs.com A` (→ 203.0.113.44) sent by mDNSResponder for RadarMonitor, and TLS to 203.0.113.44:443 with that SNI ' +
+    'sent by nsurlsessiond for RadarMonitor; the flows and the DNS record report `process: RadarMonitor`. On utun3: TLS over IPv6 from ' +
+    '[2001:db8::10]:55010 to [2001:db8:3::443]:443 with SNI vpn-only.example.net, by curl with no effective process: `process: curl`.',
+    'tshark 4.0 skips the process blocks and options it does not know and reads the same packets.',
+  ],
+  builder: 'APPLE_PCAPNG_PROCESSES in test/gen/captures/formats.ts',
+  tshark: [{ args: ['-Y', '(dns && dns.flags.response == 0) || tls.handshake.type == 1', '-T', 'fields', '-e', 'frame.interface_name', '-e', 'dns.qry.name', '-e', 'tls.handshake.extensions_server_name'], output: 'en0\tradar.exactlylabs.com\t\nen0\t\tradar.exactlylabs.com\nutun3\t\tvpn-only.example.net\n' }],
+  build() {
+    const links: LinkSpec[] = [{ kind: 'ethernet' }, { kind: 'raw' }];
+    const b = new CaptureBuilder(links, DEVICES);
+    const q: DnsMessageSpec = { id: 0x7b01, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
+    const lookup = udpDnsLookup(b, 0, device(39201), RESOLVER, T0 + ms(1), q,
+      { ...q, response: true, answers: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A, ttl: 60, data: '203.0.113.44' }] });
+    const en0 = new TcpScript(b, 0, device(50210), remote('203.0.113.44', 443), { clientIsn: 0x7b7b0001, serverIsn: 0x7b7b0002, rttMs: 22 });
+    tlsSession(en0, T0 + ms(30), tlsClientHello({ seed: this.file, serverName: 'radar.exactlylabs.com', alpn: ['h2'], keyShareGroups: [TLS_GROUP_X25519MLKEM768, TLS_GROUP_X25519] }).record,
+      this.file, [{ atMs: 80, request: 250, response: 800 }]);
+    const utun = new TcpScript(b, 1, device(55010, DEVICE_V6), remote('2001:db8:3::443', 443), { clientIsn: 0x7b7b0003, serverIsn: 0x7b7b0004, rttMs: 35, mss: 1360 });
+    tlsSession(utun, T0 + ms(200), tlsClientHello({ seed: `${this.file}/utun`, serverName: 'vpn-only.example.net', alpn: ['http/1.1'], keyShareGroups: [TLS_GROUP_X25519] }).record,
+      this.file, [{ atMs: 90, request: 300, response: 600 }]);
+    const records = b.records();
+    // Process blocks: 0 mDNSResponder, 1 nsurlsessiond, 2 RadarMonitor, 3 curl. The DNS lookup is the first two en0 records (query, answer).
+    const dnsRecords = new Set(records.filter((r) => r.interfaceId === 0).slice(0, 2));
+    const apple = {
+      processes: [{ pid: 88, name: 'mDNSResponder' }, { pid: 321, name: 'nsurlsessiond' }, { pid: 1321, name: 'RadarMonitor' }, { pid: 654, name: 'curl' }],
+      of: (r: CaptureRecord) => (r.interfaceId === 1 ? { own: 3 } : { own: dnsRecords.has(r) ? 0 : 1, effective: 2 }),
+    };
+    return {
+      bytes: serializePcapng(records, [{ linkType: LINKTYPE_ETHERNET, tsresol: 6, name: 'en0' }, { linkType: LINKTYPE_RAW, tsresol: 6, name: 'utun3' }], false, apple),
+      records: records.length,
+      expect: {
+        file: this.file, args: DEVICE_ARGS, exit_code: 0,
+        summary: summaryOf(records, { format: 'pcapng', link_types: ['EN10MB', 'RAW'] }, 3, 1),
+        flows: [
+          lookup.flow.expect({ why: 'DNS sent by mDNSResponder for RadarMonitor (the effective process)', app: 'dns', dns_names: ['radar.exactlylabs.com'], process: 'RadarMonitor' }),
+          en0.expect({
+            why: 'SNI over en0, sent by nsurlsessiond for RadarMonitor', app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
+            names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
+            process: 'RadarMonitor',
+          }),
+          utun.expect({
+            why: 'SNI over a utun\'s raw IPv6; no effective process, so the process itself',
             app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
           }),
         ],

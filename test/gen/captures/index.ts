@@ -7,7 +7,7 @@
  */
 import type { BuiltCapture, CaptureDefinition } from './common';
 import { DNS_CNAME_CHAIN_ATTRIBUTION, DNS_TCP_TWO_MESSAGES_ONE_SEGMENT, IPV6_FRAGMENTED_DNS } from './dns';
-import { APPLE_PKTAP, ETHERNET_QINQ_HTTP, LINUX_SLL2_DNS_HTTPS, NANOSECOND_TLS, PCAPNG_TWO_INTERFACES, TRUNCATED_LAST_RECORD } from './formats';
+import { APPLE_PCAPNG_PROCESSES, APPLE_PKTAP, ETHERNET_QINQ_HTTP, LINUX_SLL2_DNS_HTTPS, NANOSECOND_TLS, PCAPNG_TWO_INTERFACES, TRUNCATED_LAST_RECORD } from './formats';
 import { HTTP_ABSOLUTE_URI_AND_CONNECT } from './http';
 import { H2C_REQUESTS } from './h2c';
 import { SAMPLE_DEVICE } from './sample-device';
@@ -41,6 +41,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   VPN_TUNNELS,
   APPLE_PKTAP,
   H2C_REQUESTS,
+  APPLE_PCAPNG_PROCESSES,
 ];
 
 /**

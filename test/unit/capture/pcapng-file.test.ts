@@ -1,12 +1,14 @@
 /**
  * pcapng reader: round trips through PcapngWriter (byte orders, several interfaces and link
  * types, if_tsresol / if_tsoffset, SPB, obsolete PB, skipped blocks, several sections), then
- * hostile files (lying lengths, cut files, bad interface ids). Readers must never throw here.
+ * hostile files (lying lengths, cut files, bad interface ids), then Apple's process information
+ * blocks and the packet options that name them. Readers must never throw here.
  */
 import * as fs from 'fs';
 import { PcapngWriter } from '../../../src/capture/pcapng-writer';
 import { MAX_BUFFERED_BLOCK } from '../../../src/capture/pcapng-file';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NFLOG, LINKTYPE_RAW, MAX_CAPLEN } from '../../../src/capture/source';
+import { openCapture } from '../../../src/capture/open-capture';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_NFLOG, LINKTYPE_RAW, MAX_CAPLEN, newFrame } from '../../../src/capture/source';
 import { Bytes, makeTempDir, packetBytes, readAll } from './capture-test-helpers';
 
 const tmp = makeTempDir('pcapng');
@@ -302,5 +304,78 @@ describe('pcapng damage', () => {
     const r = readAll(path);
     expect(r.issues).toEqual([]);
     expect(r.packets.map((p) => p.data.length)).toEqual([MAX_CAPLEN, 3]);
+  });
+});
+
+describe('Apple process information blocks (macOS tcpdump on pktap)', () => {
+  /** A Process Information Block (type 0x80000001): pid, then the name as option 2. */
+  function pib(pid: number, name?: number[]): Bytes {
+    const body = new Bytes().u32(pid);
+    if (name !== undefined) {
+      body.u16(2).u16(name.length).raw(name);
+      while (body.length % 4) body.u8(0);
+    }
+    body.u16(0).u16(0);
+    return block(0x80000001, body.build());
+  }
+  /** An EPB whose options are `opts` ([code, value bytes]); `tail` bytes go after them as they are. */
+  function epbWith(data: number[], opts: [number, number[]][], tail: number[] = []): Bytes {
+    const body = new Bytes().u32(0).u32(0).u32(1).u32(data.length).u32(data.length).raw(data);
+    while (body.length % 4) body.u8(0);
+    for (const [code, value] of opts) {
+      body.u16(code).u16(value.length).raw(value);
+      while (body.length % 4) body.u8(0);
+    }
+    body.raw(tail);
+    return block(6, body.build());
+  }
+  const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  const ascii = (s: string): number[] => [...Buffer.from(s, 'latin1')];
+
+  function processes(path: string): (string | null)[] {
+    const src = openCapture(path);
+    const frame = newFrame();
+    const out: (string | null)[] = [];
+    try {
+      while (src.next(frame)) out.push(frame.process);
+      expect(src.issues).toEqual([]);
+    } finally {
+      src.close();
+    }
+    return out;
+  }
+
+  test('each packet names its effective process, else its own; a number past the blocks, or none, names nothing', () => {
+    const path = file('pib.pcapng', SHB, IDB_ETH,
+      pib(88, ascii('mDNSResponder')), pib(1321, ascii('RadarMonitor')), pib(654, ascii('curl')), pib(7),
+      epbWith([1, 2, 3], [[0x8001, u32(0)], [0x8003, u32(1)], [0, []]]),
+      epbWith([1, 2, 3], [[0x8001, u32(2)], [0, []]]),
+      epbWith([1, 2, 3, 4, 5], [[0x8003, u32(9)], [0x8001, u32(1)], [0, []]]),
+      epbWith([1, 2, 3], [[0x8001, u32(3)], [0, []]]),
+      epbWith([1, 2, 3], [[0x8001, u32(40)], [0, []]]),
+      epbWith([1, 2, 3], []));
+    expect(processes(path)).toEqual(['RadarMonitor', 'curl', 'RadarMonitor', null, null, null]);
+  });
+
+  test('names keep every byte: outside printable ASCII, and the backslash, as \\DDD', () => {
+    const path = file('pib-bytes.pcapng', SHB, IDB_ETH, pib(5, [0x57, 0xc3, 0xa9, 0x5c, 0x0a, 0x20, 0x41]), epbWith([1], [[0x8001, u32(0)]]));
+    expect(processes(path)).toEqual(['W\\195\\169\\092\\010 A']);
+  });
+
+  test('a new section forgets the blocks of the one before', () => {
+    const path = file('pib-sections.pcapng', SHB, IDB_ETH, pib(1, ascii('first')), epbWith([1], [[0x8001, u32(0)]]),
+      SHB, IDB_ETH, epbWith([1], [[0x8001, u32(0)]]), pib(2, ascii('second')), epbWith([1], [[0x8001, u32(0)]]));
+    expect(processes(path)).toEqual(['first', null, 'second']);
+  });
+
+  test('an option whose length runs past its block ends the option walk, not the read', () => {
+    const path = file('pib-lying.pcapng', SHB, IDB_ETH, pib(1, ascii('p')),
+      epbWith([1], [], [0x01, 0x80, 0xff, 0x00, 0, 0, 0, 0]), epbWith([2], [[0x8001, u32(0)]]));
+    expect(processes(path)).toEqual([null, 'p']);
+  });
+
+  test('without process blocks no packet option is read, and packets say nothing', () => {
+    const path = file('no-pib.pcapng', SHB, IDB_ETH, epbWith([1], [[0x8001, u32(0)]]));
+    expect(processes(path)).toEqual([null]);
   });
 });
