@@ -37,6 +37,7 @@ import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
 import { classifyEncryptedDns } from './extract/encrypted-dns';
 import { DtlsHelloAssembler, MAX_DTLS_HELLO_DATAGRAMS, probeDtlsClientHello } from './extract/dtls-client-hello';
+import { DtlsServerFlight } from './extract/dtls-server-flight';
 import { probeDnsQuery } from './extract/dns-probe';
 
 /** Where finished records go (a formatter, the policy stage, or a test). */
@@ -755,6 +756,10 @@ export class Pipeline {
 
   private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number): void {
     const v = this.view;
+    if (info.dtlsServer !== null) {
+      if (!fromClient) this.feedDtlsServer(slot, info);
+      return;
+    }
     if (info.dtls !== null || (fromClient && info.app === null && probeDtlsClientHello(v.buf, v.payloadOffset, v.payloadLength))) {
       // A DTLS handshake: only the client's hello is read; the server's flight waits with it.
       if (!fromClient || this.feedDtls(slot, info)) return;
@@ -834,12 +839,28 @@ export class Pipeline {
     info.dtls = null;
     if (r.kind === 'found') {
       info.takeHello(r.hello, 'dtls', this.anomalies);
+      if (r.hello.sni === null && !r.hello.ech && offersDtls12(r.hello.legacyVersion, r.hello.supportedVersions)) {
+        // No name from the client: the certificate a DTLS 1.2 server presents in the clear is
+        // read from its datagrams, a fact for the record (as for TLS, see onServerFlight).
+        info.dtlsServer = new DtlsServerFlight();
+        return true;
+      }
     } else if (r.kind === 'malformed') {
       this.anomalies.add(r.anomaly);
       info.noteAnomaly(r.anomaly);
     }
     this.decide(slot, info, 'dtls');
     return true;
+  }
+
+  /** A server datagram of a DTLS flow whose hello named nothing: read until its certificate's names, or nothing more to learn. */
+  private feedDtlsServer(slot: number, info: FlowInfo): void {
+    const v = this.view;
+    const r = info.dtlsServer!.feed(v.buf, v.payloadOffset, v.payloadLength);
+    if (r.kind === 'need-more') return;
+    if (r.kind === 'names') info.certNames = r.names;
+    info.dtlsServer = null;
+    this.decide(slot, info, 'dtls');
   }
 
   /** Feeds a client datagram to the QUIC analyzer; the flow is decided when QUIC is done (or it is not QUIC and `decide` was left to the caller). */
@@ -1228,6 +1249,13 @@ function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: 
 function offersTls12(supportedVersions: readonly number[]): boolean {
   if (supportedVersions.length === 0) return true; // no supported_versions: TLS 1.2 or older only
   for (const v of supportedVersions) if (v >= 0x0300 && v <= 0x0303) return true;
+  return false;
+}
+
+/** A DTLS hello that lets the server choose 1.2 or 1.0 (0xfefd, 0xfeff), whose certificates travel in the clear. */
+function offersDtls12(legacyVersion: number, supportedVersions: readonly number[]): boolean {
+  if (supportedVersions.length === 0) return legacyVersion === 0xfefd || legacyVersion === 0xfeff;
+  for (const v of supportedVersions) if (v === 0xfefd || v === 0xfeff) return true;
   return false;
 }
 

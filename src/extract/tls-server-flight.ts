@@ -66,15 +66,7 @@ export function serverCertificateNames(buf: Uint8Array, off: number, len: number
       if (m + mlen > hs.length) return NEED_MORE;
       if (selectsTls13(hs, m, mlen)) return NONE;
     } else if (type === HS_CERTIFICATE) {
-      // certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1> (RFC 5246 §7.4.2): the first is the server's own.
-      if (mlen < 3) return NONE;
-      if (m + 6 > hs.length) return NEED_MORE;
-      const listLen = u24be(hs, m);
-      const certLen = u24be(hs, m + 3);
-      if (listLen > mlen - 3 || certLen === 0 || certLen > listLen - 3) return NONE;
-      if (m + 6 + certLen > hs.length) return NEED_MORE;
-      const names = certificateNames(hs, m + 6, certLen);
-      return names.length > 0 ? { kind: 'names', names } : NONE;
+      return certificateMessageNames(hs, m, mlen, hs.length - m);
     } else if (type === 0 || type > 24) {
       return NONE; // not a handshake message type a server sends in its first flight
     }
@@ -84,6 +76,22 @@ export function serverCertificateNames(buf: Uint8Array, off: number, len: number
   // All messages so far read, no Certificate yet: a whole flight that ended without one (a
   // resumed session, anonymous suites) is followed by another record type; else wait.
   return p < end && complete ? NONE : NEED_MORE;
+}
+
+/**
+ * The names of the first certificate of a Certificate message (RFC 5246 §7.4.2) whose body of
+ * `mlen` bytes starts at b[m], of which `have` bytes are at hand: certificate_list<0..2^24-1>,
+ * each ASN.1Cert<1..2^24-1>, the first the server's own. TLS and DTLS 1.2 share it.
+ */
+export function certificateMessageNames(b: Uint8Array, m: number, mlen: number, have: number): ServerFlightResult {
+  if (mlen < 3) return NONE;
+  if (have < 6) return NEED_MORE;
+  const listLen = u24be(b, m);
+  const certLen = u24be(b, m + 3);
+  if (listLen > mlen - 3 || certLen === 0 || certLen > listLen - 3) return NONE;
+  if (6 + certLen > have) return NEED_MORE;
+  const names = certificateNames(b, m + 6, certLen);
+  return names.length > 0 ? { kind: 'names', names } : NONE;
 }
 
 function join(buf: Uint8Array, bodies: ReadonlyArray<[number, number]>, total: number): Uint8Array {
@@ -96,8 +104,11 @@ function join(buf: Uint8Array, bodies: ReadonlyArray<[number, number]>, total: n
   return out;
 }
 
-/** True when a ServerHello body selects TLS 1.3 through supported_versions (RFC 8446 §4.2.1). */
-function selectsTls13(b: Uint8Array, m: number, mlen: number): boolean {
+/**
+ * True when a ServerHello body selects TLS 1.3 through supported_versions (RFC 8446 §4.2.1), or
+ * with `v13` = 0xfefc DTLS 1.3 (RFC 9147 §5.3: the same body and extension).
+ */
+export function selectsTls13(b: Uint8Array, m: number, mlen: number, v13 = TLS13): boolean {
   const end = m + mlen;
   let p = m + 2 + 32; // legacy_version, random
   if (p >= end) return false;
@@ -109,7 +120,7 @@ function selectsTls13(b: Uint8Array, m: number, mlen: number): boolean {
   while (p + 4 <= extEnd) {
     const type = u16be(b, p);
     const len = u16be(b, p + 2);
-    if (type === TLS_EXT_SUPPORTED_VERSIONS && len === 2 && p + 6 <= extEnd) return u16be(b, p + 4) === TLS13;
+    if (type === TLS_EXT_SUPPORTED_VERSIONS && len === 2 && p + 6 <= extEnd) return u16be(b, p + 4) === v13;
     p += 4 + len;
   }
   return false;

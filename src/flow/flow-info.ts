@@ -5,6 +5,7 @@
  */
 import type { AnomalyCounters } from '../anomalies';
 import type { DtlsHelloAssembler } from '../extract/dtls-client-hello';
+import type { DtlsServerFlight } from '../extract/dtls-server-flight';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
 import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
 import type { DnsRecord } from '../report/records';
@@ -76,6 +77,8 @@ export class FlowInfo {
   quic: unknown = null;
   /** DTLS ClientHello reassembly (src/extract/dtls-client-hello.ts), while the hello is incomplete. */
   dtls: DtlsHelloAssembler | null = null;
+  /** The server's DTLS flight, read for its certificate's names after a hello without SNI (src/extract/dtls-server-flight.ts). */
+  dtlsServer: DtlsServerFlight | null = null;
   /** QUIC version of the client's Initials (0 when not QUIC). */
   quicVersion = 0;
   /** Encrypted DNS kind when recognised (issue 7). */
@@ -121,6 +124,7 @@ export class FlowInfo {
     this.unnamedReason = null;
     this.quic = null;
     this.dtls = null;
+    this.dtlsServer = null;
     this.quicVersion = 0;
     this.encryptedDns = null;
     this.tlsAt = -1;

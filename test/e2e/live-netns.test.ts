@@ -377,7 +377,7 @@ describeLab('live on a veth pair between two namespaces', () => {
   // OpenSSL cuts its ClientHello into handshake fragments in separate datagrams. The server is
   // bound to its address: a wildcard UDP socket would answer from the far side's primary
   // address, and the client's connected socket would drop those answers.
-  test('DTLS from openssl s_client (cookie exchange; a hello fragmented by a 256-byte MTU) is a dtls flow named by its SNI', async () => {
+  test('DTLS from openssl s_client (cookie exchange; a hello fragmented by a 256-byte MTU) is a dtls flow named by its SNI; without SNI, the certificate\'s names', async () => {
     const l = lab!;
     const server = spawn('ip', ['netns', 'exec', l.farNs, 'openssl', 's_server', '-dtls1_2', '-listen', '-accept', `${FAR.tracker}:5684`,
       '-cert', path.join(l.dir, 'cert.pem'), '-key', path.join(l.dir, 'key.pem'), '-quiet'], { stdio: 'ignore' });
@@ -386,21 +386,28 @@ describeLab('live on a veth pair between two namespaces', () => {
     const evidence = path.join(l.dir, 'dtls.pcapng');
     const run = live(['--rules', 'nebra-hotspot', '--format', 'ndjson', '--write', evidence]);
     await listening(run);
-    for (const [name, mtu] of [['lwm2m.example.com', null], ['frag.example.com', '256']] as const) {
+    // The third client sends no SNI (as an LwM2M device that connects to an address does), over a
+    // 256-byte MTU, so the server's certificate also crosses in fragments.
+    for (const [name, mtu] of [['lwm2m.example.com', null], ['frag.example.com', '256'], [null, '256']] as const) {
       const c = spawnSync('ip', ['netns', 'exec', l.devNs, 'openssl', 's_client', '-dtls1_2', ...(mtu ? ['-mtu', mtu] : []),
-        '-connect', `${FAR.tracker}:5684`, '-servername', name], { input: 'ping\n', encoding: 'utf8', timeout: 20_000 });
+        '-connect', `${FAR.tracker}:5684`, ...(name ? ['-servername', name] : ['-noservername'])], { input: 'ping\n', encoding: 'utf8', timeout: 20_000 });
       expect([name, c.stdout.includes('BEGIN CERTIFICATE'), c.status]).toEqual([name, true, 0]);
     }
     await sleep(500);
     run.child.kill('SIGINT');
     await waitExit(run, 20_000);
 
-    const dtls = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'udp' && r.remote_ip === FAR.tracker && r.remote_port === 5684 && r.open !== true);
+    const all = flows(parseNdjson(run.stdout())).filter((r) => r.proto === 'udp' && r.remote_ip === FAR.tracker && r.remote_port === 5684 && r.open !== true);
+    const dtls = all.filter((f) => f.sni !== null);
     expect(dtls.map((f) => f.sni).sort()).toEqual(['frag.example.com', 'lwm2m.example.com']);
     for (const f of dtls) {
       expect(f).toMatchObject({ app: 'dtls', name_source: 'sni', tls_versions: [0xfefd], anomalies: [] });
       expect(f.ja4).toMatch(/^dd2d/);
+      expect(f.server_cert_names).toBeUndefined();
     }
+    const noSni = all.filter((f) => f.sni === null);
+    expect(noSni).toHaveLength(1);
+    expect(noSni[0]).toMatchObject({ app: 'dtls', name: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['lab.example'] });
     // The second client's hello really crossed the wire in pieces: more than one datagram
     // before the server's first answer (the HelloVerifyRequest).
     const sent = clientSegmentsBeforeServerData(evidence, FAR.tracker, 5684);

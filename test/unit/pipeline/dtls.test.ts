@@ -1,11 +1,13 @@
 /**
  * DTLS end to end: a CoAP-over-DTLS handshake with its HelloVerifyRequest, a post-quantum
  * DTLS 1.3 hello in fragments with the server's datagrams between them, a hello that never
- * completes, and DTLS-looking bytes that are not a hello: what each flow's record says.
+ * completes, DTLS-looking bytes that are not a hello, and a hello without SNI whose server's
+ * certificate names are read from its fragments: what each flow's record says.
  */
 import { Scenario } from './scenario';
 import { TLS_GROUP_X25519MLKEM768, dtlsClientHelloBody, dtlsHandshakeDatagrams, dtlsHelloVerifyRequest } from '../../gen/app-messages';
-import { hex } from '../extract/helpers/tls-builder';
+import { concat, hex } from '../extract/helpers/tls-builder';
+import { SAN_CERT, certificate, u16 } from '../extract/helpers/tls-server';
 
 const DEV = '192.0.2.10';
 const CLOUD = '203.0.113.50';
@@ -72,4 +74,15 @@ test('DTLS application data, and a DTLS hello sent by the responder, do not make
     .udp(11, CLOUD, 5000, DEV, 40501, hello)
     .run([DEV]);
   expect(r.flows.map((f) => [f.remote_port, f.app, f.sni])).toEqual([[4433, null, null], [5000, null, null]]);
+});
+
+test('a DTLS 1.2 hello without SNI: the names of the certificate the server sends in fragments; the flow stays unnamed', () => {
+  const hello = dtlsHandshakeDatagrams(CH, dtlsClientHelloBody({ seed: 'nosni', serverName: null }), { messageSeq: 0, recordSeq: 0 });
+  const serverHello = dtlsHandshakeDatagrams(2, concat(u16(0xfefd), new Uint8Array(32).fill(9), Uint8Array.of(0), u16(0xc02b), Uint8Array.of(0), u16(0)), { messageSeq: 1, recordSeq: 1 });
+  const cert = dtlsHandshakeDatagrams(11, certificate(SAN_CERT).subarray(4), { messageSeq: 2, recordSeq: 2, fragment: 300 });
+  const s = new Scenario().udp(0, DEV, 50685, CLOUD, 5684, hello[0]).udp(5, CLOUD, 5684, DEV, 50685, serverHello[0]);
+  cert.forEach((d, i) => s.udp(6 + i, CLOUD, 5684, DEV, 50685, d));
+  const [f] = s.run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'dtls', sni: null, name: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+  expect(f.names).toEqual([]);
 });
