@@ -174,6 +174,34 @@ function pktapHeader(dlt: number, ifname: string, family: number, llHeader: numb
   return h;
 }
 
+/**
+ * The traffic of both macOS captures: on interface 0 (en0) a lookup of radar.exactlylabs.com and
+ * TLS to the answer, on interface 1 (utun3) TLS over IPv6 to vpn-only.example.net. `ports` and
+ * `isn` keep the two captures' flows apart; `file` seeds the hellos.
+ */
+function macTraffic(b: CaptureBuilder, file: string, ports: { dns: number; en0: number }, dnsId: number, isn: number) {
+  const q: DnsMessageSpec = { id: dnsId, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
+  const lookup = udpDnsLookup(b, 0, device(ports.dns), RESOLVER, T0 + ms(1), q,
+    { ...q, response: true, answers: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A, ttl: 60, data: '203.0.113.44' }] });
+  const en0 = new TcpScript(b, 0, device(ports.en0), remote('203.0.113.44', 443), { clientIsn: isn + 1, serverIsn: isn + 2, rttMs: 22 });
+  tlsSession(en0, T0 + ms(30), tlsClientHello({ seed: file, serverName: 'radar.exactlylabs.com', alpn: ['h2'], keyShareGroups: [TLS_GROUP_X25519MLKEM768, TLS_GROUP_X25519] }).record,
+    file, [{ atMs: 80, request: 250, response: 800 }]);
+  const utun = new TcpScript(b, 1, device(55010, DEVICE_V6), remote('2001:db8:3::443', 443), { clientIsn: isn + 3, serverIsn: isn + 4, rttMs: 35, mss: 1360 });
+  tlsSession(utun, T0 + ms(200), tlsClientHello({ seed: `${file}/utun`, serverName: 'vpn-only.example.net', alpn: ['http/1.1'], keyShareGroups: [TLS_GROUP_X25519] }).record,
+    file, [{ atMs: 90, request: 300, response: 600 }]);
+  /** The flow expectations, `why` per flow; every flow's process is RadarMonitor except the utun's, curl's. */
+  const flows = (why: { dns: string; en0: string; utun: string }) => [
+    lookup.flow.expect({ why: why.dns, app: 'dns', dns_names: ['radar.exactlylabs.com'], process: 'RadarMonitor' }),
+    en0.expect({
+      why: why.en0, app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
+      names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
+      process: 'RadarMonitor',
+    }),
+    utun.expect({ why: why.utun, app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl' }),
+  ];
+  return { lookup, flows, dns: lookup.dns.map((d) => ({ ...d, process: 'RadarMonitor' })) };
+}
+
 /** LINKTYPE_PKTAP: what macOS's `tcpdump -i pktap` writes, Ethernet and a utun's raw IP in one file. */
 export const APPLE_PKTAP: CaptureDefinition = {
   file: 'apple-pktap.pcap',
@@ -194,15 +222,7 @@ export const APPLE_PKTAP: CaptureDefinition = {
       { kind: 'wrapped', wrap: (p) => concat([pktapHeader(12, 'utun3', 30, 0, 654, 'curl'), p]) },
     ];
     const b = new CaptureBuilder(links, DEVICES);
-    const q: DnsMessageSpec = { id: 0x7a01, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
-    const lookup = udpDnsLookup(b, 0, device(39101), RESOLVER, T0 + ms(1), q,
-      { ...q, response: true, answers: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A, ttl: 60, data: '203.0.113.44' }] });
-    const en0 = new TcpScript(b, 0, device(50110), remote('203.0.113.44', 443), { clientIsn: 0x7a7a0001, serverIsn: 0x7a7a0002, rttMs: 22 });
-    tlsSession(en0, T0 + ms(30), tlsClientHello({ seed: this.file, serverName: 'radar.exactlylabs.com', alpn: ['h2'], keyShareGroups: [TLS_GROUP_X25519MLKEM768, TLS_GROUP_X25519] }).record,
-      this.file, [{ atMs: 80, request: 250, response: 800 }]);
-    const utun = new TcpScript(b, 1, device(55010, DEVICE_V6), remote('2001:db8:3::443', 443), { clientIsn: 0x7a7a0003, serverIsn: 0x7a7a0004, rttMs: 35, mss: 1360 });
-    tlsSession(utun, T0 + ms(200), tlsClientHello({ seed: `${this.file}/utun`, serverName: 'vpn-only.example.net', alpn: ['http/1.1'], keyShareGroups: [TLS_GROUP_X25519] }).record,
-      this.file, [{ atMs: 90, request: 300, response: 600 }]);
+    const mac = macTraffic(b, this.file, { dns: 39101, en0: 50110 }, 0x7a01, 0x7a7a0000);
     const records = b.records();
     return {
       bytes: serializePcap(records, { linkType: LINKTYPE_PKTAP }),
@@ -210,19 +230,12 @@ export const APPLE_PKTAP: CaptureDefinition = {
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
         summary: summaryOf(records, { format: 'pcap', link_types: ['PKTAP'] }, 3, 1),
-        flows: [
-          lookup.flow.expect({ why: 'DNS over Ethernet behind PKTAP', app: 'dns', dns_names: ['radar.exactlylabs.com'], process: 'RadarMonitor' }),
-          en0.expect({
-            why: 'SNI over Ethernet behind PKTAP', app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
-            names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
-            process: 'RadarMonitor',
-          }),
-          utun.expect({
-            why: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP; no effective process, so the process itself',
-            app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
-          }),
-        ],
-        dns: lookup.dns.map((d) => ({ ...d, process: 'RadarMonitor' })),
+        flows: mac.flows({
+          dns: 'DNS over Ethernet behind PKTAP',
+          en0: 'SNI over Ethernet behind PKTAP',
+          utun: 'SNI over a utun\'s raw IPv6 (DLT 12) behind PKTAP; no effective process, so the process itself',
+        }),
+        dns: mac.dns,
       },
     };
   },
@@ -251,15 +264,7 @@ export const APPLE_PCAPNG_PROCESSES: CaptureDefinition = {
   build() {
     const links: LinkSpec[] = [{ kind: 'ethernet' }, { kind: 'raw' }];
     const b = new CaptureBuilder(links, DEVICES);
-    const q: DnsMessageSpec = { id: 0x7b01, response: false, questions: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A }] };
-    const lookup = udpDnsLookup(b, 0, device(39201), RESOLVER, T0 + ms(1), q,
-      { ...q, response: true, answers: [{ name: 'radar.exactlylabs.com', type: DNS_TYPE_A, ttl: 60, data: '203.0.113.44' }] });
-    const en0 = new TcpScript(b, 0, device(50210), remote('203.0.113.44', 443), { clientIsn: 0x7b7b0001, serverIsn: 0x7b7b0002, rttMs: 22 });
-    tlsSession(en0, T0 + ms(30), tlsClientHello({ seed: this.file, serverName: 'radar.exactlylabs.com', alpn: ['h2'], keyShareGroups: [TLS_GROUP_X25519MLKEM768, TLS_GROUP_X25519] }).record,
-      this.file, [{ atMs: 80, request: 250, response: 800 }]);
-    const utun = new TcpScript(b, 1, device(55010, DEVICE_V6), remote('2001:db8:3::443', 443), { clientIsn: 0x7b7b0003, serverIsn: 0x7b7b0004, rttMs: 35, mss: 1360 });
-    tlsSession(utun, T0 + ms(200), tlsClientHello({ seed: `${this.file}/utun`, serverName: 'vpn-only.example.net', alpn: ['http/1.1'], keyShareGroups: [TLS_GROUP_X25519] }).record,
-      this.file, [{ atMs: 90, request: 300, response: 600 }]);
+    const mac = macTraffic(b, this.file, { dns: 39201, en0: 50210 }, 0x7b01, 0x7b7b0000);
     const records = b.records();
     // Process blocks: 0 mDNSResponder, 1 nsurlsessiond, 2 RadarMonitor, 3 curl. The DNS lookup is the first two en0 records (query, answer).
     const dnsRecords = new Set(records.filter((r) => r.interfaceId === 0).slice(0, 2));
@@ -273,19 +278,12 @@ export const APPLE_PCAPNG_PROCESSES: CaptureDefinition = {
       expect: {
         file: this.file, args: DEVICE_ARGS, exit_code: 0,
         summary: summaryOf(records, { format: 'pcapng', link_types: ['EN10MB', 'RAW'] }, 3, 1),
-        flows: [
-          lookup.flow.expect({ why: 'DNS sent by mDNSResponder for RadarMonitor (the effective process)', app: 'dns', dns_names: ['radar.exactlylabs.com'], process: 'RadarMonitor' }),
-          en0.expect({
-            why: 'SNI over en0, sent by nsurlsessiond for RadarMonitor', app: 'tls', sni: 'radar.exactlylabs.com', alpn: ['h2'], name: 'radar.exactlylabs.com', name_source: 'sni',
-            names_include: [{ name: 'radar.exactlylabs.com', source: 'sni' }, { name: 'radar.exactlylabs.com', source: 'dns-answer' }], syn_seen: true,
-            process: 'RadarMonitor',
-          }),
-          utun.expect({
-            why: 'SNI over a utun\'s raw IPv6; no effective process, so the process itself',
-            app: 'tls', sni: 'vpn-only.example.net', alpn: ['http/1.1'], name: 'vpn-only.example.net', name_source: 'sni', syn_seen: true, process: 'curl',
-          }),
-        ],
-        dns: lookup.dns.map((d) => ({ ...d, process: 'RadarMonitor' })),
+        flows: mac.flows({
+          dns: 'DNS sent by mDNSResponder for RadarMonitor (the effective process)',
+          en0: 'SNI over en0, sent by nsurlsessiond for RadarMonitor',
+          utun: 'SNI over a utun\'s raw IPv6; no effective process, so the process itself',
+        }),
+        dns: mac.dns,
       },
     };
   },
