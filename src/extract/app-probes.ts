@@ -1,7 +1,7 @@
 /**
  * Content probes for protocols that carry no name but that a device's documentation lists and
  * a rule can name by `app`: DHCP (RFC 2131), DHCPv6 (RFC 8415), STUN (RFC 8489), MQTT
- * (v3.1, v3.1.1, v5.0), and the VPN tunnels WireGuard, IKE (IPsec) and OpenVPN. Each recognises the first message of a flow from its fixed fields
+ * (v3.1, v3.1.1, v5.0), CoAP (RFC 7252, the web protocol of constrained devices), and the VPN tunnels WireGuard, IKE (IPsec) and OpenVPN. Each recognises the first message of a flow from its fixed fields
  * (magic cookies, version bytes, lengths that must agree with the datagram), strictly enough that
  * other traffic does not pass: a false `app` would make the policy report a protocol mismatch
  * that is not there.
@@ -66,6 +66,55 @@ export function probeStun(buf: Uint8Array, off: number, len: number): boolean {
   if ((buf[off] & 0xc0) !== 0) return false;
   const n = (buf[off + 2] << 8) | buf[off + 3];
   return (n & 3) === 0 && n === len - STUN_HEADER_LENGTH && u32be(buf, off + 4) === STUN_MAGIC_COOKIE;
+}
+
+/** RFC 7252 §3: a 4-byte header (version 1, type, token length, code, message id), the token, options, then 0xff and the payload. */
+const COAP_HEADER_LENGTH = 4;
+const COAP_MAX_TOKEN = 8;
+const COAP_PAYLOAD_MARKER = 0xff;
+/** Options walked at most (a real message has a handful: Uri-Host, Uri-Path segments, Content-Format, ...). */
+const COAP_MAX_OPTIONS = 64;
+
+/**
+ * A CoAP message over UDP (RFC 7252 §3): version 1; a token of at most 8 bytes; a code that is
+ * empty (0.00, then nothing may follow: a ping or reset), a request (0.01–0.31), or a response
+ * (2.xx, 4.xx, 5.xx); then options whose delta and length nibbles are never 15 except in the
+ * payload marker, each inside the datagram, and a payload marker followed by at least one byte.
+ */
+export function probeCoap(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < COAP_HEADER_LENGTH || off < 0 || off + len > buf.length) return false;
+  const b0 = buf[off];
+  const tkl = b0 & 0x0f;
+  if (b0 >> 6 !== 1 || tkl > COAP_MAX_TOKEN) return false;
+  const code = buf[off + 1];
+  const cls = code >> 5;
+  if (code === 0) return tkl === 0 && len === COAP_HEADER_LENGTH;
+  if (!(cls === 0 || cls === 2 || cls === 4 || cls === 5)) return false;
+  const end = off + len;
+  let p = off + COAP_HEADER_LENGTH + tkl;
+  if (p > end) return false;
+  for (let n = 0; p < end; n++) {
+    if (n === COAP_MAX_OPTIONS) return false;
+    const h = buf[p++];
+    if (h === COAP_PAYLOAD_MARKER) return p < end; // §3: a marker followed by a zero-length payload is a format error
+    const delta = h >> 4;
+    let length = h & 0x0f;
+    if (delta === 15 || length === 15) return false;
+    // §3.1: a nibble of 13 is extended by one byte (value - 13), 14 by two (value - 269). Only
+    // the option's length matters here; the delta's extension is skipped.
+    p += delta === 13 ? 1 : delta === 14 ? 2 : 0;
+    if (length === 13) {
+      if (p >= end) return false;
+      length = buf[p++] + 13;
+    } else if (length === 14) {
+      if (p + 2 > end) return false;
+      length = ((buf[p] << 8) | buf[p + 1]) + 269;
+      p += 2;
+    }
+    if (p + length > end) return false;
+    p += length;
+  }
+  return true;
 }
 
 /** MQTT control packet type CONNECT, flags 0 (v3.1.1 §3.1.1, v5.0 §3.1.1). */

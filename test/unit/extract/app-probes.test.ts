@@ -3,7 +3,7 @@
  * probe checks, changed alone, fails it; cut messages and random bytes never throw.
  */
 import * as fc from 'fast-check';
-import { probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from '../../../src/extract/app-probes';
+import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from '../../../src/extract/app-probes';
 import { ikeMessage, openvpnHardReset, wireguardMessage } from '../../gen/app-messages';
 import { concat as cat } from './helpers/tls-builder';
 
@@ -68,6 +68,34 @@ describe('probeStun', () => {
       expect(probeStun(...whole(b))).toBe(false);
     }
     expect(probeStun(STUN_BINDING, 0, 19)).toBe(false);
+  });
+});
+
+describe('probeCoap (RFC 7252 §3; each message checked with tshark 4.0, which decodes it without a malformed mark)', () => {
+  test.each([
+    // CON GET, token 2 bytes, Uri-Host "example.net", Uri-Path "rd", Uri-Query of 14 bytes (length nibble 13, extended).
+    ['a confirmable GET with Uri-Host, Uri-Path and an extended-length Uri-Query', '4201abcd1234 3b6578616d706c652e6e6574 827264 4d0165703d6e6f64652d372d6c6f6e67'],
+    ['a ping (confirmable empty message)', '40000001'],
+    ['an ACK 2.05 Content with a token, Content-Format and a payload', '6145abce99 c100 ff7b2276223a317d'],
+    ['a non-confirmable POST with an 18-byte Uri-Path and a payload', `5002abcf bd05${'78'.repeat(18)} ff64617461`],
+  ])('%s passes', (_why, h) => {
+    expect(probeCoap(...whole(hex(h)))).toBe(true);
+  });
+
+  test.each([
+    ['version 2', '8001abcd'],
+    ['a token of 9 bytes', `4901abcd${'00'.repeat(9)}`],
+    ['an empty message with a token', '41000001aa'],
+    ['an empty message with bytes after it', '40000001ff00'],
+    ['code 1.01 (no such class)', '4021abcd'],
+    ['code 7.01 (signaling is for CoAP over TCP)', '40e1abcd'],
+    ['an option nibble of 15 that is not the payload marker', '4001abcdf1'],
+    ['a payload marker with no payload', '4001abcdff'],
+    ['an option longer than the datagram', '4001abcd3b6578616d'],
+    ['a token longer than the datagram', '4401abcd0102'],
+    ['three bytes', '400100'],
+  ])('%s fails', (_why, h) => {
+    expect(probeCoap(...whole(hex(h)))).toBe(false);
   });
 });
 
@@ -158,6 +186,7 @@ describe('the probes on random bytes', () => {
         expect(probeDhcp(b, skip, bytes.length)).toBe(probeDhcp(buf, skip, bytes.length));
         expect(probeDhcpv6(b, skip, bytes.length)).toBe(probeDhcpv6(buf, skip, bytes.length));
         expect(probeStun(b, skip, bytes.length)).toBe(probeStun(buf, skip, bytes.length));
+        expect(probeCoap(b, skip, bytes.length)).toBe(probeCoap(buf, skip, bytes.length));
         expect(probeMqttConnect(b, skip, bytes.length)).toBe(probeMqttConnect(buf, skip, bytes.length));
         expect(probeWireGuard(b, skip, bytes.length)).toBe(probeWireGuard(buf, skip, bytes.length));
         expect(probeIke(b, skip, bytes.length)).toBe(probeIke(buf, skip, bytes.length));

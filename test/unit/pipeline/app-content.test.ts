@@ -1,5 +1,5 @@
 /**
- * Apps recognised by content that carry no name — SSDP, DHCP, DHCPv6, STUN, MQTT — end to end:
+ * Apps recognised by content that carry no name — SSDP, DHCP, DHCPv6, CoAP, STUN, MQTT — end to end:
  * the flow's `app` says what it is, and traffic on the same ports that is something else stays
  * unidentified.
  */
@@ -41,6 +41,17 @@ test('DHCP on 67/68 and DHCPv6 on 546/547 by content; the same bytes on another 
   expect(appOf(flows, 6767)).toEqual([null]);
   const v6 = new Scenario().udp(0, 'fe80::10', 546, 'ff02::1:2', 547, hex('01abcdef 0001 000a 0003 0001 00005e005310 0008 0002 0000')).run(['fe80::10']).flows;
   expect(v6.map((f) => f.app)).toEqual(['dhcpv6']);
+});
+
+test('CoAP on 5683 by content; the same bytes on another port, and other bytes on 5683, are not', () => {
+  const get = hex('4201abcd1234 3b6578616d706c652e6e6574 827264');
+  const flows = new Scenario()
+    .udp(0, DEV, 50010, '198.51.100.60', 5683, get)
+    .udp(1, '198.51.100.60', 5683, DEV, 50010, hex('6245abcd1234 ff6f6b'))
+    .udp(2, DEV, 50011, '198.51.100.61', 5683, hex('00010203'))
+    .udp(3, DEV, 50012, '198.51.100.62', 6683, get)
+    .run([DEV]).flows;
+  expect(flows.map((f) => [f.remote_port, f.app, f.packets_out, f.packets_in])).toEqual([[5683, 'coap', 1, 1], [5683, null, 1, 0], [6683, null, 1, 0]]);
 });
 
 test('STUN on any port; a QUIC-looking or random datagram is not STUN', () => {

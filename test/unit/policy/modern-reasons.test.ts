@@ -187,6 +187,12 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(checkPortConvention('udp', 4433, 'dtls', true)).toBeNull(); // no convention
   });
 
+  test('CoAP belongs on UDP 5683, its DTLS on 5684; either on the other\'s port is a mismatch', () => {
+    expect(checkPortConvention('udp', 5683, 'coap', true)).toBeNull();
+    expect(checkPortConvention('udp', 5683, 'dtls', true)?.text).toBe('The content is DTLS, but UDP port 5683 is for CoAP.');
+    expect(checkPortConvention('udp', 5684, 'coap', true)?.text).toBe('The content is CoAP, but UDP port 5684 is for DTLS.');
+  });
+
   test('VPN tunnels: on their own ports they are what the port is for; WireGuard, IKE or OpenVPN on 443 is a mismatch', () => {
     for (const [proto, port, app] of [['udp', 51820, 'wireguard'], ['udp', 500, 'ike'], ['udp', 4500, 'ike'], ['udp', 1194, 'openvpn'], ['tcp', 1194, 'openvpn']] as const) {
       expect([proto, port, checkPortConvention(proto, port, app, true)]).toEqual([proto, port, null]);
