@@ -367,9 +367,8 @@ export class Pipeline {
     const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
     if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
     if (!grew) {
-      // Shed by the stream-head memory budget (a flood of unfinished heads): counted, given up.
-      if (head.shed) { this.giveUpHead(slot, info, A['stream.head_overflow']); return; }
-      if (head.overflow && head.contiguous >= STREAM_HEAD_BYTES) this.giveUpHead(slot, info, A['stream.head_overflow']);
+      // Shed by the stream-head memory budget (a flood of unfinished heads), or full: counted, given up.
+      if (head.exhausted) this.giveUpHead(slot, info, A['stream.head_overflow']);
       return;
     }
     if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
@@ -456,7 +455,7 @@ export class Pipeline {
     let head = info.server;
     if (head === null) head = info.server = new StreamHead(this.streamBase(slot));
     if (!head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength)) {
-      if (head.shed || (head.overflow && head.contiguous >= STREAM_HEAD_BYTES)) this.decide(slot, info, info.app);
+      if (head.exhausted) this.decide(slot, info, info.app);
       return;
     }
     const r = serverCertificateNames(head.buf, 0, head.contiguous);
@@ -638,7 +637,7 @@ export class Pipeline {
     if (info.h2 !== null) {
       const head = info.h2;
       if (head.add(this.view.tcpSeq, buf, off, len)) this.readH2(slot, info);
-      else if (head.shed || (head.overflow && head.contiguous >= STREAM_HEAD_BYTES)) this.endH2(slot, info, A['stream.head_overflow']);
+      else if (head.exhausted) this.endH2(slot, info, A['stream.head_overflow']);
       return;
     }
     if (info.client !== null) {
@@ -708,7 +707,7 @@ export class Pipeline {
    */
   private feedHttpTail(slot: number, info: FlowInfo, tail: StreamHead, buf: Uint8Array, off: number, len: number): void {
     if (!tail.add(this.view.tcpSeq, buf, off, len)) {
-      if (tail.shed || (tail.overflow && tail.contiguous >= STREAM_HEAD_BYTES)) info.httpTail = null; // given up: later segment starts still count
+      if (tail.exhausted) info.httpTail = null; // given up: later segment starts still count
       return;
     }
     if (parseHttpRequestHead(tail.buf, 0, tail.contiguous).kind === 'need-more' && tail.contiguous < STREAM_HEAD_BYTES) return;
@@ -1190,7 +1189,6 @@ const DEVICE_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xf
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
-
 
 /**
  * A client datagram that can only be a QUIC Initial: at least 1200 bytes (RFC 9000 §14.1), long

@@ -69,14 +69,15 @@ const ARISTA_TIMESTAMP_48 = 0x0020;
 const ARISTA_UTC = 0x0100;
 /** Sub-type and version. */
 const ARISTA_HEADER_LENGTH = 4;
-/** batman-adv compat version 15 and its data packet types, each with its header's size (include/uapi/linux/batadv_packet.h). */
+/** batman-adv compat version 15 (include/uapi/linux/batadv_packet.h). */
 const BATADV_COMPAT_VERSION = 15;
-const BATADV_BCAST = 0x01; // type, version, TTL, reserved, sequence number, originator
-const BATADV_UNICAST = 0x40; // type, version, TTL, TT version, destination
-const BATADV_UNICAST_4ADDR = 0x42; // the unicast header, then the source, a subtype and a reserved byte
-const BATADV_BCAST_LENGTH = 14;
-const BATADV_UNICAST_LENGTH = 10;
-const BATADV_UNICAST_4ADDR_LENGTH = 18;
+/**
+ * batman-adv's data packet types and their headers' sizes: broadcast 0x01 (type, version, TTL,
+ * reserved, sequence number, originator), unicast 0x40 (type, version, TTL, TT version,
+ * destination), four-address unicast 0x42 (the unicast header, the source, a subtype, a
+ * reserved byte).
+ */
+const BATADV_DATA_HEADER_LENGTH: { readonly [type: number]: number } = { 0x01: 14, 0x40: 10, 0x42: 18 };
 /** Ethernet destination and source MACs, before the type field (NSH next protocol 3). */
 const MAC_PAIR_LENGTH = 12;
 
@@ -162,10 +163,8 @@ function decodeBatadv(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCount
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  const type = buf[off];
-  const header = buf[off + 1] !== BATADV_COMPAT_VERSION ? 0
-    : type === BATADV_UNICAST ? BATADV_UNICAST_LENGTH : type === BATADV_UNICAST_4ADDR ? BATADV_UNICAST_4ADDR_LENGTH : type === BATADV_BCAST ? BATADV_BCAST_LENGTH : 0;
-  if (header === 0) {
+  const header = buf[off + 1] === BATADV_COMPAT_VERSION ? BATADV_DATA_HEADER_LENGTH[buf[off]] : undefined;
+  if (header === undefined) {
     cur.etherType = ETHERTYPE_NONE;
     return NEXT_LAYER;
   }

@@ -120,7 +120,9 @@ export class HpackDecoder {
       if ((b & 0x80) !== 0) {
         // §6.1 Indexed Header Field.
         const index = this.readInt(buf, p, e, 7);
-        if (index <= 0 || !this.field(this.nameAt(index), index)) return false;
+        const name = index > 0 ? this.nameAt(index) : null;
+        if (name === null) return false;
+        this.take(name, this.valueAt(index));
         p = this.pos;
       } else if ((b & 0xe0) === 0x20) {
         // §6.3 Dynamic Table Size Update.
@@ -146,7 +148,7 @@ export class HpackDecoder {
         const value = this.readString(buf, this.pos, e);
         if (value === null) return false;
         p = this.pos;
-        this.literal(name, value);
+        this.take(name, value);
         if (indexing) this.insert(name, value.slice());
       }
     }
@@ -165,16 +167,8 @@ export class HpackDecoder {
     return this.values[this.values.length - 1 - (index - STATIC_ENTRIES - 1)];
   }
 
-  /** An indexed field: notes it when it names the server. */
-  private field(name: string | null, index: number): boolean {
-    if (name === null) return false;
-    this.fields++;
-    if (name === ':authority' || name === 'host') this.note(name, this.valueAt(index).slice());
-    return true;
-  }
-
-  /** A literal field (`value` is scratch, copied when kept). */
-  private literal(name: string, value: Uint8Array): void {
+  /** One field, indexed or literal (`value` may be scratch or a table entry: copied when kept). */
+  private take(name: string, value: Uint8Array): void {
     this.fields++;
     if (name === ':authority' || name === 'host') this.note(name, value.slice());
   }

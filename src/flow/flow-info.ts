@@ -97,9 +97,9 @@ export class FlowInfo {
   resyncLeft = 0;
   /** A TLS hello without a server name was sent: the server's first flight is read for its certificate's names. */
   wantCert = false;
-  /** Names of the certificate the server presented in the clear (TLS 1.0–1.2). */
+  /** Names of the certificate the server presented in the clear (TLS and DTLS 1.0–1.2). */
   certNames: string[] | null = null;
-  /** The process the capture header named for the flow's first packet (Apple's PKTAP); null when none. */
+  /** The process the capture named for the flow's first packet (Apple's PKTAP, or its pcapng process blocks); null when none. */
   process: string | null = null;
   /** The client's HTTP/2 stream from its preface on (h2c), while no request's header block is whole. */
   h2: StreamHead | null = null;

@@ -187,6 +187,14 @@ export class StreamHead {
     return total;
   }
 
+  /**
+   * Nothing more can come of this head: the budget shed its bytes, or it is full (all of its
+   * STREAM_HEAD_BYTES in order) and data arrived beyond. Every reader gives up then.
+   */
+  get exhausted(): boolean {
+    return this.shed || (this.overflow && this.contiguous >= STREAM_HEAD_BYTES);
+  }
+
   /** Separate pieces held past the contiguous prefix (ranges in the buffer and far copies). */
   get pendingRanges(): number {
     return this.ranges.length / 2 + (this.far !== null ? this.far.length : 0);
