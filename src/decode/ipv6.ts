@@ -143,9 +143,33 @@ export function walkIpv6ExtensionHeaders(
     const length = nh === IPPROTO_AH ? (buf[off + 1] + 2) << 2 : (buf[off + 1] + 1) << 3;
     const extentStatus = checkExtent(cur, off, length, anomalies);
     if (extentStatus !== NEXT_LAYER) return extentStatus;
+    if (nh === IPPROTO_ROUTING && buf[off + 3] > 0) finalDestination(buf, off, length, view);
     nh = buf[off];
     off += length;
   }
+}
+
+/**
+ * A Routing header with segments left names the packet's final destination, which becomes
+ * the destination address (as tshark and tcpdump show it, and as the transport checksum's
+ * pseudo-header uses it, RFC 8200 §8.1): the flow is with the host the packet is routed to,
+ * not with the next waypoint. Type 0 (RFC 2460 §4.4, deprecated): the last address of the
+ * list; type 2 (Mobile IPv6, RFC 6275 §6.4): the home address; type 4 (Segment Routing,
+ * RFC 8754 §2): Segment List[0]. Type 3 (RPL, compressed addresses) keeps the IPv6 header's.
+ * `length` bytes at `off` are inside the captured packet.
+ */
+function finalDestination(buf: Uint8Array, off: number, length: number, view: PacketView): void {
+  const type = buf[off + 2];
+  let at = -1;
+  if (type === 0) {
+    const count = buf[off + 1] >> 1;
+    if (count > 0) at = off + 8 + (count - 1) * 16;
+  } else if (type === 2 || type === 4) {
+    if (length >= 24) at = off + 8;
+  }
+  if (at < 0) return;
+  view.da0 = u32be(buf, at); view.da1 = u32be(buf, at + 4);
+  view.da2 = u32be(buf, at + 8); view.da3 = u32be(buf, at + 12);
 }
 
 function isExtensionHeader(nh: number): boolean {

@@ -133,10 +133,14 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
       return decodeRawIp(buf, cur, anomalies);
     case LINKTYPE_NULL: return decodeBsdLoopback(buf, cur, anomalies, false);
     case LINKTYPE_LOOP: return decodeBsdLoopback(buf, cur, anomalies, true);
-    case LINKTYPE_PPP: return decodePpp(buf, cur, anomalies);
     case LINKTYPE_NFLOG: return decodeNflog(buf, cur, anomalies);
+    case LINKTYPE_PPP:
     case LINKTYPE_PPP_HDLC:
-      // RFC 1662 framing (0xff 0x03, as PPP) or Cisco PPP with HDLC framing (0x0f/0x8f, as C_HDLC).
+      // RFC 1662 framing (0xff 0x03, as PPP), bare PPP, or Cisco HDLC framing (0x0f/0x8f, as
+      // C_HDLC): routers' serial links written as DLT_PPP carry Cisco HDLC frames (nDPI's
+      // BGP_Cisco_hdlc_slarp), and tshark's PPP dissector tells them apart by the same byte. A
+      // bare PPP protocol field cannot start with 0x0f or 0x8f (RFC 1661 §2: the first byte of
+      // an uncompressed protocol is even, and no compressed protocol 0x0f/0x8f is assigned).
       return cur.end - cur.off >= 1 && (buf[cur.off] & 0x7f) === CHDLC_UNICAST ? decodeCiscoHdlc(buf, cur, anomalies) : decodePpp(buf, cur, anomalies);
     case LINKTYPE_PPP_ETHER: return decodePppoeSession(buf, cur, anomalies);
     case LINKTYPE_C_HDLC: return decodeCiscoHdlc(buf, cur, anomalies);

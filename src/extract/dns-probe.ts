@@ -1,9 +1,9 @@
 /**
  * A strict content probe for a DNS query in a UDP datagram on a port that is not a DNS port
- * (plain DNS hidden on 5300, 8053, ...): only a message that is exactly one well-formed
- * standard query, optionally with one EDNS OPT record, passes. Runs on the first client
- * datagram of an otherwise unidentified UDP flow, once per flow. Reads only inside
- * [off, off + len), allocates nothing and never throws.
+ * (plain DNS hidden on 5300, 8053, DNSCrypt's certificate queries on 443, ...): only a
+ * standard query with one well-formed question and no answer or authority records passes.
+ * Runs on the first client datagram of an otherwise unidentified UDP flow, once per flow.
+ * Reads only inside [off, off + len), allocates nothing and never throws.
  *
  * Why so strict: any 12+ bytes parse as *some* DNS header, and a false "dns" would tell an
  * auditor a protocol was moved to another port when it was not.
@@ -16,22 +16,21 @@ const MIN_QUERY_LENGTH = 17;
 const MAX_NAME_WIRE_LENGTH = 255;
 /** RFC 1035 §2.3.4: labels are 63 octets at most. */
 const MAX_LABEL_LENGTH = 63;
-/** OPT pseudo-RR (RFC 6891 §6.1.2): root name, TYPE 41, CLASS (payload size), TTL, RDLEN. */
-const DNS_TYPE_OPT = 41;
+/** Additional records a query may declare (tshark's DNS heuristic on UDP takes at most 10). */
+const MAX_ADDITIONAL = 10;
 
 
 /**
- * True when buf[off, off+len) is exactly one standard DNS query (RFC 1035 §4.1): QR = 0,
- * OPCODE 0, RCODE 0, QDCOUNT 1, ANCOUNT = NSCOUNT = 0, ARCOUNT ≤ 1 (an OPT record, RFC 6891),
- * an uncompressed question name of printable labels, QCLASS IN or ANY, and nothing after it.
+ * True when buf[off, off+len) starts a standard DNS query (RFC 1035 §4.1): QR = 0, OPCODE 0,
+ * RCODE 0, QDCOUNT 1, ANCOUNT = NSCOUNT = 0, ARCOUNT ≤ 10, and an uncompressed question name
+ * of printable labels with a non-zero QTYPE and QCLASS IN or ANY.
  */
 export function probeDnsQuery(buf: Uint8Array, off: number, len: number): boolean {
   if (len < MIN_QUERY_LENGTH || off < 0 || off + len > buf.length) return false;
   const flags = u16be(buf, off + 2);
   if ((flags & 0x8000) !== 0 || (flags & 0x7800) !== 0 || (flags & 0x000f) !== 0) return false;
   if (u16be(buf, off + 4) !== 1 || u16be(buf, off + 6) !== 0 || u16be(buf, off + 8) !== 0) return false;
-  const arcount = u16be(buf, off + 10);
-  if (arcount > 1) return false;
+  if (u16be(buf, off + 10) > MAX_ADDITIONAL) return false;
   const end = off + len;
   let p = off + 12;
   let wire = 0;
@@ -50,10 +49,9 @@ export function probeDnsQuery(buf: Uint8Array, off: number, len: number): boolea
   const qclass = u16be(buf, p + 2);
   if (qtype === 0 || (qclass !== 1 && qclass !== 255)) return false;
   p += 4;
-  if (arcount === 1) {
-    // OPT: root owner (0), TYPE 41, CLASS, TTL (4), RDLENGTH, RDATA.
-    if (p + 11 > end || buf[p] !== 0 || u16be(buf, p + 1) !== DNS_TYPE_OPT) return false;
-    p += 11 + u16be(buf, p + 9);
-  }
-  return p === end;
+  // What follows the question is not read: additional records (an EDNS OPT, or DNSCrypt v1's
+  // certificate queries' odd record) and padding (those queries are padded with zeros to 512
+  // bytes). tshark's DNS heuristic on UDP takes such messages too; the header counts and a
+  // question of printable labels with class IN or ANY are what make it DNS.
+  return true;
 }

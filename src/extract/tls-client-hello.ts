@@ -230,8 +230,10 @@ export function parseClientHelloMessage(buf: Uint8Array, off: number, len: numbe
 
 /**
  * ClientHello body (RFC 8446 §4.1.2) at buf[off, off+total), header included; `total` has been
- * checked against the buffer. Structural errors are fatal (`tls.malformed_client_hello`);
- * errors inside one extension's data become entries of `anomalies`.
+ * checked against the buffer. Errors in the fixed part (version, random, session id, cipher
+ * suites, compression methods) are fatal (`tls.malformed_client_hello`); a broken extensions
+ * framing keeps the extensions before the break, and errors inside one extension's data, both
+ * become entries of `anomalies`.
  */
 function parseClientHelloBody(buf: Uint8Array, off: number, total: number): ClientHelloResult {
   return parseHelloBody(buf, off + TLS_HANDSHAKE_HEADER_LENGTH, off + total, total, false);
@@ -279,17 +281,26 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
   };
   // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
   if (p === end) return { kind: 'found', hello };
-  if (end - p < 2) return MALFORMED_HELLO;
+  // From here on the message is whole and its fixed part well-formed: a broken extensions
+  // framing keeps what was read before the break, flagged, as tshark and nDPI report the SNI
+  // of a hello whose later extensions are damaged (nDPI's tls_invalid_reads: a fuzzed ALPN
+  // and an extension length past the message, after an intact server_name).
+  if (end - p < 2) return flagged(hello);
   const extLen = u16be(buf, p);
   p += 2;
-  if (extLen !== end - p) return MALFORMED_HELLO; // the extensions block fills the message exactly
+  let extEnd = end;
+  if (extLen !== end - p) {
+    // the extensions block must fill the message exactly
+    hello.anomalies.push(A['tls.malformed_client_hello']);
+    if (extLen < end - p) extEnd = p + extLen;
+  }
   let sniSeen = false;
-  while (p < end) {
-    if (end - p < 4) return MALFORMED_HELLO;
+  while (p < extEnd) {
+    if (extEnd - p < 4) return flagged(hello);
     const type = u16be(buf, p);
     const len = u16be(buf, p + 2);
     p += 4;
-    if (end - p < len) return MALFORMED_HELLO;
+    if (extEnd - p < len) return flagged(hello);
     hello.extensionTypes.push(type);
     switch (type) {
       case TLS_EXT_SERVER_NAME:
@@ -328,6 +339,12 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
     }
     p += len;
   }
+  return { kind: 'found', hello };
+}
+
+/** A hello whose extensions framing broke: what was read before the break, flagged once. */
+function flagged(hello: ClientHelloInfo): ClientHelloResult {
+  if (!hello.anomalies.includes(A['tls.malformed_client_hello'])) hello.anomalies.push(A['tls.malformed_client_hello']);
   return { kind: 'found', hello };
 }
 

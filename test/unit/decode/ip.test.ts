@@ -5,7 +5,7 @@
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import { DecodeStatus, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { MAX_IPV6_EXT_HEADERS } from '../../../src/decode/ipv6';
-import { concat, decodeFrame, ethernet, ext6, frag6, hex, ipv4, ipv6, newDecoder, payloadText, tcp, text, udp } from './build';
+import { concat, decodeFrame, ethernet, ext6, frag6, hex, ip6addr, ipv4, ipv6, newDecoder, payloadText, tcp, text, udp } from './build';
 import type { AnomalyName } from '../../../src/anomalies';
 
 const HTTP = text('GET / HTTP/1.1\r\n\r\n');
@@ -131,6 +131,42 @@ describe('IPv6', () => {
     expect([dec.view.ipProto, dec.view.srcPort, dec.view.dstPort]).toEqual([IPPROTO_UDP, 5353, 53]);
     expect(payloadText(dec)).toBe('q');
     expect(anomalies.toRecord()).toEqual({});
+  });
+
+  describe('a Routing header with segments left names the final destination (as tshark and tcpdump show it)', () => {
+    const words = (a: string) => {
+      const b = ip6addr(a);
+      return [0, 4, 8, 12].map((i) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
+    };
+    const dst = (dec: ReturnType<typeof newDecoder>['dec']) => [dec.view.da0, dec.view.da1, dec.view.da2, dec.view.da3].map((w) => w >>> 0);
+    /** Routing header: next header 17, Hdr Ext Len, type, segments left, 4 reserved bytes, then the addresses. */
+    const routing = (type: number, segLeft: number, addrs: string[]) =>
+      concat(Uint8Array.of(17, addrs.length * 2, type, segLeft), new Uint8Array(4), ...addrs.map(ip6addr));
+    const decodeWith = (rh: Uint8Array) => {
+      const { dec, anomalies } = newDecoder();
+      expect(decodeFrame(dec, ipv6({ nextHeader: 43, dst: '2001:db8:1::1' }, concat(rh, UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+      expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_UDP, 53, 'q']);
+      expect(anomalies.toRecord()).toEqual({});
+      return dec;
+    };
+    // tcpdump's ipv6-routing-header.pcap: type 0, one address, segments left 1
+    test('type 0 (deprecated source route): the last address of the list', () => {
+      expect(dst(decodeWith(routing(0, 2, ['2001:db8:2::2', '2001:db8:3::3'])))).toEqual(words('2001:db8:3::3'));
+    });
+    test('type 2 (Mobile IPv6): the home address', () => {
+      expect(dst(decodeWith(routing(2, 1, ['2001:db8:4::4'])))).toEqual(words('2001:db8:4::4'));
+    });
+    // tcpdump's ipv6-srh-insert-cksum.pcap: SRH with Segment List [b2::2, 3::d6, 2::f1:0], segments left 2
+    test('type 4 (Segment Routing): Segment List[0]', () => {
+      expect(dst(decodeWith(routing(4, 2, ['2001:db8:5::5', '2001:db8:6::6', '2001:db8:7::7'])))).toEqual(words('2001:db8:5::5'));
+    });
+    test('segments left 0: the IPv6 header\'s destination is already the final one', () => {
+      expect(dst(decodeWith(routing(4, 0, ['2001:db8:5::5', '2001:db8:1::1'])))).toEqual(words('2001:db8:1::1'));
+    });
+    test('type 3 (RPL, compressed addresses) and an unknown type keep the IPv6 header\'s destination', () => {
+      expect(dst(decodeWith(routing(3, 1, ['2001:db8:5::5'])))).toEqual(words('2001:db8:1::1'));
+      expect(dst(decodeWith(routing(9, 1, ['2001:db8:5::5'])))).toEqual(words('2001:db8:1::1'));
+    });
   });
 
   test('atomic fragment (offset 0, M = 0, RFC 6946) is decoded as a whole packet', () => {

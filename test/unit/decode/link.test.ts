@@ -207,6 +207,10 @@ const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: '
   ['PPP_HDLC, RFC 1662 framing → IPv4/TCP', LINKTYPE_PPP_HDLC, 'ff030021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
   // LINKTYPE_PPP_HDLC carrying Cisco PPP with HDLC framing (first byte 0x0f): Cisco HDLC header → IPv6/UDP
   ['PPP_HDLC holding Cisco HDLC framing → IPv6/UDP', LINKTYPE_PPP_HDLC, '0f0086dd60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // LINKTYPE_PPP (9) carrying Cisco HDLC frames, as a router's serial-link capture does (nDPI's
+  // BGP_Cisco_hdlc_slarp.pcap; tshark 4.0's PPP dissector shows Cisco HDLC, then IPv4/TCP)
+  ['PPP holding Cisco HDLC framing, unicast → IPv4/TCP', LINKTYPE_PPP, '0f000800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  ['PPP holding Cisco HDLC framing, broadcast → IPv6/UDP', LINKTYPE_PPP, '8f0086dd60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
   // PPPoE without Ethernet (LINKTYPE_PPP_ETHER): ver/type 0x11, code 0, session 0x1234, length 42, PPP 0x0021 → IPv4/TCP
   ['PPP_ETHER (a PPPoE session header) → IPv4/TCP', LINKTYPE_PPP_ETHER, '11001234002a0021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
   // OpenBSD enc(4): AF_INET (2, little-endian host), SPI 0x1001, flags 0x400 → IPv4/TCP

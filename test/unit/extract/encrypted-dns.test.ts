@@ -113,13 +113,37 @@ describe('probeDnsQuery (DNS on a port that is not a DNS port)', () => {
     expect(probeDnsQuery(withOpt, 0, withOpt.length)).toBe(true);
   });
 
-  test('rejects responses, trailing bytes, pointers, odd counts and random bytes', () => {
+  test('accepts what follows the question unread: padding and additional records (DNSCrypt v1 certificate queries)', () => {
+    // nDPI's dnscrypt-v1-and-resolver-pings: a TXT query for 2.dnscrypt-cert.<provider> on UDP
+    // 443, ARCOUNT 1 with a TYPE 0 record, zero-padded to 512 bytes; tshark's DNS heuristic takes it.
+    const q = dnsMessage(0x0762, false, '2.dnscrypt-cert.example', 16);
+    const padded = new Uint8Array(512);
+    padded.set(q);
+    padded[11] = 1;
+    padded.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xc3], q.length);
+    expect(probeDnsQuery(padded, 0, padded.length)).toBe(true);
+    const tenAdditional = q.slice();
+    tenAdditional[11] = 10;
+    expect(probeDnsQuery(tenAdditional, 0, tenAdditional.length)).toBe(true);
+    const elevenAdditional = q.slice();
+    elevenAdditional[11] = 11;
+    expect(probeDnsQuery(elevenAdditional, 0, elevenAdditional.length)).toBe(false);
+  });
+
+  test('rejects responses, answers, pointers, odd counts, bad questions and random bytes', () => {
     const r = dnsMessage(7, true, 'a.example', DNS_A, [{ name: 'a.example', type: DNS_A, ttl: 60, data: '192.0.2.1' }]);
     expect(probeDnsQuery(r, 0, r.length)).toBe(false);
     const q = dnsMessage(7, false, 'a.example', DNS_A);
-    const longer = new Uint8Array(q.length + 1);
-    longer.set(q);
-    expect(probeDnsQuery(longer, 0, longer.length)).toBe(false);
+    const withAnswer = q.slice();
+    withAnswer[7] = 1; // ANCOUNT 1 in a query
+    expect(probeDnsQuery(withAnswer, 0, withAnswer.length)).toBe(false);
+    const unprintable = q.slice();
+    unprintable[13] = 0x07; // a control byte inside the first label
+    expect(probeDnsQuery(unprintable, 0, unprintable.length)).toBe(false);
+    const chaos = q.slice();
+    chaos[chaos.length - 1] = 3; // QCLASS CH
+    expect(probeDnsQuery(chaos, 0, chaos.length)).toBe(false);
+    expect(probeDnsQuery(q, 0, q.length - 1)).toBe(false); // the question's class cut off
     const ptr = q.slice();
     ptr[12] = 0xc0;
     expect(probeDnsQuery(ptr, 0, ptr.length)).toBe(false);

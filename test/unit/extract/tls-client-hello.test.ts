@@ -273,21 +273,48 @@ describe('parseClientHelloRecords: malformed input, one case per length field', 
   test('compression methods length 0 (minimum 1)', () => {
     expect(parse(patch(SUITES + 2 + 12, [0]))).toEqual(malformed(A['tls.malformed_client_hello']));
   });
-  test('extensions block length larger than what is left', () => {
-    expect(parse(patch(SUITES + 2 + 12 + 2, [0x7f, 0xff]))).toEqual(malformed(A['tls.malformed_client_hello']));
+  // The message is whole and its fixed part sound: a broken extensions framing keeps the
+  // extensions read before the break and flags the hello (tshark and nDPI do the same).
+  const flaggedHello = (bytes: Uint8Array) => {
+    const h = found(bytes);
+    expect(h.anomalies).toEqual([A['tls.malformed_client_hello']]);
+    expect(h.cipherSuites.length).toBeGreaterThan(0);
+    return h;
+  };
+  test('extensions block length larger than what is left: the whole extensions are read, flagged', () => {
+    const h = flaggedHello(patch(SUITES + 2 + 12 + 2, [0x7f, 0xff]));
+    expect(h.extensionTypes).toEqual(found(good).extensionTypes);
+    expect(h.sni).toBe(found(good).sni);
   });
-  test('extensions block length smaller than what is left (trailing bytes)', () => {
+  test('extensions block length smaller than what is left (trailing bytes): the block is read as declared, flagged', () => {
     const at = SUITES + 2 + 12 + 2;
     const len = (good[at] << 8) | good[at + 1];
-    expect(parse(patch(at, [(len - 1) >> 8, (len - 1) & 0xff]))).toEqual(malformed(A['tls.malformed_client_hello']));
+    const h = flaggedHello(patch(at, [(len - 1) >> 8, (len - 1) & 0xff]));
+    // the last extension now runs one byte past the declared block: it is the break
+    expect(h.extensionTypes).toEqual(found(good).extensionTypes.slice(0, -1));
   });
-  test('one extension length runs past the block', () => {
+  test('the first extension length runs past the block: no extension, flagged', () => {
     const at = SUITES + 2 + 12 + 2 + 2; // first extension header: type(2) len(2)
-    expect(parse(patch(at + 2, [0x7f, 0x00]))).toEqual(malformed(A['tls.malformed_client_hello']));
+    const h = flaggedHello(patch(at + 2, [0x7f, 0x00]));
+    expect(h.extensionTypes).toEqual([]);
+    expect(h.sni).toBeNull();
   });
-  test('a single stray byte after the compression methods (no room for a length)', () => {
+  test('a later extension length runs past the message: the server_name before it is kept', () => {
+    const ok = helloWith([ext.sni('kept.example'), ext.alpn(['h2']), ext.raw(0x17, hex(''))]);
+    const h0 = found(ok);
+    expect(h0.extensionTypes).toEqual([0, 0x10, 0x17]);
+    const b = Uint8Array.from(ok);
+    b.set([0x4f, 0xc6], b.length - 2); // the last extension's length: 20,422 bytes
+    const h = flaggedHello(b);
+    expect(h.sni).toBe('kept.example');
+    expect(h.alpn).toEqual(['h2']);
+    expect(h.extensionTypes).toEqual([0, 0x10]);
+  });
+  test('a single stray byte after the compression methods (no room for a length): flagged', () => {
     const msg = concat(hex('0100002a 0303'), filler(32), hex('00 0002 1301 01 00 ff'));
-    expect(parse(records(msg))).toEqual(malformed(A['tls.malformed_client_hello']));
+    const h = flaggedHello(records(msg));
+    expect(h.cipherSuites).toEqual([0x1301]);
+    expect(h.extensionTypes).toEqual([]);
   });
   test('SSLv2-compatible hello is not TLS records', () => {
     expect(parse(hex('802e0103010015000000100100800300800700c006004000'))).toEqual({ kind: 'not-tls' });
