@@ -37,6 +37,7 @@ export const LINKTYPE_FRELAY = 107; // Frame Relay (Q.922 address, RFC 2427 enca
 export const LINKTYPE_IEEE802_11_PRISM = 119; // a Prism monitor header, then an 802.11 frame
 export const LINKTYPE_SUNATM = 123; // SunATM: a 4-byte header, then (for LLC circuits) LLC/SNAP
 export const LINKTYPE_APPLE_IP_OVER_IEEE1394 = 138;
+export const LINKTYPE_IPOIB = 242; // IP over InfiniBand (RFC 4391): two 20-byte hardware addresses, ethertype, reserved
 export const LINKTYPE_IEEE802_11_AVS = 163; // an AVS header, then an 802.11 frame
 export const LINKTYPE_ARCNET_BSD = 7; // ARCNET as the BSDs capture it: source, destination, system code
 export const LINKTYPE_ARCNET_LINUX = 129; // ARCNET as Linux captures it: an offset field before the system code
@@ -168,6 +169,7 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_IEEE802_11_PRISM: return 'PRISM_HEADER';
     case LINKTYPE_SUNATM: return 'SUNATM';
     case LINKTYPE_APPLE_IP_OVER_IEEE1394: return 'APPLE_IP_OVER_IEEE1394';
+    case LINKTYPE_IPOIB: return 'IPOIB';
     case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
     case LINKTYPE_PKTAP: return 'PKTAP';
     case LINKTYPE_ARCNET_BSD: return 'ARCNET';

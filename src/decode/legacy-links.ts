@@ -4,7 +4,7 @@
  * FDDI (LINKTYPE_FDDI), IEEE 802.5 Token Ring (LINKTYPE_IEEE802), ATM with RFC 1483/2684 LLC
  * encapsulation (LINKTYPE_ATM_RFC1483, and SunATM's 4-byte header before it), Frame Relay with
  * RFC 2427 multiprotocol encapsulation (LINKTYPE_FRELAY), Apple's IP over IEEE 1394
- * (LINKTYPE_APPLE_IP_OVER_IEEE1394) and ARCNET (RFC 1201 and RFC 1051; LINKTYPE_ARCNET_BSD and
+ * (LINKTYPE_APPLE_IP_OVER_IEEE1394), IP over InfiniBand (LINKTYPE_IPOIB) and ARCNET (RFC 1201 and RFC 1051; LINKTYPE_ARCNET_BSD and
  * LINKTYPE_ARCNET_LINUX). Each frame shape was checked against tshark 4.0 first: its
  * `frame.protocols` reaches the same IP packet.
  *
@@ -21,6 +21,8 @@ const LINK_TRUNCATED = A['link.truncated'];
 
 /** FDDI (ANSI X3.139 / ISO 9314-2): frame control, destination and source addresses. */
 const FDDI_HEADER_LENGTH = 13;
+/** IPoIB: destination and source hardware addresses (20 each), ethertype, reserved. */
+const IPOIB_HEADER_LENGTH = 44;
 /** Frame control CLFFZZZZ: L = 48-bit addresses, FF = 01 for an LLC frame (C, the class, may be either). */
 const FDDI_FC_LLC_MASK = 0x70;
 const FDDI_FC_LLC = 0x50;
@@ -147,6 +149,18 @@ export function decodeFrameRelay(buf: Uint8Array, cur: LayerCursor, anomalies: A
   if (buf[p] !== 0 || buf[p + 1] !== 0 || buf[p + 2] !== 0) return notIp(cur);
   cur.etherType = u16be(buf, p + 3);
   cur.off = p + 5;
+  return NEXT_LAYER;
+}
+
+/**
+ * IP over InfiniBand (LINKTYPE_IPOIB, RFC 4391), as Linux captures it and tcpdump and tshark
+ * read it: a 20-byte destination and a 20-byte source hardware address (QPN and GID), the
+ * ethertype, and 2 reserved bytes.
+ */
+export function decodeIpoib(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  if (cur.end - cur.off < IPOIB_HEADER_LENGTH) return truncated(anomalies);
+  cur.etherType = u16be(buf, cur.off + IPOIB_HEADER_LENGTH - 4);
+  cur.off += IPOIB_HEADER_LENGTH;
   return NEXT_LAYER;
 }
 

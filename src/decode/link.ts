@@ -15,7 +15,7 @@ import {
   DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
-  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
+  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
   LINKTYPE_ARCNET_LINUX, processNameText,
 } from '../capture/source';
@@ -28,7 +28,7 @@ import { decodeBridgeTag, isBridgeTag, skipThenEtherType } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
 import { decodeAvs, decodeIeee80211, decodePpi, decodePrism, decodeRadiotap } from './wifi';
-import { decodeArcnet, decodeAtmRfc1483, decodeFddi, decodeFrameRelay, decodeIeee1394, decodeSunAtm, decodeTokenRing } from './legacy-links';
+import { decodeArcnet, decodeAtmRfc1483, decodeFddi, decodeFrameRelay, decodeIeee1394, decodeIpoib, decodeSunAtm, decodeTokenRing } from './legacy-links';
 
 const LINK_TRUNCATED = A['link.truncated'];
 const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
@@ -118,6 +118,7 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_11_AVS, LINKTYPE_FDDI, LINKTYPE_IEEE802_5, LINKTYPE_ATM_RFC1483, LINKTYPE_SUNATM,
   LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PKTAP, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD, LINKTYPE_ARCNET_LINUX,
+  LINKTYPE_IPOIB,
 ]);
 
 /**
@@ -158,6 +159,7 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_SUNATM: return decodeSunAtm(buf, cur, anomalies);
     case LINKTYPE_FRELAY: return decodeFrameRelay(buf, cur, anomalies);
     case LINKTYPE_APPLE_IP_OVER_IEEE1394: return decodeIeee1394(buf, cur, anomalies);
+    case LINKTYPE_IPOIB: return decodeIpoib(buf, cur, anomalies);
     case LINKTYPE_PKTAP: case LINKTYPE_USER2_PKTAP: return decodePktap(buf, cur, view, anomalies);
     case LINKTYPE_ARCNET_BSD: return decodeArcnet(buf, cur, anomalies, false);
     case LINKTYPE_ARCNET_LINUX: return decodeArcnet(buf, cur, anomalies, true);

@@ -7,7 +7,7 @@ import {
   DLT_RAW_12, DLT_RAW_14, LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_ETHERNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP,
   LINKTYPE_IPNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NFLOG,
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
-  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
+  LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
   LINKTYPE_ARCNET_LINUX,
 } from '../../../src/capture/source';
@@ -707,6 +707,10 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['Frame Relay, NLPID SNAP with an ethertype', LINKTYPE_FRELAY, Buffer.concat([hex('1841 03 00 80 000000 86dd'), UDP6]), 6],
     ['Frame Relay, a 3-byte address', LINKTYPE_FRELAY, Buffer.concat([hex('180041 03 cc'), TCP4]), 4],
     ['IP over IEEE 1394 (Apple)', LINKTYPE_APPLE_IP_OVER_IEEE1394, Buffer.concat([hex('0000000000000001 0000000000000002 0800'), TCP4]), 4],
+    // tcpdump's ipoib.pcap: destination QPN 0x000550 and GID fe80::10:e000:664a:b451, a zero source, IPv4, reserved
+    ['IP over InfiniBand, IPv4', LINKTYPE_IPOIB,
+      Buffer.concat([new Uint8Array(16), hex('2fa3000a 80000550 fe800000000000000010e000664ab451 0800 0000'), TCP4]), 4],
+    ['IP over InfiniBand, IPv6', LINKTYPE_IPOIB, Buffer.concat([new Uint8Array(40), hex('86dd 0000'), UDP6]), 6],
   ])('%s → the IP packet inside', (_name, linkType, frame, version) => expectIpInside(linkType, frame, version));
 
   test.each<[string, number, Uint8Array]>([
@@ -730,6 +734,7 @@ describe('Prism and AVS radio headers, and the link layers of older networks; ea
     ['a SunATM header of 3 bytes', LINKTYPE_SUNATM, hex('020000'), DecodeStatus.Truncated, 'link.truncated'],
     ['Frame Relay cut after the address', LINKTYPE_FRELAY, hex('1841 03'), DecodeStatus.Truncated, 'link.truncated'],
     ['an IEEE 1394 header of 17 bytes', LINKTYPE_APPLE_IP_OVER_IEEE1394, hex('0000000000000001 0000000000000002 08'), DecodeStatus.Truncated, 'link.truncated'],
+    ['an IPoIB header of 43 bytes', LINKTYPE_IPOIB, Buffer.concat([new Uint8Array(40), hex('0800 00')]), DecodeStatus.Truncated, 'link.truncated'],
   ])('%s → %s, %s', (_name, linkType, frame, status, anomaly) => expectOneAnomaly(linkType, frame, status, anomaly));
 });
 
