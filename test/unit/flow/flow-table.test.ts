@@ -261,7 +261,25 @@ describe('FlowTable: idle timeouts on packet time', () => {
     expect(send(c2s(TCP_ACK), T0 + DEFAULT_TIMEOUTS.udp + 6e6)).toBe(a);
   });
 
-  test('a closed TCP connection ends after the short close delay', () => {
+  test('late segments of a closed connection within TIME_WAIT stay its own (a retransmission and RST 7 s after the FINs)', () => {
+    // nDPI's skype.pcap: FIN from each side, then the server retransmits data and the client
+    // answers RST ~7 s later. tshark, nDPI and Suricata keep them in the one connection.
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_SYN), T0);
+    send(s2c(TCP_SYN | TCP_ACK), T0 + 1);
+    send(c2s(TCP_FIN | TCP_ACK), T0 + 2e6);
+    send(s2c(TCP_FIN | TCP_ACK), T0 + 3e6);
+    expect(send(s2c(TCP_PSH | TCP_ACK), T0 + 10e6)).toBe(a);
+    expect(send(c2s(TCP_RST), T0 + 10e6 + 1)).toBe(a);
+    expect(ended).toHaveLength(0);
+    // The close delay runs from the connection's last packet.
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + 10e6 + DEFAULT_TIMEOUTS.closed - 1e6);
+    expect(ended).toHaveLength(0);
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + 10e6 + DEFAULT_TIMEOUTS.closed + 2e6);
+    expect(ended.map((e) => e.id)).toEqual([a]);
+  });
+
+  test('a closed TCP connection ends after the close delay', () => {
     const { ended, send } = newTable();
     const a = send(c2s(TCP_SYN), T0);
     send(s2c(TCP_RST), T0 + 1);
