@@ -15,7 +15,7 @@ import { EvidenceWriter } from './capture/evidence-writer';
 import { LiveSource, type LiveOptions, type LiveStats } from './capture/live';
 import { dropPrivileges } from './capture/privileges';
 import { linkTypeName, type Frame } from './capture/source';
-import { F_APP_DONE, F_FIN_A, F_FIN_B, F_RST } from './flow/flow-table';
+import { DEFAULT_TIMEOUTS, F_APP_DONE, F_FIN_A, F_FIN_B, F_RST, type FlowTimeouts } from './flow/flow-table';
 import type { FlowInfo } from './flow/flow-info';
 import { LiveStatusDisplay, type LiveStatusIo } from './live-status';
 import { Pipeline, type PipelineOptions, type RecordSink } from './pipeline';
@@ -67,6 +67,14 @@ export interface LiveResult extends AuditResult {
 }
 
 /** Timer periods. The judge tick bounds how late an undeclared open flow is reported. */
+/**
+ * Live capture keeps a closed TCP connection 5 s (Zeek's tcp_close_delay) instead of the
+ * replay's 60 s TIME_WAIT: records stream to a SIEM or the terminal as connections end, and a
+ * minute's wait for every closed connection's final record is the wrong trade for a live feed.
+ * The cost is the one the replay avoids: a retransmission or RST more than 5 s after the FINs
+ * makes a short flow of its own.
+ */
+const LIVE_TIMEOUTS: FlowTimeouts = { ...DEFAULT_TIMEOUTS, closed: 5e6 };
 const JUDGE_TICK_MS = 250;
 const STATUS_TICK_MS = 1000;
 const DNS_FLUSH_TICK_MS = 5000;
@@ -125,7 +133,7 @@ class LiveRun {
     const tap: RecordSink = { flow: (r) => this.onFlow(r), dns: (r) => this.onDns(r) };
     this.stage = opts.stage ? opts.stage(tap) : null;
     this.fmt.ruleIds = this.stage?.ruleIds?.() ?? null;
-    this.pipeline = new Pipeline(opts.pipeline, this.stage ?? tap);
+    this.pipeline = new Pipeline({ timeouts: LIVE_TIMEOUTS, ...opts.pipeline }, this.stage ?? tap);
     this.display = opts.status ? new LiveStatusDisplay(opts.status) : null;
     this.limit = opts.count ?? Infinity;
     this.stopped = new Promise((resolve) => {
