@@ -141,6 +141,13 @@ export function quicVersionInfo(version: number): QuicVersionInfo | null {
   if (v === GQUIC_Q050) return { version: v, name: 'Q050', salt: SALT_Q050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-chlo' };
   if (v === GQUIC_T050) return { version: v, name: 'T050', salt: SALT_T050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
   if (v === GQUIC_T051) return { version: v, name: 'T051', salt: SALT_T051, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
+  if ((v & 0x0f0f0f0f) === 0x0a0a0a0a) {
+    // RFC 9000 §15: 0x?a?a?a?a versions are reserved to force version negotiation. A client
+    // that sends one still protects its Initial, with draft-29's salt as the QUIC interop
+    // runner's clients do (nDPI's quic_interop_V trace names its servers that way); Wireshark's
+    // and nDPI's dissectors take the same salt for these versions.
+    return { version: v, name: 'reserved', salt: SALT_DRAFT_29, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
+  }
   return null;
 }
 

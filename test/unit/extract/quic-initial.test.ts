@@ -95,7 +95,13 @@ describe('Initial keys', () => {
     expect(quicVersionInfo(0xfaceb001)!.salt.toString('hex')).toBe('7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a');
     expect(quicVersionInfo(QUIC_V2)!.initialTypeBits).toBe(1);
     // Q046 and older Google QUIC: plaintext CHLOs, read by ./gquic.ts, nothing to decrypt.
-    for (const v of [0, 0xff000015, 0xff000023, 0x1a2a3a4a, 0x51303436, 0x51303531, 0x54303532, 0x709a50c4]) expect(quicVersionInfo(v)).toBeNull();
+    for (const v of [0, 0xff000015, 0xff000023, 0x1a2a3b4a, 0x51303436, 0x51303531, 0x54303532, 0x709a50c4]) expect(quicVersionInfo(v)).toBeNull();
+  });
+  test('version table: versions reserved to force version negotiation (0x?a?a?a?a) take draft-29\'s salt, as Wireshark and nDPI do', () => {
+    for (const v of [0x0a0a0a0a, 0x1a2a3a4a, 0xfafafafa]) {
+      expect(quicVersionInfo(v)).toMatchObject({ version: v >>> 0, name: 'reserved', labelStem: 'quic', initialTypeBits: 0, payload: 'tls' });
+      expect(quicVersionInfo(v)!.salt.toString('hex')).toBe('afbfec289993d24c9e9786f19c6111e04390a899');
+    }
   });
   test('version table: Google QUIC Q050, T050, T051 (salts as Wireshark and nDPI carry them)', () => {
     expect(quicVersionInfo(GQUIC_Q050)).toMatchObject({ name: 'Q050', payload: 'gquic-chlo', initialTypeBits: 0, labelStem: 'quic' });
@@ -198,7 +204,7 @@ describe('packet numbers (RFC 9000 Appendix A.3)', () => {
 
 describe('long header parsing', () => {
   test('unknown version: invariant fields only, not decryptable', () => {
-    const b = unhex('c01a2a3a4a04aabbccdd02eeff00112233');
+    const b = unhex('c01a2a3b4a04aabbccdd02eeff00112233');
     const r = parseQuicLongHeader(b, 0, b.length);
     expect(r.kind).toBe('ok');
     if (r.kind === 'ok') {
@@ -208,7 +214,7 @@ describe('long header parsing', () => {
       expect(r.header.scidLen).toBe(2);
       expect(r.header.end).toBe(b.length);
     }
-    expect(new QuicInitialDecoder().feed(b, 0, b.length)).toEqual({ kind: 'unsupported', version: 0x1a2a3a4a });
+    expect(new QuicInitialDecoder().feed(b, 0, b.length)).toEqual({ kind: 'unsupported', version: 0x1a2a3b4a });
   });
   test('truncated vs malformed', () => {
     expect(parseQuicLongHeader(unhex('c0000000'), 0, 4).kind).toBe('truncated');
@@ -373,8 +379,8 @@ describe('QuicInitialDecoder across datagrams', () => {
     expect(counters.toRecord()).toEqual({ 'quic.crypto_gap': 1 });
   });
 
-  test('v2 and draft-29 Initials go through the same door', () => {
-    for (const version of [QUIC_V2, 0xff00001d, 0xff000017, 0xfaceb002]) {
+  test('v2, draft-29 and reserved-version Initials go through the same door', () => {
+    for (const version of [QUIC_V2, 0xff00001d, 0xff000017, 0xfaceb002, 0x0a0a0a0a]) {
       const info = quicVersionInfo(version)!;
       const k = deriveClientInitialKeys(info, dcid);
       const small = fakeClientHello('v.example', 0);
