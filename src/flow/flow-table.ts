@@ -65,7 +65,7 @@ export interface FlowTimeouts { udp: number; tcpOpen: number; closed: number; sh
  * FINs belongs to the connection, as tshark and nDPI count it; 5 s, Zeek's tcp_close_delay,
  * split nDPI's skype.pcap into 9 extra two-packet flows, nameless and so undeclared; a new SYN
  * still starts a new flow at once; measured on flow-heavy: +15 MB peak RSS, no evictions);
- * 30 s for answered DNS sockets; 60 s for a TCP connection the
+ * 30 s for answered DNS sockets; 60 s for a connection attempt (a bare SYN) the
  * responder never answered (Suricata's "new" state timeout: half-open attempts and SYN floods
  * must not sit in the table for an hour — measured: on the flow-heavy benchmark they were the
  * bulk of the live flows).
@@ -238,7 +238,11 @@ export class FlowTable {
       nn[n + N_ID] = this.nextId++;
       this.infos[slot] = undefined;
       this.size++;
-      this.link(slot, tcp ? TimeoutClass.TcpNew : TimeoutClass.Udp);
+      // Only a connection attempt (a bare SYN) waits on the short half-open timeout. A
+      // connection first seen mid-stream is established already, even when the capture holds
+      // one direction only (asymmetric routing, a one-sided tap: nDPI's wechat.pcap has 11
+      // such connections with gaps of 80-135 s, which tshark and nDPI keep whole).
+      this.link(slot, !tcp ? TimeoutClass.Udp : (fl & (TCP_SYN | TCP_ACK)) === TCP_SYN ? TimeoutClass.TcpNew : TimeoutClass.TcpOpen);
       this.created = true;
     } else {
       this.created = false;

@@ -279,6 +279,22 @@ describe('FlowTable: idle timeouts on packet time', () => {
     expect(ended.map((e) => e.id)).toEqual([a]);
   });
 
+  test('a connection first seen mid-stream, one direction only, is established: not the half-open timeout', () => {
+    // nDPI's wechat.pcap: a one-sided capture, client segments 80-135 s apart on one connection.
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_PSH | TCP_ACK), T0);
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.tcpNew + 30e6);
+    expect(ended).toHaveLength(0);
+    expect(send(c2s(TCP_ACK), T0 + DEFAULT_TIMEOUTS.tcpNew + 31e6)).toBe(a);
+  });
+
+  test('an unanswered bare SYN expires at the half-open timeout', () => {
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_SYN), T0);
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.tcpNew + 1e6);
+    expect(ended.map((e) => e.id)).toEqual([a]);
+  });
+
   test('a closed TCP connection ends after the close delay', () => {
     const { ended, send } = newTable();
     const a = send(c2s(TCP_SYN), T0);
