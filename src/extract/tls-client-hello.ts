@@ -291,7 +291,7 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
   let extEnd = end;
   if (extLen !== end - p) {
     // the extensions block must fill the message exactly
-    hello.anomalies.push(A['tls.malformed_client_hello']);
+    flagged(hello);
     if (extLen < end - p) extEnd = p + extLen;
   }
   let sniSeen = false;
