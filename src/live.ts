@@ -69,10 +69,9 @@ export interface LiveResult extends AuditResult {
 /** Timer periods. The judge tick bounds how late an undeclared open flow is reported. */
 /**
  * Live capture keeps a closed TCP connection 5 s (Zeek's tcp_close_delay) instead of the
- * replay's 60 s TIME_WAIT: records stream to a SIEM or the terminal as connections end, and a
- * minute's wait for every closed connection's final record is the wrong trade for a live feed.
- * The cost is the one the replay avoids: a retransmission or RST more than 5 s after the FINs
- * makes a short flow of its own.
+ * replay's 15 s: records stream to a SIEM or the terminal as connections end, and the live lab
+ * expects a closed connection's final record within seconds. The cost is the one the replay
+ * avoids: a retransmission or RST more than 5 s after the FINs makes a short flow of its own.
  */
 const LIVE_TIMEOUTS: FlowTimeouts = { ...DEFAULT_TIMEOUTS, closed: 5e6 };
 const JUDGE_TICK_MS = 250;

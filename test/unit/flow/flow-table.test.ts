@@ -261,7 +261,7 @@ describe('FlowTable: idle timeouts on packet time', () => {
     expect(send(c2s(TCP_ACK), T0 + DEFAULT_TIMEOUTS.udp + 6e6)).toBe(a);
   });
 
-  test('late segments of a closed connection within TIME_WAIT stay its own (a retransmission and RST 7 s after the FINs)', () => {
+  test('late segments of a closed connection within the close delay stay its own (a retransmission and RST 7 s after the FINs)', () => {
     // nDPI's skype.pcap: FIN from each side, then the server retransmits data and the client
     // answers RST ~7 s later. tshark, nDPI and Suricata keep them in the one connection.
     const { ended, send } = newTable();
