@@ -356,7 +356,8 @@ export function expectDns(flow: FlowScript, queryNs: bigint, query: DnsMessageSp
     qname: q.name.toLowerCase(),
     qtype: dnsTypeMnemonic(q.type),
     rcode: response ? ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN'][response.rcode ?? 0] : null,
-    answers: (response?.answers ?? []).map((a) => ({ name: a.name.toLowerCase(), type: dnsTypeMnemonic(a.type), data: a.data, ttl: a.ttl })),
+    // TXT data as the NDJSON prints it: the character-string in presentation format (RFC 1035 §5.1), quoted.
+    answers: (response?.answers ?? []).map((a) => ({ name: a.name.toLowerCase(), type: dnsTypeMnemonic(a.type), data: a.type === DNS_TYPE_TXT ? `"${a.data}"` : a.data, ttl: a.ttl })),
   }));
 }
 

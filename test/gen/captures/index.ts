@@ -13,6 +13,7 @@ import { H2C_REQUESTS } from './h2c';
 import { SAMPLE_DEVICE } from './sample-device';
 import { STARTTLS_AND_PROXY_TUNNELS } from './starttls';
 import { DTLS_CLIENT_HELLOS } from './dtls';
+import { CROSSCHECK_SHAPES } from './crosscheck';
 import { VPN_TUNNELS } from './vpn';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
@@ -42,6 +43,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   APPLE_PKTAP,
   H2C_REQUESTS,
   APPLE_PCAPNG_PROCESSES,
+  CROSSCHECK_SHAPES,
 ];
 
 /**
