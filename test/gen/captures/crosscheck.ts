@@ -46,7 +46,8 @@ export const CROSSCHECK_SHAPES: CaptureDefinition = {
     'IDB 2 `ib0` LINKTYPE_IPOIB (242).',
     'On eth0:',
     '1. TLS from 192.0.2.10:50100 to 198.51.100.70:443 whose ClientHello (one record, SNI `damaged.example.com` near its start) has its ' +
-    'last extension (a GREASE one) declare 20,422 bytes where 1 is left: tshark shows the SNI and "Malformed Packet", nDPI the SNI. ' +
+    'last extension (a GREASE one) declare 20,422 bytes where 1 is left: tshark shows the SNI and "Malformed Packet" (nDPI names ' +
+    'its tls_invalid_reads trace, damaged the same way, by its SNI too). ' +
     'Named `damaged.example.com` by SNI; anomaly `tls.malformed_client_hello`.',
     '2. UDP from 192.0.2.10:41000 to 203.0.113.53:443: a DNSCrypt v1 certificate query (TXT `2.dnscrypt-cert.resolver.example`, one ' +
     'additional record of TYPE 0, zero-padded to 512 bytes) and its TXT answer. tshark\'s DNS heuristic decodes both; `app: dns`.',
