@@ -66,7 +66,6 @@ export interface LiveResult extends AuditResult {
   files: string[];
 }
 
-/** Timer periods. The judge tick bounds how late an undeclared open flow is reported. */
 /**
  * Live capture keeps a closed TCP connection 5 s (Zeek's tcp_close_delay) instead of the
  * replay's 15 s: records stream to a SIEM or the terminal as connections end, and the live lab
@@ -74,6 +73,7 @@ export interface LiveResult extends AuditResult {
  * avoids: a retransmission or RST more than 5 s after the FINs makes a short flow of its own.
  */
 const LIVE_TIMEOUTS: FlowTimeouts = { ...DEFAULT_TIMEOUTS, closed: 5e6 };
+/** Timer periods. The judge tick bounds how late an undeclared open flow is reported. */
 const JUDGE_TICK_MS = 250;
 const STATUS_TICK_MS = 1000;
 const DNS_FLUSH_TICK_MS = 5000;
