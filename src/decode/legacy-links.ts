@@ -5,8 +5,8 @@
  * encapsulation (LINKTYPE_ATM_RFC1483, and SunATM's 4-byte header before it), Frame Relay with
  * RFC 2427 multiprotocol encapsulation (LINKTYPE_FRELAY), Apple's IP over IEEE 1394
  * (LINKTYPE_APPLE_IP_OVER_IEEE1394), IP over InfiniBand (LINKTYPE_IPOIB) and ARCNET (RFC 1201
- * and RFC 1051; LINKTYPE_ARCNET_BSD and LINKTYPE_ARCNET_LINUX). Each frame shape was checked against tshark 4.0 first: its
- * `frame.protocols` reaches the same IP packet.
+ * and RFC 1051; LINKTYPE_ARCNET_BSD and LINKTYPE_ARCNET_LINUX). Each frame shape was checked
+ * against tshark 4.0 first: its `frame.protocols` reaches the same IP packet.
  *
  * Per packet: allocation-free, never throws on packet bytes, never reads past the link header;
  * frames that carry no IP (Token Ring MAC frames, FDDI SMT, other NLPIDs) are not IP, not errors.
