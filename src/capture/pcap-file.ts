@@ -8,6 +8,9 @@ import { A, type AnomalyCounters } from '../anomalies';
 import type { CaptureInput } from './open-capture';
 import { endOfInputIssue, linkTypeName, MAX_CAPLEN, type CaptureIssue, type Frame, type InputInfo, type PacketSource } from './source';
 
+/** The pcap file format version libpcap writes (2.4) and reads (2.x up to 2.4). */
+const PCAP_VERSION_MAJOR = 2;
+const PCAP_VERSION_MINOR = 4;
 /** File magic for microsecond timestamps, as a uint32 in the file's own byte order. */
 export const PCAP_MAGIC_MICROS = 0xa1b2c3d4;
 /** File magic for nanosecond timestamps (libpcap's NSEC_TCPDUMP_MAGIC). */
@@ -65,6 +68,15 @@ export class PcapFileReader implements PacketSource {
     this.littleEndian = magicLe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS;
     const magic = this.littleEndian ? magicLe : u32be(b, p);
     this.nanos = magic === PCAP_MAGIC_NANOS;
+    const major = this.u16(b, p + 4);
+    const minor = this.u16(b, p + 6);
+    if (major !== PCAP_VERSION_MAJOR || minor > PCAP_VERSION_MINOR) {
+      // libpcap, tcpdump and tshark refuse these too (libpcap: "archaic pcap savefile format"
+      // below 2, "unsupported pcap savefile version" above 2.4; its tests/pcap-invalid-version-*):
+      // their records have no defined layout, and reading them as 2.4 would invent flows.
+      this.stop('EA_CAPTURE_NOT_A_CAPTURE', `pcap file header has version ${major}.${minor}; only 2.0 to 2.4 are defined`);
+      return;
+    }
     this.snaplen = this.u32(b, p + 16);
     this.linkType = this.u32(b, p + 20) & LINKTYPE_MASK;
     input.pos = p + PCAP_FILE_HEADER_BYTES;
@@ -138,6 +150,10 @@ export class PcapFileReader implements PacketSource {
 
   private u32(b: Uint8Array, p: number): number {
     return this.littleEndian ? u32le(b, p) : u32be(b, p);
+  }
+
+  private u16(b: Uint8Array, p: number): number {
+    return this.littleEndian ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1];
   }
 
   private rejectCaplen(caplen: number): false {

@@ -86,6 +86,30 @@ describe('pcap header fields', () => {
     expect(r.issues).toEqual([]);
   });
 
+  test.each([
+    [2, 0, true], [2, 3, true], [2, 4, true],
+    // libpcap's tests/pcap-invalid-version-1 (1.4, "archaic") and -2 (2.5, "unsupported"); tshark refuses both too
+    [1, 4, false], [2, 5, false], [3, 0, false], [0, 0, false],
+  ])('file format version %i.%i: read = %s', (major, minor, read) => {
+    for (const littleEndian of [true, false]) {
+      const file = tmp.file(`version-${major}-${minor}-${littleEndian}.pcap`);
+      const header = Buffer.from(pcapHeader({ littleEndian }).build());
+      if (littleEndian) { header.writeUInt16LE(major, 4); header.writeUInt16LE(minor, 6); } else { header.writeUInt16BE(major, 4); header.writeUInt16BE(minor, 6); }
+      const record = Buffer.alloc(16 + 60);
+      if (littleEndian) { record.writeUInt32LE(60, 8); record.writeUInt32LE(60, 12); } else { record.writeUInt32BE(60, 8); record.writeUInt32BE(60, 12); }
+      fs.writeFileSync(file, Buffer.concat([header, record]));
+      const r = readAll(file);
+      if (read) {
+        expect(r.packets).toHaveLength(1);
+        expect(r.issues).toEqual([]);
+      } else {
+        expect(r.packets).toEqual([]);
+        expect(r.issues).toMatchObject([{ code: 'EA_CAPTURE_NOT_A_CAPTURE', offset: 0, dataLost: true }]);
+        expect(r.issues[0].message).toBe(`pcap file header has version ${major}.${minor}; only 2.0 to 2.4 are defined`);
+      }
+    }
+  });
+
   test('a header-only file is a valid, empty capture', () => {
     const file = tmp.file('empty-capture.pcap');
     fs.writeFileSync(file, pcapHeader().build());
