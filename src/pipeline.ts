@@ -22,7 +22,7 @@ import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessa
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
-import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
+import { probeCoap, probeDhcp, probeNbns, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
@@ -84,6 +84,8 @@ const PORT_NTP = 123;
 const PORT_SSDP = 1900;
 /** CoAP (RFC 7252 §12.8): recognised on its port only, as tshark decodes it. */
 const PORT_COAP = 5683;
+/** NetBIOS name service (RFC 1002 §4.2): on its port only, as tshark decodes it. */
+const PORT_NBNS = 137;
 /**
  * Client segments looked at for the start of an HTTP request on a connection first seen
  * mid-stream (see resyncSegment): enough for a response or an upload between two requests of
@@ -1231,14 +1233,15 @@ function headHolding(base: number, buf: Uint8Array, p: number, n: number): Strea
 }
 
 /**
- * The app of a UDP datagram that only content can tell and that names nothing: DHCP, DHCPv6 and
- * CoAP on their ports (tshark's defaults); STUN, IKE and WireGuard on any port (WebRTC, VoIP and VPNs
+ * The app of a UDP datagram that only content can tell and that names nothing: DHCP, DHCPv6,
+ * CoAP and NetBIOS name service on their ports (tshark's defaults); STUN, IKE and WireGuard on any port (WebRTC, VoIP and VPNs
  * pick ports freely); OpenVPN by its opcode on 1194 and as a payload-free reset elsewhere.
  */
 function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): string | null {
   if ((serverPort === 67 || serverPort === 68 || clientPort === 67 || clientPort === 68) && probeDhcp(buf, off, len)) return 'dhcp';
   if ((serverPort === 547 || clientPort === 547 || serverPort === 546 || clientPort === 546) && probeDhcpv6(buf, off, len)) return 'dhcpv6';
   if ((serverPort === PORT_COAP || clientPort === PORT_COAP) && probeCoap(buf, off, len)) return 'coap';
+  if ((serverPort === PORT_NBNS || clientPort === PORT_NBNS) && probeNbns(buf, off, len)) return 'nbns';
   if (probeStun(buf, off, len)) return 'stun';
   if (probeIke(buf, off, len)) return 'ike';
   if (probeWireGuard(buf, off, len)) return 'wireguard';

@@ -1,7 +1,8 @@
 /**
  * Content probes for protocols that carry no name but that a device's documentation lists and
  * a rule can name by `app`: DHCP (RFC 2131), DHCPv6 (RFC 8415), STUN (RFC 8489), MQTT
- * (v3.1, v3.1.1, v5.0), CoAP (RFC 7252, the web protocol of constrained devices), and the VPN tunnels WireGuard, IKE (IPsec) and OpenVPN. Each recognises the first message of a flow from its fixed fields
+ * (v3.1, v3.1.1, v5.0), CoAP (RFC 7252, the web protocol of constrained devices), NetBIOS name
+ * service (RFC 1002, on 137: DNS-shaped, so it must not pass for DNS), and the VPN tunnels WireGuard, IKE (IPsec) and OpenVPN. Each recognises the first message of a flow from its fixed fields
  * (magic cookies, version bytes, lengths that must agree with the datagram), strictly enough that
  * other traffic does not pass: a false `app` would make the policy report a protocol mismatch
  * that is not there.
@@ -115,6 +116,46 @@ export function probeCoap(buf: Uint8Array, off: number, len: number): boolean {
     p += length;
   }
   return true;
+}
+
+/** RFC 1002 §4.1: a NetBIOS name is 16 bytes, each encoded as two letters 'A'..'P' (first-level encoding). */
+const NBNS_ENCODED_NAME_LENGTH = 32;
+const NBNS_HEADER_LENGTH = 12;
+/** RR types NB (general name service) and NBSTAT (node status), class IN (RFC 1002 §4.2.1.3). */
+const NBNS_TYPE_NB = 0x0020;
+const NBNS_TYPE_NBSTAT = 0x0021;
+/** Scope labels walked at most after the encoded name (a scope is rarely more than a domain). */
+const NBNS_MAX_SCOPE_LABELS = 16;
+
+/**
+ * A NetBIOS name service message (RFC 1002 §4.2, UDP 137): it borrows DNS's header and record
+ * layout, so the DNS probe alone would take its queries for DNS on a non-DNS port (names like
+ * `fhepfcelehfcepfffacacacacacacabl`, and a false protocol-mismatch). What tells it apart is
+ * its first name: a 32-byte label of letters 'A'..'P' (a first-level encoded NetBIOS name),
+ * then a scope ending in the root, RR type NB or NBSTAT and class IN; and an opcode NetBIOS
+ * defines (query, registration, release, WACK, refresh).
+ */
+export function probeNbns(buf: Uint8Array, off: number, len: number): boolean {
+  if (len < NBNS_HEADER_LENGTH + 1 + NBNS_ENCODED_NAME_LENGTH + 1 + 4 || off < 0 || off + len > buf.length) return false;
+  const opcode = (buf[off + 2] >> 3) & 0x0f;
+  if (!(opcode === 0 || (opcode >= 5 && opcode <= 9))) return false;
+  if (((buf[off + 4] << 8) | buf[off + 5]) + ((buf[off + 6] << 8) | buf[off + 7]) === 0) return false; // a question or an answer
+  let p = off + NBNS_HEADER_LENGTH;
+  if (buf[p++] !== NBNS_ENCODED_NAME_LENGTH) return false;
+  for (let i = 0; i < NBNS_ENCODED_NAME_LENGTH; i++, p++) {
+    if (buf[p] < 0x41 || buf[p] > 0x50) return false;
+  }
+  const end = off + len;
+  for (let n = 0; ; n++) {
+    if (p >= end || n > NBNS_MAX_SCOPE_LABELS) return false;
+    const l = buf[p++];
+    if (l === 0) break;
+    if (l > 63) return false;
+    p += l;
+  }
+  if (p + 4 > end) return false;
+  const type = (buf[p] << 8) | buf[p + 1];
+  return (type === NBNS_TYPE_NB || type === NBNS_TYPE_NBSTAT) && buf[p + 2] === 0 && buf[p + 3] === 1;
 }
 
 /** MQTT control packet type CONNECT, flags 0 (v3.1.1 §3.1.1, v5.0 §3.1.1). */

@@ -8,7 +8,7 @@
  */
 
 /** Apps recognised by content (src/pipeline.ts, src/extract/app-probes.ts, src/extract/dtls-client-hello.ts). */
-const CONTENT = ['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp', 'dtls', 'wireguard', 'ike', 'openvpn', 'coap'];
+const CONTENT = ['tls', 'http', 'dns', 'ntp', 'quic', 'ssh', 'mdns', 'llmnr', 'dhcp', 'bitcoin', 'smtp', 'imap', 'mqtt', 'stun', 'ssdp', 'dtls', 'wireguard', 'ike', 'openvpn', 'coap', 'nbns'];
 /** Plaintext protocols that can switch to TLS (src/extract/tls-upgrade.ts), SOCKS, and DHCPv6. */
 const UPGRADING = ['lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'postgresql', 'mysql', 'socks', 'rdp', 'dhcpv6'];
 /** Encrypted DNS (issue 7): not a flow's app, but a rule's, matched against `encrypted_dns`. */

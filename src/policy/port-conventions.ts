@@ -16,8 +16,8 @@ export const CONTENT_APPS: ReadonlySet<string> = new Set([
   'postgresql', 'mysql', 'socks', 'rdp', 'dtls',
   // VPN tunnels (src/extract/app-probes.ts): WireGuard or IKE on 443 is a tunnel dressed as web traffic.
   'wireguard', 'ike', 'openvpn',
-  // CoAP (src/extract/app-probes.ts), on its port only.
-  'coap',
+  // CoAP and NetBIOS name service (src/extract/app-probes.ts), on their ports only.
+  'coap', 'nbns',
 ]);
 
 /**
@@ -44,6 +44,7 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['tcp/1883', ['mqtt']], // IANA "mqtt" (MQTT over TLS is 8883)
   ['udp/67', ['dhcp']], ['udp/68', ['dhcp']], ['udp/546', ['dhcpv6']], ['udp/547', ['dhcpv6']], // RFC 2131 §4.1; RFC 8415 §7.2
   ['udp/1900', ['ssdp']], ['udp/3478', ['stun']], // UPnP Device Architecture §1.3; RFC 8489 §9
+  ['udp/137', ['nbns']], // RFC 1002 §4.2 (NetBIOS name service: Windows hosts, printers, NAS boxes)
   ['udp/5683', ['coap']], ['udp/5684', ['dtls']], // CoAP, and CoAP over DTLS, RFC 7252 §12.8 (LwM2M devices)
   ['udp/500', ['ike']], ['udp/4500', ['ike']], // RFC 7296 §2; RFC 3948 §2 (NAT traversal; ESP follows on the same port)
   ['udp/1194', ['openvpn']], ['tcp/1194', ['openvpn']], // IANA "openvpn"
@@ -62,7 +63,7 @@ const APP_TEXT: Readonly<Record<string, string>> = {
   tls: 'TLS', http: 'plain HTTP', ssh: 'SSH', dns: 'DNS', mdns: 'mDNS', llmnr: 'LLMNR', quic: 'QUIC', ntp: 'NTP', bitcoin: 'Bitcoin P2P',
   mqtt: 'MQTT', stun: 'STUN', ssdp: 'SSDP', dhcp: 'DHCP', dhcpv6: 'DHCPv6', smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3',
   ftp: 'FTP', nntp: 'NNTP', sieve: 'ManageSieve', xmpp: 'XMPP', ldap: 'LDAP', postgresql: 'PostgreSQL', mysql: 'MySQL', socks: 'SOCKS',
-  rdp: 'RDP', dtls: 'DTLS', wireguard: 'WireGuard', ike: 'IKE (IPsec)', openvpn: 'OpenVPN', coap: 'CoAP',
+  rdp: 'RDP', dtls: 'DTLS', wireguard: 'WireGuard', ike: 'IKE (IPsec)', openvpn: 'OpenVPN', coap: 'CoAP', nbns: 'NetBIOS name service',
 };
 
 /** How an app is named in an explanation ("TLS", "plain HTTP", ...). */

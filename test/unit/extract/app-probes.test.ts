@@ -3,7 +3,8 @@
  * probe checks, changed alone, fails it; cut messages and random bytes never throw.
  */
 import * as fc from 'fast-check';
-import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from '../../../src/extract/app-probes';
+import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeMqttConnect, probeNbns, probeOpenVpnReset, probeStun, probeWireGuard } from '../../../src/extract/app-probes';
+import { probeDnsQuery } from '../../../src/extract/dns-probe';
 import { ikeMessage, openvpnHardReset, wireguardMessage } from '../../gen/app-messages';
 import { concat as cat } from './helpers/tls-builder';
 
@@ -96,6 +97,36 @@ describe('probeCoap (RFC 7252 §3; each message checked with tshark 4.0, which d
     ['three bytes', '400100'],
   ])('%s fails', (_why, h) => {
     expect(probeCoap(...whole(hex(h)))).toBe(false);
+  });
+});
+
+describe('probeNbns (RFC 1002 §4.2; each message checked with tshark 4.0, which shows it as NBNS)', () => {
+  /** WPAD<00>, first-level encoded (RFC 1002 §4.1), with the root as its scope. */
+  const WPAD = '20 4648464145424545434143414341434143414341434143414341434143414141 00';
+  const QUERY = hex(`b1e6 0110 0001 0000 0000 0000 ${WPAD} 0020 0001`); // nDPI's 1kxun.pcap, frame 39: "Name query NB WPAD<00>"
+  test.each([
+    ['a name query (NB)', QUERY],
+    ['a positive name query response', hex(`b1e6 8500 0000 0001 0000 0000 ${WPAD} 0020 0001 0003f480 0006 0000 c0000217`)],
+    ['a registration with an additional record', hex('abcd2910000100000000000120454e4546454646454545454545454545454545454545454545454545454541410000200001c00c00200001000493e0000600000a000005')],
+    ['a node status query (NBSTAT) with a scope', hex(`0001 0000 0001 0000 0000 0000 20 ${'4341'.repeat(16)} 07 6578616d706c65 00 0021 0001`)],
+  ])('%s passes', (_why, b) => {
+    expect(probeNbns(...whole(b))).toBe(true);
+  });
+
+  test('the DNS probe alone takes a NetBIOS name query for DNS: the reason this probe runs first on 137', () => {
+    expect(probeDnsQuery(...whole(QUERY))).toBe(true);
+  });
+
+  test.each([
+    ['a DNS query for a name of ordinary labels', hex('1234 0100 0001 0000 0000 0000 07 6578616d706c65 03 636f6d 00 0001 0001')],
+    ['an encoded name with a letter past P', hex(`b1e6 0110 0001 0000 0000 0000 20 ${'5141'.repeat(16)} 00 0020 0001`)],
+    ['a first label of 31 bytes', hex(`b1e6 0110 0001 0000 0000 0000 1f ${'41'.repeat(31)} 00 0020 0001`)],
+    ['RR type A instead of NB', hex(`b1e6 0110 0001 0000 0000 0000 ${WPAD} 0001 0001`)],
+    ['opcode 2 (not a NetBIOS opcode)', hex(`b1e6 1110 0001 0000 0000 0000 ${WPAD} 0020 0001`)],
+    ['no question and no answer', hex(`b1e6 0110 0000 0000 0000 0000 ${WPAD} 0020 0001`)],
+    ['cut before the class', QUERY.subarray(0, QUERY.length - 2)],
+  ])('%s fails', (_why, b) => {
+    expect(probeNbns(...whole(b))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Apps recognised by content that carry no name — SSDP, DHCP, DHCPv6, CoAP, STUN, MQTT — end to end:
+ * Apps recognised by content that carry no name — SSDP, DHCP, DHCPv6, CoAP, NBNS, STUN, MQTT — end to end:
  * the flow's `app` says what it is, and traffic on the same ports that is something else stays
  * unidentified.
  */
@@ -52,6 +52,18 @@ test('CoAP on 5683 by content; the same bytes on another port, and other bytes o
     .udp(3, DEV, 50012, '198.51.100.62', 6683, get)
     .run([DEV]).flows;
   expect(flows.map((f) => [f.remote_port, f.app, f.packets_out, f.packets_in])).toEqual([[5683, 'coap', 1, 1], [5683, null, 1, 0], [6683, null, 1, 0]]);
+});
+
+test('NetBIOS name service on 137 by content, not DNS on a non-DNS port; a DNS query on 137 is still DNS', () => {
+  const wpad = hex('b1e6 0110 0001 0000 0000 0000 20 4648464145424545434143414341434143414341434143414341434143414141 00 0020 0001');
+  const dnsQuery = hex('1234 0100 0001 0000 0000 0000 07 6578616d706c65 03 636f6d 00 0001 0001');
+  const r = new Scenario()
+    .udp(0, DEV, 137, '192.168.1.255', 137, wpad)
+    .udp(1, DEV, 50013, '198.51.100.63', 137, wpad)
+    .udp(2, DEV, 50014, '198.51.100.64', 137, dnsQuery)
+    .run([DEV]);
+  expect(r.flows.map((f) => [f.remote_port, f.app, f.dns_names])).toEqual([[137, 'nbns', null], [137, 'nbns', null], [137, 'dns', ['example.com']]]);
+  expect(r.dns.map((d) => d.qname)).toEqual(['example.com']);
 });
 
 test('STUN on any port; a QUIC-looking or random datagram is not STUN', () => {

@@ -193,6 +193,11 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(checkPortConvention('udp', 5684, 'coap', true)?.text).toBe('The content is CoAP, but UDP port 5684 is for DTLS.');
   });
 
+  test('NetBIOS name service belongs on UDP 137; plain DNS there is a mismatch', () => {
+    expect(checkPortConvention('udp', 137, 'nbns', true)).toBeNull();
+    expect(checkPortConvention('udp', 137, 'dns', true)?.text).toBe('The content is DNS, but UDP port 137 is for NetBIOS name service.');
+  });
+
   test('VPN tunnels: on their own ports they are what the port is for; WireGuard, IKE or OpenVPN on 443 is a mismatch', () => {
     for (const [proto, port, app] of [['udp', 51820, 'wireguard'], ['udp', 500, 'ike'], ['udp', 4500, 'ike'], ['udp', 1194, 'openvpn'], ['tcp', 1194, 'openvpn']] as const) {
       expect([proto, port, checkPortConvention(proto, port, app, true)]).toEqual([proto, port, null]);
