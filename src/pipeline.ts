@@ -22,7 +22,7 @@ import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessa
 import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
-import { probeCoap, probeDhcp, probeNbns, probeDhcpv6, probeIke, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
+import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
@@ -1234,8 +1234,9 @@ function headHolding(base: number, buf: Uint8Array, p: number, n: number): Strea
 
 /**
  * The app of a UDP datagram that only content can tell and that names nothing: DHCP, DHCPv6,
- * CoAP and NetBIOS name service on their ports (tshark's defaults); STUN, IKE and WireGuard on any port (WebRTC, VoIP and VPNs
- * pick ports freely); OpenVPN by its opcode on 1194 and as a payload-free reset elsewhere.
+ * CoAP and NetBIOS name service on their ports (tshark's defaults); STUN, IKE and WireGuard on
+ * any port (WebRTC, VoIP and VPNs pick ports freely); OpenVPN by its opcode on 1194 and as a
+ * payload-free reset elsewhere.
  */
 function udpAppByContent(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): string | null {
   if ((serverPort === 67 || serverPort === 68 || clientPort === 67 || clientPort === 68) && probeDhcp(buf, off, len)) return 'dhcp';

@@ -3,7 +3,8 @@
  * sequence numbers; IP, Ethernet, MPLS, PPP and ERSPAN mirror payloads, Aruba's 802.11 frames,
  * WCCP's web-cache redirects; PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348),
  * Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA
- * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel), VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP, Ethernet, NSH or MPLS, as service chains use it),
+ * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel), VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP,
+ * Ethernet, NSH or MPLS, as service chains use it),
  * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
  * or 802.3 frames from access points), TZSP (MikroTik's sniffer stream), LISP's data plane
  * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP (protocols 4 and 41) and Ethernet
@@ -189,8 +190,8 @@ const IPV6_HEADER_LENGTH = 40;
 /**
  * GRE header at `cur.off`: version 0 with an IPv4, IPv6, Ethernet (0x6558), MPLS, PPP, ERSPAN,
  * WCCP (IPv4, after any redirect header) or Aruba 802.11 payload (cur.etherType
- * ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP. Anything else counts
- * gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
+ * ETHERTYPE_IEEE80211), or PPTP's enhanced GRE (version 1, RFC 2637 §4.1) carrying PPP.
+ * Anything else counts gre.unsupported. Returns NEXT_LAYER with the cursor on the payload and cur.etherType set to
  * its protocol (ETHERTYPE_PPP for PPTP: the PPP header is read by the dispatcher).
  */
 export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
