@@ -323,13 +323,25 @@ export class Pipeline {
     const v = this.view;
     if ((this.flows.flagsOf(slot) & (F_BY_FIRST | F_SYN)) !== F_BY_FIRST) return false;
     if (info.app !== null || (info.client !== null && info.resyncLeft === 0)) return false;
-    return probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength);
+    return probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength) || startsClientHelloRecord(v.buf, v.payloadOffset, v.payloadLength);
   }
 
   // ---------------------------------------------------------------- TCP
 
   private onTcpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number): void {
     const v = this.view;
+    // TLS with its roles reversed (an FTPS data connection the server opens, a reverse tunnel):
+    // the side that answered the SYN sends the ClientHello before the initiator has sent
+    // anything. Its stream is read as the client's from then on, as tshark and Zeek read the
+    // hello wherever it comes from; the flow's initiator, direction and counts stay the TCP ones.
+    // A connection first seen mid-stream has no such roles: requestFromResponder has made the
+    // hello's sender its initiator instead.
+    if (info.tlsByResponder) fromClient = !fromClient;
+    else if (!fromClient && info.app === null && info.client === null && (this.flows.flagsOf(slot) & F_SYN) !== 0 && serverPort !== PORT_DNS) {
+      const r = this.responderSpeaksFirst(slot, info);
+      if (r === ResponderStart.Handled) return;
+      if (r === ResponderStart.Hello) fromClient = true;
+    }
     if (info.resyncLeft > 0) {
       if (fromClient && v.payloadLength > 0) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
@@ -387,6 +399,39 @@ export class Pipeline {
     // Found to be mid-stream with this segment already in the head (after a few bytes too few
     // to judge): the segment may itself start a request.
     if (info.resyncLeft > 0 && seq !== head.base) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
+  }
+
+  /**
+   * The side that answered the SYN sends bytes before the initiator has sent any: does its
+   * stream start with a ClientHello? Decided from the segment alone when it is the stream's
+   * first and holds a record header and the message type (6 bytes); otherwise the responder's
+   * bytes wait in a head until 6 contiguous bytes are there (a first segment out of order, or
+   * cut inside the record header). A hello's head becomes the flow's client head, and is read.
+   */
+  private responderSpeaksFirst(slot: number, info: FlowInfo): ResponderStart {
+    const v = this.view;
+    let head = info.server;
+    if (head === null) {
+      const base = this.streamBase(slot);
+      if (v.tcpSeq === base && v.payloadLength >= 6) {
+        if (!startsClientHelloRecord(v.buf, v.payloadOffset, v.payloadLength)) return ResponderStart.NotHello;
+        info.tlsByResponder = true;
+        return ResponderStart.Hello;
+      }
+      head = info.server = new StreamHead(base);
+    }
+    head.add(v.tcpSeq, v.buf, v.payloadOffset, v.payloadLength);
+    if (head.contiguous < 6 && !head.exhausted) return ResponderStart.Handled;
+    info.server = null;
+    if (!startsClientHelloRecord(head.buf, 0, head.contiguous)) {
+      // What the segment-by-segment look below would have seen in a banner cut short.
+      if (startsWithAscii(head.buf, 0, head.contiguous, 'SSH-')) { this.decide(slot, info, 'ssh'); return ResponderStart.Handled; }
+      return ResponderStart.NotHello;
+    }
+    info.tlsByResponder = true;
+    info.client = head;
+    this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
+    return ResponderStart.Handled;
   }
 
   /**
@@ -1033,7 +1078,10 @@ export class Pipeline {
     const names: NameCandidate[] = [];
     const app = info?.app ?? null;
     const sni = info?.sni ?? null;
-    if (sni) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
+    // A hello sent by the side that answered the SYN names the initiator: a name of the remote
+    // only when the device sent it (records.ts, tls_client).
+    const reversed = info?.tlsByResponder === true;
+    if (sni && !(reversed && deviceIsInit)) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
     if (info?.httpHosts) for (const h of info.httpHosts) names.push({ name: h, source: 'http-host' });
     if (info?.socksHost) names.push({ name: info.socksHost, source: 'socks-host' });
     if (info?.dnsAnswerNames) for (const n of info.dnsAnswerNames) names.push({ name: n, source: 'dns-answer' });
@@ -1096,12 +1144,15 @@ export class Pipeline {
     if (info && info.certNames !== null) rec.server_cert_names = info.certNames;
     if (info && info.process !== null) rec.process = info.process;
     if (info && info.h2c) rec.h2c = true;
+    if (reversed) rec.tls_client = 'responder';
     return rec;
   }
 
   private unnamedReason(slot: number, info: FlowInfo | undefined, gap: boolean, direction: string): string {
     if (info?.unnamedReason) return info.unnamedReason;
     if (direction === 'inbound') return 'inbound';
+    // The remote sent the ClientHello: its server name is the remote's word for this device.
+    if (info?.tlsByResponder && info.sni) return 'tls-roles-reversed';
     if (gap) return 'stream-gap';
     const app = info?.app ?? null;
     // A hello also names the reason on a flow that upgraded to TLS (STARTTLS, CONNECT).
@@ -1209,8 +1260,23 @@ function looksLikeQuicInitial(buf: Uint8Array, off: number, len: number): boolea
  * §4.2). A DNS-over-TCP length prefix (RFC 7766 §8) matching all of that is vanishingly unlikely.
  */
 function looksLikeOtherTcpProtocol(buf: Uint8Array, n: number): boolean {
-  if (n >= 6 && probeTlsRecord(buf, 0, n) && buf[5] === 1) return true;
+  if (startsClientHelloRecord(buf, 0, n)) return true;
   return n >= 4 && (startsWithAscii(buf, 0, n, 'SSH-') || probeHttpRequest(buf, 0, n));
+}
+
+/** What the first bytes from the side that answered the SYN are (Pipeline.responderSpeaksFirst). */
+const enum ResponderStart {
+  /** Not a ClientHello: the flow goes on as before. */
+  NotHello,
+  /** This segment starts a ClientHello: read it as the client's. */
+  Hello,
+  /** Nothing more to do with this segment: it waits in a head (fewer than 6 contiguous bytes so far), or completed one that starts a ClientHello, which was read. */
+  Handled,
+}
+
+/** `buf[off, off + n)` starts a TLS handshake record whose first message is a ClientHello (RFC 8446 §5.1, §4). */
+function startsClientHelloRecord(buf: Uint8Array, off: number, n: number): boolean {
+  return n >= 6 && probeTlsRecord(buf, off, n) && buf[off + 5] === 1;
 }
 
 /** Bitcoin P2P message start (mainnet f9beb4d9, testnet3 0b110907, regtest fabfb5da). */

@@ -61,7 +61,10 @@ export class FlowInfo {
   dnsNames: string[] | null = null;
   /** Queries awaiting their response. */
   pendingDns: DnsRecord[] | null = null;
-  /** Client (initiator → responder) and server stream heads, while needed. */
+  /**
+   * Client (initiator → responder) and server stream heads, while needed. With `tlsByResponder`
+   * the roles are the TLS ones: `client` holds the responder's stream.
+   */
   client: StreamHead | null = null;
   server: StreamHead | null = null;
   /** Bytes of the DNS-over-TCP stream already split into messages: client, then server direction (two numbers, not an array: one allocation less per flow). */
@@ -105,6 +108,8 @@ export class FlowInfo {
   h2: StreamHead | null = null;
   /** The client spoke HTTP/2 in cleartext: its preface was seen (prior knowledge, or after `Upgrade: h2c`). */
   h2c = false;
+  /** The side that answered the SYN sent the ClientHello (TLS with its roles reversed). */
+  tlsByResponder = false;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -138,6 +143,7 @@ export class FlowInfo {
     this.process = null;
     this.h2 = null;
     this.h2c = false;
+    this.tlsByResponder = false;
   }
 
   /**

@@ -721,7 +721,8 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   }
   // Records built without `names` still carry the facts in their own fields.
   if (strong.length === 0) {
-    if (flow.sni) strong.push(flow.sni);
+    // Not a hello the remote sent (tls_client: a name only where `names` says so).
+    if (flow.sni && flow.tls_client === undefined) strong.push(flow.sni);
     if (flow.http_host) strong.push(flow.http_host);
   }
   if (queries.length === 0 && flow.dns_names) for (const n of flow.dns_names) queries.push(n);

@@ -226,6 +226,7 @@ export const UNNAMED_TEXT: Readonly<Record<string, string>> = {
   'ip-literal': 'connected to an address with no DNS answer, SNI or Host (IP literal)',
   'tls-no-sni': 'TLS ClientHello without a server name',
   'tls-hello-incomplete': 'the ClientHello was cut short',
+  'tls-roles-reversed': 'the remote sent the ClientHello, so its server name is the remote\'s name for the device',
   'started-before-capture': 'the DNS answer came before the capture began',
   'dns-before-capture': 'the DNS answer came before the capture began',
   ech: 'Encrypted Client Hello hides the name',

@@ -27,7 +27,7 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
   alpn: 16, http_host: 17, dns_names: 18, name: 19, name_source: 20, names: 21, anomalies: 22,
   unnamed_reason: 23, tunnel_depth: 24, syn_seen: 25, initiator_by: 26, tls_versions: 27, key_share_groups: 28,
   ech: 29, ech_config: 30, esni: 31, ja3: 32, ja4: 33, encrypted_dns: 34, quic_version: 35, server_cert_names: 36,
-  process: 37, h2c: 38, verdict: 39, rule: 40, pack: 41, reasons: 42, explanation: 43, open: 44,
+  process: 37, h2c: 38, tls_client: 39, verdict: 40, rule: 41, pack: 42, reasons: 43, explanation: 44, open: 45,
 };
 
 /** Every DnsRecord field, in output order. */
@@ -445,6 +445,7 @@ export class NdjsonEncoder {
     if (r.server_cert_names !== undefined) { this.kstrList(k.server_cert_names, kn.server_cert_names, r.server_cert_names); }
     if (r.process !== undefined) { this.kstr(k.process, r.process); }
     if (r.h2c !== undefined) { this.raw(k.h2c); this.bool(r.h2c); }
+    if (r.tls_client !== undefined) { this.kstr(k.tls_client, r.tls_client); }
     this.verdictFields(r, k, kn);
     if (r.open !== undefined) { this.raw(k.open); this.bool(r.open); }
     this.punct(0x7d);

@@ -96,6 +96,14 @@ export interface FlowRecord extends VerdictFields {
    */
   h2c?: boolean;
   /**
+   * Present (`"responder"`) only when TLS ran with its roles reversed: the side that answered
+   * the SYN sent the ClientHello that `sni`, `alpn`, `ja3` and the other hello fields describe.
+   * Its server name then names the connection's initiator, so it is among `names` only when
+   * the device sent it (the device answered the SYN); otherwise the remote chose it, and like
+   * `server_cert_names` it names nothing and no verdict rests on it.
+   */
+  tls_client?: 'responder';
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */

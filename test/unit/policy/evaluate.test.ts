@@ -113,6 +113,13 @@ describe('reason codes', () => {
     expect(v.reasons).toEqual(['no-attributable-name']);
   });
 
+  it('no-attributable-name: a server name the remote sent in a reversed hello (tls_client) is not the flow\'s name', () => {
+    const reversed = engine.judgeFlow(flow({ sni: 'api.vendor.com', tls_client: 'responder', unnamed_reason: 'tls-roles-reversed' }));
+    expect(reversed.reasons).toEqual(['no-attributable-name']);
+    // The same fact without `names` and without tls_client is the device's own SNI (records from older bundles).
+    expect(engine.judgeFlow(flow({ sni: 'api.vendor.com' }))).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+  });
+
   it('sni-dns-mismatch: the SNI is documented but the address was answered for another name', () => {
     const v = engine.judgeFlow(flow({ names: [sni('api.vendor.com'), answer('api.github.com')] }));
     expect(v.reasons).toEqual(['sni-dns-mismatch']);
