@@ -628,6 +628,8 @@ export class Pipeline {
       if (r.kind === 'request') {
         info.httpRequests++;
         if (r.host !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);
+        if (r.conflictingHost !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.conflictingHost);
+        for (let k = 0; k < r.anomalies.length; k++) { this.anomalies.add(r.anomalies[k]); info.noteAnomaly(r.anomalies[k]); }
         p += r.headLength;
         if (r.method === 'CONNECT') {
           // CONNECT (RFC 9110 §9.3.6): after the head, the client's bytes are the tunnel's. A

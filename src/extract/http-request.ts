@@ -28,9 +28,14 @@ export type HttpHeadResult =
       target: string;
       /** Destination host, lowercased, no port, no IPv6 brackets; null when the request names none. */
       host: string | null;
+      /**
+       * A second Host field that names another host (RFC 9112 §3.2 forbids it: the request
+       * smuggling shape), in the same form; null when there is none. Flagged http.conflicting_host.
+       */
+      conflictingHost: string | null;
       /** Bytes from `off` through the empty line ending the head: the next pipelined request starts after the body. */
       headLength: number;
-      /** "HTTP/1.1" or "HTTP/1.0" (whatever HTTP/x.y was sent). */
+      /** "HTTP/1.1", "HTTP/1.0", whatever other HTTP/x.y was sent, or "HTTP/0.9" when the request line has no version. */
       version: string;
       /** Where `host` came from. */
       hostSource: 'uri' | 'connect' | 'host-header' | null;
@@ -63,6 +68,11 @@ const COLON = 0x3a;
 
 /** Methods returned as shared constant strings (no allocation per request). */
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH'] as const;
+
+/** Adds `id` to `list` unless it is there. */
+function pushOnce(list: number[], id: number): void {
+  if (!list.includes(id)) list.push(id);
+}
 
 /** tchar (RFC 9110 §5.6.2). */
 function isTchar(b: number): boolean {
@@ -135,30 +145,48 @@ function lineEndAt(buf: Uint8Array, i: number, end: number): number {
 }
 
 function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number): HttpHeadResult {
-  // request-line = method SP request-target SP HTTP-version (RFC 9112 §3)
+  // request-line = method SP request-target SP HTTP-version (RFC 9112 §3). A recipient MAY
+  // parse it on whitespace-delimited word boundaries (§3): runs of SP and HTAB between the
+  // parts and before the line's end are taken, as tshark and Zeek take them. A line without a
+  // version (HTTP/0.9's "GET /path") or with one other than 1.x is not HTTP/1.x, but tshark
+  // and Zeek still read the header fields after it and so name its Host: it is read too,
+  // flagged http.malformed_request.
   const lf = lineEndAt(buf, start, headEnd);
   const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+  const anomalies: number[] = [];
   let i = start;
   while (i < lineEnd && isTchar(buf[i])) i++;
   if (i === start || i >= lineEnd || buf[i] !== SP) return MALFORMED;
   const method = methodString(buf, start, i);
-  const targetStart = ++i;
+  while (i < lineEnd && (buf[i] === SP || buf[i] === HT)) i++;
+  const targetStart = i;
   while (i < lineEnd && buf[i] > SP && buf[i] !== 0x7f) i++;
   const targetEnd = i;
-  if (targetEnd === targetStart || i >= lineEnd || buf[i] !== SP) return MALFORMED;
-  i++;
-  // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3)
-  if (lineEnd - i !== 8 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 ||
-    buf[i + 4] !== 0x2f || !isDigit(buf[i + 5]) || buf[i + 6] !== 0x2e || !isDigit(buf[i + 7])) return MALFORMED;
-  const major = buf[i + 5] - 0x30;
-  const minor = buf[i + 7] - 0x30;
-  if (major !== 1) return MALFORMED;
-  const version = minor === 1 ? 'HTTP/1.1' : minor === 0 ? 'HTTP/1.0' : `HTTP/1.${minor}`;
-  const anomalies: number[] = [];
+  if (targetEnd === targetStart || (i < lineEnd && buf[i] !== SP && buf[i] !== HT)) return MALFORMED;
+  while (i < lineEnd && (buf[i] === SP || buf[i] === HT)) i++;
+  let versionEnd = lineEnd;
+  while (versionEnd > i && (buf[versionEnd - 1] === SP || buf[versionEnd - 1] === HT)) versionEnd--;
+  let version: string;
+  let http11 = false; // HTTP/1.1 or a later 1.x: Host is required
+  if (versionEnd === i) {
+    version = 'HTTP/0.9';
+    anomalies.push(A['http.malformed_request']);
+  } else {
+    // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3)
+    if (versionEnd - i !== 8 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 ||
+      buf[i + 4] !== 0x2f || !isDigit(buf[i + 5]) || buf[i + 6] !== 0x2e || !isDigit(buf[i + 7])) return MALFORMED;
+    const major = buf[i + 5] - 0x30;
+    const minor = buf[i + 7] - 0x30;
+    version = major === 1 && minor === 1 ? 'HTTP/1.1' : major === 1 && minor === 0 ? 'HTTP/1.0' : `HTTP/${major}.${minor}`;
+    if (major !== 1) anomalies.push(A['http.malformed_request']);
+    http11 = major === 1 && minor >= 1;
+  }
 
   // Header fields: find the first Host (RFC 9110 §7.2). field-name ":" OWS value OWS (RFC 9112 §5).
   let hostStart = -1;
   let hostEnd = -1;
+  let otherStart = -1;
+  let otherEnd = -1;
   let hostCount = 0;
   let contentLength = -2; // -2: no Content-Length; -1: unusable
   let transferEncoding = false;
@@ -185,9 +213,12 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
       if (hostCount === 1) {
         hostStart = vs;
         hostEnd = ve;
-      } else if (!sameBytesFolded(buf, hostStart, hostEnd, vs, ve)) {
-        // RFC 9112 §3.2: more than one Host line is an error; differing ones are the smuggling case.
-        return MALFORMED;
+      } else if (otherStart < 0 && !sameBytesFolded(buf, hostStart, hostEnd, vs, ve)) {
+        // RFC 9112 §3.2: more than one Host line is an error; differing ones are the smuggling
+        // shape (a front end and a back end may each take another). Both are reported, as
+        // tshark lists both, so a policy judges the request by every server it may reach.
+        otherStart = vs;
+        otherEnd = ve;
       }
     } else if (c - p === 14 && isFieldName(buf, p, CONTENT_LENGTH)) {
       const n = decimalValue(buf, c + 1, le);
@@ -219,15 +250,21 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
     host = hostFromAuthority(buf, hs, ae);
     hostSource = host === null ? null : 'uri';
   }
+  let conflictingHost: string | null = null;
   if (host === null && hostStart >= 0) {
     host = hostFromAuthority(buf, hostStart, hostEnd);
     if (host !== null) hostSource = 'host-header';
-    else if (hostSource === null && hostEnd > hostStart) anomalies.push(A['http.malformed_request']); // unusable Host value
+    else if (hostSource === null && hostEnd > hostStart) pushOnce(anomalies, A['http.malformed_request']); // unusable Host value
+    if (otherStart >= 0) {
+      anomalies.push(A['http.conflicting_host']);
+      conflictingHost = hostFromAuthority(buf, otherStart, otherEnd);
+      if (conflictingHost === host) conflictingHost = null; // differing only in case or port
+    }
   }
   // RFC 9112 §3.2: an HTTP/1.1 request MUST carry Host; HTTP/1.0 may omit it.
-  if (hostCount === 0 && minor >= 1) anomalies.push(A['http.host_missing']);
+  if (hostCount === 0 && http11) anomalies.push(A['http.host_missing']);
   return {
-    kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host,
+    kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host, conflictingHost,
     headLength: headEnd - off, version, hostSource, anomalies,
     // §6.3: Transfer-Encoding overrides Content-Length; the chunked body's end is in the body.
     bodyLength: transferEncoding ? -1 : contentLength === -2 ? 0 : contentLength,

@@ -66,3 +66,24 @@ test('a later request head that arrives in three pieces, after a body', () => {
   const start = s.length - get('b.example').length;
   expect(hostsOf(s, [[0, start + 3], [start + 3, 10], [start + 13, s.length - start - 13]])).toEqual(['a.example', 'b.example']);
 });
+
+describe('request heads off the RFC, read as tshark reads them', () => {
+  const flowOf = (stream: string): ReturnType<Scenario['run']>['flows'][number] =>
+    new Scenario().tcp(0, DEV, 43100, SRV, 80, ascii(stream)).run([DEV]).flows[0];
+
+  test('two Host fields naming different hosts: both are names of the flow, flagged on it and in the summary', () => {
+    const r = new Scenario().tcp(0, DEV, 43101, SRV, 80, ascii('GET / HTTP/1.1\r\nHost: cdn.vendor.example\r\nHost: evil.example\r\n\r\n')).run([DEV]);
+    expect(r.flows[0]).toMatchObject({ http_host: 'cdn.vendor.example', name: 'cdn.vendor.example', anomalies: ['http.conflicting_host'] });
+    expect(r.flows[0].names.map((n) => n.name)).toEqual(['cdn.vendor.example', 'evil.example']);
+    expect(r.summary.anomalies).toMatchObject({ 'http.conflicting_host': 1 });
+  });
+
+  test('a request line without a version, and one with extra spaces, still name their Host', () => {
+    expect(flowOf('GET /\r\nHost: old.example\r\n\r\n')).toMatchObject({ http_host: 'old.example', anomalies: ['http.malformed_request'] });
+    expect(flowOf('GET  /  HTTP/1.1\r\nHost: spaced.example\r\n\r\n')).toMatchObject({ http_host: 'spaced.example', anomalies: [] });
+  });
+
+  test('an HTTP/1.1 request without Host is flagged http.host_missing on its flow', () => {
+    expect(flowOf('GET / HTTP/1.1\r\nAccept: */*\r\n\r\n')).toMatchObject({ http_host: null, anomalies: ['http.host_missing'] });
+  });
+});

@@ -120,6 +120,15 @@ describe('reason codes', () => {
     expect(engine.judgeFlow(flow({ sni: 'api.vendor.com' }))).toMatchObject({ verdict: 'declared', rule: 'E-443' });
   });
 
+  it('name-not-documented: a request whose second Host names another server is judged by both (http.conflicting_host)', () => {
+    const http = new PolicyEngine([loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-80, description: Updates, source: "l8", proto: tcp, ports: [80], app: http, hosts: ["*.vendor.com"] }\n'), 'http-pack.yaml')]);
+    const host = (name: string): NameCandidate => ({ name, source: 'http-host' });
+    const request = { app: 'http', remote_port: 80, http_host: 'api.vendor.com' };
+    expect(http.judgeFlow(flow({ ...request, names: [host('api.vendor.com')] }))).toMatchObject({ verdict: 'declared', rule: 'E-80' });
+    const both = http.judgeFlow(flow({ ...request, names: [host('api.vendor.com'), host('evil.example')] }));
+    expect(both).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+  });
+
   it('sni-dns-mismatch: the SNI is documented but the address was answered for another name', () => {
     const v = engine.judgeFlow(flow({ names: [sni('api.vendor.com'), answer('api.github.com')] }));
     expect(v.reasons).toEqual(['sni-dns-mismatch']);
