@@ -135,8 +135,26 @@ export function parseHttpRequestHead(buf: Uint8Array, off: number, len: number):
   if (!probeHttpRequest(buf, start, end - start)) return NOT_HTTP;
   const scanEnd = Math.min(end, off + MAX_HTTP_HEAD_LENGTH);
   const headEnd = findHeadEnd(buf, start, scanEnd);
-  if (headEnd < 0) return scanEnd < end || len >= MAX_HTTP_HEAD_LENGTH ? TOO_LARGE : NEED_MORE;
-  return parseHead(buf, off, start, headEnd);
+  if (headEnd < 0) return scanEnd < end || len >= MAX_HTTP_HEAD_LENGTH ? tooLarge(buf, off, start, scanEnd) : NEED_MORE;
+  return parseHead(buf, off, start, headEnd, false);
+}
+
+/**
+ * A head longer than MAX_HTTP_HEAD_LENGTH (a cookie jar, a header flood): the request is still
+ * read from the lines that are whole within the bytes scanned, so a Host near the top still
+ * names the flow (tshark reads any length), flagged http.header_too_large. Where the head and
+ * the body end is unknown: bodyLength -1, headLength the lines read.
+ */
+function tooLarge(buf: Uint8Array, off: number, start: number, scanEnd: number): HttpHeadResult {
+  let lastLf = scanEnd - 1;
+  while (lastLf >= start && buf[lastLf] !== LF) lastLf--;
+  if (lastLf < start) return TOO_LARGE;
+  const r = parseHead(buf, off, start, lastLf + 1, true);
+  if (r.kind !== 'request') return TOO_LARGE;
+  r.anomalies.push(A['http.header_too_large']);
+  r.bodyLength = -1;
+  r.chunked = false;
+  return r;
 }
 
 function lineEndAt(buf: Uint8Array, i: number, end: number): number {
@@ -144,7 +162,11 @@ function lineEndAt(buf: Uint8Array, i: number, end: number): number {
   return i;
 }
 
-function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number): HttpHeadResult {
+/**
+ * Reads the head in buf[start, headEnd): through its empty line, or, when `cut`, through the
+ * last whole line of a head too long to end within the bytes given.
+ */
+function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number, cut: boolean): HttpHeadResult {
   // request-line = method SP request-target SP HTTP-version (RFC 9112 §3). A recipient MAY
   // parse it on whitespace-delimited word boundaries (§3): runs of SP and HTAB between the
   // parts and before the line's end are taken, as tshark and Zeek take them. A line without a
@@ -262,7 +284,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number)
     }
   }
   // RFC 9112 §3.2: an HTTP/1.1 request MUST carry Host; HTTP/1.0 may omit it.
-  if (hostCount === 0 && http11) anomalies.push(A['http.host_missing']);
+  if (hostCount === 0 && http11 && !cut) anomalies.push(A['http.host_missing']);
   return {
     kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host, conflictingHost,
     headLength: headEnd - off, version, hostSource, anomalies,

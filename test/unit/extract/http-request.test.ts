@@ -139,9 +139,17 @@ describe('pipelining and incremental input', () => {
     const r = parseHttpRequestHead(b, 2, b.length - 4);
     expect(r.kind === 'request' && r.host).toBe('w.example');
   });
-  test('head larger than 16 KiB without an empty line → http.header_too_large', () => {
-    const big = 'GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ' + 'p'.repeat(MAX_HTTP_HEAD_LENGTH) + '\r\n';
-    expect(parse(big)).toEqual({ kind: 'malformed', anomaly: A['http.header_too_large'] });
+  test('head larger than 16 KiB: the whole lines within it are read (Host named), flagged http.header_too_large', () => {
+    const big = 'GET / HTTP/1.1\r\nHost: a.example\r\nX-Pad: ' + 'p'.repeat(MAX_HTTP_HEAD_LENGTH) + '\r\n';
+    expect(parse(big)).toMatchObject({
+      kind: 'request', host: 'a.example', headLength: 'GET / HTTP/1.1\r\nHost: a.example\r\n'.length,
+      anomalies: [A['http.header_too_large']], bodyLength: -1, chunked: false,
+    });
+    // The Host after the cut is unknown: host null, and not flagged as missing.
+    const late = 'GET / HTTP/1.1\r\nX-Pad: ' + 'p'.repeat(MAX_HTTP_HEAD_LENGTH) + '\r\nHost: late.example\r\n\r\n';
+    expect(parse(late)).toMatchObject({ kind: 'request', host: null, anomalies: [A['http.header_too_large']] });
+    // No whole line at all within the limit, or a request line that is not one: nothing to read.
+    expect(parse('GET /' + 'p'.repeat(MAX_HTTP_HEAD_LENGTH) + ' HTTP/1.1\r\n\r\n')).toEqual({ kind: 'malformed', anomaly: A['http.header_too_large'] });
   });
   test('a head that completes just inside 16 KiB is accepted', () => {
     const pre = 'GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ';

@@ -83,6 +83,14 @@ describe('request heads off the RFC, read as tshark reads them', () => {
     expect(flowOf('GET  /  HTTP/1.1\r\nHost: spaced.example\r\n\r\n')).toMatchObject({ http_host: 'spaced.example', anomalies: [] });
   });
 
+  test('a head over 16 KiB across segments (a cookie jar) is still named by the Host near its top', () => {
+    const stream = `GET / HTTP/1.1\r\nHost: jar.example\r\nCookie: ${'c'.repeat(20000)}\r\n\r\n`;
+    const segments: [number, number][] = [];
+    for (let o = 0; o < stream.length; o += 1400) segments.push([o, Math.min(1400, stream.length - o)]);
+    const [f] = new Scenario().tcp(0, DEV, 43102, SRV, 80, ascii(stream), { segments }).run([DEV]).flows;
+    expect(f).toMatchObject({ app: 'http', http_host: 'jar.example', name: 'jar.example', anomalies: ['http.header_too_large'] });
+  });
+
   test('an HTTP/1.1 request without Host is flagged http.host_missing on its flow', () => {
     expect(flowOf('GET / HTTP/1.1\r\nAccept: */*\r\n\r\n')).toMatchObject({ http_host: null, anomalies: ['http.host_missing'] });
   });
