@@ -1272,7 +1272,10 @@ const enum ResponderStart {
   NotHello,
   /** This segment starts a ClientHello: read it as the client's. */
   Hello,
-  /** Nothing more to do with this segment: it waits in a head (fewer than 6 contiguous bytes so far), or completed one that starts a ClientHello, which was read. */
+  /**
+   * Nothing more to do with this segment: it waits in a head (fewer than 6 contiguous bytes so
+   * far), or it completed a head that starts a ClientHello (read) or an SSH banner.
+   */
   Handled,
 }
 

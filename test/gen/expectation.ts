@@ -47,6 +47,8 @@ export interface FlowExpectation {
   process?: string;
   /** HTTP/2 in cleartext was seen; not asserted when absent. */
   h2c?: boolean;
+  /** The TCP responder sent the ClientHello; not asserted when absent. */
+  tls_client?: 'responder';
   /** The flow's anomaly ids, exactly; not asserted when absent. */
   anomalies?: string[];
 }

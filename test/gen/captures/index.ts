@@ -14,6 +14,7 @@ import { SAMPLE_DEVICE } from './sample-device';
 import { STARTTLS_AND_PROXY_TUNNELS } from './starttls';
 import { DTLS_CLIENT_HELLOS } from './dtls';
 import { CROSSCHECK_SHAPES } from './crosscheck';
+import { ROLES_AND_REQUEST_SHAPES } from './roles';
 import { VPN_TUNNELS } from './vpn';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
@@ -44,6 +45,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   H2C_REQUESTS,
   APPLE_PCAPNG_PROCESSES,
   CROSSCHECK_SHAPES,
+  ROLES_AND_REQUEST_SHAPES,
 ];
 
 /**
