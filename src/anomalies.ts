@@ -90,6 +90,7 @@ export const ANOMALY_NAMES = [
   'http2.malformed', // an h2c client stream whose frames break RFC 9113 (no SETTINGS after the preface, HEADERS on an even stream, bad padding, a CONTINUATION missing)
   'http2.hpack_malformed', // an h2c header block RFC 7541 cannot decode (an index past the tables, a bad integer, string or Huffman padding)
   'http.conflicting_host', // a request with two Host fields naming different hosts (RFC 9112 §3.2; the request smuggling shape): both are names of the flow
+  'dns.tcp_message_too_large', // a DNS-over-TCP message longer than the stream head (16 KiB, e.g. a zone-transfer chunk): skipped by its length prefix, the stream read on after it
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -359,7 +359,8 @@ export class Pipeline {
       if (startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'SSH-')) this.decide(slot, info, 'ssh');
       else if (serverPort !== PORT_DNS) return;
     }
-    const isDns = serverPort === PORT_DNS || (info.app === 'dns');
+    // DNS over TCP: port 53, and 5353 as tshark registers it (DNS-SD's unicast queries over TCP).
+    const isDns = serverPort === PORT_DNS || serverPort === PORT_MDNS || (info.app === 'dns');
     if (!fromClient && !isDns) return;
     // Data carried in a SYN (TCP Fast Open) starts at ISN + 1: the SYN occupies one sequence number (RFC 9293 §3.4, RFC 7413 §2).
     const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
@@ -378,21 +379,15 @@ export class Pipeline {
       if (fromClient) info.client = head;
       else info.server = head;
     }
+    if (isDns) {
+      this.feedDnsTcp(slot, info, head, fromClient, seq, v.buf, v.payloadOffset, v.payloadLength);
+      return;
+    }
     const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
     if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
     if (!grew) {
       // Shed by the stream-head memory budget (a flood of unfinished heads), or full: counted, given up.
       if (head.exhausted) this.giveUpHead(slot, info, A['stream.head_overflow']);
-      return;
-    }
-    if (isDns && info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
-      // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
-      this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
-      return;
-    }
-    if (isDns) {
-      if (info.app === null) info.app = 'dns';
-      this.onDnsTcp(slot, info, head, fromClient ? 0 : 1);
       return;
     }
     this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
@@ -781,27 +776,74 @@ export class Pipeline {
 
   // ---------------------------------------------------------------- DNS
 
-  private onDnsTcp(slot: number, info: FlowInfo, head: StreamHead, dir: 0 | 1): void {
+  /**
+   * One direction's segment of a DNS-over-TCP connection. The stream head holds only what is
+   * not yet read: whole messages are parsed and dropped from its front (StreamHead.advance), so
+   * a connection reused for many queries (RFC 7766 §6.2.1) is followed to its end, as tshark
+   * follows it. The segment is handed over in pieces that fit the head's bound, each read before
+   * the next goes in, so a segment larger than the head (segmentation offload on the capturing
+   * host) loses nothing. Bounded: every pass hands the head at least one byte of the segment.
+   */
+  private feedDnsTcp(slot: number, info: FlowInfo, head: StreamHead, fromClient: boolean, seq: number, buf: Uint8Array, off: number, len: number): void {
+    let s = seq;
+    let o = off;
+    let n = len;
+    while (n > 0) {
+      const rel = ((s - head.base) >>> 0) | 0;
+      const take = rel >= 0 && rel < STREAM_HEAD_BYTES ? Math.min(n, STREAM_HEAD_BYTES - rel) : n;
+      const grew = head.add(s, buf, o, take);
+      s = (s + take) >>> 0;
+      o += take;
+      n -= take;
+      if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
+      if (!grew) {
+        // Shed by the stream-head memory budget, or full with a hole before the data: given up.
+        if (head.exhausted) { this.giveUpHead(slot, info, A['stream.head_overflow']); return; }
+        continue;
+      }
+      if (info.app === null && fromClient && looksLikeOtherTcpProtocol(head.buf, head.contiguous)) {
+        // TLS, HTTP or SSH on port 53: identify it by content (the policy reports protocol-mismatch).
+        this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
+        return;
+      }
+      if (info.app === null) info.app = 'dns';
+      if (!this.onDnsTcp(slot, info, head, fromClient ? 0 : 1)) return;
+    }
+  }
+
+  /** Reads the whole messages in one direction's head and drops them from it; false once the stream is given up. */
+  private onDnsTcp(slot: number, info: FlowInfo, head: StreamHead, dir: 0 | 1): boolean {
     const done = dir === 0 ? info.dnsTcpDoneClient : info.dnsTcpDoneServer;
     const r = splitDnsTcpStream(head.buf, done, head.contiguous - done);
     for (const [off, len] of r.messages) {
       const msg = parseDnsMessage(head.buf, off, len, this.anomalies, true, undefined, this.dnsStore);
       if (msg) this.onDnsMessage(slot, info, msg, 'tcp');
     }
-    if (dir === 0) info.dnsTcpDoneClient = done + r.consumed;
-    else info.dnsTcpDoneServer = done + r.consumed;
+    let next = done + r.consumed;
     if (r.bad) {
+      // A length below a DNS header: the stream is not (or no longer) DNS; stop reading it.
       this.anomalies.add(A['dns.tcp_bad_length']);
       info.noteAnomaly(A['dns.tcp_bad_length']);
-    }
-    if (head.contiguous >= STREAM_HEAD_BYTES) {
-      // Long DNS-over-TCP sessions (zone transfers) are not followed past the head.
-      this.anomalies.add(A['stream.head_overflow']);
-      info.noteAnomaly(A['stream.head_overflow']);
       info.client = null;
       info.server = null;
       this.flows.addFlags(slot, F_APP_DONE);
+      return false;
     }
+    if (r.needMore && next + 2 + r.needed + (head.contiguous - next - 2) > STREAM_HEAD_BYTES && head.contiguous - next >= 2) {
+      // A message that can never fit the head (a zone-transfer chunk of up to 64 KiB): skipped
+      // by its length prefix, the stream read on from the message after it.
+      const msgLen = (head.buf[next] << 8) | head.buf[next + 1];
+      if (2 + msgLen > STREAM_HEAD_BYTES) {
+        this.anomalies.add(A['dns.tcp_message_too_large']);
+        info.noteAnomaly(A['dns.tcp_message_too_large']);
+        head.restart(head.base + next + 2 + msgLen);
+        next = 0;
+      }
+    }
+    if (next > 0 && head.advance(next)) next = 0;
+    if (dir === 0) info.dnsTcpDoneClient = next;
+    else info.dnsTcpDoneServer = next;
+    return true;
   }
 
   private onUdpPayload(slot: number, info: FlowInfo, fromClient: boolean, serverPort: number, clientPort: number): void {

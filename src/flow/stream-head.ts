@@ -309,6 +309,24 @@ export class StreamHead {
     }
   }
 
+  /**
+   * Drops the first `n` bytes, already read (whole DNS-over-TCP messages): the head now starts
+   * `n` bytes later in the stream, so a long-lived stream of small messages is followed past
+   * STREAM_HEAD_BYTES. Only a head with nothing held past its contiguous prefix moves (false
+   * otherwise: the caller keeps its offset until the hole fills), so no held byte changes place.
+   */
+  advance(n: number): boolean {
+    if (n <= 0 || this.shed || this.ranges.length > 0 || this.far !== null) return false;
+    const k = Math.min(n, this.contiguous);
+    if (k < this.contiguous) this.buf.copyWithin(0, k, this.contiguous);
+    this.contiguous -= k;
+    this.base = (this.base + k) >>> 0;
+    // Bytes beyond the bound were cut from the segment that brought them (the caller hands in
+    // at most what fits, see Pipeline.feedDnsTcp); what is left is in place.
+    this.overflow = false;
+    return true;
+  }
+
   /** Forgets everything buffered and restarts at sequence number `base` (next HTTP request). */
   restart(base: number): void {
     this.base = base >>> 0;
