@@ -1012,7 +1012,7 @@ export class Pipeline {
       let kept = 0;
       for (let i = 0; i < pending.length; i++) {
         const rec = pending[i];
-        if (rec.id === msg.id && (msg.questions.length === 0 || asks(msg, rec.qname))) {
+        if (rec.id === msg.id && (msg.questions.length === 0 || asks(msg, rec.qname, rec.qtype))) {
           rec.rcode = rcode;
           rec.answers = answers;
           if (ech) rec.ech_config = true;
@@ -1260,9 +1260,12 @@ export class Pipeline {
   }
 }
 
-/** True when one of the message's questions is for `name`. */
-function asks(msg: DnsMessage, name: string): boolean {
-  for (const q of msg.questions) if (q.name === name) return true;
+/**
+ * True when one of the message's questions is for `name` and type `type`: a stub that sends its
+ * A and AAAA queries with one id on one socket gets each answer joined to its own query.
+ */
+function asks(msg: DnsMessage, name: string, type: string): boolean {
+  for (const q of msg.questions) if (q.name === name && (q.type ? dnsTypeName(q.type) : '') === type) return true;
   return false;
 }
 

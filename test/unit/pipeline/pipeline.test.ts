@@ -197,6 +197,21 @@ describe('DNS query/response join', () => {
     expect(other.response_only).toBe(true);
   });
 
+  test('A and AAAA queries sharing one id on one socket are each joined to their own answer', () => {
+    // Stubs that send both lookups at once with one id (the pattern glibc's single-request
+    // option exists for); the AAAA answer arrives first.
+    const s = new Scenario();
+    s.udp(0, DEV, 40000, RESOLVER, 53, dnsMessage(14, false, 'both.example', DNS_A));
+    s.udp(1, DEV, 40000, RESOLVER, 53, dnsMessage(14, false, 'both.example', DNS_AAAA));
+    s.udp(5, RESOLVER, 53, DEV, 40000, dnsMessage(14, true, 'both.example', DNS_AAAA, [{ name: 'both.example', type: DNS_AAAA, ttl: 60, data: '2001:db8::7' }]));
+    s.udp(6, RESOLVER, 53, DEV, 40000, dnsMessage(14, true, 'both.example', DNS_A, [A('both.example', WEB)]));
+    const { dns } = s.run();
+    expect(dns.map((r) => [r.qtype, r.answers.map((a) => a.data), r.response_only ?? false]).sort()).toEqual([
+      ['A', [WEB], false],
+      ['AAAA', ['2001:db8::7'], false],
+    ]);
+  });
+
   test('NXDOMAIN is joined with its rcode and teaches nothing', () => {
     const s = new Scenario();
     s.udp(0, DEV, 40000, RESOLVER, 53, dnsMessage(13, false, 'nope.example', DNS_A));
