@@ -4,9 +4,10 @@
  * a message (question, owner, and names inside CNAME/PTR/NS/MX/SRV/SOA/SVCB RDATA).
  *
  * Must never throw on packet bytes, never loop (pointers only go strictly backward and
- * jumps are capped), and never drop or mangle a byte: odd bytes are escaped as \DDD.
+ * jumps are capped), and never drop or mangle a byte: bytes that are not text are escaped as \DDD.
  */
 import { A } from '../anomalies';
+import { nameText } from './utf8';
 
 /**
  * RFC 1035 §2.3.4: a name is at most 255 octets in wire form (length bytes + label bytes +
@@ -254,8 +255,10 @@ function skipInPlace(buf: Uint8Array, msgEnd: number, p: number): number {
 
 /**
  * One label as presentation text, lowercased (RFC 4343 §3: DNS compares ASCII letters
- * case-insensitively; we report lowercase). Bytes outside 0x21-0x7E, '.' and '\' become
- * \DDD decimal escapes (RFC 4343 §2.1, RFC 1035 §5.1), so nothing is lost or ambiguous.
+ * case-insensitively; we report lowercase). Printable ASCII, spaces and well-formed UTF-8 are
+ * text (DNS-SD instance names such as "John’s MacBook Pro", RFC 6763 §4.1.1; mDNS names are
+ * UTF-8, RFC 6762 §16), shown as tshark shows them; every other byte, '.' and '\' become \DDD
+ * decimal escapes (RFC 4343 §2.1, RFC 1035 §5.1), so nothing is lost or ambiguous (utf8.ts).
  */
 function escapeLabel(buf: Uint8Array, start: number, len: number): string {
   let plain = true;
@@ -267,12 +270,5 @@ function escapeLabel(buf: Uint8Array, start: number, len: number): string {
     }
   }
   if (plain) return String.fromCharCode.apply(null, buf.subarray(start, start + len) as unknown as number[]);
-  let out = '';
-  for (let i = start; i < start + len; i++) {
-    const c = buf[i];
-    if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(c | 0x20);
-    else if (c < 0x21 || c > 0x7e || c === 0x2e || c === 0x5c) out += '\\' + (c < 10 ? '00' : c < 100 ? '0' : '') + c;
-    else out += String.fromCharCode(c);
-  }
-  return out;
+  return nameText(buf, start, start + len, true, true);
 }

@@ -6,6 +6,7 @@
  * more than MAX_HTTP_HEAD_LENGTH bytes.
  */
 import { A } from '../anomalies';
+import { nameText } from './utf8';
 
 /**
  * Largest request head (request line + header fields + empty line) we wait for. Real heads are
@@ -483,7 +484,7 @@ export function hostFromAuthority(buf: Uint8Array, s: number, e: number, require
   // A fully qualified "example.com." names the same host as "example.com" (RFC 1034 §3.1); names
   // are reported without the root's dot everywhere (SNI has none, RFC 6066 §3; DNS names neither).
   if (buf[hs] !== 0x5b && he - hs > 1 && buf[he - 1] === 0x2e && buf[he - 2] !== 0x2e) he--;
-  return he > hs ? decodeText(buf, hs, he, true) : null;
+  return he > hs ? nameText(buf, hs, he, true, false) : null;
 }
 
 /** Text of buf[s, e): bytes outside 0x21–0x7E and '\' as \DDD (as the TLS SNI); ASCII-lowercased when `fold`. */

@@ -9,6 +9,7 @@
  */
 import { A } from '../anomalies';
 import { u16be } from '../decode/bytes';
+import { nameText } from './utf8';
 
 /** TLS record content type for handshake messages (RFC 8446 §5.1). */
 export const TLS_CONTENT_TYPE_HANDSHAKE = 22;
@@ -54,7 +55,7 @@ export const TLS_GROUP_X25519MLKEM768 = 0x11ec;
 
 /** Facts from one ClientHello; neutral, no policy. */
 export interface ClientHelloInfo {
-  /** server_name host_name (RFC 6066 §3), or null when absent. Non-printable bytes escaped as \DDD. */
+  /** server_name host_name (RFC 6066 §3), or null when absent. Bytes that are not text escaped as \DDD (utf8.ts nameText). */
   sni: string | null;
   /** ALPN protocol names in offered order (RFC 7301). Escaped like `sni`. */
   alpn: string[];
@@ -415,7 +416,7 @@ function parseServerName(buf: Uint8Array, p: number, len: number, hello: ClientH
       else if (nameLen === 0) hello.anomalies.push(A['tls.sni_empty']);
       else {
         if (nameLen > MAX_SNI_HOST_NAME_LENGTH) hello.anomalies.push(A['tls.sni_bad_length']);
-        hello.sni = decodeWireText(buf, q, nameLen);
+        hello.sni = nameText(buf, q, q + nameLen, false, false);
         found = true;
       }
     }

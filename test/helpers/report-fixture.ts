@@ -14,12 +14,11 @@ import { T0, TCP_ACK, TCP_PSH, TCP_SYN, clientHello, pcapBytes, tcpPacket, Timed
 import { MemoryOutput } from './memory-output';
 
 /**
- * The HTML-injection name the issue names, with slashes for spaces: the extractor writes a
- * space as `\\032`, while `/` still separates attributes in HTML, so this one would run if a
- * renderer forgot to escape it.
+ * The HTML-injection name the issue names, with slashes for spaces: `/` separates attributes in
+ * HTML as a space does, so this one would run if a renderer forgot to escape it.
  */
 export const HOSTILE_SNI = '<img/src="x"/onerror=alert(1)>';
-/** The issue's spelling (spaces), kept as it arrives: `<img\\032src=x\\032onerror=alert(1)>`. */
+/** The issue's spelling (spaces), kept as it arrives (a space in a name is text). */
 export const HOSTILE_SNI_SPACED = '<img src=x onerror=alert(1)>';
 /** An SNI that a spreadsheet would run as a formula. */
 export const FORMULA_SNI = "=cmd|' /C calc'!A0";

@@ -233,10 +233,27 @@ describe('names: odd bytes are escaped, never dropped (RFC 4343 §2.1)', () => {
     return parse(bytes(header(1, 0x0100, 1), wireName(...labels), typeClass(1))).msg?.questions[0]?.name;
   }
   test('\\000 inside a label', () => expect(qname([0x61, 0x00, 0x62], 'com')).toBe('a\\000b.com'));
-  test('space', () => expect(qname('my host', 'local')).toBe('my\\032host.local'));
+  test('space: text, as in DNS-SD instance names (RFC 6763 §4.1.1)', () => expect(qname('my host', 'local')).toBe('my host.local'));
   test('dot inside a label is not a separator', () => expect(qname('a.b', 'example')).toBe('a\\046b.example'));
   test('backslash', () => expect(qname('a\\b', 'example')).toBe('a\\092b.example'));
-  test('UTF-8 bytes (not IDNA): each byte escaped', () => expect(qname([...Buffer.from('café', 'utf8')], 'fr')).toBe('caf\\195\\169.fr'));
+  test('well-formed UTF-8 (mDNS names, RFC 6762 §16) is text, lowercased like ASCII', () => {
+    expect(qname([...Buffer.from('café', 'utf8')], 'fr')).toBe('café.fr');
+    expect(qname([...Buffer.from('John\u2019s MacBook Pro', 'utf8')], '_companion-link', '_tcp', 'local')).toBe('john\u2019s macbook pro._companion-link._tcp.local');
+    expect(qname([...Buffer.from('Ä日本\u{1F600}', 'utf8')], 'local')).toBe('ä日本\u{1F600}.local');
+  });
+  test('bytes that are not well-formed UTF-8 stay escaped, each byte', () => {
+    expect(qname([0x63, 0xe9, 0x66], 'fr')).toBe('c\\233f.fr'); // Latin-1 é
+    expect(qname([0xc0, 0xa1], 'x')).toBe('\\192\\161.x'); // overlong '!'
+    expect(qname([0xed, 0xa0, 0x80], 'x')).toBe('\\237\\160\\128.x'); // a UTF-16 surrogate
+    expect(qname([0xf4, 0x90, 0x80, 0x80], 'x')).toBe('\\244\\144\\128\\128.x'); // past U+10FFFF
+    expect(qname([0xe2, 0x80], 'x')).toBe('\\226\\128.x'); // cut short
+  });
+  test('hidden characters stay escaped: bidi controls, zero-width, C1 controls, spaces other than U+0020', () => {
+    expect(qname([...Buffer.from('a\u202Eb', 'utf8')], 'x')).toBe('a\\226\\128\\174b.x');
+    expect(qname([...Buffer.from('a\u200Bb', 'utf8')], 'x')).toBe('a\\226\\128\\139b.x');
+    expect(qname([...Buffer.from('a\u0085b', 'utf8')], 'x')).toBe('a\\194\\133b.x');
+    expect(qname([...Buffer.from('a\u00A0b', 'utf8')], 'x')).toBe('a\\194\\160b.x');
+  });
   test('uppercase letters lowercased, other printable ASCII kept', () => expect(qname('A-Z_0~9*', 'COM')).toBe('a-z_0~9*.com'));
   test('root name is "."', () => expect(qname()).toBe('.'));
   test('63-byte label and 255-byte name are accepted (the limits themselves)', () => {

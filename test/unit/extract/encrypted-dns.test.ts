@@ -130,6 +130,19 @@ describe('probeDnsQuery (DNS on a port that is not a DNS port)', () => {
     expect(probeDnsQuery(elevenAdditional, 0, elevenAdditional.length)).toBe(false);
   });
 
+  test('accepts what tshark\'s heuristic takes from real stacks: class CH (version.bind), the mDNS unicast-response bit, DNS-SD names with spaces and UTF-8', () => {
+    const chaos = dnsMessage(7, false, 'version.bind', 16);
+    chaos[chaos.length - 1] = 3; // QCLASS CH
+    expect(probeDnsQuery(chaos, 0, chaos.length)).toBe(true);
+    const qu = dnsMessage(7, false, 'printer.local', 33);
+    qu[qu.length - 2] = 0x80; // QCLASS IN with the QU bit
+    expect(probeDnsQuery(qu, 0, qu.length)).toBe(true);
+    const instance = dnsMessage(7, false, 'x._ipp._tcp.local', 33);
+    const withText = new Uint8Array([...instance.subarray(0, 12), 20, ...Buffer.from('John\u2019s Living Room', 'utf8'), ...instance.subarray(14)]);
+    expect(Buffer.from('John\u2019s Living Room', 'utf8').length).toBe(20);
+    expect(probeDnsQuery(withText, 0, withText.length)).toBe(true);
+  });
+
   test('rejects responses, answers, pointers, odd counts, bad questions and random bytes', () => {
     const r = dnsMessage(7, true, 'a.example', DNS_A, [{ name: 'a.example', type: DNS_A, ttl: 60, data: '192.0.2.1' }]);
     expect(probeDnsQuery(r, 0, r.length)).toBe(false);
@@ -140,9 +153,18 @@ describe('probeDnsQuery (DNS on a port that is not a DNS port)', () => {
     const unprintable = q.slice();
     unprintable[13] = 0x07; // a control byte inside the first label
     expect(probeDnsQuery(unprintable, 0, unprintable.length)).toBe(false);
-    const chaos = q.slice();
-    chaos[chaos.length - 1] = 3; // QCLASS CH
-    expect(probeDnsQuery(chaos, 0, chaos.length)).toBe(false);
+    const csnet = q.slice();
+    csnet[csnet.length - 1] = 2; // QCLASS CS (obsolete): no query carries it
+    expect(probeDnsQuery(csnet, 0, csnet.length)).toBe(false);
+    const typeZero = q.slice();
+    typeZero[typeZero.length - 3] = 0; // QTYPE 0
+    expect(probeDnsQuery(typeZero, 0, typeZero.length)).toBe(false);
+    const strayContinuation = q.slice();
+    strayContinuation[13] = 0x80; // a UTF-8 continuation byte with no lead byte
+    expect(probeDnsQuery(strayContinuation, 0, strayContinuation.length)).toBe(false);
+    const overlong = q.slice();
+    overlong.set([0xc0, 0xa1], 13); // an overlong encoding of '!'
+    expect(probeDnsQuery(overlong, 0, overlong.length)).toBe(false);
     expect(probeDnsQuery(q, 0, q.length - 1)).toBe(false); // the question's class cut off
     const ptr = q.slice();
     ptr[12] = 0xc0;

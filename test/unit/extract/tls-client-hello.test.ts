@@ -130,9 +130,9 @@ describe('parseClientHelloRecords: well-formed hellos', () => {
     expect(h.legacyVersion).toBe(0x0301);
   });
 
-  test('SNI bytes are kept faithfully: case kept, non-printables and backslash as \\DDD', () => {
-    const name = concat(Uint8Array.from('Ex', (c) => c.charCodeAt(0)), Uint8Array.of(0x00, 0x20, 0x5c, 0xff, 0x2e), Uint8Array.of(0x61));
-    expect(found(helloWith([ext.sni(name)])).sni).toBe('Ex\\000\\032\\092\\255.a');
+  test('SNI bytes are kept faithfully: case kept, spaces and UTF-8 as text, other bytes and backslash as \\DDD', () => {
+    const name = concat(Uint8Array.from('Ex', (c) => c.charCodeAt(0)), Uint8Array.of(0x00, 0x20, 0x5c, 0xff, 0x2e), Uint8Array.of(0x61), Uint8Array.from(Buffer.from('é', 'utf8')));
+    expect(found(helloWith([ext.sni(name)])).sni).toBe('Ex\\000 \\092\\255.aé');
   });
 
   test('an unknown name_type before host_name is skipped (RFC 6066 §3)', () => {
