@@ -50,6 +50,8 @@ export const F_EVICTED = 0x0100;
 export const F_ISN_A = 0x0200; // endpoint A's SYN (its initial sequence number) seen
 export const F_ISN_B = 0x0400;
 export const F_BY_REQUEST = 0x0800; // initiator = the sender of a request seen mid-stream (replaced a first-packet guess)
+const F_SEQ0_A = 0x1000; // endpoint A's first segment was no SYN: its sequence number is at W_ISN (tshark's base_seq)
+const F_SEQ0_B = 0x2000;
 
 /** The idle-timeout classes; each has its own LRU list so expiry only ever inspects list heads. */
 export const enum TimeoutClass { Udp = 0, TcpOpen = 1, Closed = 2, Short = 3, TcpNew = 4 }
@@ -209,11 +211,7 @@ export class FlowTable {
     const fromB = swap;
     const tcp = v.ipProto === IPPROTO_TCP;
     const fl = v.tcpFlags;
-    // A new SYN on a closed connection is a new connection on a reused port (tshark splits too).
-    if (slot >= 0 && tcp && (fl & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.isClosed(slot)) {
-      this.end(slot);
-      slot = -1;
-    }
+    if (slot >= 0 && tcp && (fl & (TCP_SYN | TCP_ACK)) === TCP_SYN) slot = this.bareSyn(slot, swap, v.tcpSeq);
     if (slot < 0) {
       // Eviction, growth and ending may move index entries: find the insert position only afterwards.
       if (this.size >= this.maxFlows) this.evictOne();
@@ -247,8 +245,10 @@ export class FlowTable {
       this.created = true;
     } else {
       this.created = false;
-      if (this.classOf(slot) === TimeoutClass.TcpNew && fromB !== ((this.flagsOf(slot) & F_INIT_B) !== 0)) {
-        // The responder answered: an established connection, with the long timeout.
+      if (this.classOf(slot) === TimeoutClass.TcpNew &&
+        (fromB !== ((this.flagsOf(slot) & F_INIT_B) !== 0) || (tcp && (fl & (TCP_SYN | TCP_ACK)) === TCP_ACK))) {
+        // The responder answered, or the initiator acknowledged an answer (a capture that holds
+        // one direction only): an established connection, with the long timeout.
         this.unlink(slot);
         this.link(slot, TimeoutClass.TcpOpen);
       } else {
@@ -258,6 +258,13 @@ export class FlowTable {
     const n = slot * NUM_STRIDE;
     const nums = this.nums;
     const side = fromB ? 1 : 0;
+    if (tcp && nums[n + N_PKTS + side] === 0 && (fl & TCP_SYN) === 0) {
+      // The side's first segment is no SYN (seen mid-stream): its sequence number is what a later
+      // bare SYN is compared with (see bareSyn).
+      const w = slot * WORD_STRIDE;
+      this.keys[w + W_ISN + side] = v.tcpSeq;
+      this.keys[w + W_FLAGS] |= fromB ? F_SEQ0_B : F_SEQ0_A;
+    }
     nums[n + N_PKTS + side]++;
     nums[n + N_BYTES + side] += wireLength;
     if (ts > nums[n + N_LAST] || this.created) nums[n + N_LAST] = ts;
@@ -292,6 +299,39 @@ export class FlowTable {
       return (initB ? F_INIT_B : 0) | F_BY_PORT;
     }
     return (fromB ? F_INIT_B : 0) | F_BY_FIRST;
+  }
+
+  /**
+   * A bare SYN on a 5-tuple that has a flow, decided as tshark decides it (a SYN whose sequence
+   * number differs from the first its sender used starts a new conversation, whatever the state):
+   * - the sender's ISN is known and differs: a new connection on a reused port (the old flow ends;
+   *   a device that reboots and reuses its port, a retry with a new ISN);
+   * - it is the same: the SYN retransmitted (Windows resends the same SYN after a RST), the same
+   *   flow, open again if it was closed;
+   * - the sender sent no SYN before but other segments (the flow was first seen mid-stream): the
+   *   same comparison with the first sequence number it sent, as tshark's base_seq;
+   * - the sender has sent nothing: a new connection when the flow is closed, else the same flow.
+   * Returns the slot to go on with, or -1 for a new flow.
+   */
+  private bareSyn(slot: number, fromB: boolean, seq: number): number {
+    const f = this.flagsOf(slot);
+    if ((f & (fromB ? F_ISN_B | F_SEQ0_B : F_ISN_A | F_SEQ0_A)) !== 0) {
+      if ((this.keys[slot * WORD_STRIDE + W_ISN + (fromB ? 1 : 0)] >>> 0) !== (seq >>> 0)) {
+        this.end(slot);
+        return -1;
+      }
+      if (this.isClosed(slot)) {
+        this.keys[slot * WORD_STRIDE + W_FLAGS] = f & ~(F_RST | F_FIN_A | F_FIN_B);
+        this.unlink(slot);
+        this.link(slot, TimeoutClass.TcpNew);
+      }
+      return slot;
+    }
+    if (this.isClosed(slot)) {
+      this.end(slot);
+      return -1;
+    }
+    return slot;
   }
 
   private isClosed(slot: number): boolean {

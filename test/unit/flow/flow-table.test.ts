@@ -198,9 +198,44 @@ describe('FlowTable: TCP close and port reuse', () => {
 
   test('a new SYN after an RST starts a new flow', () => {
     const { send } = newTable();
-    const first = send(c2s(TCP_SYN), T0);
+    const first = send(c2s(TCP_SYN, 100), T0);
     send(s2c(TCP_RST | TCP_ACK), T0 + 1);
-    expect(send(c2s(TCP_SYN), T0 + 2)).not.toBe(first);
+    expect(send(c2s(TCP_SYN, 7000), T0 + 2)).not.toBe(first);
+  });
+
+  test('the same SYN again after an RST (Windows retries a refused connection) is the same flow, open again', () => {
+    // tshark: one conversation, the later SYNs marked as retransmissions.
+    const { t, ended, send } = newTable();
+    const first = send(c2s(TCP_SYN, 100), T0);
+    send(s2c(TCP_RST | TCP_ACK), T0 + 1);
+    expect(send(c2s(TCP_SYN, 100), T0 + 500e3)).toBe(first);
+    send(s2c(TCP_RST | TCP_ACK), T0 + 500e3 + 1);
+    expect(send(c2s(TCP_SYN, 100), T0 + 1500e3)).toBe(first);
+    // Answered this time: the connection lives past the close delay of the RSTs before it.
+    send(s2c(TCP_SYN | TCP_ACK, 900), T0 + 1500e3 + 1);
+    expect(send(c2s(TCP_ACK | TCP_PSH, 101), T0 + 1500e3 + 2)).toBe(first);
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.closed + 30e6);
+    expect(ended).toHaveLength(0);
+    expect(send(c2s(TCP_ACK | TCP_PSH, 200), T0 + DEFAULT_TIMEOUTS.closed + 31e6)).toBe(first);
+    expect(t.size).toBe(2);
+  });
+
+  test('a SYN with a new ISN on a connection that never closed is a new connection (a device rebooted onto the same port)', () => {
+    // tshark: a bare SYN whose sequence number differs from its sender's first starts a new conversation.
+    const { ended, send } = newTable();
+    const first = send(c2s(TCP_SYN, 100), T0);
+    send(s2c(TCP_SYN | TCP_ACK, 900), T0 + 1);
+    send(c2s(TCP_ACK | TCP_PSH, 101), T0 + 2);
+    const second = send(c2s(TCP_SYN, 555555), T0 + 3);
+    expect(second).not.toBe(first);
+    expect(ended.map((e) => e.id)).toEqual([first]);
+  });
+
+  test('a flow first seen mid-stream: a bare SYN with another sequence number starts a new flow, the same one does not', () => {
+    const { send } = newTable();
+    const first = send(c2s(TCP_ACK | TCP_PSH, 4000), T0);
+    expect(send(c2s(TCP_SYN, 4000), T0 + 1)).toBe(first);
+    expect(send(c2s(TCP_SYN, 90000), T0 + 2)).not.toBe(first);
   });
 
   test('a SYN after a FIN from only one side stays in the same flow (half-closed)', () => {
@@ -286,6 +321,16 @@ describe('FlowTable: idle timeouts on packet time', () => {
     send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.tcpNew + 30e6);
     expect(ended).toHaveLength(0);
     expect(send(c2s(TCP_ACK), T0 + DEFAULT_TIMEOUTS.tcpNew + 31e6)).toBe(a);
+  });
+
+  test('a one-sided capture that holds the SYN: the initiator\'s acknowledgements make it established', () => {
+    // The SYN-ACK is on the other path; the client's ACK shows it arrived.
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_SYN, 100), T0);
+    send(c2s(TCP_ACK, 101), T0 + 1);
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.tcpNew + 30e6);
+    expect(ended).toHaveLength(0);
+    expect(send(c2s(TCP_ACK | TCP_PSH, 101), T0 + DEFAULT_TIMEOUTS.tcpNew + 31e6)).toBe(a);
   });
 
   test('an unanswered bare SYN expires at the half-open timeout', () => {
