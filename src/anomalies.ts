@@ -89,8 +89,9 @@ export const ANOMALY_NAMES = [
   'wifi.amsdu_malformed', // an 802.11 A-MSDU subframe longer than the frame, or more subframes than MAX_AMSDU_SUBFRAMES
   'http2.malformed', // an h2c client stream whose frames break RFC 9113 (no SETTINGS after the preface, HEADERS on an even stream, bad padding, a CONTINUATION missing)
   'http2.hpack_malformed', // an h2c header block RFC 7541 cannot decode (an index past the tables, a bad integer, string or Huffman padding)
-  'http.conflicting_host', // a request with two Host fields naming different hosts (RFC 9112 §3.2; the request smuggling shape): both are names of the flow
+  'http.conflicting_host', // a request with two Host fields naming different hosts (RFC 9112 §3.2; the request smuggling shape), or a Host field naming another host than the absolute-form or CONNECT target: both are names of the flow
   'dns.tcp_message_too_large', // a DNS-over-TCP message longer than the stream head (16 KiB, e.g. a zone-transfer chunk): skipped by its length prefix, the stream read on after it
+  'http.head_cut', // a request head cut short by the capture's snapshot length: read from its whole lines (a Host line captured whole names the flow)
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -23,7 +23,7 @@ import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './ex
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
-import { chunkedBodyLength, parseHttpRequestHead, probeHttpRequest } from './extract/http-request';
+import { chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -619,7 +619,9 @@ export class Pipeline {
         this.readH2(slot, info);
         return false;
       }
-      const r = parseHttpRequestHead(buf, p, end - p);
+      // A segment cut by the capture's snapshot length ends the bytes here: its head is read
+      // from the lines captured whole (the rest of it never comes).
+      const r = this.view.payloadTruncated ? parseHttpRequestHeadCut(buf, p, end - p) : parseHttpRequestHead(buf, p, end - p);
       if (r.kind === 'request') {
         info.httpRequests++;
         if (r.host !== null) info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);

@@ -61,6 +61,9 @@ const NEED_MORE: HttpHeadResult = Object.freeze({ kind: 'need-more' });
 const MALFORMED: HttpHeadResult = Object.freeze({ kind: 'malformed', anomaly: A['http.malformed_request'] });
 const TOO_LARGE: HttpHeadResult = Object.freeze({ kind: 'malformed', anomaly: A['http.header_too_large'] });
 
+/** CR and LF bytes skipped before a request line (two empty lines). */
+const MAX_LEADING_LINE_ENDS = 4;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
@@ -95,6 +98,13 @@ function isMethodByte(b: number): boolean {
  */
 export function probeHttpRequest(buf: Uint8Array, off: number, len: number): boolean {
   if (len < 1 || off < 0 || off + len > buf.length) return false;
+  // RFC 9112 §2.2: empty lines before a request line are ignored (clients send a CRLF after a
+  // POST body, RFC 2616 §4.1), as parseHttpRequestHead skips them.
+  let s = off;
+  while (s < off + len && s - off < MAX_LEADING_LINE_ENDS && (buf[s] === CR || buf[s] === LF)) s++;
+  if (s === off + len) return len < MAX_LEADING_LINE_ENDS;
+  len -= s - off;
+  off = s;
   if (buf[off] < 0x41 || buf[off] > 0x5a) return false;
   const n = Math.min(len, MAX_HTTP_METHOD_LENGTH + 1);
   for (let i = 1; i < n; i++) {
@@ -131,8 +141,8 @@ export function parseHttpRequestHead(buf: Uint8Array, off: number, len: number):
   let start = off;
   const end = off + len;
   // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) before the request-line.
-  while (start < end && start - off < 4 && (buf[start] === CR || buf[start] === LF)) start++;
-  if (start === end) return len >= 4 ? NOT_HTTP : NEED_MORE;
+  while (start < end && start - off < MAX_LEADING_LINE_ENDS && (buf[start] === CR || buf[start] === LF)) start++;
+  if (start === end) return len >= MAX_LEADING_LINE_ENDS ? NOT_HTTP : NEED_MORE;
   if (!probeHttpRequest(buf, start, end - start)) return NOT_HTTP;
   const scanEnd = Math.min(end, off + MAX_HTTP_HEAD_LENGTH);
   const headEnd = findHeadEnd(buf, start, scanEnd);
@@ -147,15 +157,38 @@ export function parseHttpRequestHead(buf: Uint8Array, off: number, len: number):
  * the body end is unknown: bodyLength -1, headLength the lines read.
  */
 function tooLarge(buf: Uint8Array, off: number, start: number, scanEnd: number): HttpHeadResult {
-  let lastLf = scanEnd - 1;
+  return fromWholeLines(buf, off, start, scanEnd, A['http.header_too_large'], TOO_LARGE);
+}
+
+/**
+ * The request read from the whole lines of a head that does not end within buf[start, end)
+ * (flagged `anomaly`): where the head and the body end is unknown (bodyLength -1, headLength the
+ * lines read). `otherwise` when not even the request line is whole.
+ */
+function fromWholeLines(buf: Uint8Array, off: number, start: number, end: number, anomaly: number, otherwise: HttpHeadResult): HttpHeadResult {
+  let lastLf = end - 1;
   while (lastLf >= start && buf[lastLf] !== LF) lastLf--;
-  if (lastLf < start) return TOO_LARGE;
+  if (lastLf < start) return otherwise;
   const r = parseHead(buf, off, start, lastLf + 1, true);
-  if (r.kind !== 'request') return TOO_LARGE;
-  r.anomalies.push(A['http.header_too_large']);
+  if (r.kind !== 'request') return otherwise;
+  r.anomalies.push(anomaly);
   r.bodyLength = -1;
   r.chunked = false;
   return r;
+}
+
+/**
+ * parseHttpRequestHead for bytes that end where the capture cut the segment (its snapshot
+ * length): a head that does not end within them is read from its whole lines, so a Host line
+ * captured whole names the flow as tshark names it (flagged http.head_cut); a line cut short
+ * gives nothing, never a part of a name.
+ */
+export function parseHttpRequestHeadCut(buf: Uint8Array, off: number, len: number): HttpHeadResult {
+  const r = parseHttpRequestHead(buf, off, len);
+  if (r.kind !== 'need-more') return r;
+  let start = off;
+  while (start < off + len && start - off < MAX_LEADING_LINE_ENDS && (buf[start] === CR || buf[start] === LF)) start++;
+  return fromWholeLines(buf, off, start, off + len, A['http.head_cut'], NEED_MORE);
 }
 
 function lineEndAt(buf: Uint8Array, i: number, end: number): number {
@@ -182,10 +215,14 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
   if (i === start || i >= lineEnd || buf[i] !== SP) return MALFORMED;
   const method = methodString(buf, start, i);
   while (i < lineEnd && (buf[i] === SP || buf[i] === HT)) i++;
+  // The target is the first word; control bytes inside it (a NUL, DEL) are flagged, not fatal.
   const targetStart = i;
-  while (i < lineEnd && buf[i] > SP && buf[i] !== 0x7f) i++;
+  while (i < lineEnd && buf[i] !== SP && buf[i] !== HT) {
+    if (buf[i] < SP || buf[i] === 0x7f) pushOnce(anomalies, A['http.malformed_request']);
+    i++;
+  }
   const targetEnd = i;
-  if (targetEnd === targetStart || (i < lineEnd && buf[i] !== SP && buf[i] !== HT)) return MALFORMED;
+  if (targetEnd === targetStart) return MALFORMED;
   while (i < lineEnd && (buf[i] === SP || buf[i] === HT)) i++;
   let versionEnd = lineEnd;
   while (versionEnd > i && (buf[versionEnd - 1] === SP || buf[versionEnd - 1] === HT)) versionEnd--;
@@ -193,16 +230,28 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
   let http11 = false; // HTTP/1.1 or a later 1.x: Host is required
   if (versionEnd === i) {
     version = 'HTTP/0.9';
-    anomalies.push(A['http.malformed_request']);
+    pushOnce(anomalies, A['http.malformed_request']);
   } else {
-    // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3)
-    if (versionEnd - i !== 8 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 ||
-      buf[i + 4] !== 0x2f || !isDigit(buf[i + 5]) || buf[i + 6] !== 0x2e || !isDigit(buf[i + 7])) return MALFORMED;
-    const major = buf[i + 5] - 0x30;
-    const minor = buf[i + 7] - 0x30;
-    version = major === 1 && minor === 1 ? 'HTTP/1.1' : major === 1 && minor === 0 ? 'HTTP/1.0' : `HTTP/${major}.${minor}`;
-    if (major !== 1) anomalies.push(A['http.malformed_request']);
-    http11 = major === 1 && minor >= 1;
+    // The version is the line's last word; words between it and the target are spaces sent
+    // unescaped inside the target ("GET /a b HTTP/1.1"), flagged, as tshark still reads on.
+    let vs = versionEnd;
+    while (vs > i && buf[vs - 1] !== SP && buf[vs - 1] !== HT) vs--;
+    if (vs > i) pushOnce(anomalies, A['http.malformed_request']);
+    if (isOtherProtocolVersion(buf, vs, versionEnd)) return MALFORMED; // RTSP, SIP, ICAP: their Hosts are not HTTP's
+    if (versionEnd - vs === 8 && buf[vs] === 0x48 && buf[vs + 1] === 0x54 && buf[vs + 2] === 0x54 && buf[vs + 3] === 0x50 &&
+      buf[vs + 4] === 0x2f && isDigit(buf[vs + 5]) && buf[vs + 6] === 0x2e && isDigit(buf[vs + 7])) {
+      // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3)
+      const major = buf[vs + 5] - 0x30;
+      const minor = buf[vs + 7] - 0x30;
+      version = major === 1 && minor === 1 ? 'HTTP/1.1' : major === 1 && minor === 0 ? 'HTTP/1.0' : `HTTP/${major}.${minor}`;
+      if (major !== 1) pushOnce(anomalies, A['http.malformed_request']);
+      http11 = major === 1 && minor >= 1;
+    } else {
+      // "http/1.1", "HTTP/1", "HTTP/1.1x": not a version, but a method and a target came first,
+      // and tshark reads the fields after such a line; kept as sent, flagged.
+      version = decodeText(buf, vs, versionEnd, false);
+      pushOnce(anomalies, A['http.malformed_request']);
+    }
   }
 
   // Header fields: find the first Host (RFC 9110 §7.2). field-name ":" OWS value OWS (RFC 9112 §5).
@@ -212,6 +261,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
   let otherEnd = -1;
   let hostCount = 0;
   let contentLength = -2; // -2: no Content-Length; -1: unusable
+  let unreadLine = false; // a line that is no field: it may have been meant as the Host
   let transferEncoding = false;
   let chunked = false;
   let p = lf + 1;
@@ -226,12 +276,19 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
     let c = p;
     while (c < le && isTchar(buf[c])) c++;
     // RFC 9112 §5.1: no whitespace between field name and colon; a name is at least one tchar.
-    if (c === p || c >= le || buf[c] !== COLON) return MALFORMED;
+    // A line that is no field ("User Agent: x", a line without a colon) is flagged and passed
+    // over: the other fields still count, as tshark reads them.
+    if (c === p || c >= le || buf[c] !== COLON) {
+      pushOnce(anomalies, A['http.malformed_request']);
+      unreadLine = true;
+      p = e + 1;
+      continue;
+    }
     if (c - p === 4 && isHostName(buf, p)) {
       let vs = c + 1;
       let ve = le;
       while (vs < ve && (buf[vs] === SP || buf[vs] === HT)) vs++;
-      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT)) ve--;
+      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HT || buf[ve - 1] === CR)) ve--; // CR CR LF line ends too
       hostCount++;
       if (hostCount === 1) {
         hostStart = vs;
@@ -274,7 +331,16 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
     hostSource = host === null ? null : 'uri';
   }
   let conflictingHost: string | null = null;
-  if (host === null && hostStart >= 0) {
+  if (host !== null && hostStart >= 0) {
+    // RFC 9112 §3.2.2: a proxy takes the target's authority and ignores the Host field; an origin
+    // server behind a lax proxy may take the field. One naming another host is both names of
+    // the request (tshark reports the field), flagged as two Host fields are.
+    const field = hostFromAuthority(buf, hostStart, hostEnd);
+    if (field !== null && field !== host) {
+      conflictingHost = field;
+      anomalies.push(A['http.conflicting_host']);
+    }
+  } else if (host === null && hostStart >= 0) {
     host = hostFromAuthority(buf, hostStart, hostEnd);
     if (host !== null) hostSource = 'host-header';
     else if (hostSource === null && hostEnd > hostStart) pushOnce(anomalies, A['http.malformed_request']); // unusable Host value
@@ -285,7 +351,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
     }
   }
   // RFC 9112 §3.2: an HTTP/1.1 request MUST carry Host; HTTP/1.0 may omit it.
-  if (hostCount === 0 && http11 && !cut) anomalies.push(A['http.host_missing']);
+  if (hostCount === 0 && http11 && !cut && !unreadLine) anomalies.push(A['http.host_missing']);
   return {
     kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host, conflictingHost,
     headLength: headEnd - off, version, hostSource, anomalies,
@@ -423,6 +489,18 @@ function methodString(buf: Uint8Array, s: number, e: number): string {
   for (let k = s; k < e; k++) out += String.fromCharCode(buf[k]); // tchar: printable ASCII
   return out;
 }
+
+/** True when buf[s, e) is the version of RTSP, SIP or ICAP ("RTSP/1.0"): requests of another protocol that look like HTTP's. */
+function isOtherProtocolVersion(buf: Uint8Array, s: number, e: number): boolean {
+  for (const p of OTHER_PROTOCOLS) {
+    if (e - s <= p.length || buf[s + p.length] !== 0x2f) continue;
+    let k = 0;
+    while (k < p.length && buf[s + k] === p.charCodeAt(k)) k++;
+    if (k === p.length) return true;
+  }
+  return false;
+}
+const OTHER_PROTOCOLS = ['RTSP', 'SIP', 'ICAP'] as const;
 
 /** Offset after "scheme://" when the target starts with a URI scheme (RFC 3986 §3.1), else -1. */
 function authorityStart(buf: Uint8Array, s: number, e: number): number {

@@ -91,6 +91,48 @@ describe('request heads off the RFC, read as tshark reads them', () => {
     expect(f).toMatchObject({ app: 'http', http_host: 'jar.example', name: 'jar.example', anomalies: ['http.header_too_large'] });
   });
 
+  test('empty lines before a request (RFC 9112 §2.2: a CRLF after a POST body) are passed over', () => {
+    expect(flowOf('\r\nGET / HTTP/1.1\r\nHost: first.example\r\n\r\n')).toMatchObject({ app: 'http', http_host: 'first.example', anomalies: [] });
+    expect(hostsOf(post('a.example', 'k=v') + '\r\n' + get('b.example'))).toEqual(['a.example', 'b.example']);
+    const p = post('a.example', 'k=v');
+    const g = get('c.example');
+    // The CRLF in a segment of its own, and leading the next request's segment.
+    expect(hostsOf(p + '\r\n' + g, [[0, p.length], [p.length, 2], [p.length + 2, g.length]])).toEqual(['a.example', 'c.example']);
+    expect(hostsOf(p + '\r\n' + g, [[0, p.length], [p.length, g.length + 2]])).toEqual(['a.example', 'c.example']);
+  });
+
+  test('a proxy request whose Host field names another host than its absolute URI: both name the flow (tshark reports the field)', () => {
+    const r = new Scenario().tcp(0, DEV, 43103, SRV, 3128, ascii('GET http://uri.example/x HTTP/1.1\r\nHost: field.example\r\n\r\n')).run([DEV]);
+    expect(r.flows[0]).toMatchObject({ http_host: 'uri.example', anomalies: ['http.conflicting_host'] });
+    expect(r.flows[0].names.map((n) => n.name)).toEqual(['uri.example', 'field.example']);
+    expect(flowOf('GET http://same.example:8080/ HTTP/1.1\r\nHost: SAME.example:8080\r\n\r\n')).toMatchObject({ http_host: 'same.example', anomalies: [] });
+  });
+
+  test('a capture cut at 160 bytes a packet (an old snapshot length): the Host lines captured whole name the flow', () => {
+    const first = `GET /a/long/path/to/something HTTP/1.1\r\nHost: snap.example\r\nUser-Agent: ${'u'.repeat(200)}\r\nAccept: */*\r\n\r\n`;
+    const second = 'GET /b HTTP/1.1\r\nHost: snap2.example\r\n\r\n';
+    const s = new Scenario().tcp(0, DEV, 43104, SRV, 80, ascii(first + second), { segments: [[0, first.length], [first.length, second.length]] });
+    const SNAP = 160;
+    for (const p of s.packets) {
+      if (p.data.length > SNAP) {
+        p.wireLength = p.data.length;
+        p.data = p.data.subarray(0, SNAP);
+      }
+    }
+    const [f] = s.run([DEV]).flows;
+    expect(f.names.map((n) => n.name)).toEqual(['snap.example', 'snap2.example']);
+    expect(f.anomalies).toContain('http.head_cut');
+    // A Host line cut short names nothing (never a part of a name).
+    const cutInHost = new Scenario().tcp(0, DEV, 43105, SRV, 80, ascii('GET / HTTP/1.1\r\nHost: cut-in-the-middle.example\r\n\r\n'));
+    for (const p of cutInHost.packets) {
+      if (p.data.length > 60) {
+        p.wireLength = p.data.length;
+        p.data = p.data.subarray(0, 60);
+      }
+    }
+    expect(cutInHost.run([DEV]).flows[0]).toMatchObject({ app: 'http', http_host: null, names: [] });
+  });
+
   test('an HTTP/1.1 request without Host is flagged http.host_missing on its flow', () => {
     expect(flowOf('GET / HTTP/1.1\r\nAccept: */*\r\n\r\n')).toMatchObject({ http_host: null, anomalies: ['http.host_missing'] });
   });
