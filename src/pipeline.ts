@@ -27,7 +27,7 @@ import { chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probe
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_QUIC, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
@@ -295,7 +295,13 @@ export class Pipeline {
     const info = this.infoOf(slot);
     let initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
     let fromClient = t.fromB === initB;
-    if (!fromClient && v.ipProto === IPPROTO_TCP && this.requestFromResponder(slot, info)) {
+    if (!fromClient && v.ipProto !== IPPROTO_TCP && this.quicFromResponder(slot, info)) {
+      t.swapInitiator(slot, F_BY_QUIC);
+      initB = !initB;
+      fromClient = true;
+      info.dnsAnswerNames = null;
+      this.onNewFlow(slot);
+    } else if (!fromClient && v.ipProto === IPPROTO_TCP && this.requestFromResponder(slot, info)) {
       t.swapInitiator(slot);
       initB = !initB;
       fromClient = true;
@@ -324,6 +330,19 @@ export class Pipeline {
     if ((this.flows.flagsOf(slot) & (F_BY_FIRST | F_SYN)) !== F_BY_FIRST) return false;
     if (info.app !== null || (info.client !== null && info.resyncLeft === 0)) return false;
     return probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength) || startsClientHelloRecord(v.buf, v.payloadOffset, v.payloadLength);
+  }
+
+  /**
+   * A UDP flow whose initiator was guessed from a port (a client whose ephemeral port happens to
+   * be a service's, 44158 or 8080, talking to a server on 4433) opens with a QUIC Initial from
+   * the side taken for the server: no server speaks first in QUIC, so that side is the client.
+   */
+  private quicFromResponder(slot: number, info: FlowInfo): boolean {
+    const v = this.view;
+    const t = this.flows;
+    if ((t.flagsOf(slot) & F_BY_PORT) === 0 || info.app !== null || info.quic !== null) return false;
+    if (t.packetsOf(slot, (t.flagsOf(slot) & F_INIT_B) !== 0) !== 0) return false; // the guessed client has spoken
+    return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength);
   }
 
   // ---------------------------------------------------------------- TCP
@@ -1168,7 +1187,7 @@ export class Pipeline {
       unnamed_reason: top ? null : this.unnamedReason(slot, info, gap, direction),
       tunnel_depth: t.depthOf(slot),
       syn_seen: (f & F_SYN) !== 0,
-      initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : (f & F_BY_REQUEST) !== 0 ? 'http-request' : 'syn',
+      initiator_by: (f & F_BY_PORT) !== 0 ? 'port-heuristic' : (f & F_BY_FIRST) !== 0 ? 'first-packet' : (f & F_BY_REQUEST) !== 0 ? 'http-request' : (f & F_BY_QUIC) !== 0 ? 'quic-initial' : 'syn',
     };
     if (hello) {
       rec.tls_versions = hello.versions;

@@ -43,10 +43,12 @@ export class QuicFlowAnalyzer {
         info.quic = null;
         return 'not-quic';
       case 'unsupported':
+        // A version we cannot decrypt: the server may answer with Version Negotiation and the
+        // client try again in one we can (RFC 9000 §6.2), on the same socket: keep looking.
         info.app = 'quic';
         info.quicVersion = r.version;
         info.unnamedReason = 'quic-version-not-decryptable';
-        return this.end(info, st);
+        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
       case 'need-more':
         info.app = 'quic';
         info.quicVersion = r.version;
@@ -54,6 +56,7 @@ export class QuicFlowAnalyzer {
       case 'found':
         info.app = 'quic';
         info.quicVersion = r.version;
+        if (info.unnamedReason === 'quic-version-not-decryptable') info.unnamedReason = null;
         info.takeHello(r.hello, 'quic', anomalies);
         return this.end(info, st);
       case 'gquic':
@@ -64,7 +67,12 @@ export class QuicFlowAnalyzer {
       case 'failed':
         info.quicVersion = r.version;
         st.failures++;
-        if (!r.terminal && st.datagrams < MAX_QUIC_DATAGRAMS && st.failures < MAX_QUIC_FAILED_DECRYPTS) return 'more';
+        if (!r.terminal && st.datagrams < MAX_QUIC_DATAGRAMS && st.failures < MAX_QUIC_FAILED_DECRYPTS) {
+          // QUIC by its header (what the flow is called when it is given up, too): the server's
+          // answer, a Version Negotiation, must not end the look before the client's next Initial.
+          info.app = 'quic';
+          return 'more';
+        }
         anomalies.add(r.anomaly);
         info.noteAnomaly(r.anomaly);
         if (info.app === null) info.app = 'quic';

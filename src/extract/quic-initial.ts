@@ -127,6 +127,16 @@ export const QUIC_V2 = 0x6b3343cf;
  * 0xfaceb00e are draft-27 (so the draft-23 salt). The corpus' ndpi__quic-mvfst-27 capture
  * (0xfaceb002) decrypts with it.
  */
+/** RFC 9000 §15: versions 0x?a?a?a?a are reserved, to force version negotiation. */
+function isReservedVersion(v: number): boolean {
+  return (v & 0x0f0f0f0f) === 0x0a0a0a0a;
+}
+
+/** A reserved version's constants with v1's salt (the second salt tried for these versions). */
+function reservedWithV1Salt(info: QuicVersionInfo): QuicVersionInfo {
+  return { ...info, name: 'reserved-v1-salt', salt: SALT_V1 };
+}
+
 export function quicVersionInfo(version: number): QuicVersionInfo | null {
   const v = version >>> 0;
   if (v === QUIC_V1) return { version: v, name: 'v1', salt: SALT_V1, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
@@ -141,7 +151,7 @@ export function quicVersionInfo(version: number): QuicVersionInfo | null {
   if (v === GQUIC_Q050) return { version: v, name: 'Q050', salt: SALT_Q050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-chlo' };
   if (v === GQUIC_T050) return { version: v, name: 'T050', salt: SALT_T050, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
   if (v === GQUIC_T051) return { version: v, name: 'T051', salt: SALT_T051, labelStem: 'quic', initialTypeBits: 0, payload: 'gquic-tls' };
-  if ((v & 0x0f0f0f0f) === 0x0a0a0a0a) {
+  if (isReservedVersion(v)) {
     // RFC 9000 §15: 0x?a?a?a?a versions are reserved to force version negotiation. A client
     // that sends one still protects its Initial, with draft-29's salt as the QUIC interop
     // runner's clients do (nDPI's quic_interop_V trace names its servers that way); Wireshark's
@@ -663,6 +673,8 @@ export type QuicResult =
 interface KeySet {
   dcid: Buffer;
   version: number;
+  /** The salt the keys come from (a reserved version is tried with two). */
+  salt: QuicVersionInfo['salt'];
   keys: QuicInitialKeys;
 }
 
@@ -804,6 +816,13 @@ export class QuicInitialDecoder {
         if (dec.kind === 'ok') used = own;
       }
     }
+    // 3. a reserved version (0x?a?a?a?a) protected with v1's salt, as quic-go protects every
+    //    version it does not know (the Initial that forces Version Negotiation)
+    if (used === null && dec.kind === 'auth-failed' && info.name === 'reserved') {
+      const v1 = this.keysFor(reservedWithV1Salt(info), dcid);
+      dec = decryptInitialPacket(buf, h, v1.keys, this.largestPn);
+      if (dec.kind === 'ok') used = v1;
+    }
     if (dec.kind !== 'ok' || used === null) {
       const anomaly = dec.kind === 'too-short' ? A['quic.malformed'] : A['quic.decrypt_failed'];
       this.count(anomaly);
@@ -864,8 +883,8 @@ export class QuicInitialDecoder {
 
   /** Cached keys for (version, DCID); derives and caches (bounded, oldest non-epoch evicted). */
   private keysFor(info: QuicVersionInfo, dcid: Uint8Array): KeySet {
-    for (const k of this.keySets) if (k.version === info.version && k.dcid.equals(dcid)) return k;
-    const set: KeySet = { dcid: Buffer.from(dcid), version: info.version, keys: deriveClientInitialKeys(info, dcid) };
+    for (const k of this.keySets) if (k.version === info.version && k.salt === info.salt && k.dcid.equals(dcid)) return k;
+    const set: KeySet = { dcid: Buffer.from(dcid), version: info.version, salt: info.salt, keys: deriveClientInitialKeys(info, dcid) };
     if (this.keySets.length >= MAX_KEY_SETS) {
       const victim = this.keySets.findIndex((k) => k !== this.epoch);
       this.keySets.splice(victim < 0 ? 0 : victim, 1);

@@ -50,6 +50,7 @@ export const F_EVICTED = 0x0100;
 export const F_ISN_A = 0x0200; // endpoint A's SYN (its initial sequence number) seen
 export const F_ISN_B = 0x0400;
 export const F_BY_REQUEST = 0x0800; // initiator = the sender of a request seen mid-stream (replaced a first-packet guess)
+export const F_BY_QUIC = 0x4000; // initiator = the sender of a QUIC client Initial (replaced a port guess)
 const F_SEQ0_A = 0x1000; // endpoint A's first segment was no SYN: its sequence number is at W_ISN (tshark's base_seq)
 const F_SEQ0_B = 0x2000;
 
@@ -385,11 +386,13 @@ export class FlowTable {
 
   /**
    * Makes the other endpoint the initiator: on a connection first seen mid-stream, whose
-   * initiator was only the sender of the first packet seen, the other side sent a request.
+   * initiator was only the sender of the first packet seen, the other side sent a request
+   * (`by` F_BY_REQUEST); on a UDP flow whose initiator was a port guess, the other side sent a
+   * QUIC client Initial first (F_BY_QUIC).
    */
-  swapInitiator(slot: number): void {
+  swapInitiator(slot: number, by: number = F_BY_REQUEST): void {
     const w = slot * WORD_STRIDE + W_FLAGS;
-    this.keys[w] = ((this.keys[w] ^ F_INIT_B) & ~F_BY_FIRST) | F_BY_REQUEST;
+    this.keys[w] = ((this.keys[w] ^ F_INIT_B) & ~(F_BY_FIRST | F_BY_PORT)) | by;
   }
 
   /** Sets F_* flags on the flow (the pipeline marks F_APP_DONE). */

@@ -57,7 +57,7 @@ export interface FlowRecord extends VerdictFields {
   /** TCP handshake seen (SYN from the initiator). */
   syn_seen?: boolean;
   /** How direction was decided: syn | first-packet | port-heuristic | http-request. */
-  initiator_by?: 'syn' | 'first-packet' | 'port-heuristic' | 'http-request';
+  initiator_by?: 'syn' | 'first-packet' | 'port-heuristic' | 'http-request' | 'quic-initial';
   tls_versions?: number[] | null;
   key_share_groups?: number[] | null;
   /** The ClientHello (TLS or QUIC) carries encrypted_client_hello (0xfe0d): `sni` is then the outer, public name. */

@@ -16,8 +16,8 @@ import type { FlowRecord } from '../../../src/report/records';
 
 const DEV = '192.168.1.10';
 const RESOLVER = '192.168.1.1';
-const only = (flows: FlowRecord[], ip: string, port: number): FlowRecord => {
-  const f = flows.filter((x) => x.remote_ip === ip && x.remote_port === port);
+const only = (flows: FlowRecord[], ip: string, port: number, devicePort?: number): FlowRecord => {
+  const f = flows.filter((x) => x.remote_ip === ip && x.remote_port === port && (devicePort === undefined || x.device_port === devicePort));
   if (f.length !== 1) throw new Error(`expected one flow to ${ip}:${port}, got ${f.length}`);
   return f[0];
 };
@@ -69,6 +69,51 @@ describe('fingerprints', () => {
     const f = only(s.run().flows, '203.0.113.12', 80);
     expect(f.ja3).toBeUndefined();
     expect(f.ja4).toBeUndefined();
+  });
+});
+
+describe('QUIC: the hello after a version the tool cannot decrypt, and a client on a port taken for a service', () => {
+  const dcid = Uint8Array.from([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+  const scid = Uint8Array.from([0xa1, 0xa2, 0xa3, 0xa4]);
+  const initial = (version: number, sni: string, salt = version): Buffer =>
+    protectInitial({ version, typeBits: 0, dcid, scid, packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, fakeClientHello(sni)), padTo: 1180 },
+      deriveClientInitialKeys(quicVersionInfo(salt)!, dcid));
+  /** Version Negotiation (RFC 9000 §17.2.1): version 0, the client's connection IDs swapped, the server's versions. */
+  const versionNegotiation = (): Buffer => Buffer.concat([
+    Buffer.from([0x80 | 0x2a, 0, 0, 0, 0, scid.length]), Buffer.from(scid), Buffer.from([dcid.length]), Buffer.from(dcid),
+    Buffer.from([0, 0, 0, 1, 0x6b, 0x33, 0x43, 0xcf]),
+  ]);
+
+  test('an Initial of a version it cannot decrypt, Version Negotiation, then a v1 Initial on the same socket: named by the v1 hello (RFC 9000 §6.2)', () => {
+    const first = Buffer.from(initial(1, 'unseen.example'));
+    first.writeUInt32BE(0x709a50c4, 1); // a version the tool has no keys for (an old v2 draft)
+    const s = new Scenario()
+      .udp(0, DEV, 51000, '203.0.113.30', 443, first)
+      .udp(1, '203.0.113.30', 443, DEV, 51000, versionNegotiation())
+      .udp(2, DEV, 51000, '203.0.113.30', 443, initial(1, 'after-vn.vendor.example'));
+    const f = only(s.run().flows, '203.0.113.30', 443);
+    expect(f).toMatchObject({ app: 'quic', sni: 'after-vn.vendor.example', name: 'after-vn.vendor.example', quic_version: '0x00000001' });
+    expect(f.unnamed_reason ?? null).toBeNull();
+  });
+
+  test('a reserved version (0x?a?a?a?a, forcing negotiation) is read with draft-29\'s salt or with v1\'s, as quic-go protects it', () => {
+    const s = new Scenario()
+      .udp(0, DEV, 51001, '203.0.113.31', 443, initial(0x1a2a3a4a, 'v1-salt.vendor.example', 1))
+      .udp(1, DEV, 51002, '203.0.113.31', 443, initial(0x1a2a3a4a, 'd29-salt.vendor.example', 0xff00001d));
+    const flows = s.run().flows;
+    expect(only(flows, '203.0.113.31', 443, 51001)).toMatchObject({ app: 'quic', sni: 'v1-salt.vendor.example' });
+    expect(only(flows, '203.0.113.31', 443, 51002)).toMatchObject({ app: 'quic', sni: 'd29-salt.vendor.example' });
+  });
+
+  test('a client whose ephemeral port is a service\'s (44158, 8080) sends the Initial: it is the client', () => {
+    const s = new Scenario()
+      .udp(0, DEV, 44158, '203.0.113.32', 4433, initial(1, 'eph.vendor.example'))
+      .udp(1, '203.0.113.32', 4433, DEV, 44158, Buffer.alloc(60, 0x40));
+    const [f] = s.run([DEV]).flows;
+    expect(f).toMatchObject({
+      direction: 'egress', device_port: 44158, remote_port: 4433, initiator_by: 'quic-initial',
+      app: 'quic', sni: 'eph.vendor.example', name: 'eph.vendor.example', packets_out: 1, packets_in: 1,
+    });
   });
 });
 
