@@ -920,7 +920,9 @@ export class Pipeline {
       if (this.feedQuic(slot, info) === 'not-quic') this.decide(slot, info, info.app);
       return;
     }
-    if (info.app === null) this.decide(slot, info, null);
+    // The server's answer to an Initial that did not decrypt may be Version Negotiation (RFC 9000
+    // §6.2): the client's next Initial, in a version both speak, is still to come.
+    if (info.app === null && !(info.quic !== null && isVersionNegotiation(v.buf, v.payloadOffset, v.payloadLength))) this.decide(slot, info, null);
   }
 
   /**
@@ -1316,6 +1318,11 @@ function round6(x: number): number {
  * header with the fixed bit (§17.2), and a version we decrypt. DNS queries that large with such
  * a header and ID are not seen in practice, so this is checked before DNS on DNS ports.
  */
+/** A QUIC Version Negotiation packet (RFC 9000 §17.2.1): a long header with version 0. */
+function isVersionNegotiation(buf: Uint8Array, off: number, len: number): boolean {
+  return len >= 7 && (buf[off] & 0x80) !== 0 && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0 && buf[off + 4] === 0;
+}
+
 function looksLikeQuicInitial(buf: Uint8Array, off: number, len: number): boolean {
   if (len < QUIC_MIN_INITIAL_DATAGRAM || (buf[off] & 0xc0) !== 0xc0) return false;
   const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;

@@ -67,12 +67,7 @@ export class QuicFlowAnalyzer {
       case 'failed':
         info.quicVersion = r.version;
         st.failures++;
-        if (!r.terminal && st.datagrams < MAX_QUIC_DATAGRAMS && st.failures < MAX_QUIC_FAILED_DECRYPTS) {
-          // QUIC by its header (what the flow is called when it is given up, too): the server's
-          // answer, a Version Negotiation, must not end the look before the client's next Initial.
-          info.app = 'quic';
-          return 'more';
-        }
+        if (!r.terminal && st.datagrams < MAX_QUIC_DATAGRAMS && st.failures < MAX_QUIC_FAILED_DECRYPTS) return 'more';
         anomalies.add(r.anomaly);
         info.noteAnomaly(r.anomaly);
         if (info.app === null) info.app = 'quic';

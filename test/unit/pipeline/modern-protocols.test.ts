@@ -96,6 +96,16 @@ describe('QUIC: the hello after a version the tool cannot decrypt, and a client 
     expect(f.unnamed_reason ?? null).toBeNull();
   });
 
+  test('an Initial that does not decrypt, Version Negotiation, then an Initial that does: named by the second', () => {
+    const damaged = Buffer.from(initial(0x3a4a5a6a, 'lost.example', 0x3a4a5a6a));
+    damaged[damaged.length - 1] ^= 0xff; // the AEAD tag no longer matches under either salt
+    const s = new Scenario()
+      .udp(0, DEV, 51003, '203.0.113.33', 443, damaged)
+      .udp(1, '203.0.113.33', 443, DEV, 51003, versionNegotiation())
+      .udp(2, DEV, 51003, '203.0.113.33', 443, initial(1, 'second-try.vendor.example'));
+    expect(only(s.run().flows, '203.0.113.33', 443)).toMatchObject({ app: 'quic', sni: 'second-try.vendor.example', anomalies: [] });
+  });
+
   test('a reserved version (0x?a?a?a?a, forcing negotiation) is read with draft-29\'s salt or with v1\'s, as quic-go protects it', () => {
     const s = new Scenario()
       .udp(0, DEV, 51001, '203.0.113.31', 443, initial(0x1a2a3a4a, 'v1-salt.vendor.example', 1))
