@@ -93,7 +93,9 @@ export function diffAgainstExpectation(exp: CaptureExpectation, records: readonl
 
   const unmatched = new Set(flows);
   for (const f of exp.flows) {
-    const hits = flows.filter((g) => FLOW_KEY.every((k) => g[k] === f[k]));
+    let hits = flows.filter((g) => FLOW_KEY.every((k) => g[k] === f[k]));
+    // One 5-tuple can carry several connections (a port reused with a new ISN): told apart by first packet.
+    if (hits.length > 1 && f.first_ts !== undefined) hits = hits.filter((g) => Math.abs(g.first_ts - f.first_ts!) <= 2e-6);
     if (hits.length !== 1) {
       out.push(`flow ${flowLabel(f)}: ${hits.length} records, expected 1 (${f.why})`);
       continue;

@@ -57,8 +57,10 @@ function writeName(w: ByteWriter, name: string, dict: Map<string, number>): void
       return;
     }
     if (w.length < 0x4000) dict.set(suffix, w.length);
-    if (labels[i].length > 63) throw new Error(`label too long in ${name}`);
-    w.u8(labels[i].length).ascii(labels[i]);
+    // Labels as UTF-8 (DNS-SD instance names, RFC 6763 §4.1.1); ASCII labels are their own bytes.
+    const label = Buffer.from(labels[i], 'utf8');
+    if (label.length > 63) throw new Error(`label too long in ${name}`);
+    w.u8(label.length).bytes(label);
   }
   w.u8(0);
 }

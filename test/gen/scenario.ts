@@ -142,11 +142,12 @@ export abstract class FlowScript {
     readonly server: Endpoint,
   ) {}
 
-  /** egress when the client is the device, inbound when only the server is, local when both are. */
+  /** egress when the client is the device, inbound when only the server is, local when both are or the server is a group (multicast, broadcast). */
   get direction(): 'egress' | 'inbound' | 'local' {
     const c = this.b.isDevice(this.client.ip);
     const s = this.b.isDevice(this.server.ip);
-    return c && s ? 'local' : c ? 'egress' : 'inbound';
+    const group = /^(22[4-9]|23\d)\./.test(this.server.ip) || this.server.ip === '255.255.255.255' || /^ff/i.test(this.server.ip);
+    return (c && s) || (c && group) ? 'local' : c ? 'egress' : 'inbound';
   }
 
   protected tally(fromIp: string, tsNs: bigint, wireLength: number): void {
@@ -341,7 +342,7 @@ export class UdpScript extends FlowScript {
 
 /** Mnemonic of a DNS RR type as the NDJSON prints it. */
 export function dnsTypeMnemonic(type: number): string {
-  const names: Record<number, string> = { [DNS_TYPE_A]: 'A', [DNS_TYPE_AAAA]: 'AAAA', [DNS_TYPE_CNAME]: 'CNAME', [DNS_TYPE_TXT]: 'TXT' };
+  const names: Record<number, string> = { [DNS_TYPE_A]: 'A', [DNS_TYPE_AAAA]: 'AAAA', [DNS_TYPE_CNAME]: 'CNAME', [DNS_TYPE_TXT]: 'TXT', 33: 'SRV' };
   return names[type] ?? `TYPE${type}`;
 }
 
