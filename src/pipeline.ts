@@ -391,8 +391,22 @@ export class Pipeline {
       // a copy per connection; measured ~5% of the benchmark) only when more bytes are needed.
       // The result is the same as through a head: a head's first in-order segment is these bytes.
       if (fromClient && !isDns && seq === base && v.payloadLength < STREAM_HEAD_BYTES) {
-        if (this.identifyTcp(slot, info, v.buf, v.payloadOffset, v.payloadLength, seq)) info.client = headHolding(base, v.buf, v.payloadOffset, v.payloadLength);
-        return;
+        let o = v.payloadOffset;
+        let l = v.payloadLength;
+        let s0 = seq;
+        const pp = (this.flows.flagsOf(slot) & F_SYN) !== 0 ? proxyV1Length(v.buf, o, l) : 0;
+        if (pp > 0) {
+          // A PROXY protocol header from a load balancer: the client's own bytes start after it.
+          o += pp;
+          l -= pp;
+          s0 = seqPlus(seq, pp);
+          if (l === 0) { info.client = new StreamHead(s0); return; }
+        }
+        if (pp >= 0) {
+          if (this.identifyTcp(slot, info, v.buf, o, l, s0)) info.client = headHolding(s0, v.buf, o, l);
+          return;
+        }
+        // pp < 0: the start of a PROXY header, cut: it is put together in a head below.
       }
       head = new StreamHead(base);
       if (fromClient) info.client = head;
@@ -408,6 +422,11 @@ export class Pipeline {
       // Shed by the stream-head memory budget (a flood of unfinished heads), or full: counted, given up.
       if (head.exhausted) this.giveUpHead(slot, info, A['stream.head_overflow']);
       return;
+    }
+    if (fromClient && info.app === null && this.atStreamStart(slot, head.base)) {
+      const pp = proxyV1Length(head.buf, 0, head.contiguous);
+      if (pp < 0) return; // a PROXY header not yet whole (at most 107 bytes)
+      if (pp > 0 && head.advance(pp) && head.contiguous === 0) return;
     }
     this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
     // Found to be mid-stream with this segment already in the head (after a few bytes too few
@@ -499,6 +518,12 @@ export class Pipeline {
    * Sequence number of the first byte of the packet's sender's stream: one past its SYN's
    * initial sequence number when the SYN was seen, else this segment's (its start was missed).
    */
+  /** True when `base` is the first byte of the sender's stream after its SYN (the sender's ISN is known). */
+  private atStreamStart(slot: number, base: number): boolean {
+    const t = this.flows;
+    return (t.flagsOf(slot) & (t.fromB ? F_ISN_B : F_ISN_A)) !== 0 && ((t.isnOf(slot, t.fromB) + 1) >>> 0) === base;
+  }
+
   private streamBase(slot: number): number {
     const t = this.flows;
     const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
@@ -1365,6 +1390,31 @@ function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
 }
 
 /** Sequence number `n` bytes after `seq` (RFC 9293 §3.4: modulo 2^32). */
+/**
+ * A PROXY protocol v1 header at buf[off] (HAProxy's proxy-protocol.txt §2.1: "PROXY " and
+ * printable text up to CRLF, at most 107 bytes), which a load balancer puts before the client's
+ * bytes: its length; 0 when the bytes are not one; -1 when they may still become one. tshark
+ * reads the TLS or HTTP after it.
+ */
+function proxyV1Length(buf: Uint8Array, off: number, n: number): number {
+  const sig = 'PROXY ';
+  for (let i = 0; i < sig.length; i++) {
+    if (i >= n) return -1;
+    if (buf[off + i] !== sig.charCodeAt(i)) return 0;
+  }
+  const max = Math.min(n, PROXY_V1_MAX);
+  for (let i = sig.length; i < max; i++) {
+    const b = buf[off + i];
+    if (b === 0x0d) {
+      if (i + 1 >= n) return -1;
+      return buf[off + i + 1] === 0x0a ? i + 2 : 0;
+    }
+    if (b < 0x20 || b > 0x7e) return 0;
+  }
+  return n < PROXY_V1_MAX ? -1 : 0;
+}
+const PROXY_V1_MAX = 107;
+
 function seqPlus(seq: number, n: number): number {
   return (seq + n) % 0x1_0000_0000;
 }

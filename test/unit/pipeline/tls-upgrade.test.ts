@@ -132,3 +132,32 @@ describe('SOCKS', () => {
     ]);
   });
 });
+
+describe('PROXY protocol v1 header from a load balancer (HAProxy proxy-protocol.txt §2.1)', () => {
+  const line = ascii('PROXY TCP4 203.0.113.7 198.51.100.44 51234 443\r\n');
+  const hello = clientHello('behind-lb.example.com');
+  const get = ascii('GET / HTTP/1.1\r\nHost: lb-http.example.com\r\n\r\n');
+
+  test('the ClientHello after it names the flow: in one segment, in a segment of its own, cut inside the header', () => {
+    const stream = cat(line, hello);
+    for (const segments of [undefined, [[0, line.length], [line.length, hello.length]], [[0, 9], [9, stream.length - 9]], [[0, line.length - 1], [line.length - 1, 3], [line.length + 2, hello.length - 2]]] as ([number, number][] | undefined)[]) {
+      const f = flowOf(new Scenario().tcp(0, DEV, 40100, MAIL, 443, stream, segments ? { segments } : {}));
+      expect(f).toMatchObject({ app: 'tls', sni: 'behind-lb.example.com', name: 'behind-lb.example.com', anomalies: [] });
+    }
+  });
+
+  test('an HTTP request after it names the flow by its Host, no anomaly', () => {
+    const stream = cat(line, get);
+    for (const segments of [undefined, [[0, line.length], [line.length, get.length]]] as ([number, number][] | undefined)[]) {
+      const f = flowOf(new Scenario().tcp(0, DEV, 40101, MAIL, 80, stream, segments ? { segments } : {}));
+      expect(f).toMatchObject({ app: 'http', http_host: 'lb-http.example.com', anomalies: [] });
+    }
+  });
+
+  test('a line that only starts like one (no CRLF within 107 bytes, a control byte) is not taken for one', () => {
+    const long = ascii(`PROXY ${'x'.repeat(120)}\r\n`);
+    expect(flowOf(new Scenario().tcp(0, DEV, 40102, MAIL, 80, cat(long, get))).sni).toBeNull();
+    const ctl = cat(ascii('PROXY TCP4 \x01\r\n'), hello);
+    expect(flowOf(new Scenario().tcp(0, DEV, 40103, MAIL, 443, ctl)).sni).toBeNull();
+  });
+});
