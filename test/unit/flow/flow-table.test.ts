@@ -289,7 +289,7 @@ describe('FlowTable: idle timeouts on packet time', () => {
   test('an open TCP connection outlives the UDP timeout', () => {
     const { ended, send } = newTable();
     const a = send(c2s(TCP_SYN), T0);
-    send(s2c(TCP_SYN | TCP_ACK), T0 + 1e3); // answered: established (a bare SYN is half-open, 60 s)
+    send(s2c(TCP_SYN | TCP_ACK), T0 + 1e3); // answered: established (a bare SYN is half-open, 70 s)
     // Another flow's packet advances packet time past the UDP timeout.
     send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.udp + 5e6);
     expect(ended).toHaveLength(0);
@@ -331,6 +331,18 @@ describe('FlowTable: idle timeouts on packet time', () => {
     send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, T0 + DEFAULT_TIMEOUTS.tcpNew + 30e6);
     expect(ended).toHaveLength(0);
     expect(send(c2s(TCP_ACK | TCP_PSH, 101), T0 + DEFAULT_TIMEOUTS.tcpNew + 31e6)).toBe(a);
+  });
+
+  test('Linux\'s whole connection attempt (SYN retries 1 … 32 s apart, a RST 64 s after the last) is one flow', () => {
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_SYN, 77), T0);
+    let t = T0;
+    for (const gap of [1, 2, 4, 8, 16, 32]) {
+      t += gap * 1e6;
+      expect(send(c2s(TCP_SYN, 77), t)).toBe(a);
+    }
+    expect(send(c2s(TCP_RST | TCP_ACK, 77), t + 64e6)).toBe(a);
+    expect(ended).toHaveLength(0);
   });
 
   test('an unanswered bare SYN expires at the half-open timeout', () => {
