@@ -514,16 +514,16 @@ export class Pipeline {
     return false;
   }
 
-  /**
-   * Sequence number of the first byte of the packet's sender's stream: one past its SYN's
-   * initial sequence number when the SYN was seen, else this segment's (its start was missed).
-   */
   /** True when `base` is the first byte of the sender's stream after its SYN (the sender's ISN is known). */
   private atStreamStart(slot: number, base: number): boolean {
     const t = this.flows;
     return (t.flagsOf(slot) & (t.fromB ? F_ISN_B : F_ISN_A)) !== 0 && ((t.isnOf(slot, t.fromB) + 1) >>> 0) === base;
   }
 
+  /**
+   * Sequence number of the first byte of the packet's sender's stream: one past its SYN's
+   * initial sequence number when the SYN was seen, else this segment's (its start was missed).
+   */
   private streamBase(slot: number): number {
     const t = this.flows;
     const bFlag = t.fromB ? F_ISN_B : F_ISN_A;
@@ -875,7 +875,7 @@ export class Pipeline {
       this.flows.addFlags(slot, F_APP_DONE);
       return false;
     }
-    if (r.needMore && next + 2 + r.needed + (head.contiguous - next - 2) > STREAM_HEAD_BYTES && head.contiguous - next >= 2) {
+    if (r.needMore && head.contiguous + r.needed > STREAM_HEAD_BYTES && head.contiguous - next >= 2) {
       // A message that can never fit the head (a zone-transfer chunk of up to 64 KiB): skipped
       // by its length prefix, the stream read on from the message after it.
       const msgLen = (head.buf[next] << 8) | head.buf[next + 1];
@@ -1338,16 +1338,16 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/**
- * A client datagram that can only be a QUIC Initial: at least 1200 bytes (RFC 9000 §14.1), long
- * header with the fixed bit (§17.2), and a version we decrypt. DNS queries that large with such
- * a header and ID are not seen in practice, so this is checked before DNS on DNS ports.
- */
 /** A QUIC Version Negotiation packet (RFC 9000 §17.2.1): a long header with version 0. */
 function isVersionNegotiation(buf: Uint8Array, off: number, len: number): boolean {
   return len >= 7 && (buf[off] & 0x80) !== 0 && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0 && buf[off + 4] === 0;
 }
 
+/**
+ * A client datagram that can only be a QUIC Initial: at least 1200 bytes (RFC 9000 §14.1), long
+ * header with the fixed bit (§17.2), and a version we decrypt. DNS queries that large with such
+ * a header and ID are not seen in practice, so this is checked before DNS on DNS ports.
+ */
 function looksLikeQuicInitial(buf: Uint8Array, off: number, len: number): boolean {
   if (len < QUIC_MIN_INITIAL_DATAGRAM || (buf[off] & 0xc0) !== 0xc0) return false;
   const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
@@ -1389,7 +1389,6 @@ function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
   return m === 0xf9beb4d9 || m === 0x0b110907 || m === 0xfabfb5da;
 }
 
-/** Sequence number `n` bytes after `seq` (RFC 9293 §3.4: modulo 2^32). */
 /**
  * A PROXY protocol v1 header at buf[off] (HAProxy's proxy-protocol.txt §2.1: "PROXY " and
  * printable text up to CRLF, at most 107 bytes), which a load balancer puts before the client's
@@ -1415,6 +1414,7 @@ function proxyV1Length(buf: Uint8Array, off: number, n: number): number {
 }
 const PROXY_V1_MAX = 107;
 
+/** Sequence number `n` bytes after `seq` (RFC 9293 §3.4: modulo 2^32). */
 function seqPlus(seq: number, n: number): number {
   return (seq + n) % 0x1_0000_0000;
 }

@@ -20,7 +20,6 @@ const MAX_LABEL_LENGTH = 63;
 /** Additional records a query may declare (tshark's DNS heuristic on UDP takes at most 10). */
 const MAX_ADDITIONAL = 10;
 
-
 /** The classes a query can carry (RFC 1035 §3.2.4–5, RFC 2136 §1.3): IN, CH (version.bind), HS, NONE, ANY. */
 const CLASS_IN = 1;
 const CLASS_CH = 3;

@@ -119,14 +119,6 @@ export const GQUIC_T051 = 0x54303531;
 export const QUIC_V1 = 0x00000001;
 export const QUIC_V2 = 0x6b3343cf;
 
-/**
- * Constants for `version`, or null when we cannot decrypt that version's Initials.
- *
- * Facebook's mvfst versions follow the draft they were built on (as Wireshark's and nDPI's
- * `quic_draft_version` map them): 0xfaceb001 is draft-22, 0xfaceb002 and the experimental alias
- * 0xfaceb00e are draft-27 (so the draft-23 salt). The corpus' ndpi__quic-mvfst-27 capture
- * (0xfaceb002) decrypts with it.
- */
 /** RFC 9000 §15: versions 0x?a?a?a?a are reserved, to force version negotiation. */
 function isReservedVersion(v: number): boolean {
   return (v & 0x0f0f0f0f) === 0x0a0a0a0a;
@@ -137,6 +129,14 @@ function reservedWithV1Salt(info: QuicVersionInfo): QuicVersionInfo {
   return { ...info, name: 'reserved-v1-salt', salt: SALT_V1 };
 }
 
+/**
+ * Constants for `version`, or null when we cannot decrypt that version's Initials.
+ *
+ * Facebook's mvfst versions follow the draft they were built on (as Wireshark's and nDPI's
+ * `quic_draft_version` map them): 0xfaceb001 is draft-22, 0xfaceb002 and the experimental alias
+ * 0xfaceb00e are draft-27 (so the draft-23 salt). The corpus' ndpi__quic-mvfst-27 capture
+ * (0xfaceb002) decrypts with it.
+ */
 export function quicVersionInfo(version: number): QuicVersionInfo | null {
   const v = version >>> 0;
   if (v === QUIC_V1) return { version: v, name: 'v1', salt: SALT_V1, labelStem: 'quic', initialTypeBits: 0, payload: 'tls' };
