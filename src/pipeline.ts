@@ -295,14 +295,13 @@ export class Pipeline {
     const info = this.infoOf(slot);
     let initB = (t.flagsOf(slot) & F_INIT_B) !== 0;
     let fromClient = t.fromB === initB;
-    if (!fromClient && v.ipProto !== IPPROTO_TCP && this.quicFromResponder(slot, info)) {
-      t.swapInitiator(slot, F_BY_QUIC);
-      initB = !initB;
-      fromClient = true;
-      info.dnsAnswerNames = null;
-      this.onNewFlow(slot);
-    } else if (!fromClient && v.ipProto === IPPROTO_TCP && this.requestFromResponder(slot, info)) {
-      t.swapInitiator(slot);
+    // The side taken for the server shows itself the client: an HTTP request or ClientHello on a
+    // TCP connection first seen mid-stream, a QUIC client Initial on a UDP flow a port guessed.
+    const swapBy = fromClient ? 0
+      : v.ipProto === IPPROTO_TCP ? (this.requestFromResponder(slot, info) ? F_BY_REQUEST : 0)
+        : this.quicFromResponder(slot, info) ? F_BY_QUIC : 0;
+    if (swapBy !== 0) {
+      t.swapInitiator(slot, swapBy);
       initB = !initB;
       fromClient = true;
       // What a new flow learns from its initiator, learned again for the right one: the names

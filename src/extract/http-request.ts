@@ -6,6 +6,7 @@
  * more than MAX_HTTP_HEAD_LENGTH bytes.
  */
 import { A } from '../anomalies';
+import { decodeWireText } from './tls-client-hello';
 import { nameText } from './utf8';
 
 /**
@@ -73,6 +74,13 @@ const COLON = 0x3a;
 /** Methods returned as shared constant strings (no allocation per request). */
 const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH'] as const;
 
+/** Offset of the first byte at or after `off` that is not one of the first MAX_LEADING_LINE_ENDS CR or LF bytes (RFC 9112 §2.2). */
+function skipLeadingLineEnds(buf: Uint8Array, off: number, end: number): number {
+  let s = off;
+  while (s < end && s - off < MAX_LEADING_LINE_ENDS && (buf[s] === CR || buf[s] === LF)) s++;
+  return s;
+}
+
 /** Adds `id` to `list` unless it is there. */
 function pushOnce(list: number[], id: number): void {
   if (!list.includes(id)) list.push(id);
@@ -100,8 +108,7 @@ export function probeHttpRequest(buf: Uint8Array, off: number, len: number): boo
   if (len < 1 || off < 0 || off + len > buf.length) return false;
   // RFC 9112 §2.2: empty lines before a request line are ignored (clients send a CRLF after a
   // POST body, RFC 2616 §4.1), as parseHttpRequestHead skips them.
-  let s = off;
-  while (s < off + len && s - off < MAX_LEADING_LINE_ENDS && (buf[s] === CR || buf[s] === LF)) s++;
+  const s = skipLeadingLineEnds(buf, off, off + len);
   if (s === off + len) return len < MAX_LEADING_LINE_ENDS;
   len -= s - off;
   off = s;
@@ -138,10 +145,9 @@ function findHeadEnd(buf: Uint8Array, start: number, end: number): number {
  */
 export function parseHttpRequestHead(buf: Uint8Array, off: number, len: number): HttpHeadResult {
   if (off < 0 || len < 0 || off + len > buf.length) return NOT_HTTP;
-  let start = off;
   const end = off + len;
   // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) before the request-line.
-  while (start < end && start - off < MAX_LEADING_LINE_ENDS && (buf[start] === CR || buf[start] === LF)) start++;
+  const start = skipLeadingLineEnds(buf, off, end);
   if (start === end) return len >= MAX_LEADING_LINE_ENDS ? NOT_HTTP : NEED_MORE;
   if (!probeHttpRequest(buf, start, end - start)) return NOT_HTTP;
   const scanEnd = Math.min(end, off + MAX_HTTP_HEAD_LENGTH);
@@ -186,9 +192,7 @@ function fromWholeLines(buf: Uint8Array, off: number, start: number, end: number
 export function parseHttpRequestHeadCut(buf: Uint8Array, off: number, len: number): HttpHeadResult {
   const r = parseHttpRequestHead(buf, off, len);
   if (r.kind !== 'need-more') return r;
-  let start = off;
-  while (start < off + len && start - off < MAX_LEADING_LINE_ENDS && (buf[start] === CR || buf[start] === LF)) start++;
-  return fromWholeLines(buf, off, start, off + len, A['http.head_cut'], NEED_MORE);
+  return fromWholeLines(buf, off, skipLeadingLineEnds(buf, off, off + len), off + len, A['http.head_cut'], NEED_MORE);
 }
 
 function lineEndAt(buf: Uint8Array, i: number, end: number): number {
@@ -249,7 +253,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
     } else {
       // "http/1.1", "HTTP/1", "HTTP/1.1x": not a version, but a method and a target came first,
       // and tshark reads the fields after such a line; kept as sent, flagged.
-      version = decodeText(buf, vs, versionEnd, false);
+      version = decodeWireText(buf, vs, versionEnd - vs);
       pushOnce(anomalies, A['http.malformed_request']);
     }
   }
@@ -353,7 +357,7 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
   // RFC 9112 §3.2: an HTTP/1.1 request MUST carry Host; HTTP/1.0 may omit it.
   if (hostCount === 0 && http11 && !cut && !unreadLine) anomalies.push(A['http.host_missing']);
   return {
-    kind: 'request', method, target: decodeText(buf, targetStart, targetEnd, false), host, conflictingHost,
+    kind: 'request', method, target: decodeWireText(buf, targetStart, targetEnd - targetStart), host, conflictingHost,
     headLength: headEnd - off, version, hostSource, anomalies,
     // §6.3: Transfer-Encoding overrides Content-Length; the chunked body's end is in the body.
     bodyLength: transferEncoding ? -1 : contentLength === -2 ? 0 : contentLength,
@@ -565,13 +569,3 @@ export function hostFromAuthority(buf: Uint8Array, s: number, e: number, require
   return he > hs ? nameText(buf, hs, he, true, false) : null;
 }
 
-/** Text of buf[s, e): bytes outside 0x21–0x7E and '\' as \DDD (as the TLS SNI); ASCII-lowercased when `fold`. */
-function decodeText(buf: Uint8Array, s: number, e: number, fold: boolean): string {
-  let out = '';
-  for (let k = s; k < e; k++) {
-    const b = buf[k];
-    if (b >= 0x21 && b <= 0x7e && b !== 0x5c) out += String.fromCharCode(fold ? lower(b) : b);
-    else out += '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
-  }
-  return out;
-}

@@ -16,6 +16,7 @@ import { ByteWriter, concat, parseIpv4, parseIpv6, pseudoRandomBytes } from './b
 export const DNS_TYPE_A = 1;
 export const DNS_TYPE_CNAME = 5;
 export const DNS_TYPE_TXT = 16;
+export const DNS_TYPE_SRV = 33;
 export const DNS_TYPE_AAAA = 28;
 /** DNS class IN. */
 export const DNS_CLASS_IN = 1;

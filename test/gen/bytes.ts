@@ -7,6 +7,11 @@
  */
 import { createHash } from 'crypto';
 
+/** The bytes of `s` taken one per character (Latin-1): request heads written as the wire carries them. */
+export function latin1(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'latin1'));
+}
+
 /** Concatenates byte arrays into one new array (copies). */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;

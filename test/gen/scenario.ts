@@ -10,7 +10,7 @@
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_TCP, IPPROTO_UDP, SLL_PKTTYPE_HOST, SLL_PKTTYPE_OUTGOING,
   TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, VlanTag, dnsMessage, DnsMessageSpec, ethernet, ipv4, ipv6, isIpv6,
-  sll2, tcp, tcpSynOptions, tcpTimestampOption, udp, DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_CNAME, DNS_TYPE_TXT,
+  sll2, tcp, tcpSynOptions, tcpTimestampOption, udp, DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_CNAME, DNS_TYPE_SRV, DNS_TYPE_TXT,
 } from './packets';
 import { CaptureRecord } from './capture-file';
 import type { DnsExpectation, FlowExpectation } from './expectation';
@@ -342,7 +342,7 @@ export class UdpScript extends FlowScript {
 
 /** Mnemonic of a DNS RR type as the NDJSON prints it. */
 export function dnsTypeMnemonic(type: number): string {
-  const names: Record<number, string> = { [DNS_TYPE_A]: 'A', [DNS_TYPE_AAAA]: 'AAAA', [DNS_TYPE_CNAME]: 'CNAME', [DNS_TYPE_TXT]: 'TXT', 33: 'SRV' };
+  const names: Record<number, string> = { [DNS_TYPE_A]: 'A', [DNS_TYPE_AAAA]: 'AAAA', [DNS_TYPE_CNAME]: 'CNAME', [DNS_TYPE_TXT]: 'TXT', [DNS_TYPE_SRV]: 'SRV' };
   return names[type] ?? `TYPE${type}`;
 }
 

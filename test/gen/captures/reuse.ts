@@ -7,14 +7,12 @@
  * Test tooling only: names are example.* (RFC 2606) and DNS-SD names of the .local domain,
  * addresses from RFC 5737, and the mDNS group 224.0.0.251 (RFC 6762 §3).
  */
-import { DNS_TYPE_TXT, DnsMessageSpec, TCP_ACK, TCP_RST, TCP_SYN, dnsMessage, dnsOverTcp, httpResponse, tlsClientHello } from '../packets';
+import { DNS_TYPE_SRV, DNS_TYPE_TXT, DnsMessageSpec, TCP_ACK, TCP_RST, TCP_SYN, dnsMessage, dnsOverTcp, httpResponse, latin1, tlsClientHello } from '../packets';
 import { CaptureBuilder, TcpScript, UdpScript, expectDns, ms } from '../scenario';
 import { CaptureDefinition, DEVICE_V4, DEVICE_V6, RESOLVER, T0, device, ethernetPcap, finishTlsSession, remote } from './common';
 
-const text = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 /** mDNS's IPv4 group and its multicast MAC (RFC 1112 §6.4). */
 const MDNS_GROUP = { ip: '224.0.0.251', mac: '01:00:5e:00:00:fb', port: 5353 };
-const DNS_TYPE_SRV = 33;
 
 export const REUSE_AND_TEXT_NAMES: CaptureDefinition = {
   file: 'reuse-and-text-names.pcap',
@@ -117,8 +115,8 @@ export const REUSE_AND_TEXT_NAMES: CaptureDefinition = {
     const http = new TcpScript(b, 0, device(50430), remote('198.51.100.80', 80), { clientIsn: 0x50430001, serverIsn: 0x80000001, rttMs: 9 });
     const ok = httpResponse(200, 'OK', [['Content-Type', 'text/plain']], 'ok\n');
     let ht = http.handshake(T0 + ms(6000));
-    ht = http.exchange(ht + ms(0.3), text('GET /fw/latest build.bin HTTP/1.1\r\nX Firmware: 4.2\r\nHost: fw.example.com\r\nAccept: */*\r\n\r\n'), ok);
-    ht = http.exchange(ht + ms(5), text('POST /log HTTP/1.1\r\nHost: fw.example.com\r\nContent-Length: 9\r\n\r\nlevel=ok\n\r\nGET /next HTTP/1.1\r\nHost: next.example.com\r\n\r\n'), ok);
+    ht = http.exchange(ht + ms(0.3), latin1('GET /fw/latest build.bin HTTP/1.1\r\nX Firmware: 4.2\r\nHost: fw.example.com\r\nAccept: */*\r\n\r\n'), ok);
+    ht = http.exchange(ht + ms(5), latin1('POST /log HTTP/1.1\r\nHost: fw.example.com\r\nContent-Length: 9\r\n\r\nlevel=ok\n\r\nGET /next HTTP/1.1\r\nHost: next.example.com\r\n\r\n'), ok);
     http.close(ht + ms(5));
 
     const built = ethernetPcap(this.file, b.records(), [

@@ -6,11 +6,10 @@
  *
  * Test tooling only: names are example.* (RFC 2606), addresses from RFC 5737.
  */
-import { httpResponse, tlsClientFinished, tlsClientHello, tlsServerFlight } from '../packets';
+import { httpResponse, latin1, tlsClientFinished, tlsClientHello, tlsServerFlight } from '../packets';
 import { CaptureBuilder, TcpScript, ms } from '../scenario';
 import { CaptureDefinition, DEVICE_V4, DEVICE_V6, T0, device, ethernetPcap, remote } from './common';
 
-const text = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 
 export const ROLES_AND_REQUEST_SHAPES: CaptureDefinition = {
   file: 'roles-and-request-shapes.pcap',
@@ -60,7 +59,7 @@ export const ROLES_AND_REQUEST_SHAPES: CaptureDefinition = {
     const request = (port: number, at: number, head: string): TcpScript => {
       const tcp = new TcpScript(b, 0, device(port), remote('198.51.100.75', 80), { clientIsn: port * 0x10001, serverIsn: 0x75000000 + port, rttMs: 8 });
       let t = tcp.handshake(T0 + ms(at));
-      t = tcp.exchange(t + ms(0.3), text(head), ok);
+      t = tcp.exchange(t + ms(0.3), latin1(head), ok);
       tcp.close(t + ms(5));
       return tcp;
     };
