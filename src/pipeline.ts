@@ -393,7 +393,7 @@ export class Pipeline {
         let o = v.payloadOffset;
         let l = v.payloadLength;
         let s0 = seq;
-        const pp = (this.flows.flagsOf(slot) & F_SYN) !== 0 ? proxyV1Length(v.buf, o, l) : 0;
+        const pp = (this.flows.flagsOf(slot) & F_SYN) !== 0 ? proxyHeaderLength(v.buf, o, l) : 0;
         if (pp > 0) {
           // A PROXY protocol header from a load balancer: the client's own bytes start after it.
           o += pp;
@@ -423,8 +423,8 @@ export class Pipeline {
       return;
     }
     if (fromClient && info.app === null && this.atStreamStart(slot, head.base)) {
-      const pp = proxyV1Length(head.buf, 0, head.contiguous);
-      if (pp < 0) return; // a PROXY header not yet whole (at most 107 bytes)
+      const pp = proxyHeaderLength(head.buf, 0, head.contiguous);
+      if (pp < 0) return; // a PROXY header not yet whole (at most 107 or 1,024 bytes)
       if (pp > 0 && head.advance(pp) && head.contiguous === 0) return;
     }
     this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
@@ -1389,11 +1389,21 @@ function isBitcoinMagic(buf: Uint8Array, off: number, len: number): boolean {
 }
 
 /**
- * A PROXY protocol v1 header at buf[off] (HAProxy's proxy-protocol.txt §2.1: "PROXY " and
- * printable text up to CRLF, at most 107 bytes), which a load balancer puts before the client's
- * bytes: its length; 0 when the bytes are not one; -1 when they may still become one. tshark
- * reads the TLS or HTTP after it.
+ * A PROXY protocol header at buf[off], which a load balancer puts before the client's bytes
+ * (HAProxy's proxy-protocol.txt): its length; 0 when the bytes are not one; -1 when they may
+ * still become one.
+ * - v1 (§2.1): "PROXY " and printable text up to CRLF, at most 107 bytes.
+ * - v2 (§2.2): a 12-byte signature, a version/command byte 0x2?, the family byte, and a 16-bit
+ *   length of what follows (addresses and TLVs). One longer than a stream head can hold is not
+ *   taken for one (its length is a claim, and nothing is allocated from it).
+ * tshark 4.0 reads the TLS or HTTP after a v1 header and stops after a v2 one; both name the
+ * flow here, since the bytes after either are the client's own.
  */
+function proxyHeaderLength(buf: Uint8Array, off: number, n: number): number {
+  if (n === 0) return -1;
+  return buf[off] === 0x50 ? proxyV1Length(buf, off, n) : buf[off] === 0x0d ? proxyV2Length(buf, off, n) : 0;
+}
+
 function proxyV1Length(buf: Uint8Array, off: number, n: number): number {
   const sig = 'PROXY ';
   for (let i = 0; i < sig.length; i++) {
@@ -1412,6 +1422,22 @@ function proxyV1Length(buf: Uint8Array, off: number, n: number): number {
   return n < PROXY_V1_MAX ? -1 : 0;
 }
 const PROXY_V1_MAX = 107;
+
+function proxyV2Length(buf: Uint8Array, off: number, n: number): number {
+  for (let i = 0; i < PROXY_V2_SIG.length; i++) {
+    if (i >= n) return -1;
+    if (buf[off + i] !== PROXY_V2_SIG[i]) return 0;
+  }
+  if (n < 16) return n > 12 && (buf[off + 12] & 0xf0) !== 0x20 ? 0 : -1;
+  if ((buf[off + 12] & 0xf0) !== 0x20) return 0;
+  const total = 16 + ((buf[off + 14] << 8) | buf[off + 15]);
+  if (total > PROXY_V2_MAX) return 0;
+  return total <= n ? total : -1;
+}
+/** "\r\n\r\n\0\r\nQUIT\n" (proxy-protocol.txt §2.2). */
+const PROXY_V2_SIG = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
+/** Addresses (at most 216 bytes for AF_UNIX) and TLVs; a header claiming more than this is not taken for one. */
+const PROXY_V2_MAX = 1024;
 
 /** Sequence number `n` bytes after `seq` (RFC 9293 §3.4: modulo 2^32). */
 function seqPlus(seq: number, n: number): number {

@@ -161,3 +161,45 @@ describe('PROXY protocol v1 header from a load balancer (HAProxy proxy-protocol.
     expect(flowOf(new Scenario().tcp(0, DEV, 40103, MAIL, 443, ctl)).sni).toBeNull();
   });
 });
+
+describe('PROXY protocol v2 header from a load balancer (HAProxy proxy-protocol.txt §2.2)', () => {
+  const SIG = [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a];
+  /** Signature, PROXY command over TCP/IPv4, addresses and ports, then `tlv` bytes of TLVs. */
+  const v2 = (tlv: number, verCmd = 0x21): Uint8Array => {
+    const body = [203, 0, 113, 7, 198, 51, 100, 44, 0xc8, 0x22, 0x01, 0xbb, ...new Array<number>(tlv).fill(0)];
+    return Uint8Array.from([...SIG, verCmd, 0x11, body.length >> 8, body.length & 0xff, ...body]);
+  };
+  const hello = clientHello('behind-lb-v2.example.com');
+  const get = ascii('GET / HTTP/1.1\r\nHost: lb-v2-http.example.com\r\n\r\n');
+
+  test('the ClientHello after it names the flow: in one segment, in a segment of its own, cut inside the signature and the length', () => {
+    for (const header of [v2(0), v2(300)]) {
+      const stream = cat(header, hello);
+      for (const segments of [undefined, [[0, header.length], [header.length, hello.length]], [[0, 5], [5, stream.length - 5]], [[0, 15], [15, stream.length - 15]], [[0, header.length - 1], [header.length - 1, 3], [header.length + 2, hello.length - 2]]] as ([number, number][] | undefined)[]) {
+        const f = flowOf(new Scenario().tcp(0, DEV, 40110, MAIL, 443, stream, segments ? { segments } : {}));
+        expect(f).toMatchObject({ app: 'tls', sni: 'behind-lb-v2.example.com', name: 'behind-lb-v2.example.com', anomalies: [] });
+      }
+    }
+  });
+
+  test('an HTTP request after it (a LOCAL command too) names the flow by its Host', () => {
+    for (const header of [v2(0), v2(0, 0x20)]) {
+      const f = flowOf(new Scenario().tcp(0, DEV, 40111, MAIL, 80, cat(header, get)));
+      expect(f).toMatchObject({ app: 'http', http_host: 'lb-v2-http.example.com', anomalies: [] });
+    }
+  });
+
+  test('not taken for one: another version nibble, a claimed length past the bound, a request after blank lines', () => {
+    expect(flowOf(new Scenario().tcp(0, DEV, 40112, MAIL, 443, cat(v2(0, 0x11), hello))).sni).toBeNull();
+    const huge = v2(0);
+    huge[14] = 0xff;
+    huge[15] = 0xff;
+    expect(flowOf(new Scenario().tcp(0, DEV, 40113, MAIL, 443, cat(huge, hello))).sni).toBeNull();
+    // Blank lines before a request start like the signature and are still read as HTTP.
+    const blank = cat(ascii('\r\n\r\n'), get);
+    for (const segments of [undefined, [[0, 2], [2, blank.length - 2]], [[0, 4], [4, blank.length - 4]]] as ([number, number][] | undefined)[]) {
+      const f = flowOf(new Scenario().tcp(0, DEV, 40114, MAIL, 80, blank, segments ? { segments } : {}));
+      expect(f).toMatchObject({ app: 'http', http_host: 'lb-v2-http.example.com' });
+    }
+  });
+});
