@@ -7,6 +7,7 @@
 import { u32be } from '../decode/bytes';
 import type { Answer } from 'dns-packet';
 import { DnsNameReader } from './dns-name';
+import { decimalEscape } from './utf8';
 import { formatIpv4 as formatIpv4Word, formatIpv6 as formatIpv6Words } from '../net/addr';
 
 /** IPv4 address text (RFC 1123 §2.1 dotted decimal) of 4 bytes at `off`. */
@@ -109,7 +110,7 @@ function quote(bytes: Uint8Array | string): string {
   let out = '"';
   for (const c of b) {
     if (c === 0x22 || c === 0x5c) out += '\\' + String.fromCharCode(c);
-    else if (c < 0x20 || c > 0x7e) out += '\\' + String(c).padStart(3, '0');
+    else if (c < 0x20 || c > 0x7e) out += decimalEscape(c);
     else out += String.fromCharCode(c);
   }
   return out + '"';

@@ -9,7 +9,7 @@
  */
 import { A } from '../anomalies';
 import { u16be } from '../decode/bytes';
-import { nameText } from './utf8';
+import { decimalEscape, nameText } from './utf8';
 
 /** TLS record content type for handshake messages (RFC 8446 §5.1). */
 export const TLS_CONTENT_TYPE_HANDSHAKE = 22;
@@ -480,7 +480,7 @@ export function decodeWireText(buf: Uint8Array, off: number, len: number): strin
   for (let i = off; i < end; i++) {
     const b = buf[i];
     if (b >= 0x21 && b <= 0x7e && b !== 0x5c) s += String.fromCharCode(b);
-    else s += '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
+    else s += decimalEscape(b);
   }
   return s;
 }

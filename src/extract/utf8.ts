@@ -82,8 +82,13 @@ export function nameText(buf: Uint8Array, s: number, e: number, fold: boolean, e
         }
       }
     }
-    out += '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
+    out += decimalEscape(b);
     i++;
   }
   return out;
+}
+
+/** One byte as \DDD: a backslash and three decimal digits (RFC 1035 §5.1, RFC 4343 §2.1). */
+export function decimalEscape(b: number): string {
+  return '\\' + (b < 10 ? '00' : b < 100 ? '0' : '') + b;
 }
