@@ -11,11 +11,10 @@
  * in IP (143) need no header and are handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
- * (a capture's tunnel on another port is a plain UDP flow): the destination port for VXLAN,
- * VXLAN-GPE and Geneve, whose endpoints send both directions to it, either port for GTP-U,
- * Teredo, AYIYA (a Teredo server answers from 3544), GRE-in-UDP, MPLS-in-UDP, CAPWAP, TZSP,
- * LISP and L2TP (checked with tshark 4.0: either port is decoded), and never when the other
- * port is below 1024. Each header is checked as far as it can be (version, type, flags,
+ * (a capture's tunnel on another port is a plain UDP flow): either port (a Teredo server
+ * answers from 3544; a VXLAN sender may use 4789 as its source port too), the lower one first
+ * when both are a tunnel's, as tshark tries them (checked with tshark 4.0), and never when the
+ * other port is below 1024. Each header is checked as far as it can be (version, type, flags,
  * lengths, the payload's IP version) so that ordinary datagrams that happen to use the port
  * stay plain; MPLS-in-UDP has no header of its own, so, as in tshark, any datagram on 6635 is
  * read as a label stack (what follows the stack decides whether it is IP).
@@ -305,24 +304,30 @@ export function udpTunnelAt(srcPort: number, dstPort: number): UdpTunnel {
   // Every tunnel's port is above 1023 and the other port must be too: DNS, NTP and QUIC on 443,
   // most of a capture's datagrams, are settled by this one test.
   if (srcPort < FIRST_UNPRIVILEGED_PORT || dstPort < FIRST_UNPRIVILEGED_PORT) return UdpTunnel.None;
-  if (dstPort === VXLAN_PORT) return UdpTunnel.Vxlan;
-  if (dstPort === GENEVE_PORT) return UdpTunnel.Geneve;
-  if (dstPort === VXLAN_GPE_PORT) return UdpTunnel.VxlanGpe;
-  if (onPort(GTPU_PORT, srcPort, dstPort)) return UdpTunnel.GtpU;
-  if (onPort(TEREDO_PORT, srcPort, dstPort)) return UdpTunnel.Teredo;
-  if (onPort(AYIYA_PORT, srcPort, dstPort)) return UdpTunnel.Ayiya;
-  if (onPort(GRE_IN_UDP_PORT, srcPort, dstPort)) return UdpTunnel.GreInUdp;
-  if (onPort(MPLS_IN_UDP_PORT, srcPort, dstPort)) return UdpTunnel.MplsInUdp;
-  if (onPort(CAPWAP_DATA_PORT, srcPort, dstPort)) return UdpTunnel.Capwap;
-  if (onPort(TZSP_PORT, srcPort, dstPort)) return UdpTunnel.Tzsp;
-  if (onPort(LISP_DATA_PORT, srcPort, dstPort)) return UdpTunnel.LispData;
-  if (onPort(L2TP_PORT, srcPort, dstPort)) return UdpTunnel.L2tp;
-  return UdpTunnel.None;
+  // The lower port first, then the higher, whichever side sent it: tshark's order
+  // (packet-udp.c, decode_udp_ports), so both directions of a flow take the same reading.
+  const low = srcPort < dstPort ? srcPort : dstPort;
+  const t = udpTunnelOnPort(low);
+  return t !== UdpTunnel.None ? t : udpTunnelOnPort(low === srcPort ? dstPort : srcPort);
 }
 
-/** Either port is the tunnel's (both are known to be above 1023). */
-function onPort(port: number, srcPort: number, dstPort: number): boolean {
-  return dstPort === port || srcPort === port;
+/** The tunnel whose IANA port `port` is, or None. */
+function udpTunnelOnPort(port: number): UdpTunnel {
+  switch (port) {
+    case VXLAN_PORT: return UdpTunnel.Vxlan;
+    case GENEVE_PORT: return UdpTunnel.Geneve;
+    case VXLAN_GPE_PORT: return UdpTunnel.VxlanGpe;
+    case GTPU_PORT: return UdpTunnel.GtpU;
+    case TEREDO_PORT: return UdpTunnel.Teredo;
+    case AYIYA_PORT: return UdpTunnel.Ayiya;
+    case GRE_IN_UDP_PORT: return UdpTunnel.GreInUdp;
+    case MPLS_IN_UDP_PORT: return UdpTunnel.MplsInUdp;
+    case CAPWAP_DATA_PORT: return UdpTunnel.Capwap;
+    case TZSP_PORT: return UdpTunnel.Tzsp;
+    case LISP_DATA_PORT: return UdpTunnel.LispData;
+    case L2TP_PORT: return UdpTunnel.L2tp;
+    default: return UdpTunnel.None;
+  }
 }
 
 /**

@@ -274,10 +274,31 @@ describe('VXLAN', () => {
     expect(count('tunnel.too_deep')).toBe(1);
   });
 
-  test('port 4789 as the source port only is not VXLAN', () => {
+  test('port 4789 as the source port is VXLAN too (tshark tries either port, the lower first)', () => {
     const { dec } = newDecoder();
-    const f = ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(4789, 5000, concat(VXLAN_HEADER, innerFrame))));
+    const f = ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(4789, 55555, concat(VXLAN_HEADER, innerFrame))));
     expect(decodeFrame(dec, f, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.Ethernet);
+  });
+
+  test('both ports a tunnel\'s: the lower port decides, in either direction', () => {
+    // 2152 (GTP-U) is below 4789: a VXLAN header there is not GTP-U, so the datagram stays plain.
+    for (const [sport, dport] of [[2152, 4789], [4789, 2152]]) {
+      const { dec } = newDecoder();
+      expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(sport, dport, concat(VXLAN_HEADER, innerFrame)))), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+      expect(dec.view.innerKind).toBe(InnerKind.None);
+    }
+    // 4789 is below 6081 (Geneve): VXLAN is read whichever side sent it.
+    for (const [sport, dport] of [[6081, 4789], [4789, 6081]]) {
+      const { dec } = newDecoder();
+      decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(sport, dport, concat(VXLAN_HEADER, innerFrame)))), LINKTYPE_ETHERNET);
+      expect(dec.view.innerKind).toBe(InnerKind.Ethernet);
+    }
+  });
+
+  test('a port below 1024 on the other side: never a tunnel', () => {
+    const { dec } = newDecoder();
+    decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 17 }, udp(4789, 53, concat(VXLAN_HEADER, innerFrame)))), LINKTYPE_ETHERNET);
     expect(dec.view.innerKind).toBe(InnerKind.None);
   });
 });
@@ -328,8 +349,8 @@ describe('Geneve (RFC 8926)', () => {
     expectPlainUdp(udpFrame(51000, 6081, payload), truncations);
   });
 
-  test('port 6081 as the source port only is not Geneve', () => {
-    expect(throughTunnel(udpFrame(6081, 51000, concat(header(0, 0x0800), INNER4))).kind).toBe(InnerKind.None);
+  test('port 6081 as the source port is Geneve too', () => {
+    expect(throughTunnel(udpFrame(6081, 51000, concat(header(0, 0x0800), INNER4))).kind).toBe(InnerKind.Ip);
   });
 });
 
@@ -360,8 +381,8 @@ describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe); each payload kind checked with 
     expectPlainUdp(udpFrame(51000, 4790, payload), truncations);
   });
 
-  test('port 4790 as the source port only is not VXLAN-GPE', () => {
-    expect(throughTunnel(udpFrame(4790, 51000, concat(header(1), INNER4))).kind).toBe(InnerKind.None);
+  test('port 4790 as the source port is VXLAN-GPE too', () => {
+    expect(throughTunnel(udpFrame(4790, 51000, concat(header(1), INNER4))).kind).toBe(InnerKind.Ip);
   });
 });
 
