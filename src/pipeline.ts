@@ -19,7 +19,7 @@ import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
-import { ClientHelloResult, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
@@ -474,7 +474,7 @@ export class Pipeline {
   private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number, seqAtOff: number): boolean {
     if (probeTlsRecord(buf, off, n) || (n < 3 && buf[off] === 0x16)) {
       const r = parseClientHelloRecords(buf, off, n);
-      if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls');
+      if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls', buf, off, n);
       // not-tls: fall through to the other probes.
     }
     if (n < 4) return true;
@@ -568,11 +568,11 @@ export class Pipeline {
   }
 
   /**
-   * Acts on a ClientHello parse of a client stream whose first `n` bytes are held; `app` is what
-   * the flow is once the hello is known (`tls`, or the protocol that upgraded to TLS). Returns
-   * true when more bytes are needed.
+   * Acts on a ClientHello parse of a client stream whose first `n` bytes are held, the hello's
+   * records being buf[at, at + len); `app` is what the flow is once the hello is known (`tls`,
+   * or the protocol that upgraded to TLS). Returns true when more bytes are needed.
    */
-  private onHelloResult(slot: number, info: FlowInfo, r: ClientHelloResult, n: number, app: string | null): boolean {
+  private onHelloResult(slot: number, info: FlowInfo, r: ClientHelloResult, n: number, app: string | null, buf: Uint8Array, at: number, len: number): boolean {
     if (r.kind === 'found') {
       info.takeHello(r.hello, 'tcp', this.anomalies);
       const upgraded = info.tlsAt >= 0;
@@ -597,7 +597,12 @@ export class Pipeline {
       this.decide(slot, info, app);
       return false;
     }
-    if (r.kind === 'need-more') return this.waitForMore(slot, info, n);
+    if (r.kind === 'need-more') {
+      if (n < STREAM_HEAD_BYTES) return true;
+      // A hello larger than the head: its first bytes hold the server_name (RFC 6066 §3), which
+      // padding or a large PSK identity cannot push out; read them rather than give up.
+      return this.onHelloResult(slot, info, parseClientHelloPrefix(buf, at, len), n, app, buf, at, len);
+    }
     if (r.kind === 'malformed') {
       this.anomalies.add(r.anomaly);
       info.noteAnomaly(r.anomaly);
@@ -639,7 +644,7 @@ export class Pipeline {
       return false;
     }
     // After a STARTTLS of no known protocol the flow is TLS once its hello is seen.
-    return this.onHelloResult(slot, info, parseClientHelloRecords(buf, at, rest), n, info.app ?? 'tls');
+    return this.onHelloResult(slot, info, parseClientHelloRecords(buf, at, rest), n, info.app ?? 'tls', buf, at, rest);
   }
 
   /**
@@ -1249,7 +1254,7 @@ export class Pipeline {
     // A hello also names the reason on a flow that upgraded to TLS (STARTTLS, CONNECT).
     const hello = info?.hello ?? null;
     if (hello && (hello.ech || hello.esni)) return 'ech';
-    if (hello) return 'tls-no-sni';
+    if (hello) return hello.partial ? 'tls-hello-incomplete' : 'tls-no-sni';
     if (app === 'tls' || app === 'quic' || app === 'dtls') return 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
     return 'ip-literal';

@@ -82,6 +82,11 @@ export interface ClientHelloInfo {
   /** Total bytes of the handshake message (4-byte header included). */
   messageLength: number;
   /**
+   * Read from the message's first bytes only (parseClientHelloPrefix: a hello larger than a
+   * stream head holds): the lists end where the bytes did, so fingerprints are not computed.
+   */
+  partial: boolean;
+  /**
    * Recoverable problems (numeric anomaly ids from src/anomalies.ts), e.g. `tls.sni_empty`,
    * `tls.sni_duplicate`, `tls.sni_bad_length`, or `tls.malformed_client_hello` for a bad inner list
    * in a non-SNI extension. The hello is still reported; empty in the normal case.
@@ -176,7 +181,11 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
       i++;
       if (got === TLS_HANDSHAKE_HEADER_LENGTH) {
         msgTotal = TLS_HANDSHAKE_HEADER_LENGTH + hdr;
-        if (msgTotal > MAX_CLIENT_HELLO_LENGTH) return TOO_LARGE;
+        // Larger than any buffer here: its first MAX_CLIENT_HELLO_LENGTH bytes are read instead
+        // (parseClientHelloPrefix), once they are there. Nothing is sized by the claimed length.
+        if (msgTotal > MAX_CLIENT_HELLO_LENGTH) {
+          return len >= MAX_CLIENT_HELLO_LENGTH ? parseClientHelloPrefix(buf, off, MAX_CLIENT_HELLO_LENGTH) : needMore(MAX_CLIENT_HELLO_LENGTH);
+        }
       }
     }
     if (msgTotal >= 0) {
@@ -211,6 +220,38 @@ function gatherFragments(buf: Uint8Array, off: number, total: number): Uint8Arra
     pos += TLS_RECORD_HEADER_LENGTH + recLen;
   }
   return out;
+}
+
+/**
+ * The first bytes of a ClientHello too large to hold whole (over MAX_CLIENT_HELLO_LENGTH, or a
+ * 2^14-byte one whose record headers push the stream past a 16 KiB head), from a record stream
+ * at buf[off, off + len) that parseClientHelloRecords found well-formed so far and asked more
+ * of. The fixed part must be there; extensions are read until the bytes end, so a server_name
+ * near the front (where every stack puts it, and where padding or a large PSK cannot push it)
+ * still names the flow, as tshark names it. The hello is `partial`, flagged
+ * `tls.client_hello_too_large`. Copies at most `len` bytes (the caller's bounded buffer).
+ */
+export function parseClientHelloPrefix(buf: Uint8Array, off: number, len: number): ClientHelloResult {
+  if (off < 0 || len < 0 || off + len > buf.length) return NOT_TLS;
+  const out = new Uint8Array(len);
+  const end = off + len;
+  let pos = off;
+  let n = 0;
+  while (end - pos >= TLS_RECORD_HEADER_LENGTH && buf[pos] === TLS_CONTENT_TYPE_HANDSHAKE && buf[pos + 1] === 3) {
+    const recLen = u16be(buf, pos + 3);
+    if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) break;
+    const take = Math.min(recLen, end - pos - TLS_RECORD_HEADER_LENGTH);
+    out.set(buf.subarray(pos + TLS_RECORD_HEADER_LENGTH, pos + TLS_RECORD_HEADER_LENGTH + take), n);
+    n += take;
+    pos += TLS_RECORD_HEADER_LENGTH + recLen;
+  }
+  if (n < TLS_HANDSHAKE_HEADER_LENGTH || out[0] !== TLS_HANDSHAKE_CLIENT_HELLO) return TOO_LARGE;
+  const total = TLS_HANDSHAKE_HEADER_LENGTH + ((out[1] << 16) | (out[2] << 8) | out[3]);
+  if (total <= n) return parseClientHelloBody(out, 0, total); // whole after all
+  const r = parseHelloBody(out, TLS_HANDSHAKE_HEADER_LENGTH, n, total, false, true);
+  if (r.kind !== 'found') return TOO_LARGE;
+  r.hello.anomalies.push(A['tls.client_hello_too_large']);
+  return r;
 }
 
 /**
@@ -252,7 +293,7 @@ export function parseDtlsClientHelloBody(buf: Uint8Array, off: number, len: numb
 }
 
 /** The body of a TLS or DTLS ClientHello at buf[p, end); `end` has been checked against the buffer. */
-function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, dtls: boolean): ClientHelloResult {
+function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, dtls: boolean, prefix = false): ClientHelloResult {
   // legacy_version(2) + random(32) + legacy_session_id length(1)
   if (end - p < 35) return MALFORMED_HELLO;
   const legacyVersion = u16be(buf, p);
@@ -278,7 +319,7 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
   const hello: ClientHelloInfo = {
     sni: null, alpn: [], legacyVersion, supportedVersions: [], cipherSuites, extensionTypes: [],
     supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
-    messageLength: total, anomalies: [],
+    messageLength: total, anomalies: [], partial: prefix,
   };
   // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
   if (p === end) return { kind: 'found', hello };
@@ -286,22 +327,25 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
   // framing keeps what was read before the break, flagged, as tshark and nDPI report the SNI
   // of a hello whose later extensions are damaged (nDPI's tls_invalid_reads: a fuzzed ALPN
   // and an extension length past the message, after an intact server_name).
-  if (end - p < 2) return flagged(hello);
+  // A prefix ends where the bytes did: the extensions whole within it are read, the cut one is
+  // not, and the cut itself is no malformation.
+  const cut = prefix ? found : flagged;
+  if (end - p < 2) return cut(hello);
   const extLen = u16be(buf, p);
   p += 2;
   let extEnd = end;
-  if (extLen !== end - p) {
+  if (extLen !== end - p && !(prefix && extLen > end - p)) {
     // the extensions block must fill the message exactly
     flagged(hello);
     if (extLen < end - p) extEnd = p + extLen;
   }
   let sniSeen = false;
   while (p < extEnd) {
-    if (extEnd - p < 4) return flagged(hello);
+    if (extEnd - p < 4) return cut(hello);
     const type = u16be(buf, p);
     const len = u16be(buf, p + 2);
     p += 4;
-    if (extEnd - p < len) return flagged(hello);
+    if (extEnd - p < len) return cut(hello);
     hello.extensionTypes.push(type);
     switch (type) {
       case TLS_EXT_SERVER_NAME:
@@ -340,6 +384,10 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
     }
     p += len;
   }
+  return { kind: 'found', hello };
+}
+
+function found(hello: ClientHelloInfo): ClientHelloResult {
   return { kind: 'found', hello };
 }
 

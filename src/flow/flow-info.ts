@@ -29,13 +29,18 @@ export interface HelloFacts {
   keyShareGroups: number[];
   ech: boolean;
   esni: boolean;
-  ja3: string;
-  ja4: string;
+  /** Null for a hello read from its first bytes only (`partial`): its lists are incomplete. */
+  ja3: string | null;
+  ja4: string | null;
+  /** Read from its first bytes only: a server_name past them is unknown, not absent. */
+  partial: boolean;
 }
+
+const NO_FINGERPRINTS = { ja3: null, ja4: null };
 
 /** Takes the flow-record facts from a parsed ClientHello. */
 export function helloFacts(hello: ClientHelloInfo, transport: HelloTransport): HelloFacts {
-  const fp = fingerprints(hello, transport);
+  const fp = hello.partial ? NO_FINGERPRINTS : fingerprints(hello, transport);
   return {
     alpn: hello.alpn,
     versions: hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion],
@@ -44,6 +49,7 @@ export function helloFacts(hello: ClientHelloInfo, transport: HelloTransport): H
     esni: hello.esni,
     ja3: fp.ja3,
     ja4: fp.ja4,
+    partial: hello.partial,
   };
 }
 

@@ -15,7 +15,7 @@ function info(over: Partial<ClientHelloInfo>): ClientHelloInfo {
   return {
     sni: null, alpn: [], legacyVersion: 0x0303, supportedVersions: [], cipherSuites: [], extensionTypes: [],
     supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
-    messageLength: 0, anomalies: [], ...over,
+    messageLength: 0, anomalies: [], partial: false, ...over,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   ClientHelloResult,
   MAX_CLIENT_HELLO_LENGTH,
   parseClientHelloMessage,
+  parseClientHelloPrefix,
   parseClientHelloRecords,
   probeTlsRecord,
 } from '../../../src/extract/tls-client-hello';
@@ -63,7 +64,7 @@ describe('parseClientHelloRecords: well-formed hellos', () => {
     expect(h).toEqual({
       sni: 'example.org', alpn: [], legacyVersion: 0x0303, supportedVersions: [],
       cipherSuites: [0xc02c, 0xc02b, 0xc030, 0xc02f, 0x009f, 0x009e], extensionTypes: [0, 10, 11, 13],
-      supportedGroups: [0x1d, 0x17], ecPointFormats: [0], signatureAlgorithms: [0x0403, 0x0804],
+      supportedGroups: [0x1d, 0x17], ecPointFormats: [0], signatureAlgorithms: [0x0403, 0x0804], partial: false,
       keyShareGroups: [], ech: false, esni: false, messageLength: 103, anomalies: [],
     });
   });
@@ -239,12 +240,15 @@ describe('parseClientHelloRecords: malformed input, one case per length field', 
   test('handshake type 2 (ServerHello) in the client stream', () => {
     expect(parse(patch(5, [2]))).toEqual(malformed(A['tls.malformed_client_hello']));
   });
-  test('handshake length 16 KiB + 1: over MAX_CLIENT_HELLO_LENGTH, refused before buffering', () => {
+  test('handshake length 16 KiB + 1: over MAX_CLIENT_HELLO_LENGTH, only its first 16 KiB are asked for', () => {
     const n = MAX_CLIENT_HELLO_LENGTH - 4 + 1;
-    expect(parse(hex(`1603010010 01 ${n.toString(16).padStart(6, '0')}`))).toEqual(malformed(A['tls.client_hello_too_large']));
+    expect(parse(hex(`1603010010 01 ${n.toString(16).padStart(6, '0')}`))).toEqual({ kind: 'need-more', needed: MAX_CLIENT_HELLO_LENGTH });
   });
-  test('handshake length 2^24 - 1 split across records: still refused, nothing allocated', () => {
-    expect(parse(hex('1603010001 01 1603010003 ffffff'))).toEqual(malformed(A['tls.client_hello_too_large']));
+  test('handshake length 2^24 - 1 split across records: the same, nothing sized by the claim', () => {
+    expect(parse(hex('1603010001 01 1603010003 ffffff'))).toEqual({ kind: 'need-more', needed: MAX_CLIENT_HELLO_LENGTH });
+    // 16 KiB of it that are no hello body (no fixed part): refused, flagged too large.
+    const junk = concat(hex('1603010001 01 1603010003 ffffff'), new Uint8Array(MAX_CLIENT_HELLO_LENGTH));
+    expect(parse(junk)).toEqual(malformed(A['tls.client_hello_too_large']));
   });
   test('application data record in the middle of the handshake message (RFC 8446 §5.1)', () => {
     const two = records(clientHelloMessage(tls12Plain()), [50]);
@@ -321,6 +325,47 @@ describe('parseClientHelloRecords: malformed input, one case per length field', 
   });
   test('an HTTP request is not TLS', () => {
     expect(parse(Uint8Array.from('GET / HTTP/1.1\r\n', (c) => c.charCodeAt(0)))).toEqual({ kind: 'not-tls' });
+  });
+});
+
+describe('a ClientHello larger than MAX_CLIENT_HELLO_LENGTH: read from its first bytes', () => {
+  const padded = (sni: string | null, pad: number, after: HelloSpec['extensions'] = []): Uint8Array =>
+    clientHelloMessage({ ciphers: [0x1301, 0xc02f], extensions: [...(sni === null ? [] : [ext.sni(sni)]), ext.alpn(['h2']), ext.raw(21, new Uint8Array(pad)), ...(after ?? [])] });
+  /** Records of at most 2^14 bytes, as a stack sends an oversized hello. */
+  const inRecords = (msg: Uint8Array): Uint8Array => records(msg, new Array<number>(Math.ceil(msg.length / 16384)).fill(16384));
+
+  test('20 KB of padding after the server_name: need-more until 16 KiB are there, then the name, partial, flagged', () => {
+    const stream = inRecords(padded('padded.example.com', 20000));
+    expect(parse(stream.subarray(0, 9000))).toEqual({ kind: 'need-more', needed: MAX_CLIENT_HELLO_LENGTH });
+    const h = found(stream.subarray(0, MAX_CLIENT_HELLO_LENGTH));
+    expect(h).toMatchObject({ sni: 'padded.example.com', alpn: ['h2'], partial: true, anomalies: [A['tls.client_hello_too_large']] });
+    expect(h.messageLength).toBe(padded('x', 20000).length - 'x'.length + 'padded.example.com'.length);
+    // Handed more than 16 KiB, it reads the same first 16 KiB.
+    expect(found(stream)).toEqual(h);
+  });
+
+  test('a server_name past the first 16 KiB (behind a large PSK-like extension) is unknown: sni null, partial', () => {
+    const msg = clientHelloMessage({ ciphers: [0x1301], extensions: [ext.raw(41, new Uint8Array(18000)), ext.sni('late.example.com')] });
+    const h = found(inRecords(msg).subarray(0, MAX_CLIENT_HELLO_LENGTH));
+    expect(h).toMatchObject({ sni: null, partial: true, extensionTypes: [], anomalies: [A['tls.client_hello_too_large']] });
+  });
+
+  test('a hello of exactly 2^14 - 5 bytes in one record (16,385 bytes with its header): the prefix reads it all but the cut', () => {
+    const msg = padded('edge.example.com', 16380 - padded('edge.example.com', 0).length);
+    const one = records(msg);
+    expect([msg.length, one.length]).toEqual([16380, MAX_CLIENT_HELLO_LENGTH + 1]);
+    expect(parse(one.subarray(0, MAX_CLIENT_HELLO_LENGTH)).kind).toBe('need-more');
+    expect(parseClientHelloPrefix(one, 0, MAX_CLIENT_HELLO_LENGTH)).toMatchObject({ kind: 'found', hello: { sni: 'edge.example.com', partial: true } });
+    // Whole, the ordinary parser reads it, not partial.
+    expect(found(one)).toMatchObject({ sni: 'edge.example.com', partial: false, anomalies: [] });
+  });
+
+  test('records of 1 byte each: the prefix gathers them; the fixed part cut off is refused', () => {
+    const msg = padded('tiny.example.com', 20000);
+    const frag = records(msg, new Array<number>(3000).fill(1));
+    expect(parseClientHelloPrefix(frag, 0, MAX_CLIENT_HELLO_LENGTH)).toMatchObject({ kind: 'found', hello: { sni: 'tiny.example.com', partial: true } });
+    expect(parseClientHelloPrefix(frag, 0, 40 * 6)).toEqual(malformed(A['tls.client_hello_too_large']));
+    expect(parseClientHelloPrefix(hex('1503010002 0000'), 0, 7)).toEqual(malformed(A['tls.client_hello_too_large']));
   });
 });
 

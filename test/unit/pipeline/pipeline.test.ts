@@ -363,6 +363,29 @@ describe('stream reassembly feeds the extractors', () => {
   });
 });
 
+describe('a ClientHello larger than a stream head (16 KiB)', () => {
+  const big = (exts: Parameters<typeof ext.raw>[] , sni: string | null): Uint8Array => {
+    const msg = clientHelloMessage({ ciphers: [0x1301], extensions: [...(sni === null ? [] : [ext.sni(sni)]), ...exts.map(([t, d]) => ext.raw(t, d))] });
+    return records(msg, new Array<number>(Math.ceil(msg.length / 16384)).fill(16384));
+  };
+  const mss = (n: number): [number, number][] => Array.from({ length: Math.ceil(n / 1460) }, (_, i) => [i * 1460, Math.min(1460, n - i * 1460)] as [number, number]);
+
+  test('padded to 20 KB, in MSS segments and out of order: named from its first bytes, no fingerprints, flagged', () => {
+    const hello = big([[21, new Uint8Array(20000)]], 'padded.vendor.example');
+    for (const segments of [mss(hello.length), mss(hello.length).reverse()]) {
+      const f = new Scenario().tcp(0, DEV, 50010, WEB, 443, hello, { segments }).run().flows[0];
+      expect(f).toMatchObject({ app: 'tls', sni: 'padded.vendor.example', name: 'padded.vendor.example', name_source: 'sni', ja3: null, ja4: null });
+      expect(f.anomalies).toContain('tls.client_hello_too_large');
+    }
+  });
+
+  test('the server_name past the first 16 KiB: unnamed, tls-hello-incomplete (not tls-no-sni)', () => {
+    const hello = big([[41, new Uint8Array(18000)], [0, Uint8Array.of(0, 9, 0, 0, 6, 0x6c, 0x61, 0x74, 0x65, 0x2e, 0x78)]], null);
+    const f = new Scenario().tcp(0, DEV, 50011, WEB, 443, hello, { segments: mss(hello.length) }).run().flows[0];
+    expect(f).toMatchObject({ app: 'tls', sni: null, name: null, unnamed_reason: 'tls-hello-incomplete' });
+  });
+});
+
 describe('flows and the summary', () => {
   test('the same ports reused after a close are two flows, both reported', () => {
     const s = new Scenario();
