@@ -296,6 +296,25 @@ describe('FlowTable: idle timeouts on packet time', () => {
     expect(send(c2s(TCP_ACK), T0 + DEFAULT_TIMEOUTS.udp + 6e6)).toBe(a);
   });
 
+  test('a connection kept only by keep-alives (Linux: a probe after 7,200 s of idleness, RFC 1122 §4.2.3.6) stays one flow', () => {
+    const { ended, send } = newTable();
+    const a = send(c2s(TCP_SYN), T0);
+    send(s2c(TCP_SYN | TCP_ACK), T0 + 1e3);
+    send(c2s(TCP_ACK), T0 + 2e3);
+    let t = T0 + 2e3;
+    for (let i = 0; i < 3; i++) {
+      t += 7200e6;
+      // Another flow's packet first advances packet time to the probe's second.
+      send({ src: DEV, dst: SRV, sport: 2 + i, dport: 9, proto: 'udp' }, t - 1);
+      expect(send(c2s(TCP_ACK), t)).toBe(a);
+      expect(send(s2c(TCP_ACK), t + 1e3)).toBe(a);
+    }
+    expect(ended.filter((e) => e.id === a)).toHaveLength(0);
+    // Silent past the timeout: it ends.
+    send({ src: DEV, dst: SRV, sport: 1, dport: 9, proto: 'udp' }, t + DEFAULT_TIMEOUTS.tcpOpen + 2e6);
+    expect(ended.map((e) => e.id)).toContain(a);
+  });
+
   test('late segments of a closed connection within the close delay stay its own (a retransmission and RST 7 s after the FINs)', () => {
     // nDPI's skype.pcap: FIN from each side, then the server retransmits data and the client
     // answers RST ~7 s later. tshark, nDPI and Suricata keep them in the one connection.
