@@ -23,6 +23,7 @@ import {
   DecodeStatus, InnerKind, IPPROTO_ETHERNET, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
+import { u16be } from './bytes';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
 import { decodeGre, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
 import { capwapSwapsFrameControl, decodeAmsduSubframe, decodeIeee80211, MAX_AMSDU_SUBFRAMES } from './wifi';
@@ -238,7 +239,16 @@ export class FrameDecoder {
     if (cur.end < cur.wireEnd) {
       // The snaplen cut this fragment: the datagram can never be rebuilt faithfully.
       this.anomalies.add(isV4 ? IP4_TRUNCATED : IP6_TRUNCATED);
-      return DecodeStatus.Truncated;
+      if (!isV4 || cur.fragOffset !== 0) return DecodeStatus.Truncated;
+      // A cut first IPv4 fragment still shows its transport header (old captures with a 68- or
+      // 96-byte snaplen and fragmented UDP): tshark reads it and lists the conversation, and so
+      // do we, as a datagram cut by the snaplen (payloadTruncated) as long as UDP's own length
+      // says, the later fragments left to time out unassembled.
+      if (cur.proto === IPPROTO_UDP && cur.end - cur.off >= 8) {
+        const udpLength = u16be(buf, cur.off + 4);
+        if (udpLength > cur.wireEnd - cur.off) cur.wireEnd = cur.off + udpLength;
+      }
+      return this.decodeTransport(buf);
     }
     const length = this.reassembler.add(
       view, view.ipVersion, cur.proto, cur.fragId, cur.fragOffset, cur.moreFragments, buf, cur.off, cur.end - cur.off, this.now,

@@ -149,11 +149,32 @@ describe('IPv4 fragments', () => {
     expect(count('ip4.bad_total_length')).toBe(1);
   });
 
-  test('a fragment cut by the snaplen is not stored', () => {
+  test('a later fragment cut by the snaplen is not stored', () => {
     const { dec, count } = newDecoder();
-    const f = frag4(0, 24);
+    const f = frag4(16, 24);
     expect(dec.decode(f, 0, f.length - 4, f.length, LINKTYPE_RAW, 0)).toBe(DecodeStatus.Truncated);
     expect(count('ip4.truncated')).toBe(1);
+  });
+
+  test('a first fragment cut by the snaplen is read as a datagram cut short (tshark lists its conversation), not stored', () => {
+    const { dec, count } = newDecoder();
+    const f = frag4(0, 24);
+    // 20 bytes of IP, the 8-byte UDP header and 4 bytes of payload captured.
+    expect(dec.decode(f, 0, 32, f.length, LINKTYPE_RAW, 0)).toBe(DecodeStatus.Transport);
+    expect([dec.view.srcPort, dec.view.dstPort, dec.view.payloadLength, dec.view.payloadTruncated, dec.view.reassembled]).toEqual([5353, 53, 4, true, false]);
+    expect(count('ip4.truncated')).toBe(1);
+    // Its other fragments never complete a datagram.
+    expect(decodeFrame(dec, frag4(24, 24), LINKTYPE_RAW)).toBe(DecodeStatus.FragmentHeld);
+    dec.finish();
+    expect(count('ip.fragment_incomplete')).toBe(1);
+  });
+
+  test('a first fragment cut inside its UDP header, or an IPv6 one cut anywhere: nothing decoded', () => {
+    const { dec } = newDecoder();
+    const f = frag4(0, 24);
+    expect(dec.decode(f, 0, 24, f.length, LINKTYPE_RAW, 0)).toBe(DecodeStatus.Truncated);
+    const g = fragment6(0, 24);
+    expect(dec.decode(g, 0, g.length - 4, g.length, LINKTYPE_RAW, 0)).toBe(DecodeStatus.Truncated);
   });
 
   test('a reassembled datagram whose transport header is bad is reported like any other', () => {
