@@ -20,7 +20,7 @@ import {
 import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
-  DecodeStatus, InnerKind, IPPROTO_ETHERNET, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
+  DecodeStatus, ETHERIP_HEADER_LENGTH, InnerKind, IPPROTO_ETHERIP, IPPROTO_ETHERNET, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { u16be } from './bytes';
@@ -300,6 +300,15 @@ export class FrameDecoder {
       case IPPROTO_ETHERNET:
         // An Ethernet frame right after the IP headers: SRv6 layer-2 services (RFC 8986), usually
         // behind a Segment Routing Header; tshark and tcpdump decode the frame, so do we.
+        return this.enterTunnel(buf, ETHERTYPE_TEB);
+      case IPPROTO_ETHERIP:
+        // EtherIP (RFC 3378): a 2-byte header (version 3; MikroTik's EoIPv6 puts its tunnel id in
+        // the reserved bits, so, as tshark, any value is taken), then an Ethernet frame.
+        if (cur.end - cur.off < ETHERIP_HEADER_LENGTH) {
+          this.anomalies.add(TUNNEL_TRUNCATED);
+          return DecodeStatus.Truncated;
+        }
+        cur.off += ETHERIP_HEADER_LENGTH;
         return this.enterTunnel(buf, ETHERTYPE_TEB);
       case IPPROTO_GRE: {
         const status = decodeGre(buf, cur, this.anomalies);

@@ -103,6 +103,9 @@ export const IPPROTO_GRE = 47;
 export const IPPROTO_ICMPV6 = 58;
 /** An Ethernet frame directly in IP (RFC 8986 §4.9: SRv6 End.DX2 and L2 services; IANA protocol 143). */
 export const IPPROTO_ETHERNET = 143;
+/** EtherIP (RFC 3378): a 2-byte header, then an Ethernet frame; MikroTik's EoIPv6 uses it. */
+export const IPPROTO_ETHERIP = 97;
+export const ETHERIP_HEADER_LENGTH = 2;
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

@@ -74,6 +74,8 @@ const PPTP_GRE_FLAG_A = 0x0080;
  * set). The payload is the mirrored Ethernet frame.
  */
 const GRE_ERSPAN_II = 0x88be;
+/** MikroTik EoIP's GRE protocol type (tshark's GRE_MIKROTIK_EOIP). */
+const GRE_MIKROTIK_EOIP = 0x6400;
 /**
  * WCCP (Cisco's Web Cache Communication Protocol): a router redirects traffic to a web cache in
  * GRE with this protocol type, the payload IPv4. WCCPv2 puts a 4-byte redirect header before the
@@ -245,7 +247,9 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
  */
 function decodePptpGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
   const off = cur.off;
-  if (u16be(buf, off + 2) !== ETHERTYPE_PPP || (flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
+  const protocol = u16be(buf, off + 2);
+  if (protocol === GRE_MIKROTIK_EOIP) return decodeEoip(buf, cur, anomalies, flags);
+  if (protocol !== ETHERTYPE_PPP || (flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -260,6 +264,28 @@ function decodePptpGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCoun
   if (cur.wireEnd - off === length) return DecodeStatus.OtherIp;
   cur.off = off + length;
   cur.etherType = ETHERTYPE_PPP;
+  return NEXT_LAYER;
+}
+
+/**
+ * MikroTik's EoIP (Ethernet over IP, RouterOS; tshark's "MIKROTIK EoIP"): version-1 GRE with
+ * protocol 0x6400 and the Key field (payload length, tunnel id) always present, then an
+ * Ethernet frame. A keep-alive carries no frame: OtherIp.
+ */
+function decodeEoip(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
+  const off = cur.off;
+  if ((flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_FLAG_S | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
+    anomalies.add(GRE_UNSUPPORTED);
+    return DecodeStatus.Unsupported;
+  }
+  const length = GRE_BASE_HEADER_LENGTH + 4;
+  if (cur.end - off < length) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  if (cur.wireEnd - off === length) return DecodeStatus.OtherIp;
+  cur.off = off + length;
+  cur.etherType = ETHERTYPE_TEB;
   return NEXT_LAYER;
 }
 

@@ -101,11 +101,24 @@ describe('Ethernet in IP (protocol 143: SRv6 layer-2 services, RFC 8986); each s
     ['IPv6, next header 143 directly, then Ethernet with IPv6/UDP', ipv6({ nextHeader: 143 }, ethernet(0x86dd, INNER6)), 6],
     ['IPv6 with a Segment Routing Header naming 143 (End.DX2), then Ethernet with IPv4/TCP', ipv6({ nextHeader: 43 }, concat(srh(143), ethernet(0x0800, INNER4))), 4],
     ['IPv6 SRH, Ethernet with an 802.1Q tag, then IPv6/UDP', ipv6({ nextHeader: 43 }, concat(srh(143), ethernet(0x86dd, INNER6, [[0x8100, 7]]))), 6],
+    // EtherIP (protocol 97, RFC 3378): a 2-byte header before the frame; tshark 4.0 decodes it.
+    ['EtherIP in IPv4 (version 3), then Ethernet with IPv4/TCP', ipv4({ ...OUTER, proto: 97 }, concat(hex('3000'), ethernet(0x0800, INNER4))), 4],
+    ['EtherIP in IPv6 with MikroTik EoIPv6\'s tunnel id in the reserved bits, then IPv6/UDP', ipv6({ nextHeader: 97 }, concat(hex('3abc'), ethernet(0x86dd, INNER6))), 6],
   ])('%s', (_name, packet, innerVersion) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, ethernet(packet[0] >> 4 === 6 ? 0x86dd : 0x0800, packet), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
     expectInnerPacket(dec, innerVersion);
     expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('EtherIP with its 2-byte header cut: tunnel.truncated; an EoIP keep-alive (no frame): no flow, no anomaly', () => {
+    const { dec, count, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv4({ ...OUTER, proto: 97 }, hex('30')), LINKTYPE_RAW)).toBe(DecodeStatus.Truncated);
+    expect(count('tunnel.truncated')).toBe(1);
+    const b = newDecoder();
+    expect(decodeFrame(b.dec, ipv4({ ...OUTER, proto: 47 }, hex('2001 6400 0000 0001')), LINKTYPE_RAW)).toBe(DecodeStatus.OtherIp);
+    expect(b.anomalies.toRecord()).toEqual({});
+    expect(anomalies.toRecord()).toEqual({ 'tunnel.truncated': 1 });
   });
 
   test('an Ethernet header cut short after protocol 143 is link.truncated, not a flow', () => {
@@ -148,6 +161,8 @@ describe('GRE', () => {
     // PPTP (RFC 2637 §4.1): version 1, K always (payload length, call ID), then S and A; PPP inside.
     ['PPTP enhanced GRE v1: K and S, PPP with address/control and protocol 0x0021', 0x3001, 0x880b, concat(hex('ff03 0021'), INNER4)],
     ['PPTP enhanced GRE v1: K, S and A, PPP with compressed address/control and protocol (0x57)', 0x3081, 0x880b, concat(hex('57'), INNER6)],
+    // MikroTik EoIP (tshark 4.0: gre:eth): version 1, K always (payload length, tunnel id), an Ethernet frame.
+    ['MikroTik EoIP: enhanced GRE v1, protocol 0x6400, K, then Ethernet with IPv4', 0x2001, 0x6400, ethernet(0x0800, INNER4)],
     // Aruba (access point ↔ controller): an 802.11 data frame without FCS, then LLC/SNAP (tshark 4.0: gre:wlan:llc:ip).
     ['Aruba 0x8200: an 802.11 data frame to the AP, LLC/SNAP, IPv4', 0x0000, 0x8200, concat(WLAN_DATA, hex('aaaa0300000008 00'), INNER4)],
     ['Aruba 0x8370 (the last of its protocol types), IPv6', 0x2000, 0x8370, concat(WLAN_DATA, hex('aaaa03000000 86dd'), INNER6)],
@@ -170,6 +185,9 @@ describe('GRE', () => {
   test.each<[string, Uint8Array, DecodeStatus, AnomalyName]>([
     // Enhanced GRE (version 1) must carry PPP (0x880b): here it says IPv4.
     ['enhanced GRE v1 with a protocol other than PPP', concat(hex('3001 0800 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // EoIP without its Key field, and one cut inside it.
+    ['EoIP without the Key field', concat(hex('0001 6400'), new Uint8Array(20)), DecodeStatus.Unsupported, 'gre.unsupported'],
+    ['EoIP cut inside its Key field', hex('2001 6400 0010'), DecodeStatus.Truncated, 'tunnel.truncated'],
     // Enhanced GRE without its mandatory Key field (payload length and call ID).
     ['enhanced GRE v1 without the Key field', concat(hex('1001 880b 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // Enhanced GRE with S and A set but the acknowledgment number missing.
