@@ -1,14 +1,14 @@
 /**
  * Tunnel headers whose inner packet is a flow of its own: GRE (RFC 2784 + RFC 2890 keys and
  * sequence numbers; IP, Ethernet, MPLS, PPP and ERSPAN mirror payloads, Aruba's 802.11 frames,
- * WCCP's web-cache redirects; PPTP's enhanced GRE with PPP) and, over UDP, VXLAN (RFC 7348),
+ * WCCP's web-cache redirects; PPTP's enhanced GRE with PPP, MikroTik's EoIP with Ethernet) and, over UDP, VXLAN (RFC 7348),
  * Geneve (RFC 8926), GTP-U (3GPP TS 29.281), Teredo (RFC 4380), AYIYA
  * (draft-massar-v6ops-ayiya, SixXS's IPv6 tunnel), VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe: IP,
  * Ethernet, NSH or MPLS, as service chains use it),
  * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
  * or 802.3 frames from access points), TZSP (MikroTik's sniffer stream), LISP's data plane
- * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP (protocols 4 and 41) and Ethernet
- * in IP (143) need no header and are handled by the dispatcher in decode-frame.ts.
+ * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP (protocols 4 and 41), Ethernet
+ * in IP (143) and EtherIP (97, a 2-byte header) are handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
  * (a capture's tunnel on another port is a plain UDP flow): either port (a Teredo server
