@@ -16,7 +16,7 @@ import {
   NotACaptureError,
 } from '../errors';
 import { DecompressedStream, GunzipStream, ZstdStream, isGzip, isZstd } from './compressed-input';
-import { PcapFileReader, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './pcap-file';
+import { PcapFileReader, PCAP_MAGIC_KUZNETZOV, PCAP_MAGIC_MICROS, PCAP_MAGIC_NANOS } from './pcap-file';
 import { PcapngFileReader, PCAPNG_BLOCK_SHB, PCAPNG_BYTE_ORDER_MAGIC } from './pcapng-file';
 import type { InputInfo, PacketSource } from './source';
 
@@ -262,7 +262,8 @@ function chooseReader(input: CaptureInput, name: string, anomalies?: AnomalyCoun
   if (have < 4) throw new NotACaptureError(name, `only ${have} byte${have === 1 ? '' : 's'} long${decompressed}`);
   const magicLe = b.readUInt32LE(0);
   const magicBe = b.readUInt32BE(0);
-  if (magicLe === PCAP_MAGIC_MICROS || magicBe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS || magicBe === PCAP_MAGIC_NANOS) {
+  if (magicLe === PCAP_MAGIC_MICROS || magicBe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS || magicBe === PCAP_MAGIC_NANOS ||
+    magicLe === PCAP_MAGIC_KUZNETZOV || magicBe === PCAP_MAGIC_KUZNETZOV) {
     return new PcapFileReader(input, name, anomalies);
   }
   if (magicLe === PCAPNG_BLOCK_SHB) {

@@ -15,6 +15,13 @@ const PCAP_VERSION_MINOR = 4;
 export const PCAP_MAGIC_MICROS = 0xa1b2c3d4;
 /** File magic for nanosecond timestamps (libpcap's NSEC_TCPDUMP_MAGIC). */
 export const PCAP_MAGIC_NANOS = 0xa1b23c4d;
+/**
+ * File magic of Alexey Kuznetzov's patched tcpdump (libpcap's KUZNETZOV_TCPDUMP_MAGIC; Red Hat
+ * 6 and 7 shipped it): microseconds, and each record header has 8 more bytes (interface index,
+ * protocol, packet type, padding) that libpcap reads past, as we do.
+ */
+export const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34;
+const KUZNETZOV_RECORD_HEADER_BYTES = 24;
 /** draft-ietf-opsawg-pcap §4: the file header is 24 bytes. */
 export const PCAP_FILE_HEADER_BYTES = 24;
 /** draft-ietf-opsawg-pcap §5: each record header is 16 bytes (ts sec, ts frac, caplen, len). */
@@ -51,6 +58,8 @@ export class PcapFileReader implements PacketSource {
   private packets = 0;
   private done = false;
   private snaplenWarned = false;
+  /** 16, or 24 in Kuznetzov's modified format. */
+  private readonly recordHeaderBytes: number = PCAP_RECORD_HEADER_BYTES;
 
   /** Reads the 24-byte file header at the input's current position (the magic number is already sniffed). */
   constructor(
@@ -65,9 +74,10 @@ export class PcapFileReader implements PacketSource {
     const b = input.buf;
     const p = input.pos;
     const magicLe = u32le(b, p);
-    this.littleEndian = magicLe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS;
+    this.littleEndian = magicLe === PCAP_MAGIC_MICROS || magicLe === PCAP_MAGIC_NANOS || magicLe === PCAP_MAGIC_KUZNETZOV;
     const magic = this.littleEndian ? magicLe : u32be(b, p);
     this.nanos = magic === PCAP_MAGIC_NANOS;
+    if (magic === PCAP_MAGIC_KUZNETZOV) this.recordHeaderBytes = KUZNETZOV_RECORD_HEADER_BYTES;
     const major = this.u16(b, p + 4);
     const minor = this.u16(b, p + 6);
     if (major !== PCAP_VERSION_MAJOR || minor > PCAP_VERSION_MINOR) {
@@ -86,8 +96,9 @@ export class PcapFileReader implements PacketSource {
   next(frame: Frame): boolean {
     if (this.done) return false;
     const input = this.input;
-    if (input.end - input.pos < PCAP_RECORD_HEADER_BYTES && !input.ensure(PCAP_RECORD_HEADER_BYTES)) {
-      return this.endOfInput(PCAP_RECORD_HEADER_BYTES);
+    const headerBytes = this.recordHeaderBytes;
+    if (input.end - input.pos < headerBytes && !input.ensure(headerBytes)) {
+      return this.endOfInput(headerBytes);
     }
     let p = input.pos;
     const b = input.buf;
@@ -105,7 +116,7 @@ export class PcapFileReader implements PacketSource {
     }
     // Like libpcap and Wireshark: past MAX_CAPLEN the record is corrupt and so is everything after it.
     if (caplen > MAX_CAPLEN) return this.rejectCaplen(caplen);
-    const need = PCAP_RECORD_HEADER_BYTES + caplen;
+    const need = headerBytes + caplen;
     if (input.end - p < need) {
       if (!input.ensure(need)) return this.endOfInput(need);
       p = input.pos;
@@ -116,7 +127,7 @@ export class PcapFileReader implements PacketSource {
     }
     if (caplen > this.snaplen && this.snaplen !== 0 && !this.snaplenWarned) this.warnSnaplen(caplen);
     frame.buf = b;
-    frame.offset = p + PCAP_RECORD_HEADER_BYTES;
+    frame.offset = p + headerBytes;
     frame.capturedLength = caplen;
     frame.wireLength = wireLength;
     // ns → µs by flooring; sec * 1e6 stays exact in a double until the year 2255.

@@ -110,6 +110,32 @@ describe('pcap header fields', () => {
     }
   });
 
+  test('Kuznetzov\'s modified pcap (magic 0xa1b2cd34, 24-byte record headers), either byte order, read as libpcap reads it', () => {
+    for (const littleEndian of [true, false]) {
+      const file = tmp.file(`kuznetzov-${littleEndian}.pcap`);
+      const header = Buffer.from(pcapHeader({ littleEndian }).build());
+      if (littleEndian) header.writeUInt32LE(0xa1b2cd34, 0); else header.writeUInt32BE(0xa1b2cd34, 0);
+      const records = [0, 1].map((i) => {
+        const r = Buffer.alloc(24 + 60 + i, 0xee); // the 8 extra bytes (ifindex, protocol, pkt_type, pad) and the packet
+        const put = (v: number, at: number): number => (littleEndian ? r.writeUInt32LE(v, at) : r.writeUInt32BE(v, at));
+        put(1_700_000_000 + i, 0); put(123 + i, 4); put(60 + i, 8); put(60 + i, 12);
+        r.fill(i + 1, 24);
+        return r;
+      });
+      fs.writeFileSync(file, Buffer.concat([header, ...records]));
+      const r = readAll(file);
+      expect(r.issues).toEqual([]);
+      expect(r.packets.map((p) => [p.tsMicros, p.wireLength, p.data.length, p.data[0], p.data[p.data.length - 1]])).toEqual([
+        [1_700_000_000_000_123, 60, 60, 1, 1], [1_700_000_001_000_124, 61, 61, 2, 2],
+      ]);
+      // Cut inside the second record's 24-byte header: the first record, then one issue.
+      fs.writeFileSync(file, Buffer.concat([header, records[0], records[1].subarray(0, 20)]));
+      const cut = readAll(file);
+      expect(cut.packets).toHaveLength(1);
+      expect(cut.issues).toMatchObject([{ code: 'EA_CAPTURE_TRUNCATED' }]);
+    }
+  });
+
   test('a header-only file is a valid, empty capture', () => {
     const file = tmp.file('empty-capture.pcap');
     fs.writeFileSync(file, pcapHeader().build());
