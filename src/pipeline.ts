@@ -23,7 +23,7 @@ import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, pro
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
-import { chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest } from './extract/http-request';
+import { chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -551,17 +551,28 @@ export class Pipeline {
 
   /**
    * One client segment of a connection that began before the capture and whose first bytes
-   * were mid-stream (a body, a response's continuation): when it starts an HTTP request, the
-   * flow is HTTP from there on — tshark's HTTP dissector picks a connection up the same way, at
-   * the first segment that starts with a request line. Captures cut from longer traces (most
-   * public test-suite captures) begin so. Gives up after MAX_RESYNC_SEGMENTS segments.
+   * were mid-stream (a body, a response's continuation, a mail dialogue before its STARTTLS):
+   * when it starts an HTTP request, the flow is HTTP from there on — tshark's HTTP dissector
+   * picks a connection up the same way, at the first segment that starts with a request line —
+   * and when it starts a ClientHello record, the hello is read from there, as tshark's TLS
+   * dissector finds it. Captures cut from longer traces (most public test-suite captures) begin
+   * so. A request line must name its HTTP version here (an SMTP `EHLO host` or an IMAP command
+   * is no request). Gives up after MAX_RESYNC_SEGMENTS segments.
    */
   private resyncSegment(slot: number, info: FlowInfo, buf: Uint8Array, off: number, len: number): void {
     info.resyncLeft--;
-    if (probeHttpRequest(buf, off, len)) {
+    const seq = this.view.tcpSeq;
+    if (probeHttpRequest(buf, off, len) && !requestLineLacksVersion(buf, off, len)) {
       info.resyncLeft = 0;
       info.app = 'http';
-      this.parseHttpFrom(slot, info, buf, off, len, false, this.view.tcpSeq);
+      this.parseHttpFrom(slot, info, buf, off, len, false, seq);
+      return;
+    }
+    if (startsClientHelloRecord(buf, off, len)) {
+      info.resyncLeft = 0;
+      const head = new StreamHead(seq);
+      info.client = head;
+      if (head.add(seq, buf, off, len)) this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
       return;
     }
     if (info.resyncLeft === 0) this.decide(slot, info, null);

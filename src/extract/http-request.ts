@@ -123,6 +123,29 @@ export function probeHttpRequest(buf: Uint8Array, off: number, len: number): boo
 }
 
 /**
+ * True when the request line at buf[off] (after any leading line ends) ends, within the bytes
+ * at hand, without naming an HTTP version: `EHLO host`, `A1 LOGIN …`, a word in a body. A line
+ * the bytes cut before its end is given the benefit of the doubt (false). Reads at most
+ * MAX_HTTP_HEAD_LENGTH bytes; never throws.
+ */
+export function requestLineLacksVersion(buf: Uint8Array, off: number, len: number): boolean {
+  if (off < 0 || len < 0 || off + len > buf.length) return true;
+  const start = skipLeadingLineEnds(buf, off, off + len);
+  const end = Math.min(off + len, start + MAX_HTTP_HEAD_LENGTH);
+  let eol = start;
+  while (eol < end && buf[eol] !== LF) eol++;
+  if (eol === end) return false;
+  let last = eol;
+  if (last > start && buf[last - 1] === CR) last--;
+  // "… HTTP/" then a digit, a dot and a digit (RFC 9112 §2.3), in either case, at the line's end.
+  const v = last - 8;
+  if (v <= start || buf[v - 1] !== SP) return true;
+  const h = (i: number): number => buf[v + i] | 0x20;
+  return !(h(0) === 0x68 && h(1) === 0x74 && h(2) === 0x74 && h(3) === 0x70 && buf[v + 4] === 0x2f &&
+    isDigit(buf[v + 5]) && buf[v + 6] === 0x2e && isDigit(buf[v + 7]));
+}
+
+/**
  * Finds the end of the head: the first empty line after the request line. Lines end in LF,
  * optionally preceded by CR (RFC 9112 §2.2). Returns the offset just after it, -1 when absent.
  */

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import fc from 'fast-check';
 import { A } from '../../../src/anomalies';
-import { chunkedBodyLength, HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest } from '../../../src/extract/http-request';
+import { chunkedBodyLength, HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest, requestLineLacksVersion } from '../../../src/extract/http-request';
 import { ascii } from '../../helpers/packets';
 import { describeShared, sharedPath } from '../../helpers/shared';
 import { tcpDirections } from './helpers/pcap-client-streams';
@@ -365,5 +365,21 @@ describe('a fully qualified Host (trailing dot)', () => {
     const b = ascii(`GET / HTTP/1.1\r\nHost: ${value}\r\n\r\n`);
     const r = parseHttpRequestHead(b, 0, b.length);
     expect(r.kind === 'request' ? r.host : r.kind).toBe(want);
+  });
+});
+
+describe('requestLineLacksVersion (the stricter test for a connection picked up mid-stream)', () => {
+  test.each<[string, boolean]>([
+    ['GET / HTTP/1.1\r\nHost: a\r\n\r\n', false],
+    ['\r\nPOST /x http/1.0\n', false],
+    ['GET /cut-before-the-line-ends HTT', false],
+    ['EHLO relay.example.com\r\n', true],
+    ['A1 LOGIN user pass\r\n', true],
+    ['GET / HTTP/1.1 extra\r\n', true],
+    ['GET HTTP/1.1\r\n', false],
+    ['X HTTP/1.x\r\n', true],
+  ])('%j → %s', (line, lacks) => {
+    const b = Buffer.from(line, 'latin1');
+    expect(requestLineLacksVersion(b, 0, b.length)).toBe(lacks);
   });
 });

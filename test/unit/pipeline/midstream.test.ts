@@ -2,12 +2,13 @@
  * Connections that began before the capture: when the first client bytes seen are from the
  * middle of the stream (a body's tail, a response being uploaded), the next client segment that
  * starts an HTTP request is read from there on, within a bound; a request from the side taken
- * as the server (the first packet seen was the server's) makes that side the client; a
- * connection whose start was captured is judged by its first bytes only.
+ * as the server (the first packet seen was the server's) makes that side the client; a client
+ * segment that starts a ClientHello record is read as the hello (a STARTTLS caught mid-dialogue);
+ * a connection whose start was captured is judged by its first bytes only.
  */
 import { Scenario } from './scenario';
 import { ascii, tcpPacket, TCP_ACK, TCP_PSH } from '../../helpers/packets';
-import { concat } from '../extract/helpers/tls-builder';
+import { clientHelloMessage, concat, ext, records } from '../extract/helpers/tls-builder';
 
 const DEV = '192.0.2.10';
 const SRV = '198.51.100.5';
@@ -89,4 +90,31 @@ test('a request from the side taken as the server does not swap a connection the
   s.at(0, tcpPacket({ src: SRV, dst: DEV, sport: 8080, dport: 40001, flags: TCP_ACK | TCP_PSH, seq: 100, ack: 500, payload: request('odd.example.com') }));
   const [f] = s.run([DEV]).flows;
   expect(f).toMatchObject({ device_port: 40001, remote_port: 8080, initiator_by: 'port-heuristic', http_host: null });
+});
+
+describe('a mail dialogue caught before its STARTTLS, on a port that names no service (2525)', () => {
+  const hello = records(clientHelloMessage({ ciphers: [0x1301], extensions: [ext.sni('mail-relay.example.com'), ext.versions([0x0304])] }));
+
+  test('the ClientHello after the dialogue names the flow, whole or cut inside its record header', () => {
+    for (const split of [false, true]) {
+      const helloParts = split ? [hello.subarray(0, 7), hello.subarray(7)] : [hello];
+      // Caught after EHLO and STARTTLS: the first client bytes seen are a later command.
+      const { bytes, segments } = pieces(ascii('NOOP\r\n'), ...helloParts);
+      const [f] = new Scenario().tcp(0, DEV, 40010, SRV, 2525, bytes, { handshake: false, segments }).run([DEV]).flows;
+      expect(f).toMatchObject({ app: 'tls', sni: 'mail-relay.example.com', name: 'mail-relay.example.com', http_host: null, syn_seen: false });
+    }
+    // With EHLO and STARTTLS in view the upgrade itself is seen: app smtp, the same name.
+    const { bytes, segments } = pieces(ascii('EHLO device.example.com\r\n'), ascii('STARTTLS\r\n'), hello);
+    const [g] = new Scenario().tcp(0, DEV, 40013, SRV, 2525, bytes, { handshake: false, segments }).run([DEV]).flows;
+    expect(g).toMatchObject({ app: 'smtp', sni: 'mail-relay.example.com', http_host: null });
+  });
+
+  test('a request line without an HTTP version (EHLO, an IMAP command) mid-stream is not taken for HTTP; one with a version is', () => {
+    const { bytes, segments } = pieces(ascii('QUIT\r\n'), ascii('EHLO relay.example.com\r\n'), ascii('A1 LOGIN x y\r\n'));
+    const [f] = new Scenario().tcp(0, DEV, 40011, SRV, 2525, bytes, { handshake: false, segments }).run([DEV]).flows;
+    expect(f).toMatchObject({ app: null, http_host: null });
+    const v = pieces(ascii('tail\r\n'), ascii('GET /x http/1.1\r\nHost: lower.example.com\r\n\r\n'));
+    const [g] = new Scenario().tcp(0, DEV, 40012, SRV, 2525, v.bytes, { handshake: false, segments: v.segments }).run([DEV]).flows;
+    expect(g).toMatchObject({ app: 'http', http_host: 'lower.example.com' });
+  });
 });
