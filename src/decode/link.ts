@@ -260,9 +260,13 @@ export function setEtherTypeFromVersion(buf: Uint8Array, cur: LayerCursor, anoma
 }
 
 /**
- * BSD loopback: a 4-byte address family. LINKTYPE_NULL stores it in the capturing host's byte
- * order, so a value with a non-zero upper half was written big-endian (libpcap does the same
- * test); LINKTYPE_LOOP is always network order.
+ * BSD loopback: a 4-byte address family. LINKTYPE_LOOP is always network order. LINKTYPE_NULL
+ * stores it in the capturing host's byte order, and old writers put other things there, all of
+ * which tshark's packet-null.c (and libpcap's) reads and so do we:
+ * - `ff 03`: a PPP frame in HDLC framing (old BSD PPP captures);
+ * - IRIX and UNICOS/mp snoop: the family in the first 16 bits, in either byte order;
+ * - a value above 1500: an Ethertype (old Linux loopback captures wrote `00 00 08 00`).
+ * Otherwise a value with a non-zero upper half was written big-endian.
  */
 function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, networkOrder: boolean): number {
   const off = cur.off;
@@ -270,12 +274,25 @@ function decodeBsdLoopback(buf: Uint8Array, cur: LayerCursor, anomalies: Anomaly
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  let family = networkOrder ? u32be(buf, off) : u32le(buf, off);
-  if (!networkOrder && (family & 0xffff0000) !== 0) family = u32be(buf, off);
+  if (networkOrder) {
+    cur.off = off + 4;
+    cur.etherType = bsdFamilyEtherType(u32be(buf, off));
+    return NEXT_LAYER;
+  }
+  if (buf[off] === 0xff && buf[off + 1] === 0x03) return decodePpp(buf, cur, anomalies);
+  let h = u32le(buf, off);
+  if ((h & 0xffff0000) !== 0) {
+    // IRIX's 16-bit family in the host's order, else a big-endian writer's 32-bit one.
+    h = (h & 0xff000000) === 0 && (h & 0x00ff0000) < 0x00060000 ? h >>> 16 : u32be(buf, off);
+  } else if ((h & 0xff) === 0 && (h & 0xff00) < 0x0600) {
+    h = h >>> 8; // IRIX's 16-bit family, byte-swapped: the second byte
+  }
   cur.off = off + 4;
-  cur.etherType = bsdFamilyEtherType(family);
+  cur.etherType = h > IEEE_802_3_MAX_LENGTH ? h & 0xffff : bsdFamilyEtherType(h);
   return NEXT_LAYER;
 }
+/** Values up to this are 802.3 lengths, above it Ethertypes (IEEE 802.3 §3.2.6). */
+const IEEE_802_3_MAX_LENGTH = 1500;
 
 /** A BSD address family (NULL/LOOP, enc, pflog headers) as an ethertype: IPv4, IPv6 (each BSD numbers it its own way) or none. */
 function bsdFamilyEtherType(family: number): number {

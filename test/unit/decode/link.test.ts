@@ -164,6 +164,15 @@ const LINK_VECTORS: Array<[name: string, linkType: number, hex: string, inner: '
   // 0020  00 01 00 00 00 00 00 00 00 00 00 01 d4 31 00 35  .............1.5
   // 0030  00 0c 00 00 61 62 63 64                          ....abcd
   ['OpenBSD LOOP (108): AF_INET6 = 24 → IPv6/UDP', LINKTYPE_LOOP, '0000001860000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // Old DLT_NULL writers, as tshark's packet-null.c reads them (checked with tshark 4.0):
+  // a PPP frame in HDLC framing (ff 03, protocol 0x0021) where the family would be
+  ['DLT_NULL holding a PPP frame (ff 03 00 21) → IPv4/TCP', LINKTYPE_NULL, 'ff030021450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  // an Ethertype instead of a family (old Linux loopback: 00 00 08 00 big-endian, or 00 08 00 00 little-endian)
+  ['DLT_NULL holding Ethertype 0x0800 big-endian → IPv4/TCP', LINKTYPE_NULL, '00000800450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  ['DLT_NULL holding Ethertype 0x86dd little-endian → IPv6/UDP', LINKTYPE_NULL, 'dd86000060000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364', 'udp6', -1],
+  // IRIX / UNICOS snoop: a 16-bit family in the first two bytes, either byte order
+  ['DLT_NULL with IRIX\'s 16-bit AF_INET first (00 02 00 00) → IPv4/TCP', LINKTYPE_NULL, '00020000450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
+  ['DLT_NULL with IRIX\'s 16-bit AF_INET in the upper half (00 00 02 00) → IPv4/TCP', LINKTYPE_NULL, '00000200450000281234400040060000c0a8010a5db8d822c00001bb000003e8000000005002ffff00000000', 'tcp4', -1],
   // PPP with HDLC address/control ff 03, protocol 0x0021 → IPv4/TCP
   // 0000  ff 03 00 21 45 00 00 28 12 34 40 00 40 06 00 00  ...!E..(.4@.@...
   // 0010  c0 a8 01 0a 5d b8 d8 22 c0 00 01 bb 00 00 03 e8  ....].."........
