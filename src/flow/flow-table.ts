@@ -267,12 +267,22 @@ export class FlowTable {
     const n = slot * NUM_STRIDE;
     const nums = this.nums;
     const side = fromB ? 1 : 0;
-    if (tcp && nums[n + N_PKTS + side] === 0 && (fl & TCP_SYN) === 0) {
-      // The side's first segment is no SYN (seen mid-stream): its sequence number is what a later
-      // bare SYN is compared with (see bareSyn).
+    if (tcp && nums[n + N_PKTS + side] === 0) {
       const w = slot * WORD_STRIDE;
-      this.keys[w + W_ISN + side] = v.tcpSeq;
-      this.keys[w + W_FLAGS] |= fromB ? F_SEQ0_B : F_SEQ0_A;
+      if ((fl & TCP_SYN) === 0) {
+        // The side's first segment is no SYN (seen mid-stream): its sequence number is what a later
+        // bare SYN is compared with (see bareSyn).
+        this.keys[w + W_ISN + side] = v.tcpSeq;
+        this.keys[w + W_FLAGS] |= fromB ? F_SEQ0_B : F_SEQ0_A;
+      }
+      if ((fl & TCP_ACK) !== 0 && nums[n + N_PKTS + 1 - side] === 0) {
+        // The other side has sent nothing seen: the sequence number this segment acknowledges,
+        // less one, stands for its first (tshark takes a silent side's base_seq from the ACK), so
+        // a SYN from it with another ISN starts a new connection (a SYN-ACK or a server's
+        // segments seen without the SYN, then a device rebooted onto the same port).
+        this.keys[w + W_ISN + 1 - side] = (v.tcpAck - 1) >>> 0;
+        this.keys[w + W_FLAGS] |= fromB ? F_SEQ0_A : F_SEQ0_B;
+      }
     }
     nums[n + N_PKTS + side]++;
     nums[n + N_BYTES + side] += wireLength;
@@ -319,7 +329,10 @@ export class FlowTable {
    *   flow, open again if it was closed;
    * - the sender sent no SYN before but other segments (the flow was first seen mid-stream): the
    *   same comparison with the first sequence number it sent, as tshark's base_seq;
-   * - the sender has sent nothing: a new connection when the flow is closed, else the same flow.
+   * - the sender has sent nothing, but the other side acknowledged: the same comparison with the
+   *   acknowledged number less one (tshark's base_seq taken from the ACK);
+   * - the sender has sent nothing and nothing was acknowledged: a new connection when the flow
+   *   is closed, else the same flow.
    * Returns the slot to go on with, or -1 for a new flow.
    */
   private bareSyn(slot: number, fromB: boolean, seq: number): number {

@@ -153,6 +153,7 @@ export interface ViewSpec {
   proto?: 'tcp' | 'udp';
   flags?: number;
   seq?: number;
+  ack?: number;
 }
 
 /** Fills `v` (or a new PacketView) as the decoder would for the given packet. */
@@ -168,6 +169,7 @@ export function fillView(s: ViewSpec, v: PacketView = new PacketView()): PacketV
   v.dstPort = s.dport;
   v.tcpFlags = s.proto === 'udp' ? 0 : s.flags ?? 0;
   v.tcpSeq = (s.seq ?? 0) >>> 0;
+  v.tcpAck = (s.ack ?? 0) >>> 0;
   v.payloadLength = 0;
   return v;
 }

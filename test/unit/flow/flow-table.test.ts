@@ -238,6 +238,19 @@ describe('FlowTable: TCP close and port reuse', () => {
     expect(send(c2s(TCP_SYN, 90000), T0 + 2)).not.toBe(first);
   });
 
+  test('only the server seen so far: a SYN is compared with what the server acknowledged, less one (tshark\'s base_seq)', () => {
+    const { send } = newTable();
+    // A SYN-ACK without its SYN (acknowledging ISN 700), then the SYN retransmitted: the same flow.
+    const first = send({ ...s2c(TCP_SYN | TCP_ACK, 900), ack: 701 }, T0);
+    expect(send(c2s(TCP_SYN, 700), T0 + 1)).toBe(first);
+    // The server's data seen first (acknowledging 5001), then a SYN with a new ISN: a new connection.
+    const b = newTable();
+    const mid = b.send({ ...s2c(TCP_ACK | TCP_PSH, 9000), ack: 5001 }, T0);
+    b.send({ ...s2c(TCP_ACK | TCP_PSH, 9100), ack: 5001 }, T0 + 1);
+    expect(b.send(c2s(TCP_SYN, 123456), T0 + 2)).not.toBe(mid);
+    expect(b.ended.map((e) => e.id)).toEqual([mid]);
+  });
+
   test('a SYN after a FIN from only one side stays in the same flow (half-closed)', () => {
     const { send } = newTable();
     const first = send(c2s(TCP_SYN), T0);
