@@ -1,7 +1,8 @@
 /**
  * PolicyStage: the streaming policy step between the pipeline and the renderers. Flow records
  * are judged as they arrive; DNS records are held (bounded) until the end of the run, because a
- * lookup is declared when an address from its answer is later contacted by a declared flow.
+ * lookup is declared when an address from its answer is later contacted by a flow declared by a
+ * rule that names no host names (PolicyEngine.judgeRunVerdicts).
  *
  * DNS flows are held too, since they are declared when all their queries are. Holding is
  * bounded (MAX_HELD_DNS_RECORDS): past it, what is held is judged with what is known so far.

@@ -33,6 +33,11 @@ import { ENCRYPTED_DNS_APPS } from './apps';
 import type { ReasonCode } from './reason-codes';
 import type { CompiledRule, RulePack } from './rule-file';
 
+/** A rule's identity across packs (two packs may both have a rule `dns`). */
+function ruleKey(pack: string | null, id: string): string {
+  return `${pack ?? ''}\u0000${id}`;
+}
+
 /** Switch values chosen at run time (`--set tor=on`). */
 export type SwitchSettings = Readonly<Record<string, string>>;
 
@@ -196,6 +201,11 @@ export class PolicyEngine {
   readonly #allow: readonly CompiledRule[];
   readonly #deny: readonly CompiledRule[];
   readonly #packOf: ReadonlyMap<CompiledRule, RulePack>;
+  /**
+   * The allow rules that name no host names (`hosts: any`, or addresses only), by ruleKey: the
+   * flows they declare credit the lookups they used.
+   */
+  readonly #nameFreeRules: ReadonlySet<string>;
   readonly #judgesLocal: boolean;
   /**
    * Outcomes by subject (see SubjectMemo): the rules and packs never change, and #judge reads
@@ -245,6 +255,7 @@ export class PolicyEngine {
     this.#allow = Object.freeze(allow);
     this.#deny = Object.freeze(deny);
     this.#packOf = packOf;
+    this.#nameFreeRules = new Set(allow.filter((r) => r.anyHost || r.domains === null).map((r) => ruleKey(r.pack, r.id)));
     const speaksLocal = (r: CompiledRule) =>
       r.direction === 'local' || (r.app !== null && ['mdns', 'llmnr', 'dhcp'].includes(r.app)) || r.addresses.literals.some((l) => isLocalScopeAddress(l.address));
     this.#judgesLocal = packs.some((p) => p.local === 'judge' || (p.local === 'auto' && [...allow, ...deny].some((r) => packOf.get(r) === p && speaksLocal(r))));
@@ -277,7 +288,7 @@ export class PolicyEngine {
         rule: r.id,
         pack: r.pack,
         reasons: [],
-        explanation: `Rule ${r.id} (${loc(r)}) covers this lookup of ${dns.qname}: an address it returned was then contacted by flow ${via.flowId}, declared by rule ${via.rule}.`,
+        explanation: `Rule ${r.id} (${loc(r)}) covers this lookup of ${dns.qname}: an address answered for the name was then contacted by flow ${via.flowId}, declared by rule ${via.rule}, which names no host names.`,
       };
     }
     return f;
@@ -308,6 +319,7 @@ export class PolicyEngine {
     const deviceIps = new Set(opts.deviceIps ?? [...contacts, ...flows].map((f) => f.device_ip));
     // One key per device: a dual-stack device asks over IPv4 and connects over IPv6.
     const deviceKey = (ip: string) => (deviceIps.has(ip) ? '\u0000device' : ip);
+
     const nameKey = (d: DnsRecord) => `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(d.qname) ?? d.qname}`;
 
     // Addresses the queries of this run were answered with: only contacts to them can credit one.
@@ -316,9 +328,15 @@ export class PolicyEngine {
     // Declared egress flows to those addresses, by remote address, earliest first: contacts, then
     // flows. (Keyed by the address alone, with the device compared on lookup: indexing every
     // contact under a (device, address) string cost a string and a list per contact per flush.)
+    // Only flows declared by a rule that names no host names (any host, or addresses only)
+    // credit a lookup: such a rule ("Ookla on 8080 to arbitrary speedtest hostnames", "peers in
+    // 203.0.113.0/24") leaves the names a device looks up out of the document, while a rule that
+    // lists names lists the names to look up too, so a lookup of another name that shares an
+    // address stays undeclared ("query names must be whitelisted").
     const byAddress = new Map<string, { device: string; flow: ContactFlow; rule: string; pack: string | null }[]>();
     const contact = (flow: ContactFlow, verdict: string | undefined, rule: string | null | undefined, pack: string | null | undefined): void => {
       if (flow.direction !== 'egress' || verdict !== 'declared' || rule === null || rule === undefined || !answered.has(flow.remote_ip)) return;
+      if (!this.#nameFreeRules.has(ruleKey(pack ?? null, rule))) return;
       const entry = { device: deviceKey(flow.device_ip), flow, rule, pack: pack ?? null };
       const list = byAddress.get(flow.remote_ip);
       if (list === undefined) byAddress.set(flow.remote_ip, [entry]);
@@ -326,12 +344,14 @@ export class PolicyEngine {
     };
     for (const c of contacts) contact(c, c.verdict, c.rule, c.pack);
     flows.forEach((flow, i) => contact(flow, flowVerdicts[i].verdict, flowVerdicts[i].rule, flowVerdicts[i].pack));
-    // For each (device, name): the first declared flow that contacted an address answered for it.
+    // For each (device, name): the first declared flow that contacted an address answered for it
+    // (every lookup of the name is credited: A and AAAA go together, and an answer a device
+    // cached serves its later lookups of the name as well).
     const served = new Map<string, NonNullable<DnsJudgeContext['answerContactedBy']>>();
     // One key per record, made once: normalising a name costs ~1 µs when it is new (a flood of
     // new names with a pack spent ~2 s of 25 in it, making each key twice).
-    const nameKeys = dnsRecords.map(nameKey);
-    for (let j = 0; j < dnsRecords.length; j++) {
+    const nameKeys = byAddress.size === 0 ? [] : dnsRecords.map(nameKey);
+    for (let j = 0; j < nameKeys.length; j++) {
       const d = dnsRecords[j];
       const k = nameKeys[j];
       if (served.has(k)) continue;
@@ -345,7 +365,7 @@ export class PolicyEngine {
         }
       }
     }
-    const dnsVerdicts = dnsRecords.map((d, j) => this.judgeDns(d, { answerContactedBy: served.get(nameKeys[j]) ?? null }));
+    const dnsVerdicts = dnsRecords.map((d, j) => this.judgeDns(d, { answerContactedBy: served.size === 0 ? null : served.get(nameKeys[j]) ?? null }));
 
     // A DNS flow is declared when every query it carried is.
     const tuple = (proto: string, cip: string, cport: number, sip: string, sport: number) => `${proto} ${cip} ${cport} ${sip} ${sport}`;

@@ -255,6 +255,21 @@ describe('judgeRun', () => {
     expect(e.judgeRun([v6], [q], { deviceIps: ['2001:db8::10'] }).dns[0].verdict).toBe('undeclared');
   });
 
+  it('a flow declared by a rule that lists names credits no lookup of another name sharing its address ("query names must be whitelisted")', () => {
+    // E-443 lists *.vendor.com: a lookup of shared.example.net answered with the same address as
+    // api.vendor.com, then TLS to api.vendor.com there, leaves the shared.example.net lookup undeclared.
+    const e = new PolicyEngine([loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml')]);
+    const tls = flow({ remote_ip: '198.51.100.60', first_ts: 105, sni: 'api.vendor.com', names: [sni('api.vendor.com'), answer('api.vendor.com'), answer('shared.example.net')] });
+    const run = e.judgeRun([tls], [dns('api.vendor.com', ['198.51.100.60']), dns('shared.example.net', ['198.51.100.60'])]);
+    expect(run.flows[0]).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+    expect(run.dns.map((d) => [d.verdict, d.reasons])).toEqual([['declared', []], ['undeclared', ['name-not-documented']]]);
+    // The same lookup served a flow of a rule that names no host (E-NTP, any host): credited.
+    const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.60', remote_port: 123, app: 'ntp', first_ts: 106 });
+    const credited = e.judgeRun([tls, ntp], [dns('shared.example.net', ['198.51.100.60'])]).dns[0];
+    expect(credited).toMatchObject({ verdict: 'declared', rule: 'E-DNS' });
+    expect(credited.explanation).toMatch(/contacted by flow \d+, declared by rule E-NTP, which names no host names/);
+  });
+
   it('does not count a flow that happened before the lookup', () => {
     const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
     const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 50 });
