@@ -31,7 +31,7 @@ import {
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
-import { AddrTextCache, Cidr, cidrContains, classifyAt, Scope } from './net/addr';
+import { AddrTextCache, Cidr, cidrContains, classifyAt, isAddressLiteral, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
@@ -1193,7 +1193,10 @@ export class Pipeline {
     if (info?.socksHost) names.push({ name: info.socksHost, source: 'socks-host' });
     if (info?.dnsAnswerNames) for (const n of info.dnsAnswerNames) names.push({ name: n, source: 'dns-answer' });
     if (info?.dnsNames) for (const n of info.dnsNames) names.push({ name: n, source: 'dns-query' });
-    const top = names.length > 0 ? names[0] : null;
+    // An address in SNI or Host (`Host: 203.0.113.7`) stays a candidate, as the request said it,
+    // but is no name: the flow is named by what comes next, or unnamed (ip-literal).
+    let top: NameCandidate | null = null;
+    for (const c of names) if (!isAddressLiteral(c.name)) { top = c; break; }
     const anomalies = info?.anomalies ? info.anomalies.map((id) => ANOMALY_NAMES[id] as string) : [];
     if ((f & F_EVICTED) !== 0) anomalies.push('flow.table_full');
     const client = info?.client;

@@ -164,6 +164,20 @@ export function parseIpv6(text: string): [number, number, number, number] | null
   ];
 }
 
+/**
+ * True when a name (an SNI, an HTTP Host) is an address literal, IPv4 or IPv6, the latter with or
+ * without brackets: an address is no name (RFC 6066 §3 forbids literals in SNI; a Host of
+ * `203.0.113.7` says where, not whom). Cheap for real names: only text starting with a digit,
+ * `[` or `:`, or holding a `:`, is parsed.
+ */
+export function isAddressLiteral(name: string): boolean {
+  if (name.length === 0) return false;
+  const c = name.charCodeAt(0);
+  if (c === 0x5b) return name.charCodeAt(name.length - 1) === 0x5d && parseIpv6(name.slice(1, -1)) !== null;
+  if (name.includes(':')) return parseIpv6(name) !== null;
+  return c >= 0x30 && c <= 0x39 && parseIpv4(name) !== null;
+}
+
 /** Parses an IPv4 or IPv6 address; null when invalid. */
 export function parseAddr(text: string): Addr | null {
   const t = text.trim().replace(/^\[|\]$/g, '');

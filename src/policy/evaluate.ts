@@ -25,6 +25,7 @@
  */
 import type { DnsRecord, FlowRecord, VerdictFields } from '../report/records';
 import { RulesSwitchError } from '../errors';
+import { isAddressLiteral } from '../net/addr';
 import { isLocalScopeAddress } from './address-set';
 import { normalizeDomainName } from './domain-matcher';
 import { assessEch, NO_ECH, type EchAssessment } from './ech';
@@ -734,7 +735,8 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   queries.length = 0;
   if (flow.names) {
     for (const c of flow.names) {
-      if (c.source === 'sni' || c.source === 'quic-sni' || c.source === 'http-host' || c.source === 'socks-host') strong.push(c.name);
+      // An address literal in SNI or Host is no name (the flow is judged as an IP literal).
+      if (c.source === 'sni' || c.source === 'quic-sni' || c.source === 'http-host' || c.source === 'socks-host') { if (!isAddressLiteral(c.name)) strong.push(c.name); }
       else if (c.source === 'dns-answer') answers.push(c.name);
       else if (c.source === 'dns-query') queries.push(c.name);
     }
@@ -742,8 +744,8 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   // Records built without `names` still carry the facts in their own fields.
   if (strong.length === 0) {
     // Not a hello the remote sent (tls_client: a name only where `names` says so).
-    if (flow.sni && flow.tls_client === undefined) strong.push(flow.sni);
-    if (flow.http_host) strong.push(flow.http_host);
+    if (flow.sni && flow.tls_client === undefined && !isAddressLiteral(flow.sni)) strong.push(flow.sni);
+    if (flow.http_host && !isAddressLiteral(flow.http_host)) strong.push(flow.http_host);
   }
   if (queries.length === 0 && flow.dns_names) for (const n of flow.dns_names) queries.push(n);
   dropRepeats(strong);

@@ -287,6 +287,16 @@ describe('unnamed_reason', () => {
     expect(f.unnamed_reason).toBe('ip-literal');
   });
 
+  test('ip-literal: a request whose Host is an address keeps it as a candidate and in http_host, but it names nothing', () => {
+    for (const host of ['93.184.216.34', '[2001:db8::34]:8080']) {
+      const f = new Scenario().tcp(0, DEV, 50001, WEB, 80, ascii(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).run().flows[0];
+      const literal = host.replace(/:8080$/, '');
+      expect(f).toMatchObject({ app: 'http', name: null, name_source: null, unnamed_reason: 'ip-literal' });
+      expect(f.http_host === literal || f.http_host === literal.replace(/^\[|\]$/g, '')).toBe(true);
+      expect(f.names).toEqual([{ name: f.http_host, source: 'http-host' }]);
+    }
+  });
+
   test('tls-no-sni: a whole ClientHello without server_name', () => {
     const f = new Scenario().tcp(0, DEV, 50000, WEB, 443, helloNoSni()).run().flows[0];
     expect(f.app).toBe('tls');

@@ -113,6 +113,19 @@ describe('reason codes', () => {
     expect(v.reasons).toEqual(['no-attributable-name']);
   });
 
+  it('no-attributable-name: an address literal in Host or SNI is no name (curl http://203.0.113.9/)', () => {
+    const http = new PolicyEngine([loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-80, description: Updates, source: "l8", proto: tcp, ports: [80], app: http, hosts: ["*.vendor.com"] }\n'), 'http-pack.yaml')]);
+    for (const literal of ['203.0.113.9', '[2001:db8::9]']) {
+      const v = http.judgeFlow(flow({ remote_port: 80, app: 'http', http_host: literal, names: [{ name: literal, source: 'http-host' }] }));
+      expect(v).toMatchObject({ verdict: 'undeclared', reasons: ['no-attributable-name'] });
+      // Records without `names` carry the literal in their own field: the same.
+      expect(http.judgeFlow(flow({ remote_port: 80, app: 'http', http_host: literal })).reasons).toEqual(['no-attributable-name']);
+    }
+    expect(engine.judgeFlow(flow({ sni: '198.51.100.7', names: [sni('198.51.100.7')] })).reasons).toEqual(['no-attributable-name']);
+    // With a DNS answer for its address, the flow is judged by the answered name.
+    expect(engine.judgeFlow(flow({ sni: '198.51.100.7', names: [sni('198.51.100.7'), answer('api.vendor.com')] }))).toMatchObject({ verdict: 'declared', rule: 'E-443' });
+  });
+
   it('no-attributable-name: a server name the remote sent in a reversed hello (tls_client) is not the flow\'s name', () => {
     const reversed = engine.judgeFlow(flow({ sni: 'api.vendor.com', tls_client: 'responder', unnamed_reason: 'tls-roles-reversed' }));
     expect(reversed.reasons).toEqual(['no-attributable-name']);
