@@ -1086,8 +1086,11 @@ export class Pipeline {
       pending.length = kept;
       info.pendingDns = kept > 0 ? pending : null;
     }
+    // A response that answers no captured query is reported per question it repeats. One without
+    // questions (an mDNS announcement, RFC 6762 §8.3, which must carry none; §6 responses) asked
+    // nothing: it is no lookup and gives no record (its answers still taught the DNS cache).
     if (!matched) {
-      for (const q of msg.questions.length > 0 ? msg.questions : [{ name: '', type: 0 }]) {
+      for (const q of msg.questions) {
         if (q.name) info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
         const rec: DnsRecord = {
           type: 'dns', ts: ts / 1e6, proto, app,

@@ -176,6 +176,19 @@ describe('DNS query/response join', () => {
     expect(only(flows, WEB, 8883).name).toBe('orphan.example');
   });
 
+  test('an mDNS announcement (a response without questions, RFC 6762 §8.3) asked nothing: no dns record, the flow is mdns', () => {
+    const withQuestion = dnsMessage(0, true, 'printer.local', DNS_A, [A('printer.local', '192.168.1.50')]);
+    const questionBytes = 'printer.local'.length + 2 + 4; // the encoded name, then type and class
+    const announcement = Uint8Array.from([...withQuestion.subarray(0, 12), ...withQuestion.subarray(12 + questionBytes)]);
+    announcement[4] = 0; announcement[5] = 0; // QDCOUNT 0
+    const s = new Scenario();
+    s.udp(0, DEV, 5353, '224.0.0.251', 5353, announcement);
+    const { dns, flows } = s.run([DEV]);
+    expect(dns).toEqual([]);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ app: 'mdns', remote_ip: '224.0.0.251', direction: 'local' });
+  });
+
   test('an unanswered query is still reported, with rcode null and no answers', () => {
     const s = new Scenario();
     s.udp(0, DEV, 40000, RESOLVER, 53, dnsMessage(11, false, 'lost.example', DNS_A));
