@@ -139,6 +139,19 @@ interface Failure {
   detail: () => string;
 }
 
+/**
+ * Plain DNS to a resolver outside a DNS rule's `resolvers` is `resolver-not-configured` first (the
+ * device documents' own word for it: "DNS sent to a resolver other than the configured one"),
+ * then `resolver-bypass`, the code it has always carried here (codes are added, never renamed).
+ * Encrypted DNS keeps `resolver-bypass` alone: it bypasses the network's resolver whatever its
+ * configuration.
+ */
+function withResolverNotConfigured(out: Outcome, s: Subject): Outcome {
+  const f = out.fields;
+  if (s.encryptedDns !== null || !f.reasons.includes('resolver-bypass') || f.reasons.includes('resolver-not-configured')) return out;
+  return { nearest: out.nearest, fields: { ...f, reasons: ['resolver-not-configured', ...f.reasons] } };
+}
+
 const STAGE: Partial<Record<ReasonCode, number>> = {
   'protocol-mismatch': 1,
   'resolver-bypass': 2,
@@ -410,7 +423,7 @@ export class PolicyEngine {
 
   #judge(s: Subject): Outcome {
     const out = this.#judgeRules(s);
-    return out.fields.verdict === 'declared' && out.fields.rule === null ? out : this.#addModernReasons(out, s);
+    return out.fields.verdict === 'declared' && out.fields.rule === null ? out : withResolverNotConfigured(this.#addModernReasons(out, s), s);
   }
 
   /**

@@ -17,6 +17,9 @@ export const REASON_CODES = [
   // outside a DNS rule's `resolvers:` (used already when a rule lists resolvers).
   'encrypted-client-hello',
   'resolver-bypass',
+  // Added after issue 7, before resolver-bypass on plain DNS to a resolver a DNS rule does not
+  // list: the code the device documents' reading uses for it.
+  'resolver-not-configured',
 ] as const;
 
 /** One reason code. */
@@ -33,5 +36,6 @@ export const REASON_TEXT: Readonly<Record<ReasonCode, string>> = Object.freeze({
   'sni-dns-mismatch': 'SNI or Host names a documented domain, but the address was answered for another name',
   'protocol-mismatch': "the content is not what the rule's app says (plain HTTP on a TLS port, non-DNS on 53)",
   'encrypted-client-hello': 'the ClientHello is encrypted (ECH) and the pack does not accept it',
-  'resolver-bypass': "DNS sent to a resolver outside the rule's resolvers",
+  'resolver-bypass': "DNS sent to a resolver outside the rule's resolvers, or encrypted DNS no rule declares",
+  'resolver-not-configured': "plain DNS sent to a resolver other than the configured ones (the rule's resolvers)",
 });

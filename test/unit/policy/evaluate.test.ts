@@ -162,8 +162,11 @@ describe('reason codes', () => {
     expect(engine.judgeFlow(flow({ app: 'tcp-no-payload', names: [answer('api.vendor.com')] })).verdict).toBe('declared');
   });
 
-  it('resolver-bypass: DNS to a server outside the rule resolvers', () => {
-    expect(engine.judgeDns(dns('a.vendor.com', [], { server_ip: '203.0.113.53' })).reasons).toEqual(['resolver-bypass']);
+  it('resolver-not-configured, then resolver-bypass: plain DNS to a server outside the rule resolvers', () => {
+    expect(engine.judgeDns(dns('a.vendor.com', [], { server_ip: '203.0.113.53' })).reasons).toEqual(['resolver-not-configured', 'resolver-bypass']);
+    // The DNS flow carrying it too.
+    const f = engine.judgeFlow(flow({ proto: 'udp', remote_ip: '203.0.113.53', remote_port: 53, app: 'dns', dns_names: ['a.vendor.com'], names: [{ name: 'a.vendor.com', source: 'dns-query' }] }));
+    expect(f).toMatchObject({ verdict: 'undeclared', reasons: ['resolver-not-configured', 'resolver-bypass'] });
   });
 
   it('only emits codes from REASON_CODES', () => {
