@@ -23,7 +23,7 @@ import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, pro
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
-import { chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
+import { ChunkedBodyWalker, chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -700,8 +700,17 @@ export class Pipeline {
         }
         // The next request starts after the body (RFC 9112 §6.3). Where that is, is kept as a
         // sequence number, so a request after a body, in this segment or a later one, is found.
-        // A chunked body is walked when it lies whole in these bytes; else later requests are found only where a segment starts with one.
+        // A chunked body is walked in these bytes, and on through the next segments when it
+        // goes on past them (walkChunkedBody).
         const body = r.bodyLength >= 0 || !r.chunked ? r.bodyLength : chunkedBodyLength(buf, p, end - p);
+        if (body === -1 && r.chunked) {
+          const walker = new ChunkedBodyWalker();
+          if (walker.feed(buf, p, end - p) === -1) {
+            info.httpChunked = walker;
+            info.httpNextSeq = seqPlus(seqAtOff, len);
+          } else info.httpNextSeq = -1;
+          break;
+        }
         if (body < 0) { info.httpNextSeq = -1; break; }
         if (body > end - p) { info.httpNextSeq = seqPlus(seqAtOff, p - off + body); break; }
         p += body;
@@ -760,6 +769,7 @@ export class Pipeline {
       return;
     }
     if (info.httpTail !== null) { this.feedHttpTail(slot, info, info.httpTail, buf, off, len); return; }
+    if (info.httpChunked !== null && this.walkChunkedBody(slot, info, info.httpChunked, buf, off, len)) return;
     const seq = this.view.tcpSeq;
     const next = info.httpNextSeq;
     if (next >= 0) {
@@ -769,6 +779,27 @@ export class Pipeline {
       // d <= 0: the segment starts at the next request, or after it (a segment was lost).
     }
     if (probeHttpRequest(buf, off, len)) this.parseHttpFrom(slot, info, buf, off, len, false, seq);
+  }
+
+  /**
+   * The next client segment while a chunked request body spans segments: its bytes go through
+   * the body's walker, in order, and a request after the body's end is read from there. Returns
+   * false when the walk is given up (a segment lost or out of order, a malformed body): later
+   * requests are then found where a segment starts with one, as before the walk.
+   */
+  private walkChunkedBody(slot: number, info: FlowInfo, walker: ChunkedBodyWalker, buf: Uint8Array, off: number, len: number): boolean {
+    const seq = this.view.tcpSeq;
+    const d = (info.httpNextSeq - seq) | 0; // sequence numbers wrap (RFC 9293 §3.4)
+    if (d >= len) return true; // a retransmission of what was walked
+    if (d < 0) { info.httpChunked = null; info.httpNextSeq = -1; return false; }
+    const n = walker.feed(buf, off + d, len - d);
+    if (n === -1) { info.httpNextSeq = seqPlus(seq, len); return true; }
+    info.httpChunked = null;
+    if (n < 0) { info.httpNextSeq = -1; return false; }
+    const at = d + n;
+    info.httpNextSeq = seqPlus(seq, at);
+    if (at < len) this.parseHttpFrom(slot, info, buf, off + at, len - at, false, seqPlus(seq, at));
+    return true;
   }
 
   /**

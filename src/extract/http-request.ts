@@ -453,6 +453,106 @@ export function chunkedBodyLength(buf: Uint8Array, off: number, len: number): nu
   return -2;
 }
 
+const enum Chunk { Size, Ext, Data, DataCr, DataLf, TrailerStart, TrailerCr, TrailerLine }
+
+/**
+ * A chunked body (RFC 9112 §7.1) read as its segments come: what chunkedBodyLength does for a
+ * body whole in the bytes at hand, for one that spans segments (an upload, pipelined requests
+ * after it), so the next request is found where the body ends and a request line inside the
+ * body is never taken for one. Keeps a few numbers, never the bytes: chunk data is stepped over
+ * by its size, lines are bounded by MAX_CHUNK_LINE, the body by MAX_BODY_LENGTH and
+ * MAX_CHUNKS. Never throws; reads only inside the range it is given.
+ */
+export class ChunkedBodyWalker {
+  private state = Chunk.Size;
+  private size = 0;
+  private digits = 0;
+  private line = 0;
+  private chunks = 0;
+  private total = 0;
+
+  /**
+   * Reads buf[off, off + len), the body's next bytes: the number of them that ended the body
+   * (the next request starts right after), -1 when the body goes on past them, -2 when it is
+   * malformed.
+   */
+  feed(buf: Uint8Array, off: number, len: number): number {
+    if (off < 0 || len < 0 || off + len > buf.length) return -2;
+    const end = off + len;
+    let p = off;
+    while (p < end) {
+      const b = buf[p];
+      switch (this.state) {
+        case Chunk.Size: {
+          const h = hexValue(b);
+          if (h >= 0) {
+            if (++this.digits > 8) return -2;
+            this.size = this.size * 16 + h;
+            p++;
+            break;
+          }
+          if (this.digits === 0) return -2;
+          this.state = Chunk.Ext;
+          this.line = this.digits;
+          break;
+        }
+        case Chunk.Ext:
+          p++;
+          if (++this.line > MAX_CHUNK_LINE) return -2;
+          if (b !== LF) break;
+          if (++this.chunks > MAX_CHUNKS) return -2;
+          if (this.size === 0) { this.state = Chunk.TrailerStart; break; }
+          this.total += this.size;
+          if (this.total > MAX_BODY_LENGTH) return -2;
+          this.state = Chunk.Data;
+          break;
+        case Chunk.Data: {
+          const take = Math.min(this.size, end - p);
+          p += take;
+          this.size -= take;
+          if (this.size === 0) this.state = Chunk.DataCr;
+          break;
+        }
+        case Chunk.DataCr:
+          p++;
+          if (b === CR) { this.state = Chunk.DataLf; break; }
+          if (b !== LF) return -2;
+          this.nextChunk();
+          break;
+        case Chunk.DataLf:
+          p++;
+          if (b !== LF) return -2;
+          this.nextChunk();
+          break;
+        case Chunk.TrailerStart:
+          p++;
+          if (b === LF) return p - off;
+          this.line = 1;
+          this.state = b === CR ? Chunk.TrailerCr : Chunk.TrailerLine;
+          break;
+        case Chunk.TrailerCr:
+          p++;
+          if (b === LF) return p - off;
+          this.line++;
+          this.state = Chunk.TrailerLine;
+          break;
+        case Chunk.TrailerLine:
+          p++;
+          if (++this.line > MAX_CHUNK_LINE) return -2;
+          if (b === LF) this.state = Chunk.TrailerStart;
+          break;
+      }
+    }
+    return -1;
+  }
+
+  private nextChunk(): void {
+    this.state = Chunk.Size;
+    this.size = 0;
+    this.digits = 0;
+  }
+}
+
 /** The LF ending the line at buf[p]: its offset, -1 when the bytes end first, -2 when the line is over MAX_CHUNK_LINE. */
 function lineFeedWithin(buf: Uint8Array, p: number, end: number): number {
   const stop = Math.min(end, p + MAX_CHUNK_LINE);

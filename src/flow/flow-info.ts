@@ -5,6 +5,7 @@
  */
 import type { AnomalyCounters } from '../anomalies';
 import type { DtlsHelloAssembler } from '../extract/dtls-client-hello';
+import type { ChunkedBodyWalker } from '../extract/http-request';
 import type { DtlsServerFlight } from '../extract/dtls-server-flight';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
 import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
@@ -98,6 +99,8 @@ export class FlowInfo {
   httpNextSeq = -1;
   /** The head of a later HTTP request that spans segments, while it is incomplete. */
   httpTail: StreamHead | null = null;
+  /** A chunked request body that spans segments, walked as they come; `httpNextSeq` is then the sequence number of its next byte. */
+  httpChunked: ChunkedBodyWalker | null = null;
   /** Plain HTTP requests follow a SOCKS or HTTP CONNECT: later segments are scanned for requests. */
   httpTunnel = false;
   /** The host name a SOCKS CONNECT asked the proxy for. */
@@ -141,6 +144,7 @@ export class FlowInfo {
     this.tlsAt = -1;
     this.httpNextSeq = -1;
     this.httpTail = null;
+    this.httpChunked = null;
     this.httpTunnel = false;
     this.socksHost = null;
     this.resyncLeft = 0;

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import fc from 'fast-check';
 import { A } from '../../../src/anomalies';
-import { chunkedBodyLength, HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest, requestLineLacksVersion } from '../../../src/extract/http-request';
+import { ChunkedBodyWalker, chunkedBodyLength, HttpHeadResult, MAX_BODY_LENGTH, MAX_HTTP_HEAD_LENGTH, parseHttpRequestHead, probeHttpRequest, requestLineLacksVersion } from '../../../src/extract/http-request';
 import { ascii } from '../../helpers/packets';
 import { describeShared, sharedPath } from '../../helpers/shared';
 import { tcpDirections } from './helpers/pcap-client-streams';
@@ -350,6 +350,50 @@ describe('chunked request bodies (RFC 9112 §7.1)', () => {
       poisoned.set(bytes.subarray(0, n));
       poisoned.fill(0x0a, n);
       expect(chunkedBodyLength(poisoned, 0, n)).toBe(chunkedBodyLength(bytes.subarray(0, n), 0, n));
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('ChunkedBodyWalker: a chunked body fed in pieces gives what chunkedBodyLength gives it whole', () => {
+  /** Feeds `b` cut at `cuts`: the offset in `b` where the body ended, -1 (goes on) or -2 (malformed). */
+  const walk = (b: Uint8Array, cuts: number[]): number => {
+    const w = new ChunkedBodyWalker();
+    let at = 0;
+    for (const c of [...cuts.filter((x) => x > 0 && x < b.length).sort((x, y) => x - y), b.length]) {
+      if (c <= at) continue;
+      const r = w.feed(b, at, c - at);
+      if (r === -2) return -2;
+      if (r >= 0) return at + r;
+      at = c;
+    }
+    return -1;
+  };
+  const body = '5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n';
+
+  test('every cut of a body with extensions and a trailer, then the next request', () => {
+    const b = ascii(body + 'GET / HTTP/1.1\r\n');
+    for (let i = 0; i < b.length; i++) for (const j of [i + 1, i + 7]) expect(walk(b, [i, j])).toBe(body.length);
+    for (let i = 1; i <= body.length; i++) expect(walk(b.subarray(0, i), [])).toBe(i === body.length ? body.length : -1);
+  });
+
+  test('random bodies, chunk sizes and cuts: the same as chunkedBodyLength on the whole', () => {
+    const chunkText = fc.tuple(fc.string({ maxLength: 40 }), fc.boolean(), fc.boolean()).map(([data, ext, lf]) =>
+      `${data.length.toString(16)}${ext ? ';a=b' : ''}${lf ? '\n' : '\r\n'}${data}\r\n`);
+    fc.assert(fc.property(fc.array(chunkText, { maxLength: 6 }), fc.array(fc.nat(400), { maxLength: 6 }), fc.boolean(), (chunks, cuts, trailer) => {
+      const text = chunks.join('') + '0\r\n' + (trailer ? 'T: 1\r\n' : '') + '\r\nGET';
+      const b = Buffer.from(text, 'latin1');
+      expect(walk(b, cuts)).toBe(chunkedBodyLength(b, 0, b.length));
+    }), { numRuns: 1500 });
+  });
+
+  test('malformed bodies are refused however cut; random bytes never throw and are read only in range', () => {
+    for (const bad of ['\r\nabc', '100000000\r\n', '3\r\nabcX\r\n0\r\n\r\n', `1;${'e'.repeat(5000)}\r\n`]) {
+      const b = ascii(bad);
+      for (let i = 0; i < Math.min(b.length, 40); i++) expect(walk(b, [i])).toBe(-2);
+    }
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(200), { maxLength: 4 }), (bytes, cuts) => {
+      const r = walk(bytes, cuts);
+      expect(r === -1 || r === -2 || (r > 0 && r <= bytes.length)).toBe(true);
     }), { numRuns: 2000 });
   });
 });

@@ -137,3 +137,32 @@ describe('request heads off the RFC, read as tshark reads them', () => {
     expect(flowOf('GET / HTTP/1.1\r\nAccept: */*\r\n\r\n')).toMatchObject({ http_host: null, anomalies: ['http.host_missing'] });
   });
 });
+
+describe('a chunked body over several segments (an upload, pipelined requests after it)', () => {
+  const chunked = (host: string, chunks: string[]): string =>
+    `POST /up HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n` + chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('') + '0\r\n\r\n';
+
+  test('the next request starting in the middle of a later segment is found', () => {
+    const s = chunked('a.example', ['x'.repeat(2000), 'y'.repeat(900)]) + get('b.example');
+    const head = s.indexOf('\r\n\r\n') + 4;
+    for (const mss of [1400, 536, 97]) {
+      const segments: [number, number][] = [[0, head]];
+      for (let at = head; at < s.length; at += mss) segments.push([at, Math.min(mss, s.length - at)]);
+      expect(hostsOf(s, segments)).toEqual(['a.example', 'b.example']);
+    }
+  });
+
+  test('a request line inside the body, at a segment start, is body, not a request', () => {
+    const fake = get('fake.example');
+    const s = chunked('a.example', ['x'.repeat(100) + fake + 'z'.repeat(100)]) + get('b.example');
+    const at = s.indexOf(fake);
+    expect(hostsOf(s, [[0, at], [at, s.length - at]])).toEqual(['a.example', 'b.example']);
+  });
+
+  test('a lost segment inside the body ends the walk: a later request is found where a segment starts', () => {
+    const s = chunked('a.example', ['x'.repeat(3000)]) + get('b.example');
+    const next = s.indexOf('GET /');
+    // bytes [1500, 2000) never captured
+    expect(hostsOf(s, [[0, 1500], [2000, next - 2000], [next, s.length - next]])).toEqual(['a.example', 'b.example']);
+  });
+});
