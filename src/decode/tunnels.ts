@@ -202,7 +202,7 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     return DecodeStatus.Truncated;
   }
   const flags = u16be(buf, off);
-  if ((flags & GRE_VERSION_MASK) === 1) return decodePptpGre(buf, cur, anomalies, flags);
+  if ((flags & GRE_VERSION_MASK) === 1) return decodeEnhancedGre(buf, cur, anomalies, flags);
   if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
@@ -240,16 +240,19 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /**
- * PPTP's enhanced GRE (RFC 2637 §4.1): version 1, protocol 0x880b, the Key field always present
- * (payload length and call ID), no checksum or routing; then the sequence number when S is set
- * and the acknowledgment number when A (0x0080) is. A packet with only an acknowledgment and no
- * payload carries nothing: OtherIp, like any IP packet that is not a flow.
+ * Version-1 ("enhanced") GRE, its Key field always present: PPTP's (RFC 2637 §4.1: protocol
+ * 0x880b, payload length and call ID in the Key, then the sequence number when S is set and the
+ * acknowledgment number when A (0x0080) is; PPP inside) and MikroTik's EoIP (tshark's "MIKROTIK
+ * EoIP": protocol 0x6400, payload length and tunnel id in the Key, neither S nor A; Ethernet
+ * inside). No checksum or routing. A packet with no payload (a PPTP acknowledgment, an EoIP
+ * keep-alive) carries nothing: OtherIp, like any IP packet that is not a flow.
  */
-function decodePptpGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
+function decodeEnhancedGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
   const off = cur.off;
   const protocol = u16be(buf, off + 2);
-  if (protocol === GRE_MIKROTIK_EOIP) return decodeEoip(buf, cur, anomalies, flags);
-  if (protocol !== ETHERTYPE_PPP || (flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
+  const eoip = protocol === GRE_MIKROTIK_EOIP;
+  const forbidden = GRE_FLAG_C | GRE_RESERVED0_MUST_BE_ZERO | (eoip ? GRE_FLAG_S | PPTP_GRE_FLAG_A : 0);
+  if ((!eoip && protocol !== ETHERTYPE_PPP) || (flags & GRE_FLAG_K) === 0 || (flags & forbidden) !== 0) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -260,32 +263,9 @@ function decodePptpGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCoun
     anomalies.add(TUNNEL_TRUNCATED);
     return DecodeStatus.Truncated;
   }
-  // Acknowledgment only (no payload on the wire): an ordinary PPTP control packet, not a frame.
   if (cur.wireEnd - off === length) return DecodeStatus.OtherIp;
   cur.off = off + length;
-  cur.etherType = ETHERTYPE_PPP;
-  return NEXT_LAYER;
-}
-
-/**
- * MikroTik's EoIP (Ethernet over IP, RouterOS; tshark's "MIKROTIK EoIP"): version-1 GRE with
- * protocol 0x6400 and the Key field (payload length, tunnel id) always present, then an
- * Ethernet frame. A keep-alive carries no frame: OtherIp.
- */
-function decodeEoip(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters, flags: number): number {
-  const off = cur.off;
-  if ((flags & GRE_FLAG_K) === 0 || (flags & (GRE_FLAG_C | GRE_FLAG_S | GRE_RESERVED0_MUST_BE_ZERO)) !== 0) {
-    anomalies.add(GRE_UNSUPPORTED);
-    return DecodeStatus.Unsupported;
-  }
-  const length = GRE_BASE_HEADER_LENGTH + 4;
-  if (cur.end - off < length) {
-    anomalies.add(TUNNEL_TRUNCATED);
-    return DecodeStatus.Truncated;
-  }
-  if (cur.wireEnd - off === length) return DecodeStatus.OtherIp;
-  cur.off = off + length;
-  cur.etherType = ETHERTYPE_TEB;
+  cur.etherType = eoip ? ETHERTYPE_TEB : ETHERTYPE_PPP;
   return NEXT_LAYER;
 }
 
