@@ -1,7 +1,8 @@
 /**
  * IP fragment reassembly for IPv4 (RFC 791 §3.2) and IPv6 (RFC 8200 §4.5). Fragments are keyed
- * by version, source, destination, protocol and identification; a completed datagram's payload
- * (the bytes after the IP header, or after the Fragment header) is handed back in `output`.
+ * by version, source, destination, protocol and identification, and by the VLAN they came on;
+ * a completed datagram's payload (the bytes after the IP header, or after the Fragment header)
+ * is handed back in `output`.
  *
  * Bounded in datagrams, bytes and packet time (FragmentLimits); every limit hit is a counted
  * anomaly. It allocates only on the fragment path (one buffer per datagram, recycled through a
@@ -53,6 +54,8 @@ const MAX_FREE_DATAGRAMS = 16;
 /** One datagram being reassembled. */
 class PendingDatagram {
   version = 0; proto = 0; id = 0;
+  /** The innermost VLAN id the fragments came on (-1: none): one trunk carries several networks whose hosts may share addresses and ids, and tshark keeps their datagrams apart. */
+  vlan = -1;
   sa0 = 0; sa1 = 0; sa2 = 0; sa3 = 0;
   da0 = 0; da1 = 0; da2 = 0; da3 = 0;
   firstTsMicros = 0;
@@ -170,7 +173,7 @@ export class IpReassembler {
     const pending = this.pending;
     for (let i = 0; i < pending.length; i++) {
       const d = pending[i];
-      if (d.id === id && d.proto === proto && d.version === version
+      if (d.id === id && d.proto === proto && d.version === version && d.vlan === view.vlanId
         && d.sa3 === view.sa3 && d.da3 === view.da3 && d.sa0 === view.sa0 && d.sa1 === view.sa1 && d.sa2 === view.sa2
         && d.da0 === view.da0 && d.da1 === view.da1 && d.da2 === view.da2) return d;
     }
@@ -187,7 +190,7 @@ export class IpReassembler {
         return null;
       }
     }
-    d.version = version; d.proto = proto; d.id = id;
+    d.version = version; d.proto = proto; d.id = id; d.vlan = view.vlanId;
     d.sa0 = view.sa0; d.sa1 = view.sa1; d.sa2 = view.sa2; d.sa3 = view.sa3;
     d.da0 = view.da0; d.da1 = view.da1; d.da2 = view.da2; d.da3 = view.da3;
     d.firstTsMicros = tsMicros;

@@ -46,6 +46,19 @@ describe('IPv4 fragments', () => {
     expectDatagram(dec);
   });
 
+  test('the same addresses and id on two VLANs of a trunk are two datagrams (tshark keeps them apart)', () => {
+    const other = udp(5353, 53, text('abcdefghij'.repeat(4)));
+    const { dec, anomalies } = newDecoder();
+    const on = (vid: number, f: Uint8Array): Uint8Array => ethernet(0x0800, f, [[0x8100, vid]]);
+    expect(decodeFrame(dec, on(10, frag4(0, 24)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.FragmentHeld);
+    expect(decodeFrame(dec, on(20, frag4(0, 24, 0x4242, other)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.FragmentHeld);
+    expect(decodeFrame(dec, on(10, frag4(24, 24)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expectDatagram(dec);
+    expect(decodeFrame(dec, on(20, frag4(24, 24, 0x4242, other)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(payloadText(dec)).toBe('abcdefghij'.repeat(4));
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
   test('an identical retransmitted fragment is not an overlap', () => {
     const { dec, anomalies } = newDecoder();
     decodeFrame(dec, frag4(0, 24), LINKTYPE_RAW);
