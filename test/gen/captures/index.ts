@@ -16,6 +16,7 @@ import { DTLS_CLIENT_HELLOS } from './dtls';
 import { CROSSCHECK_SHAPES } from './crosscheck';
 import { ROLES_AND_REQUEST_SHAPES } from './roles';
 import { REUSE_AND_TEXT_NAMES } from './reuse';
+import { PREFIXES_AND_CONTINUATIONS } from './prefixes';
 import { VPN_TUNNELS } from './vpn';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
@@ -48,6 +49,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   CROSSCHECK_SHAPES,
   ROLES_AND_REQUEST_SHAPES,
   REUSE_AND_TEXT_NAMES,
+  PREFIXES_AND_CONTINUATIONS,
 ];
 
 /**
