@@ -427,10 +427,25 @@ export class Pipeline {
       if (pp < 0) return; // a PROXY header not yet whole (at most 107 or 1,024 bytes)
       if (pp > 0 && head.advance(pp) && head.contiguous === 0) return;
     }
+    const headEnd = seqPlus(head.base, head.contiguous);
     this.identifyTcp(slot, info, head.buf, 0, head.contiguous, head.base);
     // Found to be mid-stream with this segment already in the head (after a few bytes too few
     // to judge): the segment may itself start a request.
     if (info.resyncLeft > 0 && seq !== head.base) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
+    else this.httpPastHead(slot, info, headEnd, seq, v.buf, v.payloadOffset, v.payloadLength);
+  }
+
+  /**
+   * A segment larger than the room left in a head (segmentation offload on the capturing host
+   * delivers segments of 20–64 KB) was cut by it: once the head's bytes are read as HTTP with a
+   * request still to come, the rest of the segment is read as any later segment is, so pipelined
+   * requests past the head's end are found (tshark reads the whole segment).
+   */
+  private httpPastHead(slot: number, info: FlowInfo, headEnd: number, seq: number, buf: Uint8Array, off: number, len: number): void {
+    if (info.app !== 'http' || info.client !== null || info.h2 !== null) return;
+    if (((seqPlus(seq, len) - headEnd) | 0) <= 0) return;
+    if (info.httpNextSeq < 0 && info.httpTail === null && info.httpChunked === null) return;
+    this.scanHttpSegment(slot, info, buf, off, len);
   }
 
   /**
@@ -760,7 +775,11 @@ export class Pipeline {
       const head = info.client;
       if (!head.add(v.tcpSeq, buf, off, len)) return;
       if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous, head.base); // after a CONNECT
-      else this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true, head.base);
+      else {
+        const headEnd = seqPlus(head.base, head.contiguous);
+        this.parseHttpFrom(slot, info, head.buf, 0, head.contiguous, true, head.base);
+        this.httpPastHead(slot, info, headEnd, v.tcpSeq, buf, off, len);
+      }
       return;
     }
     if (info.httpRequests >= MAX_HTTP_REQUESTS_SCANNED) {

@@ -73,7 +73,8 @@ function pairKey(proto: string, a: [string, number], b: [string, number]): strin
 const last = (v: string): string => v.split(SEP).pop() ?? '';
 
 function hostOf(h: string): string {
-  let s = h.trim().toLowerCase();
+  // tshark's field output writes a tab or line end inside a value as `\t`, `\r`, `\n`.
+  let s = h.replace(/\\[trn]/g, ' ').trim().toLowerCase();
   if (s.startsWith('[')) return s.slice(1, Math.max(1, s.indexOf(']')));
   const colon = s.lastIndexOf(':');
   if (colon > 0 && s.indexOf(':') === colon && /^\d*$/.test(s.slice(colon + 1))) s = s.slice(0, colon);

@@ -166,3 +166,25 @@ describe('a chunked body over several segments (an upload, pipelined requests af
     expect(hostsOf(s, [[0, 1500], [2000, next - 2000], [next, s.length - next]])).toEqual(['a.example', 'b.example']);
   });
 });
+
+describe('a first segment larger than a stream head (segmentation offload on the capturing host)', () => {
+  const big = post('a.example', 'z'.repeat(20000)) + get('b.example') + get('c.example');
+
+  test('requests past the head\'s 16 KiB in the same segment are read: after a body of known length', () => {
+    expect(hostsOf(big, [[0, big.length]])).toEqual(['a.example', 'b.example', 'c.example']);
+  });
+
+  test('after a chunked body, and when a request head straddles the head\'s end', () => {
+    const chunkedBig = `POST /up HTTP/1.1\r\nHost: a.example\r\nTransfer-Encoding: chunked\r\n\r\n${(18000).toString(16)}\r\n${'y'.repeat(18000)}\r\n0\r\n\r\n` + get('b.example');
+    expect(hostsOf(chunkedBig, [[0, chunkedBig.length]])).toEqual(['a.example', 'b.example']);
+    // The second request's head starts 20 bytes before 16 KiB.
+    const pad = 16384 - 20 - post('a.example', '').length;
+    const straddle = post('a.example', 'w'.repeat(pad)) + get('b.example');
+    expect(hostsOf(straddle, [[0, straddle.length]])).toEqual(['a.example', 'b.example']);
+  });
+
+  test('a big segment after a small first one: read whole as before', () => {
+    const first = get('zero.example');
+    expect(hostsOf(first + big, [[0, first.length], [first.length, big.length]])).toEqual(['zero.example', 'a.example', 'b.example', 'c.example']);
+  });
+});
