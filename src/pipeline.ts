@@ -23,7 +23,7 @@ import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, pro
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
-import { ChunkedBodyWalker, chunkedBodyLength, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
+import { ChunkedBodyWalker, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
@@ -717,14 +717,15 @@ export class Pipeline {
         // sequence number, so a request after a body, in this segment or a later one, is found.
         // A chunked body is walked in these bytes, and on through the next segments when it
         // goes on past them (walkChunkedBody).
-        const body = r.bodyLength >= 0 || !r.chunked ? r.bodyLength : chunkedBodyLength(buf, p, end - p);
-        if (body === -1 && r.chunked) {
+        let body = r.bodyLength;
+        if (body < 0 && r.chunked) {
           const walker = new ChunkedBodyWalker();
-          if (walker.feed(buf, p, end - p) === -1) {
+          body = walker.feed(buf, p, end - p);
+          if (body === -1) {
             info.httpChunked = walker;
             info.httpNextSeq = seqPlus(seqAtOff, len);
-          } else info.httpNextSeq = -1;
-          break;
+            break;
+          }
         }
         if (body < 0) { info.httpNextSeq = -1; break; }
         if (body > end - p) { info.httpNextSeq = seqPlus(seqAtOff, p - off + body); break; }

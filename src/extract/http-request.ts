@@ -414,62 +414,30 @@ const MAX_CHUNK_LINE = 4096;
  * bytes given, -2 when it is malformed. Reads only inside the range; every step consumes bytes.
  */
 export function chunkedBodyLength(buf: Uint8Array, off: number, len: number): number {
-  if (off < 0 || len < 0 || off + len > buf.length) return -2;
-  const end = off + len;
-  let p = off;
-  for (let chunks = 0; chunks < MAX_CHUNKS; chunks++) {
-    let size = 0;
-    let digits = 0;
-    for (; p < end; p++) {
-      const h = hexValue(buf[p]);
-      if (h < 0) break;
-      if (++digits > 8) return -2;
-      size = size * 16 + h;
-    }
-    if (p >= end) return -1;
-    if (digits === 0) return -2;
-    const lf = lineFeedWithin(buf, p, end);
-    if (lf < 0) return lf;
-    p = lf + 1;
-    if (size === 0) {
-      // trailer-section, then the empty line
-      for (;;) {
-        if (p >= end) return -1;
-        const tl = lineFeedWithin(buf, p, end);
-        if (tl < 0) return tl;
-        const empty = tl === p || (tl === p + 1 && buf[p] === CR);
-        p = tl + 1;
-        if (empty) return p - off;
-      }
-    }
-    if (size > MAX_BODY_LENGTH || p - off + size > MAX_BODY_LENGTH) return -2;
-    p += size;
-    if (p >= end) return -1;
-    if (buf[p] === CR) p++;
-    if (p >= end) return -1;
-    if (buf[p] !== LF) return -2;
-    p++;
-  }
-  return -2;
+  return new ChunkedBodyWalker().feed(buf, off, len);
 }
 
-const enum Chunk { Size, Ext, Data, DataCr, DataLf, TrailerStart, TrailerCr, TrailerLine }
+const enum Chunk { Size, Ext, Data, DataCr, DataLf, Trailer }
 
 /**
- * A chunked body (RFC 9112 §7.1) read as its segments come: what chunkedBodyLength does for a
- * body whole in the bytes at hand, for one that spans segments (an upload, pipelined requests
- * after it), so the next request is found where the body ends and a request line inside the
- * body is never taken for one. Keeps a few numbers, never the bytes: chunk data is stepped over
- * by its size, lines are bounded by MAX_CHUNK_LINE, the body by MAX_BODY_LENGTH and
- * MAX_CHUNKS. Never throws; reads only inside the range it is given.
+ * A chunked body (RFC 9112 §7.1) read as its bytes come, in one piece (chunkedBodyLength) or as
+ * the segments of an upload arrive, so the next request is found where the body ends and a
+ * request line inside the body is never taken for one. Keeps a few numbers, never the bytes:
+ * chunk data is stepped over by its size; a size line (after its digits) or trailer line may
+ * run MAX_CHUNK_LINE bytes, the body MAX_BODY_LENGTH, and MAX_CHUNKS chunks come before the
+ * last one. Never throws; reads only inside the range it is given.
  */
 export class ChunkedBodyWalker {
   private state = Chunk.Size;
   private size = 0;
   private digits = 0;
+  /** Bytes of the current size-line extension or trailer line, its line end not counted. */
   private line = 0;
+  /** The current trailer line began with CR. */
+  private lineCr = false;
   private chunks = 0;
-  private total = 0;
+  /** Bytes fed before the current call. */
+  private fed = 0;
 
   /**
    * Reads buf[off, off + len), the body's next bytes: the number of them that ended the body
@@ -493,17 +461,15 @@ export class ChunkedBodyWalker {
           }
           if (this.digits === 0) return -2;
           this.state = Chunk.Ext;
-          this.line = this.digits;
+          this.line = 0;
           break;
         }
         case Chunk.Ext:
+          if (this.line === MAX_CHUNK_LINE) return -2;
           p++;
-          if (++this.line > MAX_CHUNK_LINE) return -2;
-          if (b !== LF) break;
-          if (++this.chunks > MAX_CHUNKS) return -2;
-          if (this.size === 0) { this.state = Chunk.TrailerStart; break; }
-          this.total += this.size;
-          if (this.total > MAX_BODY_LENGTH) return -2;
+          if (b !== LF) { this.line++; break; }
+          if (this.size === 0) { this.startLine(); break; }
+          if (this.size > MAX_BODY_LENGTH || this.fed + (p - off) + this.size > MAX_BODY_LENGTH) return -2;
           this.state = Chunk.Data;
           break;
         case Chunk.Data: {
@@ -516,48 +482,44 @@ export class ChunkedBodyWalker {
         case Chunk.DataCr:
           p++;
           if (b === CR) { this.state = Chunk.DataLf; break; }
-          if (b !== LF) return -2;
-          this.nextChunk();
+          if (b !== LF || !this.nextChunk()) return -2;
           break;
         case Chunk.DataLf:
           p++;
-          if (b !== LF) return -2;
-          this.nextChunk();
+          if (b !== LF || !this.nextChunk()) return -2;
           break;
-        case Chunk.TrailerStart:
+        case Chunk.Trailer:
+          if (this.line === MAX_CHUNK_LINE) return -2;
           p++;
-          if (b === LF) return p - off;
-          this.line = 1;
-          this.state = b === CR ? Chunk.TrailerCr : Chunk.TrailerLine;
-          break;
-        case Chunk.TrailerCr:
-          p++;
-          if (b === LF) return p - off;
+          if (b === LF) {
+            if (this.line === 0 || (this.line === 1 && this.lineCr)) return p - off; // the empty line ends the body
+            this.startLine();
+            break;
+          }
+          if (this.line === 0) this.lineCr = b === CR;
           this.line++;
-          this.state = Chunk.TrailerLine;
-          break;
-        case Chunk.TrailerLine:
-          p++;
-          if (++this.line > MAX_CHUNK_LINE) return -2;
-          if (b === LF) this.state = Chunk.TrailerStart;
           break;
       }
     }
+    this.fed += len;
     return -1;
   }
 
-  private nextChunk(): void {
+  /** The next trailer line (after the last chunk's size line, or another trailer field). */
+  private startLine(): void {
+    this.state = Chunk.Trailer;
+    this.line = 0;
+    this.lineCr = false;
+  }
+
+  /** After a chunk's data and its line end: false when MAX_CHUNKS chunks have come. */
+  private nextChunk(): boolean {
+    if (++this.chunks >= MAX_CHUNKS) return false;
     this.state = Chunk.Size;
     this.size = 0;
     this.digits = 0;
+    return true;
   }
-}
-
-/** The LF ending the line at buf[p]: its offset, -1 when the bytes end first, -2 when the line is over MAX_CHUNK_LINE. */
-function lineFeedWithin(buf: Uint8Array, p: number, end: number): number {
-  const stop = Math.min(end, p + MAX_CHUNK_LINE);
-  for (let i = p; i < stop; i++) if (buf[i] === LF) return i;
-  return stop < end ? -2 : -1;
 }
 
 function hexValue(b: number): number {

@@ -194,7 +194,9 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
       if (got === msgTotal) {
         // Complete. One record: parse in place; several: gather once, bounded by msgTotal.
         if (records === 1) return parseClientHelloBody(buf, firstBody, msgTotal);
-        return parseClientHelloBody(gatherFragments(buf, off, msgTotal), 0, msgTotal);
+        const msg = new Uint8Array(msgTotal);
+        gatherHandshake(buf, off, end, msg);
+        return parseClientHelloBody(msg, 0, msgTotal);
       }
     }
     if (avail < recLen) {
@@ -207,19 +209,24 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
   }
 }
 
-/** Copies the first `total` handshake bytes out of the (already validated) records at `off`. */
-function gatherFragments(buf: Uint8Array, off: number, total: number): Uint8Array {
-  const out = new Uint8Array(total);
+/**
+ * Copies the handshake bytes of the records at buf[off, end) into `out`, as many as fit, and
+ * stops at the first header that is not a plaintext handshake record's; returns how many were
+ * copied. Bounded by `end` and by `out`.
+ */
+function gatherHandshake(buf: Uint8Array, off: number, end: number, out: Uint8Array): number {
   let pos = off;
   let n = 0;
-  while (n < total) {
+  while (n < out.length && end - pos >= TLS_RECORD_HEADER_LENGTH && buf[pos] === TLS_CONTENT_TYPE_HANDSHAKE && buf[pos + 1] === 3) {
     const recLen = u16be(buf, pos + 3);
-    const take = Math.min(recLen, total - n);
-    out.set(buf.subarray(pos + TLS_RECORD_HEADER_LENGTH, pos + TLS_RECORD_HEADER_LENGTH + take), n);
+    if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) break;
+    const body = pos + TLS_RECORD_HEADER_LENGTH;
+    const take = Math.min(recLen, end - body, out.length - n);
+    out.set(buf.subarray(body, body + take), n);
     n += take;
-    pos += TLS_RECORD_HEADER_LENGTH + recLen;
+    pos = body + recLen;
   }
-  return out;
+  return n;
 }
 
 /**
@@ -234,17 +241,7 @@ function gatherFragments(buf: Uint8Array, off: number, total: number): Uint8Arra
 export function parseClientHelloPrefix(buf: Uint8Array, off: number, len: number): ClientHelloResult {
   if (off < 0 || len < 0 || off + len > buf.length) return NOT_TLS;
   const out = new Uint8Array(len);
-  const end = off + len;
-  let pos = off;
-  let n = 0;
-  while (end - pos >= TLS_RECORD_HEADER_LENGTH && buf[pos] === TLS_CONTENT_TYPE_HANDSHAKE && buf[pos + 1] === 3) {
-    const recLen = u16be(buf, pos + 3);
-    if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) break;
-    const take = Math.min(recLen, end - pos - TLS_RECORD_HEADER_LENGTH);
-    out.set(buf.subarray(pos + TLS_RECORD_HEADER_LENGTH, pos + TLS_RECORD_HEADER_LENGTH + take), n);
-    n += take;
-    pos += TLS_RECORD_HEADER_LENGTH + recLen;
-  }
+  const n = gatherHandshake(buf, off, off + len, out);
   if (n < TLS_HANDSHAKE_HEADER_LENGTH || out[0] !== TLS_HANDSHAKE_CLIENT_HELLO) return TOO_LARGE;
   const total = TLS_HANDSHAKE_HEADER_LENGTH + ((out[1] << 16) | (out[2] << 8) | out[3]);
   if (total <= n) return parseClientHelloBody(out, 0, total); // whole after all
