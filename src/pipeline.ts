@@ -215,7 +215,7 @@ export class Pipeline {
 
   /**
    * A tunnel datagram on a flow already decided without an app (its first datagram was a GTP-U
-   * echo, a VXLAN frame without the I flag, ...): the flow is the tunnel's carrier after all.
+   * echo, a VXLAN-GPE frame with an unknown next protocol, ...): the flow is the tunnel's carrier after all.
    */
   private lateTunnel(slot: number): void {
     const info = this.infoOf(slot);

@@ -44,12 +44,8 @@ export const MAX_TUNNEL_DEPTH = 4;
 /** IANA-assigned VXLAN UDP destination port (RFC 7348 §5). */
 export const VXLAN_PORT = 4789;
 const VXLAN_HEADER_LENGTH = 8;
-/** RFC 7348 §5: the I flag says the VNI is valid; it must be set. */
-const VXLAN_FLAG_I = 0x08;
-/** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe §3.3), its P flag (next protocol present) and version bits. */
+/** VXLAN-GPE's IANA port (draft-ietf-nvo3-vxlan-gpe §3.3). */
 export const VXLAN_GPE_PORT = 4790;
-const VXLAN_GPE_FLAG_P = 0x04;
-const VXLAN_GPE_VERSION_MASK = 0x30;
 /** VXLAN-GPE next-protocol values (§3.2): IPv4, IPv6, Ethernet, NSH, MPLS. */
 const GPE_NEXT_KINDS = [InnerKind.None, InnerKind.Ip, InnerKind.Ip, InnerKind.Ethernet, InnerKind.Nsh, InnerKind.Mpls];
 
@@ -420,7 +416,7 @@ export function udpTunnelApp(srcPort: number, dstPort: number): string {
  * The header of `tunnel` (not None) in the payload of the UDP datagram at cur.off (the payload
  * ends at cur.end). When the header is whole and valid, marks the inner packet on the view and
  * returns true; the outer datagram stays a flow either way. A datagram that is not the tunnel
- * (VXLAN without its I flag, a GTP-U echo, an AYIYA echo, anything else on the port) is left
+ * (VXLAN-GPE with an unknown next protocol, a GTP-U echo, an AYIYA echo, anything else on the port) is left
  * plain, without an anomaly. A Teredo bubble is the tunnel: its IPv6 packet, with no next
  * header, is counted as IP that is no flow.
  */
@@ -439,7 +435,7 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
       break;
     case UdpTunnel.VxlanGpe:
       inner = vxlanPayload(buf, off, cur.end, anomalies);
-      kind = inner < 0 ? InnerKind.None : vxlanGpeKind(buf, off);
+      kind = inner < 0 ? InnerKind.None : vxlanGpeKind(buf[off + 3]);
       if (kind === InnerKind.None) inner = -1;
       break;
     case UdpTunnel.GtpU: inner = gtpuPayload(buf, off, cur.end, cur.wireEnd, anomalies); break;
@@ -487,24 +483,27 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
  * VXLAN (RFC 7348 §5): 8 bytes whose I flag says the VNI is valid, then an Ethernet frame.
  * Returns the frame's offset, or -1 (a header cut short counts tunnel.truncated).
  */
+/**
+ * The payload offset of a whole VXLAN (or VXLAN-GPE) header, else -1. The flags are not
+ * checked: RFC 7348 §5 says the I flag must be set and Linux drops a frame without it, but the
+ * frame was still sent, and tshark (packet-vxlan.c) decodes what follows whatever the flags say,
+ * so its inner conversation is listed there and must be a flow here too.
+ */
 function vxlanPayload(buf: Uint8Array, off: number, end: number, anomalies: AnomalyCounters): number {
   if (end - off < VXLAN_HEADER_LENGTH) {
     anomalies.add(TUNNEL_TRUNCATED);
     return -1;
   }
-  return (buf[off] & VXLAN_FLAG_I) !== 0 ? off + VXLAN_HEADER_LENGTH : -1;
+  return off + VXLAN_HEADER_LENGTH;
 }
 
 /**
- * What a VXLAN-GPE header (whole, I flag set: vxlanPayload) says follows it: version 0 only;
- * without the P flag the payload is Ethernet, as in plain VXLAN (§3.1); a next protocol this
- * decoder does not know gives None (the datagram stays plain UDP).
+ * What a whole VXLAN-GPE header says follows it: its Next Protocol byte alone, as tshark reads
+ * it, whatever the I, P and version bits say (the draft's "no P flag means Ethernet" is not
+ * followed: tshark then shows data, and a sender that clears P sends no next protocol at all);
+ * a next protocol this decoder does not know gives None (the datagram stays plain UDP).
  */
-function vxlanGpeKind(buf: Uint8Array, off: number): InnerKind {
-  const flags = buf[off];
-  if ((flags & VXLAN_GPE_VERSION_MASK) !== 0) return InnerKind.None;
-  if ((flags & VXLAN_GPE_FLAG_P) === 0) return InnerKind.Ethernet;
-  const next = buf[off + 3];
+function vxlanGpeKind(next: number): InnerKind {
   return next < GPE_NEXT_KINDS.length ? GPE_NEXT_KINDS[next] : InnerKind.None;
 }
 

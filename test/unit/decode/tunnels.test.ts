@@ -259,10 +259,15 @@ describe('VXLAN', () => {
     expect(anomalies.toRecord()).toEqual({});
   });
 
-  test('I flag clear: plain UDP, no inner packet', () => {
+  test.each([
+    ['I flag clear', '00000000 00007b00'],
+    ['group policy extension (G and I flags, a policy id)', '88001234 00007b00'],
+  ])('%s: the inner frame is still decoded, as tshark decodes it', (_name, header) => {
     const { dec } = newDecoder();
-    expect(decodeFrame(dec, vxlanFrame(hex('00000000 00007b00'), innerFrame), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
-    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(decodeFrame(dec, vxlanFrame(hex(header), innerFrame), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.Ethernet);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Transport);
+    expect([dec.view.tunnelDepth, dec.view.dstPort]).toEqual([1, 80]);
   });
 
   test('VXLAN header shorter than 8 bytes: the UDP flow stays, tunnel.truncated counted', () => {
@@ -383,7 +388,8 @@ describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe); each payload kind checked with 
     ['next protocol Ethernet', concat(header(3), ethernet(0x0800, INNER4)), InnerKind.Ethernet, [1111, 80]],
     ['next protocol NSH (a service chain), then IPv4', concat(header(4), NSH_V4, INNER4), InnerKind.Nsh, [1111, 80]],
     ['next protocol MPLS, one label, then IPv4', concat(header(5), hex('00064140'), INNER4), InnerKind.Mpls, [1111, 80]],
-    ['no P flag: Ethernet, as plain VXLAN', concat(header(0, 0x08), ethernet(0x86dd, INNER6)), InnerKind.Ethernet, [2222, 53]],
+    ['the I and P flags clear, next protocol IPv4 (tshark reads the byte alone)', concat(header(1, 0x00), INNER4), InnerKind.Ip, [1111, 80]],
+    ['version 1, next protocol IPv4', concat(header(1, 0x1c), INNER4), InnerKind.Ip, [1111, 80]],
   ])('%s: the outer datagram is a flow, the inner packet one more', (_name, payload, kind, ports) => {
     const r = throughTunnel(udpFrame(51000, 4790, payload));
     expect([r.outer, r.kind, r.inner, r.depth]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1]);
@@ -391,8 +397,7 @@ describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe); each payload kind checked with 
   });
 
   test.each<[string, Uint8Array, number]>([
-    ['the I flag clear', concat(header(1, 0x04), INNER4), 0],
-    ['version 1', concat(header(1, 0x1c), INNER4), 0],
+    ['no P flag and next protocol 0 (tshark shows data; the draft would say Ethernet)', concat(header(0, 0x08), ethernet(0x86dd, INNER6)), 0],
     ['an unassigned next protocol (0x7f)', concat(header(0x7f), INNER4), 0],
     ['a header shorter than 8 bytes', hex('0c000001 0000'), 1],
   ])('%s: a plain UDP flow, nothing inside', (_name, payload, truncations) => {
