@@ -11,7 +11,7 @@ import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
 import { OutputFile } from './report/output';
-import { registerLiveCommand } from './cli/live-command';
+import { registerLiveCommand, DNS_GRACE_HELP, dnsGraceMicros } from './cli/live-command';
 import { registerReportCommands } from './cli/report-commands';
 import { progressFor } from './cli/progress';
 // Loaded on first use: the report model and renderers are only needed with --bundle.
@@ -69,6 +69,7 @@ interface ReplayFlags extends PolicyFlags {
   force?: boolean;
   maxFlows?: string;
   maxDnsCache?: string;
+  dnsGrace?: string;
   debug?: boolean;
   bundle?: string;
   reproducible?: boolean;
@@ -95,6 +96,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .option('--force', 'replace an existing output file')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
     .option('--max-dns-cache <n>', 'cap on (client, address) pairs remembered from DNS answers (oldest evicted and counted; default 250000)')
+    .option('--dns-grace <time>', DNS_GRACE_HELP)
     .option('--bundle <dir>', 'also write the report bundle to DIR: report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml')
     .option('--reproducible', 'pin the generation time (SOURCE_DATE_EPOCH, else the last packet time) so the bundle is byte-identical across runs')
     .option('--debug', 'print stack traces for errors');
@@ -113,6 +115,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
             devices,
             maxFlows: flags.maxFlows ? parseCount('--max-flows', flags.maxFlows) : undefined,
             dnsCacheEntries: flags.maxDnsCache ? parseCount('--max-dns-cache', flags.maxDnsCache) : undefined,
+            dnsGraceMicros: dnsGraceMicros(flags.dnsGrace),
           },
           stage,
           keepRecords: flags.bundle !== undefined,

@@ -46,6 +46,7 @@ interface LiveFlags extends PolicyFlags {
   bufferBytes?: string;
   promisc?: boolean;
   maxFlows?: string;
+  dnsGrace?: string;
   debug?: boolean;
   bundle?: string;
   reproducible?: boolean;
@@ -58,14 +59,26 @@ function collect(value: string, prev: string[] = []): string[] {
 /** Duration units accepted by --duration. */
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `--duration`: a number with ms, s, m, h or d (plain numbers are seconds), e.g. 10m, 1.5h. */
-export function parseDuration(text: string): number {
+/**
+ * Parses a time such as `--duration`'s: a number with ms, s, m, h or d (plain numbers are
+ * seconds), e.g. 10m, 1.5h; at most 24 days. Zero only when `allowZero` (`--dns-grace 0`).
+ */
+export function parseDuration(text: string, name = '--duration', allowZero = false): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 's'] : NaN;
-  if (!(ms > 0) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
-    throw new LiveUsageError(`--duration ${text}: expected a positive time such as 30s, 10m, 2h or 7d (at most 24 days)`);
+  if (!(ms > 0 || (allowZero && ms === 0)) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
+    const what = allowZero ? 'a time' : 'a positive time';
+    throw new LiveUsageError(`${name} ${text}: expected ${what} such as 30s, 10m, 2h or 7d (at most 24 days)`);
   }
   return Math.round(ms);
+}
+
+/** Option text of `--dns-grace`, shared by replay and live. */
+export const DNS_GRACE_HELP = 'how long past its TTL a DNS answer still names flows to its addresses: 0, 30s, 10m, 2h, 1d (default 5m)';
+
+/** `--dns-grace` as the pipeline takes it (µs), or undefined for the default. */
+export function dnsGraceMicros(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseDuration(text, '--dns-grace', true) * 1000;
 }
 
 /** Parses a positive whole number, with an optional K/M/G (binary) suffix when `sizes` is set. */
@@ -130,6 +143,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     .option('--buffer-bytes <n>', 'kernel capture buffer (default 32M; K/M/G suffixes)')
     .option('--promisc', 'put the interface in promiscuous mode (to audit other hosts on a mirror port)')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
+    .option('--dns-grace <time>', DNS_GRACE_HELP)
     .option('--debug', 'print stack traces for errors')
     .option('--bundle <dir>', 'when the run ends, also write the report bundle to DIR (report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml)')
     .option('--reproducible', 'pin the generation time of the bundle (SOURCE_DATE_EPOCH, else the last packet time)');
@@ -147,6 +161,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     const snaplen = flags.snaplen !== undefined ? parsePositive('--snaplen', flags.snaplen) : undefined;
     const bufferBytes = flags.bufferBytes !== undefined ? parsePositive('--buffer-bytes', flags.bufferBytes, true) : undefined;
     const maxFlows = flags.maxFlows !== undefined ? parsePositive('--max-flows', flags.maxFlows) : undefined;
+    const dnsGrace = dnsGraceMicros(flags.dnsGrace);
     const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;
     if (writeMax !== undefined && flags.write === undefined) throw new LiveUsageError('--write-max-bytes needs --write FILE');
 
@@ -165,7 +180,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
       const res = await liveEngine().runLive({
         iface,
         format: flags.format,
-        pipeline: { devices, maxFlows },
+        pipeline: { devices, maxFlows, dnsGraceMicros: dnsGrace },
         deviceSource: source,
         stage,
         capture: { snaplen, bufferBytes, filter: flags.filter, promisc: flags.promisc === true },

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'child_process';
 import { once } from 'events';
 import { run, VERSION } from '../../src/main';
 import {
-  T0, TCP_ACK, TCP_PSH, TCP_SYN, clientHello, pcapBytes, tcpPacket, tempDir, udpPacket, TimedPacket,
+  T0, TCP_ACK, TCP_PSH, TCP_SYN, DNS_A, clientHello, dnsMessage, pcapBytes, tcpPacket, tempDir, udpPacket, TimedPacket,
 } from '../helpers/packets';
 import { REPO_ROOT } from '../helpers/shared';
 import { makeFlood } from '../bench/make-flood';
@@ -203,6 +203,43 @@ describe('run(argv): bad input', () => {
     expect(r.code).toBe(2);
     const recs = ndjson(fs.readFileSync(out, 'utf8'));
     expect(recs.filter((x) => x.type === 'flow').map((x) => x.name)).toEqual(['cli.vendor.example']);
+  });
+});
+
+describe('run(argv): --dns-grace', () => {
+  const RESOLVER = '192.168.1.1';
+  /**
+   * A lookup answered with TTL 60 s, then connection attempts (bare SYNs) to the answered
+   * address 50 s, 200 s and 1,000 s later: only a DNS answer can name them.
+   */
+  function lateUses(): string {
+    const pkts: TimedPacket[] = [
+      { ts: T0, data: udpPacket(DEV, RESOLVER, 40000, 53, dnsMessage(9, false, 'api.vendor.example', DNS_A)) },
+      { ts: T0 + 5000, data: udpPacket(RESOLVER, DEV, 53, 40000, dnsMessage(9, true, 'api.vendor.example', DNS_A, [{ name: 'api.vendor.example', type: DNS_A, ttl: 60, data: WEB }])) },
+    ];
+    [50, 200, 1000].forEach((s, i) => {
+      pkts.push({ ts: T0 + s * 1e6, data: tcpPacket({ src: DEV, dst: WEB, sport: 51000 + i, dport: 8883, flags: TCP_SYN, seq: 1 }) });
+    });
+    return tmp.write('late-uses.pcap', pcapBytes(pkts));
+  }
+  const names = (stdout: string): unknown[] => ndjson(stdout).filter((r) => r.type === 'flow' && r.remote_port === 8883).map((r) => r.name);
+
+  test.each<[string[], unknown[]]>([
+    [[], ['api.vendor.example', 'api.vendor.example', null]], // the default: TTL + 5 min
+    [['--dns-grace', '0'], ['api.vendor.example', null, null]], // the TTL alone
+    [['--dns-grace', '20m'], ['api.vendor.example', 'api.vendor.example', 'api.vendor.example']],
+  ])('replay %j: flows to the address are named while TTL + grace lasts', async (flags, want) => {
+    const out = path.join(fs.mkdtempSync(path.join(tmp.dir, 'grace-')), 'out.ndjson');
+    const r = await cli(['replay', lateUses(), '--format', 'ndjson', '-o', out, ...flags]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(names(fs.readFileSync(out, 'utf8'))).toEqual(want);
+  });
+
+  test.each(['-1m', '5 minutes', '30d', 'soon'])('a bad --dns-grace %s exits 2 with one EA_USAGE line', async (bad) => {
+    const r = await cli(['replay', capture, '--dns-grace', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^egress-audit: EA_USAGE: --dns-grace ${bad.replace(/[-]/g, '\\$&')}: expected a time such as 30s`));
+    expect(r.stderr).not.toMatch(STACK);
   });
 });
 

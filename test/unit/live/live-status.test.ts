@@ -4,7 +4,7 @@
  * --duration / size values parsed or refused with a usage error.
  */
 import { LiveStatusDisplay, destinationOf } from '../../../src/live-status';
-import { parseDuration, parsePositive } from '../../../src/cli/live-command';
+import { dnsGraceMicros, parseDuration, parsePositive } from '../../../src/cli/live-command';
 import type { FlowRecord } from '../../../src/report/records';
 
 function flow(over: Partial<FlowRecord>): FlowRecord {
@@ -48,6 +48,11 @@ test('--duration accepts ms, s, m, h, d and refuses the rest', () => {
   expect(parseDuration('30')).toBe(30_000);
   expect(parseDuration('250ms')).toBe(250);
   for (const bad of ['', '0s', '-1m', '10 minutes', '30d']) expect(() => parseDuration(bad)).toThrow(/--duration/);
+  // --dns-grace takes zero (the TTL alone) and names itself in its error.
+  expect(parseDuration('0', '--dns-grace', true)).toBe(0);
+  expect(dnsGraceMicros('5m')).toBe(300e6);
+  expect(dnsGraceMicros(undefined)).toBeUndefined();
+  expect(() => dnsGraceMicros('-5m')).toThrow(/^--dns-grace -5m: expected a time/);
 });
 
 test('sizes take binary K/M/G suffixes; counts do not', () => {
