@@ -10,6 +10,7 @@ import { isTty } from './tty';
 import { runAudit, OutputFormat } from './audit';
 import { EgressAuditError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
+import { DEFAULT_DNS_CACHE_ENTRIES } from './attribution/dns-cache';
 import { OutputFile } from './report/output';
 import { registerLiveCommand, DNS_GRACE_HELP, dnsGraceMicros } from './cli/live-command';
 import { registerReportCommands } from './cli/report-commands';
@@ -95,7 +96,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of standard output')
     .option('--force', 'replace an existing output file')
     .option('--max-flows <n>', 'cap on simultaneous flows (least recently used are evicted and counted)')
-    .option('--max-dns-cache <n>', 'cap on (client, address) pairs remembered from DNS answers (oldest evicted and counted; default 250000)')
+    .option('--max-dns-cache <n>', `cap on (client, address) pairs remembered from DNS answers (oldest evicted and counted; default ${DEFAULT_DNS_CACHE_ENTRIES})`)
     .option('--dns-grace <time>', DNS_GRACE_HELP)
     .option('--bundle <dir>', 'also write the report bundle to DIR: report.html, report.md, findings.csv, flows.csv, audit.json, audit.sarif, junit.xml')
     .option('--reproducible', 'pin the generation time (SOURCE_DATE_EPOCH, else the last packet time) so the bundle is byte-identical across runs')

@@ -25,10 +25,14 @@ export interface FragmentLimits { maxDatagrams: number; maxBytes: number; timeou
 /**
  * Defaults. 1024 datagrams in flight is far above what a device produces (fragmented DNS/EDNS0
  * or IKE come a few at a time) yet caps a fragment flood's bookkeeping; 16 MiB holds 256 maximum
- * size (64 KiB) datagrams; 30 s is between RFC 8200 §4.5's 60 s and Linux's ipfrag_time (30 s),
- * measured on packet time so replays behave like live capture.
+ * size (64 KiB) datagrams. The timeout, on packet time so replays behave like live capture, is 255
+ * s, RFC 791's upper bound (a fragment lives no longer than its TTL in seconds), not a receiving
+ * host's (Linux's ipfrag_time is 30 s, RFC 8200 §4.5 says 60 s): the fragments were sent, and
+ * tshark and Zeek keep no timer, so they list the conversation of a datagram whose last
+ * fragment came 100 s late (dnscap's frag_timeout captures). The two caps above bound the
+ * memory; the timer only ends datagrams that will never complete.
  */
-export const DEFAULT_FRAGMENT_LIMITS: FragmentLimits = { maxDatagrams: 1024, maxBytes: 16 * 1024 * 1024, timeoutMicros: 30_000_000 };
+export const DEFAULT_FRAGMENT_LIMITS: FragmentLimits = { maxDatagrams: 1024, maxBytes: 16 * 1024 * 1024, timeoutMicros: 255_000_000 };
 
 /** add(): the fragment was stored; the datagram is not complete yet. */
 export const FRAGMENT_HELD = -1;

@@ -137,6 +137,13 @@ interface Failure {
    * outcome memo: #judgeRules 1.08 → 0.96 s, collections 1.74 → 1.59 s).
    */
   detail: () => string;
+  /**
+   * A second reason the same rule fails for, listed right after this one: a protocol mismatch
+   * ends the rule's check at its first stage, but a wrong name behind it is a finding of its own
+   * (plain HTTP on 443 with a Host no rule lists is both), as the labelled device captures list
+   * a flow's reasons (main reason first, then every other).
+   */
+  also?: Failure | null;
 }
 
 /**
@@ -563,11 +570,11 @@ export class PolicyEngine {
     const app = otherTransport && s.app === 'quic' ? 'tls' : s.app;
     const port = s.direction === 'inbound' ? s.devicePort : s.remotePort;
     if (r.app !== null && !isContentless(app) && !appMatches(r.app, app, s)) {
-      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} for ${r.app}, but this flow to ${subjectLabel(s)} carries ${s.app}.` };
+      return { reason: 'protocol-mismatch', stage: 1, rule: r, also: this.#checkNames(r, s), detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} for ${r.app}, but this flow to ${subjectLabel(s)} carries ${s.app}.` };
     }
     const mismatch = s.mismatch;
     if (r.app === null && mismatch !== null) {
-      return { reason: 'protocol-mismatch', stage: 1, rule: r, detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} without naming a protocol, so the port's usual one is expected (${subjectLabel(s)}). ${mismatch.text}` };
+      return { reason: 'protocol-mismatch', stage: 1, rule: r, also: this.#checkNames(r, s), detail: () => `Rule ${r.id} (${loc(r)}) documents port ${port} without naming a protocol, so the port's usual one is expected (${subjectLabel(s)}). ${mismatch.text}` };
     }
     const resolvers = r.resolvers;
     if (resolvers !== null && !resolvers.has(s.remoteIp)) {
@@ -631,7 +638,7 @@ function declared(r: CompiledRule, s: Subject): Outcome {
   };
 }
 
-/** Main failure first (furthest stage, then rule order), other distinct reasons after it. */
+/** Main failure first (furthest stage, then rule order), other distinct reasons after it (a name failure behind protocol mismatches right after the main one). */
 function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
   const all = [...primary, ...secondary];
   let best = all[0];
@@ -639,7 +646,21 @@ function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
   if (primary.length === 0) for (const f of all) if (f.stage > best.stage) best = f;
   const reasons: string[] = [best.reason];
   for (const f of [...all].sort((a, b) => b.stage - a.stage)) if (!reasons.includes(f.reason)) reasons.push(f.reason);
-  return { nearest: best.rule, fields: { verdict: 'undeclared', rule: null, pack: null, reasons, explanation: best.detail() } };
+  // A name reason behind protocol mismatches only when every rule failed that way and none of
+  // them would take the flow's names (one that would makes the protocol the only finding); the
+  // furthest name failure is the one listed and explained, as for the main reason.
+  let also: Failure | null = null;
+  for (const f of all) {
+    if (!f.also) return withReasons(best, reasons, null);
+    if (also === null || f.also.stage > also.stage) also = f.also;
+  }
+  return withReasons(best, reasons, also);
+}
+
+function withReasons(best: Failure, reasons: string[], also: Failure | null): Outcome {
+  if (also !== null && !reasons.includes(also.reason)) reasons.splice(1, 0, also.reason);
+  const explanation = also !== null ? `${best.detail()} ${also.detail()}` : best.detail();
+  return { nearest: best.rule, fields: { verdict: 'undeclared', rule: null, pack: null, reasons, explanation } };
 }
 
 /** Subjects whose outcome PolicyEngine keeps, per memo (a few MB of verdict fields at most). */

@@ -132,6 +132,17 @@ describe('IPv4 fragments', () => {
     expect(count('ip.fragment_incomplete')).toBe(1);
   });
 
+  test('default timeout 255 s: a last fragment 100 s late still completes the datagram; 256 s late it starts a new one', () => {
+    for (const [lateSeconds, want] of [[100, DecodeStatus.Transport], [256, DecodeStatus.FragmentHeld]] as const) {
+      const { dec, count } = newDecoder();
+      const first = frag4(0, 24);
+      dec.decode(first, 0, first.length, first.length, LINKTYPE_RAW, 0);
+      const last = frag4(24, 24);
+      expect(dec.decode(last, 0, last.length, last.length, LINKTYPE_RAW, lateSeconds * 1e6)).toBe(want);
+      expect(count('ip.fragment_incomplete')).toBe(want === DecodeStatus.Transport ? 0 : 1);
+    }
+  });
+
   test('over the datagram bound: the oldest is evicted and counted', () => {
     const { dec, count } = newDecoder({ maxDatagrams: 2, maxBytes: 1 << 20, timeoutMicros: 30_000_000 });
     for (let id = 1; id <= 3; id++) dec.decode(frag4(0, 24, id), 0, 44, 44, LINKTYPE_RAW, id);

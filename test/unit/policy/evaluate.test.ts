@@ -158,6 +158,28 @@ describe('reason codes', () => {
     expect(v.reasons).toEqual(['protocol-mismatch']);
   });
 
+  it('protocol-mismatch stays the main reason; a wrong name behind it is listed and explained after it', () => {
+    const host = (n: string): NameCandidate => ({ name: n, source: 'http-host' });
+    const unlisted = engine.judgeFlow(flow({ app: 'http', http_host: 'leak.example.net', names: [host('leak.example.net')] }));
+    expect(unlisted.reasons).toEqual(['protocol-mismatch', 'name-not-documented']);
+    expect(unlisted.explanation).toMatch(/carries http\. Port 443 is documented by rule E-443 .* leak\.example\.net is not listed\.$/);
+    const answeredElsewhere = engine.judgeFlow(flow({ app: 'http', http_host: 'api.vendor.com', names: [host('api.vendor.com'), answer('leak.example.net')] }));
+    expect(answeredElsewhere.reasons).toEqual(['protocol-mismatch', 'sni-dns-mismatch']);
+  });
+
+  it('no name reason behind the protocol mismatch when another rule for the port lists the name', () => {
+    const two = new PolicyEngine([loadPackText(`version: 1
+device: { name: Two rules }
+document: { title: Doc, vendor: V, source: doc.txt, retrieved: 2025-01-31 }
+egress:
+  - { id: E-A, description: API, source: "l1", proto: tcp, ports: [443], app: tls, hosts: [a.vendor.com] }
+  - { id: E-B, description: Updates, source: "l2", proto: tcp, ports: [443], app: tls, hosts: [b.vendor.com] }
+`, 'two.yaml')]);
+    const http = (host: string): FlowRecord => flow({ app: 'http', http_host: host, names: [{ name: host, source: 'http-host' }] });
+    expect(two.judgeFlow(http('b.vendor.com')).reasons).toEqual(['protocol-mismatch']);
+    expect(two.judgeFlow(http('c.example')).reasons).toEqual(['protocol-mismatch', 'name-not-documented']);
+  });
+
   it('a flow without payload does not contradict the rule app', () => {
     expect(engine.judgeFlow(flow({ app: 'tcp-no-payload', names: [answer('api.vendor.com')] })).verdict).toBe('declared');
   });
