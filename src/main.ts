@@ -105,7 +105,8 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .action((captures: string[], flags: ReplayFlags) => {
       debug = debug || flags.debug === true;
       const devices = parseDevices(flags.device ?? []);
-      const stage = policyStageFromFlags(flags, devices);
+      const dnsGrace = dnsGraceMicros(flags.dnsGrace);
+      const stage = policyStageFromFlags(flags, devices, dnsGrace);
       if (flags.bundle !== undefined) bundle().checkBundleTarget(flags.bundle, flags.force === true);
       const out = OutputFile.open(flags.output ?? null, flags.force === true);
       try {
@@ -116,7 +117,7 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
             devices,
             maxFlows: flags.maxFlows ? parseCount('--max-flows', flags.maxFlows) : undefined,
             dnsCacheEntries: flags.maxDnsCache ? parseCount('--max-dns-cache', flags.maxDnsCache) : undefined,
-            dnsGraceMicros: dnsGraceMicros(flags.dnsGrace),
+            dnsGraceMicros: dnsGrace,
           },
           stage,
           keepRecords: flags.bundle !== undefined,

@@ -155,13 +155,13 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     }
     if (iface === undefined) throw new LiveUsageError('live: missing the interface to capture on', { hint: 'egress-audit live --list shows the interfaces' });
     const { devices, source } = resolveDevices(iface, flags.device ?? []);
-    const stage = policyStageFromFlags(flags, devices);
+    const dnsGrace = dnsGraceMicros(flags.dnsGrace);
+    const stage = policyStageFromFlags(flags, devices, dnsGrace);
     const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
     const count = flags.count !== undefined ? parsePositive('--count', flags.count) : undefined;
     const snaplen = flags.snaplen !== undefined ? parsePositive('--snaplen', flags.snaplen) : undefined;
     const bufferBytes = flags.bufferBytes !== undefined ? parsePositive('--buffer-bytes', flags.bufferBytes, true) : undefined;
     const maxFlows = flags.maxFlows !== undefined ? parsePositive('--max-flows', flags.maxFlows) : undefined;
-    const dnsGrace = dnsGraceMicros(flags.dnsGrace);
     const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;
     if (writeMax !== undefined && flags.write === undefined) throw new LiveUsageError('--write-max-bytes needs --write FILE');
 

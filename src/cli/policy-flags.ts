@@ -42,7 +42,7 @@ export function addPolicyOptions(cmd: Command): Command {
  * Builds the policy stage for the flags, or undefined when no rules were given. Loads and
  * validates every pack up front, so a bad rule file fails before any capture is read.
  */
-export function policyStageFromFlags(flags: PolicyFlags, devices: Cidr[]): ((next: RecordSink) => StageSink) | undefined {
+export function policyStageFromFlags(flags: PolicyFlags, devices: Cidr[], dnsGraceMicros?: number): ((next: RecordSink) => StageSink) | undefined {
   if (!flags.rules || flags.rules.length === 0) {
     if (flags.set?.length || flags.failOn) throw new FailOnError('--set and --fail-on need --rules', { hint: 'add --rules PACK (egress-audit rules list shows the built-in packs)' });
     return undefined;
@@ -51,7 +51,8 @@ export function policyStageFromFlags(flags: PolicyFlags, devices: Cidr[]): ((nex
   if (typeof failOn === 'string') throw new FailOnError(failOn);
   const { resolvePacks, PolicyEngine, parseSetFlags } = policy();
   const packs = resolvePacks(flags.rules);
-  const engine = new PolicyEngine(packs, parseSetFlags(flags.set ?? []));
+  // The same grace as the pipeline's DNS cache: a lookup is credited by a connection in the time its answer names flows.
+  const engine = new PolicyEngine(packs, parseSetFlags(flags.set ?? []), dnsGraceMicros === undefined ? undefined : dnsGraceMicros / 1e6);
   return (next) => new PolicyStage(engine, next, failOn, devices);
 }
 

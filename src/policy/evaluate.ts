@@ -26,6 +26,7 @@
 import type { DnsRecord, FlowRecord, VerdictFields } from '../report/records';
 import { RulesSwitchError } from '../errors';
 import { isAddressLiteral } from '../net/addr';
+import { DEFAULT_DNS_GRACE_MICROS } from '../attribution/dns-cache';
 import { isLocalScopeAddress } from './address-set';
 import { normalizeDomainName } from './domain-matcher';
 import { assessEch, NO_ECH, type EchAssessment } from './ech';
@@ -246,8 +247,12 @@ export class PolicyEngine {
   readonly #flowScratch = emptySubject();
   readonly #dnsScratch = emptySubject();
 
-  /** Throws `RulesSwitchError` (EA_RULES_SWITCH) for a switch no pack has or a value it does not allow. */
-  constructor(packs: readonly RulePack[], switches: SwitchSettings = {}) {
+  /**
+   * Throws `RulesSwitchError` (EA_RULES_SWITCH) for a switch no pack has or a value it does not
+   * allow. `answerGraceSeconds`: how long past its TTL an answer still names flows (the replay's
+   * --dns-grace), which is also how long after a lookup a connection to its answer credits it.
+   */
+  constructor(packs: readonly RulePack[], switches: SwitchSettings = {}, readonly answerGraceSeconds = DEFAULT_ANSWER_GRACE_SECONDS) {
     this.packs = Object.freeze([...packs]);
     for (const [name, value] of Object.entries(switches)) {
       const owners = packs.filter((p) => p.switches.has(name));
@@ -354,7 +359,7 @@ export class PolicyEngine {
     // 203.0.113.0/24") leaves the names a device looks up out of the document, while a rule that
     // lists names lists the names to look up too, so a lookup of another name that shares an
     // address stays undeclared ("query names must be whitelisted").
-    const byAddress = new Map<string, { device: string; flow: ContactFlow; rule: string; pack: string | null }[]>();
+    const byAddress = new Map<string, Contact[]>();
     const contact = (flow: ContactFlow, verdict: string | undefined, rule: string | null | undefined, pack: string | null | undefined): void => {
       if (flow.direction !== 'egress' || verdict !== 'declared' || rule === null || rule === undefined || !answered.has(flow.remote_ip)) return;
       if (!this.#nameFreeRules.has(ruleKey(pack ?? null, rule))) return;
@@ -365,28 +370,60 @@ export class PolicyEngine {
     };
     for (const c of contacts) contact(c, c.verdict, c.rule, c.pack);
     flows.forEach((flow, i) => contact(flow, flowVerdicts[i].verdict, flowVerdicts[i].rule, flowVerdicts[i].pack));
-    // For each (device, name): the first declared flow that contacted an address answered for it
-    // (every lookup of the name is credited: A and AAAA go together, and an answer a device
-    // cached serves its later lookups of the name as well).
-    const served = new Map<string, NonNullable<DnsJudgeContext['answerContactedBy']>>();
-    // One key per record, made once: normalising a name costs ~1 µs when it is new (a flood of
-    // new names with a pack spent ~2 s of 25 in it, making each key twice).
-    const nameKeys = byAddress.size === 0 ? [] : dnsRecords.map(nameKey);
-    for (let j = 0; j < nameKeys.length; j++) {
-      const d = dnsRecords[j];
-      const k = nameKeys[j];
-      if (served.has(k)) continue;
-      const device = deviceKey(d.client_ip);
-      for (const a of d.answers) {
-        if (a.type !== 'A' && a.type !== 'AAAA') continue;
-        const hit = byAddress.get(a.data)?.find((e) => e.device === device && e.flow.first_ts + 1e-3 >= d.ts);
-        if (hit) {
-          served.set(k, { flowId: hit.flow.id, rule: hit.rule, pack: hit.pack });
-          break;
+    // Each lookup is credited by a declared flow that contacted an address answered for its name
+    // (to the same device) after the lookup, while the answer still names flows (its TTL plus
+    // the grace): "a name whose answer is then contacted", in the window in which that
+    // connection is given the name. Addresses are pooled per (device, name), so a lookup whose
+    // own answer was empty (the AAAA beside a used A) or came from a cache is credited by the
+    // connection it led to. A later lookup of the name that leads nowhere, or only to an
+    // undocumented port, stays undeclared even when an earlier one was followed.
+    const served: (NonNullable<DnsJudgeContext['answerContactedBy']> | null)[] = new Array<NonNullable<DnsJudgeContext['answerContactedBy']> | null>(dnsRecords.length).fill(null);
+    if (byAddress.size > 0) {
+      // One key per record, made once: normalising a name costs ~1 µs when it is new (a flood
+      // of new names with a pack spent ~2 s of 25 in it, making each key twice).
+      const byName = new Map<string, number[]>();
+      dnsRecords.forEach((d, j) => {
+        const k = nameKey(d);
+        const list = byName.get(k);
+        if (list === undefined) byName.set(k, [j]);
+        else list.push(j);
+      });
+      // Each address's contacts by start time, sorted once, so that a device looking a name up
+      // thousands of times in a batch finds each lookup's contact by bisection.
+      const sorted = new Set<string>();
+      const sortedContacts = (addr: string): Contact[] => {
+        const list = byAddress.get(addr)!;
+        if (!sorted.has(addr)) {
+          list.sort((x, y) => x.flow.first_ts - y.flow.first_ts);
+          sorted.add(addr);
+        }
+        return list;
+      };
+      for (const list of byName.values()) {
+        const addresses = new Set<string>();
+        let ttl = 0;
+        for (const j of list) {
+          for (const a of dnsRecords[j].answers) {
+            if (a.type !== 'A' && a.type !== 'AAAA') continue;
+            if (a.ttl > ttl) ttl = a.ttl;
+            if (byAddress.has(a.data)) addresses.add(a.data);
+          }
+        }
+        if (addresses.size === 0) continue;
+        const device = deviceKey(dnsRecords[list[0]].client_ip);
+        const window = ttl + this.answerGraceSeconds;
+        for (const j of list) {
+          const d = dnsRecords[j];
+          let hit: Contact | undefined;
+          for (const addr of addresses) {
+            hit = firstContactIn(sortedContacts(addr), device, d.ts - 1e-3, d.ts + window);
+            if (hit) break;
+          }
+          if (hit) served[j] = { flowId: hit.flow.id, rule: hit.rule, pack: hit.pack };
         }
       }
     }
-    const dnsVerdicts = dnsRecords.map((d, j) => this.judgeDns(d, { answerContactedBy: served.size === 0 ? null : served.get(nameKeys[j]) ?? null }));
+    const dnsVerdicts = dnsRecords.map((d, j) => this.judgeDns(d, { answerContactedBy: served[j] }));
 
     // A DNS flow is declared when every query it carried is.
     const tuple = (proto: string, cip: string, cport: number, sip: string, sport: number) => `${proto} ${cip} ${cport} ${sip} ${sport}`;
@@ -636,6 +673,25 @@ function declared(r: CompiledRule, s: Subject): Outcome {
       explanation: `Rule ${r.id} (${loc(r)}) declares ${s.proto.toUpperCase()} port ${port} ${r.direction === 'inbound' ? `from ${s.remoteIp}` : `to ${subjectLabel(s)}`}: ${sentence(r.description)}`,
     },
   };
+}
+
+/** The default of `PolicyEngine.answerGraceSeconds`: the DNS cache's default grace (5 min). */
+export const DEFAULT_ANSWER_GRACE_SECONDS = DEFAULT_DNS_GRACE_MICROS / 1e6;
+
+/** A declared egress flow that may credit lookups of the addresses it went to (judgeRunVerdicts). */
+interface Contact { device: string; flow: ContactFlow; rule: string; pack: string | null }
+
+/** The earliest contact of `device` that started in [from, until], in `list` sorted by start. */
+function firstContactIn(list: readonly Contact[], device: string, from: number, until: number): Contact | undefined {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].flow.first_ts < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length && list[i].flow.first_ts <= until; i++) if (list[i].device === device) return list[i];
+  return undefined;
 }
 
 /** Main failure first (furthest stage, then rule order), other distinct reasons after it (a name failure behind protocol mismatches right after the main one). */

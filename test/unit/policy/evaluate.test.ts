@@ -308,6 +308,26 @@ describe('judgeRun', () => {
     expect(credited.explanation).toMatch(/contacted by flow \d+, declared by rule E-NTP, which names no host names/);
   });
 
+  it('credits each lookup by a connection after it within its answer\'s TTL + grace, the time the answer names flows', () => {
+    const pack = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
+    const at = (ts: number, qtype = 'A', answers = ['198.51.100.100']) => dns('time.example', qtype === 'A' ? answers : [], { ts, qtype });
+    const ntp = (ts: number) => flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: ts });
+    // TTL 60 s + the default grace 300 s: 360 s.
+    // 100 (A and its empty AAAA): NTP at 105 → credited. 1000: nothing after it → not, though an
+    // earlier lookup of the name was followed. 2000: NTP at 2359 → credited. 3000 (answered from
+    // a cache: no addresses of its own): NTP only at 3361 → not.
+    const flows = [ntp(105), flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 9999, app: null, first_ts: 1001 }), ntp(2359), ntp(3361)];
+    const lookups = [at(100), at(100, 'AAAA'), at(1000), at(2000), at(3000, 'A', [])];
+    const run = new PolicyEngine([pack]).judgeRun(flows, lookups);
+    expect(run.dns.map((d) => [d.ts, d.qtype, d.verdict])).toEqual([
+      [100, 'A', 'declared'], [100, 'AAAA', 'declared'], [1000, 'A', 'undeclared'], [2000, 'A', 'declared'], [3000, 'A', 'undeclared'],
+    ]);
+    expect(run.dns[3].explanation).toMatch(new RegExp(`contacted by flow ${flows[2].id}, declared by rule E-NTP`));
+    // --dns-grace 0: the TTL alone.
+    const strict = new PolicyEngine([pack], {}, 0).judgeRun([ntp(4059), ntp(5061)], [at(4000), at(5000)]);
+    expect(strict.dns.map((d) => d.verdict)).toEqual(['declared', 'undeclared']);
+  });
+
   it('does not count a flow that happened before the lookup', () => {
     const p = loadPackText(PACK.replace('resolvers: [198.51.100.53], ', ''), 'run.yaml');
     const ntp = flow({ proto: 'udp', remote_ip: '198.51.100.100', remote_port: 123, app: 'ntp', first_ts: 50 });
