@@ -36,6 +36,7 @@ const WIFI_AMSDU_MALFORMED = A['wifi.amsdu_malformed'];
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
 const IP4_TRUNCATED = A['ip4.truncated'];
 const IP6_TRUNCATED = A['ip6.truncated'];
+const IP_IPV6_UNDER_IPV4_TYPE = A['ip.ipv6_under_ipv4_type'];
 const IP4_AH_TRUNCATED = A['ip4.ah_truncated'];
 /** RFC 4302 §2: next header, length, reserved, SPI, sequence number (12 bytes) before the ICV. */
 const AH_MIN_LENGTH = 12;
@@ -219,8 +220,14 @@ export class FrameDecoder {
       if (status !== NEXT_LAYER) return status as DecodeStatus;
       etherType = cur.etherType;
     }
-    if (etherType === ETHERTYPE_IPV4) status = decodeIpv4(buf, cur, this.view, this.anomalies);
-    else if (etherType === ETHERTYPE_IPV6) status = decodeIpv6(buf, cur, this.view, this.anomalies);
+    if (etherType === ETHERTYPE_IPV4) {
+      // tshark's IPv4 dissector hands a version-6 header to IPv6 ("a Linux cooked capture with
+      // ethertype IPv4 containing an IPv6 packet", packet-ip.c); IPv6's takes version 6 only.
+      if (cur.end > cur.off && buf[cur.off] >> 4 === 6) {
+        this.anomalies.add(IP_IPV6_UNDER_IPV4_TYPE);
+        status = decodeIpv6(buf, cur, this.view, this.anomalies);
+      } else status = decodeIpv4(buf, cur, this.view, this.anomalies);
+    } else if (etherType === ETHERTYPE_IPV6) status = decodeIpv6(buf, cur, this.view, this.anomalies);
     else {
       if (etherType === ETHERTYPE_ARP) this.nonFlow.arp++;
       else this.nonFlow.otherL2++;
@@ -294,9 +301,14 @@ export class FrameDecoder {
       }
       case IPPROTO_AH:
         return this.skipAuthenticationHeader(buf);
-      case IPPROTO_IPIP: case IPPROTO_IPV6:
-        // IP-in-IP (RFC 2003) and 6in4 (RFC 4213 §3.5): the inner header follows directly.
+      case IPPROTO_IPIP:
+        // IP-in-IP (RFC 2003): the inner header follows directly, IPv4 or IPv6 by its version
+        // (tshark's "ip" dissector on this protocol number dispatches on it too).
         return this.enterTunnel(buf, 0);
+      case IPPROTO_IPV6:
+        // 6in4 (RFC 4213 §3.5): an IPv6 header and nothing else (an IPv4 one here is malformed,
+        // as tshark's IPv6 dissector finds it).
+        return this.enterTunnel(buf, ETHERTYPE_IPV6);
       case IPPROTO_ETHERNET:
         // An Ethernet frame right after the IP headers: SRv6 layer-2 services (RFC 8986), usually
         // behind a Segment Routing Header; tshark and tcpdump decode the frame, so do we.
@@ -387,8 +399,14 @@ export class FrameDecoder {
         this.anomalies.add(TUNNEL_TRUNCATED);
         return DecodeStatus.Truncated;
       }
-      const status = setEtherTypeFromVersion(buf, cur, this.anomalies);
-      if (status !== NEXT_LAYER) return status;
+      // An inner packet typed IPv6 (6in4, GRE 0x86dd) must be IPv6: decodeIpv6 checks the
+      // version. Typed IPv4 (decodeNetwork also takes IPv6 there) or untyped (IP-in-IP, UDP
+      // tunnels): by the version nibble.
+      if (inner === ETHERTYPE_IPV6) cur.etherType = ETHERTYPE_IPV6;
+      else {
+        const status = setEtherTypeFromVersion(buf, cur, this.anomalies);
+        if (status !== NEXT_LAYER) return status;
+      }
     }
     return this.decodeNetwork(buf);
   }

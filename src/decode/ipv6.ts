@@ -144,6 +144,7 @@ export function walkIpv6ExtensionHeaders(
     const extentStatus = checkExtent(cur, off, length, anomalies);
     if (extentStatus !== NEXT_LAYER) return extentStatus;
     if (nh === IPPROTO_ROUTING && buf[off + 3] > 0) finalDestination(buf, off, length, view);
+    else if (nh === IPPROTO_DSTOPTS) homeAddress(buf, off, length, view);
     nh = buf[off];
     off += length;
   }
@@ -170,6 +171,39 @@ function finalDestination(buf: Uint8Array, off: number, length: number, view: Pa
   if (at < 0) return;
   view.da0 = u32be(buf, at); view.da1 = u32be(buf, at + 4);
   view.da2 = u32be(buf, at + 8); view.da3 = u32be(buf, at + 12);
+}
+
+/** Destination option type of the Home Address option (RFC 6275 §6.3) and its data length. */
+const OPT_HOME_ADDRESS = 0xc9;
+const HOME_ADDRESS_LENGTH = 16;
+
+/**
+ * A Home Address option in a Destination Options header (Mobile IPv6, RFC 6275 §6.3): a mobile
+ * node away from home sends from its care-of address and names its home address here, which the
+ * receiver puts in place of the source (§9.3.1); tshark shows the home address as the source
+ * too, so the connection is one flow whichever address the replies carry (they come back to the
+ * home address through a type 2 Routing header, finalDestination). Options are type-length-value
+ * except Pad1; a length past the header ends the walk. `length` bytes at `off` are captured.
+ */
+function homeAddress(buf: Uint8Array, off: number, length: number, view: PacketView): void {
+  const end = off + length;
+  let p = off + 2;
+  while (p + 2 <= end) {
+    const type = buf[p];
+    if (type === 0) {
+      p++;
+      continue;
+    }
+    const len = buf[p + 1];
+    if (p + 2 + len > end) return;
+    if (type === OPT_HOME_ADDRESS && len === HOME_ADDRESS_LENGTH) {
+      const at = p + 2;
+      view.sa0 = u32be(buf, at); view.sa1 = u32be(buf, at + 4);
+      view.sa2 = u32be(buf, at + 8); view.sa3 = u32be(buf, at + 12);
+      return;
+    }
+    p += 2 + len;
+  }
 }
 
 function isExtensionHeader(nh: number): boolean {

@@ -84,8 +84,8 @@ describe('IPv4', () => {
     ['IHL beyond the packet', ipv4({ proto: 6, ihl: 15 }, tcp({})), good.length, DecodeStatus.Truncated, 'ip4.truncated'],
     // Snaplen cut inside the fixed header (12 of 20 bytes).
     ['header cut by the snaplen', good.subarray(0, 12), good.length, DecodeStatus.Truncated, 'ip4.truncated'],
-    // Ethertype says IPv4 but the version nibble says 6.
-    ['version 6 under ethertype 0x0800', ipv4({ proto: 6, version: 6 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip.unknown_version'],
+    // Ethertype says IPv4 but the version nibble says 5 (6 is decoded as IPv6, below).
+    ['version 5 under ethertype 0x0800', ipv4({ proto: 6, version: 5 }, tcp({})), good.length, DecodeStatus.Malformed, 'ip.unknown_version'],
   ])('%s', (_name, packet, wireLength, status, anomaly) => {
     const { dec, count, anomalies } = newDecoder();
     const frame = ethernet(0x0800, packet);
@@ -166,6 +166,50 @@ describe('IPv6', () => {
     test('type 3 (RPL, compressed addresses) and an unknown type keep the IPv6 header\'s destination', () => {
       expect(dst(decodeWith(routing(3, 1, ['2001:db8:5::5'])))).toEqual(words('2001:db8:1::1'));
       expect(dst(decodeWith(routing(9, 1, ['2001:db8:5::5'])))).toEqual(words('2001:db8:1::1'));
+    });
+  });
+
+  test('an IPv6 packet under ethertype 0x0800 is decoded as IPv6, as tshark does, and counted', () => {
+    const { dec, count } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x0800, ipv6({ nextHeader: 17 }, UDP)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipVersion, dec.view.dstPort, payloadText(dec), count('ip.ipv6_under_ipv4_type')]).toEqual([6, 53, 'q', 1]);
+  });
+
+  test('6in4 (protocol 41) must carry IPv6; IP-in-IP (protocol 4) takes either version, as tshark reads them', () => {
+    const inner4 = ipv4({ proto: 17 }, UDP);
+    const inner6 = ipv6({ nextHeader: 17 }, UDP);
+    const outer = (proto: number, inner: Uint8Array) => ipv4({ proto }, inner);
+    for (const [proto, inner, status] of [[41, inner6, DecodeStatus.Transport], [41, inner4, DecodeStatus.Malformed], [4, inner4, DecodeStatus.Transport], [4, inner6, DecodeStatus.Transport]] as const) {
+      const { dec } = newDecoder();
+      expect(decodeFrame(dec, outer(proto, inner), LINKTYPE_RAW)).toBe(status);
+      if (status === DecodeStatus.Transport) expect([dec.view.tunnelDepth, dec.view.dstPort]).toEqual([1, 53]);
+    }
+  });
+
+  describe('a Home Address option (Mobile IPv6, RFC 6275 §6.3) names the source, as tshark shows it', () => {
+    const src = (dec: ReturnType<typeof newDecoder>['dec']) => [dec.view.sa0, dec.view.sa1, dec.view.sa2, dec.view.sa3].map((w) => w >>> 0);
+    const words = (a: string) => {
+      const b = ip6addr(a);
+      return [0, 4, 8, 12].map((i) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
+    };
+    /** Destination Options (next header UDP, 24 bytes): `pad` PadN/Pad1 bytes, then option `type` with 16 bytes of address. */
+    const dstopts = (pad: Uint8Array, type: number, addr: string) => {
+      const body = concat(pad, Uint8Array.of(type, 16), ip6addr(addr));
+      return concat(Uint8Array.of(17, (2 + body.length) / 8 - 1), body);
+    };
+    const decodeWith = (opts: Uint8Array) => {
+      const { dec, anomalies } = newDecoder();
+      expect(decodeFrame(dec, ipv6({ nextHeader: 60, src: '2001:db8::10' }, concat(opts, UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+      expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_UDP, 53, 'q']);
+      expect(anomalies.toRecord()).toEqual({});
+      return dec;
+    };
+    test('after PadN (4 bytes, as RFC 6275 aligns it 8n+6): the home address replaces the care-of source', () => {
+      expect(src(decodeWith(dstopts(hex('0102 0000'), 0xc9, '2001:db8:99::77')))).toEqual(words('2001:db8:99::77'));
+    });
+    test('after Pad1 bytes too; another option type leaves the source alone', () => {
+      expect(src(decodeWith(dstopts(hex('00 00 00 00'), 0xc9, '2001:db8:99::77')))).toEqual(words('2001:db8:99::77'));
+      expect(src(decodeWith(dstopts(hex('0102 0000'), 0x1e, '2001:db8:99::77')))).toEqual(words('2001:db8::10'));
     });
   });
 
