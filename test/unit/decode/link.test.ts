@@ -532,6 +532,8 @@ describe('bridge-fabric tags (PBB, VN-Tag, E-Tag, FabricPath, NSH), MACsec, Aris
     ['batman-adv broadcast → an 802.1Q-tagged frame (VID 7) → IPv4', ethernet(0x4305, Buffer.concat([hex(`01 0f 32 00 00000007 020000000001 ${MACS} 8100 0007 0800`), TCP4])), 4, 7],
     // 802.3 length field, LLC/SNAP naming 802.1Q (VID 10), then IPv4.
     ['LLC/SNAP naming an 802.1Q tag → IPv4', ethernet(8 + 4 + TCP4.length, Buffer.concat([hex('aaaa03000000 8100 000a 0800'), TCP4])), 4, 10],
+    // 802.3 length field, LLC with IP's own SAP (DSAP = SSAP = 0x06, UI), no SNAP (tshark: eth:llc:ip).
+    ['LLC SAP 0x06 without SNAP → IPv4', ethernet(3 + TCP4.length, Buffer.concat([hex('060603'), TCP4])), 4, -1],
   ])('%s: the IP packet inside is decoded at tunnel depth 0', (_name, frame, version, vlanId) => {
     const { dec, anomalies } = newDecoder();
     expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
