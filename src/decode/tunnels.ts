@@ -56,9 +56,14 @@ const GRE_FLAG_S = 0x1000; // RFC 2890 §2: Sequence Number present (4 bytes)
 /**
  * RFC 2784 §2.3: a receiver MUST discard a packet with any of Reserved0 bits 1-5 set unless it
  * implements RFC 1701 (routing, strict source route, recursion control); bits 2 and 3 are K and
- * S since RFC 2890, which leaves bits 1, 4 and 5.
+ * S since RFC 2890, which leaves bits 1, 4 and 5. Bit 1 is RFC 1701's Routing Present, read
+ * below as tshark reads it (GRE_FLAG_R); enhanced GRE forbids all three.
  */
 const GRE_RESERVED0_MUST_BE_ZERO = 0x4c00;
+/** RFC 1701 §2.1: Routing Present: the checksum and offset fields, then Source Route Entries ending with a NULL one. */
+const GRE_FLAG_R = 0x4000;
+/** RFC 1701 source route entries walked before the payload; more is no real route. */
+const MAX_GRE_SRES = 16;
 const GRE_VERSION_MASK = 0x0007;
 /** RFC 2637 §4.1: the acknowledgment number is present (enhanced GRE only). */
 const PPTP_GRE_FLAG_A = 0x0080;
@@ -199,7 +204,7 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
   }
   const flags = u16be(buf, off);
   if ((flags & GRE_VERSION_MASK) === 1) return decodeEnhancedGre(buf, cur, anomalies, flags);
-  if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO) !== 0) {
+  if ((flags & GRE_VERSION_MASK) !== 0 || (flags & GRE_RESERVED0_MUST_BE_ZERO & ~GRE_FLAG_R) !== 0) {
     anomalies.add(GRE_UNSUPPORTED);
     return DecodeStatus.Unsupported;
   }
@@ -215,12 +220,36 @@ export function decodeGre(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
     return DecodeStatus.Unsupported;
   }
   let length = GRE_BASE_HEADER_LENGTH;
-  if ((flags & GRE_FLAG_C) !== 0) length += 4;
+  // RFC 1701 §2.2: the checksum and offset fields are there when either C or R is set.
+  if ((flags & (GRE_FLAG_C | GRE_FLAG_R)) !== 0) length += 4;
   if ((flags & GRE_FLAG_K) !== 0) length += 4;
   if ((flags & GRE_FLAG_S) !== 0) length += 4;
   if (cur.end - off < length) {
     anomalies.add(TUNNEL_TRUNCATED);
     return DecodeStatus.Truncated;
+  }
+  if ((flags & GRE_FLAG_R) !== 0) {
+    // Source Route Entries (RFC 1701 §2.2.6): address family, SRE offset, SRE length, then
+    // that many bytes; a NULL entry (family 0, length 0) ends the list. tshark walks them to
+    // the payload; so do we, at most MAX_GRE_SRES, each within the captured bytes.
+    for (let n = 0; ; n++) {
+      if (n === MAX_GRE_SRES) {
+        anomalies.add(GRE_UNSUPPORTED);
+        return DecodeStatus.Unsupported;
+      }
+      if (cur.end - off < length + 4) {
+        anomalies.add(TUNNEL_TRUNCATED);
+        return DecodeStatus.Truncated;
+      }
+      const family = u16be(buf, off + length);
+      const sreLength = buf[off + length + 3];
+      length += 4 + sreLength;
+      if (family === 0 && sreLength === 0) break;
+    }
+    if (cur.end - off < length) {
+      anomalies.add(TUNNEL_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
   }
   if (wccp && cur.end - off > length && buf[off + length] >> 4 !== 4) {
     length += WCCP_REDIRECT_HEADER_LENGTH;

@@ -182,6 +182,16 @@ describe('GRE', () => {
     expect(anomalies.toRecord()).toEqual({});
   });
 
+  test('RFC 1701 routing (R): checksum and offset fields, source route entries up to the NULL one, then the payload (tshark walks them too)', () => {
+    // An IPv4 source route entry (family 0x0800, offset 0, length 8: two addresses), then the NULL entry.
+    const routed = concat(hex('4000 0800 0000 0000'), hex('0800 00 08 c0000201 c0000202'), hex('0000 00 00'), INNER4);
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ethernet(0x0800, ipv4({ ...OUTER, proto: 47 }, routed)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Unsupported);
+    expect([dec.view.tunnelDepth, payloadText(dec)]).toEqual([1, 'GET']);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
   test.each<[string, Uint8Array, DecodeStatus, AnomalyName]>([
     // Enhanced GRE (version 1) must carry PPP (0x880b): here it says IPv4.
     ['enhanced GRE v1 with a protocol other than PPP', concat(hex('3001 0800 0010 0001 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
@@ -192,8 +202,10 @@ describe('GRE', () => {
     ['enhanced GRE v1 without the Key field', concat(hex('1001 880b 00000001'), new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // Enhanced GRE with S and A set but the acknowledgment number missing.
     ['enhanced GRE v1 cut before its acknowledgment number', hex('3081 880b 0010 0001 00000001'), DecodeStatus.Truncated, 'tunnel.truncated'],
-    // Routing present (R bit, RFC 1701): reserved in RFC 2784 §2.3.
-    ['routing bit set', gre(0x4000, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
+    // Routing present (R bit, RFC 1701) with a source route entry that runs past the packet.
+    ['routing bit set, its source route entry cut short', concat(hex('4000 0800 0000 0000 0800 00 08'), hex('c0000201')), DecodeStatus.Truncated, 'tunnel.truncated'],
+    // Strict source route (s, 0x0800): reserved in RFC 2784 §2.3 and not read here.
+    ['strict source route bit set', gre(0x0800, 0x0800, INNER4), DecodeStatus.Unsupported, 'gre.unsupported'],
     // A payload type we do not decode (0x8137, Novell IPX).
     ['IPX payload', gre(0x1000, 0x8137, new Uint8Array(16)), DecodeStatus.Unsupported, 'gre.unsupported'],
     // ERSPAN II whose header says version 0: the header disagrees with the GRE protocol type.
