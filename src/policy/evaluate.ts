@@ -713,6 +713,7 @@ function undeclared(primary: Failure[], secondary: Failure[]): Outcome {
   return withReasons(best, reasons, also);
 }
 
+/** The undeclared outcome of `best`, with `also` (a name failure behind it) second in `reasons` and explained after it. */
 function withReasons(best: Failure, reasons: string[], also: Failure | null): Outcome {
   if (also !== null && !reasons.includes(also.reason)) reasons.splice(1, 0, also.reason);
   const explanation = also !== null ? `${best.detail()} ${also.detail()}` : best.detail();
