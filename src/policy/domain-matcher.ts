@@ -9,7 +9,7 @@
  * `example.com`, never `example.com` itself. Must never match a name that failed to normalise
  * (empty labels, spaces, over-long labels): an unparseable name matches nothing.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 /** RFC 1035 §2.3.4: a name is at most 253 characters in text form (255 octets on the wire). */
 export const MAX_NAME_LENGTH = 253;
@@ -18,6 +18,10 @@ export const MAX_LABEL_LENGTH = 63;
 
 // Letters, digits, hyphen, plus underscore (service labels like _dns-sd are real on the wire).
 const LABEL_RE = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
+/** A label with a character beyond ASCII: an internationalised one, converted to punycode. */
+const NON_ASCII_RE = /[^\u0000-\u007f]/;
+/** An ASCII character no label has (`/`, `%`, `\`, a space, a control character, ...). */
+const ASCII_NOT_LDH_RE = /[\u0000-\u002c\u002f\u003a-\u0040\u005b-\u005e\u0060\u007b-\u007f]/;
 
 /**
  * Normalises a host name for comparison: trims, drops one trailing dot, converts IDN to
@@ -43,17 +47,32 @@ export function normalizeDomainName(name: string): string | null {
 const normalized = new Map<string, string | null>();
 const NORMALIZED_ENTRIES = 4096;
 
+/**
+ * Label by label, so that the labels compared are the labels of the name: an ASCII label must
+ * already be a valid one (letters, digits, hyphen, underscore); a label with other characters
+ * goes through IDNA only when that changes nothing but its form (domainToUnicode of the result
+ * gives the label back). Before this, the whole name went through `domainToASCII`, which parses
+ * a URL host: it cut `api.nebra.com/.attacker.net` (and `?`, `#`, `\`) to `api.nebra.com`,
+ * decoded `%41`, dropped tabs and zero-width spaces, and turned a fullwidth dot inside a label
+ * into a label separator — a name under attacker.net was then declared by `*.nebra.com`.
+ */
 function normalizeUncached(name: string): string | null {
   let t = name.trim();
   if (t.endsWith('.')) t = t.slice(0, -1);
   if (t.length === 0 || t.length > MAX_NAME_LENGTH * 4) return null;
-  const ascii = domainToASCII(t.toLowerCase());
-  if (ascii.length === 0 || ascii.length > MAX_NAME_LENGTH) return null;
-  const labels = ascii.split('.');
-  for (const label of labels) {
-    if (label.length === 0 || label.length > MAX_LABEL_LENGTH || !LABEL_RE.test(label)) return null;
+  const labels = t.toLowerCase().split('.');
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (!LABEL_RE.test(label)) {
+      if (!NON_ASCII_RE.test(label) || ASCII_NOT_LDH_RE.test(label)) return null;
+      const ascii = domainToASCII(label);
+      if (ascii.includes('.') || domainToUnicode(ascii) !== label.normalize('NFC')) return null;
+      labels[i] = ascii;
+    }
+    if (labels[i].length === 0 || labels[i].length > MAX_LABEL_LENGTH || !LABEL_RE.test(labels[i])) return null;
   }
-  return ascii;
+  const ascii = labels.join('.');
+  return ascii.length > MAX_NAME_LENGTH ? null : ascii;
 }
 
 /** A validated domain pattern: `exact` names one host; `wildcard` is `*.` + `suffix`. */

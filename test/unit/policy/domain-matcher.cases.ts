@@ -35,6 +35,20 @@ export const DOMAIN_CASES: readonly DomainCase[] = [
   [['example.com'], '', null, 'the empty name'],
   [['*.example.com'], 'a b.example.com', null, 'spaces are not allowed in names'],
   [['*.example.com'], `${'a'.repeat(64)}.example.com`, null, 'a label longer than 63 octets (RFC 1035 §2.3.4)'],
+  // URL delimiters, escapes and IDNA mappings must not turn a name under another domain into a
+  // documented one (URL host parsing cut `a/.b` at the slash, decoded `%41`, dropped tabs and
+  // zero-width spaces, and read a fullwidth dot as a label separator).
+  [['*.nebra.com'], 'api.nebra.com/.attacker.net', null, 'a slash is no URL path here: the name is under attacker.net'],
+  [['*.nebra.com'], 'api.nebra.com?.attacker.net', null, 'a question mark'],
+  [['*.nebra.com'], 'api.nebra.com#.attacker.net', null, 'a number sign'],
+  [['*.nebra.com'], 'api.nebra.com\\092.attacker.net', null, 'an escaped byte (the report text of a backslash)'],
+  [['*.nebra.com'], 'api.nebra.com\\010.attacker.net', null, 'an escaped line feed'],
+  [['*.nebra.com'], 'api.nebra.com@attacker.net', null, 'userinfo syntax'],
+  [['example.com'], 'ex%61mple.com', null, 'percent-encoding is not decoded'],
+  [['example.com'], 'exa\tmple.com', null, 'a tab inside a label is kept, not dropped'],
+  [['ab.example.com'], 'a\u200bb.example.com', null, 'a zero-width space inside a label is kept, not dropped'],
+  [['*.nebra.com'], 'attacker\u3002nebra.com', null, 'a fullwidth dot is part of its label, not a separator'],
+  [['foo.com'], '\uff46\uff4f\uff4f.com', null, 'fullwidth letters are not their ASCII look-alikes'],
   // IDN: compared in punycode (node:url domainToASCII).
   [['bücher.example'], 'xn--bcher-kva.example', 'xn--bcher-kva.example', 'Unicode pattern, punycode name'],
   [['xn--bcher-kva.example'], 'BÜCHER.example', 'xn--bcher-kva.example', 'punycode pattern, Unicode name in capitals'],

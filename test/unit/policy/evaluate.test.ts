@@ -153,6 +153,13 @@ describe('reason codes', () => {
     expect(v.reasons).toEqual(['sni-dns-mismatch']);
   });
 
+  it('a name under another domain that URL parsing would cut to a documented one is undeclared', () => {
+    for (const name of ['api.vendor.com/.attacker.net', 'api.vendor.com#.attacker.net', 'api.vendor.com\\092.attacker.net']) {
+      expect(engine.judgeDns(dns(name))).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+      expect(engine.judgeFlow(flow({ sni: name, names: [sni(name)] }))).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+    }
+  });
+
   it('protocol-mismatch: plain HTTP on the TLS port', () => {
     const v = engine.judgeFlow(flow({ app: 'http', http_host: 'api.vendor.com', names: [{ name: 'api.vendor.com', source: 'http-host' }] }));
     expect(v.reasons).toEqual(['protocol-mismatch']);
