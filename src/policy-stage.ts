@@ -47,6 +47,10 @@ export const FAIL_ON_HELP = 'any (default), none, egress, inbound, local, flows,
 export function parseFailOn(text: string | undefined): FailOn | string {
   const f: FailOn = { any: false, egress: false, inbound: false, local: false, dns: false, reasons: new Set() };
   const items = (text ?? 'any').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  // An empty value is a mistake (an unset variable in `--fail-on "$FAIL_ON"`), never "none":
+  // it would turn a CI gate off without a word.
+  if (items.length === 0) return `--fail-on '${text ?? ''}': expected ${FAIL_ON_HELP}`;
+  if (items.includes('none') && items.length > 1) return `--fail-on ${text}: 'none' cannot be combined with other findings`;
   for (const it of items) {
     if (it === 'any') f.any = true;
     else if (it === 'none') continue;

@@ -122,6 +122,13 @@ describe('run(argv): help, version, usage', () => {
     expect((await cli(['replay'])).code).toBe(2); // no capture given
   });
 
+  test('an empty --fail-on (an unset variable in CI) exits 2 with EA_USAGE instead of turning the gate off', async () => {
+    const r = await cli(['replay', capture, '--rules', 'nebra-hotspot', '--fail-on', '']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^egress-audit: EA_USAGE: --fail-on '': expected any \(default\)/);
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
   test('a bad --max-flows exits 2 with EA_USAGE and writes no output file', async () => {
     const out = path.join(tmp.dir, 'maxflows.ndjson');
     const r = await cli(['replay', capture, '--max-flows', '0', '-o', out]);
