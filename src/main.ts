@@ -84,8 +84,13 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
     .description("check a device's real network traffic against what its vendor documented")
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeErr: (t) => io.stderr(t), writeOut: (t) => process.stdout.write(t) })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput({
+      writeErr: (t) => io.stderr(t),
+      writeOut: (t) => process.stdout.write(t),
+      // commander's own parse errors ("error: unknown option '--bogus'") in the one-line form
+      // every other error has: code, message, hint.
+      outputError: (t, write) => write(commanderErrorLine(t)),
+    });
 
   const replayCmd = program
     .command('replay')
@@ -146,6 +151,12 @@ export async function run(argv: string[], io: CliIo = defaultIo): Promise<number
   } catch (e) {
     return reportError(e, io, debug);
   }
+}
+
+/** A commander parse error ("error: missing required argument 'captures'") as `egress-audit: EA_USAGE: ...` plus a hint. */
+export function commanderErrorLine(text: string): string {
+  const message = text.trim().replace(/^error: /, '');
+  return `egress-audit: EA_USAGE: ${message}\n\n  hint: egress-audit --help lists the commands; egress-audit <command> --help their options\n`;
 }
 
 /** Prints an error as one line plus hint; returns exit status 2 (0 for --help/--version). */

@@ -116,10 +116,19 @@ describe('run(argv): help, version, usage', () => {
     expect(r.stderr).toMatch(STACK);
   });
 
-  test('an unknown option or format exits 2', async () => {
-    expect((await cli(['replay', capture, '--frobnicate'])).code).toBe(2);
-    expect((await cli(['replay', capture, '--format', 'xml', '-o', '/dev/null'])).code).toBe(2);
-    expect((await cli(['replay'])).code).toBe(2); // no capture given
+  test('an unknown option, format, command or a missing argument: exit 2, one EA_USAGE line and a hint, as every other error', async () => {
+    for (const [argv, message] of [
+      [['replay', capture, '--frobnicate'], "unknown option '--frobnicate'"],
+      [['replay', capture, '--format', 'xml', '-o', '/dev/null'], "option '--format <format>' argument 'xml' is invalid"],
+      [['replay'], "missing required argument 'captures'"],
+      [['frobnicate'], "unknown command 'frobnicate'"],
+    ] as const) {
+      const r = await cli([...argv]);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.split('\n').filter((l) => l.trim());
+      expect(lines[0].startsWith(`egress-audit: EA_USAGE: ${message}`)).toBe(true);
+      expect(lines.slice(1)).toEqual(['  hint: egress-audit --help lists the commands; egress-audit <command> --help their options']);
+    }
   });
 
   test('an empty --fail-on (an unset variable in CI) exits 2 with EA_USAGE instead of turning the gate off', async () => {
