@@ -150,7 +150,10 @@ class LiveRun {
     try {
       if (this.opts.write) {
         const w = this.opts.write;
-        this.writer = new EvidenceWriter(w.path, this.source.linkType, this.opts.capture?.snaplen ?? 262144, w.maxBytes, w.force);
+        this.writer = new EvidenceWriter(w.path, this.source.linkType, this.opts.capture?.snaplen ?? 262144, w.maxBytes, w.force, () => {
+          const s = this.source.stats();
+          return { received: s.received, dropped: s.dropped + s.ifDropped };
+        });
         this.files = this.writer.files;
       }
       if (this.opts.user !== undefined) dropPrivileges(this.opts.user);
@@ -316,9 +319,10 @@ class LiveRun {
     if (this.display) this.display.notice(text);
   }
 
+  /** The evidence file could not be written or the next one created: the audit goes on, the error and its cause are reported. */
   private evidenceFailed(e: unknown): void {
     const err = e as { code?: string; message?: string };
-    this.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write stopped: ${err.message ?? String(e)}`, hint: 'the audit went on; free disk space or choose another --write path' });
+    this.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write stopped: ${err.message ?? String(e)}`, hint: `the audit went on; ${evidenceHint(err)}` });
     this.warn(`egress-audit: EA_CAPTURE_WRITE: --write stopped: ${err.message ?? String(e)}`);
     try {
       this.writer?.close();
@@ -368,4 +372,12 @@ class LiveRun {
     const exitCode = summary.errors.length > 0 ? 2 : this.stopReason === 'output-closed' ? 0 : failed ? 1 : 0;
     return { exitCode, summary, stopReason: this.stopReason ?? 'signal', files: this.files, ...(this.kept ? { records: this.kept } : {}) };
   }
+}
+
+/** What to do about an evidence file that could not be written: the writer's own hint, else one for the system error. */
+function evidenceHint(err: { code?: string; hint?: string; message?: string }): string {
+  if (err.hint) return err.hint;
+  const text = `${err.code ?? ''} ${err.message ?? ''}`;
+  if (/\bE(ACCES|PERM|ROFS)\b/.test(text)) return 'make the --write directory writable by the account the capture runs as (--user), or choose another --write path';
+  return 'free disk space or choose another --write path';
 }

@@ -47,6 +47,8 @@ export class EvidenceWriter {
     private readonly snaplen: number,
     private readonly maxBytes: number = DEFAULT_WRITE_MAX_BYTES,
     private readonly force = false,
+    /** The capture's counters so far, for the statistics block that ends a file at rotation. */
+    private readonly counters?: () => EvidenceCounters,
   ) {
     this.rotate();
   }
@@ -88,7 +90,8 @@ export class EvidenceWriter {
   }
 
   private rotate(): void {
-    this.finishFile();
+    // A rotated file ends with the counters as they stand, as the last file ends with the final ones.
+    if (this.writer !== null) this.finishFile(this.counters?.());
     const file = EvidenceWriter.fileName(this.basePath, this.files.length);
     if (!this.force && fs.existsSync(file)) {
       throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });

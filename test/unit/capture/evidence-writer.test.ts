@@ -43,6 +43,50 @@ test('rotates by size and every file replays on its own, in order, with no packe
   fs.rmSync(dir, { recursive: true });
 });
 
+/** The blocks of a little-endian pcapng file: type, and for an ISB its isb_ifrecv and isb_ifdrop. */
+function blocks(file: string): { type: number; recv?: bigint; drop?: bigint }[] {
+  const b = fs.readFileSync(file);
+  const out: { type: number; recv?: bigint; drop?: bigint }[] = [];
+  for (let off = 0; off + 12 <= b.length;) {
+    const type = b.readUInt32LE(off);
+    const len = b.readUInt32LE(off + 4);
+    const block: { type: number; recv?: bigint; drop?: bigint } = { type };
+    if (type === 5) {
+      // ISB: interface id, timestamp (12 bytes), then options (code, length, value).
+      for (let o = off + 20; o + 4 <= off + len - 4;) {
+        const code = b.readUInt16LE(o);
+        const olen = b.readUInt16LE(o + 2);
+        if (code === 4) block.recv = b.readBigUInt64LE(o + 4);
+        if (code === 5) block.drop = b.readBigUInt64LE(o + 4);
+        if (code === 0) break;
+        o += 4 + ((olen + 3) & ~3);
+      }
+    }
+    out.push(block);
+    off += len;
+  }
+  return out;
+}
+
+test('every file, rotated ones included, ends with a statistics block: the counters at its rotation, the final ones last', () => {
+  const dir = tmp();
+  let received = 0;
+  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), LINKTYPE_ETHERNET, 65535, 1000, false, () => ({ received, dropped: 2 }));
+  for (let i = 0; i < 30; i++) {
+    received = i + 1;
+    w.write(1_700_000_000_000_000 + i, new Uint8Array(100).fill(i), 100);
+  }
+  w.close({ received: 40, dropped: 3 });
+  expect(w.files.length).toBeGreaterThanOrEqual(3);
+  const ends = w.files.map((f) => blocks(f).at(-1)!);
+  expect(ends.every((e) => e.type === 5)).toBe(true);
+  // A file rotates before the packet that would cross the limit: its counters are those of the packets before that one.
+  const packetsBefore = w.files.map((f) => blocks(f).filter((x) => x.type === 6).length).map((n, i, all) => all.slice(0, i + 1).reduce((a, c) => a + c, 0));
+  expect(ends.slice(0, -1).map((e) => [e.recv, e.drop])).toEqual(packetsBefore.slice(0, -1).map((n) => [BigInt(n + 1), 2n]));
+  expect([ends.at(-1)!.recv, ends.at(-1)!.drop]).toEqual([40n, 3n]);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('refuses to overwrite evidence unless forced', () => {
   const dir = tmp();
   const file = path.join(dir, 'cap.pcapng');
