@@ -11,6 +11,7 @@ import type { LiveFormat } from '../live';
 import { EgressAuditError } from '../errors';
 import { Cidr, parseCidr } from '../net/addr';
 import { OutputFile } from '../report/output';
+import { lookupUser } from '../capture/privileges';
 // Loaded on first use: the report model and renderers are only needed with --bundle.
 const bundle = (): typeof import('../report/bundle') => require('../report/bundle') as typeof import('../report/bundle');
 const runReport = (): typeof import('../report/run-report') => require('../report/run-report') as typeof import('../report/run-report');
@@ -167,12 +168,20 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
 
     if (flags.bundle !== undefined) bundle().checkBundleTarget(flags.bundle, flags.force === true);
     const out = OutputFile.open(flags.output ?? null, flags.force === true);
+    if (flags.user !== undefined) {
+      const ids = lookupUser(flags.user);
+      out.handOver(ids.uid, ids.gid, ids.name);
+    }
     const abort = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) abort.abort(sig);
-      else process.exit(130); // a second ^C: the user wants out now
+      else {
+        // A second ^C: the user wants out now. The report is unfinished: no temporary file stays.
+        out.abort();
+        process.exit(130);
+      }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -72,6 +72,27 @@ export class OutputFile {
     return new OutputFile(fd, abs, tmp);
   }
 
+  /**
+   * Before `live --user` gives root up: the account that will finish the run must be able to
+   * rename the temporary file into place, which needs write access to the directory (and, in a
+   * sticky directory such as /tmp, owning the file). Gives it the file and checks the directory's
+   * mode bits for that account's uid and primary group (the only group left after the switch),
+   * so a directory it cannot write fails now, with a hint, not after the whole capture.
+   */
+  handOver(uid: number, gid: number, user: string): void {
+    if (this.tmp === null || this.target === null) return;
+    const dir = path.dirname(this.target);
+    const st = fs.statSync(dir);
+    const writable = uid === 0 || (st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0);
+    if (!writable) {
+      this.abort();
+      throw new OutputError(`cannot write ${this.target}: the directory is not writable by ${user}, which the run switches to (--user)`, {
+        hint: `write the report to a directory ${user} can write, or make ${dir} writable by it`,
+      });
+    }
+    fs.fchownSync(this.fd, uid, gid);
+  }
+
   /** Whether output goes to a terminal (for colour-free tables and progress decisions). */
   get isTty(): boolean {
     return this.fd === 1 && isTty(1);

@@ -110,6 +110,24 @@ describe('OutputFile: files', () => {
     }
   });
 
+  test('handOver (live --user): a directory the account cannot write fails at once and leaves nothing; else the account gets the file', () => {
+    const nobody = 65534;
+    const ro = path.join(tmp.dir, 'ro');
+    fs.mkdirSync(ro, { mode: 0o755 }); // the test runner's own directory, not writable by another account
+    const out = OutputFile.open(path.join(ro, 'report.ndjson'));
+    expect(() => out.handOver(nobody, nobody, 'nobody')).toThrow(/not writable by nobody, which the run switches to \(--user\)/);
+    expect(fs.readdirSync(ro)).toEqual([]);
+    if (process.getuid?.() !== 0) return; // handing the file over needs root, as --user does: checked where the tests run as root (CI)
+    const open = path.join(tmp.dir, 'open');
+    fs.mkdirSync(open);
+    fs.chmodSync(open, 0o1777);
+    const ok = OutputFile.open(path.join(open, 'report.ndjson'));
+    ok.handOver(nobody, nobody, 'nobody');
+    const [tmpFile] = fs.readdirSync(open);
+    expect(fs.statSync(path.join(open, tmpFile)).uid).toBe(nobody);
+    ok.abort();
+  });
+
   test('a directory as the target is an EA_OUTPUT error, not a crash', () => {
     fs.mkdirSync(path.join(tmp.dir, 'adir'));
     expect(() => OutputFile.open(path.join(tmp.dir, 'adir'), true)).toThrow(OutputError);
