@@ -12,6 +12,8 @@ import { formatBytes, terminalSafe } from './report/table';
 export interface LiveStatusIo {
   write(text: string): void;
   isTty: boolean;
+  /** The terminal's width (default: stderr's, else 80): block lines are cut to it, so none wraps. */
+  columns?: () => number | undefined;
 }
 
 /** Counters the block shows; the live driver fills them once per refresh. */
@@ -111,7 +113,10 @@ export class LiveStatusDisplay {
       `flows ${c.openFlows} open, ${c.flowsWritten} ended  declared ${c.declared}  undeclared ${c.undeclared}  evicted ${c.evictedFlows}`,
       `latest undeclared: ${this.latest.length > 0 ? this.latest.slice().reverse().join('; ') : 'none'}${this.full ? ' (too many to track; see the report)' : ''}`,
     ];
+    // A wrapped line would take two rows, and the next redraw moves up one row per line: cut
+    // each line to the width instead, so the block is always exactly `lines.length` rows.
+    const width = Math.max(20, (this.io.columns ?? (() => process.stderr.columns))() ?? 80) - 1;
     this.blockLines = lines.length;
-    return lines.join('\n');
+    return lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l)).join('\n');
   }
 }

@@ -29,6 +29,23 @@ test('announces each undeclared destination once, at once, above the status bloc
   expect(text).toContain('latest undeclared: egress tcp a.example:8443');
 });
 
+test('block lines are cut to the terminal width, so a redraw clears exactly the rows it drew', () => {
+  let text = '';
+  const d = new LiveStatusDisplay({ write: (t) => (text += t), isTty: true, columns: () => 40 });
+  for (let i = 0; i < 5; i++) d.announce(flow({ id: i, remote_port: 8000 + i }));
+  text = '';
+  const counts = { iface: 'eth0', backend: 'libpcap', elapsedMs: 0, packets: 0, bytes: 0, received: 0, dropped: 0, openFlows: 0, flowsWritten: 0, declared: 0, undeclared: 5, evictedFlows: 0 };
+  d.refresh(counts);
+  const drawn = text.split('\n');
+  expect(drawn).toHaveLength(3);
+  for (const line of drawn) expect(line.length).toBeLessThanOrEqual(39);
+  expect(drawn[2]).toMatch(/^latest undeclared: .*…$/);
+  text = '';
+  d.refresh(counts);
+  // The redraw moves up two rows (three lines drawn), clearing each, before drawing again.
+  expect(text.startsWith('\r\x1b[2K' + '\x1b[1A\x1b[2K'.repeat(2) + 'live eth0')).toBe(true);
+});
+
 test('draws nothing but notices when stderr is not a terminal', () => {
   let text = '';
   const d = new LiveStatusDisplay({ write: (t) => (text += t), isTty: false });
