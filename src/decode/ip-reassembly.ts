@@ -69,6 +69,9 @@ class PendingDatagram {
   maxEnd = 0;
   /** Number of 8-byte blocks received. */
   blocksReceived = 0;
+  /** Frames that carried fragments of this datagram, and their wire lengths added up (the flow counts them all). */
+  frames = 0;
+  wireBytes = 0;
   data = new Uint8Array(INITIAL_CAPACITY);
   readonly blocks = new Uint32Array(BLOCK_WORDS);
 }
@@ -77,6 +80,9 @@ class PendingDatagram {
 export class IpReassembler {
   /** Payload of the datagram that add() just completed: `output[0, length)`. Valid until the next recycle(). */
   output: Uint8Array = new Uint8Array(0);
+  /** Of the datagram add() just completed: the frames its fragments came in, and their wire bytes. */
+  outputFrames = 0;
+  outputWireBytes = 0;
   private readonly pending: PendingDatagram[] = [];
   private readonly free: PendingDatagram[] = [];
   private completed: PendingDatagram | null = null;
@@ -107,7 +113,7 @@ export class IpReassembler {
    */
   add(
     view: PacketView, version: number, proto: number, id: number, fragOffset: number, more: boolean,
-    buf: Uint8Array, off: number, length: number, tsMicros: number,
+    buf: Uint8Array, off: number, length: number, tsMicros: number, frameWireLength = 0,
   ): number {
     const end = fragOffset + length;
     // RFC 791 §3.2 / RFC 8200 §4.5: every fragment but the last carries a multiple of 8 bytes.
@@ -125,6 +131,8 @@ export class IpReassembler {
       d = this.start(view, version, proto, id, tsMicros);
       if (d === null) return FRAGMENT_DROPPED;
     }
+    d.frames++;
+    d.wireBytes += frameWireLength;
     if (more ? d.totalLength !== -1 && end > d.totalLength
       : (d.totalLength !== -1 && d.totalLength !== end) || d.maxEnd > end) {
       // This fragment contradicts the datagram's end as already known: keep what came first.
@@ -139,6 +147,8 @@ export class IpReassembler {
     this.remove(d);
     this.completed = d;
     this.output = d.data;
+    this.outputFrames = d.frames;
+    this.outputWireBytes = d.wireBytes;
     return d.totalLength;
   }
 
@@ -201,6 +211,8 @@ export class IpReassembler {
     d.totalLength = -1;
     d.maxEnd = 0;
     d.blocksReceived = 0;
+    d.frames = 0;
+    d.wireBytes = 0;
     d.blocks.fill(0);
     this.pending.push(d);
     this.bytesInUse += d.data.length;

@@ -85,6 +85,12 @@ export class PacketView {
   /** True when `buf` is a reassembly buffer (the packet was rebuilt from IP fragments); offsets then refer to the IP payload rebuilt from offset 0. */
   reassembled = false;
   /**
+   * For a datagram rebuilt from fragments at this layer: the frames its fragments came in and
+   * their wire bytes, so its flow counts every one (tshark counts the last frame only); 0 otherwise.
+   */
+  fragmentFrames = 0;
+  fragmentWireBytes = 0;
+  /**
    * The frame's own buffer (`buf` may become a reassembly buffer), and where in it an Apple
    * PKTAP header starts, which names the process the packet belongs to; -1 when the frame has
    * none. Set per frame; the name is read once per flow (pktapProcessName).

@@ -297,6 +297,16 @@ export class FlowTable {
     this.fromB = fromB;
   }
 
+  /**
+   * Counts the other frames of a datagram rebuilt from IP fragments on the flow `track` just
+   * found (`slot`, `fromB`): `frames` more packets and `bytes` more wire bytes from that side.
+   */
+  addFragments(frames: number, bytes: number): void {
+    const n = this.slot * NUM_STRIDE + (this.fromB ? 1 : 0);
+    this.nums[n + N_PKTS] += frames;
+    this.nums[n + N_BYTES] += bytes;
+  }
+
   /** Flags that record who initiated a new flow and how that was decided. */
   private initiatorFlags(v: PacketView, fromB: boolean, tcp: boolean): number {
     if (tcp && (v.tcpFlags & TCP_SYN) !== 0) {

@@ -5,6 +5,7 @@
  * direction (egress / inbound / local, with and without --device) and unnamed_reason.
  */
 import { Scenario } from './scenario';
+import { ipv4, udp } from '../decode/build';
 import {
   DNS_A, DNS_AAAA, DNS_CNAME, DnsAnswerSpec, TCP_ACK, TCP_PSH, TCP_SYN, ascii, clientHello, dnsMessage, httpGet, tcpPacket,
 } from '../../helpers/packets';
@@ -410,6 +411,19 @@ describe('a ClientHello larger than a stream head (16 KiB)', () => {
 });
 
 describe('flows and the summary', () => {
+  test('a datagram sent in IP fragments counts every fragment: packets and wire bytes of all its frames', () => {
+    // UDP 40000 → 9999 with 4,000 bytes of payload in three fragments of at most 1,480 bytes.
+    const datagram = udp(40000, 9999, new Uint8Array(4000));
+    const s = new Scenario();
+    const cuts = [[0, 1480], [1480, 1480], [2960, datagram.length - 2960]];
+    cuts.forEach(([off, len], i) => {
+      const more = off + len < datagram.length;
+      s.at(i, ipv4({ proto: 17, src: DEV, dst: WEB, id: 77, flags: more ? 1 : 0, fragOffset: off }, datagram.subarray(off, off + len)));
+    });
+    const f = only(s.run().flows, WEB, 9999);
+    expect([f.packets_out, f.bytes_out]).toEqual([3, 3 * 20 + datagram.length]);
+  });
+
   test('the same ports reused after a close are two flows, both reported', () => {
     const s = new Scenario();
     s.tcp(0, DEV, 50000, WEB, 443, clientHello('first.example'));
