@@ -80,8 +80,16 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
       lines.push('', `device: ${JSON.stringify(d.device)}`, `document: ${JSON.stringify(d.document)}`);
       for (const s of d.switches) lines.push(`switch ${s.name}: ${s.values.join('|')} (default ${s.default})${s.description ? ` — ${s.description}` : ''}`);
       const Table = tableLib();
-      const t = new Table({ head: ['id', 'kind', 'direction', 'proto', 'ports', 'hosts', 'app', 'when', 'source'], style: { head: [], border: [] }, colWidths: [14, 7, 10, 6, 12, 28, 7, 12, 40], wordWrap: true });
-      for (const r of d.rules) t.push([r.id, r.kind, r.direction, r.proto, r.ports, r.hosts, r.app ?? '', r.when ?? '', `${r.implied ? '(implied) ' : ''}${r.source}`]);
+      const head = ['id', 'kind', 'direction', 'proto', 'ports', 'hosts', 'app', 'when', 'source'];
+      const rows = d.rules.map((r) => [r.id, r.kind, r.direction, r.proto, r.ports, r.hosts, r.app ?? '', r.when ?? '', `${r.implied ? '(implied) ' : ''}${r.source}`]);
+      // The short columns (id above all: an auditor must tell rules apart) are as wide as their
+      // longest value; ports, hosts, when and the quoted document line wrap, the last taking what
+      // the terminal has left (60 columns when writing to a file or a pipe).
+      const fit = (i: number) => Math.max(head[i].length, ...rows.map((row) => row[i].length)) + 2;
+      const fixed = [fit(0), fit(1), fit(2), fit(3), Math.min(fit(4), 14), Math.min(fit(5), 30), fit(6), Math.min(fit(7), 16)];
+      const room = (process.stdout.isTTY ? process.stdout.columns ?? 160 : 0) - fixed.reduce((a, b) => a + b, 0) - head.length - 1;
+      const t = new Table({ head, style: { head: [], border: [] }, colWidths: [...fixed, Math.max(60, room)], wordWrap: true });
+      for (const row of rows) t.push(row);
       process.stdout.write(lines.join('\n') + '\n\n' + t.toString() + '\n');
     });
   rules

@@ -153,6 +153,16 @@ describe('learn', () => {
   });
 });
 
+describe('rules show', () => {
+  test('every rule id is printed whole (an auditor tells bitbox-ssh-out, -ssh-in and -ssh-disabled apart), whatever the terminal', async () => {
+    const r = await cli(['rules', 'show', 'bitbox-base']);
+    expect(r.code).toBe(0);
+    const d = describePack('bitbox-base');
+    expect(d.rules.length).toBeGreaterThan(5);
+    for (const rule of d.rules) expect(r.stdout).toMatch(new RegExp(`│ ${rule.id.replace(/[-]/g, '\\-')} +│ ${rule.kind} +│ ${rule.direction} +│ ${rule.proto} +│`));
+  });
+});
+
 describe('rules doc', () => {
   test('markdown and HTML name each rule with its ports, domains, purpose and source line', async () => {
     const md = await cliOut(['rules', 'doc', 'nebra-hotspot']);
