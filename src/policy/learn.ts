@@ -86,6 +86,9 @@ function asHost(s: string): string | null {
   return n;
 }
 
+/** Name sources a flow's own bytes gave (the names a rule's hosts are checked against first). */
+const STRONG_SOURCES: ReadonlySet<string> = new Set(['sni', 'quic-sni', 'http-host', 'socks-host']);
+
 function ruleApp(app: string | null): string | null {
   return app !== null && ENGINE_APPS.has(app) ? app : null;
 }
@@ -103,9 +106,11 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
     const h = asHost(dest);
     if (h === null) { rejected.add(dest); return; }
     const uses = egress.get(h) ?? new Map<string, Use>();
-    const k = `${proto}/${port}`;
-    const u = uses.get(k) ?? { proto, port, app: null, flows: 0, bytes: 0, first };
-    if (u.app === null) u.app = ruleApp(app);
+    // One use per (port, app): plain HTTP and TLS to one host on 443 are two rules, or the
+    // learned pack would declare only the first and fail the other as protocol-mismatch.
+    const ra = ruleApp(app);
+    const k = `${proto}/${port}/${ra ?? ''}`;
+    const u = uses.get(k) ?? { proto, port, app: ra, flows: 0, bytes: 0, first };
     if (countFlow) u.flows++;
     u.bytes += bytes;
     u.first = Math.min(u.first, first);
@@ -115,9 +120,9 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
   for (const f of flows) {
     const bytes = f.bytes_out + f.bytes_in;
     if (f.direction === 'inbound') {
-      const k = `${f.proto}/${f.device_port}`;
-      const u = inbound.get(k) ?? { proto: f.proto, port: f.device_port, app: null, flows: 0, bytes: 0, first: f.first_ts };
-      if (u.app === null) u.app = ruleApp(f.app);
+      const ra = ruleApp(f.app);
+      const k = `${f.proto}/${f.device_port}/${ra ?? ''}`;
+      const u = inbound.get(k) ?? { proto: f.proto, port: f.device_port, app: ra, flows: 0, bytes: 0, first: f.first_ts };
       u.flows++;
       u.bytes += bytes;
       u.first = Math.min(u.first, f.first_ts);
@@ -133,11 +138,28 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
         for (const n of f.server_cert_names) if (!seen.includes(n) && seen.length < 16) seen.push(n);
         certificates.set(f.remote_ip, seen);
       }
-      const names = f.dns_names && f.dns_names.length > 0 ? f.dns_names : [f.name ?? f.remote_ip];
+      // Every name the flow's own content gave (a keep-alive connection's Hosts, a proxy's CONNECT
+      // targets), else its DNS-answer name or its address.
+      const own = f.names.filter((c) => STRONG_SOURCES.has(c.source) && !looksLikeAddress(c.name)).map((c) => c.name);
+      const names = f.dns_names && f.dns_names.length > 0 ? f.dns_names : own.length > 0 ? [...new Set(own)] : [f.name ?? f.remote_ip];
       names.forEach((n, i) => note(n, f.proto, f.remote_port, f.app, i === 0 ? bytes : 0, f.first_ts, i === 0));
     }
   }
   for (const d of dns) if (!d.response_only && (d.app ?? 'dns') === 'dns') note(d.qname, d.proto, d.server_port, 'dns', 0, d.ts, false);
+
+  // A contentless use (a refused connection, no payload) beside one with an app on the same
+  // port adds nothing: rules take a flow without payload whatever their app.
+  for (const uses of [...egress.values(), inbound]) {
+    for (const [k, u] of uses) {
+      if (u.app !== null) continue;
+      const other = [...uses.values()].find((x) => x !== u && x.app !== null && x.proto === u.proto && x.port === u.port);
+      if (other === undefined) continue;
+      other.flows += u.flows;
+      other.bytes += u.bytes;
+      other.first = Math.min(other.first, u.first);
+      uses.delete(k);
+    }
+  }
 
   // Group destinations by the exact set of (proto, port, app) they used: one rule per group.
   const groups = new Map<string, { proto: 'tcp' | 'udp'; ports: number[]; app: string | null; dests: string[]; flows: number; bytes: number; first: number }>();
@@ -175,7 +197,7 @@ export function learnRules(flows: readonly FlowRecord[], dns: readonly DnsRecord
       hosts: [...hosts, ...addrs], flows: g.flows, bytes: g.bytes, first_seen: g.first, collapsed,
     });
   }
-  for (const u of [...inbound.values()].sort((a, b) => a.port - b.port || cmp(a.proto, b.proto))) {
+  for (const u of [...inbound.values()].sort((a, b) => a.port - b.port || cmp(a.proto, b.proto) || cmp(a.app ?? '', b.app ?? ''))) {
     rules.push({ id: idFor('inbound', u.proto, u.app, [u.port]), kind: 'inbound', proto: u.proto, ports: [u.port], app: u.app, hosts: 'any', flows: u.flows, bytes: u.bytes, first_seen: u.first, collapsed: {} });
   }
   return {

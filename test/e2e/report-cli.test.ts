@@ -107,6 +107,37 @@ describe('learn', () => {
     expect(learnRules(rec.flows, rec.dns).rules.every((x) => x.hosts === 'any' || x.hosts.every((h) => !h.startsWith('*.com')))).toBe(true);
   });
 
+  // Captures whose flows carry several apps on one port (plain HTTP beside TLS on 443) or
+  // several hosts on one connection (keep-alive requests, h2c): the learned pack must declare them all.
+  test.each(['h2c-requests.pcap', 'prefixes-and-continuations.pcap', 'reuse-and-text-names.pcap', 'roles-and-request-shapes.pcap'])(
+    'round trip on captures/%s: every flow and query declared by the pack learned from it',
+    (name) => {
+      const file = path.join(REPO_ROOT, 'captures', name);
+      const rec = replay([file], []);
+      const pack = loadPackText(renderLearnedYaml(learnRules(rec.flows, rec.dns), { device: 'd', captures: [name], retrieved: '2024-06-01' }), 'learned.yaml');
+      const judged = new PolicyEngine([pack]).judgeRun(rec.flows, rec.dns);
+      expect(judged.flows.filter((f) => f.verdict === 'undeclared').map((f) => `${f.remote_port} ${f.app} ${f.name}: ${f.explanation}`)).toEqual([]);
+      expect(judged.dns.filter((d) => d.verdict === 'undeclared').map((d) => d.explanation)).toEqual([]);
+    },
+  );
+
+  test('plain HTTP and TLS to one host on 443 become two rules, each with its app', () => {
+    const f = (over: Partial<FlowRecord>): FlowRecord => ({
+      type: 'flow', id: 1, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000, remote_ip: '198.51.100.7',
+      remote_port: 443, first_ts: 1, last_ts: 2, packets_out: 1, packets_in: 1, bytes_out: 10, bytes_in: 10, app: 'tls', sni: 'api.vendor.example',
+      alpn: null, http_host: null, dns_names: null, name: 'api.vendor.example', name_source: 'sni', names: [{ name: 'api.vendor.example', source: 'sni' }], anomalies: [], ...over,
+    });
+    const learned = learnRules([
+      f({}),
+      f({ id: 2, app: 'http', sni: null, http_host: 'api.vendor.example', name_source: 'http-host', names: [{ name: 'api.vendor.example', source: 'http-host' }] }),
+      f({ id: 3, app: null, sni: null, name: 'api.vendor.example', name_source: 'dns-answer', names: [{ name: 'api.vendor.example', source: 'dns-answer' }] }),
+    ]);
+    expect(learned.rules.map((r) => [r.app, r.ports, r.hosts, r.flows])).toEqual([
+      ['http', [443], ['api.vendor.example'], 1],
+      ['tls', [443], ['api.vendor.example'], 2], // the connection without payload folded into the TLS use
+    ]);
+  });
+
   test('an address reached without a name whose server presented a certificate: listed for review in a comment, never a host', () => {
     const f = (over: Partial<FlowRecord>): FlowRecord => ({
       type: 'flow', id: 1, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000, remote_ip: '203.0.113.7',
