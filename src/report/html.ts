@@ -57,7 +57,7 @@ thead{display:table-header-group}tr{break-inside:avoid}tr.finding{break-after:av
 .tag.bad{background:var(--bad-bg);color:var(--bad)}.tag.ok{background:var(--ok-bg);color:var(--ok)}.tag.na{background:#eee;color:var(--muted)}
 .chart{break-inside:avoid;margin:8px 0 14px}.chart svg{width:100%;height:auto;display:block}
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:9.5pt}.meta dt{color:var(--muted)}.meta dd{margin:0;overflow-wrap:anywhere}
-section{break-inside:auto}#findings-table td.dest{min-width:120px}#findings-table .tag{white-space:normal}#findings-table tr.finding td{border-bottom:none}#findings-table tr.detail td{border-top:none;color:#3d444d}td.nw{white-space:nowrap}footer{margin-top:28px;color:var(--muted);font-size:8.5pt;border-top:1px solid var(--line);padding-top:6px}
+section{break-inside:auto}#findings-table td.dest{min-width:120px}#findings-table th,#findings-table tr.finding td:not(.dest){overflow-wrap:normal}#findings-table .tag{white-space:normal}#findings-table tr.finding td{border-bottom:none}#findings-table tr.detail td{border-top:none;color:#3d444d}td.nw{white-space:nowrap}footer{margin-top:28px;color:var(--muted);font-size:8.5pt;border-top:1px solid var(--line);padding-top:6px}
 @page{margin:14mm 12mm}
 @media print{html{font-size:9.5pt}body{max-width:none;padding:0}h2{break-after:avoid}.chart,.card,table.compact{break-inside:avoid}a{color:inherit;text-decoration:none}}
 `;
