@@ -170,3 +170,12 @@ export const LIVE_PERMISSION_HINT =
 export const LIVE_UNAVAILABLE_HINT =
   'install the libpcap headers and rebuild the addon: apt-get install libpcap-dev, then npm rebuild ' +
   '(or install tcpdump: apt-get install tcpdump)';
+
+/**
+ * One line per input problem, naming the file and, past its start, the byte offset — then the
+ * hint, when there is one (replay and learn print a run's input errors this way).
+ */
+export function formatInputError(e: { code: string; message: string; file?: string; offset?: number; hint?: string }): string {
+  const where = e.file && !e.message.includes(e.file) ? `${e.file}${e.offset ? ` at byte offset ${e.offset}` : ''}: ` : e.offset ? `at byte offset ${e.offset}: ` : '';
+  return `egress-audit: ${e.code}: ${where}${e.message}\n` + (e.hint ? `\n  hint: ${e.hint}\n` : '');
+}

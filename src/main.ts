@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from './version';
 import { isTty } from './tty';
 import { runAudit, OutputFormat } from './audit';
-import { EgressAuditError } from './errors';
+import { EgressAuditError, formatInputError } from './errors';
 import { parseCidr, Cidr } from './net/addr';
 import { DEFAULT_DNS_CACHE_ENTRIES } from './attribution/dns-cache';
 import { OutputFile } from './report/output';
@@ -22,15 +22,6 @@ import { addPolicyOptions, registerPolicyCommands, policyStageFromFlags, PolicyF
 
 /** Version printed by --version and written into reports. */
 export { VERSION };
-
-/**
- * One line per input problem, naming the file and, past its start, the byte offset — then the
- * hint, when there is one.
- */
-function formatInputError(e: { code: string; message: string; file?: string; offset?: number; hint?: string }): string {
-  const where = e.file && !e.message.includes(e.file) ? `${e.file}${e.offset ? ` at byte offset ${e.offset}` : ''}: ` : e.offset ? `at byte offset ${e.offset}: ` : '';
-  return `egress-audit: ${e.code}: ${where}${e.message}\n` + (e.hint ? `\n  hint: ${e.hint}\n` : '');
-}
 
 /** A bad command line. */
 export class UsageError extends EgressAuditError {

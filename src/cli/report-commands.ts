@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { runAudit } from '../audit';
-import { EgressAuditError } from '../errors';
+import { EgressAuditError, formatInputError } from '../errors';
 import { parseCidr, type Cidr } from '../net/addr';
 import type { ReportFormat } from '../report/bundle';
 import { OutputFile } from '../report/output';
@@ -116,7 +116,12 @@ function registerLearn(program: Command, setExit: (code: number) => void, io: { 
       const sink = OutputFile.open('/dev/null', true);
       const res = runAudit({ inputs: captures, format: 'ndjson', pipeline: { devices }, stage, keepRecords: true }, sink);
       sink.commit();
-      for (const e of res.summary.errors ?? []) io.stderr(`egress-audit: ${e.code}: ${e.message}\n`);
+      for (const e of res.summary.errors ?? []) io.stderr(formatInputError(e));
+      if (res.exitCode === 2 && res.summary.packets === 0) {
+        // Nothing could be read: no proposal (an empty pack on standard output would pass for one).
+        setExit(2);
+        return;
+      }
       const flows = res.records?.flows ?? [];
       const dns = res.records?.dns ?? [];
       const learned = learn().learnRules(flows, dns);

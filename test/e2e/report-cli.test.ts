@@ -121,6 +121,16 @@ describe('learn', () => {
     },
   );
 
+  test('a file that is not a capture: exit 2, the error with its hint, and no proposal at all', async () => {
+    const bad = path.join(tmp.dir, 'not-a-capture.txt');
+    fs.writeFileSync(bad, 'hello, this is text\n');
+    const out = path.join(tmp.dir, 'never-proposed.yaml');
+    const r = await cli(['learn', bad, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^egress-audit: EA_CAPTURE_NOT_A_CAPTURE: .*\n\n  hint: /);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('plain HTTP and TLS to one host on 443 become two rules, each with its app', () => {
     const f = (over: Partial<FlowRecord>): FlowRecord => ({
       type: 'flow', id: 1, proto: 'tcp', direction: 'egress', device_ip: '192.0.2.10', device_port: 40000, remote_ip: '198.51.100.7',
