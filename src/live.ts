@@ -77,11 +77,17 @@ const LIVE_TIMEOUTS: FlowTimeouts = { ...DEFAULT_TIMEOUTS, closed: 5e6 };
 const JUDGE_TICK_MS = 250;
 const STATUS_TICK_MS = 1000;
 const DNS_FLUSH_TICK_MS = 5000;
-/** An open flow not yet identified is judged once it is this old (µs): an IP-literal flow has nothing more to wait for. */
-const OPEN_JUDGE_AFTER_MICROS = 2e6;
+/**
+ * An open flow not yet identified is judged once it is this old (µs): an IP-literal flow has
+ * nothing more to wait for, but a name can still come some seconds in (a ClientHello after a
+ * STARTTLS dialogue, a slow client), and an "undeclared" sent to a SIEM cannot be taken back.
+ * At 2 s a connection whose ClientHello came 4 s after its SYN was announced undeclared, then
+ * ended declared.
+ */
+const OPEN_JUDGE_AFTER_MICROS = 10e6;
 /**
  * Held DNS is judged once this old (s): time for the connections a lookup served to be judged
- * (open flows are judged within JUDGE_TICK_MS of their ClientHello or Host, unnamed ones after 2 s).
+ * (open flows are judged within JUDGE_TICK_MS of their ClientHello or Host, unnamed ones after 10 s).
  */
 const DNS_SETTLE_SECONDS = 15;
 /** With no packet for this long (ms), flow expiry follows the wall clock instead. */
