@@ -56,6 +56,9 @@ describe('built-in packs', () => {
     expect(def.judgeFlow(ssh)).toMatchObject({ rule: 'bitbox-ssh-disabled', reasons: ['explicitly-disabled'] });
     const tor = new PolicyEngine([pack], { tor: 'on', ssh: 'enabled' });
     expect(tor.judgeFlow(p2p).reasons).toEqual(['port-not-documented']);
+    // Row 34: "Tor disabled, or initial block download over clearnet": with Tor on, clearnet P2P
+    // only while the node makes its initial block download that way.
+    expect(new PolicyEngine([pack], { tor: 'on', 'ibd-clearnet': 'on' }).judgeFlow(p2p)).toMatchObject({ verdict: 'declared', rule: 'bitbox-bitcoin-ibd-out' });
     expect(tor.judgeFlow(flow({ remote_port: 9001 })).rule).toBe('bitbox-tor-out');
     expect(tor.judgeFlow(ssh)).toMatchObject({ verdict: 'declared', rule: 'bitbox-ssh-in' });
     const mdns = flow({ proto: 'udp', direction: 'local', app: 'mdns', device_port: 5353, remote_ip: 'ff02::fb', remote_port: 5353 });
@@ -97,7 +100,7 @@ describe('listPacks / describePack', () => {
   it('lists every built-in with its switches', () => {
     const list = listPacks();
     expect(list.map((p) => p.name)).toEqual(BUILT_IN);
-    expect(list[0].switches).toEqual(['tor=on|off (default off)', 'ssh=enabled|disabled (default disabled)']);
+    expect(list[0].switches).toEqual(['tor=on|off (default off)', 'ibd-clearnet=on|off (default off)', 'ssh=enabled|disabled (default disabled)']);
   });
 
   it('describes a pack as plain data', () => {
