@@ -230,6 +230,13 @@ export class PolicyEngine {
   readonly #nameFreeRules: ReadonlySet<string>;
   readonly #judgesLocal: boolean;
   /**
+   * Local TCP is judged unless a pack says `local: ignore`: multicast and broadcast are never TCP,
+   * so a local TCP flow is a connection between link-local addresses (an SSH session from the
+   * LAN to the device's fe80:: address), not service discovery; under `auto` alone it had passed
+   * unjudged in every pack without local rules.
+   */
+  readonly #judgesLocalTcp: boolean;
+  /**
    * Outcomes by subject (see SubjectMemo): the rules and packs never change, and #judge reads
    * nothing but the subject, so equal subjects get the one outcome, frozen and shared. A device
    * repeats its lookups (and so its DNS flows) endlessly: on the flow-heavy benchmark 641 k DNS
@@ -285,6 +292,7 @@ export class PolicyEngine {
     const speaksLocal = (r: CompiledRule) =>
       r.direction === 'local' || (r.app !== null && ['mdns', 'llmnr', 'dhcp'].includes(r.app)) || r.addresses.literals.some((l) => isLocalScopeAddress(l.address));
     this.#judgesLocal = packs.some((p) => p.local === 'judge' || (p.local === 'auto' && [...allow, ...deny].some((r) => packOf.get(r) === p && speaksLocal(r))));
+    this.#judgesLocalTcp = this.#judgesLocal || packs.every((p) => p.local !== 'ignore');
     Object.freeze(this);
   }
 
@@ -518,7 +526,7 @@ export class PolicyEngine {
   }
 
   #judgeRules(s: Subject): Outcome {
-    if (s.direction === 'local' && !this.#judgesLocal) {
+    if (s.direction === 'local' && !(s.proto === 'tcp' ? this.#judgesLocalTcp : this.#judgesLocal)) {
       return {
         nearest: null,
         fields: {

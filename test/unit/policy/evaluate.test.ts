@@ -253,6 +253,15 @@ describe('local-network traffic', () => {
     expect(new PolicyEngine([p]).judgeFlow({ ...mdns, remote_port: 5355, device_port: 5355 })).toMatchObject({ rule: 'M', reasons: ['explicitly-disabled'] });
   });
 
+  it('a TCP connection between link-local addresses is judged even without local rules (multicast is never TCP); `local: ignore` still wins', () => {
+    const ssh = flow({ direction: 'local', app: 'ssh', device_ip: 'fe80::10', device_port: 22, remote_ip: 'fe80::99', remote_port: 51000 });
+    expect(engine.judgeFlow(ssh)).toMatchObject({ verdict: 'undeclared', reasons: ['port-not-documented'] });
+    // The inbound diagnostics rule (tcp 80 on the device) covers the LAN's connection to it.
+    expect(engine.judgeFlow({ ...ssh, app: 'http', device_port: 80 })).toMatchObject({ verdict: 'declared', rule: 'I-80' });
+    const ignore = loadPackText(PACK.replace('transports:', 'local: ignore\ntransports:'), 'ignore.yaml');
+    expect(new PolicyEngine([ignore]).judgeFlow(ssh)).toMatchObject({ verdict: 'declared', rule: null });
+  });
+
   it('`local: judge` judges it even without local rules; `local: ignore` never', () => {
     const judge = loadPackText(PACK.replace('transports:', 'local: judge\ntransports:'), 'judge.yaml');
     expect(new PolicyEngine([judge]).judgeFlow(mdns).reasons).toEqual(['port-not-documented']);
