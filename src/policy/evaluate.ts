@@ -857,6 +857,9 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   s.remotePort = flow.remote_port;
   s.remoteIp = flow.remote_ip;
   s.mismatch = checkPortConvention(flow.proto, servicePort, flow.app, flow.direction === 'egress' && !isLocalScopeAddress(flow.remote_ip));
+  // A local flow's server may be either side (an SSH session from the LAN to the device's port
+  // 22): the content contradicts the ports only when it contradicts both.
+  if (s.mismatch !== null && flow.direction === 'local' && checkPortConvention(flow.proto, flow.device_port, flow.app, false) === null) s.mismatch = null;
   s.ech = assessEch(flow);
   s.encryptedDns = flow.encrypted_dns ?? null;
   s.sni = flow.sni;

@@ -1,7 +1,8 @@
 /**
  * The protocol a well-known port conventionally carries, and the check "a known protocol on an
  * unexpected port" (reason `protocol-mismatch`): TLS on 53, SSH on 443, HTTP on 8443, plain DNS
- * on a port that is not a DNS port, DNS to a unicast address on the mDNS port. Used by the
+ * on a port that is not a DNS port, DNS to a unicast address on the mDNS port, SSH or a VPN on a
+ * port with no convention. Used by the
  * policy per flow and per DNS record. Must only speak about ports listed here and apps the packet
  * engine really reports (content, not port): an unknown port or an unidentified flow is never a
  * mismatch.
@@ -52,6 +53,9 @@ const CONVENTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['tcp/1080', ['socks']], ['tcp/3389', ['rdp']], // RFC 1928 §3; IANA "ms-wbt-server"
 ]);
 
+/** Remote-access, proxy and VPN protocols: on a port with no convention they are a mismatch (checkPortConvention). */
+const TUNNEL_APPS: ReadonlySet<string> = new Set(['ssh', 'socks', 'rdp', 'openvpn', 'wireguard', 'ike']);
+
 /** Ports where DNS (plain, not encrypted) belongs: 53, mDNS 5353, LLMNR 5355. */
 const DNS_PORTS: ReadonlySet<number> = new Set([53, 5353, 5355]);
 
@@ -101,6 +105,12 @@ export function checkPortConvention(proto: 'tcp' | 'udp', port: number, app: str
   }
   if (content === 'dns' && !DNS_PORTS.has(port)) {
     return { found: 'dns', text: `The content is plain DNS on ${proto.toUpperCase()} port ${port}, not on a DNS port (53).` };
+  }
+  // Remote access, proxies and VPNs on a port with no convention: a rule that documents a port
+  // without naming a protocol ("Ookla on 8080 and 5060", "Tor on 9001") does not document a
+  // shell or a tunnel through it; one that does says so with `app:`.
+  if (TUNNEL_APPS.has(content)) {
+    return { found: app, text: `The content is ${appText(app)}, a remote-access or tunnel protocol, on ${proto.toUpperCase()} port ${port}, which is not its port (a rule that documents it there says \`app: ${app}\`).` };
   }
   return null;
 }

@@ -139,6 +139,19 @@ describe('protocol-mismatch: a known protocol on an unexpected port', () => {
     expect(engine.judgeFlow(flow({ remote_port: 8443 })).rule).toBe('E-ANY');
   });
 
+  test('SSH, SOCKS or a VPN on a port with no convention, through a rule without `app` (Ookla on 8080, Tor on 9001): protocol-mismatch', () => {
+    const p = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-OOKLA, description: Ookla, source: "l7", proto: tcp, ports: [8080], hosts: any }\n'), 'ookla.yaml');
+    const e = new PolicyEngine([p]);
+    const v = e.judgeFlow(flow({ app: 'ssh', remote_port: 8080 }));
+    expect(v).toMatchObject({ verdict: 'undeclared', reasons: ['protocol-mismatch'] });
+    expect(v.explanation).toMatch(/The content is SSH, a remote-access or tunnel protocol, on TCP port 8080, which is not its port \(a rule that documents it there says `app: ssh`\)/);
+    expect(e.judgeFlow(flow({ app: 'openvpn', remote_port: 8080 })).reasons).toEqual(['protocol-mismatch']);
+    // HTTP and unidentified content there are what such a rule is for.
+    expect(e.judgeFlow(flow({ app: 'http', remote_port: 8080 })).rule).toBe('E-OOKLA');
+    expect(e.judgeFlow(flow({ app: null, remote_port: 8080 })).rule).toBe('E-OOKLA');
+    expect(checkPortConvention('tcp', 22, 'ssh', true)).toBeNull();
+  });
+
   test('an explicit `app:` documents the unusual protocol', () => {
     const p = loadPackText(PACK.replace('egress:\n', 'egress:\n  - { id: E-SSH443, description: SSH over 443, source: "l6", proto: tcp, ports: [443], app: ssh, hosts: any }\n'), 'ssh443.yaml');
     expect(new PolicyEngine([p]).judgeFlow(flow({ app: 'ssh' }))).toMatchObject({ verdict: 'declared', rule: 'E-SSH443' });
