@@ -72,6 +72,7 @@ export class PolicyStage implements StageSink {
   /** Queries judged while their DNS flow was still open: flow id → all declared so far, the first rule, how many. */
   private readonly earlierQueries = new Map<number, { declared: boolean; rule: string | null; pack: string | null; n: number }>();
   private declared = 0;
+  private notJudged = 0;
   private undeclared = 0;
   private failing = false;
 
@@ -92,7 +93,7 @@ export class PolicyStage implements StageSink {
     }
     Object.assign(rec, this.engine.judgeFlow(rec));
     this.earlierQueries.delete(rec.id); // a flow with answers but no question: nothing to combine
-    this.count(rec.verdict === 'undeclared', rec.direction, rec.reasons ?? []);
+    this.count(rec.verdict, rec.rule, rec.direction, rec.reasons ?? []);
     this.rememberContact(rec);
     this.next.flow(rec);
   }
@@ -107,8 +108,8 @@ export class PolicyStage implements StageSink {
     this.flushHeld();
   }
 
-  verdicts(): { declared: number; undeclared: number } {
-    return { declared: this.declared, undeclared: this.undeclared };
+  verdicts(): { declared: number; undeclared: number; not_judged?: number } {
+    return this.notJudged > 0 ? { declared: this.declared, undeclared: this.undeclared, not_judged: this.notJudged } : { declared: this.declared, undeclared: this.undeclared };
   }
 
   failed(): boolean {
@@ -174,11 +175,11 @@ export class PolicyStage implements StageSink {
     heldDns.forEach((d, i) => Object.assign(d, v.dns[i]));
     this.reconcileEarlierQueries(heldDnsFlows, heldDns);
     for (const f of heldDnsFlows) {
-      this.count(f.verdict === 'undeclared', f.direction, f.reasons ?? []);
+      this.count(f.verdict, f.rule, f.direction, f.reasons ?? []);
       this.next.flow(f);
     }
     for (const d of heldDns) {
-      this.count(d.verdict === 'undeclared', 'dns', d.reasons ?? []);
+      this.count(d.verdict, d.rule, 'dns', d.reasons ?? []);
       this.next.dns(d);
     }
   }
@@ -246,8 +247,13 @@ export class PolicyStage implements StageSink {
     if (a && this.devices.some((c) => cidrContains(c, a.v, a.w[0], a.w[1], a.w[2], a.w[3]))) this.deviceIps.add(ip);
   }
 
-  private count(undeclared: boolean, kind: string, reasons: string[]): void {
-    if (!undeclared) { this.declared++; return; }
+  /**
+   * Tallies a final record. "declared" with no rule is local traffic no pack judges (`local:
+   * auto` without local rules): counted apart, as not judged, not as declared by the document.
+   */
+  private count(verdict: string | undefined, rule: string | null | undefined, kind: string, reasons: string[]): void {
+    if (verdict === 'declared' && (rule === null || rule === undefined)) { this.notJudged++; return; }
+    if (verdict !== 'undeclared') { this.declared++; return; }
     this.undeclared++;
     const f = this.failOn;
     if (f.any || (kind === 'dns' ? f.dns : (f as unknown as Record<string, boolean>)[kind]) || reasons.some((r) => f.reasons.has(r))) this.failing = true;

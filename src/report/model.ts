@@ -367,10 +367,12 @@ function countRuleTraffic(flows: readonly FlowRecord[], dns: readonly DnsRecord[
 }
 
 function verdictsOf(flows: readonly FlowRecord[], dns: readonly DnsRecord[], judged: boolean): AuditReport['verdicts'] {
-  const tally = (recs: readonly { verdict?: string }[]) => ({
-    declared: recs.filter((r) => r.verdict === 'declared').length,
+  // "declared" with no rule is local traffic no pack judges: not judged, not declared by the document.
+  const notJudged = (r: { verdict?: string; rule?: string | null }) => r.verdict === undefined || (r.verdict === 'declared' && !r.rule);
+  const tally = (recs: readonly { verdict?: string; rule?: string | null }[]) => ({
+    declared: recs.filter((r) => r.verdict === 'declared' && !notJudged(r)).length,
     undeclared: recs.filter((r) => r.verdict === 'undeclared').length,
-    unjudged: recs.filter((r) => r.verdict === undefined).length,
+    unjudged: recs.filter(notJudged).length,
   });
   const f = tally(flows);
   const d = tally(dns);

@@ -166,7 +166,7 @@ export interface SummaryRecord {
   errors?: { code: string; message: string; file?: string; offset?: number; hint?: string }[];
   first_ts?: number | null;
   last_ts?: number | null;
-  verdicts?: { declared: number; undeclared: number };
+  verdicts?: { declared: number; undeclared: number; not_judged?: number };
   evicted?: { flows: number; dns_cache: number };
   capture?: { received: number; dropped: number; if_dropped: number };
 }

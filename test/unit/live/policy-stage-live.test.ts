@@ -65,3 +65,13 @@ test('a DNS flow open longer than the hold is judged with the queries flushed be
   stage.finish();
   expect(flows.map((f) => [f.id, f.verdict])).toEqual([[10, 'declared'], [11, 'undeclared']]);
 });
+
+test('local traffic no pack judges is counted as not judged, never as declared', () => {
+  const { flows, stage } = sinkAndStage();
+  // nebra-hotspot has no local rules: an mDNS announcement is not judged; a TLS flow to an unlisted name is undeclared.
+  stage.flow(flow({ id: 1, proto: 'udp', direction: 'local', app: 'mdns', remote_ip: '224.0.0.251', remote_port: 5353, device_port: 5353, sni: null, name: null, name_source: null, names: [] }));
+  stage.flow(flow({ id: 2 }));
+  stage.finish();
+  expect(flows.map((f) => [f.id, f.verdict, f.rule])).toEqual([[1, 'declared', null], [2, 'undeclared', null]]);
+  expect(stage.verdicts()).toEqual({ declared: 0, undeclared: 1, not_judged: 1 });
+});
