@@ -72,7 +72,7 @@ function isCompressed(fs, file) {
  * `replay` options that take a value (src/main.ts, src/cli/policy-flags.ts). A mistake here only
  * decides whether the run is capped, never what it does.
  */
-const VALUE_FLAGS = new Set(['--device', '--format', '-o', '--output', '--max-flows', '--max-dns-cache', '--bundle', '--rules', '--set', '--fail-on']);
+const VALUE_FLAGS = new Set(['--device', '--format', '-o', '--output', '--max-flows', '--max-dns-cache', '--dns-grace', '--bundle', '--rules', '--set', '--fail-on']);
 
 /**
  * Whether this run gets the heap cap: `replay` or `live` at the default caps, unless the user

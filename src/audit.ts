@@ -22,6 +22,12 @@ import type { DestinationAggregator, PolicyAggregator } from './report/table';
 const tables = (): typeof import('./report/table') => require('./report/table') as typeof import('./report/table');
 
 /** Output formats of `replay`. */
+
+/** What to try for an input problem whose reader gave no hint of its own (every error line has one). */
+const DEFAULT_ISSUE_HINTS: Readonly<Record<string, string>> = {
+  EA_CAPTURE_TRUNCATED: 'the file was cut short (a capture still being written, or a copy or download that stopped); every whole record before the cut was read',
+  EA_CAPTURE_READ: 'check the disk and the file, then run again; the records read before the failure are reported',
+};
 export type OutputFormat = 'table' | 'json' | 'ndjson';
 
 /** What a run needs. */
@@ -228,7 +234,10 @@ export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[
       ...(i.compression === undefined ? {} : { compression: i.compression }),
     })),
     non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2 },
-    errors: issues.map((i) => ({ code: i.code, message: i.message, file: i.file, offset: i.offset, ...(i.hint ? { hint: i.hint } : {}) })),
+    errors: issues.map((i) => {
+      const hint = i.hint ?? DEFAULT_ISSUE_HINTS[i.code];
+      return { code: i.code, message: i.message, file: i.file, offset: i.offset, ...(hint ? { hint } : {}) };
+    }),
     first_ts: p.firstTs >= 0 ? p.firstTs / 1e6 : null,
     last_ts: p.lastTs >= 0 ? p.lastTs / 1e6 : null,
     evicted: { flows: p.flows.evicted, dns_cache: p.dnsCache.evicted },

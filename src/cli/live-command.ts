@@ -69,7 +69,7 @@ export function parseDuration(text: string, name = '--duration', allowZero = fal
   const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 's'] : NaN;
   if (!(ms > 0 || (allowZero && ms === 0)) || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
     const what = allowZero ? 'a time' : 'a positive time';
-    throw new LiveUsageError(`${name} ${text}: expected ${what} such as 30s, 10m, 2h or 7d (at most 24 days)`);
+    throw new LiveUsageError(`${name} ${text}: expected ${what} such as 30s, 10m, 2h or 7d (at most 24 days)`, { hint: 'write a number and a unit, without a space: ms, s, m, h or d (a plain number is seconds)' });
   }
   return Math.round(ms);
 }

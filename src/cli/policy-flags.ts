@@ -48,7 +48,7 @@ export function policyStageFromFlags(flags: PolicyFlags, devices: Cidr[], dnsGra
     return undefined;
   }
   const failOn = parseFailOn(flags.failOn);
-  if (typeof failOn === 'string') throw new FailOnError(failOn);
+  if (typeof failOn === 'string') throw new FailOnError(failOn, { hint: 'e.g. --fail-on egress, or --fail-on name-not-documented,resolver-bypass; leave the flag out for any' });
   const { resolvePacks, PolicyEngine, parseSetFlags } = policy();
   const packs = resolvePacks(flags.rules);
   // The same grace as the pipeline's DNS cache: a lookup is credited by a connection in the time its answer names flows.

@@ -134,7 +134,7 @@ describe('run(argv): help, version, usage', () => {
   test('an empty --fail-on (an unset variable in CI) exits 2 with EA_USAGE instead of turning the gate off', async () => {
     const r = await cli(['replay', capture, '--rules', 'nebra-hotspot', '--fail-on', '']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^egress-audit: EA_USAGE: --fail-on '': expected any \(default\)/);
+    expect(r.stderr).toMatch(/^egress-audit: EA_USAGE: --fail-on '': expected any \(default\)[^\n]*\n\n  hint: /);
     expect(r.stderr).not.toMatch(STACK);
   });
 
@@ -211,6 +211,8 @@ describe('run(argv): bad input', () => {
     const line = r.stderr.split('\n').find((l) => l.includes('EA_CAPTURE_TRUNCATED'))!;
     expect(line).toContain('cut-named.pcap');
     expect(line).toMatch(/offset \d+|byte \d+/);
+    // Followed by its hint, as every error line is.
+    expect(r.stderr).toMatch(/EA_CAPTURE_TRUNCATED: .*\n\n  hint: the file was cut short/);
   });
 
   test('a good file and a missing file: the good one is still reported, exit 2', async () => {
