@@ -121,6 +121,19 @@ describe('IPv4', () => {
 
 describe('IPv6', () => {
   const UDP = udp(5353, 53, text('q'));
+  /** An address as the view's four 32-bit words. */
+  const words = (a: string) => {
+    const b = ip6addr(a);
+    return [0, 4, 8, 12].map((i) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
+  };
+  /** Decodes `ext` (extension headers ending in UDP's next header) behind an IPv6 header, expecting the UDP datagram and no anomaly. */
+  const decodeBehind = (nextHeader: number, ext: Uint8Array, o: { src?: string; dst?: string } = {}) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, ipv6({ nextHeader, ...o }, concat(ext, UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
+    expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_UDP, 53, 'q']);
+    expect(anomalies.toRecord()).toEqual({});
+    return dec;
+  };
 
   test('extension chain: Hop-by-Hop → Destination Options → Routing → AH → UDP', () => {
     // AH (RFC 4302): Payload Len 4 means (4 + 2) · 4 = 24 bytes.
@@ -134,21 +147,11 @@ describe('IPv6', () => {
   });
 
   describe('a Routing header with segments left names the final destination (as tshark and tcpdump show it)', () => {
-    const words = (a: string) => {
-      const b = ip6addr(a);
-      return [0, 4, 8, 12].map((i) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
-    };
     const dst = (dec: ReturnType<typeof newDecoder>['dec']) => [dec.view.da0, dec.view.da1, dec.view.da2, dec.view.da3].map((w) => w >>> 0);
     /** Routing header: next header 17, Hdr Ext Len, type, segments left, 4 reserved bytes, then the addresses. */
     const routing = (type: number, segLeft: number, addrs: string[]) =>
       concat(Uint8Array.of(17, addrs.length * 2, type, segLeft), new Uint8Array(4), ...addrs.map(ip6addr));
-    const decodeWith = (rh: Uint8Array) => {
-      const { dec, anomalies } = newDecoder();
-      expect(decodeFrame(dec, ipv6({ nextHeader: 43, dst: '2001:db8:1::1' }, concat(rh, UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
-      expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_UDP, 53, 'q']);
-      expect(anomalies.toRecord()).toEqual({});
-      return dec;
-    };
+    const decodeWith = (rh: Uint8Array) => decodeBehind(43, rh, { dst: '2001:db8:1::1' });
     // tcpdump's ipv6-routing-header.pcap: type 0, one address, segments left 1
     test('type 0 (deprecated source route): the last address of the list', () => {
       expect(dst(decodeWith(routing(0, 2, ['2001:db8:2::2', '2001:db8:3::3'])))).toEqual(words('2001:db8:3::3'));
@@ -188,22 +191,12 @@ describe('IPv6', () => {
 
   describe('a Home Address option (Mobile IPv6, RFC 6275 §6.3) names the source, as tshark shows it', () => {
     const src = (dec: ReturnType<typeof newDecoder>['dec']) => [dec.view.sa0, dec.view.sa1, dec.view.sa2, dec.view.sa3].map((w) => w >>> 0);
-    const words = (a: string) => {
-      const b = ip6addr(a);
-      return [0, 4, 8, 12].map((i) => ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
-    };
     /** Destination Options (next header UDP, 24 bytes): `pad` PadN/Pad1 bytes, then option `type` with 16 bytes of address. */
     const dstopts = (pad: Uint8Array, type: number, addr: string) => {
       const body = concat(pad, Uint8Array.of(type, 16), ip6addr(addr));
       return concat(Uint8Array.of(17, (2 + body.length) / 8 - 1), body);
     };
-    const decodeWith = (opts: Uint8Array) => {
-      const { dec, anomalies } = newDecoder();
-      expect(decodeFrame(dec, ipv6({ nextHeader: 60, src: '2001:db8::10' }, concat(opts, UDP)), LINKTYPE_RAW)).toBe(DecodeStatus.Transport);
-      expect([dec.view.ipProto, dec.view.dstPort, payloadText(dec)]).toEqual([IPPROTO_UDP, 53, 'q']);
-      expect(anomalies.toRecord()).toEqual({});
-      return dec;
-    };
+    const decodeWith = (opts: Uint8Array) => decodeBehind(60, opts, { src: '2001:db8::10' });
     test('after PadN (4 bytes, as RFC 6275 aligns it 8n+6): the home address replaces the care-of source', () => {
       expect(src(decodeWith(dstopts(hex('0102 0000'), 0xc9, '2001:db8:99::77')))).toEqual(words('2001:db8:99::77'));
     });
