@@ -306,18 +306,22 @@ function parseHelloBody(buf: Uint8Array, p: number, end: number, total: number, 
   }
   const suitesLen = u16be(buf, p);
   p += 2;
-  // cipher_suites <2..2^16-2>: an even, non-zero byte count.
-  if (suitesLen < 2 || (suitesLen & 1) !== 0 || end - p < suitesLen + 1) return MALFORMED_HELLO;
+  // cipher_suites <2..2^16-2>: an even byte count within the message.
+  if ((suitesLen & 1) !== 0 || end - p < suitesLen + 1) return MALFORMED_HELLO;
   const cipherSuites = readU16List(buf, p, suitesLen);
   p += suitesLen;
   const compLen = buf[p++];
-  if (compLen < 1 || end - p < compLen) return MALFORMED_HELLO; // legacy_compression_methods <1..2^8-1>
+  if (end - p < compLen) return MALFORMED_HELLO; // legacy_compression_methods <1..2^8-1>
   p += compLen;
   const hello: ClientHelloInfo = {
     sni: null, alpn: [], legacyVersion, supportedVersions: [], cipherSuites, extensionTypes: [],
     supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
     messageLength: total, anomalies: [], partial: prefix,
   };
+  // An empty cipher suite or compression method list breaks RFC 8446 §4.1.2's lower bounds, but
+  // the lengths still frame the message: tshark reads on to the server name, and JA4 has a value
+  // for no ciphers ("000000000000"); so do we, flagged.
+  if (suitesLen === 0 || compLen === 0) flagged(hello);
   // RFC 5246 §7.4.1.2: a pre-1.3 hello may end right after the compression methods.
   if (p === end) return { kind: 'found', hello };
   // From here on the message is whole and its fixed part well-formed: a broken extensions

@@ -268,14 +268,23 @@ describe('parseClientHelloRecords: malformed input, one case per length field', 
   test('cipher_suites length odd', () => {
     expect(parse(patch(SUITES, [0, 11]))).toEqual(malformed(A['tls.malformed_client_hello']));
   });
-  test('cipher_suites length 0 (minimum is one suite)', () => {
+  test('cipher_suites length 0 where suites follow: the framing breaks, malformed', () => {
     expect(parse(patch(SUITES, [0, 0]))).toEqual(malformed(A['tls.malformed_client_hello']));
+  });
+  test.each<[string, number[], number[]]>([
+    ['no cipher suites (minimum one)', [], [0]],
+    ['no compression methods (minimum one)', [0x1301, 0xc02f], []],
+  ])('%s, the message still framed by its lengths: read on to the server name, flagged, as tshark reads it', (_name, ciphers, compression) => {
+    const h = found(records(clientHelloMessage({ ciphers, compression, extensions: [ext.sni('empty-lists.example.com')] })));
+    expect([h.sni, h.cipherSuites, h.anomalies]).toEqual(['empty-lists.example.com', ciphers, [A['tls.malformed_client_hello']]]);
   });
   test('cipher_suites length runs past the message', () => {
     expect(parse(patch(SUITES, [0xff, 0xfe]))).toEqual(malformed(A['tls.malformed_client_hello']));
   });
-  test('compression methods length 0 (minimum 1)', () => {
-    expect(parse(patch(SUITES + 2 + 12, [0]))).toEqual(malformed(A['tls.malformed_client_hello']));
+  test('compression methods length 0 where a method follows: the framing breaks after the fixed part, flagged', () => {
+    // The method byte (0) is then read as the first byte of the extensions length: the extensions
+    // block no longer fits, and what it still frames is kept, flagged.
+    expect(found(patch(SUITES + 2 + 12, [0])).anomalies).toEqual([A['tls.malformed_client_hello']]);
   });
   // The message is whole and its fixed part sound: a broken extensions framing keeps the
   // extensions read before the break and flags the hello (tshark and nDPI do the same).
