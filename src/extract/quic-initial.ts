@@ -823,6 +823,10 @@ export class QuicInitialDecoder {
       dec = decryptInitialPacket(buf, h, v1.keys, this.largestPn);
       if (dec.kind === 'ok') used = v1;
     }
+    // A reserved version no key opens is a version we cannot decrypt, not a failed decryption:
+    // the server answers it with Version Negotiation and the client starts again in one we know,
+    // however many times it sent it before (it counts towards the flow's datagram bound only).
+    if (dec.kind === 'auth-failed' && info.name === 'reserved') return { kind: 'unsupported', version: h.version };
     if (dec.kind !== 'ok' || used === null) {
       const anomaly = dec.kind === 'too-short' ? A['quic.malformed'] : A['quic.decrypt_failed'];
       this.count(anomaly);

@@ -106,6 +106,17 @@ describe('QUIC: the hello after a version the tool cannot decrypt, and a client 
     expect(only(s.run().flows, '203.0.113.33', 443)).toMatchObject({ app: 'quic', sni: 'second-try.vendor.example', anomalies: [] });
   });
 
+  test('a reserved-version Initial no key opens, sent twice before Version Negotiation, then a v1 Initial: named by the v1 hello', () => {
+    const damaged = Buffer.from(initial(0x3a4a5a6a, 'lost.example', 0x3a4a5a6a));
+    damaged[damaged.length - 1] ^= 0xff;
+    const s = new Scenario()
+      .udp(0, DEV, 51004, '203.0.113.34', 443, damaged)
+      .udp(300, DEV, 51004, '203.0.113.34', 443, damaged) // the client's retransmission
+      .udp(301, '203.0.113.34', 443, DEV, 51004, versionNegotiation())
+      .udp(302, DEV, 51004, '203.0.113.34', 443, initial(1, 'third-try.vendor.example'));
+    expect(only(s.run().flows, '203.0.113.34', 443)).toMatchObject({ app: 'quic', sni: 'third-try.vendor.example', quic_version: '0x00000001' });
+  });
+
   test('a reserved version (0x?a?a?a?a, forcing negotiation) is read with draft-29\'s salt or with v1\'s, as quic-go protects it', () => {
     const s = new Scenario()
       .udp(0, DEV, 51001, '203.0.113.31', 443, initial(0x1a2a3a4a, 'v1-salt.vendor.example', 1))
