@@ -169,8 +169,13 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     if (flags.bundle !== undefined) bundle().checkBundleTarget(flags.bundle, flags.force === true);
     const out = OutputFile.open(flags.output ?? null, flags.force === true);
     if (flags.user !== undefined) {
-      const ids = lookupUser(flags.user);
-      out.handOver(ids.uid, ids.gid, ids.name);
+      try {
+        const ids = lookupUser(flags.user);
+        out.handOver(ids.uid, ids.gid, ids.name);
+      } catch (e) {
+        out.abort(); // an unknown user: no temporary file is left behind
+        throw e;
+      }
     }
     const abort = new AbortController();
     let signals = 0;

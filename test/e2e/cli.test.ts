@@ -261,6 +261,16 @@ describe('run(argv): --dns-grace', () => {
   });
 });
 
+describe('run(argv): live --user', () => {
+  test('an unknown --user fails before the capture starts, and no temporary -o file is left behind', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'user-'));
+    const r = await cli(['live', 'lo', '-o', path.join(dir, 'out.ndjson'), '--user', 'no-such-user-egress-audit', '--duration', '1s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^egress-audit: EA_USER_UNKNOWN: no such user: no-such-user-egress-audit\n\n  hint: /);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('run(argv): -o FILE', () => {
   test('-o writes NDJSON atomically: the file holds the whole report and nothing else is left', async () => {
     const dir = fs.mkdtempSync(path.join(tmp.dir, 'o-'));
