@@ -26,6 +26,10 @@ export const RESOLVER_V4 = '192.0.2.1';
 /** The CLI arguments naming the device in every capture. */
 export const DEVICE_ARGS = ['--device', DEVICE_V4, '--device', DEVICE_V6];
 
+/** tshark arguments that list every ClientHello and HTTP request with its TCP stream, client port, server name and Host. */
+export const TSHARK_HELLOS_AND_REQUESTS: readonly string[] = ['-Y', 'tls.handshake.type == 1 || http.request', '-T', 'fields', '-e', 'tcp.stream',
+  '-e', 'tcp.srcport', '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'];
+
 /** The device with a port. */
 export function device(port: number, ip = DEVICE_V4): Endpoint {
   return { ip, mac: DEVICE_MAC, port };

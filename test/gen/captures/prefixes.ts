@@ -10,7 +10,7 @@
  */
 import { TCP_ACK, TCP_PSH, httpResponse, latin1, tlsClientHello } from '../packets';
 import { CaptureBuilder, TcpScript, ms } from '../scenario';
-import { CaptureDefinition, DEVICE_V4, DEVICE_V6, T0, device, ethernetPcap, finishTlsSession, remote } from './common';
+import { CaptureDefinition, DEVICE_V4, DEVICE_V6, T0, device, ethernetPcap, finishTlsSession, remote, TSHARK_HELLOS_AND_REQUESTS } from './common';
 
 /** A chunked body (RFC 9112 §7.1) of the given chunks. */
 function chunked(chunks: readonly string[]): string {
@@ -48,8 +48,7 @@ export const PREFIXES_AND_CONTINUATIONS: CaptureDefinition = {
   builder: 'PREFIXES_AND_CONTINUATIONS in test/gen/captures/prefixes.ts',
   tshark: [
     {
-      args: ['-Y', 'tls.handshake.type == 1 || http.request', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.srcport',
-        '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'],
+      args: [...TSHARK_HELLOS_AND_REQUESTS],
       // tshark puts the chunked POST together with its body: both Hosts on the frame that ends it.
       output: '0\t50500\tbig-hello.example.com\t\n1\t50501\t\tupload.example.com,after-upload.example.com\n' +
         '2\t50502\trelay.example.com\t\n4\t50504\t\t198.51.100.82\n6\t50505\tfresh.example.com\t\n',

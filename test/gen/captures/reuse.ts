@@ -9,7 +9,7 @@
  */
 import { DNS_TYPE_SRV, DNS_TYPE_TXT, DnsMessageSpec, TCP_ACK, TCP_RST, TCP_SYN, dnsMessage, dnsOverTcp, httpResponse, latin1, tlsClientHello } from '../packets';
 import { CaptureBuilder, TcpScript, UdpScript, expectDns, ms } from '../scenario';
-import { CaptureDefinition, DEVICE_V4, DEVICE_V6, RESOLVER, T0, device, ethernetPcap, finishTlsSession, remote } from './common';
+import { CaptureDefinition, DEVICE_V4, DEVICE_V6, RESOLVER, T0, device, ethernetPcap, finishTlsSession, remote, TSHARK_HELLOS_AND_REQUESTS } from './common';
 
 /** mDNS's IPv4 group and its multicast MAC (RFC 1112 §6.4). */
 const MDNS_GROUP = { ip: '224.0.0.251', mac: '01:00:5e:00:00:fb', port: 5353 };
@@ -43,8 +43,7 @@ export const REUSE_AND_TEXT_NAMES: CaptureDefinition = {
         '5353\t\tLiving Room._airplay._tcp.local,John’s MacBook Pro._companion-link._tcp.local\n',
     },
     {
-      args: ['-Y', 'tls.handshake.type == 1 || http.request', '-T', 'fields', '-e', 'tcp.stream', '-e', 'tcp.srcport',
-        '-e', 'tls.handshake.extensions_server_name', '-e', 'http.host'],
+      args: [...TSHARK_HELLOS_AND_REQUESTS],
       // The POST and the GET after it share a frame: tshark prints both Hosts on its line.
       output: '1\t50420\tretry.example.com\t\n2\t50421\tbefore.example.com\t\n3\t50421\tafter.example.com\t\n' +
         '4\t50430\t\tfw.example.com\n4\t50430\t\tfw.example.com,next.example.com\n',
