@@ -27,7 +27,7 @@ import { ChunkedBodyWalker, parseHttpRequestHead, parseHttpRequestHeadCut, probe
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
 import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_QUIC, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_SYN,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_QUIC, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_QUIC_LATER, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
@@ -211,9 +211,20 @@ export class Pipeline {
       this.onNewFlow(slot);
     }
     if (v.payloadLength > 0) {
-      if ((t.flagsOf(slot) & F_APP_DONE) === 0) this.onPayload(slot);
+      const fl = t.flagsOf(slot);
+      if ((fl & F_APP_DONE) === 0) this.onPayload(slot);
       else if (v.innerKind !== InnerKind.None) this.lateTunnel(slot);
+      else if ((fl & F_QUIC_LATER) !== 0) this.laterQuic(slot, fl);
     }
+  }
+
+  /** A datagram on a QUIC flow whose hello was read: the client's may open a later connection (QuicFlowAnalyzer.feedLater). */
+  private laterQuic(slot: number, fl: number): void {
+    const t = this.flows;
+    if (t.fromB !== ((fl & F_INIT_B) !== 0)) return;
+    const v = this.view;
+    const info = this.infoOf(slot);
+    if (!this.quic.feedLater(info, v.buf, v.payloadOffset, v.payloadLength)) t.clearFlags(slot, F_QUIC_LATER);
   }
 
   /**
@@ -1076,7 +1087,10 @@ export class Pipeline {
   private feedQuic(slot: number, info: FlowInfo): 'not-quic' | 'more' | 'done' {
     const v = this.view;
     const q = this.quic.feed(info, v.buf, v.payloadOffset, v.payloadLength, this.anomalies);
-    if (q === 'done') this.decide(slot, info, info.app);
+    if (q === 'done') {
+      this.decide(slot, info, info.app);
+      if (info.quicLater !== null) this.flows.addFlags(slot, F_QUIC_LATER);
+    }
     return q;
   }
 
@@ -1246,6 +1260,13 @@ export class Pipeline {
     // only when the device sent it (records.ts, tls_client).
     const reversed = info?.tlsByResponder === true;
     if (sni && !(reversed && deviceIsInit)) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
+    // Later QUIC connections on the same 5-tuple: each server name their hellos gave.
+    if (info?.laterSnis) {
+      for (const n of info.laterSnis) {
+        const l = n.toLowerCase();
+        if (!names.some((c) => c.name === l)) names.push({ name: l, source: 'quic-sni' });
+      }
+    }
     if (info?.httpHosts) for (const h of info.httpHosts) names.push({ name: h, source: 'http-host' });
     if (info?.socksHost) names.push({ name: info.socksHost, source: 'socks-host' });
     if (info?.dnsAnswerNames) for (const n of info.dnsAnswerNames) names.push({ name: n, source: 'dns-answer' });

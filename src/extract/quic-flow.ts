@@ -5,8 +5,8 @@
  * Bounded datagrams per flow; never throws; facts only.
  */
 import { AnomalyCounters } from '../anomalies';
-import type { FlowInfo } from '../flow/flow-info';
-import { QuicInitialDecoder } from './quic-initial';
+import { FlowInfo } from '../flow/flow-info';
+import { MAX_CID_LEN, PACKET_INITIAL, parseQuicLongHeader, QuicInitialDecoder } from './quic-initial';
 
 /** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
 export const MAX_QUIC_DATAGRAMS = 16;
@@ -21,8 +21,21 @@ export type QuicFeedResult = 'not-quic' | 'more' | 'done';
  */
 export const MAX_QUIC_FAILED_DECRYPTS = 2;
 
+/**
+ * Destination connection IDs a flow tries for a later connection (see feedLater): each
+ * connection costs one or two (its first Initial's, and the server's ID its acknowledgements
+ * carry), so this reads about eight later connections on one 5-tuple.
+ */
+export const MAX_LATER_QUIC_DCIDS = 16;
+
 /** Per-flow QUIC state kept on FlowInfo.quic. */
 interface QuicState { decoder: QuicInitialDecoder; datagrams: number; failures: number }
+
+/**
+ * State for later connections on a 5-tuple whose first hello was read (FlowInfo.quicLater):
+ * keys of the DCIDs already tried, and the decoder of a later hello still being put together.
+ */
+interface LaterState { tried: number[]; decoder: QuicInitialDecoder | null; dcid: number; datagrams: number }
 
 /** Recognises QUIC on client datagrams and extracts the ClientHello. */
 export class QuicFlowAnalyzer {
@@ -58,6 +71,8 @@ export class QuicFlowAnalyzer {
         info.quicVersion = r.version;
         if (info.unnamedReason === 'quic-version-not-decryptable') info.unnamedReason = null;
         info.takeHello(r.hello, 'quic', anomalies);
+        // The connection's own Initials carry this DCID: they are no later connection.
+        info.quicLater = { tried: [dcidKey(buf, off, len)], decoder: null, dcid: -1, datagrams: 0 } satisfies LaterState;
         return this.end(info, st);
       case 'gquic':
         info.app = 'quic';
@@ -75,6 +90,47 @@ export class QuicFlowAnalyzer {
     }
   }
 
+  /**
+   * A client datagram of a flow whose ClientHello was read. A client may open another QUIC
+   * connection from the same socket to the same server (quic-go's Transport multiplexes
+   * connections on one socket; a client retries after a connection closed): its Initial carries
+   * a new DCID and keys derived from it. Each long-header Initial under a DCID not tried yet is
+   * decrypted under that DCID's keys; a ClientHello there adds its server name to the flow
+   * (`laterSnis`), as tshark decrypts every connection of a 5-tuple. The first connection's
+   * later Initials, which carry the server's connection ID under the first DCID's keys, fail
+   * that trial once per DCID, silently (no anomaly: they are not damaged). Returns false when
+   * the flow need not be watched any more (MAX_LATER_QUIC_DCIDS tried). Never throws.
+   */
+  feedLater(info: FlowInfo, buf: Uint8Array, off: number, len: number): boolean {
+    const st = info.quicLater as LaterState | null;
+    if (st === null) return false;
+    if (len < 7 || (buf[off] & 0x80) === 0) return true; // a short header: a connection's own traffic
+    const h = parseQuicLongHeader(buf, off, len);
+    if (h.kind !== 'ok' || h.header.packetType !== PACKET_INITIAL) return true;
+    const key = dcidKey(buf, off, len);
+    if (st.decoder === null || key !== st.dcid) {
+      if (st.tried.includes(key)) return true;
+      if (st.tried.length >= MAX_LATER_QUIC_DCIDS) {
+        info.quicLater = null;
+        return false;
+      }
+      st.tried.push(key);
+      // No run counters: a trial that fails is the expected outcome for most datagrams here.
+      st.decoder = new QuicInitialDecoder();
+      st.dcid = key;
+      st.datagrams = 0;
+    }
+    st.datagrams++;
+    const r = st.decoder.feed(buf, off, len);
+    if (r.kind === 'found') {
+      if (r.hello.sni !== null) info.laterSnis = FlowInfo.addName(info.laterSnis, r.hello.sni);
+      st.decoder = null;
+    } else if (r.kind !== 'need-more' || st.datagrams >= MAX_QUIC_DATAGRAMS) {
+      st.decoder = null;
+    }
+    return true;
+  }
+
   /** Flow ended while still collecting: count a CRYPTO hole that never filled. */
   finishFlow(info: FlowInfo): void {
     const st = info.quic as QuicState | null;
@@ -86,4 +142,17 @@ export class QuicFlowAnalyzer {
     info.quic = null;
     return 'done';
   }
+}
+
+/**
+ * A 32-bit key of the DCID of the long-header packet at `buf[off]` (FNV-1a over its length and
+ * bytes); -1 when there is none. Two DCIDs sharing a key only cost a later connection's trial.
+ */
+function dcidKey(buf: Uint8Array, off: number, len: number): number {
+  if (len < 6 || (buf[off] & 0x80) === 0) return -1;
+  const n = buf[off + 5];
+  if (n > MAX_CID_LEN || 6 + n > len) return -1;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[off + 6 + i], 0x01000193);
+  return h >>> 0;
 }

@@ -85,6 +85,10 @@ export class FlowInfo {
   unnamedReason: string | null = null;
   /** QUIC per-flow state (set by the QUIC extractor). */
   quic: unknown = null;
+  /** QUIC state for later connections on the flow's 5-tuple, once its first hello was read (src/extract/quic-flow.ts). */
+  quicLater: unknown = null;
+  /** Server names of ClientHellos of later QUIC connections on the same 5-tuple, distinct, bounded. */
+  laterSnis: string[] | null = null;
   /** DTLS ClientHello reassembly (src/extract/dtls-client-hello.ts), while the hello is incomplete. */
   dtls: DtlsHelloAssembler | null = null;
   /** The server's DTLS flight, read for its certificate's names after a hello without SNI (src/extract/dtls-server-flight.ts). */
@@ -137,6 +141,8 @@ export class FlowInfo {
     this.anomalies = null;
     this.unnamedReason = null;
     this.quic = null;
+    this.quicLater = null;
+    this.laterSnis = null;
     this.dtls = null;
     this.dtlsServer = null;
     this.quicVersion = 0;

@@ -51,6 +51,7 @@ export const F_ISN_A = 0x0200; // endpoint A's SYN (its initial sequence number)
 export const F_ISN_B = 0x0400;
 export const F_BY_REQUEST = 0x0800; // initiator = the sender of a request seen mid-stream (replaced a first-packet guess)
 export const F_BY_QUIC = 0x4000; // initiator = the sender of a QUIC client Initial (replaced a port guess)
+export const F_QUIC_LATER = 0x8000; // a QUIC flow whose hello was read: later client Initials may open other connections
 const F_SEQ0_A = 0x1000; // endpoint A's first segment was no SYN: its sequence number is at W_ISN (tshark's base_seq)
 const F_SEQ0_B = 0x2000;
 
@@ -429,6 +430,11 @@ export class FlowTable {
   /** Sets F_* flags on the flow (the pipeline marks F_APP_DONE). */
   addFlags(slot: number, f: number): void {
     this.keys[slot * WORD_STRIDE + W_FLAGS] |= f;
+  }
+
+  /** Clears F_* flags the pipeline set (F_QUIC_LATER). */
+  clearFlags(slot: number, f: number): void {
+    this.keys[slot * WORD_STRIDE + W_FLAGS] &= ~f;
   }
 
   /** Tunnel depth of the flow's packets. */

@@ -138,6 +138,56 @@ describe('QUIC: the hello after a version the tool cannot decrypt, and a client 
   });
 });
 
+describe('QUIC: later connections on the same 5-tuple (a client reusing its socket)', () => {
+  const cid = (b: number): Uint8Array => Uint8Array.from([b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7]);
+  /** A v1 Initial under the keys of `keyDcid`, carrying `payload`, sent with `dcid` as its DCID. */
+  const packet = (dcid: Uint8Array, keyDcid: Uint8Array, pn: number, payload: Uint8Array): Buffer =>
+    protectInitial({ version: 1, typeBits: 0, dcid, packetNumber: pn, pnLength: 2, payload, padTo: 1180 },
+      deriveClientInitialKeys(quicVersionInfo(1)!, keyDcid));
+  const hello = (dcid: Uint8Array, sni: string): Buffer => packet(dcid, dcid, 0, cryptoFrame(0, fakeClientHello(sni)));
+  /** The client's acknowledgement of the server's Initial: the server's connection ID as DCID, the first DCID's keys. */
+  const ack = (serverCid: Uint8Array, firstDcid: Uint8Array, pn: number): Buffer =>
+    packet(serverCid, firstDcid, pn, Uint8Array.of(0x02, 0x00, 0x00, 0x00, 0x00));
+  const server = Buffer.alloc(200, 0x40);
+
+  test('a second connection\'s hello adds its server name to the flow\'s names (a pack judges every one)', () => {
+    const a = cid(0x10);
+    const b = cid(0x30);
+    const s = new Scenario()
+      .udp(0, DEV, 52000, '203.0.113.50', 443, hello(a, 'api.vendor.example'))
+      .udp(1, '203.0.113.50', 443, DEV, 52000, server)
+      .udp(2, DEV, 52000, '203.0.113.50', 443, ack(cid(0x90), a, 1))
+      .udp(3, DEV, 52000, '203.0.113.50', 443, Buffer.from([0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9]))
+      .udp(10, DEV, 52000, '203.0.113.50', 443, hello(b, 'other.attacker.example'))
+      .udp(11, '203.0.113.50', 443, DEV, 52000, server)
+      .udp(12, DEV, 52000, '203.0.113.50', 443, ack(cid(0xa0), b, 1));
+    const r = s.run();
+    const f = only(r.flows, '203.0.113.50', 443);
+    expect(f).toMatchObject({ app: 'quic', sni: 'api.vendor.example', name: 'api.vendor.example', name_source: 'quic-sni', anomalies: [] });
+    expect(f.names).toEqual([
+      { name: 'api.vendor.example', source: 'quic-sni' },
+      { name: 'other.attacker.example', source: 'quic-sni' },
+    ]);
+    expect(r.summary.anomalies).toEqual({});
+  });
+
+  test('the first connection\'s own later Initials and retransmissions add nothing, and a later hello split over two Initials is put together', () => {
+    const a = cid(0x10);
+    const b = cid(0x50);
+    const long = fakeClientHello('split.vendor.example', 1500);
+    const s = new Scenario()
+      .udp(0, DEV, 52001, '203.0.113.51', 443, hello(a, 'first.vendor.example'))
+      .udp(1, DEV, 52001, '203.0.113.51', 443, hello(a, 'first.vendor.example')) // a retransmission
+      .udp(2, DEV, 52001, '203.0.113.51', 443, ack(cid(0x90), a, 1))
+      .udp(3, DEV, 52001, '203.0.113.51', 443, ack(cid(0x90), a, 2))
+      .udp(20, DEV, 52001, '203.0.113.51', 443, packet(b, b, 0, cryptoFrame(0, long.subarray(0, 1000))))
+      .udp(21, DEV, 52001, '203.0.113.51', 443, packet(b, b, 1, cryptoFrame(1000, long.subarray(1000))));
+    const f = only(s.run().flows, '203.0.113.51', 443);
+    expect(f.names.map((n) => n.name)).toEqual(['first.vendor.example', 'split.vendor.example']);
+    expect(f.anomalies).toEqual([]);
+  });
+});
+
 describe('Google QUIC with encrypted Initials', () => {
   test('a T051 flow is named from its decrypted ClientHello, a Q050 flow from its CHLO', () => {
     const dcid = Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]);
