@@ -91,6 +91,25 @@ export function parsePositive(name: string, text: string, sizes = false): number
   return n;
 }
 
+/** libpcap's largest snapshot length (MAXIMUM_SNAPLEN), also the default here. */
+export const MAX_SNAPLEN = 262144;
+/** Below this, an Ethernet frame of a full-size segment is cut (1,500-byte MTU plus its 14-byte header and a VLAN tag). */
+const FULL_FRAME_SNAPLEN = 1518;
+
+/**
+ * --snaplen: a whole number from 1 to libpcap's maximum (the batch buffer is sized from it, so a
+ * larger value is refused, not allocated). A value that cuts full-size frames is accepted with a
+ * warning on `warn`: names past the cut (a ClientHello's SNI, a DNS answer, a Host line) are lost.
+ */
+export function parseSnaplen(text: string, warn: (t: string) => void): number {
+  const n = parsePositive('--snaplen', text);
+  if (n > MAX_SNAPLEN) throw new LiveUsageError(`--snaplen ${text}: at most ${MAX_SNAPLEN} (libpcap's maximum)`, { hint: 'leave --snaplen out to keep whole packets' });
+  if (n < FULL_FRAME_SNAPLEN) {
+    warn(`egress-audit: warning: --snaplen ${n} cuts full-size packets short: names past byte ${n} of a packet (a ClientHello's server name, DNS answers, a Host line) are lost, and such flows show as unnamed\n`);
+  }
+  return n;
+}
+
 /** The device prefixes: --device values, else every address of the interface as a host prefix. */
 function resolveDevices(iface: string, values: string[]): { devices: Cidr[]; source: 'flag' | 'interface' | 'inferred' } {
   if (values.length > 0) {
@@ -160,7 +179,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     const stage = policyStageFromFlags(flags, devices, dnsGrace);
     const durationMs = flags.duration !== undefined ? parseDuration(flags.duration) : undefined;
     const count = flags.count !== undefined ? parsePositive('--count', flags.count) : undefined;
-    const snaplen = flags.snaplen !== undefined ? parsePositive('--snaplen', flags.snaplen) : undefined;
+    const snaplen = flags.snaplen !== undefined ? parseSnaplen(flags.snaplen, io.stderr) : undefined;
     const bufferBytes = flags.bufferBytes !== undefined ? parsePositive('--buffer-bytes', flags.bufferBytes, true) : undefined;
     const maxFlows = flags.maxFlows !== undefined ? parsePositive('--max-flows', flags.maxFlows) : undefined;
     const writeMax = flags.writeMaxBytes !== undefined ? parsePositive('--write-max-bytes', flags.writeMaxBytes, true) : undefined;

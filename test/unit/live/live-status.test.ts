@@ -4,7 +4,7 @@
  * --duration / size values parsed or refused with a usage error.
  */
 import { LiveStatusDisplay, destinationOf } from '../../../src/live-status';
-import { dnsGraceMicros, parseDuration, parsePositive } from '../../../src/cli/live-command';
+import { dnsGraceMicros, parseDuration, parsePositive, parseSnaplen } from '../../../src/cli/live-command';
 import type { FlowRecord } from '../../../src/report/records';
 
 function flow(over: Partial<FlowRecord>): FlowRecord {
@@ -78,4 +78,18 @@ test('sizes take binary K/M/G suffixes; counts do not', () => {
   expect(parsePositive('--count', '7')).toBe(7);
   expect(() => parsePositive('--count', '7K')).toThrow(/positive whole number/);
   expect(() => parsePositive('--count', '0')).toThrow(/positive whole number/);
+});
+
+test('--snaplen: at most libpcap\'s 262144 (refused, not allocated); below a full frame it warns that names past the cut are lost', () => {
+  const warnings: string[] = [];
+  const warn = (t: string): void => { warnings.push(t); };
+  expect(parseSnaplen('262144', warn)).toBe(262144);
+  expect(parseSnaplen('1518', warn)).toBe(1518);
+  expect(warnings).toEqual([]);
+  expect(() => parseSnaplen('262145', warn)).toThrow(/^--snaplen 262145: at most 262144/);
+  expect(() => parseSnaplen('4000000000', warn)).toThrow(/at most 262144/);
+  expect(() => parseSnaplen('0', warn)).toThrow(/positive whole number/);
+  expect(parseSnaplen('96', warn)).toBe(96);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/^egress-audit: warning: --snaplen 96 cuts full-size packets short: names past byte 96 .* are lost/);
 });
