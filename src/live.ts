@@ -22,6 +22,7 @@ import { Pipeline, type PipelineOptions, type RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
 import type { OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord } from './report/records';
+import { VERSION } from './version';
 
 /** Output formats of `live` (json would hold every record until the end: not for long runs). */
 export type LiveFormat = 'table' | 'ndjson';
@@ -156,9 +157,18 @@ class LiveRun {
     try {
       if (this.opts.write) {
         const w = this.opts.write;
-        this.writer = new EvidenceWriter(w.path, this.source.linkType, this.opts.capture?.snaplen ?? 262144, w.maxBytes, w.force, () => {
-          const s = this.source.stats();
-          return { received: s.received, dropped: s.dropped + s.ifDropped };
+        this.writer = new EvidenceWriter(w.path, {
+          linkType: this.source.linkType,
+          snaplen: this.opts.capture?.snaplen ?? 262144,
+          maxBytes: w.maxBytes,
+          force: w.force,
+          counters: () => {
+            const s = this.source.stats();
+            return { received: s.received, dropped: s.dropped + s.ifDropped };
+          },
+          iface: this.opts.iface,
+          filter: this.opts.capture?.filter,
+          application: `egress-audit ${VERSION}`,
         });
         this.files = this.writer.files;
       }

@@ -20,11 +20,25 @@ const ISB_IFRECV = 4;
 const ISB_IFDROP = 5;
 
 
-/** Bytes of the SHB (28) plus our IDB with if_tsresol (32) that start every file. */
-const FILE_HEADER_BYTES = 60;
-
 /** Counters written into each file's closing statistics block. */
 export interface EvidenceCounters { received: number; dropped: number }
+
+/** What the files hold and describe. */
+export interface EvidenceOptions {
+  /** Link type and snapshot length of the capture (the interface block). */
+  linkType: number;
+  snaplen: number;
+  /** Soft size limit of one file (default DEFAULT_WRITE_MAX_BYTES). */
+  maxBytes?: number;
+  /** Replace existing files instead of refusing them. */
+  force?: boolean;
+  /** The capture's counters so far, for the statistics block that ends a file at rotation. */
+  counters?: () => EvidenceCounters;
+  /** Written into every file so it says where it came from: the interface (if_name), the capture filter (if_filter), the writing application (shb_userappl). */
+  iface?: string;
+  filter?: string;
+  application?: string;
+}
 
 /**
  * Writes packets to size-rotated pcapng files. `maxBytes` is a soft limit: a file is rotated
@@ -33,23 +47,18 @@ export interface EvidenceCounters { received: number; dropped: number }
 export class EvidenceWriter {
   /** Every file started so far, in order. */
   readonly files: string[] = [];
+  private readonly maxBytes: number;
   private writer: PcapngWriter | null = null;
-  private bytes = 0;
+  /** Bytes of the current file's section and interface blocks (a file holding only them is never rotated). */
+  private headerBytes = 0;
   private closed = false;
 
   /**
    * Opens the first file at once (so a bad path fails before capture starts, and so the file is
    * created before `--user` drops root). Throws EA_CAPTURE_FAILED naming the file on failure.
    */
-  constructor(
-    readonly basePath: string,
-    private readonly linkType: number,
-    private readonly snaplen: number,
-    private readonly maxBytes: number = DEFAULT_WRITE_MAX_BYTES,
-    private readonly force = false,
-    /** The capture's counters so far, for the statistics block that ends a file at rotation. */
-    private readonly counters?: () => EvidenceCounters,
-  ) {
+  constructor(readonly basePath: string, private readonly o: EvidenceOptions) {
+    this.maxBytes = o.maxBytes ?? DEFAULT_WRITE_MAX_BYTES;
     this.rotate();
   }
 
@@ -64,9 +73,8 @@ export class EvidenceWriter {
   write(tsMicros: number, data: Uint8Array, wireLength: number): void {
     if (this.closed) return;
     const blockBytes = 32 + ((data.length + 3) & ~3);
-    if (this.bytes + blockBytes > this.maxBytes && this.bytes > FILE_HEADER_BYTES) this.rotate();
+    if (this.writer!.written + blockBytes > this.maxBytes && this.writer!.written > this.headerBytes) this.rotate();
     this.writer!.writePacket(0, tsMicros, data, wireLength);
-    this.bytes += blockBytes;
   }
 
   /** Writes buffered packets to disk (called about once a second so evidence survives a crash). */
@@ -91,22 +99,22 @@ export class EvidenceWriter {
 
   private rotate(): void {
     // A rotated file ends with the counters as they stand, as the last file ends with the final ones.
-    if (this.writer !== null) this.finishFile(this.counters?.());
+    if (this.writer !== null) this.finishFile(this.o.counters?.());
     const file = EvidenceWriter.fileName(this.basePath, this.files.length);
-    if (!this.force && fs.existsSync(file)) {
+    if (this.o.force !== true && fs.existsSync(file)) {
       throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${file} already exists`, { hint: 'choose another name, or pass --force to replace it' });
     }
     try {
-      this.writer = new PcapngWriter(file);
+      this.writer = new PcapngWriter(file, { userAppl: this.o.application });
     } catch (e) {
       throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: cannot create ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
         hint: 'check that the directory exists and is writable (by the --user account too, when files rotate after the switch)',
         cause: e,
       });
     }
-    this.writer.addInterface(this.linkType, this.snaplen);
+    this.writer.addInterface(this.o.linkType, this.o.snaplen, { name: this.o.iface, filter: this.o.filter });
     this.files.push(file);
-    this.bytes = FILE_HEADER_BYTES;
+    this.headerBytes = this.writer.written;
   }
 }
 

@@ -15,13 +15,18 @@ import {
 } from './pcapng-file';
 
 const TWO_32 = 4294967296;
+const IF_NAME = 2;
 const IF_TSRESOL = 9;
+const IF_FILTER = 11;
 const IF_TSOFFSET = 14;
+const SHB_USERAPPL = 4;
 
 /** Options for a section (the SHB written at construction or by `startSection`). */
 export interface PcapngSectionOptions {
   /** Byte order of the section; default little-endian. */
   littleEndian?: boolean;
+  /** shb_userappl: the application that wrote the section (as tshark's capinfos shows it); omitted when undefined. */
+  userAppl?: string;
 }
 
 /** Options for one interface (IDB). */
@@ -30,6 +35,10 @@ export interface PcapngInterfaceOptions {
   tsresol?: number;
   /** if_tsoffset in seconds, added by readers to every timestamp; omitted when undefined. */
   tsoffsetSeconds?: number;
+  /** if_name: the interface captured on (`eth0`); omitted when undefined. */
+  name?: string;
+  /** if_filter: the libpcap filter expression the capture ran with; omitted when undefined. */
+  filter?: string;
 }
 
 /**
@@ -39,6 +48,8 @@ export interface PcapngInterfaceOptions {
 export class PcapngWriter {
   private readonly sink: ByteSink;
   private tsresols: number[] = [];
+  /** Bytes of the blocks written so far (what the file holds once flushed). */
+  written = 0;
 
   /** Creates/truncates the file at `target` (or uses an open descriptor) and writes the first SHB. */
   constructor(target: number | string, options: PcapngSectionOptions = {}) {
@@ -51,15 +62,22 @@ export class PcapngWriter {
     const s = this.sink;
     s.littleEndian = options.littleEndian ?? true;
     this.tsresols = [];
-    s.reserve(28);
+    const appl = optionText(options.userAppl);
+    const len = 28 + (appl ? optionBytes(appl) + 4 : 0);
+    s.reserve(len);
     s.put32(PCAPNG_BLOCK_SHB);
-    s.put32(28);
+    s.put32(len);
     s.put32(PCAPNG_BYTE_ORDER_MAGIC);
     s.put16(1); // version 1.0
     s.put16(0);
     s.put32(0xffffffff); // section length -1: unknown (§4.1)
     s.put32(0xffffffff);
-    s.put32(28);
+    if (appl) {
+      this.putOption(SHB_USERAPPL, appl);
+      s.put32(0); // opt_endofopt
+    }
+    s.put32(len);
+    this.written += len;
   }
 
   /** Describes an interface (IDB, §4.2) and returns its id within the current section. */
@@ -67,13 +85,18 @@ export class PcapngWriter {
     const s = this.sink;
     const tsresol = options.tsresol ?? 6;
     const hasOffset = options.tsoffsetSeconds !== undefined;
-    const len = 20 + 8 + (hasOffset ? 12 : 0) + 4; // fixed part + if_tsresol (+ if_tsoffset) + opt_endofopt
+    const name = optionText(options.name);
+    // if_filter: a first byte of 0 says the rest is a libpcap filter string (§4.2).
+    const filter = optionText(options.filter, 0);
+    // Fixed part + if_name + if_tsresol (+ if_tsoffset) + if_filter + opt_endofopt.
+    const len = 20 + (name ? optionBytes(name) : 0) + 8 + (hasOffset ? 12 : 0) + (filter ? optionBytes(filter) : 0) + 4;
     s.reserve(len);
     s.put32(PCAPNG_BLOCK_IDB);
     s.put32(len);
     s.put16(linkType);
     s.put16(0);
     s.put32(snaplen);
+    if (name) this.putOption(IF_NAME, name);
     s.put16(IF_TSRESOL);
     s.put16(1);
     s.put8(tsresol);
@@ -84,8 +107,10 @@ export class PcapngWriter {
       s.put16(8);
       this.put64(Math.floor(off / TWO_32), off - Math.floor(off / TWO_32) * TWO_32);
     }
+    if (filter) this.putOption(IF_FILTER, filter);
     s.put32(0); // opt_endofopt
     s.put32(len);
+    this.written += len;
     this.tsresols.push(tsresol);
     return this.tsresols.length - 1;
   }
@@ -113,6 +138,7 @@ export class PcapngWriter {
     s.putBytes(data);
     s.pad4(data.length);
     s.put32(len);
+    this.written += len;
   }
 
   /** Appends an obsolete Packet Block (type 2, 16-bit interface id), which readers must still accept. */
@@ -130,6 +156,7 @@ export class PcapngWriter {
     s.putBytes(body);
     s.pad4(body.length);
     s.put32(len);
+    this.written += len;
   }
 
   /** Flushes buffered blocks to the file. */
@@ -159,6 +186,16 @@ export class PcapngWriter {
     s.putBytes(data);
     s.pad4(data.length);
     s.put32(len);
+    this.written += len;
+  }
+
+  /** One option: code, length, value, padding to 32 bits (§3.5). The caller reserved the room. */
+  private putOption(code: number, value: Uint8Array): void {
+    const s = this.sink;
+    s.put16(code);
+    s.put16(value.length);
+    s.putBytes(value);
+    s.pad4(value.length);
   }
 
   private put64(high: number, low: number): void {
@@ -175,6 +212,21 @@ export class PcapngWriter {
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/**
+ * An option's value from text (after `prefix`, a code byte, when given); null when there is no
+ * text or it does not fit an option's 16-bit length (the option is then left out).
+ */
+function optionText(text: string | undefined, prefix?: number): Buffer | null {
+  if (text === undefined) return null;
+  const b = prefix === undefined ? Buffer.from(text, 'utf8') : Buffer.concat([Buffer.of(prefix), Buffer.from(text, 'utf8')]);
+  return b.length <= 0xffff ? b : null;
+}
+
+/** Bytes an option with this value takes: its 4-byte header and the value padded to 32 bits. */
+function optionBytes(value: Uint8Array): number {
+  return 4 + pad4(value.length);
 }
 
 /** µs → units of an if_tsresol (floor); BigInt keeps ns and finer exact. Not on any per-packet read path. */

@@ -32,7 +32,7 @@ test('file names: base first, then .1, .2 before the extension (or appended with
 
 test('rotates by size and every file replays on its own, in order, with no packet lost', () => {
   const dir = tmp();
-  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), LINKTYPE_ETHERNET, 65535, 1000);
+  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), { linkType: LINKTYPE_ETHERNET, snaplen: 65535, maxBytes: 1000 });
   for (let i = 0; i < 30; i++) w.write(1_700_000_000_000_000 + i, new Uint8Array(100).fill(i), 100 + i);
   w.close({ received: 31, dropped: 1 });
   expect(w.files.length).toBeGreaterThanOrEqual(3);
@@ -71,7 +71,7 @@ function blocks(file: string): { type: number; recv?: bigint; drop?: bigint }[] 
 test('every file, rotated ones included, ends with a statistics block: the counters at its rotation, the final ones last', () => {
   const dir = tmp();
   let received = 0;
-  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), LINKTYPE_ETHERNET, 65535, 1000, false, () => ({ received, dropped: 2 }));
+  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), { linkType: LINKTYPE_ETHERNET, snaplen: 65535, maxBytes: 1000, counters: () => ({ received, dropped: 2 }) });
   for (let i = 0; i < 30; i++) {
     received = i + 1;
     w.write(1_700_000_000_000_000 + i, new Uint8Array(100).fill(i), 100);
@@ -91,9 +91,38 @@ test('refuses to overwrite evidence unless forced', () => {
   const dir = tmp();
   const file = path.join(dir, 'cap.pcapng');
   fs.writeFileSync(file, 'old');
-  expect(() => new EvidenceWriter(file, LINKTYPE_ETHERNET, 65535)).toThrow(/already exists/);
+  expect(() => new EvidenceWriter(file, { linkType: LINKTYPE_ETHERNET, snaplen: 65535 })).toThrow(/already exists/);
   expect(fs.readFileSync(file, 'utf8')).toBe('old');
-  new EvidenceWriter(file, LINKTYPE_ETHERNET, 65535, 1 << 20, true).close();
+  new EvidenceWriter(file, { linkType: LINKTYPE_ETHERNET, snaplen: 65535, maxBytes: 1 << 20, force: true }).close();
   expect(readAll(file)).toEqual([]);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('every file says where it came from: the interface, the capture filter and the writing application, as tshark reads them', () => {
+  const dir = tmp();
+  const w = new EvidenceWriter(path.join(dir, 'cap.pcapng'), {
+    linkType: LINKTYPE_ETHERNET, snaplen: 65535, maxBytes: 1000, iface: 'eth0', filter: 'not port 22', application: 'egress-audit 9.9.9',
+  });
+  for (let i = 0; i < 12; i++) w.write(1_700_000_000_000_000 + i, new Uint8Array(100).fill(i), 100);
+  w.close({ received: 12, dropped: 0 });
+  expect(w.files.length).toBeGreaterThanOrEqual(2);
+  for (const f of w.files) {
+    expect(readAll(f).length).toBeGreaterThan(0);
+    const b = fs.readFileSync(f);
+    // SHB with shb_userappl (4); then the IDB's if_name (2) right after its fixed part, then if_filter (11) with its libpcap-string byte.
+    const shbLen = b.readUInt32LE(4);
+    expect(b.readUInt16LE(24)).toBe(4);
+    expect(b.subarray(28, 28 + b.readUInt16LE(26)).toString()).toBe('egress-audit 9.9.9');
+    const idb = shbLen;
+    expect(b.readUInt32LE(idb)).toBe(1);
+    expect(b.readUInt16LE(idb + 16)).toBe(2);
+    expect(b.subarray(idb + 20, idb + 20 + b.readUInt16LE(idb + 18)).toString()).toBe('eth0');
+    const filterAt = b.indexOf(Buffer.from('not port 22'));
+    expect(filterAt).toBeGreaterThan(idb);
+    expect(b[filterAt - 1]).toBe(0);
+    expect(b.readUInt16LE(filterAt - 5)).toBe(11);
+  }
+  // No file passes the limit by more than the packet that started it.
+  for (const f of w.files) expect(fs.statSync(f).size).toBeLessThanOrEqual(1000 + 200);
   fs.rmSync(dir, { recursive: true });
 });
