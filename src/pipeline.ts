@@ -11,14 +11,14 @@
  */
 import { A, ANOMALY_NAMES, AnomalyCounters } from './anomalies';
 import { Frame } from './capture/source';
-import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS } from './attribution/dns-cache';
+import { DnsCache, DEFAULT_DNS_CACHE_ENTRIES, DEFAULT_DNS_GRACE_MICROS, effectiveTtl } from './attribution/dns-cache';
 import { FrameDecoder } from './decode/decode-frame';
 import { pktapProcessName } from './decode/link';
 import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
 import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
-import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore } from './extract/dns';
+import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore, type DnsAnswer } from './extract/dns';
 import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
@@ -137,6 +137,8 @@ export class Pipeline {
   private readonly dnsStore = new DnsMessageStore();
   dnsQueries = 0;
   flowCount = 0;
+  /** Answers learned from responses multicast to a link's group (LINK_CLIENT_KEY): 0 spares new flows a second cache probe. */
+  private linkAnswers = 0;
   /** Device address text → flows it took part in (bounded). */
   readonly deviceIps = new Map<string, number>();
   private readonly view: PacketView;
@@ -245,7 +247,11 @@ export class Pipeline {
     const cache = this.dnsCache;
     cache.now = ts;
     const device = this.isDeviceSide(slot, initB);
-    const names = cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), device ? DEVICE_CLIENT_KEY : t.keys, device ? 0 : t.addrOffset(slot, initB));
+    let names = cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), device ? DEVICE_CLIENT_KEY : t.keys, device ? 0 : t.addrOffset(slot, initB));
+    // Answers multicast on a link (mDNS) name a flow between two hosts there.
+    if (names.length === 0 && this.linkAnswers > 0 && sameLinkAt(ver, t.keys, t.addrOffset(slot, initB), t.addrOffset(slot, !initB))) {
+      names = cache.lookupAt(ver, t.keys, t.addrOffset(slot, !initB), LINK_CLIENT_KEY, 0);
+    }
     if (names.length > 0) {
       const info = this.infoOf(slot);
       info.dnsAnswerNames = names.map((n) => n.name);
@@ -1134,7 +1140,7 @@ export class Pipeline {
     if (ech) {
       for (const q of msg.questions) if (this.echConfigNames.size < MAX_ECH_CONFIG_NAMES) this.echConfigNames.add(q.name);
     }
-    this.learnAnswers(slot, msg, clientB);
+    this.learnAnswers(slot, info, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
     let matched = false;
     const pending = info.pendingDns;
@@ -1176,22 +1182,53 @@ export class Pipeline {
     if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
   }
 
-  /** Teaches the DNS cache every A/AAAA answer, attributed to the name the client asked (CNAME chains followed back). */
-  private learnAnswers(slot: number, msg: DnsMessage, clientB: boolean): void {
+  /**
+   * Teaches the DNS cache the A/AAAA answers of a response, each under the name the client asked.
+   * - DNS: an answer's owner must be a question's name or on the CNAME chain from one (at most
+   *   MAX_CNAME_HOPS links). Other records in the answer section (a server's extras a resolver
+   *   passed through: dnsmasq does, unbound scrubs them) are not learned: they would name the
+   *   device's connections by names it never looked up (an `api.vendor.example` record added to
+   *   the answer for `injected.example` would make a connection to its address declared, or
+   *   hide an SNI that DNS contradicts). A response without questions anchors nothing: its
+   *   answers are learned under their own names.
+   * - mDNS and LLMNR (link-scoped by protocol, RFC 6762 and 4795): only link-local names are
+   *   learned (`*.local`; single-label names for LLMNR), so no host on the link can lend a
+   *   documented name to an address. An answer multicast to the group is heard by every host on
+   *   the link: it is filed for all of them (LINK_CLIENT_KEY), not for the group address.
+   * An answer names flows for its TTL (RFC 2181 §8: 2^31 and above count as 0), cut to the
+   * shortest TTL along its CNAME chain (the alias holds no longer than its shortest link).
+   */
+  private learnAnswers(slot: number, info: FlowInfo, msg: DnsMessage, clientB: boolean): void {
     if (msg.answers.length === 0) return;
-    let cnameTarget: Map<string, string> | null = null;
-    for (const a of msg.answers) if (a.type === 5) (cnameTarget ??= new Map()).set(a.name, a.data);
+    let cnames: Map<string, DnsAnswer> | null = null;
+    for (const a of msg.answers) if (a.type === 5 && !(cnames !== null && cnames.has(a.name))) (cnames ??= new Map()).set(a.name, a);
+    const app = info.app;
+    const linkScoped = app === 'mdns' || app === 'llmnr';
     const t = this.flows;
-    const device = this.isDeviceSide(slot, clientB);
-    const client = device ? DEVICE_CLIENT_KEY : t.keys;
-    const co = device ? 0 : t.addrOffset(slot, clientB);
+    const ver = t.ipVersion(slot);
+    const K = t.keys;
+    const toGroup = classifyAt(ver, K, t.addrOffset(slot, clientB)) === Scope.Multicast;
+    const device = !toGroup && this.isDeviceSide(slot, clientB);
+    const client = toGroup ? LINK_CLIENT_KEY : device ? DEVICE_CLIENT_KEY : K;
+    const co = toGroup || device ? 0 : t.addrOffset(slot, clientB);
     const cache = this.dnsCache;
     cache.now = this.now;
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = a.addr;
       if (!w) continue;
-      cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, cnameTarget === null ? a.name : askedFor(msg, cnameTarget, a.name), a.name, a.ttl);
+      let name = a.name;
+      let ttl = effectiveTtl(a.ttl);
+      if (linkScoped) {
+        if (!isLinkLocalName(a.name, app)) continue;
+        if (chainFrom(msg, cnames, a.name)) name = chainAsked;
+      } else if (msg.questions.length > 0) {
+        if (!chainFrom(msg, cnames, a.name)) continue;
+        name = chainAsked;
+        if (chainTtl < ttl) ttl = chainTtl;
+      }
+      if (toGroup) this.linkAnswers++;
+      cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, name, a.name, ttl);
     }
   }
 
@@ -1413,19 +1450,54 @@ function asks(msg: DnsMessage, name: string, type: string): boolean {
   return false;
 }
 
-/** The question whose CNAME chain (at most 16 hops) leads to `owner`, else `owner` itself. */
-function askedFor(msg: DnsMessage, cnameTarget: Map<string, string>, owner: string): string {
+/** CNAME links followed from a question to an answer's owner (resolvers stop well before: BIND and unbound at 11–17). */
+const MAX_CNAME_HOPS = 32;
+/** Results of the last chainFrom that returned true: the question's name, and the shortest TTL of the CNAMEs followed (Infinity when none). */
+let chainAsked = '';
+let chainTtl = Infinity;
+
+/**
+ * Whether `owner` is a question's name or reached from one through the response's CNAMEs
+ * (`cnames`, by owner); sets chainAsked and chainTtl when it is.
+ */
+function chainFrom(msg: DnsMessage, cnames: Map<string, DnsAnswer> | null, owner: string): boolean {
   for (const q of msg.questions) {
     let n = q.name;
-    for (let hop = 0; hop < 16; hop++) {
-      if (n === owner) return q.name;
-      const next = cnameTarget.get(n);
-      if (next === undefined) break;
-      n = next;
+    let ttl = Infinity;
+    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+      if (n === owner) {
+        chainAsked = q.name;
+        chainTtl = ttl;
+        return true;
+      }
+      const c = cnames === null ? undefined : cnames.get(n);
+      if (c === undefined) break;
+      const ct = effectiveTtl(c.ttl);
+      if (ct < ttl) ttl = ct;
+      n = c.data;
     }
   }
-  return owner;
+  return false;
 }
+
+/** A name mDNS (`*.local`, RFC 6762 §3) or LLMNR (a single label, RFC 4795 §2) may answer for. */
+function isLinkLocalName(name: string, app: string): boolean {
+  return app === 'mdns' ? name.endsWith('.local') : !name.includes('.');
+}
+
+/**
+ * Whether two addresses look like hosts of one link: the same /24 (IPv4) or /64 (IPv6), or both
+ * IPv6 link-local. A guess (no layer-2 view): what keeps a link's mDNS names off flows from
+ * elsewhere, such as a remote host's connection to the device that announced itself.
+ */
+function sameLinkAt(v: number, K: Uint32Array, a: number, b: number): boolean {
+  if (v === 4) return ((K[a + 3] ^ K[b + 3]) >>> 8) === 0;
+  if ((K[a] >>> 22) === 0x3fa && (K[b] >>> 22) === 0x3fa) return true; // fe80::/10 on both sides
+  return K[a] === K[b] && K[a + 1] === K[b + 1];
+}
+
+/** DNS-cache client key of answers multicast to a link's group: heard by every host on the link (an address no host has). */
+const LINK_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffd);
 
 /** DNS-cache client key shared by every `--device` address (no real address is all ones in every word and also asks DNS). */
 const DEVICE_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe);

@@ -17,6 +17,14 @@ const MAX_NAMES_PER_ADDRESS = 16;
 /** A name learned for an address. */
 export interface CachedName { name: string; owner: string }
 
+/**
+ * The TTL an answer names flows for: RFC 2181 §8 says a TTL with its most significant bit set
+ * is to be treated as zero (records keep the value as sent, as tshark shows it).
+ */
+export function effectiveTtl(ttl: number): number {
+  return ttl > 0x7fffffff ? 0 : ttl;
+}
+
 /** An empty slot in `tags`; a used slot holds `tagOf(...)` > 0. */
 const EMPTY = 0;
 /** Initial table size (slots, a power of two); it doubles while more than half full. */

@@ -26,7 +26,7 @@
 import type { DnsRecord, FlowRecord, VerdictFields } from '../report/records';
 import { RulesSwitchError } from '../errors';
 import { isAddressLiteral } from '../net/addr';
-import { DEFAULT_DNS_GRACE_MICROS } from '../attribution/dns-cache';
+import { DEFAULT_DNS_GRACE_MICROS, effectiveTtl } from '../attribution/dns-cache';
 import { isLocalScopeAddress } from './address-set';
 import { normalizeDomainName } from './domain-matcher';
 import { assessEch, NO_ECH, type EchAssessment } from './ech';
@@ -413,7 +413,8 @@ export class PolicyEngine {
         for (const j of list) {
           for (const a of dnsRecords[j].answers) {
             if (a.type !== 'A' && a.type !== 'AAAA') continue;
-            if (a.ttl > ttl) ttl = a.ttl;
+            const at = effectiveTtl(a.ttl);
+            if (at > ttl) ttl = at;
             if (byAddress.has(a.data)) addresses.add(a.data);
           }
         }

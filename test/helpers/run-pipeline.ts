@@ -17,14 +17,15 @@ export interface Replayed {
 }
 
 
-/** Replays `files` with optional `--device` values and extra audit options. */
+/** Replays `files` with optional `--device` values and extra audit options (`extra.pipeline` adds to the devices). */
 export function replay(files: string[], devices: string[] = [], extra: Partial<AuditOptions> = {}): Replayed {
   const out = new MemoryOutput();
   const res = runAudit({
     inputs: files,
     format: 'ndjson',
-    pipeline: { devices: devices.map((d) => parseCidr(d)!) },
     ...extra,
+    // Pipeline options given in `extra` are added to the devices, not put in their place.
+    pipeline: { devices: devices.map((d) => parseCidr(d)!), ...extra.pipeline },
   }, out as unknown as OutputFile);
   const recs = out.text().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as OutputRecord);
   return {

@@ -4,6 +4,7 @@
  * through the real pipeline. Test tooling only.
  */
 import { replay, Replayed } from '../../helpers/run-pipeline';
+import type { PipelineOptions } from '../../../src/pipeline';
 import {
   T0, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, TimedPacket, pcapBytes, tcpPacket, tempDir, udpPacket,
 } from '../../helpers/packets';
@@ -60,12 +61,12 @@ export class Scenario {
     return this;
   }
 
-  /** Writes the pcap to a temporary file and replays it with `--device` values. */
-  run(devices: string[] = []): Replayed {
+  /** Writes the pcap to a temporary file and replays it with `--device` values (and other pipeline options). */
+  run(devices: string[] = [], pipeline: Partial<PipelineOptions> = {}): Replayed {
     const tmp = tempDir('pipeline');
     try {
       const file = tmp.write('scenario.pcap', pcapBytes([...this.packets].sort((a, b) => a.ts - b.ts)));
-      return replay([file], devices);
+      return replay([file], devices, { pipeline: pipeline as PipelineOptions });
     } finally {
       tmp.cleanup();
     }

@@ -1,0 +1,107 @@
+/**
+ * Which DNS answers name later flows: only answers on the CNAME chain from the question (no
+ * extra records a resolver passed through), for the TTL RFC 2181 allows and no longer than the
+ * chain's shortest link; mDNS answers multicast on the link name flows between hosts there.
+ */
+import { Scenario } from './scenario';
+import { DNS_A, DNS_CNAME, dnsMessage, type DnsAnswerSpec } from '../../helpers/packets';
+import type { FlowRecord } from '../../../src/report/records';
+
+const DEV = '192.0.2.10';
+const RESOLVER = '198.51.100.53';
+
+const flowTo = (flows: FlowRecord[], ip: string): FlowRecord => {
+  const f = flows.filter((x) => x.remote_ip === ip);
+  if (f.length !== 1) throw new Error(`expected one flow to ${ip}, got ${f.length}`);
+  return f[0];
+};
+
+/** A lookup of `qname` at `ms`, answered 1 ms later with `answers`, from the device's port `port`. */
+function lookup(s: Scenario, ms: number, port: number, qname: string, answers: DnsAnswerSpec[]): Scenario {
+  const id = port & 0xffff;
+  return s.udp(ms, DEV, port, RESOLVER, 53, dnsMessage(id, false, qname, DNS_A))
+    .udp(ms + 1, RESOLVER, 53, DEV, port, dnsMessage(id, true, qname, DNS_A, answers));
+}
+
+describe('answers that are not on the chain from the question name nothing', () => {
+  test('an extra A record for a documented name, passed through with the answer for another name, does not name a connection to its address', () => {
+    const s = lookup(new Scenario(), 0, 40001, 'injected.example.net', [
+      { name: 'injected.example.net', type: DNS_A, ttl: 300, data: '203.0.113.36' },
+      { name: 'update.vendor.example', type: DNS_A, ttl: 300, data: '203.0.113.37' },
+    ]).tcp(10, DEV, 50001, '203.0.113.37', 443, new Uint8Array(0))
+      .tcp(20, DEV, 50002, '203.0.113.36', 443, new Uint8Array(0));
+    const { flows } = s.run([DEV]);
+    expect(flowTo(flows, '203.0.113.37')).toMatchObject({ name: null, names: [], unnamed_reason: 'ip-literal' });
+    expect(flowTo(flows, '203.0.113.36')).toMatchObject({ name: 'injected.example.net', name_source: 'dns-answer' });
+  });
+
+  test('an extra record for the same address lends no second name (the SNI is still held against what was asked)', () => {
+    const s = lookup(new Scenario(), 0, 40002, 'injected.example.net', [
+      { name: 'injected.example.net', type: DNS_A, ttl: 300, data: '203.0.113.26' },
+      { name: 'api.vendor.example', type: DNS_A, ttl: 300, data: '203.0.113.26' },
+    ]).tcp(10, DEV, 50003, '203.0.113.26', 443, new Uint8Array(0));
+    const f = flowTo(s.run([DEV]).flows, '203.0.113.26');
+    expect(f.names).toEqual([{ name: 'injected.example.net', source: 'dns-answer' }]);
+  });
+
+  test('a CNAME chain of 20 links still leads back to the question; an answer past a broken link names nothing', () => {
+    const chain: DnsAnswerSpec[] = [];
+    let prev = 'chain.vendor.example';
+    for (let i = 1; i <= 20; i++) {
+      const next = `h${i}.cdn.example.net`;
+      chain.push({ name: prev, type: DNS_CNAME, ttl: 300, data: next });
+      prev = next;
+    }
+    chain.push({ name: prev, type: DNS_A, ttl: 300, data: '203.0.113.40' });
+    chain.push({ name: 'orphan.cdn.example.net', type: DNS_A, ttl: 300, data: '203.0.113.41' });
+    const s = lookup(new Scenario(), 0, 40003, 'chain.vendor.example', chain)
+      .tcp(10, DEV, 50004, '203.0.113.40', 443, new Uint8Array(0))
+      .tcp(20, DEV, 50005, '203.0.113.41', 443, new Uint8Array(0));
+    const { flows } = s.run([DEV]);
+    expect(flowTo(flows, '203.0.113.40')).toMatchObject({ name: 'chain.vendor.example', name_source: 'dns-answer' });
+    expect(flowTo(flows, '203.0.113.41').name).toBeNull();
+  });
+});
+
+describe('how long an answer names flows', () => {
+  test('with a 5 s grace: a TTL of 2^31 or more counts as 0 (RFC 2181 §8), naming a flow 2 s later but not 9 s later; a CNAME\'s TTL of 1 s cuts its A record\'s hour', () => {
+    const s = lookup(new Scenario(), 0, 40005, 'huge-ttl.vendor.example', [{ name: 'huge-ttl.vendor.example', type: DNS_A, ttl: 0x80000001, data: '203.0.113.51' }]);
+    lookup(s, 0, 40006, 'alias.vendor.example', [
+      { name: 'alias.vendor.example', type: DNS_CNAME, ttl: 1, data: 'edge.cdn.example.net' },
+      { name: 'edge.cdn.example.net', type: DNS_A, ttl: 3600, data: '203.0.113.52' },
+    ]);
+    lookup(s, 0, 40007, 'plain.vendor.example', [{ name: 'plain.vendor.example', type: DNS_A, ttl: 3600, data: '203.0.113.53' }])
+      .tcp(2_000, DEV, 50008, '203.0.113.51', 443, new Uint8Array(0))
+      .tcp(9_000, DEV, 50009, '203.0.113.51', 443, new Uint8Array(0))
+      .tcp(4_000, DEV, 50010, '203.0.113.52', 443, new Uint8Array(0))
+      .tcp(9_000, DEV, 50011, '203.0.113.52', 443, new Uint8Array(0))
+      .tcp(9_000, DEV, 50012, '203.0.113.53', 443, new Uint8Array(0));
+    const flows = s.run([DEV], { dnsGraceMicros: 5e6 }).flows;
+    const names = (ip: string): (string | null)[] => flows.filter((f) => f.remote_ip === ip).sort((a, b) => a.first_ts - b.first_ts).map((f) => f.name);
+    expect(names('203.0.113.51')).toEqual(['huge-ttl.vendor.example', null]);
+    expect(names('203.0.113.52')).toEqual(['alias.vendor.example', null]);
+    expect(names('203.0.113.53')).toEqual(['plain.vendor.example']);
+  });
+});
+
+describe('mDNS answers multicast on the link', () => {
+  const PEER = '192.0.2.20';
+  const announce = (name: string, addr: string): Uint8Array => {
+    // A response without questions (RFC 6762 §8.3): one A record, cache-flush class.
+    const m = Buffer.from(dnsMessage(0, true, name, DNS_A, [{ name, type: DNS_A, ttl: 120, data: addr }]));
+    return Buffer.concat([m.subarray(0, 4), Buffer.from([0, 0]), m.subarray(6, 12), m.subarray(12 + name.length + 2 + 4)]);
+  };
+
+  test('name a flow between two hosts of the link, not one from elsewhere, and never lend a name that is not .local', () => {
+    const s = new Scenario()
+      .udp(0, PEER, 5353, '224.0.0.251', 5353, announce('printer.local', PEER))
+      .udp(1, PEER, 5353, '224.0.0.251', 5353, announce('api.vendor.example', '192.0.2.21'))
+      .tcp(10, DEV, 50020, PEER, 631, new Uint8Array(0))
+      .tcp(20, '203.0.113.200', 50021, PEER, 631, new Uint8Array(0))
+      .tcp(30, DEV, 50022, '192.0.2.21', 443, new Uint8Array(0));
+    const { flows } = s.run([DEV]);
+    expect(flows.find((f) => f.device_ip === DEV && f.remote_ip === PEER)).toMatchObject({ name: 'printer.local', name_source: 'dns-answer' });
+    expect(flows.find((f) => f.remote_ip === '203.0.113.200' || f.device_ip === '203.0.113.200')?.name).toBeNull();
+    expect(flowTo(flows, '192.0.2.21').name).toBeNull();
+  });
+});
