@@ -25,7 +25,7 @@ import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { ChunkedBodyWalker, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
-import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
+import { FlowInfo, MAX_ANSWERED_DNS_IDS, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_QUIC, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_QUIC_LATER, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
@@ -1160,6 +1160,17 @@ export class Pipeline {
       pending.length = kept;
       info.pendingDns = kept > 0 ? pending : null;
     }
+    const answered = info.answeredDnsIds;
+    if (matched) {
+      if (!answered.includes(msg.id)) {
+        if (answered.length >= MAX_ANSWERED_DNS_IDS) answered.shift();
+        answered.push(msg.id);
+      }
+    } else if (msg.questions.length > 0 && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames)) {
+      // A second response to a query already answered (the server answered the client's
+      // retransmission too; tshark marks it a retransmitted response): no lookup of its own.
+      return;
+    }
     // A response that answers no captured query is reported per question it repeats. One without
     // questions (an mDNS announcement, RFC 6762 §8.3, which must carry none; §6 responses) asked
     // nothing: it is no lookup and gives no record (its answers still taught the DNS cache).
@@ -1439,6 +1450,13 @@ export class Pipeline {
   advanceTime(ts: number): void {
     if (ts > this.lastTs) this.flows.sweep(ts);
   }
+}
+
+/** True when every question of `msg` names one of the flow's queried names. */
+function repeatsQuestionsOf(msg: DnsMessage, names: readonly string[] | null): boolean {
+  if (names === null) return false;
+  for (const q of msg.questions) if (!names.includes(q.name)) return false;
+  return true;
 }
 
 /**

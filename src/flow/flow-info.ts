@@ -16,6 +16,8 @@ import { StreamHead } from './stream-head';
 export const MAX_NAMES_PER_FLOW = 32;
 /** HTTP requests examined per flow after the first (pipelined / keep-alive). */
 export const MAX_HTTP_REQUESTS_SCANNED = 256;
+/** Answered query ids remembered per flow, to know a response repeated for a retransmitted query. */
+export const MAX_ANSWERED_DNS_IDS = 8;
 /** DNS queries awaiting their response, per flow. */
 export const MAX_PENDING_DNS_PER_FLOW = 256;
 
@@ -68,6 +70,8 @@ export class FlowInfo {
   dnsNames: string[] | null = null;
   /** Queries awaiting their response. */
   pendingDns: DnsRecord[] | null = null;
+  /** Ids of the flow's latest answered queries (at most MAX_ANSWERED_DNS_IDS): a repeated response is no new lookup. */
+  readonly answeredDnsIds: number[] = [];
   /**
    * Client (initiator → responder) and server stream heads, while needed. With `tlsByResponder`
    * the roles are the TLS ones: `client` holds the responder's stream.
@@ -133,6 +137,7 @@ export class FlowInfo {
     this.httpRequests = 0;
     this.dnsNames = null;
     this.pendingDns = null;
+    this.answeredDnsIds.length = 0;
     this.client = null;
     this.server = null;
     this.dnsTcpDoneClient = 0;

@@ -105,3 +105,22 @@ describe('mDNS answers multicast on the link', () => {
     expect(flowTo(flows, '192.0.2.21').name).toBeNull();
   });
 });
+
+describe('a response repeated for a retransmitted query', () => {
+  test('is no lookup of its own: two queries, two records, both answered, none response_only; a response for another query still is one', () => {
+    const q = dnsMessage(0x7777, false, 'slow.vendor.example', DNS_A);
+    const r = dnsMessage(0x7777, true, 'slow.vendor.example', DNS_A, [{ name: 'slow.vendor.example', type: DNS_A, ttl: 60, data: '203.0.113.60' }]);
+    const s = new Scenario()
+      .udp(0, DEV, 40100, RESOLVER, 53, q)
+      .udp(1000, DEV, 40100, RESOLVER, 53, q)
+      .udp(1200, RESOLVER, 53, DEV, 40100, r)
+      .udp(1201, RESOLVER, 53, DEV, 40100, r)
+      .udp(1300, RESOLVER, 53, DEV, 40100, dnsMessage(0x1234, true, 'unasked.example.net', DNS_A, [{ name: 'unasked.example.net', type: DNS_A, ttl: 60, data: '203.0.113.61' }]));
+    const { dns } = s.run([DEV]);
+    expect(dns.map((d) => [d.qname, d.answers.length, d.response_only ?? false])).toEqual([
+      ['slow.vendor.example', 1, false],
+      ['slow.vendor.example', 1, false],
+      ['unasked.example.net', 1, true],
+    ]);
+  });
+});
