@@ -178,3 +178,7 @@ export function runFromProcess(): void {
     (e) => { process.stderr.write(`egress-audit: EA_INTERNAL: ${String(e)}\n`); process.exitCode = 2; },
   );
 }
+
+// Started directly (`node dist/src/main.js replay ...`) rather than through bin/egress-audit.js:
+// run the CLI all the same (without the launcher's heap cap), never exit 0 having done nothing.
+if (require.main === module) runFromProcess();

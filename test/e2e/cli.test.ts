@@ -350,6 +350,14 @@ describe('the binary', () => {
     expect(ndjson(r.stdout).map((x) => x.type)).toEqual(['flow', 'summary']);
   });
 
+  test('started as dist/src/main.js (without the launcher), the CLI still runs: the same records, the same exit status', () => {
+    const viaLauncher = sh(`node ${q(launcher)} replay ${q(capture)} --format ndjson`);
+    const direct = sh(`node ${q(path.join(buildDir, 'src/main.js'))} replay ${q(capture)} --format ndjson`);
+    expect(direct.status).toBe(0);
+    expect(direct.stdout).toBe(viaLauncher.stdout);
+    expect(sh(`node ${q(path.join(buildDir, 'src/main.js'))} replay /nonexistent.pcap`).status).toBe(2);
+  });
+
   describe('heap cap: a capped worker thread only where the cap can matter', () => {
     /** Runs `cmd` with a preload that reports each Node thread it starts (processes and workers): flags and heap limit. */
     const processes = (cmd: string): { status: number | null; procs: { main: boolean; child: boolean; argv: string[]; limitMb: number }[] } => {
