@@ -16,7 +16,7 @@ import { FrameDecoder } from './decode/decode-frame';
 import { pktapProcessName } from './decode/link';
 import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
 import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
-import { DecodeStatus, InnerKind, IPPROTO_TCP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore, type DnsAnswer } from './extract/dns';
 import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
@@ -1142,6 +1142,40 @@ export class Pipeline {
     }
     this.learnAnswers(slot, info, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
+    let outcome = this.answerQueries(info, msg, rcode, answers, ech);
+    if (outcome === ANSWER_NONE && (app === 'mdns' || app === 'llmnr')) outcome = this.answerGroupQuery(slot, info, msg, clientB, rcode, answers, ech);
+    // A second response to a query already answered (the server answered the client's
+    // retransmission too; tshark marks it a retransmitted response): no lookup of its own.
+    if (outcome === ANSWER_REPEAT) return;
+    const matched = outcome === ANSWER_JOINED;
+    // A response that answers no captured query is reported per question it repeats. One without
+    // questions (an mDNS announcement, RFC 6762 §8.3, which must carry none; §6 responses) asked
+    // nothing: it is no lookup and gives no record (its answers still taught the DNS cache).
+    if (!matched) {
+      for (const q of msg.questions) {
+        if (q.name) info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
+        const rec: DnsRecord = {
+          type: 'dns', ts: ts / 1e6, proto, app,
+          client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, clientB)), client_port: t.port(slot, clientB),
+          server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), server_port: t.port(slot, senderB),
+          id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
+          flow_id: t.idOf(slot),
+        };
+        if (ech) rec.ech_config = true;
+        if (process !== null) rec.process = process;
+        this.sink.dns(rec);
+      }
+    }
+    // An answered UDP DNS socket is done soon: let it expire quickly.
+    if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
+  }
+
+  /**
+   * Joins a response to the flow's pending queries it answers (same id, and a question they
+   * asked): each gets the rcode and answers and is written. ANSWER_REPEAT when none was pending
+   * but the flow answered such a query already; ANSWER_NONE otherwise.
+   */
+  private answerQueries(info: FlowInfo, msg: DnsMessage, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean): number {
     let matched = false;
     const pending = info.pendingDns;
     if (pending) {
@@ -1166,31 +1200,35 @@ export class Pipeline {
         if (answered.length >= MAX_ANSWERED_DNS_IDS) answered.shift();
         answered.push(msg.id);
       }
-    } else if (msg.questions.length > 0 && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames)) {
-      // A second response to a query already answered (the server answered the client's
-      // retransmission too; tshark marks it a retransmitted response): no lookup of its own.
-      return;
+      return ANSWER_JOINED;
     }
-    // A response that answers no captured query is reported per question it repeats. One without
-    // questions (an mDNS announcement, RFC 6762 §8.3, which must carry none; §6 responses) asked
-    // nothing: it is no lookup and gives no record (its answers still taught the DNS cache).
-    if (!matched) {
-      for (const q of msg.questions) {
-        if (q.name) info.dnsNames = FlowInfo.addName(info.dnsNames, q.name);
-        const rec: DnsRecord = {
-          type: 'dns', ts: ts / 1e6, proto, app,
-          client_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, clientB)), client_port: t.port(slot, clientB),
-          server_ip: this.addrText.formatAt(ver, K, t.addrOffset(slot, senderB)), server_port: t.port(slot, senderB),
-          id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
-          flow_id: t.idOf(slot),
-        };
-        if (ech) rec.ech_config = true;
-        if (process !== null) rec.process = process;
-        this.sink.dns(rec);
-      }
+    return msg.questions.length > 0 && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
+  }
+
+  /**
+   * A unicast mDNS or LLMNR response that answers no query of its own flow: the reply to a query
+   * the receiver multicast from the same port (RFC 6762 §6.7 legacy unicast, RFC 4795 §2.4), which
+   * waits on the flow to the group. Joined to that query, and this flow marked as its reply.
+   */
+  private answerGroupQuery(slot: number, info: FlowInfo, msg: DnsMessage, clientB: boolean, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean): number {
+    const t = this.flows;
+    const ver = t.ipVersion(slot);
+    const K = t.keys;
+    const senderPort = t.port(slot, !clientB);
+    const llmnr = senderPort === PORT_LLMNR;
+    if (!llmnr && senderPort !== PORT_MDNS) return ANSWER_NONE;
+    if (classifyAt(ver, K, t.addrOffset(slot, clientB)) === Scope.Multicast) return ANSWER_NONE;
+    const group = ver === 4 ? (llmnr ? LLMNR_GROUP_V4 : MDNS_GROUP_V4) : (llmnr ? LLMNR_GROUP_V6 : MDNS_GROUP_V6);
+    const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, t.addrOffset(slot, clientB), t.port(slot, clientB), group, 0, senderPort);
+    if (q < 0) return ANSWER_NONE;
+    const qinfo = t.infos[q] as FlowInfo | undefined;
+    if (!qinfo) return ANSWER_NONE;
+    const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech);
+    if (outcome !== ANSWER_NONE) {
+      info.replyTo = t.idOf(q);
+      info.replyGroup = this.addrText.formatAt(ver, group, 0);
     }
-    // An answered UDP DNS socket is done soon: let it expire quickly.
-    if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
+    return outcome;
   }
 
   /**
@@ -1297,6 +1335,8 @@ export class Pipeline {
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
     else direction = deviceIsInit ? 'egress' : 'inbound';
+    // A unicast mDNS/LLMNR reply to a multicast query belongs to that link-local exchange.
+    if (info !== undefined && info.replyTo !== 0) direction = 'local';
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
     this.noteDeviceIp(deviceIp);
@@ -1381,6 +1421,10 @@ export class Pipeline {
     if (info && info.process !== null) rec.process = info.process;
     if (info && info.h2c) rec.h2c = true;
     if (reversed) rec.tls_client = 'responder';
+    if (info && info.replyTo !== 0) {
+      rec.reply_to = info.replyTo;
+      rec.reply_group = info.replyGroup!;
+    }
     return rec;
   }
 
@@ -1513,6 +1557,16 @@ function sameLinkAt(v: number, K: Uint32Array, a: number, b: number): boolean {
   if ((K[a] >>> 22) === 0x3fa && (K[b] >>> 22) === 0x3fa) return true; // fe80::/10 on both sides
   return K[a] === K[b] && K[a + 1] === K[b + 1];
 }
+
+/** How a response met the queries it answers (Pipeline.answerQueries). */
+const ANSWER_NONE = 0;
+const ANSWER_JOINED = 1;
+const ANSWER_REPEAT = 2;
+/** The mDNS (RFC 6762 §3) and LLMNR (RFC 4795 §2) groups, as flow-key address words. */
+const MDNS_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fb);
+const MDNS_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0xfb);
+const LLMNR_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fc);
+const LLMNR_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0x00010003);
 
 /** DNS-cache client key of answers multicast to a link's group: heard by every host on the link (an address no host has). */
 const LINK_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffd);

@@ -127,6 +127,9 @@ export class FlowInfo {
   h2c = false;
   /** The side that answered the SYN sent the ClientHello (TLS with its roles reversed). */
   tlsByResponder = false;
+  /** A unicast mDNS/LLMNR reply to a multicast query: the query flow's id (0: none) and its group. */
+  replyTo = 0;
+  replyGroup: string | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -165,6 +168,8 @@ export class FlowInfo {
     this.h2 = null;
     this.h2c = false;
     this.tlsByResponder = false;
+    this.replyTo = 0;
+    this.replyGroup = null;
   }
 
   /**

@@ -299,6 +299,38 @@ export class FlowTable {
   }
 
   /**
+   * The slot of a live flow given its endpoints (`x` and `y`: four address words each at
+   * `xs[xo]`, `ys[yo]`, in either order), or -1. A lookup only: nothing is created, counted or
+   * touched. For the pipeline's joins across flows (a unicast reply to a multicast query), not
+   * for packets (`track`).
+   */
+  find(v: number, proto: number, depth: number, xs: Uint32Array, xo: number, xPort: number, ys: Uint32Array, yo: number, yPort: number): number {
+    let swap = false;
+    for (let i = 0; i < 4; i++) {
+      if (xs[xo + i] !== ys[yo + i]) { swap = xs[xo + i] > ys[yo + i]; break; }
+      if (i === 3) swap = xPort > yPort;
+    }
+    const pk = this.probe;
+    const [as, ao, ap, bs, bo, bp] = swap ? [ys, yo, yPort, xs, xo, xPort] : [xs, xo, xPort, ys, yo, yPort];
+    for (let i = 0; i < 4; i++) { pk[i] = as[ao + i]; pk[4 + i] = bs[bo + i]; }
+    pk[8] = ((ap << 16) | bp) >>> 0;
+    pk[9] = (((v << 8) | proto) | (depth << 16)) >>> 0;
+    const h = hashKeyAt(pk, 0);
+    const index = this.index;
+    const mask = (index.length >>> 1) - 1;
+    const keys = this.keys;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = index[2 * i];
+      if (e === 0) return -1;
+      if (index[2 * i + 1] !== h) continue;
+      const k = (e - 1) * WORD_STRIDE;
+      let same = true;
+      for (let w = 0; w < KEY_WORDS && same; w++) same = keys[k + w] === pk[w];
+      if (same) return e - 1;
+    }
+  }
+
+  /**
    * Counts the other frames of a datagram rebuilt from IP fragments on the flow `track` just
    * found (`slot`, `fromB`): `frames` more packets and `bytes` more wire bytes from that side.
    */

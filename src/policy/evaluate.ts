@@ -856,7 +856,8 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   s.app = flow.app;
   s.devicePort = flow.device_port;
   s.remotePort = flow.remote_port;
-  s.remoteIp = flow.remote_ip;
+  // A unicast reply to a multicast mDNS/LLMNR query is judged as the exchange it belongs to.
+  s.remoteIp = flow.reply_group ?? flow.remote_ip;
   s.mismatch = checkPortConvention(flow.proto, servicePort, flow.app, flow.direction === 'egress' && !isLocalScopeAddress(flow.remote_ip));
   // A local flow's server may be either side (an SSH session from the LAN to the device's port
   // 22): the content contradicts the ports only when it contradicts both.

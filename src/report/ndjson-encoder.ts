@@ -27,7 +27,8 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
   alpn: 16, http_host: 17, dns_names: 18, name: 19, name_source: 20, names: 21, anomalies: 22,
   unnamed_reason: 23, tunnel_depth: 24, syn_seen: 25, initiator_by: 26, tls_versions: 27, key_share_groups: 28,
   ech: 29, ech_config: 30, esni: 31, ja3: 32, ja4: 33, encrypted_dns: 34, quic_version: 35, server_cert_names: 36,
-  process: 37, h2c: 38, tls_client: 39, verdict: 40, rule: 41, pack: 42, reasons: 43, explanation: 44, open: 45,
+  process: 37, h2c: 38, tls_client: 39, reply_to: 40, reply_group: 41, verdict: 42, rule: 43, pack: 44, reasons: 45,
+  explanation: 46, open: 47,
 };
 
 /** Every DnsRecord field, in output order. */
@@ -446,6 +447,8 @@ export class NdjsonEncoder {
     if (r.process !== undefined) { this.kstr(k.process, r.process); }
     if (r.h2c !== undefined) { this.raw(k.h2c); this.bool(r.h2c); }
     if (r.tls_client !== undefined) { this.kstr(k.tls_client, r.tls_client); }
+    if (r.reply_to !== undefined) { this.x = r.reply_to; this.knum(k.reply_to); }
+    if (r.reply_group !== undefined) { this.kstr(k.reply_group, r.reply_group); }
     this.verdictFields(r, k, kn);
     if (r.open !== undefined) { this.raw(k.open); this.bool(r.open); }
     this.punct(0x7d);

@@ -104,6 +104,13 @@ export interface FlowRecord extends VerdictFields {
    */
   tls_client?: 'responder';
   /**
+   * Present only on a unicast mDNS or LLMNR reply to a query the receiver multicast (RFC 6762
+   * §6.7, RFC 4795 §2.4): the id of the query's flow, and the group it went to. Such a flow is
+   * `local`, and a rule pack judges it as the exchange it belongs to, traffic to that group.
+   */
+  reply_to?: number;
+  reply_group?: string;
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */

@@ -6,6 +6,8 @@
 import { Scenario } from './scenario';
 import { DNS_A, DNS_CNAME, dnsMessage, type DnsAnswerSpec } from '../../helpers/packets';
 import type { FlowRecord } from '../../../src/report/records';
+import { PolicyEngine } from '../../../src/policy/evaluate';
+import { resolvePack } from '../../../src/policy/packs';
 
 const DEV = '192.0.2.10';
 const RESOLVER = '198.51.100.53';
@@ -122,5 +124,35 @@ describe('a response repeated for a retransmitted query', () => {
       ['slow.vendor.example', 1, false],
       ['unasked.example.net', 1, true],
     ]);
+  });
+});
+
+describe('a unicast mDNS or LLMNR reply to a query the device multicast (RFC 6762 §6.7, RFC 4795 §2.4)', () => {
+  const PEER = '192.0.2.20';
+  /** A response repeating the question, with one A answer (a legacy unicast reply). */
+  const reply = (id: number, name: string, addr: string): Uint8Array => dnsMessage(id, true, name, DNS_A, [{ name, type: DNS_A, ttl: 10, data: addr }]);
+
+  test('completes the query on the group flow (no response_only record); its own flow is local, marked as the reply, and judged as the group exchange', () => {
+    const s = new Scenario()
+      .udp(0, DEV, 47431, '224.0.0.251', 5353, dnsMessage(0x2a, false, 'printer.local', DNS_A))
+      .udp(5, PEER, 5353, DEV, 47431, reply(0x2a, 'printer.local', PEER))
+      .udp(10, DEV, 47432, '224.0.0.252', 5355, dnsMessage(0x2b, false, 'nas', DNS_A))
+      .udp(15, PEER, 5355, DEV, 47432, reply(0x2b, 'nas', PEER))
+      .udp(20, PEER, 5353, DEV, 47433, reply(0x2c, 'unasked.local', PEER)); // no query was multicast from 47433
+    const { flows, dns } = s.run([DEV]);
+    expect(dns.map((d) => [d.qname, d.server_ip, d.answers.map((a) => a.data), d.response_only ?? false])).toEqual([
+      ['printer.local', '224.0.0.251', [PEER], false],
+      ['nas', '224.0.0.252', [PEER], false],
+      ['unasked.local', PEER, [PEER], true],
+    ]);
+    const group = flows.find((f) => f.remote_ip === '224.0.0.251')!;
+    const mdnsReply = flows.find((f) => f.remote_ip === PEER && f.device_port === 47431)!;
+    expect(mdnsReply).toMatchObject({ direction: 'local', app: 'mdns', reply_to: group.id, reply_group: '224.0.0.251', packets_out: 0, packets_in: 1 });
+    expect(flows.find((f) => f.remote_ip === PEER && f.device_port === 47432)).toMatchObject({ direction: 'local', reply_group: '224.0.0.252' });
+    expect(flows.find((f) => f.remote_ip === PEER && f.device_port === 47433)?.reply_to).toBeUndefined();
+
+    const engine = new PolicyEngine([resolvePack('bitbox-base')]);
+    expect(engine.judgeFlow(group)).toMatchObject({ verdict: 'declared', rule: 'bitbox-mdns-out' });
+    expect(engine.judgeFlow(mdnsReply)).toMatchObject({ verdict: 'declared', rule: 'bitbox-mdns-out' });
   });
 });
