@@ -93,6 +93,7 @@ export const ANOMALY_NAMES = [
   'dns.tcp_message_too_large', // a DNS-over-TCP message longer than the stream head (16 KiB, e.g. a zone-transfer chunk): skipped by its length prefix, the stream read on after it
   'http.head_cut', // a request head cut short by the capture's snapshot length: read from its whole lines (a Host line captured whole names the flow)
   'ip.ipv6_under_ipv4_type', // an IPv6 packet where the link layer's type says IPv4 (0x0800): decoded as IPv6, as tshark does (Linux cooked captures have shown it)
+  'tls.records_before_hello', // TLS records with no handshake data (ChangeCipherSpec, alert, application data, an empty handshake record) before the ClientHello: read past, as servers do
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -19,7 +19,7 @@ import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore, type DnsAnswer } from './extract/dns';
-import { ClientHelloResult, parseClientHelloPrefix, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { ClientHelloResult, parseClientHelloPrefix, leadingNonHelloRecords, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
@@ -507,6 +507,21 @@ export class Pipeline {
    * bytes (nothing is decided then).
    */
   private identifyTcp(slot: number, info: FlowInfo, buf: Uint8Array, off: number, n: number, seqAtOff: number): boolean {
+    const t = this.flows;
+    if ((t.flagsOf(slot) & F_SYN) !== 0) {
+      // Records a server reads past before the hello (an empty one, a ChangeCipherSpec, an alert):
+      // the hello after them names the flow. Only from a stream's start: a connection seen
+      // mid-stream is full of application-data records.
+      const skip = leadingNonHelloRecords(buf, off, n);
+      if (skip < 0) return this.waitForMore(slot, info, n);
+      if (skip > 0) {
+        this.anomalies.add(A['tls.records_before_hello']);
+        info.noteAnomaly(A['tls.records_before_hello']);
+        info.app = 'tls';
+        info.tlsAt = skip;
+        return this.helloAfterUpgrade(slot, info, buf, off, n, seqAtOff);
+      }
+    }
     if (probeTlsRecord(buf, off, n) || (n < 3 && buf[off] === 0x16)) {
       const r = parseClientHelloRecords(buf, off, n);
       if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls', buf, off, n);
@@ -514,7 +529,6 @@ export class Pipeline {
     }
     if (n < 4) return true;
     // Before HTTP: SMTP's "EHLO host" and IMAP's "A1 LOGIN ..." also start like a request line.
-    const t = this.flows;
     const serverPort = t.port(slot, (t.flagsOf(slot) & F_INIT_B) === 0);
     const up = findTlsUpgrade(buf, off, n, serverPort);
     if (up.kind !== Upgrade.None) {

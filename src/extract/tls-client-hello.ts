@@ -130,6 +130,52 @@ export function probeTlsRecord(buf: Uint8Array, off: number, len: number): boole
   return true;
 }
 
+/** Records without handshake data read past before a ClientHello. */
+export const MAX_LEADING_RECORDS = 8;
+/**
+ * Their largest body: a ChangeCipherSpec is 1 byte, an alert 2; a large one is not this
+ * evasion (a stream seen with its start is full of application data only mid-connection), and
+ * waiting for its end would hold a stream head for nothing.
+ */
+const MAX_LEADING_RECORD_BODY = 256;
+
+/**
+ * Bytes of the TLS records at the start of a client stream `buf[off, off + len)` that hold no
+ * handshake data — ChangeCipherSpec (20), alert (21), application data (23), heartbeat (24), or
+ * an empty handshake record — when a handshake record follows them. OpenSSL reads past such
+ * records before a ClientHello (measured here: nginx and s_server complete the handshake after
+ * an empty handshake record, a ChangeCipherSpec, a warning alert or an empty application-data
+ * record), so a client can put them in front of its hello to hide the server name from a
+ * parser that expects the hello first; tshark reads on. Returns 0 when the stream does not start
+ * that way (the usual case: a hello first, or no TLS), and -1 when the records so far qualify
+ * but the bytes end before the next one's header. Bounded: MAX_LEADING_RECORDS records of at
+ * most MAX_LEADING_RECORD_BODY bytes.
+ */
+export function leadingNonHelloRecords(buf: Uint8Array, off: number, len: number): number {
+  if (off < 0 || len < 1 || off + len > buf.length) return 0;
+  const end = off + len;
+  let p = off;
+  for (let i = 0; i <= MAX_LEADING_RECORDS; i++) {
+    const have = end - p;
+    if (have < TLS_RECORD_HEADER_LENGTH) {
+      if (p > off) return -1;
+      // Cut inside the first header: wait only for what could still be such a record.
+      const t = buf[p];
+      const leading = t === 20 || t === 21 || t === 23 || t === 24 || t === TLS_CONTENT_TYPE_HANDSHAKE;
+      if (!leading || (have >= 2 && buf[p + 1] !== 3) || (have >= 3 && buf[p + 2] > 4)) return 0;
+      return t === TLS_CONTENT_TYPE_HANDSHAKE ? 0 : -1;
+    }
+    const type = buf[p];
+    if (buf[p + 1] !== 3 || buf[p + 2] > 4) return 0;
+    const recLen = u16be(buf, p + 3);
+    if (type === TLS_CONTENT_TYPE_HANDSHAKE && recLen > 0) return p - off;
+    if (type !== 20 && type !== 21 && type !== 23 && type !== 24 && type !== TLS_CONTENT_TYPE_HANDSHAKE) return 0;
+    if (recLen > MAX_LEADING_RECORD_BODY) return 0;
+    p += TLS_RECORD_HEADER_LENGTH + recLen;
+  }
+  return 0;
+}
+
 /**
  * Parses a ClientHello from a TLS record stream starting at `off` (the stream's first client
  * byte). The handshake message may span several records (RFC 8446 §5.1 fragmentation) and the
@@ -145,6 +191,7 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
   let msgTotal = -1; // 4 + handshake length, once the 4 header bytes are known
   let hdr = 0; // the handshake header's uint24 length, accumulated byte by byte
   let records = 0;
+  let emptyRecords = 0;
   let firstBody = -1;
   for (;;) {
     if (end - pos < TLS_RECORD_HEADER_LENGTH) {
@@ -162,7 +209,16 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
     }
     if (records === 0 && buf[pos + 2] > 4) return NOT_TLS;
     const recLen = u16be(buf, pos + 3);
-    // RFC 8446 §5.1: no zero-length handshake fragments, and no plaintext record over 2^14.
+    if (recLen === 0 && records > 0) {
+      // RFC 8446 §5.1 forbids zero-length handshake fragments, but OpenSSL (and so nginx) reads
+      // past one between the hello's fragments: so does this parser (counted), or a client
+      // could hide its server name behind one.
+      emptyRecords++;
+      pos += TLS_RECORD_HEADER_LENGTH;
+      continue;
+    }
+    // No zero-length first record (one before the hello is read past by leadingNonHelloRecords),
+    // and no plaintext record over 2^14.
     if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) return MALFORMED_RECORD;
     const body = pos + TLS_RECORD_HEADER_LENGTH;
     if (firstBody < 0) firstBody = body;
@@ -196,7 +252,9 @@ export function parseClientHelloRecords(buf: Uint8Array, off: number, len: numbe
         if (records === 1) return parseClientHelloBody(buf, firstBody, msgTotal);
         const msg = new Uint8Array(msgTotal);
         gatherHandshake(buf, off, end, msg);
-        return parseClientHelloBody(msg, 0, msgTotal);
+        const r = parseClientHelloBody(msg, 0, msgTotal);
+        if (emptyRecords > 0 && r.kind === 'found') r.hello.anomalies.push(A['tls.record_bad_length']);
+        return r;
       }
     }
     if (avail < recLen) {
@@ -219,7 +277,7 @@ function gatherHandshake(buf: Uint8Array, off: number, end: number, out: Uint8Ar
   let n = 0;
   while (n < out.length && end - pos >= TLS_RECORD_HEADER_LENGTH && buf[pos] === TLS_CONTENT_TYPE_HANDSHAKE && buf[pos + 1] === 3) {
     const recLen = u16be(buf, pos + 3);
-    if (recLen === 0 || recLen > TLS_MAX_PLAINTEXT_RECORD) break;
+    if (recLen > TLS_MAX_PLAINTEXT_RECORD) break;
     const body = pos + TLS_RECORD_HEADER_LENGTH;
     const take = Math.min(recLen, end - body, out.length - n);
     out.set(buf.subarray(body, body + take), n);

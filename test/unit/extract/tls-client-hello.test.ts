@@ -6,12 +6,14 @@ import fc from 'fast-check';
 import { A } from '../../../src/anomalies';
 import {
   ClientHelloResult,
+  leadingNonHelloRecords,
   MAX_CLIENT_HELLO_LENGTH,
   parseClientHelloMessage,
   parseClientHelloPrefix,
   parseClientHelloRecords,
   probeTlsRecord,
 } from '../../../src/extract/tls-client-hello';
+import { ascii } from '../../helpers/packets';
 import { clientHelloMessage, concat, ext, filler, HelloSpec, hex, hexdump, pqHello, records, tls12Plain, tls13Grease } from './helpers/tls-builder';
 
 function parse(bytes: Uint8Array): ClientHelloResult {
@@ -55,6 +57,34 @@ describe('probeTlsRecord', () => {
   ])('%s', (_why, h, want) => {
     const b = hex(h);
     expect(probeTlsRecord(b, 0, b.length)).toBe(want);
+  });
+});
+
+describe('leadingNonHelloRecords: records a server reads past before the hello', () => {
+  const hello = records(clientHelloMessage({ ciphers: [0x1301, 0xc02f], extensions: [ext.sni('hidden.example.test')] }));
+  test('an empty handshake record, ChangeCipherSpec, alert, empty application data or heartbeat, up to eight: their length', () => {
+    for (const lead of ['1603010000', '140303000101', '15030300020100', '1703030000', '1803030003010000']) {
+      expect(leadingNonHelloRecords(concat(hex(lead), hello), 0, hex(lead).length + hello.length)).toBe(hex(lead).length);
+    }
+    const eight = hex('140303000101'.repeat(8));
+    expect(leadingNonHelloRecords(concat(eight, hello), 0, eight.length + hello.length)).toBe(eight.length);
+    const nine = hex('140303000101'.repeat(9));
+    expect(leadingNonHelloRecords(concat(nine, hello), 0, nine.length + hello.length)).toBe(0);
+  });
+  test('a stream that starts with the hello, or with no TLS, or with a large record: 0', () => {
+    expect(leadingNonHelloRecords(hello, 0, hello.length)).toBe(0);
+    expect(leadingNonHelloRecords(ascii('GET / HTTP/1.1\r\n'), 0, 16)).toBe(0);
+    const big = concat(hex('17030301 01'), new Uint8Array(257), hello);
+    expect(leadingNonHelloRecords(big, 0, big.length)).toBe(0);
+    const notTls = concat(hex('1603010000'), ascii('SSH-2.0-x\r\n'));
+    expect(leadingNonHelloRecords(notTls, 0, notTls.length)).toBe(0);
+  });
+  test('cut before the hello\'s record header, or inside a first record header that may be one: -1 (more bytes)', () => {
+    const s = concat(hex('15030300020100'), hello);
+    for (const n of [1, 3, 4, 7, 8, 11]) expect(leadingNonHelloRecords(s, 0, n)).toBe(-1);
+    expect(leadingNonHelloRecords(s, 0, 12)).toBe(7);
+    expect(leadingNonHelloRecords(hex('16'), 0, 1)).toBe(0);
+    expect(leadingNonHelloRecords(hex('1504'), 0, 2)).toBe(0);
   });
 });
 
@@ -233,6 +263,18 @@ describe('parseClientHelloRecords: malformed input, one case per length field', 
 
   test('record length 0: zero-length handshake fragments are forbidden (RFC 8446 §5.1)', () => {
     expect(parse(hex('1603010000'))).toEqual(malformed(A['tls.record_bad_length']));
+  });
+  test('an empty handshake record between the hello\'s fragments is read past, as OpenSSL does, and flagged', () => {
+    const msg = clientHelloMessage({ ciphers: [0x1301, 0xc02f], extensions: [ext.sni('zeromid.example.test')] });
+    const two = records(msg, [40, msg.length]);
+    const withEmpty = concat(two.subarray(0, 45), hex('1603010000'), hex('1603010000'), two.subarray(45));
+    const r = parse(withEmpty);
+    expect(r.kind).toBe('found');
+    if (r.kind !== 'found') return;
+    expect(r.hello.sni).toBe('zeromid.example.test');
+    expect(r.hello.anomalies).toContain(A['tls.record_bad_length']);
+    // Cut right after the empty record: more is asked for, nothing is decided.
+    expect(parse(withEmpty.subarray(0, 50)).kind).toBe('need-more');
   });
   test('record length 2^14 + 1: over the plaintext record limit', () => {
     expect(parse(hex('1603014001'))).toEqual(malformed(A['tls.record_bad_length']));

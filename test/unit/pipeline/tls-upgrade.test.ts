@@ -203,3 +203,25 @@ describe('PROXY protocol v2 header from a load balancer (HAProxy proxy-protocol.
     }
   });
 });
+
+describe('records a server reads past before the ClientHello (an empty handshake record, ChangeCipherSpec, an alert)', () => {
+  const WEB = '203.0.113.80';
+  const hello = clientHello('hidden.example.test');
+  const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/ /g, ''), 'hex'));
+
+  test('from a stream\'s start, however cut: the hello after them names the flow, flagged', () => {
+    for (const lead of ['16 0301 0000', '14 0303 0001 01', '15 0303 0002 0100 17 0303 0000']) {
+      const stream = cat(hex(lead), hello);
+      for (const segments of [undefined, [[0, 3], [3, 4], [7, stream.length - 7]] as [number, number][]]) {
+        const f = flowOf(new Scenario().tcp(0, DEV, 40200, WEB, 443, stream, segments ? { segments } : {}));
+        expect(f).toMatchObject({ app: 'tls', sni: 'hidden.example.test', name: 'hidden.example.test', name_source: 'sni' });
+        expect(f.anomalies).toContain('tls.records_before_hello');
+      }
+    }
+  });
+
+  test('a connection seen mid-stream is not read that way (application data is all it carries)', () => {
+    const f = flowOf(new Scenario().tcp(0, DEV, 40201, WEB, 443, cat(hex('17 0303 0004 01020304'), hello), { handshake: false }));
+    expect(f.anomalies).not.toContain('tls.records_before_hello');
+  });
+});
