@@ -369,8 +369,14 @@ function parseHead(buf: Uint8Array, off: number, start: number, headEnd: number,
     }
   } else if (host === null && hostStart >= 0) {
     host = hostFromAuthority(buf, hostStart, hostEnd);
+    if (host === null && hostEnd > hostStart) {
+      // A Host field that is no uri-host [":" port] still names the request: servers route it
+      // anyway (nginx takes `name:http` as `name`), and a flow left without it would be named
+      // by a weaker DNS answer instead. Flagged.
+      host = lenientHostField(buf, hostStart, hostEnd);
+      pushOnce(anomalies, A['http.malformed_request']);
+    }
     if (host !== null) hostSource = 'host-header';
-    else if (hostSource === null && hostEnd > hostStart) pushOnce(anomalies, A['http.malformed_request']); // unusable Host value
     if (otherStart >= 0) {
       anomalies.push(A['http.conflicting_host']);
       conflictingHost = hostFromAuthority(buf, otherStart, otherEnd);
@@ -604,6 +610,29 @@ function authorityStart(buf: Uint8Array, s: number, e: number): number {
   }
   if (e - k < 3 || buf[k] !== COLON || buf[k + 1] !== 0x2f || buf[k + 2] !== 0x2f) return -1;
   return k + 3;
+}
+
+/**
+ * The name a Host field `buf[s, e)` that hostFromAuthority rejects still gives: the host before
+ * a port that is no number (`name:http`, `name:99999999` is a number and passes), else the
+ * whole value as text (`user@name`, `name/x`): a name no rule's pattern matches, so the request
+ * is judged by what it said rather than by a DNS answer for its address.
+ */
+function lenientHostField(buf: Uint8Array, s: number, e: number): string {
+  if (buf[s] !== 0x5b) {
+    let colon = -1;
+    for (let k = s; k < e; k++) {
+      if (buf[k] === COLON) {
+        if (colon >= 0) { colon = -1; break; }
+        colon = k;
+      }
+    }
+    if (colon > s) {
+      const h = hostFromAuthority(buf, s, colon);
+      if (h !== null) return h;
+    }
+  }
+  return nameText(buf, s, e, true, false);
 }
 
 /**

@@ -208,6 +208,16 @@ describe('adversarial request heads, one rule each', () => {
     // CR CR LF line ends
     expect(parse('GET / HTTP/1.1\r\r\nHost: crcr.example\r\r\n\r\n')).toMatchObject({ kind: 'request', host: 'crcr.example' });
   });
+  test('a Host value that is no uri-host [":" port] still names the request, flagged: the host before a port that is no number, else the value as sent', () => {
+    const M = [A['http.malformed_request']];
+    // nginx routes `name:http` to `name`; a number too large for a port is still a number (RFC 3986 port = *DIGIT).
+    expect(parse('GET / HTTP/1.1\r\nHost: Evil.Other.Test:http\r\n\r\n')).toMatchObject({ kind: 'request', host: 'evil.other.test', hostSource: 'host-header', anomalies: M });
+    expect(parse('GET / HTTP/1.1\r\nHost: big.example:99999999\r\n\r\n')).toMatchObject({ kind: 'request', host: 'big.example', anomalies: [] });
+    // userinfo, a path, a query or a fragment: the value as sent, which no rule pattern matches
+    for (const v of ['user@userinfo.example', 'allowed.example@other.example', 'name.example/x', 'name.example?x', 'name.example#x', 'a:b@c.example:http']) {
+      expect(parse(`GET / HTTP/1.1\r\nHost: ${v}\r\n\r\n`)).toMatchObject({ kind: 'request', host: v, hostSource: 'host-header', anomalies: M });
+    }
+  });
   test('two different Host values (RFC 9112 §3.2: the request smuggling shape): both reported, flagged http.conflicting_host', () => {
     expect(parse('GET / HTTP/1.1\r\nHost: a.example\r\nHost: B.example:8080\r\nHost: c.example\r\n\r\n')).toMatchObject({
       kind: 'request', host: 'a.example', conflictingHost: 'b.example', anomalies: [A['http.conflicting_host']],
@@ -224,13 +234,15 @@ describe('adversarial request heads, one rule each', () => {
     expect(parse('POST .servlets/mms HTTP/1.1\r\nHost: 172.20.3.13\r\n\r\n')).toMatchObject({ kind: 'request', target: '.servlets/mms', host: '172.20.3.13' });
     expect(parse('GET example.com HTTP/1.1\r\n\r\n')).toMatchObject({ kind: 'request', host: null });
   });
-  test('Host with a non-numeric port → host null, flagged http.malformed_request', () => {
+  test('Host with a non-numeric port → the host before it, flagged http.malformed_request (servers route it so)', () => {
     const r = req('GET / HTTP/1.1\r\nHost: a.example:abc\r\n\r\n');
-    expect(r.host).toBeNull();
+    expect(r.host).toBe('a.example');
     expect(r.anomalies).toEqual([A['http.malformed_request']]);
   });
-  test('unterminated IPv6 bracket → host null', () => {
-    expect(req('GET / HTTP/1.1\r\nHost: [::1\r\n\r\n').host).toBeNull();
+  test('unterminated IPv6 bracket → the value as sent (no address, no name a rule matches), flagged', () => {
+    const r = req('GET / HTTP/1.1\r\nHost: [::1\r\n\r\n');
+    expect(r.host).toBe('[::1');
+    expect(r.anomalies).toEqual([A['http.malformed_request']]);
   });
   test('obs-fold continuation lines are skipped, not taken as fields', () => {
     expect(req('GET / HTTP/1.1\r\nX-A: 1\r\n Host: fold.example\r\nHost: real.example\r\n\r\n').host).toBe('real.example');
