@@ -1361,11 +1361,11 @@ export class Pipeline {
     // A hello sent by the side that answered the SYN names the initiator: a name of the remote
     // only when the device sent it (records.ts, tls_client).
     const reversed = info?.tlsByResponder === true;
-    if (sni && !(reversed && deviceIsInit)) names.push({ name: sni.toLowerCase(), source: app === 'quic' ? 'quic-sni' : 'sni' });
+    if (sni && !(reversed && deviceIsInit)) names.push({ name: nameOfSni(sni), source: app === 'quic' ? 'quic-sni' : 'sni' });
     // Later QUIC connections on the same 5-tuple: each server name their hellos gave.
     if (info?.laterSnis) {
       for (const n of info.laterSnis) {
-        const l = n.toLowerCase();
+        const l = nameOfSni(n);
         if (!names.some((c) => c.name === l)) names.push({ name: l, source: 'quic-sni' });
       }
     }
@@ -1452,6 +1452,8 @@ export class Pipeline {
     // A hello also names the reason on a flow that upgraded to TLS (STARTTLS, CONNECT).
     const hello = info?.hello ?? null;
     if (hello && (hello.ech || hello.esni)) return 'ech';
+    // A server name that is an address (`192.0.2.20`, against RFC 6066 §3) names no host.
+    if (hello && info!.sni !== null && isAddressLiteral(info!.sni)) return 'ip-literal';
     if (hello) return hello.partial ? 'tls-hello-incomplete' : 'tls-no-sni';
     if (app === 'tls' || app === 'quic' || app === 'dtls') return 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
@@ -1508,6 +1510,16 @@ export class Pipeline {
   advanceTime(ts: number): void {
     if (ts > this.lastTs) this.flows.sweep(ts);
   }
+}
+
+/**
+ * The name a server_name gives: lowercased, without the root's dot a client may send
+ * (`host.example.` names `host.example`, RFC 1034 §3.1, as a Host field's does; `sni` keeps it
+ * as sent, as tshark shows it).
+ */
+function nameOfSni(sni: string): string {
+  const l = sni.toLowerCase();
+  return l.length > 1 && l.endsWith('.') && !l.endsWith('..') ? l.slice(0, -1) : l;
 }
 
 /** True when every question of `msg` names one of the flow's queried names. */

@@ -311,6 +311,18 @@ describe('unnamed_reason', () => {
     }
   });
 
+  test('ip-literal, not tls-no-sni: a ClientHello whose server_name is an address (against RFC 6066 §3) names nothing', () => {
+    for (const literal of ['192.0.2.20', '2001:db8::5']) {
+      const f = new Scenario().tcp(0, DEV, 50002, WEB, 443, clientHello(literal)).run().flows[0];
+      expect(f).toMatchObject({ app: 'tls', sni: literal, name: null, unnamed_reason: 'ip-literal' });
+    }
+  });
+
+  test('a server_name with the root\'s dot names the host without it (as a Host field does); sni keeps it as sent', () => {
+    const f = new Scenario().tcp(0, DEV, 50003, WEB, 443, clientHello('Dot.Example.Test.')).run().flows[0];
+    expect(f).toMatchObject({ sni: 'Dot.Example.Test.', name: 'dot.example.test', name_source: 'sni' });
+  });
+
   test('tls-no-sni: a whole ClientHello without server_name', () => {
     const f = new Scenario().tcp(0, DEV, 50000, WEB, 443, helloNoSni()).run().flows[0];
     expect(f.app).toBe('tls');
