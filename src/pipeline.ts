@@ -19,7 +19,7 @@ import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
 import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore, type DnsAnswer } from './extract/dns';
-import { ClientHelloResult, parseClientHelloPrefix, leadingNonHelloRecords, parseClientHelloRecords, probeTlsRecord } from './extract/tls-client-hello';
+import { ClientHelloResult, parseClientHelloPrefix, leadingNonHelloRecords, parseClientHelloRecords, parseSslv2ClientHello, probeTlsRecord } from './extract/tls-client-hello';
 import { findTlsUpgrade, Upgrade } from './extract/tls-upgrade';
 import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
@@ -526,6 +526,11 @@ export class Pipeline {
       const r = parseClientHelloRecords(buf, off, n);
       if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls', buf, off, n);
       // not-tls: fall through to the other probes.
+    }
+    if ((buf[off] & 0x80) !== 0) {
+      // A ClientHello in SSL 2.0's format (old Java, OpenSSL 0.9.8): TLS without a server name.
+      const r = parseSslv2ClientHello(buf, off, n);
+      if (r.kind !== 'not-tls') return this.onHelloResult(slot, info, r, n, 'tls', buf, off, n);
     }
     if (n < 4) return true;
     // Before HTTP: SMTP's "EHLO host" and IMAP's "A1 LOGIN ..." also start like a request line.

@@ -87,6 +87,11 @@ export interface ClientHelloInfo {
    */
   partial: boolean;
   /**
+   * Sent in SSL 2.0's CLIENT-HELLO format (RFC 5246 Appendix E.2): it has no extensions, so no
+   * server name, and no JA3/JA4 (both are defined on the TLS layout only). Absent otherwise.
+   */
+  sslv2?: true;
+  /**
    * Recoverable problems (numeric anomaly ids from src/anomalies.ts), e.g. `tls.sni_empty`,
    * `tls.sni_duplicate`, `tls.sni_bad_length`, or `tls.malformed_client_hello` for a bad inner list
    * in a non-SNI extension. The hello is still reported; empty in the normal case.
@@ -175,6 +180,45 @@ export function leadingNonHelloRecords(buf: Uint8Array, off: number, len: number
   }
   return 0;
 }
+
+/**
+ * A ClientHello in SSL 2.0's format (RFC 5246 Appendix E.2, RFC 6101 Appendix E), still sent by
+ * old Java, OpenSSL 0.9.8 and embedded stacks to offer TLS to any server: a 2-byte header with
+ * the high bit set, msg_type 1 (CLIENT-HELLO), version (0x0002, or 3.x for a TLS client),
+ * cipher_spec, session_id and challenge lengths, then the 3-byte cipher specs, session id and
+ * challenge. Read at buf[off, off + len), the first bytes of a client stream. Strict (every
+ * length must agree with the header, the challenge 16 to 32 bytes, RFC 6101 E.1), so other
+ * protocols are not taken for it: `not-tls` as soon as a byte says so. A found hello has no
+ * server name; its cipher suites are the specs that are TLS suites (first byte 0).
+ */
+export function parseSslv2ClientHello(buf: Uint8Array, off: number, len: number): ClientHelloResult {
+  if (off < 0 || len < 1 || off + len > buf.length || (buf[off] & 0x80) === 0) return NOT_TLS;
+  const total = 2 + (((buf[off] & 0x7f) << 8) | (len >= 2 ? buf[off + 1] : 0xff));
+  if (len >= 3 && buf[off + 2] !== 1) return NOT_TLS;
+  const version = len >= 5 ? u16be(buf, off + 3) : -1;
+  if (len >= 4 && buf[off + 3] !== 0 && buf[off + 3] !== 3) return NOT_TLS;
+  if (version >= 0 && version !== 0x0002 && (version < 0x0300 || version > 0x0304)) return NOT_TLS;
+  if (len < SSLV2_HELLO_FIXED) return needMore(SSLV2_HELLO_FIXED);
+  const specLen = u16be(buf, off + 5);
+  const sidLen = u16be(buf, off + 7);
+  const challengeLen = u16be(buf, off + 9);
+  if (specLen === 0 || specLen % 3 !== 0 || (sidLen !== 0 && sidLen !== 16) || challengeLen < 16 || challengeLen > 32) return NOT_TLS;
+  if (total !== SSLV2_HELLO_FIXED + specLen + sidLen + challengeLen) return NOT_TLS;
+  if (len < total) return needMore(total);
+  const cipherSuites: number[] = [];
+  for (let p = off + SSLV2_HELLO_FIXED; p < off + SSLV2_HELLO_FIXED + specLen; p += 3) {
+    if (buf[p] === 0) cipherSuites.push(u16be(buf, p + 1));
+  }
+  const hello: ClientHelloInfo = {
+    sni: null, alpn: [], legacyVersion: version, supportedVersions: [], cipherSuites, extensionTypes: [],
+    supportedGroups: [], ecPointFormats: [], signatureAlgorithms: [], keyShareGroups: [], ech: false, esni: false,
+    messageLength: total, anomalies: [], partial: false, sslv2: true,
+  };
+  return { kind: 'found', hello };
+}
+
+/** Header, msg_type, version and the three lengths of an SSL 2.0 CLIENT-HELLO. */
+const SSLV2_HELLO_FIXED = 11;
 
 /**
  * Parses a ClientHello from a TLS record stream starting at `off` (the stream's first client

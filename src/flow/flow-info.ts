@@ -43,7 +43,7 @@ const NO_FINGERPRINTS = { ja3: null, ja4: null };
 
 /** Takes the flow-record facts from a parsed ClientHello. */
 export function helloFacts(hello: ClientHelloInfo, transport: HelloTransport): HelloFacts {
-  const fp = hello.partial ? NO_FINGERPRINTS : fingerprints(hello, transport);
+  const fp = hello.partial || hello.sslv2 ? NO_FINGERPRINTS : fingerprints(hello, transport);
   return {
     alpn: hello.alpn,
     versions: hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion],

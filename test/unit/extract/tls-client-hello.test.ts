@@ -11,6 +11,7 @@ import {
   parseClientHelloMessage,
   parseClientHelloPrefix,
   parseClientHelloRecords,
+  parseSslv2ClientHello,
   probeTlsRecord,
 } from '../../../src/extract/tls-client-hello';
 import { ascii } from '../../helpers/packets';
@@ -85,6 +86,27 @@ describe('leadingNonHelloRecords: records a server reads past before the hello',
     expect(leadingNonHelloRecords(s, 0, 12)).toBe(7);
     expect(leadingNonHelloRecords(hex('16'), 0, 1)).toBe(0);
     expect(leadingNonHelloRecords(hex('1504'), 0, 2)).toBe(0);
+  });
+});
+
+describe('parseSslv2ClientHello: the SSL 2.0-format hello old clients send to offer TLS (RFC 5246 Appendix E.2)', () => {
+  // 2-byte header (high bit), CLIENT-HELLO, version 3.1, 9 bytes of specs, no session id, 16-byte challenge.
+  const v2 = hex('8022 01 0301 0009 0000 0010 00002f 000035 010080' + '11'.repeat(16));
+  test('read: TLS suites among its specs, its version, no server name, no fingerprints', () => {
+    const r = parseSslv2ClientHello(v2, 0, v2.length);
+    expect(r.kind).toBe('found');
+    if (r.kind !== 'found') return;
+    expect(r.hello).toMatchObject({ sni: null, legacyVersion: 0x0301, cipherSuites: [0x2f, 0x35], sslv2: true, messageLength: 36 });
+  });
+  test('cut anywhere: more bytes asked for; any length that disagrees, or another message type: not TLS', () => {
+    for (const n of [1, 2, 5, 10, 11, 35]) expect(parseSslv2ClientHello(v2, 0, n).kind).toBe('need-more');
+    const patched = (at: number, b: number): Uint8Array => { const x = Uint8Array.from(v2); x[at] = b; return x; };
+    expect(parseSslv2ClientHello(patched(1, 0x23), 0, 36).kind).toBe('not-tls'); // header length
+    expect(parseSslv2ClientHello(patched(2, 2), 0, 36).kind).toBe('not-tls'); // not CLIENT-HELLO
+    expect(parseSslv2ClientHello(patched(4, 9), 0, 36).kind).toBe('not-tls'); // version 3.9
+    expect(parseSslv2ClientHello(patched(6, 8), 0, 36).kind).toBe('not-tls'); // specs not in threes
+    expect(parseSslv2ClientHello(patched(10, 8), 0, 36).kind).toBe('not-tls'); // challenge under 16
+    expect(parseSslv2ClientHello(hex('1603010000'), 0, 5).kind).toBe('not-tls');
   });
 });
 

@@ -41,6 +41,13 @@ test('a hello without SNI: the names of the certificate the server sends in TLS 
   expect(f.names).toEqual([]);
 });
 
+test('an SSL 2.0-format hello (old Java, OpenSSL 0.9.8 offering TLS 1.0): app tls, no fingerprints, the certificate\'s names read', () => {
+  const v2 = Uint8Array.from(Buffer.from('8022' + '01' + '0301' + '0009' + '0000' + '0010' + '00002f' + '000035' + '010080' + '11'.repeat(16), 'hex'));
+  const flight = records(flight12(), 600);
+  const [f] = connection(40010, v2, flight, [[0, flight.length]]).run([DEV]).flows;
+  expect(f).toMatchObject({ app: 'tls', sni: null, ja3: null, ja4: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+});
+
 test('not read: a hello with SNI, a server that picks TLS 1.3, a hello offering TLS 1.3 only', () => {
   const flight = records(flight12());
   const named = connection(40002, hello(undefined, 'api.example.com'), flight, [[0, flight.length]]).run([DEV]).flows[0];
