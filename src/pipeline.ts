@@ -1215,13 +1215,14 @@ export class Pipeline {
     }
     const answered = info.answeredDnsIds;
     if (matched) {
-      if (!answered.includes(msg.id)) {
+      if (answered === null) info.answeredDnsIds = [msg.id];
+      else if (!answered.includes(msg.id)) {
         if (answered.length >= MAX_ANSWERED_DNS_IDS) answered.shift();
         answered.push(msg.id);
       }
       return ANSWER_JOINED;
     }
-    return msg.questions.length > 0 && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
+    return msg.questions.length > 0 && answered !== null && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
   }
 
   /**

@@ -87,8 +87,9 @@ export interface ClientHelloInfo {
    */
   partial: boolean;
   /**
-   * Sent in SSL 2.0's CLIENT-HELLO format (RFC 5246 Appendix E.2): it has no extensions, so no
-   * server name, and no JA3/JA4 (both are defined on the TLS layout only). Absent otherwise.
+   * Sent in SSL 2.0's CLIENT-HELLO format (RFC 5246 Appendix E.2): no extensions, so no server
+   * name; `cipherSuites` holds its TLS suites only (specs with a first byte of 0), which is what
+   * JA3/JA4 are computed over (JA4 names the version `s2`). Absent otherwise.
    */
   sslv2?: true;
   /**
@@ -189,7 +190,8 @@ export function leadingNonHelloRecords(buf: Uint8Array, off: number, len: number
  * challenge. Read at buf[off, off + len), the first bytes of a client stream. Strict (every
  * length must agree with the header, the challenge 16 to 32 bytes, RFC 6101 E.1), so other
  * protocols are not taken for it: `not-tls` as soon as a byte says so. A found hello has no
- * server name; its cipher suites are the specs that are TLS suites (first byte 0).
+ * server name; its cipher suites are the specs that are TLS suites (first byte 0): SSL 2.0's
+ * own 3-byte specs fit neither the TLS layout nor a fingerprint's 4-hex-digit ciphers.
  */
 export function parseSslv2ClientHello(buf: Uint8Array, off: number, len: number): ClientHelloResult {
   if (off < 0 || len < 1 || off + len > buf.length || (buf[off] & 0x80) === 0) return NOT_TLS;

@@ -43,7 +43,7 @@ const NO_FINGERPRINTS = { ja3: null, ja4: null };
 
 /** Takes the flow-record facts from a parsed ClientHello. */
 export function helloFacts(hello: ClientHelloInfo, transport: HelloTransport): HelloFacts {
-  const fp = hello.partial || hello.sslv2 ? NO_FINGERPRINTS : fingerprints(hello, transport);
+  const fp = hello.partial ? NO_FINGERPRINTS : fingerprints(hello, transport);
   return {
     alpn: hello.alpn,
     versions: hello.supportedVersions.length > 0 ? hello.supportedVersions : [hello.legacyVersion],
@@ -71,7 +71,7 @@ export class FlowInfo {
   /** Queries awaiting their response. */
   pendingDns: DnsRecord[] | null = null;
   /** Ids of the flow's latest answered queries (at most MAX_ANSWERED_DNS_IDS): a repeated response is no new lookup. */
-  readonly answeredDnsIds: number[] = [];
+  answeredDnsIds: number[] | null = null;
   /**
    * Client (initiator → responder) and server stream heads, while needed. With `tlsByResponder`
    * the roles are the TLS ones: `client` holds the responder's stream.
@@ -140,7 +140,7 @@ export class FlowInfo {
     this.httpRequests = 0;
     this.dnsNames = null;
     this.pendingDns = null;
-    this.answeredDnsIds.length = 0;
+    this.answeredDnsIds = null;
     this.client = null;
     this.server = null;
     this.dnsTcpDoneClient = 0;

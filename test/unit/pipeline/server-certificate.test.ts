@@ -5,6 +5,7 @@
  * when the server picks TLS 1.3, or when the hello offers 1.3 only. The names are a fact of the
  * record, never the flow's name.
  */
+import { createHash } from 'crypto';
 import { Scenario } from './scenario';
 import { tcpPacket, TCP_ACK, TCP_PSH, TCP_SYN } from '../../helpers/packets';
 import { clientHelloMessage, ext, records as tlsRecords } from '../extract/helpers/tls-builder';
@@ -41,11 +42,14 @@ test('a hello without SNI: the names of the certificate the server sends in TLS 
   expect(f.names).toEqual([]);
 });
 
-test('an SSL 2.0-format hello (old Java, OpenSSL 0.9.8 offering TLS 1.0): app tls, no fingerprints, the certificate\'s names read', () => {
+test('an SSL 2.0-format hello (old Java, OpenSSL 0.9.8 offering TLS 1.0): app tls, fingerprints over its TLS suites, the certificate\'s names read', () => {
   const v2 = Uint8Array.from(Buffer.from('8022' + '01' + '0301' + '0009' + '0000' + '0010' + '00002f' + '000035' + '010080' + '11'.repeat(16), 'hex'));
   const flight = records(flight12(), 600);
   const [f] = connection(40010, v2, flight, [[0, flight.length]]).run([DEV]).flows;
-  expect(f).toMatchObject({ app: 'tls', sni: null, ja3: null, ja4: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+  expect(f).toMatchObject({ app: 'tls', sni: null, unnamed_reason: 'tls-no-sni', server_cert_names: ['gateway.example.com', '*.gw.example.com'] });
+  // JA3: version 769, ciphers 47-53, no extensions; JA4: TLS 1.0, no SNI, 2 ciphers, no extensions, no ALPN.
+  expect(f.ja3).toBe(createHash('md5').update('769,47-53,,,').digest('hex'));
+  expect(f.ja4).toMatch(/^t10i020000_[0-9a-f]{12}_000000000000$/);
 });
 
 test('not read: a hello with SNI, a server that picks TLS 1.3, a hello offering TLS 1.3 only', () => {
