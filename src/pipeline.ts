@@ -25,7 +25,7 @@ import { serverCertificateNames } from './extract/tls-server-flight';
 import { probeCoap, probeDhcp, probeDhcpv6, probeIke, probeNbns, probeMqttConnect, probeOpenVpnReset, probeStun, probeWireGuard } from './extract/app-probes';
 import { ChunkedBodyWalker, parseHttpRequestHead, parseHttpRequestHeadCut, probeHttpRequest, requestLineLacksVersion } from './extract/http-request';
 import { H2_PREFACE, readH2ClientStream, startsH2Preface } from './extract/http2-client';
-import { FlowInfo, MAX_ANSWERED_DNS_IDS, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
+import { FlowInfo, MAX_HTTP_REQUESTS_SCANNED, MAX_PENDING_DNS_PER_FLOW } from './flow/flow-info';
 import {
   DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, F_APP_DONE, F_BY_FIRST, F_BY_PORT, F_BY_QUIC, F_BY_REQUEST, F_EVICTED, F_INIT_B, F_ISN_A, F_ISN_B, F_QUIC_LATER, F_SYN,
   FlowTable, FlowTimeouts, TimeoutClass,
@@ -1213,16 +1213,15 @@ export class Pipeline {
       pending.length = kept;
       info.pendingDns = kept > 0 ? pending : null;
     }
-    const answered = info.answeredDnsIds;
+    const id = msg.id;
     if (matched) {
-      if (answered === null) info.answeredDnsIds = [msg.id];
-      else if (!answered.includes(msg.id)) {
-        if (answered.length >= MAX_ANSWERED_DNS_IDS) answered.shift();
-        answered.push(msg.id);
+      if (info.answeredId !== id) {
+        info.answeredIdBefore = info.answeredId;
+        info.answeredId = id;
       }
       return ANSWER_JOINED;
     }
-    return msg.questions.length > 0 && answered !== null && answered.includes(msg.id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
+    return msg.questions.length > 0 && (info.answeredId === id || info.answeredIdBefore === id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
   }
 
   /**

@@ -16,8 +16,6 @@ import { StreamHead } from './stream-head';
 export const MAX_NAMES_PER_FLOW = 32;
 /** HTTP requests examined per flow after the first (pipelined / keep-alive). */
 export const MAX_HTTP_REQUESTS_SCANNED = 256;
-/** Answered query ids remembered per flow, to know a response repeated for a retransmitted query. */
-export const MAX_ANSWERED_DNS_IDS = 8;
 /** DNS queries awaiting their response, per flow. */
 export const MAX_PENDING_DNS_PER_FLOW = 256;
 
@@ -70,8 +68,13 @@ export class FlowInfo {
   dnsNames: string[] | null = null;
   /** Queries awaiting their response. */
   pendingDns: DnsRecord[] | null = null;
-  /** Ids of the flow's latest answered queries (at most MAX_ANSWERED_DNS_IDS): a repeated response is no new lookup. */
-  answeredDnsIds: number[] | null = null;
+  /**
+   * Ids of the flow's last two answered queries (-1: none), so a repeated response is no new
+   * lookup: two numbers, not a list (one array per DNS flow cost ~3% of the benchmark replay);
+   * a stub asks A and AAAA with two ids on one socket.
+   */
+  answeredId = -1;
+  answeredIdBefore = -1;
   /**
    * Client (initiator → responder) and server stream heads, while needed. With `tlsByResponder`
    * the roles are the TLS ones: `client` holds the responder's stream.
@@ -140,7 +143,8 @@ export class FlowInfo {
     this.httpRequests = 0;
     this.dnsNames = null;
     this.pendingDns = null;
-    this.answeredDnsIds = null;
+    this.answeredId = -1;
+    this.answeredIdBefore = -1;
     this.client = null;
     this.server = null;
     this.dnsTcpDoneClient = 0;
