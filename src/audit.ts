@@ -233,7 +233,7 @@ export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[
       file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes,
       ...(i.compression === undefined ? {} : { compression: i.compression }),
     })),
-    non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2 },
+    non_flow: { arp: nf.arp, icmp: nf.icmp, icmpv6: nf.icmpv6, igmp: nf.igmp, other_ip: nf.otherIp, other_l2: nf.otherL2, late_tcp: p.flows.lateSegments },
     errors: issues.map((i) => {
       const hint = i.hint ?? DEFAULT_ISSUE_HINTS[i.code];
       return { code: i.code, message: i.message, file: i.file, offset: i.offset, ...(hint ? { hint } : {}) };

@@ -204,6 +204,7 @@ export class Pipeline {
     const v = this.view;
     const t = this.flows;
     t.track(v, wireLength, depth);
+    if (t.slot < 0) return; // a late segment of a connection that ended (FlowTable.lateSegments)
     // A datagram rebuilt from fragments: its other frames count too (packets and wire bytes
     // are the device's traffic, and an egress audit ranks destinations by bytes).
     if (v.fragmentFrames > 1) t.addFragments(v.fragmentFrames - 1, v.fragmentWireBytes - wireLength);

@@ -94,6 +94,15 @@ export const DEFAULT_TIMEOUTS: FlowTimeouts = { udp: 300e6, tcpOpen: 7875e6, clo
  */
 export const DEFAULT_MAX_FLOWS = 250_000;
 
+/**
+ * Closed TCP connections remembered after they leave the table (direct-mapped by key hash: a
+ * newer one takes an older one's place), and for how long: Linux keeps a closed socket in
+ * TIME_WAIT for 60 s and retransmits a FIN for about two minutes, so a peer's late ACK, FIN or
+ * RST can come long after the close delay.
+ */
+const TOMBSTONES = 4096;
+const TOMBSTONE_MICROS = 120e6;
+
 /** Server ports that are not below 1024 but are well known for the devices this tool audits. */
 const KNOWN_SERVER_PORTS = new Set([
   1080, 1194, 1883, 3128, 3306, 3478, 4789, 5060, 5222, 5223, 5228, 5353, 5355, 5432, 6379, 8080, 8333, 8443, 8845,
@@ -134,6 +143,15 @@ export class FlowTable {
   fromB = false;
   /** True when the last `track()` created the flow. */
   created = false;
+  /**
+   * Segments `track()` took for late ones of a connection that ended (slot -1 then): with no
+   * payload, on the 5-tuple of a TCP connection closed within TOMBSTONE_MICROS before.
+   */
+  lateSegments = 0;
+  /** Keys of closed connections that left the table (TOMBSTONES entries of KEY_WORDS), with their hash and when they left. */
+  private readonly tombKeys = new Uint32Array(TOMBSTONES * KEY_WORDS);
+  private readonly tombHash = new Int32Array(TOMBSTONES).fill(-1);
+  private readonly tombAt = new Float64Array(TOMBSTONES);
 
   /**
    * The open-addressed index, linear probing, as pairs: at 2p the slot + 1 (0: empty), at 2p + 1
@@ -222,6 +240,15 @@ export class FlowTable {
     const tcp = v.ipProto === IPPROTO_TCP;
     const fl = v.tcpFlags;
     if (slot >= 0 && tcp && (fl & (TCP_SYN | TCP_ACK)) === TCP_SYN) slot = this.bareSyn(slot, swap, v.tcpSeq);
+    if (slot < 0 && tcp && (fl & TCP_SYN) === 0 && v.payloadLength === 0 && this.isLate(h, ts)) {
+      // A bare ACK, FIN or RST of a connection that closed and left the table: no new flow
+      // "started before the capture" (unnamed, so a finding) for it. A segment with payload
+      // always makes a flow: data never goes uncounted.
+      this.lateSegments++;
+      this.slot = -1;
+      this.created = false;
+      return;
+    }
     if (slot < 0) {
       // Eviction, growth and ending may move index entries: find the insert position only afterwards.
       if (this.size >= this.maxFlows) this.evictOne();
@@ -553,12 +580,35 @@ export class FlowTable {
   /** Hands the flow to the end handler, then frees its slot. */
   private end(slot: number): void {
     this.onEnd(slot);
-    this.unlink(slot);
     const pos = this.indexPos[slot];
+    if (this.classOf(slot) === TimeoutClass.Closed) this.bury(slot, this.index[2 * pos + 1]);
+    this.unlink(slot);
     if (this.index[2 * pos] === slot + 1) this.removeAt(pos);
     this.infos[slot] = undefined;
     this.free.push(slot);
     this.size--;
+  }
+
+  /** Remembers the key of a closed connection leaving the table (see TOMBSTONES). */
+  private bury(slot: number, h: number): void {
+    const t = h & (TOMBSTONES - 1);
+    const k = slot * WORD_STRIDE;
+    const tk = this.tombKeys;
+    const keys = this.keys;
+    for (let w = 0; w < KEY_WORDS; w++) tk[t * KEY_WORDS + w] = keys[k + w];
+    this.tombHash[t] = h;
+    this.tombAt[t] = this.now;
+  }
+
+  /** Whether the key in `probe` (hash `h`) is that of a connection closed within TOMBSTONE_MICROS of `ts`. */
+  private isLate(h: number, ts: number): boolean {
+    const t = h & (TOMBSTONES - 1);
+    if (this.tombHash[t] !== h || ts - this.tombAt[t] > TOMBSTONE_MICROS) return false;
+    const tk = this.tombKeys;
+    const pk = this.probe;
+    const o = t * KEY_WORDS;
+    for (let w = 0; w < KEY_WORDS; w++) if (tk[o + w] !== pk[w]) return false;
+    return true;
   }
 
   /**

@@ -7,7 +7,7 @@
 import { Scenario } from './scenario';
 import { ipv4, udp } from '../decode/build';
 import {
-  DNS_A, DNS_AAAA, DNS_CNAME, DnsAnswerSpec, TCP_ACK, TCP_PSH, TCP_SYN, ascii, clientHello, dnsMessage, httpGet, tcpPacket,
+  DNS_A, DNS_AAAA, DNS_CNAME, DnsAnswerSpec, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, ascii, clientHello, dnsMessage, httpGet, tcpPacket,
 } from '../../helpers/packets';
 import { clientHelloMessage, ext, records } from '../../unit/extract/helpers/tls-builder';
 import type { FlowRecord } from '../../../src/report/records';
@@ -434,6 +434,25 @@ describe('flows and the summary', () => {
     });
     const f = only(s.run().flows, WEB, 9999);
     expect([f.packets_out, f.bytes_out]).toEqual([3, 3 * 20 + datagram.length]);
+  });
+
+  test('bare ACK, FIN and RST segments of a connection that closed and left the table are counted late, not a new unnamed flow; data always makes a flow', () => {
+    const ack = (ms: number, flags: number, payload?: Uint8Array) =>
+      tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: 50100, flags, seq: 9000, ack: 2000, payload });
+    const s = new Scenario().tcp(0, DEV, 50100, WEB, 443, clientHello('closed.vendor.example'))
+      .at(30_000, ack(30_000, TCP_ACK))
+      .at(31_000, ack(31_000, TCP_ACK | TCP_FIN))
+      .at(32_000, ack(32_000, TCP_RST))
+      .at(40_000, ack(40_000, TCP_ACK | TCP_PSH, ascii('late data')))
+      .at(300_000, tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: 50101, flags: TCP_ACK, seq: 1, ack: 1 }));
+    // a bare ACK on a 5-tuple that never closed here (a capture started mid-connection): a flow as before
+    const r = s.run([DEV]);
+    const on50100 = r.flows.filter((f) => f.device_port === 50100).sort((a, b) => a.first_ts - b.first_ts);
+    expect(on50100.map((f) => [f.name, f.packets_in])).toEqual([['closed.vendor.example', 2], [null, 1]]); // its SYN-ACK and FIN; then the late data alone
+    expect(on50100[1]).toMatchObject({ unnamed_reason: 'started-before-capture', bytes_in: expect.any(Number) });
+    expect(r.flows.filter((f) => f.device_port === 50101)).toHaveLength(1);
+    expect(r.summary.non_flow).toMatchObject({ late_tcp: 3 });
+    expect(r.summary.packets).toBe(s.packets.length);
   });
 
   test('the same ports reused after a close are two flows, both reported', () => {
