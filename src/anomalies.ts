@@ -94,6 +94,7 @@ export const ANOMALY_NAMES = [
   'http.head_cut', // a request head cut short by the capture's snapshot length: read from its whole lines (a Host line captured whole names the flow)
   'ip.ipv6_under_ipv4_type', // an IPv6 packet where the link layer's type says IPv4 (0x0800): decoded as IPv6, as tshark does (Linux cooked captures have shown it)
   'tls.records_before_hello', // TLS records with no handshake data (ChangeCipherSpec, alert, application data, an empty handshake record) before the ClientHello: read past, as servers do
+  'quic.later_connections_unread', // a QUIC flow's client sent Initials under more new connection IDs than are tried: later connections' server names may be missing
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -227,7 +227,7 @@ export class Pipeline {
     if (t.fromB !== ((fl & F_INIT_B) !== 0)) return;
     const v = this.view;
     const info = this.infoOf(slot);
-    if (!this.quic.feedLater(info, v.buf, v.payloadOffset, v.payloadLength)) t.clearFlags(slot, F_QUIC_LATER);
+    if (!this.quic.feedLater(info, v.buf, v.payloadOffset, v.payloadLength, this.anomalies)) t.clearFlags(slot, F_QUIC_LATER);
   }
 
   /**
@@ -1163,6 +1163,7 @@ export class Pipeline {
     this.learnAnswers(slot, info, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
     let outcome = this.answerQueries(info, msg, rcode, answers, ech);
+    if (outcome === ANSWER_OTHER) outcome = ANSWER_NONE;
     if (outcome === ANSWER_NONE && (app === 'mdns' || app === 'llmnr')) outcome = this.answerGroupQuery(slot, info, msg, clientB, rcode, answers, ech);
     // A second response to a query already answered (the server answered the client's
     // retransmission too; tshark marks it a retransmitted response): no lookup of its own.
@@ -1192,8 +1193,9 @@ export class Pipeline {
 
   /**
    * Joins a response to the flow's pending queries it answers (same id, and a question they
-   * asked): each gets the rcode and answers and is written. ANSWER_REPEAT when none was pending
-   * but the flow answered such a query already; ANSWER_NONE otherwise.
+   * asked): each gets the rcode and answers and is written. When none was pending but the flow
+   * answered such a query already: ANSWER_REPEAT when this response says the same again,
+   * ANSWER_OTHER when it says something else; ANSWER_NONE otherwise.
    */
   private answerQueries(info: FlowInfo, msg: DnsMessage, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean): number {
     let matched = false;
@@ -1218,11 +1220,20 @@ export class Pipeline {
     if (matched) {
       if (info.answeredId !== id) {
         info.answeredIdBefore = info.answeredId;
+        info.answeredAnswersBefore = info.answeredAnswers;
+        info.answeredRcodeBefore = info.answeredRcode;
         info.answeredId = id;
       }
+      info.answeredAnswers = answers;
+      info.answeredRcode = rcode;
       return ANSWER_JOINED;
     }
-    return msg.questions.length > 0 && (info.answeredId === id || info.answeredIdBefore === id) && repeatsQuestionsOf(msg, info.dnsNames) ? ANSWER_REPEAT : ANSWER_NONE;
+    if (msg.questions.length === 0 || (info.answeredId !== id && info.answeredIdBefore !== id) || !repeatsQuestionsOf(msg, info.dnsNames)) return ANSWER_NONE;
+    // Only a response that says the same again is a repeat: one with other answers (a second
+    // server, a spoofed reply racing the real one) is evidence and gets its record.
+    const same = (info.answeredId === id && info.answeredRcode === rcode && sameAnswers(info.answeredAnswers, answers)) ||
+      (info.answeredIdBefore === id && info.answeredRcodeBefore === rcode && sameAnswers(info.answeredAnswersBefore, answers));
+    return same ? ANSWER_REPEAT : ANSWER_OTHER;
   }
 
   /**
@@ -1238,17 +1249,20 @@ export class Pipeline {
     const llmnr = senderPort === PORT_LLMNR;
     if (!llmnr && senderPort !== PORT_MDNS) return ANSWER_NONE;
     if (classifyAt(ver, K, t.addrOffset(slot, clientB)) === Scope.Multicast) return ANSWER_NONE;
+    // A responder is on the link (RFC 6762 §11 has receivers check the source): a "reply" from
+    // anywhere else is no part of the link-local exchange.
+    if (!sameLinkAt(ver, K, t.addrOffset(slot, clientB), t.addrOffset(slot, !clientB))) return ANSWER_NONE;
     const group = ver === 4 ? (llmnr ? LLMNR_GROUP_V4 : MDNS_GROUP_V4) : (llmnr ? LLMNR_GROUP_V6 : MDNS_GROUP_V6);
     const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, t.addrOffset(slot, clientB), t.port(slot, clientB), group, 0, senderPort);
     if (q < 0) return ANSWER_NONE;
     const qinfo = t.infos[q] as FlowInfo | undefined;
     if (!qinfo) return ANSWER_NONE;
     const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech);
-    if (outcome !== ANSWER_NONE) {
-      info.replyTo = t.idOf(q);
-      info.replyGroup = this.addrText.formatAt(ver, group, 0);
-    }
-    return outcome;
+    if (outcome === ANSWER_NONE) return ANSWER_NONE;
+    info.replyTo = t.idOf(q);
+    info.replyGroup = this.addrText.formatAt(ver, group, 0);
+    // Several hosts answer one multicast query: a later responder's answers are a record of their own.
+    return outcome === ANSWER_JOINED ? ANSWER_JOINED : ANSWER_NONE;
   }
 
   /**
@@ -1282,19 +1296,23 @@ export class Pipeline {
     const co = toGroup || device ? 0 : t.addrOffset(slot, clientB);
     const cache = this.dnsCache;
     cache.now = this.now;
+    // Names reached from the questions through the CNAMEs, found once per message.
+    const reach = cnames !== null && msg.questions.length > 0 ? chainReach(msg, cnames) : null;
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = a.addr;
       if (!w) continue;
       let name = a.name;
       let ttl = effectiveTtl(a.ttl);
+      const r = reach !== null ? reach.get(a.name) : asksName(msg, a.name) ? DIRECT : undefined;
       if (linkScoped) {
         if (!isLinkLocalName(a.name, app)) continue;
-        if (chainFrom(msg, cnames, a.name)) name = chainAsked;
+        // The question counts only when it is link-local too: no `vendor.example` CNAME to a `.local` name.
+        if (r !== undefined && isLinkLocalName(r.asked ?? a.name, app)) name = r.asked ?? a.name;
       } else if (msg.questions.length > 0) {
-        if (!chainFrom(msg, cnames, a.name)) continue;
-        name = chainAsked;
-        if (chainTtl < ttl) ttl = chainTtl;
+        if (r === undefined) continue;
+        name = r.asked ?? a.name;
+        if (r.ttl < ttl) ttl = r.ttl;
       }
       if (toGroup) this.linkAnswers++;
       cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, name, a.name, ttl);
@@ -1459,7 +1477,7 @@ export class Pipeline {
     const hello = info?.hello ?? null;
     if (hello && (hello.ech || hello.esni)) return 'ech';
     // A server name that is an address (`192.0.2.20`, against RFC 6066 §3) names no host.
-    if (hello && info!.sni !== null && isAddressLiteral(info!.sni)) return 'ip-literal';
+    if (hello && info!.sni !== null && isAddressLiteral(nameOfSni(info!.sni))) return 'ip-literal';
     if (hello) return hello.partial ? 'tls-hello-incomplete' : 'tls-no-sni';
     if (app === 'tls' || app === 'quic' || app === 'dtls') return 'tls-hello-incomplete';
     if (this.flows.ipProto(slot) === IPPROTO_TCP && (this.flows.flagsOf(slot) & F_SYN) === 0) return 'started-before-capture';
@@ -1528,6 +1546,15 @@ function nameOfSni(sni: string): string {
   return l.length > 1 && l.endsWith('.') && !l.endsWith('..') ? l.slice(0, -1) : l;
 }
 
+/** Whether two responses' answers say the same (the same records, in order). */
+function sameAnswers(a: readonly DnsAnswerRecord[] | null, b: readonly DnsAnswerRecord[]): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].type !== b[i].type || a[i].data !== b[i].data || a[i].name !== b[i].name) return false;
+  }
+  return true;
+}
+
 /** True when every question of `msg` names one of the flow's queried names. */
 function repeatsQuestionsOf(msg: DnsMessage, names: readonly string[] | null): boolean {
   if (names === null) return false;
@@ -1546,31 +1573,37 @@ function asks(msg: DnsMessage, name: string, type: string): boolean {
 
 /** CNAME links followed from a question to an answer's owner (resolvers stop well before: BIND and unbound at 11–17). */
 const MAX_CNAME_HOPS = 32;
-/** Results of the last chainFrom that returned true: the question's name, and the shortest TTL of the CNAMEs followed (Infinity when none). */
-let chainAsked = '';
-let chainTtl = Infinity;
+
+/** How an answer's owner is reached from a question: the question's name (null: the owner is asked itself) and the shortest CNAME TTL on the way. */
+interface ChainStep { asked: string | null; ttl: number }
+const DIRECT: ChainStep = Object.freeze({ asked: null, ttl: Infinity });
 
 /**
- * Whether `owner` is a question's name or reached from one through the response's CNAMEs
- * (`cnames`, by owner); sets chainAsked and chainTtl when it is.
+ * Every name reached from the response's questions through its CNAMEs (`cnames`, by owner),
+ * with the question it is reached from and the shortest CNAME TTL on the way: built once per
+ * message, each name entered once (a walk stops at a name already reached, so loops and shared
+ * tails cost nothing more), at most MAX_CNAME_HOPS links from a question.
  */
-function chainFrom(msg: DnsMessage, cnames: Map<string, DnsAnswer> | null, owner: string): boolean {
+function chainReach(msg: DnsMessage, cnames: Map<string, DnsAnswer>): Map<string, ChainStep> {
+  const reach = new Map<string, ChainStep>();
   for (const q of msg.questions) {
     let n = q.name;
     let ttl = Infinity;
-    for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
-      if (n === owner) {
-        chainAsked = q.name;
-        chainTtl = ttl;
-        return true;
-      }
-      const c = cnames === null ? undefined : cnames.get(n);
+    for (let hop = 0; hop <= MAX_CNAME_HOPS && !reach.has(n); hop++) {
+      reach.set(n, { asked: q.name, ttl });
+      const c = cnames.get(n);
       if (c === undefined) break;
       const ct = effectiveTtl(c.ttl);
       if (ct < ttl) ttl = ct;
       n = c.data;
     }
   }
+  return reach;
+}
+
+/** Whether one of the message's questions asks `name` itself. */
+function asksName(msg: DnsMessage, name: string): boolean {
+  for (const q of msg.questions) if (q.name === name) return true;
   return false;
 }
 
@@ -1594,6 +1627,8 @@ function sameLinkAt(v: number, K: Uint32Array, a: number, b: number): boolean {
 const ANSWER_NONE = 0;
 const ANSWER_JOINED = 1;
 const ANSWER_REPEAT = 2;
+/** A response to a query the flow answered already, saying something else (a second responder, a racing reply). */
+const ANSWER_OTHER = 3;
 /** The mDNS (RFC 6762 §3) and LLMNR (RFC 4795 §2) groups, as flow-key address words. */
 const MDNS_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fb);
 const MDNS_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0xfb);

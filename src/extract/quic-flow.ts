@@ -4,9 +4,9 @@
  * or CHLO (Google QUIC) gives the SNI, the flow turns out not to be QUIC, or a bound is hit.
  * Bounded datagrams per flow; never throws; facts only.
  */
-import { AnomalyCounters } from '../anomalies';
+import { A, AnomalyCounters } from '../anomalies';
 import { FlowInfo } from '../flow/flow-info';
-import { MAX_CID_LEN, PACKET_INITIAL, parseQuicLongHeader, QuicInitialDecoder } from './quic-initial';
+import { MAX_CID_LEN, PACKET_INITIAL, parseQuicLongHeader, QUIC_V1, QUIC_V2, QuicInitialDecoder } from './quic-initial';
 
 /** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
 export const MAX_QUIC_DATAGRAMS = 16;
@@ -101,16 +101,23 @@ export class QuicFlowAnalyzer {
    * that trial once per DCID, silently (no anomaly: they are not damaged). Returns false when
    * the flow need not be watched any more (MAX_LATER_QUIC_DCIDS tried). Never throws.
    */
-  feedLater(info: FlowInfo, buf: Uint8Array, off: number, len: number): boolean {
+  feedLater(info: FlowInfo, buf: Uint8Array, off: number, len: number, anomalies: AnomalyCounters): boolean {
     const st = info.quicLater as LaterState | null;
     if (st === null) return false;
     if (len < 7 || (buf[off] & 0x80) === 0) return true; // a short header: a connection's own traffic
+    // Handshake and 0-RTT packets of v1 and v2 are passed over without parsing their header.
+    const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
+    const typeBits = buf[off] & 0x30;
+    if ((version === QUIC_V1 && typeBits !== 0x00) || (version === QUIC_V2 && typeBits !== 0x10)) return true;
     const h = parseQuicLongHeader(buf, off, len);
     if (h.kind !== 'ok' || h.header.packetType !== PACKET_INITIAL) return true;
     const key = dcidKey(buf, off, len);
     if (st.decoder === null || key !== st.dcid) {
       if (st.tried.includes(key)) return true;
       if (st.tried.length >= MAX_LATER_QUIC_DCIDS) {
+        // Said, not silent: Initials under many new IDs could otherwise hide a later connection's name.
+        anomalies.add(A['quic.later_connections_unread']);
+        info.noteAnomaly(A['quic.later_connections_unread']);
         info.quicLater = null;
         return false;
       }

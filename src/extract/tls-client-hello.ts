@@ -205,7 +205,7 @@ export function parseSslv2ClientHello(buf: Uint8Array, off: number, len: number)
   const sidLen = u16be(buf, off + 7);
   const challengeLen = u16be(buf, off + 9);
   if (specLen === 0 || specLen % 3 !== 0 || (sidLen !== 0 && sidLen !== 16) || challengeLen < 16 || challengeLen > 32) return NOT_TLS;
-  if (total !== SSLV2_HELLO_FIXED + specLen + sidLen + challengeLen) return NOT_TLS;
+  if (total !== SSLV2_HELLO_FIXED + specLen + sidLen + challengeLen || total > MAX_SSLV2_HELLO) return NOT_TLS;
   if (len < total) return needMore(total);
   const cipherSuites: number[] = [];
   for (let p = off + SSLV2_HELLO_FIXED; p < off + SSLV2_HELLO_FIXED + specLen; p += 3) {
@@ -221,6 +221,11 @@ export function parseSslv2ClientHello(buf: Uint8Array, off: number, len: number)
 
 /** Header, msg_type, version and the three lengths of an SSL 2.0 CLIENT-HELLO. */
 const SSLV2_HELLO_FIXED = 11;
+/**
+ * The largest SSL 2.0 CLIENT-HELLO taken for one (real ones are a few hundred bytes: every
+ * cipher spec a client knows is 3 bytes): a claimed 32 KiB would hold a stream head waiting.
+ */
+const MAX_SSLV2_HELLO = 4096;
 
 /**
  * Parses a ClientHello from a TLS record stream starting at `off` (the stream's first client

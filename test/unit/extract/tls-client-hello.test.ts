@@ -92,7 +92,7 @@ describe('leadingNonHelloRecords: records a server reads past before the hello',
 describe('parseSslv2ClientHello: the SSL 2.0-format hello old clients send to offer TLS (RFC 5246 Appendix E.2)', () => {
   // 2-byte header (high bit), CLIENT-HELLO, version 3.1, 9 bytes of specs, no session id, 16-byte challenge.
   const v2 = hex('8022 01 0301 0009 0000 0010 00002f 000035 010080' + '11'.repeat(16));
-  test('read: TLS suites among its specs, its version, no server name, no fingerprints', () => {
+  test('read: TLS suites among its specs (what JA3/JA4 are computed over), its version, no server name', () => {
     const r = parseSslv2ClientHello(v2, 0, v2.length);
     expect(r.kind).toBe('found');
     if (r.kind !== 'found') return;

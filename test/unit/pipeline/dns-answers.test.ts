@@ -6,6 +6,7 @@
 import { Scenario } from './scenario';
 import { DNS_A, DNS_CNAME, dnsMessage, type DnsAnswerSpec } from '../../helpers/packets';
 import type { FlowRecord } from '../../../src/report/records';
+import { clientHelloMessage, records } from '../extract/helpers/tls-builder';
 import { PolicyEngine } from '../../../src/policy/evaluate';
 import { resolvePack } from '../../../src/policy/packs';
 
@@ -154,5 +155,73 @@ describe('a unicast mDNS or LLMNR reply to a query the device multicast (RFC 676
     const engine = new PolicyEngine([resolvePack('bitbox-base')]);
     expect(engine.judgeFlow(group)).toMatchObject({ verdict: 'declared', rule: 'bitbox-mdns-out' });
     expect(engine.judgeFlow(mdnsReply)).toMatchObject({ verdict: 'declared', rule: 'bitbox-mdns-out' });
+  });
+});
+
+describe('what no answer may do (found in review)', () => {
+  const PEER = '192.0.2.20';
+  const noSniHello = (): Uint8Array => records(clientHelloMessage({ ciphers: [0xc02f, 0x1301], extensions: [] }));
+
+  test('an mDNS answer lends no name that is not link-local, through a CNAME from the question either (unicast or to the group)', () => {
+    for (const [to, target] of [[DEV, '203.0.113.77'], ['224.0.0.251', '192.0.2.77']]) {
+      const m = dnsMessage(0, true, 'radar.exactlylabs.com', DNS_A, [
+        { name: 'radar.exactlylabs.com', type: DNS_CNAME, ttl: 120, data: 'x.local' },
+        { name: 'x.local', type: DNS_A, ttl: 120, data: target },
+      ]);
+      const s = new Scenario().udp(0, PEER, 5353, to, 5353, m).tcp(10, DEV, 50001, target, 443, noSniHello());
+      const f = flowTo(s.run([DEV]).flows, target);
+      expect(f.names).toEqual([{ name: 'x.local', source: 'dns-answer' }]);
+      expect(new PolicyEngine([resolvePack('radar-pod')]).judgeFlow(f).verdict).toBe('undeclared');
+    }
+  });
+
+  test('a "reply" to the device\'s multicast query from a host off the link is no part of the exchange (RFC 6762 §11)', () => {
+    const EVIL = '203.0.113.66';
+    const s = new Scenario()
+      .udp(0, DEV, 47431, '224.0.0.251', 5353, dnsMessage(0x2a, false, 'printer.local', DNS_A))
+      .udp(1, DEV, 47431, EVIL, 5353, new Uint8Array(1200).fill(0x41))
+      .udp(2, EVIL, 5353, DEV, 47431, dnsMessage(0x2a, true, 'printer.local', DNS_A, [{ name: 'printer.local', type: DNS_A, ttl: 10, data: PEER }]));
+    const { flows, dns } = s.run([DEV]);
+    const f = flowTo(flows, EVIL);
+    expect(f.reply_to).toBeUndefined();
+    expect(f.direction).not.toBe('local');
+    expect(new PolicyEngine([resolvePack('bitbox-base')]).judgeFlow(f).verdict).toBe('undeclared');
+    expect(dns.find((d) => d.server_ip === '224.0.0.251')!.answers).toEqual([]);
+  });
+
+  test('every host that answers one multicast query is heard: the first joins the query, the next is a record of its own', () => {
+    const q = dnsMessage(0x2b, false, 'printer.local', DNS_A);
+    const answer = (addr: string): Uint8Array => dnsMessage(0x2b, true, 'printer.local', DNS_A, [{ name: 'printer.local', type: DNS_A, ttl: 10, data: addr }]);
+    const s = new Scenario()
+      .udp(0, DEV, 47440, '224.0.0.251', 5353, q)
+      .udp(1, PEER, 5353, DEV, 47440, answer(PEER))
+      .udp(2, '192.0.2.21', 5353, DEV, 47440, answer('192.0.2.21'));
+    const { dns, flows } = s.run([DEV]);
+    expect(dns.map((d) => [d.server_ip, d.answers.map((a) => a.data), d.response_only ?? false])).toEqual([
+      ['224.0.0.251', [PEER], false],
+      ['192.0.2.21', ['192.0.2.21'], true],
+    ]);
+    expect(flows.filter((f) => f.reply_group === '224.0.0.251')).toHaveLength(2);
+  });
+
+  test('a second response that says something else is evidence, not a repeat: its own record', () => {
+    const q = dnsMessage(0x7777, false, 'radar.exactlylabs.com', DNS_A);
+    const r = (addr: string): Uint8Array => dnsMessage(0x7777, true, 'radar.exactlylabs.com', DNS_A, [{ name: 'radar.exactlylabs.com', type: DNS_A, ttl: 60, data: addr }]);
+    const s = new Scenario().udp(0, DEV, 40110, RESOLVER, 53, q).udp(1, RESOLVER, 53, DEV, 40110, r('203.0.113.60')).udp(2, RESOLVER, 53, DEV, 40110, r('203.0.113.99'));
+    expect(s.run([DEV]).dns.map((d) => [d.answers[0].data, d.response_only ?? false])).toEqual([['203.0.113.60', false], ['203.0.113.99', true]]);
+  });
+
+  test('a CNAME loop and a response of many questions and answers end at once (each name followed once)', () => {
+    const qs = Array.from({ length: 40 }, (_, i) => `q${i}.example.net`);
+    const answers: DnsAnswerSpec[] = [
+      { name: 'q0.example.net', type: DNS_CNAME, ttl: 60, data: 'loop-a.example.net' },
+      { name: 'loop-a.example.net', type: DNS_CNAME, ttl: 60, data: 'loop-b.example.net' },
+      { name: 'loop-b.example.net', type: DNS_CNAME, ttl: 60, data: 'loop-a.example.net' },
+      ...qs.map((n, i) => ({ name: n === 'q0.example.net' ? 'loop-b.example.net' : n, type: DNS_A, ttl: 60, data: `203.0.113.${100 + i}` })),
+    ];
+    const m = Buffer.from(dnsMessage(9, true, qs[0], DNS_A, answers));
+    const s = new Scenario().udp(0, DEV, 40120, RESOLVER, 53, dnsMessage(9, false, qs[0], DNS_A)).udp(1, RESOLVER, 53, DEV, 40120, m)
+      .tcp(10, DEV, 50030, '203.0.113.100', 443, new Uint8Array(0));
+    expect(flowTo(s.run([DEV]).flows, '203.0.113.100').name).toBe('q0.example.net');
   });
 });

@@ -188,6 +188,27 @@ describe('QUIC: later connections on the same 5-tuple (a client reusing its sock
   });
 });
 
+describe('QUIC: later connections past the number tried', () => {
+  test('Initials under more new connection IDs than are tried are said on the flow (quic.later_connections_unread), not passed over silently', () => {
+    const cidOf = (n: number): Uint8Array => Uint8Array.from([0xee, n, n, n, n, n, n, n]);
+    const first = cidOf(0);
+    const s = new Scenario().udp(0, DEV, 52100, '203.0.113.60', 443,
+      protectInitial({ version: 1, typeBits: 0, dcid: first, packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, fakeClientHello('api.vendor.example')), padTo: 1180 },
+        deriveClientInitialKeys(quicVersionInfo(1)!, first)));
+    for (let i = 1; i <= 16; i++) {
+      // Junk under a new ID each: no keys open it.
+      const junk = Buffer.from(protectInitial({ version: 1, typeBits: 0, dcid: cidOf(i), packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, Uint8Array.of(1)), padTo: 1180 },
+        deriveClientInitialKeys(quicVersionInfo(1)!, cidOf(99))));
+      s.udp(i, DEV, 52100, '203.0.113.60', 443, junk);
+    }
+    const r = s.run();
+    const f = only(r.flows, '203.0.113.60', 443);
+    expect(f).toMatchObject({ sni: 'api.vendor.example' });
+    expect(f.anomalies).toEqual(['quic.later_connections_unread']);
+    expect(r.summary.anomalies).toEqual({ 'quic.later_connections_unread': 1 });
+  });
+});
+
 describe('Google QUIC with encrypted Initials', () => {
   test('a T051 flow is named from its decrypted ClientHello, a Q050 flow from its CHLO', () => {
     const dcid = Uint8Array.from([9, 8, 7, 6, 5, 4, 3, 2]);
