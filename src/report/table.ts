@@ -40,12 +40,13 @@ export class DestinationAggregator {
   /** Adds one flow. */
   add(f: FlowRecord): void {
     const destination = f.name ?? f.remote_ip;
-    const key = `${f.direction}|${destination}|${f.remote_port}|${f.proto}`;
+    const port = servicePort(f);
+    const key = `${f.direction}|${destination}|${port}|${f.proto}`;
     let row = this.rows.get(key);
     if (!row) {
       if (this.rows.size >= this.maxRows) { this.overflowFlows++; return; }
       row = {
-        direction: f.direction, destination, named: f.name !== null, port: f.remote_port, proto: f.proto,
+        direction: f.direction, destination, named: f.name !== null, port, proto: f.proto,
         flows: 0, bytes: 0, sources: new Set(), firstTs: f.first_ts, reasons: new Set(),
       };
       this.rows.set(key, row);
@@ -154,7 +155,7 @@ export class PolicyAggregator {
   addFlow(f: FlowRecord): void {
     const bytes = f.bytes_out + f.bytes_in;
     this.note(f.rule ?? null, f.pack ?? null, f.first_ts, f.last_ts, bytes, 'flow');
-    if (f.verdict === 'undeclared') this.finding(f.name ?? f.remote_ip, f.remote_port, f.proto, f.reasons?.[0] ?? 'undeclared', f.first_ts, bytes, 'flow');
+    if (f.verdict === 'undeclared') this.finding(f.name ?? f.remote_ip, servicePort(f), f.proto, f.reasons?.[0] ?? 'undeclared', f.first_ts, bytes, 'flow');
   }
 
   /** Adds a judged DNS query. */
@@ -218,4 +219,12 @@ export function renderPolicyTables(agg: PolicyAggregator, ruleIds: readonly { pa
   out += `\nUndeclared destinations (${findings.length})\n${ft.toString()}\n`;
   if (findings.length > 200) out += `(${findings.length - 200} more; use --format ndjson for all)\n`;
   return out;
+}
+
+/**
+ * The port a flow's service listens on: the remote's for egress, the device's for inbound (SSH
+ * into the device is port 22, not the client's ephemeral port), as the findings CSV shows it.
+ */
+function servicePort(f: FlowRecord): number {
+  return f.direction === 'inbound' ? f.device_port : f.remote_port;
 }

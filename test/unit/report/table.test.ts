@@ -103,6 +103,12 @@ describe('DestinationAggregator', () => {
     expect([...row.sources].sort()).toEqual(['dns-answer', 'sni']);
   });
 
+  test('an inbound flow is listed under the device\'s port (the service reached), not the client\'s ephemeral one', () => {
+    const agg = new DestinationAggregator();
+    for (const [id, eph] of [[1, 45546], [2, 41714]]) agg.add(flow({ id, direction: 'inbound', device_port: 22, remote_ip: '192.0.2.20', remote_port: eph, name: null, name_source: null, unnamed_reason: 'inbound' }));
+    expect(agg.top(5).map((r) => [r.direction, r.destination, r.port, r.flows])).toEqual([['inbound', '192.0.2.20', 22, 2]]);
+  });
+
   test('unnamed flows are listed by address, with why they have no name', () => {
     const agg = new DestinationAggregator();
     agg.add(flow({ name: null, name_source: null, unnamed_reason: 'ip-literal' }));
