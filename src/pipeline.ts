@@ -1162,7 +1162,7 @@ export class Pipeline {
     }
     this.learnAnswers(slot, info, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
-    let outcome = this.answerQueries(info, msg, rcode, answers, ech);
+    let outcome = this.answerQueries(info, msg, rcode, answers, ech, slot);
     if (outcome === ANSWER_OTHER) outcome = ANSWER_NONE;
     if (outcome === ANSWER_NONE && (app === 'mdns' || app === 'llmnr')) outcome = this.answerGroupQuery(slot, info, msg, clientB, rcode, answers, ech);
     // A second response to a query already answered (the server answered the client's
@@ -1197,15 +1197,25 @@ export class Pipeline {
    * answered such a query already: ANSWER_REPEAT when this response says the same again,
    * ANSWER_OTHER when it says something else; ANSWER_NONE otherwise.
    */
-  private answerQueries(info: FlowInfo, msg: DnsMessage, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean): number {
+  private answerQueries(info: FlowInfo, msg: DnsMessage, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean, slot: number): number {
     let matched = false;
     const pending = info.pendingDns;
     if (pending) {
+      // The response's sender (this packet's source, on flow `slot`): no host answers its own
+      // query, so a querier's announcement from the same socket (mDNS) does not answer it.
+      const t = this.flows;
+      const senderPort = t.port(slot, t.fromB);
+      let senderIp: string | null = null;
       // The answered queries leave; the others close up in place.
       let kept = 0;
       for (let i = 0; i < pending.length; i++) {
         const rec = pending[i];
-        if (rec.id === msg.id && (msg.questions.length === 0 || asks(msg, rec.qname, rec.qtype))) {
+        let answersIt = rec.id === msg.id && (msg.questions.length === 0 || asks(msg, rec.qname, rec.qtype));
+        if (answersIt && rec.client_port === senderPort) {
+          senderIp ??= this.addrText.formatAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, t.fromB));
+          if (rec.client_ip === senderIp) answersIt = false;
+        }
+        if (answersIt) {
           rec.rcode = rcode;
           rec.answers = answers;
           if (ech) rec.ech_config = true;
@@ -1257,7 +1267,7 @@ export class Pipeline {
     if (q < 0) return ANSWER_NONE;
     const qinfo = t.infos[q] as FlowInfo | undefined;
     if (!qinfo) return ANSWER_NONE;
-    const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech);
+    const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech, slot);
     if (outcome === ANSWER_NONE) return ANSWER_NONE;
     info.replyTo = t.idOf(q);
     info.replyGroup = this.addrText.formatAt(ver, group, 0);

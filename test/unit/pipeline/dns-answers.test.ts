@@ -225,3 +225,14 @@ describe('what no answer may do (found in review)', () => {
     expect(flowTo(s.run([DEV]).flows, '203.0.113.100').name).toBe('q0.example.net');
   });
 });
+
+test('a querier\'s own announcement from the same socket does not answer its query (mDNS): the query keeps no answers', () => {
+  const own = Buffer.from(dnsMessage(0, true, 'base.local', DNS_A, [{ name: 'base.local', type: DNS_A, ttl: 120, data: DEV }]));
+  // As an announcement carries it: no question (RFC 6762 §8.3).
+  const announcement = Buffer.concat([own.subarray(0, 4), Buffer.from([0, 0]), own.subarray(6, 12), own.subarray(12 + 'base.local'.length + 2 + 4)]);
+  const s = new Scenario()
+    .udp(0, DEV, 5353, '224.0.0.251', 5353, dnsMessage(0, false, '_http._tcp.local', 12))
+    .udp(229, DEV, 5353, '224.0.0.251', 5353, announcement);
+  const { dns } = s.run([DEV]);
+  expect(dns.map((d) => [d.qname, d.answers, d.rcode])).toEqual([['_http._tcp.local', [], null]]);
+});
