@@ -1135,6 +1135,8 @@ export class Pipeline {
     // The process the capture names for this message's packet, not the flow's first: one
     // resolver socket carries the lookups of many apps.
     const process = this.packetProcess();
+    // With --device: is the device the client (its own lookup), the server, or neither?
+    const side = this.dnsSide(slot, msg.response ? !senderB : senderB);
     if (!msg.response) {
       for (const q of msg.questions) {
         this.dnsQueries++;
@@ -1147,6 +1149,7 @@ export class Pipeline {
           flow_id: t.idOf(slot),
         };
         if (process !== null) rec.process = process;
+        if (side !== DNS_DEVICE_CLIENT) this.markDnsSide(rec, side);
         if (!info.pendingDns) info.pendingDns = [];
         if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
         info.pendingDns.push(rec);
@@ -1182,13 +1185,34 @@ export class Pipeline {
           id: msg.id, qname: q.name, qtype: q.type ? dnsTypeName(q.type) : '', rcode, answers, response_only: true,
           flow_id: t.idOf(slot),
         };
-        if (ech) rec.ech_config = true;
         if (process !== null) rec.process = process;
+        if (side !== DNS_DEVICE_CLIENT) this.markDnsSide(rec, side);
+        if (ech) rec.ech_config = true;
         this.sink.dns(rec);
       }
     }
     // An answered UDP DNS socket is done soon: let it expire quickly.
     if (proto === 'udp' && !info.pendingDns && app === 'dns') t.setTimeoutClass(slot, TimeoutClass.Short);
+  }
+
+  /**
+   * Which side of a DNS exchange the device is, the client being endpoint `clientB` of the flow:
+   * DNS_DEVICE_CLIENT without --device (every lookup is taken as the device's, as before) or when
+   * a --device address asked; DNS_DEVICE_SERVER when only the server is one; DNS_FOREIGN when
+   * neither is — unless the client's address is link-local, which may be the device's own (its
+   * fe80:: address sends its mDNS, and is rarely among the --device prefixes).
+   */
+  private dnsSide(slot: number, clientB: boolean): number {
+    if (this.opts.devices.length === 0 || this.isDeviceSide(slot, clientB)) return DNS_DEVICE_CLIENT;
+    if (this.isDeviceSide(slot, !clientB)) return DNS_DEVICE_SERVER;
+    const t = this.flows;
+    return classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) === Scope.LinkLocal ? DNS_DEVICE_CLIENT : DNS_FOREIGN;
+  }
+
+  /** Marks a DNS record the device did not ask: served by the device (inbound), or another host's (foreign). */
+  private markDnsSide(rec: DnsRecord, side: number): void {
+    if (side === DNS_DEVICE_SERVER) rec.direction = 'inbound';
+    else rec.foreign = true;
   }
 
   /**
@@ -1387,7 +1411,10 @@ export class Pipeline {
     if (info !== undefined && info.replyTo !== 0) direction = 'local';
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
-    this.noteDeviceIp(deviceIp);
+    // With --device, a flow neither end of which is a device address is another host's (unless
+    // its initiator is link-local: the device's own fe80:: address is rarely given in --device).
+    const foreign = this.opts.devices.length > 0 && !this.isDeviceSide(slot, initB) && !this.isDeviceSide(slot, !initB) && si !== Scope.LinkLocal;
+    if (!foreign) this.noteDeviceIp(deviceIp);
 
     const names: NameCandidate[] = [];
     const app = info?.app ?? null;
@@ -1473,6 +1500,7 @@ export class Pipeline {
       rec.reply_to = info.replyTo;
       rec.reply_group = info.replyGroup!;
     }
+    if (foreign) rec.foreign = true;
     return rec;
   }
 
@@ -1632,6 +1660,11 @@ function sameLinkAt(v: number, K: Uint32Array, a: number, b: number): boolean {
   if ((K[a] >>> 22) === 0x3fa && (K[b] >>> 22) === 0x3fa) return true; // fe80::/10 on both sides
   return K[a] === K[b] && K[a + 1] === K[b + 1];
 }
+
+/** The device's side of a DNS exchange (Pipeline.dnsSide). */
+const DNS_DEVICE_CLIENT = 0;
+const DNS_DEVICE_SERVER = 1;
+const DNS_FOREIGN = 2;
 
 /** How a response met the queries it answers (Pipeline.answerQueries). */
 const ANSWER_NONE = 0;

@@ -303,6 +303,7 @@ export class PolicyEngine {
 
   /** Verdict fields for one flow record. Pure: same flow, same answer. */
   judgeFlow(flow: FlowRecord): Required<VerdictFields> {
+    if (flow.foreign === true) return notTheDevice(`${flow.device_ip} port ${flow.device_port} to ${flow.remote_ip} port ${flow.remote_port}`);
     return this.#judgeMemo(this.#flowMemo, fillFlowSubject(this.#flowScratch, flow)).fields;
   }
 
@@ -312,6 +313,7 @@ export class PolicyEngine {
    * DNS rule covers except for its name is declared: it served a declared connection.
    */
   judgeDns(dns: DnsRecord, ctx: DnsJudgeContext = {}): Required<VerdictFields> {
+    if (dns.foreign === true) return notTheDevice(`the lookup of ${dns.qname} from ${dns.client_ip} to ${dns.server_ip}`);
     const out = this.#judgeMemo(this.#dnsMemo, fillDnsSubject(this.#dnsScratch, dns));
     const f = out.fields;
     const via = ctx.answerContactedBy;
@@ -884,6 +886,7 @@ function dropRepeats(a: string[]): void {
 
 /** Fills `s` with what the rules read of a DNS record (an egress lookup, or local to a multicast group); returns it. */
 function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
+  if (d.direction === 'inbound') return fillServedDnsSubject(s, d);
   const local = isLocalScopeAddress(d.server_ip);
   s.strong.length = 0;
   s.answers.length = 0;
@@ -901,6 +904,37 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.remotePort = d.server_port;
   s.remoteIp = d.server_ip;
   return s;
+}
+
+/**
+ * A lookup the device answered (`direction: "inbound"`): inbound traffic to the device's DNS
+ * port, judged by the rules for that port; the name asked is the other host's, no destination
+ * of the device's, so it is not held against rules' names.
+ */
+function fillServedDnsSubject(s: Subject, d: DnsRecord): Subject {
+  s.strong.length = 0;
+  s.answers.length = 0;
+  s.queries.length = 0;
+  s.mismatch = null;
+  s.ech = NO_ECH;
+  s.encryptedDns = null;
+  s.sni = null;
+  s.certNames.length = 0;
+  s.direction = 'inbound';
+  s.proto = d.proto;
+  s.app = d.app ?? 'dns';
+  s.devicePort = d.server_port;
+  s.remotePort = d.client_port;
+  s.remoteIp = d.client_ip;
+  return s;
+}
+
+/** Verdict fields of a record that is not the device's traffic (`foreign`): reported, not judged. */
+function notTheDevice(what: string): Required<VerdictFields> {
+  return {
+    verdict: 'declared', rule: null, pack: null, reasons: [],
+    explanation: `Not judged: neither end of ${what} is a --device address; this is another host's traffic.`,
+  };
 }
 
 /** Convenience: `new PolicyEngine(packs, switches).judgeRun(flows, dnsRecords, opts)`. */

@@ -367,7 +367,7 @@ function countRuleTraffic(flows: readonly FlowRecord[], dns: readonly DnsRecord[
 }
 
 function verdictsOf(flows: readonly FlowRecord[], dns: readonly DnsRecord[], judged: boolean): AuditReport['verdicts'] {
-  // "declared" with no rule is local traffic no pack judges: not judged, not declared by the document.
+  // "declared" with no rule is traffic no pack judges (local traffic without local rules, or another host's): not judged, not declared by the document.
   const notJudged = (r: { verdict?: string; rule?: string | null }) => r.verdict === undefined || (r.verdict === 'declared' && !r.rule);
   const tally = (recs: readonly { verdict?: string; rule?: string | null }[]) => ({
     declared: recs.filter((r) => r.verdict === 'declared' && !notJudged(r)).length,

@@ -27,15 +27,15 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
   alpn: 16, http_host: 17, dns_names: 18, name: 19, name_source: 20, names: 21, anomalies: 22,
   unnamed_reason: 23, tunnel_depth: 24, syn_seen: 25, initiator_by: 26, tls_versions: 27, key_share_groups: 28,
   ech: 29, ech_config: 30, esni: 31, ja3: 32, ja4: 33, encrypted_dns: 34, quic_version: 35, server_cert_names: 36,
-  process: 37, h2c: 38, tls_client: 39, reply_to: 40, reply_group: 41, verdict: 42, rule: 43, pack: 44, reasons: 45,
-  explanation: 46, open: 47,
+  process: 37, h2c: 38, tls_client: 39, reply_to: 40, reply_group: 41, foreign: 42, verdict: 43, rule: 44, pack: 45,
+  reasons: 46, explanation: 47, open: 48,
 };
 
 /** Every DnsRecord field, in output order. */
 const DNS_KEYS: { [K in keyof Required<DnsRecord>]: number } = {
   type: 0, ts: 1, proto: 2, app: 3, client_ip: 4, client_port: 5, server_ip: 6, server_port: 7, id: 8,
-  qname: 9, qtype: 10, rcode: 11, answers: 12, response_only: 13, flow_id: 14, ech_config: 15, process: 16,
-  verdict: 17, rule: 18, pack: 19, reasons: 20, explanation: 21,
+  qname: 9, qtype: 10, rcode: 11, answers: 12, response_only: 13, flow_id: 14, process: 15, direction: 16, foreign: 17,
+  ech_config: 18, verdict: 19, rule: 20, pack: 21, reasons: 22, explanation: 23,
 };
 
 /**
@@ -449,6 +449,7 @@ export class NdjsonEncoder {
     if (r.tls_client !== undefined) { this.kstr(k.tls_client, r.tls_client); }
     if (r.reply_to !== undefined) { this.x = r.reply_to; this.knum(k.reply_to); }
     if (r.reply_group !== undefined) { this.kstr(k.reply_group, r.reply_group); }
+    if (r.foreign !== undefined) { this.raw(k.foreign); this.bool(r.foreign); }
     this.verdictFields(r, k, kn);
     if (r.open !== undefined) { this.raw(k.open); this.bool(r.open); }
     this.punct(0x7d);
@@ -485,8 +486,11 @@ export class NdjsonEncoder {
     this.punct(0x5d);
     if (r.response_only !== undefined) { this.raw(k.response_only); this.bool(r.response_only); }
     if (r.flow_id !== undefined) { this.x = r.flow_id; this.knum(k.flow_id); }
-    if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
     if (r.process !== undefined) { this.kstr(k.process, r.process); }
+    if (r.direction !== undefined) { this.kstr(k.direction, r.direction); }
+    if (r.foreign !== undefined) { this.raw(k.foreign); this.bool(r.foreign); }
+    // Last of the pipeline's fields: a query learns it when its answer comes, after the others.
+    if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
     this.verdictFields(r, k, kn);
     this.punct(0x7d);
   }

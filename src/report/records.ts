@@ -111,6 +111,12 @@ export interface FlowRecord extends VerdictFields {
   reply_to?: number;
   reply_group?: string;
   /**
+   * Present (true) only with `--device`, when neither end is a `--device` address: another
+   * host's traffic the capture holds (a mirror port, a shared LAN). Reported, never judged, and
+   * its addresses are not the device's (`device_ip` is then the initiator's).
+   */
+  foreign?: boolean;
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */
@@ -137,14 +143,21 @@ export interface DnsRecord extends VerdictFields {
   response_only?: boolean;
   /** Flow id of the DNS flow that carried this query. */
   flow_id?: number;
-  /** An HTTPS/SVCB answer carried an `ech` parameter. */
-  ech_config?: boolean;
   /**
    * Where the capture records it (Apple's PKTAP), the process that sent the query (for a
    * response alone, the one it was delivered to): the effective process when the header names
    * one, so on macOS the app mDNSResponder resolved for. Bytes outside printable ASCII as \DDD.
    */
   process?: string;
+  /**
+   * With `--device` only: `"inbound"` when the device is the server (it answered another host's
+   * query: a lookup the device served, judged as inbound traffic to its port, not as one of its
+   * own lookups). Absent for the device's own lookups.
+   */
+  direction?: 'inbound';
+  /** With `--device` only: true when neither end is a `--device` address (another host's lookup); reported, never judged. */
+  foreign?: boolean;  /** An HTTPS/SVCB answer carried an `ech` parameter (set when the answer comes, so written after the fields above). */
+  ech_config?: boolean;
 }
 
 export interface InputSummary {

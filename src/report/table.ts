@@ -128,7 +128,7 @@ export function renderSummaryText(s: SummaryRecord): string {
   lines.push(`packets ${s.packets}  bytes ${formatBytes(s.bytes)}  flows ${s.flows}  dns queries ${s.dns_queries}`);
   const devices = s.device_ips.slice(0, 8).map((d) => terminalSafe(d)).join(', ') + (s.device_ips.length > 8 ? `, … (${s.device_ips.length} in all)` : '');
   lines.push(`device addresses (${s.device_source === 'flag' ? 'from --device' : s.device_source === 'interface' ? 'from the capture interface' : 'inferred per flow; pass --device to fix them'}): ${devices || 'none'}`);
-  if (s.verdicts) lines.push(`verdicts: ${s.verdicts.declared} declared, ${s.verdicts.undeclared} undeclared${s.verdicts.not_judged ? `, ${s.verdicts.not_judged} not judged (local traffic no pack has rules for)` : ''}`);
+  if (s.verdicts) lines.push(`verdicts: ${s.verdicts.declared} declared, ${s.verdicts.undeclared} undeclared${s.verdicts.not_judged ? `, ${s.verdicts.not_judged} not judged (local traffic no pack has rules for, or not the --device's)` : ''}`);
   const an = Object.entries(s.anomalies);
   if (an.length > 0) lines.push(`anomalies: ${an.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (s.capture && s.capture.dropped + s.capture.if_dropped > 0) {

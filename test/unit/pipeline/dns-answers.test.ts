@@ -236,3 +236,35 @@ test('a querier\'s own announcement from the same socket does not answer its que
   const { dns } = s.run([DEV]);
   expect(dns.map((d) => [d.qname, d.answers, d.rcode])).toEqual([['_http._tcp.local', [], null]]);
 });
+
+describe('with --device: traffic the device did not take part in, and lookups it answered', () => {
+  const PEER = '192.0.2.20';
+  test('a neighbour\'s multicast and lookups are reported as foreign and not judged; the device addresses stay the device\'s', () => {
+    const s = new Scenario()
+      .udp(0, PEER, 1900, '239.255.255.250', 1900, Buffer.from('NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\n\r\n'))
+      .udp(5, PEER, 40200, RESOLVER, 53, dnsMessage(0x31, false, 'tracker.example.net', DNS_A))
+      .udp(6, RESOLVER, 53, PEER, 40200, dnsMessage(0x31, true, 'tracker.example.net', DNS_A, [{ name: 'tracker.example.net', type: DNS_A, ttl: 60, data: '203.0.113.5' }]))
+      .udp(10, 'fe80::20', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'printer.local', DNS_A)); // link-local: maybe the device's own
+    const r = s.run([DEV]);
+    const ssdp = r.flows.find((f) => f.remote_ip === '239.255.255.250')!;
+    expect(ssdp.foreign).toBe(true);
+    expect(r.dns.find((d) => d.qname === 'tracker.example.net')).toMatchObject({ foreign: true });
+    expect(r.dns.find((d) => d.qname === 'printer.local')?.foreign).toBeUndefined();
+    expect(r.summary.device_ips).not.toContain(PEER);
+    const engine = new PolicyEngine([resolvePack('nebra-hotspot')]);
+    expect(engine.judgeFlow(ssdp)).toMatchObject({ verdict: 'declared', rule: null, explanation: expect.stringMatching(/^Not judged: neither end .* is a --device address/) });
+    expect(engine.judgeDns(r.dns.find((d) => d.qname === 'tracker.example.net')!)).toMatchObject({ verdict: 'declared', rule: null });
+  });
+
+  test('a query another host sends to the device is inbound: judged as traffic to the device\'s port 53, not as the device\'s lookup', () => {
+    const s = new Scenario()
+      .udp(0, PEER, 40300, DEV, 53, dnsMessage(0x41, false, 'api.nebra.com', DNS_A))
+      .udp(1, DEV, 53, PEER, 40300, dnsMessage(0x41, true, 'api.nebra.com', DNS_A, [{ name: 'api.nebra.com', type: DNS_A, ttl: 60, data: '203.0.113.9' }]));
+    const r = s.run([DEV]);
+    const d = r.dns[0];
+    expect(d).toMatchObject({ client_ip: PEER, server_ip: DEV, direction: 'inbound' });
+    expect(d.foreign).toBeUndefined();
+    const v = new PolicyEngine([resolvePack('nebra-hotspot')]).judgeDns(d);
+    expect(v).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
+  });
+});

@@ -122,7 +122,7 @@ const flowArb: fc.Arbitrary<FlowRecord> = fc.record({
   tls_versions: opt(fc.option(fc.array(number, { maxLength: 3 }))), key_share_groups: opt(fc.option(fc.array(number, { maxLength: 3 }))),
   ech: opt(fc.boolean()), ech_config: opt(fc.boolean()), esni: opt(fc.boolean()), ja3: opt(fc.option(hostile)), ja4: opt(fc.option(hostile)),
   encrypted_dns: opt(fc.constantFrom(null, 'dot' as const, 'doh' as const)), quic_version: opt(hostile),
-  reply_to: opt(number), reply_group: opt(hostile),
+  reply_to: opt(number), reply_group: opt(hostile), foreign: opt(fc.boolean()),
   verdict: opt(fc.constantFrom('declared' as const, 'undeclared' as const)), rule: opt(fc.option(hostile)), pack: opt(fc.option(hostile)),
   reasons: opt(fc.array(hostile, { maxLength: 2 })), explanation: opt(hostile), open: opt(fc.boolean()),
 }, { requiredKeys: ['type'] }).map((r) => r as FlowRecord);
@@ -132,7 +132,8 @@ const dnsArb: fc.Arbitrary<DnsRecord> = fc.record({
   client_ip: hostile, client_port: number, server_ip: hostile, server_port: number, id: number, qname: hostile, qtype: hostile,
   rcode: fc.option(hostile),
   answers: fc.array(fc.record({ name: hostile, type: hostile, data: hostile, ttl: number }), { maxLength: 4 }),
-  response_only: opt(fc.boolean()), flow_id: opt(number), ech_config: opt(fc.boolean()),
+  response_only: opt(fc.boolean()), flow_id: opt(number), process: opt(hostile), direction: opt(fc.constant('inbound' as const)),
+  foreign: opt(fc.boolean()), ech_config: opt(fc.boolean()),
   verdict: opt(fc.constantFrom('declared' as const, 'undeclared' as const)), rule: opt(fc.option(hostile)), pack: opt(fc.option(hostile)),
   reasons: opt(fc.array(hostile, { maxLength: 2 })), explanation: opt(hostile),
 }, { requiredKeys: ['type'] }).map((r) => r as DnsRecord);
