@@ -38,6 +38,20 @@ describe('built-in packs', () => {
     expect(pack.header).toMatch(/never/);
   });
 
+  it('a port several rules document: the explanation names each rule and the name it does not list (not "only for" one of them)', () => {
+    const e = new PolicyEngine([resolvePack('radar-pod')]);
+    // apt followed a redirect from deb.debian.org to a mirror on the same keep-alive connection.
+    const v = e.judgeFlow(flow({ remote_port: 80, app: 'http', names: [{ name: 'deb.debian.org', source: 'http-host' }, { name: 'mirror.example.net', source: 'http-host' }] }));
+    expect(v.reasons).toEqual(['name-not-documented']);
+    expect(v.explanation).toMatch(/^This port is documented by \d+ rules, none of which lists every name of this traffic: /);
+    expect(v.explanation).toMatch(/rule radar-apt \([^)]*\) for [^;]*deb\.debian\.org[^;]*, which does not list mirror\.example\.net/);
+    expect(v.explanation).toMatch(/rule radar-ndt7-ws \([^)]*\) for [^;]*, which does not list deb\.debian\.org/);
+    expect(v.explanation).not.toMatch(/only for/);
+    // One rule for the port: the one-rule sentence stays.
+    const n = new PolicyEngine([resolvePack('nebra-hotspot')]).judgeFlow(flow({ names: [{ name: 'balena-cloud.com', source: 'sni' }] }));
+    expect(n.explanation).toMatch(/^Port 443 is documented by rule nebra-updates .* only for .*; balena-cloud\.com is not listed\.$/);
+  });
+
   it('nebra-hotspot: updates need a whitelisted name; libp2p 44158 is a finding', () => {
     const e = new PolicyEngine([resolvePack('nebra-hotspot')]);
     expect(e.judgeFlow(flow({ names: [{ name: 'api.balena-cloud.com', source: 'sni' }] })).rule).toBe('nebra-updates');
