@@ -1407,8 +1407,10 @@ export class Pipeline {
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
     else direction = deviceIsInit ? 'egress' : 'inbound';
-    // A unicast mDNS/LLMNR reply to a multicast query belongs to that link-local exchange.
-    if (info !== undefined && info.replyTo !== 0) direction = 'local';
+    // A unicast mDNS/LLMNR/SSDP reply to a multicast query belongs to that link-local exchange;
+    // DHCP is the link's own business (a server's OFFER and ACK unicast to the client's new
+    // address were the device's "egress" to port 67).
+    if (info !== undefined && (info.replyTo !== 0 || info.app === 'dhcp' || info.app === 'dhcpv6')) direction = 'local';
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
     // With --device, a flow neither end of which is a device address is another host's (unless

@@ -375,6 +375,9 @@ export class FlowTable {
       const initB = initiatorIsSender ? fromB : !fromB;
       return (initB ? F_INIT_B : 0) | (initiatorIsSender ? F_SYN : 0);
     }
+    // A datagram to a multicast group: the group never sends, so the sender started the flow
+    // (DHCPv6 from 546 to ff02::1:2 port 547 took the group for the initiator by the port rule).
+    if (v.ipVersion === 4 ? (v.da3 >>> 28) === 0xe : (v.da0 >>> 24) === 0xff) return (fromB ? F_INIT_B : 0) | F_BY_FIRST;
     const srcServer = isLikelyServerPort(v.srcPort);
     const dstServer = isLikelyServerPort(v.dstPort);
     if (srcServer !== dstServer) {

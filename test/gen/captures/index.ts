@@ -54,13 +54,19 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
 
 /**
  * Builds one capture and completes its expectation: `summary.device_ips` becomes the device
- * addresses that appear in its flows, and the summary's flow and DNS counts are checked
+ * addresses that appear in its flows (not in flows of other hosts, with --device), and the summary's flow and DNS counts are checked
  * against the lists (throws on a mismatch: the definition is inconsistent).
  */
 export function buildCapture(def: CaptureDefinition): BuiltCapture {
   const built = def.build();
   const e = built.expect;
-  e.summary.device_ips = [...new Set(e.flows.map((f) => f.device_ip))].sort();
+  // With --device, a flow neither end of which is a device address (a tunnel's outer packets
+  // between two routers) is another host's: its addresses are not the device's (link-local
+  // initiators aside, which may be the device's own).
+  const devices = e.args.flatMap((a, i) => (e.args[i - 1] === '--device' ? [a] : []));
+  const foreign = (f: { device_ip: string; remote_ip: string }): boolean =>
+    devices.length > 0 && !devices.includes(f.device_ip) && !devices.includes(f.remote_ip) && !f.device_ip.startsWith('fe80:');
+  e.summary.device_ips = [...new Set(e.flows.filter((f) => !foreign(f)).map((f) => f.device_ip))].sort();
   if (e.summary.flows !== e.flows.length) throw new Error(`${def.file}: summary says ${e.summary.flows} flows, list has ${e.flows.length}`);
   if (e.summary.dns_queries !== e.dns.length) throw new Error(`${def.file}: summary says ${e.summary.dns_queries} DNS queries, list has ${e.dns.length}`);
   return built;
