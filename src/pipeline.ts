@@ -1064,9 +1064,32 @@ export class Pipeline {
    */
   private onSsdpDatagram(slot: number, info: FlowInfo): boolean {
     const v = this.view;
-    if (!probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength) && !startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'HTTP/1.')) return false;
+    const response = startsWithAscii(v.buf, v.payloadOffset, v.payloadLength, 'HTTP/1.');
+    if (!response && !probeHttpRequest(v.buf, v.payloadOffset, v.payloadLength)) return false;
+    if (response && v.srcPort === PORT_SSDP) this.ssdpReply(slot, info);
     this.decide(slot, info, 'ssdp');
     return true;
+  }
+
+  /**
+   * A search response from port 1900 to a unicast receiver on the link: the reply to an M-SEARCH
+   * the receiver multicast from the same port (UPnP Device Architecture 2.0 §1.3.3), which is
+   * found on the flow to the group and marked as this flow's (reply_to, like an mDNS reply).
+   */
+  private ssdpReply(slot: number, info: FlowInfo): void {
+    const t = this.flows;
+    const ver = t.ipVersion(slot);
+    const K = t.keys;
+    const rx = !t.fromB;
+    const ro = t.addrOffset(slot, rx);
+    if (classifyAt(ver, K, ro) === Scope.Multicast || !sameLinkAt(ver, K, ro, t.addrOffset(slot, t.fromB))) return;
+    for (const group of ver === 4 ? SSDP_GROUPS_V4 : SSDP_GROUPS_V6) {
+      const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, ro, t.port(slot, rx), group, 0, PORT_SSDP);
+      if (q < 0) continue;
+      info.replyTo = t.idOf(q);
+      info.replyGroup = this.addrText.formatAt(ver, group, 0);
+      return;
+    }
   }
 
   /**
@@ -1674,6 +1697,9 @@ const ANSWER_JOINED = 1;
 const ANSWER_REPEAT = 2;
 /** A response to a query the flow answered already, saying something else (a second responder, a racing reply). */
 const ANSWER_OTHER = 3;
+/** SSDP's groups (UPnP Device Architecture 2.0 §1.1.2: 239.255.255.250; ff02::c link-local, ff05::c site-local). */
+const SSDP_GROUPS_V4 = [Uint32Array.of(0, 0, 0, 0xeffffffa)];
+const SSDP_GROUPS_V6 = [Uint32Array.of(0xff020000, 0, 0, 0x0c), Uint32Array.of(0xff050000, 0, 0, 0x0c)];
 /** The mDNS (RFC 6762 §3) and LLMNR (RFC 4795 §2) groups, as flow-key address words. */
 const MDNS_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fb);
 const MDNS_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0xfb);

@@ -268,3 +268,16 @@ describe('with --device: traffic the device did not take part in, and lookups it
     expect(v).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
   });
 });
+
+test('an SSDP search response unicast from port 1900 to the port the device searched from is the reply to its M-SEARCH: local, reply_to the search flow', () => {
+  const PEER = '192.0.2.20';
+  const s = new Scenario()
+    .udp(0, DEV, 59729, '239.255.255.250', 1900, Buffer.from('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n'))
+    .udp(5, PEER, 1900, DEV, 59729, Buffer.from('HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nLOCATION: http://192.0.2.20:8080/desc.xml\r\n\r\n'))
+    .udp(6, PEER, 1900, DEV, 59730, Buffer.from('HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\n\r\n')); // no search from 59730
+  const flows = s.run([DEV]).flows;
+  const search = flows.find((f) => f.remote_ip === '239.255.255.250')!;
+  expect(flows.find((f) => f.device_port === 59729 && f.remote_ip === PEER)).toMatchObject({ direction: 'local', app: 'ssdp', remote_port: 1900, reply_to: search.id, reply_group: '239.255.255.250' });
+  expect(flows.find((f) => f.device_port === 59730)).toMatchObject({ app: 'ssdp', remote_port: 1900 });
+  expect(flows.find((f) => f.device_port === 59730)!.reply_to).toBeUndefined();
+});
