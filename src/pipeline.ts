@@ -137,6 +137,8 @@ export class Pipeline {
   private readonly dnsStore = new DnsMessageStore();
   dnsQueries = 0;
   flowCount = 0;
+  /** Client and CNAME target → the name the client asked, and until when (noteCnameTargets). Bounded by MAX_CNAME_TARGETS. */
+  private readonly cnameOf = new Map<string, { name: string; until: number }>();
   /** Answers learned from responses multicast to a link's group (LINK_CLIENT_KEY): 0 spares new flows a second cache probe. */
   private linkAnswers = 0;
   /** Device address text → flows it took part in (bounded). */
@@ -1173,6 +1175,10 @@ export class Pipeline {
         };
         if (process !== null) rec.process = process;
         if (side !== DNS_DEVICE_CLIENT) this.markDnsSide(rec, side);
+        else if (this.cnameOf.size > 0) {
+          const original = this.cnameOriginal(slot, senderB, q.name);
+          if (original !== null) rec.cname_of = original;
+        }
         if (!info.pendingDns) info.pendingDns = [];
         if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
         info.pendingDns.push(rec);
@@ -1355,6 +1361,7 @@ export class Pipeline {
     cache.now = this.now;
     // Names reached from the questions through the CNAMEs, found once per message.
     const reach = cnames !== null && msg.questions.length > 0 ? chainReach(msg, cnames) : null;
+    if (reach !== null && !linkScoped) this.noteCnameTargets(slot, clientB, cnames!, reach);
     for (const a of msg.answers) {
       if (a.type !== 1 && a.type !== 28) continue;
       const w = a.addr;
@@ -1370,10 +1377,50 @@ export class Pipeline {
         if (r === undefined) continue;
         name = r.asked ?? a.name;
         if (r.ttl < ttl) ttl = r.ttl;
+        // The question was itself a CNAME's target another answer gave this client: the name
+        // the app asked is that answer's question (a resolver on the device asks for targets).
+        if (this.cnameOf.size > 0) name = this.cnameOriginal(slot, clientB, name) ?? name;
       }
       if (toGroup) this.linkAnswers++;
       cache.addAt(a.type === 1 ? 4 : 6, w, 0, client, co, name, a.name, ttl);
     }
+  }
+
+  /**
+   * The client of flow `slot` (endpoint `clientB`) as a key for cnameOf: all --device addresses
+   * are one client, as in the DNS cache.
+   */
+  private cnameClient(slot: number, clientB: boolean): string {
+    if (this.isDeviceSide(slot, clientB)) return '';
+    const t = this.flows;
+    return this.addrText.formatAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB));
+  }
+
+  /**
+   * Remembers the targets of the CNAMEs an answer gave this client, with the name asked, for
+   * the CNAME's TTL plus the grace (bounded: the oldest go first). A resolver on the device
+   * (unbound, dnsmasq's cache) asks for a target in a lookup of its own; that lookup is part of
+   * looking up the name asked (DnsRecord.cname_of), and its answer names flows by it.
+   */
+  private noteCnameTargets(slot: number, clientB: boolean, cnames: Map<string, DnsAnswer>, reach: Map<string, ChainStep>): void {
+    const client = this.cnameClient(slot, clientB);
+    const m = this.cnameOf;
+    for (const [owner, c] of cnames) {
+      const step = reach.get(owner);
+      if (step === undefined) continue;
+      const asked = step.asked ?? owner;
+      const original = (m.size > 0 ? this.cnameOriginal(slot, clientB, asked) : null) ?? asked;
+      const key = `${client}\u0000${c.data}`;
+      m.delete(key);
+      if (m.size >= MAX_CNAME_TARGETS) m.delete(m.keys().next().value as string);
+      m.set(key, { name: original, until: this.now + effectiveTtl(c.ttl) * 1e6 + this.dnsCache.graceMicros });
+    }
+  }
+
+  /** The name a client asked whose answer made `target` a CNAME's target, while that answer holds; null otherwise. */
+  private cnameOriginal(slot: number, clientB: boolean, target: string): string | null {
+    const e = this.cnameOf.get(`${this.cnameClient(slot, clientB)}\u0000${target}`);
+    return e !== undefined && e.until >= this.now ? e.name : null;
   }
 
   // ---------------------------------------------------------------- records
@@ -1633,6 +1680,9 @@ function asks(msg: DnsMessage, name: string, type: string): boolean {
   for (const q of msg.questions) if (q.name === name && (q.type ? dnsTypeName(q.type) : '') === type) return true;
   return false;
 }
+
+/** CNAME targets remembered for the lookups a resolver on the device makes of them. */
+const MAX_CNAME_TARGETS = 4096;
 
 /** CNAME links followed from a question to an answer's owner (resolvers stop well before: BIND and unbound at 11–17). */
 const MAX_CNAME_HOPS = 32;

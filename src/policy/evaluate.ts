@@ -358,7 +358,11 @@ export class PolicyEngine {
     // One key per device: a dual-stack device asks over IPv4 and connects over IPv6.
     const deviceKey = (ip: string) => (deviceIps.has(ip) ? '\u0000device' : ip);
 
-    const nameKey = (d: DnsRecord) => `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(d.qname) ?? d.qname}`;
+    // A lookup of a CNAME's target (cname_of) is pooled with the name it continues.
+    const nameKey = (d: DnsRecord) => {
+      const n = d.cname_of ?? d.qname;
+      return `${deviceKey(d.client_ip)}\u0000${normalizeDomainName(n) ?? n}`;
+    };
 
     // Addresses the queries of this run were answered with: only contacts to them can credit one.
     const answered = new Set<string>();
@@ -913,7 +917,8 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.strong.length = 0;
   s.answers.length = 0;
   s.queries.length = 0;
-  s.queries.push(d.qname);
+  // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one.
+  s.queries.push(d.cname_of ?? d.qname);
   s.mismatch = checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local);
   s.ech = NO_ECH;
   s.encryptedDns = null;

@@ -35,7 +35,7 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
 const DNS_KEYS: { [K in keyof Required<DnsRecord>]: number } = {
   type: 0, ts: 1, proto: 2, app: 3, client_ip: 4, client_port: 5, server_ip: 6, server_port: 7, id: 8,
   qname: 9, qtype: 10, rcode: 11, answers: 12, response_only: 13, flow_id: 14, process: 15, direction: 16, foreign: 17,
-  ech_config: 18, verdict: 19, rule: 20, pack: 21, reasons: 22, explanation: 23,
+  cname_of: 18, ech_config: 19, verdict: 20, rule: 21, pack: 22, reasons: 23, explanation: 24,
 };
 
 /**
@@ -489,6 +489,7 @@ export class NdjsonEncoder {
     if (r.process !== undefined) { this.kstr(k.process, r.process); }
     if (r.direction !== undefined) { this.kstr(k.direction, r.direction); }
     if (r.foreign !== undefined) { this.raw(k.foreign); this.bool(r.foreign); }
+    if (r.cname_of !== undefined) { this.kstr(k.cname_of, r.cname_of); }
     // Last of the pipeline's fields: a query learns it when its answer comes, after the others.
     if (r.ech_config !== undefined) { this.raw(k.ech_config); this.bool(r.ech_config); }
     this.verdictFields(r, k, kn);

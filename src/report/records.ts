@@ -156,7 +156,13 @@ export interface DnsRecord extends VerdictFields {
    */
   direction?: 'inbound';
   /** With `--device` only: true when neither end is a `--device` address (another host's lookup); reported, never judged. */
-  foreign?: boolean;  /** An HTTPS/SVCB answer carried an `ech` parameter (set when the answer comes, so written after the fields above). */
+  foreign?: boolean;
+  /**
+   * The name whose lookup this one continues: an earlier answer to the same client gave `qname`
+   * as a CNAME's target (a resolver on the device, such as unbound, asks for the target itself).
+   * Judged as a lookup of that name. Absent otherwise.
+   */
+  cname_of?: string;  /** An HTTPS/SVCB answer carried an `ech` parameter (set when the answer comes, so written after the fields above). */
   ech_config?: boolean;
 }
 

@@ -281,3 +281,18 @@ test('an SSDP search response unicast from port 1900 to the port the device sear
   expect(flows.find((f) => f.device_port === 59730)).toMatchObject({ app: 'ssdp', remote_port: 1900 });
   expect(flows.find((f) => f.device_port === 59730)!.reply_to).toBeUndefined();
 });
+
+test('a resolver on the device asking for a CNAME\'s target: that lookup continues the name asked (cname_of), is judged as it, and its answer names flows by it', () => {
+  const s = lookup(new Scenario(), 0, 40400, 'cdn.nebra.com', [{ name: 'cdn.nebra.com', type: DNS_CNAME, ttl: 300, data: 'd111.cloudfront.example.net' }]);
+  lookup(s, 5, 40401, 'd111.cloudfront.example.net', [{ name: 'd111.cloudfront.example.net', type: DNS_A, ttl: 60, data: '203.0.113.80' }])
+    .tcp(20, DEV, 50400, '203.0.113.80', 443, records(clientHelloMessage({ ciphers: [0xc02f], extensions: [] })));
+  lookup(s, 30, 40402, 'unrelated.example.net', [{ name: 'unrelated.example.net', type: DNS_A, ttl: 60, data: '203.0.113.81' }]);
+  const r = s.run([DEV]);
+  const target = r.dns.find((d) => d.qname === 'd111.cloudfront.example.net')!;
+  expect(target.cname_of).toBe('cdn.nebra.com');
+  expect(r.dns.find((d) => d.qname === 'unrelated.example.net')!.cname_of).toBeUndefined();
+  expect(flowTo(r.flows, '203.0.113.80').names).toEqual([{ name: 'cdn.nebra.com', source: 'dns-answer' }]);
+  const engine = new PolicyEngine([resolvePack('nebra-hotspot')]);
+  expect(engine.judgeDns(target)).toMatchObject({ verdict: 'declared', rule: 'nebra-dns' });
+  expect(engine.judgeDns(r.dns.find((d) => d.qname === 'unrelated.example.net')!)).toMatchObject({ verdict: 'undeclared' });
+});

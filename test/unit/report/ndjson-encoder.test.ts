@@ -133,7 +133,7 @@ const dnsArb: fc.Arbitrary<DnsRecord> = fc.record({
   rcode: fc.option(hostile),
   answers: fc.array(fc.record({ name: hostile, type: hostile, data: hostile, ttl: number }), { maxLength: 4 }),
   response_only: opt(fc.boolean()), flow_id: opt(number), process: opt(hostile), direction: opt(fc.constant('inbound' as const)),
-  foreign: opt(fc.boolean()), ech_config: opt(fc.boolean()),
+  foreign: opt(fc.boolean()), cname_of: opt(hostile), ech_config: opt(fc.boolean()),
   verdict: opt(fc.constantFrom('declared' as const, 'undeclared' as const)), rule: opt(fc.option(hostile)), pack: opt(fc.option(hostile)),
   reasons: opt(fc.array(hostile, { maxLength: 2 })), explanation: opt(hostile),
 }, { requiredKeys: ['type'] }).map((r) => r as DnsRecord);
