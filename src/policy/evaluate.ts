@@ -917,8 +917,11 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.strong.length = 0;
   s.answers.length = 0;
   s.queries.length = 0;
-  // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one.
-  s.queries.push(d.cname_of ?? d.qname);
+  // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one. An
+  // SRV lookup of `_service._proto.name` (RFC 2782; apt asks `_http._tcp.deb.debian.org` before
+  // each fetch) asks how to reach `name`: judged as a lookup of it.
+  const asked = d.cname_of ?? d.qname;
+  s.queries.push(d.qtype === 'SRV' ? srvHost(asked) : asked);
   s.mismatch = checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local);
   s.ech = NO_ECH;
   s.encryptedDns = null;
@@ -931,6 +934,12 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.remotePort = d.server_port;
   s.remoteIp = d.server_ip;
   return s;
+}
+
+/** The host of an SRV owner name `_service._proto.host` (RFC 2782), else the name itself. */
+function srvHost(name: string): string {
+  const m = /^_[^.]+\._[^.]+\.(.+)$/.exec(name);
+  return m !== null ? m[1] : name;
 }
 
 /**

@@ -52,6 +52,18 @@ describe('built-in packs', () => {
     expect(n.explanation).toMatch(/^Port 443 is documented by rule nebra-updates .* only for .*; balena-cloud\.com is not listed\.$/);
   });
 
+  it('an SRV lookup of _service._proto.name is judged as a lookup of name (apt asks _http._tcp.deb.debian.org before each fetch)', () => {
+    const e = new PolicyEngine([resolvePack('radar-pod')]);
+    const dns = (qname: string, qtype: string) => ({
+      type: 'dns' as const, ts: 1, proto: 'udp' as const, app: 'dns', client_ip: '192.0.2.10', client_port: 40000, server_ip: '198.51.100.53', server_port: 53,
+      id: 1, qname, qtype, rcode: 'NOERROR', answers: [],
+    });
+    expect(e.judgeDns(dns('deb.debian.org', 'A')).verdict).toBe('declared');
+    expect(e.judgeDns(dns('_http._tcp.deb.debian.org', 'SRV')).verdict).toBe('declared');
+    expect(e.judgeDns(dns('_http._tcp.deb.debian.org', 'TXT')).verdict).toBe('undeclared');
+    expect(e.judgeDns(dns('_http._tcp.mirror.example.net', 'SRV')).verdict).toBe('undeclared');
+  });
+
   it('nebra-hotspot: updates need a whitelisted name; libp2p 44158 is a finding', () => {
     const e = new PolicyEngine([resolvePack('nebra-hotspot')]);
     expect(e.judgeFlow(flow({ names: [{ name: 'api.balena-cloud.com', source: 'sni' }] })).rule).toBe('nebra-updates');
