@@ -9,7 +9,7 @@ import type { ChunkedBodyWalker } from '../extract/http-request';
 import type { DtlsServerFlight } from '../extract/dtls-server-flight';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
 import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
-import type { DnsAnswerRecord, DnsRecord } from '../report/records';
+import type { DnsRecord } from '../report/records';
 import { StreamHead } from './stream-head';
 
 /** Distinct HTTP hosts and DNS names kept per flow (a proxy connection can carry many). */
@@ -75,11 +75,13 @@ export class FlowInfo {
    */
   answeredId = -1;
   answeredIdBefore = -1;
-  /** The answers of those two responses (the records' own arrays), so only a response that says the same again is a repeat. */
-  answeredAnswers: readonly DnsAnswerRecord[] | null = null;
-  answeredAnswersBefore: readonly DnsAnswerRecord[] | null = null;
-  answeredRcode: string | null = null;
-  answeredRcodeBefore: string | null = null;
+  /**
+   * A hash of each of those two responses' rcode and answers, so only a response that says the
+   * same again is a repeat (a number: holding the answer arrays kept them alive past their
+   * records, promoting them, for +2.5% of the benchmark replay in collections).
+   */
+  answeredHash = 0;
+  answeredHashBefore = 0;
   /**
    * Client (initiator → responder) and server stream heads, while needed. With `tlsByResponder`
    * the roles are the TLS ones: `client` holds the responder's stream.
@@ -150,10 +152,8 @@ export class FlowInfo {
     this.pendingDns = null;
     this.answeredId = -1;
     this.answeredIdBefore = -1;
-    this.answeredAnswers = null;
-    this.answeredAnswersBefore = null;
-    this.answeredRcode = null;
-    this.answeredRcodeBefore = null;
+    this.answeredHash = 0;
+    this.answeredHashBefore = 0;
     this.client = null;
     this.server = null;
     this.dnsTcpDoneClient = 0;
