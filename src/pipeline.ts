@@ -138,11 +138,13 @@ export class Pipeline {
   dnsQueries = 0;
   flowCount = 0;
   /**
-   * Client → CNAME target → the name the client asked, and until when (noteCnameTargets). Two
+   * CNAME target → client → the name the client asked, and until when (noteCnameTargets). Two
    * levels, so a lookup makes no key string (a joined key per query was ~1% of the benchmark
    * replay in garbage). Bounded by MAX_CNAME_TARGETS entries: past it, it starts over.
    */
   private readonly cnameOf = new Map<string, Map<string, { name: string; until: number }>>();
+  // (Keyed by target first: most names asked are no CNAME's target, and are passed over
+  // without making the client's key.)
   private cnameTargets = 0;
   /** Answers learned from responses multicast to a link's group (LINK_CLIENT_KEY): 0 spares new flows a second cache probe. */
   private linkAnswers = 0;
@@ -1425,16 +1427,18 @@ export class Pipeline {
         this.cnameOf.clear();
         this.cnameTargets = 0;
       }
-      let m = this.cnameOf.get(client);
-      if (m === undefined) this.cnameOf.set(client, m = new Map());
-      if (!m.has(c.data)) this.cnameTargets++;
-      m.set(c.data, { name: original, until: this.now + effectiveTtl(c.ttl) * 1e6 + this.dnsCache.graceMicros });
+      let m = this.cnameOf.get(c.data);
+      if (m === undefined) this.cnameOf.set(c.data, m = new Map());
+      if (!m.has(client)) this.cnameTargets++;
+      m.set(client, { name: original, until: this.now + effectiveTtl(c.ttl) * 1e6 + this.dnsCache.graceMicros });
     }
   }
 
   /** The name a client asked whose answer made `target` a CNAME's target, while that answer holds; null otherwise. */
   private cnameOriginal(slot: number, clientB: boolean, target: string): string | null {
-    const e = this.cnameOf.get(this.cnameClient(slot, clientB))?.get(target);
+    const byClient = this.cnameOf.get(target);
+    if (byClient === undefined) return null;
+    const e = byClient.get(this.cnameClient(slot, clientB));
     return e !== undefined && e.until >= this.now ? e.name : null;
   }
 
@@ -1668,7 +1672,8 @@ export class Pipeline {
  */
 function nameOfSni(sni: string): string {
   const l = sni.toLowerCase();
-  return l.length > 1 && l.endsWith('.') && !l.endsWith('..') ? l.slice(0, -1) : l;
+  const n = l.length;
+  return n > 1 && l.charCodeAt(n - 1) === 0x2e && l.charCodeAt(n - 2) !== 0x2e ? l.slice(0, -1) : l;
 }
 
 /**
