@@ -146,6 +146,8 @@ export class Pipeline {
   // (Keyed by target first: most names asked are no CNAME's target, and are passed over
   // without making the client's key.)
   private cnameTargets = 0;
+  /** Buckets (nameBucket) of the names in cnameOf: a name in an empty bucket is no target, found without hashing it. */
+  private readonly cnameSeen = new Uint8Array(4096);
   /** Answers learned from responses multicast to a link's group (LINK_CLIENT_KEY): 0 spares new flows a second cache probe. */
   private linkAnswers = 0;
   /** Device address text → flows it took part in (bounded). */
@@ -1187,6 +1189,8 @@ export class Pipeline {
           if (original !== null) rec.cname_of = original;
         }
         if (!info.pendingDns) info.pendingDns = [];
+        // The same id asked again (a retransmission): a server may answer each copy.
+        else if (!info.dnsRetransmitted && (info.pendingDns.some((p) => p.id === msg.id) || info.answeredIds % 131072 === msg.id + 1)) info.dnsRetransmitted = true;
         if (info.pendingDns.length >= MAX_PENDING_DNS_PER_FLOW) this.sink.dns(info.pendingDns.shift()!);
         info.pendingDns.push(rec);
       }
@@ -1199,14 +1203,15 @@ export class Pipeline {
     if (ech) {
       for (const q of msg.questions) if (this.echConfigNames.size < MAX_ECH_CONFIG_NAMES) this.echConfigNames.add(q.name);
     }
-    this.learnAnswers(slot, info, msg, clientB);
     const rcode = dnsRcodeName(msg.rcode);
     let outcome = this.answerQueries(info, msg, rcode, answers, ech, slot);
     if (outcome === ANSWER_OTHER) outcome = ANSWER_NONE;
     if (outcome === ANSWER_NONE && (app === 'mdns' || app === 'llmnr')) outcome = this.answerGroupQuery(slot, info, msg, clientB, rcode, answers, ech);
     // A second response to a query already answered (the server answered the client's
-    // retransmission too; tshark marks it a retransmitted response): no lookup of its own.
+    // retransmission too; tshark marks it a retransmitted response): no lookup of its own, and
+    // nothing to learn that the first did not teach.
     if (outcome === ANSWER_REPEAT) return;
+    this.learnAnswers(slot, info, msg, clientB);
     const matched = outcome === ANSWER_JOINED;
     // A response that answers no captured query is reported per question it repeats. One without
     // questions (an mDNS announcement, RFC 6762 §8.3, which must carry none; §6 responses) asked
@@ -1287,20 +1292,25 @@ export class Pipeline {
       info.pendingDns = kept > 0 ? pending : null;
     }
     const id = msg.id;
+    const last = (info.answeredIds % 131072) - 1;
+    const before = Math.floor(info.answeredIds / 131072) - 1;
     if (matched) {
-      if (info.answeredId !== id) {
-        info.answeredIdBefore = info.answeredId;
-        info.answeredHashBefore = info.answeredHash;
-        info.answeredId = id;
+      // Kept only where a repeat can come: a socket that retransmitted a query (a response
+      // digest for every answered socket cost ~1.5% of the flow-heavy replay).
+      if (info.dnsRetransmitted) {
+        if (last !== id) {
+          info.answeredIds = (last + 1) * 131072 + id + 1;
+          info.answeredHashBefore = info.answeredHash;
+        }
+        info.answeredHash = responseHash(rcode, answers);
       }
-      info.answeredHash = responseHash(rcode, answers);
       return ANSWER_JOINED;
     }
-    if (msg.questions.length === 0 || (info.answeredId !== id && info.answeredIdBefore !== id) || !repeatsQuestionsOf(msg, info.dnsNames)) return ANSWER_NONE;
+    if (msg.questions.length === 0 || (last !== id && before !== id) || !repeatsQuestionsOf(msg, info.dnsNames)) return ANSWER_NONE;
     // Only a response that says the same again is a repeat: one with other answers (a second
     // server, a spoofed reply racing the real one) is evidence and gets its record.
     const h = responseHash(rcode, answers);
-    const same = (info.answeredId === id && info.answeredHash === h) || (info.answeredIdBefore === id && info.answeredHashBefore === h);
+    const same = (last === id && info.answeredHash === h) || (before === id && info.answeredHashBefore === h);
     return same ? ANSWER_REPEAT : ANSWER_OTHER;
   }
 
@@ -1326,7 +1336,8 @@ export class Pipeline {
     const qinfo = t.infos[q] as FlowInfo | undefined;
     if (!qinfo) return ANSWER_NONE;
     const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech, slot);
-    if (outcome === ANSWER_NONE) return ANSWER_NONE;
+    // A further responder to a query already answered still replies to it (its questions are the query's).
+    if (outcome === ANSWER_NONE && !(msg.questions.length > 0 && repeatsQuestionsOf(msg, qinfo.dnsNames))) return ANSWER_NONE;
     info.replyTo = t.idOf(q);
     info.replyGroup = this.addrText.formatAt(ver, group, 0);
     // Several hosts answer one multicast query: a later responder's answers are a record of their own.
@@ -1425,8 +1436,10 @@ export class Pipeline {
       const original = (this.cnameTargets > 0 ? this.cnameOriginal(slot, clientB, asked) : null) ?? asked;
       if (this.cnameTargets >= MAX_CNAME_TARGETS) {
         this.cnameOf.clear();
+        this.cnameSeen.fill(0);
         this.cnameTargets = 0;
       }
+      this.cnameSeen[nameBucket(c.data)] = 1;
       let m = this.cnameOf.get(c.data);
       if (m === undefined) this.cnameOf.set(c.data, m = new Map());
       if (!m.has(client)) this.cnameTargets++;
@@ -1436,6 +1449,7 @@ export class Pipeline {
 
   /** The name a client asked whose answer made `target` a CNAME's target, while that answer holds; null otherwise. */
   private cnameOriginal(slot: number, clientB: boolean, target: string): string | null {
+    if (this.cnameSeen[nameBucket(target)] === 0) return null; // no target like it: no hashing of the name
     const byClient = this.cnameOf.get(target);
     if (byClient === undefined) return null;
     const e = byClient.get(this.cnameClient(slot, clientB));
@@ -1677,20 +1691,27 @@ function nameOfSni(sni: string): string {
 }
 
 /**
- * A 32-bit hash of a response's rcode and answers (the data of each, in order, and how many):
- * equal for a response that says the same again. The owner names are left out: they repeat the
- * question or follow from the data, and hashing them doubled the cost (~6 ms of a benchmark replay).
+ * A 32-bit digest of a response's rcode and answers, equal for a response that says the same
+ * again: per answer its type, the length of its data and a few of its characters (the last
+ * three, the middle one, the first), not every character (hashing them all cost ~1% of the
+ * flow-heavy replay). Two responses that differ only elsewhere in an answer's data count as a
+ * repeat; the repeat's answers are then not learned either (onDnsMessage), so such a response
+ * can lend no name it does not show.
  */
 function responseHash(rcode: string | null, answers: readonly DnsAnswerRecord[]): number {
-  let h = hashText(0x811c9dc5 ^ answers.length, rcode ?? '');
-  for (const a of answers) h = hashText(h, a.data);
-  return h | 1; // never 0, the value of "no response yet"
-}
-
-/** FNV-1a over a string's UTF-16 code units, continuing from `h`. */
-function hashText(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ 0xff, 0x01000193) >>> 0;
+  let h = Math.imul(0x811c9dc5 ^ answers.length, 0x01000193) ^ (rcode === null ? 0 : rcode.length * 131 + rcode.charCodeAt(0));
+  for (const a of answers) {
+    const d = a.data;
+    const n = d.length;
+    h = Math.imul(h ^ (n * 257 + a.type.length), 0x01000193);
+    if (n > 0) {
+      h = Math.imul(h ^ d.charCodeAt(n - 1), 0x01000193);
+      h = Math.imul(h ^ d.charCodeAt(n >> 1), 0x01000193);
+      h = Math.imul(h ^ d.charCodeAt(0), 0x01000193);
+      if (n > 2) h = Math.imul(h ^ (d.charCodeAt(n - 2) << 8 | d.charCodeAt(n - 3)), 0x01000193);
+    }
+  }
+  return (h >>> 0) | 1; // never 0, the value of "no response yet"
 }
 
 /** True when every question of `msg` names one of the flow's queried names. */
@@ -1709,11 +1730,20 @@ function asks(msg: DnsMessage, name: string, type: string): boolean {
   return false;
 }
 
+/** A name's bucket for Pipeline.cnameSeen, from its length and three of its characters (a string's own hash is computed anew for each parsed name). */
+function nameBucket(n: string): number {
+  const l = n.length;
+  return l === 0 ? 0 : (Math.imul(l, 31) + n.charCodeAt(0) * 7 + n.charCodeAt(l >> 1) * 3 + n.charCodeAt(l - 1)) & 4095;
+}
+
 /** CNAME targets remembered for the lookups a resolver on the device makes of them. */
 const MAX_CNAME_TARGETS = 4096;
 
 /** CNAME links followed from a question to an answer's owner (resolvers stop well before: BIND and unbound at 11–17). */
 const MAX_CNAME_HOPS = 32;
+
+/** chainReach's map, reused message after message (its entries are read before the next message). */
+const REACH = new Map<string, ChainStep>();
 
 /** How an answer's owner is reached from a question: the question's name (null: the owner is asked itself) and the shortest CNAME TTL on the way. */
 interface ChainStep { asked: string | null; ttl: number }
@@ -1726,7 +1756,8 @@ const DIRECT: ChainStep = Object.freeze({ asked: null, ttl: Infinity });
  * tails cost nothing more), at most MAX_CNAME_HOPS links from a question.
  */
 function chainReach(msg: DnsMessage, cnames: Map<string, DnsAnswer>): Map<string, ChainStep> {
-  const reach = new Map<string, ChainStep>();
+  const reach = REACH;
+  reach.clear();
   for (const q of msg.questions) {
     let n = q.name;
     let ttl = Infinity;

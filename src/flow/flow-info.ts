@@ -69,17 +69,14 @@ export class FlowInfo {
   /** Queries awaiting their response. */
   pendingDns: DnsRecord[] | null = null;
   /**
-   * Ids of the flow's last two answered queries (-1: none), so a repeated response is no new
-   * lookup: two numbers, not a list (one array per DNS flow cost ~3% of the benchmark replay);
-   * a stub asks A and AAAA with two ids on one socket.
+   * Ids of the flow's last two answered queries, as (before + 1) * 131072 + (last + 1) (0: none;
+   * one number, not two fields or a list: FlowInfo is allocated per flow), so a repeated response
+   * is no new lookup; a stub asks A and AAAA with two ids on one socket. Kept once a query was
+   * retransmitted (`dnsRetransmitted`).
    */
-  answeredId = -1;
-  answeredIdBefore = -1;
-  /**
-   * A hash of each of those two responses' rcode and answers, so only a response that says the
-   * same again is a repeat (a number: holding the answer arrays kept them alive past their
-   * records, promoting them, for +2.5% of the benchmark replay in collections).
-   */
+  answeredIds = 0;
+  /** A query id was asked twice on this flow: a server may answer both copies. */
+  dnsRetransmitted = false;
   answeredHash = 0;
   answeredHashBefore = 0;
   /**
@@ -150,8 +147,8 @@ export class FlowInfo {
     this.httpRequests = 0;
     this.dnsNames = null;
     this.pendingDns = null;
-    this.answeredId = -1;
-    this.answeredIdBefore = -1;
+    this.answeredIds = 0;
+    this.dnsRetransmitted = false;
     this.answeredHash = 0;
     this.answeredHashBefore = 0;
     this.client = null;

@@ -101,6 +101,12 @@ export const DEFAULT_MAX_FLOWS = 250_000;
  * RST can come long after the close delay.
  */
 const TOMBSTONES = 4096;
+/**
+ * Key words a tombstone keeps with the key's hash: the last word of each address, the ports and
+ * the protocol (an IPv6 key differing only in its upper address words would also have to share
+ * the 30-bit hash: a bare ACK of such a flow counted late is the worst that can happen).
+ */
+const TOMB_WORDS = 4;
 const TOMBSTONE_MICROS = 120e6;
 
 /** Server ports that are not below 1024 but are well known for the devices this tool audits. */
@@ -149,7 +155,7 @@ export class FlowTable {
    */
   lateSegments = 0;
   /** Keys of closed connections that left the table (TOMBSTONES entries of KEY_WORDS), with their hash and when they left. */
-  private readonly tombKeys = new Uint32Array(TOMBSTONES * KEY_WORDS);
+  private readonly tombKeys = new Uint32Array(TOMBSTONES * TOMB_WORDS);
   private readonly tombHash = new Int32Array(TOMBSTONES).fill(-1);
   private readonly tombAt = new Float64Array(TOMBSTONES);
 
@@ -598,7 +604,8 @@ export class FlowTable {
     const k = slot * WORD_STRIDE;
     const tk = this.tombKeys;
     const keys = this.keys;
-    for (let w = 0; w < KEY_WORDS; w++) tk[t * KEY_WORDS + w] = keys[k + w];
+    const o = t * TOMB_WORDS;
+    tk[o] = keys[k + 3]; tk[o + 1] = keys[k + 7]; tk[o + 2] = keys[k + 8]; tk[o + 3] = keys[k + 9];
     this.tombHash[t] = h;
     this.tombAt[t] = this.now;
   }
@@ -609,9 +616,8 @@ export class FlowTable {
     if (this.tombHash[t] !== h || ts - this.tombAt[t] > TOMBSTONE_MICROS) return false;
     const tk = this.tombKeys;
     const pk = this.probe;
-    const o = t * KEY_WORDS;
-    for (let w = 0; w < KEY_WORDS; w++) if (tk[o + w] !== pk[w]) return false;
-    return true;
+    const o = t * TOMB_WORDS;
+    return tk[o] === pk[3] && tk[o + 1] === pk[7] && tk[o + 2] === pk[8] && tk[o + 3] === pk[9];
   }
 
   /**
