@@ -910,29 +910,36 @@ function dropRepeats(a: string[]): void {
   a.length = n;
 }
 
-/** Fills `s` with what the rules read of a DNS record (an egress lookup, or local to a multicast group); returns it. */
+/**
+ * Fills `s` with what the rules read of a DNS record (an egress lookup, or local to a multicast
+ * group); returns it. A lookup the device answered (`direction: "inbound"`) is inbound traffic
+ * to the device's DNS port, judged by the rules for that port; the name asked is the other
+ * host's, no destination of the device's, so it is not held against rules' names.
+ */
 function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
-  if (d.direction === 'inbound') return fillServedDnsSubject(s, d);
-  const local = isLocalScopeAddress(d.server_ip);
+  const served = d.direction === 'inbound';
+  const local = !served && isLocalScopeAddress(d.server_ip);
   s.strong.length = 0;
   s.answers.length = 0;
   s.queries.length = 0;
-  // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one. An
-  // SRV lookup of `_service._proto.name` (RFC 2782; apt asks `_http._tcp.deb.debian.org` before
-  // each fetch) asks how to reach `name`: judged as a lookup of it.
-  const asked = d.cname_of ?? d.qname;
-  s.queries.push(d.qtype === 'SRV' ? srvHost(asked) : asked);
-  s.mismatch = checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local);
+  if (!served) {
+    // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one. An
+    // SRV lookup of `_service._proto.name` (RFC 2782; apt asks `_http._tcp.deb.debian.org` before
+    // each fetch) asks how to reach `name`: judged as a lookup of it.
+    const asked = d.cname_of ?? d.qname;
+    s.queries.push(d.qtype === 'SRV' ? srvHost(asked) : asked);
+  }
+  s.mismatch = served ? null : checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local);
   s.ech = NO_ECH;
   s.encryptedDns = null;
   s.sni = null;
   s.certNames.length = 0;
-  s.direction = local ? 'local' : 'egress';
+  s.direction = served ? 'inbound' : local ? 'local' : 'egress';
   s.proto = d.proto;
   s.app = d.app ?? 'dns';
-  s.devicePort = d.client_port;
-  s.remotePort = d.server_port;
-  s.remoteIp = d.server_ip;
+  s.devicePort = served ? d.server_port : d.client_port;
+  s.remotePort = served ? d.client_port : d.server_port;
+  s.remoteIp = served ? d.client_ip : d.server_ip;
   return s;
 }
 
@@ -940,29 +947,6 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
 function srvHost(name: string): string {
   const m = /^_[^.]+\._[^.]+\.(.+)$/.exec(name);
   return m !== null ? m[1] : name;
-}
-
-/**
- * A lookup the device answered (`direction: "inbound"`): inbound traffic to the device's DNS
- * port, judged by the rules for that port; the name asked is the other host's, no destination
- * of the device's, so it is not held against rules' names.
- */
-function fillServedDnsSubject(s: Subject, d: DnsRecord): Subject {
-  s.strong.length = 0;
-  s.answers.length = 0;
-  s.queries.length = 0;
-  s.mismatch = null;
-  s.ech = NO_ECH;
-  s.encryptedDns = null;
-  s.sni = null;
-  s.certNames.length = 0;
-  s.direction = 'inbound';
-  s.proto = d.proto;
-  s.app = d.app ?? 'dns';
-  s.devicePort = d.server_port;
-  s.remotePort = d.client_port;
-  s.remoteIp = d.client_ip;
-  return s;
 }
 
 /** Verdict fields of a record that is not the device's traffic (`foreign`): reported, not judged. */
