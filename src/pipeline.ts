@@ -1389,6 +1389,9 @@ export class Pipeline {
       const r = reach !== null ? reach.get(a.name) : asksName(msg, a.name) ? DIRECT : undefined;
       if (linkScoped) {
         if (!isLinkLocalName(a.name, app)) continue;
+        // A link's names are for addresses on it: a unicast mDNS/LLMNR answer (any host can send
+        // one to the device) names no flow to elsewhere (the multicast case is checked on use).
+        if (!toGroup && !sameLinkWords(a.type === 1 ? 4 : 6, w, K, t.addrOffset(slot, clientB))) continue;
         // The question counts only when it is link-local too: no `vendor.example` CNAME to a `.local` name.
         if (r !== undefined && isLinkLocalName(r.asked ?? a.name, app)) name = r.asked ?? a.name;
       } else if (msg.questions.length > 0) {
@@ -1814,6 +1817,13 @@ const MDNS_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fb);
 const MDNS_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0xfb);
 const LLMNR_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fc);
 const LLMNR_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0x00010003);
+
+/** sameLinkAt for an address given as words (`a`: a DNS answer's) and one in the flow keys at `K[b]`. */
+function sameLinkWords(v: number, a: readonly number[], K: Uint32Array, b: number): boolean {
+  if (v === 4) return (((a[3] ^ K[b + 3]) >>> 8) === 0);
+  if ((a[0] >>> 22) === 0x3fa) return true; // an fe80::/10 answer is on whatever link it was heard on
+  return (a[0] >>> 0) === K[b] && (a[1] >>> 0) === K[b + 1];
+}
 
 /** DNS-cache client key of answers multicast to a link's group: heard by every host on the link (an address no host has). */
 const LINK_CLIENT_KEY = Uint32Array.of(0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffd);

@@ -162,15 +162,19 @@ describe('what no answer may do (found in review)', () => {
   const PEER = '192.0.2.20';
   const noSniHello = (): Uint8Array => records(clientHelloMessage({ ciphers: [0xc02f, 0x1301], extensions: [] }));
 
-  test('an mDNS answer lends no name that is not link-local, through a CNAME from the question either (unicast or to the group)', () => {
-    for (const [to, target] of [[DEV, '203.0.113.77'], ['224.0.0.251', '192.0.2.77']]) {
+  test('an mDNS answer lends no name that is not link-local, through a CNAME from the question either (unicast or to the group), and a unicast one names nothing off the link', () => {
+    for (const [to, target, names] of [
+      [DEV, '192.0.2.77', [{ name: 'x.local', source: 'dns-answer' }]],
+      ['224.0.0.251', '192.0.2.78', [{ name: 'x.local', source: 'dns-answer' }]],
+      [DEV, '203.0.113.77', []], // a .local name for an address off the link: no name at all
+    ] as const) {
       const m = dnsMessage(0, true, 'radar.exactlylabs.com', DNS_A, [
         { name: 'radar.exactlylabs.com', type: DNS_CNAME, ttl: 120, data: 'x.local' },
         { name: 'x.local', type: DNS_A, ttl: 120, data: target },
       ]);
       const s = new Scenario().udp(0, PEER, 5353, to, 5353, m).tcp(10, DEV, 50001, target, 443, noSniHello());
       const f = flowTo(s.run([DEV]).flows, target);
-      expect(f.names).toEqual([{ name: 'x.local', source: 'dns-answer' }]);
+      expect(f.names).toEqual(names);
       expect(new PolicyEngine([resolvePack('radar-pod')]).judgeFlow(f).verdict).toBe('undeclared');
     }
   });
