@@ -148,6 +148,8 @@ export class Pipeline {
   private cnameTargets = 0;
   /** Buckets (nameBucket) of the names in cnameOf: a name in an empty bucket is no target, found without hashing it. */
   private readonly cnameSeen = new Uint8Array(4096);
+  /** The group groupQueryFlow found its flow to. */
+  private foundGroup: Uint32Array = MDNS_GROUPS_V4[0];
   /** Answers learned from responses multicast to a link's group (LINK_CLIENT_KEY): 0 spares new flows a second cache probe. */
   private linkAnswers = 0;
   /** Device address text → flows it took part in (bounded). */
@@ -301,8 +303,7 @@ export class Pipeline {
     if (sr !== Scope.Public && sr !== Scope.Private) return;
     // Private → private counts only across subnets (/24, /64): a LAN client reaching the device
     // on its own subnet is not evidence; the device reaching a server elsewhere is.
-    const sameSubnet = v === 4 ? ((K[io + 3] ^ K[ro + 3]) >>> 8) === 0 : K[io] === K[ro] && K[io + 1] === K[ro + 1];
-    if (sr === Scope.Private && sameSubnet) return;
+    if (sr === Scope.Private && sameLinkAt(v, K, io, ro)) return;
     // Devices open flow after flow: an address noted recently is skipped without a set lookup
     // (and, for IPv6, without building its key text), through a small direct-mapped memo.
     const m = this.evidenceMemo;
@@ -1088,19 +1089,37 @@ export class Pipeline {
    * found on the flow to the group and marked as this flow's (reply_to, like an mDNS reply).
    */
   private ssdpReply(slot: number, info: FlowInfo): void {
+    const ver = this.flows.ipVersion(slot);
+    const q = this.groupQueryFlow(slot, !this.flows.fromB, ver === 4 ? SSDP_GROUPS_V4 : SSDP_GROUPS_V6, PORT_SSDP);
+    if (q >= 0) this.markReply(info, q, ver);
+  }
+
+  /**
+   * The flow on which the receiver of this packet (endpoint `rxB` of flow `slot`) sent a query
+   * to one of `groups` on `port`, from the port it is answered on; -1 when there is none, or the
+   * receiver is itself a group, or the sender is not on its link (RFC 6762 §11 has receivers
+   * check a reply's source). Sets `foundGroup` to the group's words.
+   */
+  private groupQueryFlow(slot: number, rxB: boolean, groups: readonly Uint32Array[], port: number): number {
     const t = this.flows;
     const ver = t.ipVersion(slot);
     const K = t.keys;
-    const rx = !t.fromB;
-    const ro = t.addrOffset(slot, rx);
-    if (classifyAt(ver, K, ro) === Scope.Multicast || !sameLinkAt(ver, K, ro, t.addrOffset(slot, t.fromB))) return;
-    for (const group of ver === 4 ? SSDP_GROUPS_V4 : SSDP_GROUPS_V6) {
-      const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, ro, t.port(slot, rx), group, 0, PORT_SSDP);
-      if (q < 0) continue;
-      info.replyTo = t.idOf(q);
-      info.replyGroup = this.addrText.formatAt(ver, group, 0);
-      return;
+    const ro = t.addrOffset(slot, rxB);
+    if (classifyAt(ver, K, ro) === Scope.Multicast || !sameLinkAt(ver, K, ro, t.addrOffset(slot, !rxB))) return -1;
+    for (const group of groups) {
+      const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, ro, t.port(slot, rxB), group, 0, port);
+      if (q >= 0) {
+        this.foundGroup = group;
+        return q;
+      }
     }
+    return -1;
+  }
+
+  /** Marks `info`'s flow as the reply to the query on flow `q`, sent to `foundGroup` (reply_to, reply_group). */
+  private markReply(info: FlowInfo, q: number, ver: number): void {
+    info.replyTo = this.flows.idOf(q);
+    info.replyGroup = this.addrText.formatAt(ver, this.foundGroup, 0);
   }
 
   /**
@@ -1322,24 +1341,17 @@ export class Pipeline {
   private answerGroupQuery(slot: number, info: FlowInfo, msg: DnsMessage, clientB: boolean, rcode: string | null, answers: DnsAnswerRecord[], ech: boolean): number {
     const t = this.flows;
     const ver = t.ipVersion(slot);
-    const K = t.keys;
     const senderPort = t.port(slot, !clientB);
     const llmnr = senderPort === PORT_LLMNR;
     if (!llmnr && senderPort !== PORT_MDNS) return ANSWER_NONE;
-    if (classifyAt(ver, K, t.addrOffset(slot, clientB)) === Scope.Multicast) return ANSWER_NONE;
-    // A responder is on the link (RFC 6762 §11 has receivers check the source): a "reply" from
-    // anywhere else is no part of the link-local exchange.
-    if (!sameLinkAt(ver, K, t.addrOffset(slot, clientB), t.addrOffset(slot, !clientB))) return ANSWER_NONE;
-    const group = ver === 4 ? (llmnr ? LLMNR_GROUP_V4 : MDNS_GROUP_V4) : (llmnr ? LLMNR_GROUP_V6 : MDNS_GROUP_V6);
-    const q = t.find(ver, IPPROTO_UDP, t.depthOf(slot), K, t.addrOffset(slot, clientB), t.port(slot, clientB), group, 0, senderPort);
+    const q = this.groupQueryFlow(slot, clientB, ver === 4 ? (llmnr ? LLMNR_GROUPS_V4 : MDNS_GROUPS_V4) : (llmnr ? LLMNR_GROUPS_V6 : MDNS_GROUPS_V6), senderPort);
     if (q < 0) return ANSWER_NONE;
     const qinfo = t.infos[q] as FlowInfo | undefined;
     if (!qinfo) return ANSWER_NONE;
     const outcome = this.answerQueries(qinfo, msg, rcode, answers, ech, slot);
     // A further responder to a query already answered still replies to it (its questions are the query's).
     if (outcome === ANSWER_NONE && !(msg.questions.length > 0 && repeatsQuestionsOf(msg, qinfo.dnsNames))) return ANSWER_NONE;
-    info.replyTo = t.idOf(q);
-    info.replyGroup = this.addrText.formatAt(ver, group, 0);
+    this.markReply(info, q, ver);
     // Several hosts answer one multicast query: a later responder's answers are a record of their own.
     return outcome === ANSWER_JOINED ? ANSWER_JOINED : ANSWER_NONE;
   }
@@ -1813,10 +1825,10 @@ const ANSWER_OTHER = 3;
 const SSDP_GROUPS_V4 = [Uint32Array.of(0, 0, 0, 0xeffffffa)];
 const SSDP_GROUPS_V6 = [Uint32Array.of(0xff020000, 0, 0, 0x0c), Uint32Array.of(0xff050000, 0, 0, 0x0c)];
 /** The mDNS (RFC 6762 §3) and LLMNR (RFC 4795 §2) groups, as flow-key address words. */
-const MDNS_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fb);
-const MDNS_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0xfb);
-const LLMNR_GROUP_V4 = Uint32Array.of(0, 0, 0, 0xe00000fc);
-const LLMNR_GROUP_V6 = Uint32Array.of(0xff020000, 0, 0, 0x00010003);
+const MDNS_GROUPS_V4 = [Uint32Array.of(0, 0, 0, 0xe00000fb)];
+const MDNS_GROUPS_V6 = [Uint32Array.of(0xff020000, 0, 0, 0xfb)];
+const LLMNR_GROUPS_V4 = [Uint32Array.of(0, 0, 0, 0xe00000fc)];
+const LLMNR_GROUPS_V6 = [Uint32Array.of(0xff020000, 0, 0, 0x00010003)];
 
 /** sameLinkAt for an address given as words (`a`: a DNS answer's) and one in the flow keys at `K[b]`. */
 function sameLinkWords(v: number, a: readonly number[], K: Uint32Array, b: number): boolean {

@@ -154,7 +154,7 @@ export class FlowTable {
    * payload, on the 5-tuple of a TCP connection closed within TOMBSTONE_MICROS before.
    */
   lateSegments = 0;
-  /** Keys of closed connections that left the table (TOMBSTONES entries of KEY_WORDS), with their hash and when they left. */
+  /** Keys of closed connections that left the table (TOMBSTONES entries of TOMB_WORDS), with their hash and when they left. */
   private readonly tombKeys = new Uint32Array(TOMBSTONES * TOMB_WORDS);
   private readonly tombHash = new Int32Array(TOMBSTONES).fill(-1);
   private readonly tombAt = new Float64Array(TOMBSTONES);
