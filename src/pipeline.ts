@@ -58,6 +58,13 @@ export interface PipelineOptions {
 
 /** Addresses remembered as device evidence (a gateway tap sees a few hundred devices at most). */
 const MAX_EVIDENCE_ADDRESSES = 65536;
+/** The device's MAC addresses kept (a device has a few interfaces; a capture upstream of a router sees the router's). */
+const MAX_DEVICE_MACS = 16;
+/** Which end of a flow between two addresses outside --device the frames' MACs say is the device (Pipeline.linkRole). */
+const LINK_UNKNOWN = -1;
+const LINK_NEITHER = 0;
+const LINK_INITIATOR = 1;
+const LINK_RESPONDER = 2;
 
 /** Evidence-set key of the address at `words[off, off + 4)`: IPv4 as its number, IPv6 as text. */
 function evidenceKeyAt(v: number, words: Uint32Array, off: number): number | string {
@@ -160,6 +167,8 @@ export class Pipeline {
   private readonly echConfigNames = new Set<string>();
   /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
   private readonly egressEvidence = new Set<number | string>();
+  /** With --device: the MACs (48-bit numbers) that frames from a --device address were sent from (bounded by MAX_DEVICE_MACS). */
+  private readonly deviceMacs = new Set<number>();
   /** Addresses noted in egressEvidence recently, 1024 entries of words then version (0: empty). */
   private readonly evidenceMemo = new Uint32Array(1024 * 5);
   /** FlowInfo objects of ended flows, reset, for the next flows that carry payload (bounded by MAX_POOLED_INFOS). */
@@ -271,8 +280,46 @@ export class Pipeline {
       info.dnsAnswerNames = names.map((n) => n.name);
     }
     if (this.opts.devices.length === 0) this.noteEgressEvidence(slot, initB);
+    else if (this.view.srcMacOffset >= 0) this.noteLinkAddresses(slot, initB, device);
     const process = this.packetProcess();
     if (process !== null) this.infoOf(slot).process = process;
+  }
+
+  /**
+   * With --device: a device's link-local address (fe80::, 169.254/16, 0.0.0.0 for DHCP) is rarely
+   * among the --device prefixes, but its frames leave from the MAC its --device addresses use,
+   * while a neighbour's mDNS, LLMNR and DHCPv6 (heard by a capture on the device itself) come
+   * from another. Learns the MACs a device address's new flows are sent from, and keeps the
+   * MACs of a flow that a link-local host opened between addresses outside --device, for
+   * linkRole. Runs once per new flow, with --device only.
+   */
+  private noteLinkAddresses(slot: number, initB: boolean, deviceInit: boolean): void {
+    const v = this.view;
+    const t = this.flows;
+    const fromInit = t.fromB === initB;
+    const src = macAt(v.macBuf, v.srcMacOffset);
+    if (fromInit ? deviceInit : this.isDeviceSide(slot, t.fromB)) {
+      if (this.deviceMacs.size < MAX_DEVICE_MACS) this.deviceMacs.add(src);
+      return;
+    }
+    if (deviceInit || this.isDeviceSide(slot, !initB)) return;
+    if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, initB)) !== Scope.LinkLocal) return;
+    const dst = v.dstMacOffset >= 0 ? macAt(v.macBuf, v.dstMacOffset) : -1;
+    this.infoOf(slot).linkMacs = fromInit ? [src, dst] : [dst, src];
+  }
+
+  /**
+   * For a flow opened by a link-local address, neither end of which is a --device address: which
+   * end the MACs say is the device (LINK_INITIATOR, LINK_RESPONDER), LINK_NEITHER when neither
+   * end's MAC is one a device address was sent from (another host's traffic), LINK_UNKNOWN when
+   * the capture has no MACs or no device address has been seen sending yet.
+   */
+  private linkRole(info: FlowInfo | undefined): number {
+    const m = info?.linkMacs;
+    if (!m || this.deviceMacs.size === 0) return LINK_UNKNOWN;
+    if (this.deviceMacs.has(m[0])) return LINK_INITIATOR;
+    if (m[1] >= 0 && this.deviceMacs.has(m[1])) return LINK_RESPONDER;
+    return LINK_NEITHER;
   }
 
   /**
@@ -340,6 +387,7 @@ export class Pipeline {
       // What a new flow learns from its initiator, learned again for the right one: the names
       // the client had from DNS for the server's address, and the client as device evidence.
       info.dnsAnswerNames = null;
+      info.linkMacs = null;
       this.onNewFlow(slot);
     }
     const serverPort = t.port(slot, !initB);
@@ -1260,13 +1308,20 @@ export class Pipeline {
    * DNS_DEVICE_CLIENT without --device (every lookup is taken as the device's, as before) or when
    * a --device address asked; DNS_DEVICE_SERVER when only the server is one; DNS_FOREIGN when
    * neither is — unless the client's address is link-local, which may be the device's own (its
-   * fe80:: address sends its mDNS, and is rarely among the --device prefixes).
+   * fe80:: address sends its mDNS, and is rarely among the --device prefixes): then the MACs
+   * decide where the capture has them (linkRole), else it is taken as the device's.
    */
   private dnsSide(slot: number, clientB: boolean): number {
     if (this.opts.devices.length === 0 || this.isDeviceSide(slot, clientB)) return DNS_DEVICE_CLIENT;
     if (this.isDeviceSide(slot, !clientB)) return DNS_DEVICE_SERVER;
     const t = this.flows;
-    return classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) === Scope.LinkLocal ? DNS_DEVICE_CLIENT : DNS_FOREIGN;
+    if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) !== Scope.LinkLocal) return DNS_FOREIGN;
+    // A link-local client: the device's own unless the MACs say otherwise.
+    const role = this.linkRole(this.flows.infos[slot] as FlowInfo | undefined);
+    if (role === LINK_UNKNOWN) return DNS_DEVICE_CLIENT;
+    if (role === LINK_NEITHER) return DNS_FOREIGN;
+    const clientIsInit = clientB === ((t.flagsOf(slot) & F_INIT_B) !== 0);
+    return (role === LINK_INITIATOR) === clientIsInit ? DNS_DEVICE_CLIENT : DNS_DEVICE_SERVER;
   }
 
   /** Marks a DNS record the device did not ask: served by the device (inbound), or another host's (foreign). */
@@ -1507,8 +1562,17 @@ export class Pipeline {
     const sr = classifyAt(ver, K, ro);
     // Device side: the --device match, else the private side, else the initiator.
     let deviceIsInit = true;
+    // With --device, for a flow a link-local address opened between two addresses outside it:
+    // which end the frames' MACs say is the device (the device's fe80:: address is rarely given).
+    let linkRole = LINK_UNKNOWN;
     if (this.opts.devices.length > 0) {
-      if (!this.isDeviceSide(slot, initB) && this.isDeviceSide(slot, !initB)) deviceIsInit = false;
+      const initDevice = this.isDeviceSide(slot, initB);
+      const respDevice = this.isDeviceSide(slot, !initB);
+      if (!initDevice && respDevice) deviceIsInit = false;
+      else if (!initDevice && !respDevice && si === Scope.LinkLocal) {
+        linkRole = this.linkRole(info);
+        if (linkRole === LINK_RESPONDER) deviceIsInit = false;
+      }
     } else if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) {
       deviceIsInit = false;
     } else if (si === sr && si === Scope.Private) {
@@ -1525,15 +1589,20 @@ export class Pipeline {
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
     else direction = deviceIsInit ? 'egress' : 'inbound';
+    // A neighbour's TCP connection to the device's link-local address is inbound traffic to the
+    // device (an SSH login is one however it is addressed), not the link's own business.
+    if (linkRole === LINK_RESPONDER && t.ipProto(slot) === IPPROTO_TCP && remoteScope === Scope.LinkLocal) direction = 'inbound';
     // A unicast mDNS/LLMNR/SSDP reply to a multicast query belongs to that link-local exchange;
     // DHCP is the link's own business (a server's OFFER and ACK unicast to the client's new
     // address were the device's "egress" to port 67).
     if (info !== undefined && (info.replyTo !== 0 || info.app === 'dhcp' || info.app === 'dhcpv6')) direction = 'local';
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
-    // With --device, a flow neither end of which is a device address is another host's (unless
-    // its initiator is link-local: the device's own fe80:: address is rarely given in --device).
-    const foreign = this.opts.devices.length > 0 && !this.isDeviceSide(slot, initB) && !this.isDeviceSide(slot, !initB) && si !== Scope.LinkLocal;
+    // With --device, a flow neither end of which is a device address is another host's, unless
+    // its initiator is link-local (the device's own fe80:: address is rarely given in --device)
+    // and the MACs do not say it is another host's.
+    const foreign = this.opts.devices.length > 0 && !this.isDeviceSide(slot, initB) && !this.isDeviceSide(slot, !initB) &&
+      (si !== Scope.LinkLocal || linkRole === LINK_NEITHER);
     if (!foreign) this.noteDeviceIp(deviceIp);
 
     const names: NameCandidate[] = [];
@@ -1997,4 +2066,9 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
   if (serverPort === PORT_MDNS || clientPort === PORT_MDNS) return 'mdns';
   if (serverPort === PORT_LLMNR || clientPort === PORT_LLMNR) return 'llmnr';
   return 'dns';
+}
+
+/** The 6-byte MAC address at `buf[off]` as a 48-bit number. */
+function macAt(buf: Uint8Array, off: number): number {
+  return (buf[off] * 0x10000 + (buf[off + 1] << 8 | buf[off + 2])) * 0x1000000 + (buf[off + 3] << 16 | buf[off + 4] << 8 | buf[off + 5]);
 }

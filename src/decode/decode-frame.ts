@@ -445,4 +445,6 @@ function resetLayers(view: PacketView): void {
   view.innerKind = InnerKind.None;
   view.innerOffset = 0;
   view.innerEnd = 0;
+  view.srcMacOffset = -1;
+  view.dstMacOffset = -1;
 }

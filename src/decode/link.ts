@@ -93,6 +93,8 @@ export const ETHERNET_HEADER_LENGTH = 14;
 export const SLL_HEADER_LENGTH = 16;
 /** linux/if_arp.h: an interface in monitor mode that hands over radiotap and 802.11 frames. */
 const ARPHRD_IEEE80211_RADIOTAP = 803;
+/** ARPHRD_ETHER: a Linux cooked header whose address is an Ethernet MAC. */
+const ARPHRD_ETHER = 1;
 export const SLL2_HEADER_LENGTH = 20;
 const NFLOG_HEADER_LENGTH = 4;
 const NFLOG_TLV_HEADER_LENGTH = 4;
@@ -176,6 +178,9 @@ export function decodeEthernet(buf: Uint8Array, cur: LayerCursor, view: PacketVi
     anomalies.add(LINK_TRUNCATED);
     return DecodeStatus.Truncated;
   }
+  view.macBuf = buf;
+  view.dstMacOffset = off;
+  view.srcMacOffset = off + 6;
   return skipVlanTags(buf, cur, view, anomalies, off + ETHERNET_HEADER_LENGTH, u16be(buf, off + 12));
 }
 
@@ -214,6 +219,11 @@ function decodeSll(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalie
     return DecodeStatus.Truncated;
   }
   if (u16be(buf, off + 2) === ARPHRD_IEEE80211_RADIOTAP) return radiotapAfter(buf, cur, anomalies, off + SLL_HEADER_LENGTH);
+  // The sender's link-layer address (an outgoing packet's is the capturing host's own).
+  if (u16be(buf, off + 2) === ARPHRD_ETHER && u16be(buf, off + 4) === 6) {
+    view.macBuf = buf;
+    view.srcMacOffset = off + 6;
+  }
   return skipVlanTags(buf, cur, view, anomalies, off + SLL_HEADER_LENGTH, u16be(buf, off + 14));
 }
 
@@ -235,6 +245,10 @@ function decodeSll2(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomali
     return DecodeStatus.Truncated;
   }
   if (u16be(buf, off + 8) === ARPHRD_IEEE80211_RADIOTAP) return radiotapAfter(buf, cur, anomalies, off + SLL2_HEADER_LENGTH);
+  if (u16be(buf, off + 8) === ARPHRD_ETHER && buf[off + 11] === 6) {
+    view.macBuf = buf;
+    view.srcMacOffset = off + 12;
+  }
   return skipVlanTags(buf, cur, view, anomalies, off + SLL2_HEADER_LENGTH, u16be(buf, off));
 }
 

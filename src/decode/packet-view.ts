@@ -97,6 +97,15 @@ export class PacketView {
    */
   frameBuf: Uint8Array = new Uint8Array(0);
   pktapOffset = -1;
+  /**
+   * Where the 6-byte destination and source MAC addresses of the Ethernet header (or the sender's
+   * address of a Linux cooked header, which has no destination) that carried this packet start
+   * in `macBuf`; -1 when the layer has none (raw IP, a tunnel's inner IP packet, 802.11, ...).
+   * Read once per new flow, only with --device (Pipeline.linkSide).
+   */
+  dstMacOffset = -1;
+  srcMacOffset = -1;
+  macBuf: Uint8Array = this.frameBuf;
 }
 
 export const IPPROTO_ICMP = 1;

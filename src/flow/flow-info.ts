@@ -137,6 +137,8 @@ export class FlowInfo {
   /** A unicast mDNS/LLMNR reply to a multicast query: the query flow's id (0: none) and its group. */
   replyTo = 0;
   replyGroup: string | null = null;
+  /** With --device, for a flow a link-local address opened: the initiator's and the responder's MACs as 48-bit numbers (-1: not in the frame), from its first frame (Pipeline.noteLinkAddresses). */
+  linkMacs: [number, number] | null = null;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -180,6 +182,7 @@ export class FlowInfo {
     this.tlsByResponder = false;
     this.replyTo = 0;
     this.replyGroup = null;
+    this.linkMacs = null;
   }
 
   /**

@@ -260,6 +260,57 @@ describe('with --device: traffic the device did not take part in, and lookups it
     expect(engine.judgeDns(r.dns.find((d) => d.qname === 'tracker.example.net')!)).toMatchObject({ verdict: 'declared', rule: null });
   });
 
+  describe('on Ethernet, a link-local sender is the device only when its MAC is one a --device address sends from', () => {
+    const DEV_MAC = '02:bb:0b:a5:e0:10';
+    const NEIGHBOUR_MAC = '02:aa:00:00:00:99';
+    const macs = { [DEV]: DEV_MAC, 'fe80::10': DEV_MAC, 'fe80::99': NEIGHBOUR_MAC, '169.254.7.9': NEIGHBOUR_MAC };
+    // The device looks a name up from its --device address (its MAC is learned from that), then
+    // its fe80:: address and a neighbour's both multicast mDNS; the neighbour also asks LLMNR,
+    // solicits DHCPv6 and announces itself from 169.254/16; last, the neighbour opens SSH to the
+    // device's fe80:: address (unicast, to the device's MAC).
+    const scenario = (): Scenario => lookup(new Scenario().ethernet(macs), 0, 40100, 'api.nebra.com', [{ name: 'api.nebra.com', type: DNS_A, ttl: 60, data: '203.0.113.9' }])
+      .udp(10, 'fe80::10', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'base.local', DNS_A))
+      .udp(20, 'fe80::99', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'printer.local', DNS_A))
+      .udp(30, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A))
+      .udp(40, 'fe80::99', 546, 'ff02::1:2', 547, Uint8Array.from([1, 0x12, 0x34, 0x56, 0, 8, 0, 2, 0, 0]))
+      .udp(50, '169.254.7.9', 5353, '224.0.0.251', 5353, dnsMessage(0, false, 'nas.local', DNS_A))
+      .tcp(60, 'fe80::99', 50022, 'fe80::10', 22, new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n'));
+
+    test('the neighbour\'s multicast flows and lookups are foreign; the device\'s fe80:: traffic and the SSH session to it are the device\'s', () => {
+      const r = scenario().run([DEV]);
+      const from = (ip: string, port: number) => r.flows.find((f) => (f.device_ip === ip && f.device_port === port) || (f.remote_ip === ip && f.remote_port === port))!;
+      expect(from('fe80::10', 5353).foreign).toBeUndefined();
+      for (const [ip, port] of [['fe80::99', 5353], ['fe80::99', 50001], ['fe80::99', 546], ['169.254.7.9', 5353]] as const) {
+        expect({ ip, port, foreign: from(ip, port).foreign }).toEqual({ ip, port, foreign: true });
+      }
+      const ssh = r.flows.find((f) => f.proto === 'tcp')!;
+      expect(ssh).toMatchObject({ device_ip: 'fe80::10', device_port: 22, remote_ip: 'fe80::99', direction: 'inbound', app: 'ssh' });
+      expect(ssh.foreign).toBeUndefined();
+      expect(r.dns.find((d) => d.qname === 'base.local')?.foreign).toBeUndefined();
+      for (const q of ['printer.local', 'fileserver', 'nas.local']) expect({ q, foreign: r.dns.find((d) => d.qname === q)?.foreign }).toEqual({ q, foreign: true });
+      expect(r.summary.device_ips).toContain('fe80::10');
+      expect(r.summary.device_ips).not.toContain('fe80::99');
+      expect(r.summary.device_ips).not.toContain('169.254.7.9');
+      // A pack that judges the local network (BitBox declares its mDNS) does not hold the
+      // neighbour's LLMNR, DHCPv6 or mDNS against the device; the device's own mDNS is declared.
+      const engine = new PolicyEngine([resolvePack('bitbox-base')]);
+      expect(engine.judgeFlow(from('fe80::99', 50001))).toMatchObject({ verdict: 'declared', rule: null, explanation: expect.stringMatching(/^Not judged/) });
+      expect(engine.judgeFlow(from('fe80::99', 546))).toMatchObject({ verdict: 'declared', rule: null });
+      expect(engine.judgeFlow(from('fe80::10', 5353))).toMatchObject({ verdict: 'declared', rule: expect.any(String) });
+      // "SSH disabled by default (inbound 22 is flagged)", whatever address the session used.
+      expect(engine.judgeFlow(ssh)).toMatchObject({ verdict: 'undeclared', reasons: ['explicitly-disabled'] });
+    });
+
+    test('without MACs (raw IP), or before any frame from a --device address, a link-local sender is still taken as the device', () => {
+      const raw = new Scenario().udp(0, 'fe80::99', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'printer.local', DNS_A));
+      expect(raw.run([DEV]).flows[0].foreign).toBeUndefined();
+      const early = new Scenario().ethernet(macs).udp(0, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
+      lookup(early, 10, 40100, 'api.nebra.com', []);
+      const r = early.run([DEV]);
+      expect(r.dns.find((d) => d.qname === 'fileserver')?.foreign).toBeUndefined();
+    });
+  });
+
   test('a query another host sends to the device is inbound: judged as traffic to the device\'s port 53, not as the device\'s lookup', () => {
     const s = new Scenario()
       .udp(0, PEER, 40300, DEV, 53, dnsMessage(0x41, false, 'api.nebra.com', DNS_A))

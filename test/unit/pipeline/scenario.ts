@@ -5,6 +5,8 @@
  */
 import { replay, Replayed } from '../../helpers/run-pipeline';
 import type { PipelineOptions } from '../../../src/pipeline';
+import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
+import { parseAddr } from '../../../src/net/addr';
 import {
   T0, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, TimedPacket, pcapBytes, tcpPacket, tempDir, udpPacket,
 } from '../../helpers/packets';
@@ -61,14 +63,50 @@ export class Scenario {
     return this;
   }
 
+  /** MAC address per address (its bytes in hex): when set, run() writes Ethernet frames instead of raw IP. */
+  private macOf: Map<string, number[]> | null = null;
+
+  /**
+   * Sends every packet in an Ethernet frame from the MAC of its source address to the MAC of
+   * its destination (`macs` maps address text to `aa:bb:cc:dd:ee:ff`; a multicast destination
+   * gets its group MAC, RFC 1112 §6.4 / RFC 2464 §7; an address not listed gets 02:00:00:00:00:00).
+   */
+  ethernet(macs: Record<string, string>): this {
+    this.macOf = new Map(Object.entries(macs).map(([ip, mac]) => [addrHex(ip), mac.split(':').map((h) => parseInt(h, 16))]));
+    return this;
+  }
+
+  /** The Ethernet frame around raw IP packet `ip`. */
+  private frame(ip: Uint8Array): Uint8Array {
+    const v6 = ip[0] >> 4 === 6;
+    const mac = (a: Uint8Array): number[] => {
+      if (v6 && a[0] === 0xff) return [0x33, 0x33, a[12], a[13], a[14], a[15]];
+      if (!v6 && a[0] >= 224 && a[0] < 240) return [0x01, 0x00, 0x5e, a[1] & 0x7f, a[2], a[3]];
+      return this.macOf!.get(Buffer.from(a).toString('hex')) ?? [2, 0, 0, 0, 0, 0];
+    };
+    const dst = mac(v6 ? ip.subarray(24, 40) : ip.subarray(16, 20));
+    const src = mac(v6 ? ip.subarray(8, 24) : ip.subarray(12, 16));
+    return Uint8Array.from([...dst, ...src, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00, ...ip]);
+  }
+
   /** Writes the pcap to a temporary file and replays it with `--device` values (and other pipeline options). */
   run(devices: string[] = [], pipeline: Partial<PipelineOptions> = {}): Replayed {
     const tmp = tempDir('pipeline');
     try {
-      const file = tmp.write('scenario.pcap', pcapBytes([...this.packets].sort((a, b) => a.ts - b.ts)));
+      const sorted = [...this.packets].sort((a, b) => a.ts - b.ts);
+      const bytes = this.macOf === null ? pcapBytes(sorted)
+        : pcapBytes(sorted.map((p) => ({ ts: p.ts, data: this.frame(p.data) })), LINKTYPE_ETHERNET);
+      const file = tmp.write('scenario.pcap', bytes);
       return replay([file], devices, { pipeline: pipeline as PipelineOptions });
     } finally {
       tmp.cleanup();
     }
   }
+}
+
+/** An address's bytes in hex (4 for IPv4, 16 for IPv6). */
+function addrHex(text: string): string {
+  const a = parseAddr(text)!;
+  const words = a.v === 4 ? [a.w[3]] : [...a.w];
+  return words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join('');
 }
