@@ -32,7 +32,7 @@ import {
 } from './flow/flow-table';
 import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
 import { AddrTextCache, Cidr, cidrContains, classifyAt, isAddressLiteral, Scope } from './net/addr';
-import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource } from './report/records';
+import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource, UnnamedReason } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
 import { quicVersionInfo } from './extract/quic-initial';
 import { classifyEncryptedDns } from './extract/encrypted-dns';
@@ -1693,7 +1693,7 @@ export class Pipeline {
     return rec;
   }
 
-  private unnamedReason(slot: number, info: FlowInfo | undefined, gap: boolean, direction: string): string {
+  private unnamedReason(slot: number, info: FlowInfo | undefined, gap: boolean, direction: string): UnnamedReason {
     if (info?.unnamedReason) return info.unnamedReason;
     if (direction === 'inbound') return 'inbound';
     // The remote sent the ClientHello: its server name is the remote's word for this device.

@@ -9,7 +9,7 @@ import type { ChunkedBodyWalker } from '../extract/http-request';
 import type { DtlsServerFlight } from '../extract/dtls-server-flight';
 import type { ClientHelloInfo } from '../extract/tls-client-hello';
 import { fingerprints, type HelloTransport } from '../extract/tls-fingerprint';
-import type { DnsRecord } from '../report/records';
+import type { DnsRecord, UnnamedReason } from '../report/records';
 import { StreamHead } from './stream-head';
 
 /** Distinct HTTP hosts and DNS names kept per flow (a proxy connection can carry many). */
@@ -93,7 +93,7 @@ export class FlowInfo {
   /** Anomaly ids seen on this flow (small, distinct). */
   anomalies: number[] | null = null;
   /** Why the flow is unnamed, when a stage knows better than the default. */
-  unnamedReason: string | null = null;
+  unnamedReason: UnnamedReason | null = null;
   /** QUIC per-flow state (set by the QUIC extractor). */
   quic: unknown = null;
   /** QUIC state for later connections on the flow's 5-tuple, once its first hello was read (src/extract/quic-flow.ts). */

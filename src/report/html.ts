@@ -8,6 +8,7 @@
  * made visible), and a Content-Security-Policy forbids scripts as a second line of defence.
  */
 import type { AuditReport, Finding, ReportRule } from './model';
+import type { UnnamedReason } from './records';
 import { isoTime } from './csv';
 import { humanBytes } from './units';
 export { humanBytes };
@@ -192,7 +193,7 @@ export function renderHtml(r: AuditReport): string {
     `<p>Of <strong>${a.egress_flows}</strong> egress flows (${t(humanBytes(a.egress_bytes))}), <strong id="m-named-flows">${a.named_flows}</strong> (${pct(a.flow_share)}) carrying ${t(humanBytes(a.named_bytes))} (${pct(a.byte_share)}) have a name. A flow without a name can only be judged by address and port.</p>`);
   if (a.unnamed.length > 0) {
     s.push('<table class="compact"><thead><tr><th>why no name</th><th class="num">flows</th><th class="num">bytes</th></tr></thead><tbody>');
-    for (const u of a.unnamed) s.push(`<tr><td>${t(u.reason)} <span class="muted small">${t(UNNAMED_TEXT[u.reason] ?? '')}</span></td><td class="num">${u.flows}</td><td class="num">${u.bytes}</td></tr>`);
+    for (const u of a.unnamed) s.push(`<tr><td>${t(u.reason)} <span class="muted small">${t(unnamedText(u.reason))}</span></td><td class="num">${u.flows}</td><td class="num">${u.bytes}</td></tr>`);
     s.push('</tbody></table>');
   }
   s.push('</section>');
@@ -222,15 +223,21 @@ export function renderHtml(r: AuditReport): string {
 }
 
 /** Why an egress flow has no name, in words. */
-export const UNNAMED_TEXT: Readonly<Record<string, string>> = {
-  'ip-literal': 'connected to an address with no DNS answer, SNI or Host (IP literal)',
+export const UNNAMED_TEXT: Readonly<Record<UnnamedReason | 'dns-before-capture' | 'unknown', string>> = {
+  'ip-literal': 'no SNI or Host, and no DNS answer for the address in the capture (an address in the firmware, or a name resolved before the capture began or over encrypted DNS)',
   'tls-no-sni': 'TLS ClientHello without a server name',
   'tls-hello-incomplete': 'the ClientHello was cut short',
   'tls-roles-reversed': 'the remote sent the ClientHello, so its server name is the remote\'s name for the device',
-  'started-before-capture': 'the DNS answer came before the capture began',
+  'started-before-capture': 'the connection began before the capture, so its opening bytes (and any DNS answer) were not seen',
   'dns-before-capture': 'the DNS answer came before the capture began',
+  'quic-version-not-decryptable': 'QUIC Initials of a version whose keys are not public, so the ClientHello could not be read',
   ech: 'Encrypted Client Hello hides the name',
   'stream-gap': 'packets missing from the stream before the name',
   inbound: 'a connection into the device',
   unknown: 'no name and no reason recorded',
 };
+
+/** The words for unnamed reason `reason` ('' for one this build does not know). */
+export function unnamedText(reason: string): string {
+  return Object.hasOwn(UNNAMED_TEXT, reason) ? UNNAMED_TEXT[reason as keyof typeof UNNAMED_TEXT] : '';
+}

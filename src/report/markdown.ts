@@ -8,7 +8,7 @@
  */
 import type { AuditReport } from './model';
 import { isoTime } from './csv';
-import { humanBytes, UNNAMED_TEXT, visibleText } from './html';
+import { humanBytes, unnamedText, visibleText } from './html';
 
 /** Escapes a string for Markdown text and table cells. */
 export function escapeMarkdown(s: string): string {
@@ -60,7 +60,7 @@ export function renderMarkdown(r: AuditReport): string {
   }
   o.push('## Attribution coverage', '');
   o.push(`${a.named_flows} of ${a.egress_flows} egress flows \\(${pct(a.flow_share)}\\), ${m(humanBytes(a.named_bytes))} of ${m(humanBytes(a.egress_bytes))} \\(${pct(a.byte_share)}\\), have a name.`, '');
-  if (a.unnamed.length > 0) o.push(table(['why no name', 'flows', 'bytes'], a.unnamed.map((u) => [`${m(u.reason)}: ${m(UNNAMED_TEXT[u.reason] ?? '')}`, String(u.flows), String(u.bytes)])));
+  if (a.unnamed.length > 0) o.push(table(['why no name', 'flows', 'bytes'], a.unnamed.map((u) => [`${m(u.reason)}: ${m(unnamedText(u.reason))}`, String(u.flows), String(u.bytes)])));
 
   o.push('## Traffic by rule', '');
   if (r.rules.length > 0) {

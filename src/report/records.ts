@@ -22,6 +22,16 @@ export interface VerdictFields {
   explanation?: string;
 }
 
+/**
+ * Why a flow has no name (`unnamed_reason`). Every reason the pipeline gives is listed here, so
+ * the reports' wording for each (report/html UNNAMED_TEXT) is checked complete when compiled.
+ */
+export const UNNAMED_REASONS = [
+  'ip-literal', 'tls-no-sni', 'tls-hello-incomplete', 'tls-roles-reversed', 'started-before-capture',
+  'ech', 'stream-gap', 'inbound', 'quic-version-not-decryptable',
+] as const;
+export type UnnamedReason = typeof UNNAMED_REASONS[number];
+
 export interface FlowRecord extends VerdictFields {
   type: 'flow';
   id: number;
@@ -50,8 +60,8 @@ export interface FlowRecord extends VerdictFields {
   name_source: NameSource | null;
   names: NameCandidate[];
   anomalies: string[];
-  /** Why the flow has no name (ip-literal, tls-no-sni, stream-gap, ech, dns-before-capture, ...), when name is null. */
-  unnamed_reason?: string | null;
+  /** Why the flow has no name (ip-literal, tls-no-sni, stream-gap, ech, ...), when name is null. */
+  unnamed_reason?: UnnamedReason | null;
   /** Tunnel layers outside this flow (0 = outermost). */
   tunnel_depth?: number;
   /** TCP handshake seen (SYN from the initiator). */
