@@ -34,7 +34,7 @@ import { STREAM_HEAD_BYTES, StreamHead } from './flow/stream-head';
 import { AddrTextCache, Cidr, cidrContains, classifyAt, isAddressLiteral, Scope } from './net/addr';
 import { DnsAnswerRecord, DnsRecord, FlowRecord, NameCandidate, NameSource, UnnamedReason } from './report/records';
 import { QuicFlowAnalyzer } from './extract/quic-flow';
-import { quicVersionInfo } from './extract/quic-initial';
+import { opensAsClientInitial, quicVersionInfo } from './extract/quic-initial';
 import { classifyEncryptedDns } from './extract/encrypted-dns';
 import { DtlsHelloAssembler, MAX_DTLS_HELLO_DATAGRAMS, probeDtlsClientHello } from './extract/dtls-client-hello';
 import { DtlsServerFlight } from './extract/dtls-server-flight';
@@ -243,13 +243,35 @@ export class Pipeline {
     }
   }
 
-  /** A datagram on a QUIC flow whose hello was read: the client's may open a later connection (QuicFlowAnalyzer.feedLater). */
+  /**
+   * A datagram on a QUIC flow watched for a later connection (QuicFlowAnalyzer.feedLater): the
+   * client's may open one. On a flow whose first connection was not read (the capture began
+   * inside it), the side taken for the client may be the server: a datagram from the other side
+   * that opens as a client Initial shows the client.
+   */
   private laterQuic(slot: number, fl: number): void {
     const t = this.flows;
-    if (t.fromB !== ((fl & F_INIT_B) !== 0)) return;
     const v = this.view;
     const info = this.infoOf(slot);
+    if (t.fromB !== ((fl & F_INIT_B) !== 0)) {
+      if (info.hello !== null || info.sni !== null || (fl & (F_BY_PORT | F_BY_FIRST)) === 0) return;
+      if (!looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) || !opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength)) return;
+      this.swapToClient(slot, info, F_BY_QUIC);
+    }
     if (!this.quic.feedLater(info, v.buf, v.payloadOffset, v.payloadLength, this.anomalies)) t.clearFlags(slot, F_QUIC_LATER);
+  }
+
+  /**
+   * The side taken for the server showed itself the client (`by`: its HTTP request or
+   * ClientHello, its QUIC client Initial): swaps the flow's initiator, and what a new flow learns
+   * from its initiator is learned again for the right one (the names the client had from DNS
+   * for the server's address, the client as device evidence, its link-layer addresses).
+   */
+  private swapToClient(slot: number, info: FlowInfo, by: number): void {
+    this.flows.swapInitiator(slot, by);
+    info.dnsAnswerNames = null;
+    info.linkMacs = null;
+    this.onNewFlow(slot);
   }
 
   /**
@@ -381,14 +403,9 @@ export class Pipeline {
       : v.ipProto === IPPROTO_TCP ? (this.requestFromResponder(slot, info) ? F_BY_REQUEST : 0)
         : this.quicFromResponder(slot, info) ? F_BY_QUIC : 0;
     if (swapBy !== 0) {
-      t.swapInitiator(slot, swapBy);
+      this.swapToClient(slot, info, swapBy);
       initB = !initB;
       fromClient = true;
-      // What a new flow learns from its initiator, learned again for the right one: the names
-      // the client had from DNS for the server's address, and the client as device evidence.
-      info.dnsAnswerNames = null;
-      info.linkMacs = null;
-      this.onNewFlow(slot);
     }
     const serverPort = t.port(slot, !initB);
     const clientPort = t.port(slot, initB);
@@ -413,16 +430,20 @@ export class Pipeline {
   }
 
   /**
-   * A UDP flow whose initiator was guessed from a port (a client whose ephemeral port happens to
-   * be a service's, 44158 or 8080, talking to a server on 4433) opens with a QUIC Initial from
-   * the side taken for the server: no server speaks first in QUIC, so that side is the client.
+   * A UDP flow whose initiator was guessed — from a port (a client whose ephemeral port happens
+   * to be a service's, 44158 or 8080, talking to a server on 4433), or from the first datagram
+   * of a capture that began at the server's Retry, Version Negotiation or Initial — gets a
+   * client Initial from the side taken for the server: that side is the client. The Initial
+   * must open under the client keys of its DCID: a server's Initial is as long and looks the
+   * same but is under the server's keys (a capture that began at the server's reply kept its
+   * right guess from port 443).
    */
   private quicFromResponder(slot: number, info: FlowInfo): boolean {
     const v = this.view;
     const t = this.flows;
-    if ((t.flagsOf(slot) & F_BY_PORT) === 0 || info.app !== null || info.quic !== null) return false;
-    if (t.packetsOf(slot, (t.flagsOf(slot) & F_INIT_B) !== 0) !== 0) return false; // the guessed client has spoken
-    return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength);
+    if ((t.flagsOf(slot) & (F_BY_PORT | F_BY_FIRST)) === 0 || (info.app !== null && info.app !== 'quic')) return false;
+    if (this.quic.clientInitialRead(info)) return false; // the side taken for the client sent one
+    return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength);
   }
 
   // ---------------------------------------------------------------- TCP
@@ -1108,12 +1129,32 @@ export class Pipeline {
           return;
         }
       }
-      if (this.feedQuic(slot, info) === 'not-quic') this.decide(slot, info, info.app);
+      if (this.feedQuic(slot, info) === 'not-quic') {
+        // A QUIC short header first (the capture began inside a connection): a connection that
+        // opens on the socket later still names the flow.
+        const midQuic = info.app === null && looksLikeQuicShortHeader(v.buf, v.payloadOffset, v.payloadLength, serverPort, clientPort);
+        this.decide(slot, info, info.app);
+        if (midQuic) this.watchQuicFromNowOn(slot, info);
+      }
       return;
     }
     // The server's answer to an Initial that did not decrypt may be Version Negotiation (RFC 9000
     // §6.2): the client's next Initial, in a version both speak, is still to come.
-    if (info.app === null && !(info.quic !== null && isVersionNegotiation(v.buf, v.payloadOffset, v.payloadLength))) this.decide(slot, info, null);
+    if (info.app === null && !(info.quic !== null && isVersionNegotiation(v.buf, v.payloadOffset, v.payloadLength))) {
+      // A capture that began at the server's Initial (its client's first flight unseen): the
+      // name is lost to the capture's start, and a connection opening later may still give one.
+      const midQuic = this.flows.packetsOf(slot, !this.flows.fromB) === 0 &&
+        (looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) || looksLikeQuicShortHeader(v.buf, v.payloadOffset, v.payloadLength, serverPort, clientPort));
+      this.decide(slot, info, null);
+      if (midQuic) this.watchQuicFromNowOn(slot, info);
+    }
+  }
+
+  /** A QUIC connection the capture began inside of: its name was before the capture; a later connection on the socket may give one (laterQuic). */
+  private watchQuicFromNowOn(slot: number, info: FlowInfo): void {
+    info.unnamedReason = 'started-before-capture';
+    this.quic.watchLater(info);
+    this.flows.addFlags(slot, F_QUIC_LATER);
   }
 
   /**
@@ -1919,6 +1960,22 @@ function round6(x: number): number {
 /** A QUIC Version Negotiation packet (RFC 9000 §17.2.1): a long header with version 0. */
 function isVersionNegotiation(buf: Uint8Array, off: number, len: number): boolean {
   return len >= 7 && (buf[off] & 0x80) !== 0 && buf[off + 1] === 0 && buf[off + 2] === 0 && buf[off + 3] === 0 && buf[off + 4] === 0;
+}
+
+/** UDP ports QUIC is served from (HTTP/3 on 443; 4433 and 8443 as servers' and test setups' alternatives). */
+const QUIC_PORTS: readonly number[] = [443, 4433, 8443];
+/** A short header, a packet number and the 16-byte AEAD tag, with room for the header-protection sample (RFC 9001 §5.4.2). */
+const QUIC_MIN_SHORT_PACKET = 1 + 4 + 16;
+
+/**
+ * A datagram that may be a 1-RTT packet of a QUIC connection already open (RFC 9000 §17.3: the
+ * header form bit clear; the fixed bit too may be clear where both ends grease it, RFC 9287, as
+ * ngtcp2 does), on a port QUIC is served from. Text protocols start so too (every ASCII
+ * character does), hence the ports: the flow is only watched for a later Initial, which must
+ * still decrypt, and its missing name said to be lost to the capture's start.
+ */
+function looksLikeQuicShortHeader(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): boolean {
+  return (buf[off] & 0x80) === 0 && len >= QUIC_MIN_SHORT_PACKET && (QUIC_PORTS.includes(serverPort) || QUIC_PORTS.includes(clientPort));
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { A, AnomalyCounters } from '../anomalies';
 import { FlowInfo } from '../flow/flow-info';
-import { MAX_CID_LEN, PACKET_INITIAL, parseQuicLongHeader, QUIC_V1, QUIC_V2, QuicInitialDecoder } from './quic-initial';
+import { MAX_CID_LEN, PACKET_INITIAL, parseQuicLongHeader, QUIC_V1, QUIC_V2, QuicInitialDecoder, quicVersionInfo } from './quic-initial';
 
 /** Client datagrams examined per flow before giving up (Chrome's split post-quantum hellos take 2–4). */
 export const MAX_QUIC_DATAGRAMS = 16;
@@ -52,7 +52,7 @@ export class QuicFlowAnalyzer {
     const r = st.decoder.feed(buf, off, len);
     switch (r.kind) {
       case 'not-quic':
-        if (info.app === 'quic') return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
+        if (info.app === 'quic') return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.endUnread(info, st) : 'more';
         info.quic = null;
         return 'not-quic';
       case 'unsupported':
@@ -61,11 +61,11 @@ export class QuicFlowAnalyzer {
         info.app = 'quic';
         info.quicVersion = r.version;
         info.unnamedReason = 'quic-version-not-decryptable';
-        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
+        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.endUnread(info, st) : 'more';
       case 'need-more':
         info.app = 'quic';
         info.quicVersion = r.version;
-        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.end(info, st) : 'more';
+        return st.datagrams >= MAX_QUIC_DATAGRAMS ? this.endUnread(info, st) : 'more';
       case 'found':
         info.app = 'quic';
         info.quicVersion = r.version;
@@ -91,7 +91,22 @@ export class QuicFlowAnalyzer {
   }
 
   /**
-   * A client datagram of a flow whose ClientHello was read. A client may open another QUIC
+   * Watches the flow's later client datagrams for a QUIC connection opening on the same 5-tuple
+   * (feedLater), when none has been read yet: the capture began inside a connection (its first
+   * datagram a short header), or its connection's version has no public keys.
+   */
+  watchLater(info: FlowInfo): void {
+    if (info.quicLater === null) info.quicLater = { tried: [], decoder: null, dcid: -1, datagrams: 0 } satisfies LaterState;
+  }
+
+  /** True when an Initial of the flow's client has been decrypted (it showed itself the client). */
+  clientInitialRead(info: FlowInfo): boolean {
+    const st = info.quic as QuicState | null;
+    return info.hello !== null || (st !== null && st.decoder.initialsDecrypted > 0);
+  }
+
+  /**
+   * A client datagram of a flow whose ClientHello was read (or, after watchLater, not read). A client may open another QUIC
    * connection from the same socket to the same server (quic-go's Transport multiplexes
    * connections on one socket; a client retries after a connection closed): its Initial carries
    * a new DCID and keys derived from it. Each long-header Initial under a DCID not tried yet is
@@ -109,6 +124,8 @@ export class QuicFlowAnalyzer {
     const version = ((buf[off + 1] << 24) | (buf[off + 2] << 16) | (buf[off + 3] << 8) | buf[off + 4]) >>> 0;
     const typeBits = buf[off] & 0x30;
     if ((version === QUIC_V1 && typeBits !== 0x00) || (version === QUIC_V2 && typeBits !== 0x10)) return true;
+    // A version without public keys (the undecryptable connection's own packets) opens nothing.
+    if (version !== QUIC_V1 && version !== QUIC_V2 && quicVersionInfo(version) === null) return true;
     const h = parseQuicLongHeader(buf, off, len);
     if (h.kind !== 'ok' || h.header.packetType !== PACKET_INITIAL) return true;
     const key = dcidKey(buf, off, len);
@@ -130,7 +147,13 @@ export class QuicFlowAnalyzer {
     st.datagrams++;
     const r = st.decoder.feed(buf, off, len);
     if (r.kind === 'found') {
-      if (r.hello.sni !== null) info.laterSnis = FlowInfo.addName(info.laterSnis, r.hello.sni);
+      if (info.hello === null && info.sni === null) {
+        // The first connection the flow shows whole: its hello is the flow's.
+        info.app = 'quic';
+        info.quicVersion = r.version;
+        info.unnamedReason = null;
+        info.takeHello(r.hello, 'quic', anomalies);
+      } else if (r.hello.sni !== null) info.laterSnis = FlowInfo.addName(info.laterSnis, r.hello.sni);
       st.decoder = null;
     } else if (r.kind !== 'need-more' || st.datagrams >= MAX_QUIC_DATAGRAMS) {
       st.decoder = null;
@@ -142,6 +165,17 @@ export class QuicFlowAnalyzer {
   finishFlow(info: FlowInfo): void {
     const st = info.quic as QuicState | null;
     if (st) { st.decoder.finish(); info.quic = null; }
+  }
+
+  /**
+   * Past the datagram bound on a QUIC flow whose hello was not read (a long download in a version
+   * without public keys, a hello that never completed): a later connection on the socket, in a
+   * version we read, still names the flow. Not after failed decryptions: random datagrams that
+   * only looked like Initials would each cost a trial under a new "connection ID".
+   */
+  private endUnread(info: FlowInfo, st: QuicState): 'done' {
+    this.watchLater(info);
+    return this.end(info, st);
   }
 
   private end(info: FlowInfo, st: QuicState): 'done' {

@@ -358,6 +358,24 @@ const LABEL_CLIENT_IN = labelInfo('client in', 32);
 const LABELS_V1 = { key: labelInfo('quic key', 16), iv: labelInfo('quic iv', 12), hp: labelInfo('quic hp', 16) };
 const LABELS_V2 = { key: labelInfo('quicv2 key', 16), iv: labelInfo('quicv2 iv', 12), hp: labelInfo('quicv2 hp', 16) };
 
+/**
+ * True when the datagram at `buf[off, off + len)` starts with an Initial that opens under the
+ * client keys of its own DCID: a client's first flight (or its first after a Retry). A server's
+ * Initials are protected with the server's keys (RFC 9001 §5.2), so a server Initial — which is
+ * padded to 1200 bytes like a client's (RFC 9000 §14.1) — never passes. One derivation and one
+ * decryption; for telling which side of a flow is the client, not for the per-datagram path.
+ */
+export function opensAsClientInitial(buf: Uint8Array, off: number, len: number): boolean {
+  if (!(off >= 0 && len > 0 && off + len <= buf.length)) return false;
+  const r = parseQuicLongHeader(buf, off, len);
+  if (r.kind !== 'ok' || r.header.info === null || r.header.packetType !== PACKET_INITIAL) return false;
+  const h = r.header;
+  const info = h.info!;
+  const dcid = buf.subarray(h.dcidOff, h.dcidOff + h.dcidLen);
+  if (decryptInitialPacket(buf, h, deriveClientInitialKeys(info, dcid)).kind === 'ok') return true;
+  return info.name === 'reserved' && decryptInitialPacket(buf, h, deriveClientInitialKeys(reservedWithV1Salt(info), dcid)).kind === 'ok';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packet protection (RFC 9001 §5.3–5.4)
 // ---------------------------------------------------------------------------------------------

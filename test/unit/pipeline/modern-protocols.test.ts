@@ -188,6 +188,82 @@ describe('QUIC: later connections on the same 5-tuple (a client reusing its sock
   });
 });
 
+describe('QUIC: a capture that does not begin with the client\'s first Initial (found with ngtcp2 in a lab)', () => {
+  const cid = (b: number): Uint8Array => Uint8Array.from([b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7]);
+  const v1 = quicVersionInfo(1)!;
+  /** A v1 client Initial whose DCID is `dcid` (keys from it), carrying a whole ClientHello for `sni`. */
+  const hello = (dcid: Uint8Array, sni: string, pn = 0): Buffer =>
+    protectInitial({ version: 1, typeBits: 0, dcid, scid: cid(0x70), packetNumber: pn, pnLength: 2, payload: cryptoFrame(0, fakeClientHello(sni)), padTo: 1180 }, deriveClientInitialKeys(v1, dcid));
+  /** A server Initial: 1200 bytes like a client's, under the server's keys (here: keys its DCID does not give). */
+  const serverInitial = (dcid: Uint8Array): Buffer =>
+    protectInitial({ version: 1, typeBits: 0, dcid, scid: cid(0x90), packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, Uint8Array.from([2, 0, 0, 4, 3, 3, 0, 0])), padTo: 1180 }, deriveClientInitialKeys(v1, cid(0x01)));
+  /** A Retry (RFC 9000 §17.2.5): the client's SCID as DCID, the server's new ID as SCID, a token, the integrity tag. */
+  const retry = (clientScid: Uint8Array, newId: Uint8Array): Buffer => Buffer.concat([
+    Buffer.from([0xf0, 0, 0, 0, 1, clientScid.length]), Buffer.from(clientScid), Buffer.from([newId.length]), Buffer.from(newId),
+    Buffer.alloc(40, 0x7e), Buffer.alloc(16, 0x33),
+  ]);
+  /** A 1-RTT packet (short header, fixed bit) of a connection already open. */
+  const oneRtt = (n: number): Buffer => Buffer.concat([Buffer.from([0x41]), Buffer.from(cid(0x90)), Buffer.alloc(n, 0x5a)]);
+
+  test('a server Initial first keeps the port\'s right guess (the client is not the server), and its missing name is the capture\'s start', () => {
+    const s = new Scenario()
+      .udp(0, '203.0.113.70', 443, DEV, 53000, serverInitial(cid(0x70)))
+      .udp(1, DEV, 53000, '203.0.113.70', 443, oneRtt(60));
+    const [f] = s.run([DEV]).flows;
+    expect(f).toMatchObject({ direction: 'egress', device_ip: DEV, device_port: 53000, remote_port: 443, name: null, unnamed_reason: 'started-before-capture' });
+    expect(f.initiator_by).not.toBe('quic-initial');
+  });
+
+  test('a capture that begins at the server\'s Retry: the client\'s next Initial (under the Retry\'s ID) makes it the client and names the flow', () => {
+    const fresh = cid(0x40);
+    const s = new Scenario()
+      .udp(0, '203.0.113.71', 4435, DEV, 53001, retry(cid(0x70), fresh))
+      .udp(1, DEV, 53001, '203.0.113.71', 4435, hello(fresh, 'after-retry.vendor.example', 1));
+    const [f] = s.run([DEV]).flows;
+    expect(f).toMatchObject({
+      direction: 'egress', device_port: 53001, remote_port: 4435, initiator_by: 'quic-initial',
+      app: 'quic', sni: 'after-retry.vendor.example', name: 'after-retry.vendor.example', name_source: 'quic-sni',
+    });
+  });
+
+  test('short headers first (the capture began inside a connection), then a new connection on the same socket: its hello is the flow\'s', () => {
+    const s = new Scenario()
+      .udp(0, DEV, 53002, '203.0.113.72', 443, oneRtt(80))
+      .udp(1, '203.0.113.72', 443, DEV, 53002, oneRtt(300))
+      .udp(2, DEV, 53002, '203.0.113.72', 443, oneRtt(40))
+      .udp(50, DEV, 53002, '203.0.113.72', 443, hello(cid(0x20), 'next.vendor.example'));
+    const [f] = s.run([DEV]).flows;
+    expect(f).toMatchObject({ app: 'quic', sni: 'next.vendor.example', name: 'next.vendor.example', name_source: 'quic-sni', quic_version: '0x00000001', unnamed_reason: null });
+    expect(f.ja4).toMatch(/^q/);
+  });
+
+  test('short headers only: no name, said to be lost to the capture\'s start on a QUIC port, and not on another port (text protocols start with the same bits)', () => {
+    const greased = oneRtt(80);
+    greased[0] = 0x0c; // the fixed bit greased (RFC 9287), as ngtcp2 sends it
+    const s = new Scenario()
+      .udp(0, DEV, 53003, '203.0.113.73', 443, oneRtt(80))
+      .udp(0, DEV, 53006, '203.0.113.73', 4433, greased)
+      .udp(1, DEV, 53004, '203.0.113.73', 5060, Buffer.from('OPTIONS sip:probe@203.0.113.73 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.10\r\n\r\n'));
+    const flows = s.run([DEV]).flows;
+    expect(only(flows, '203.0.113.73', 443)).toMatchObject({ app: null, name: null, unnamed_reason: 'started-before-capture' });
+    expect(only(flows, '203.0.113.73', 4433)).toMatchObject({ app: null, name: null, unnamed_reason: 'started-before-capture' });
+    expect(only(flows, '203.0.113.73', 5060).unnamed_reason).toBe('ip-literal');
+  });
+
+  test('more datagrams of a version without public keys than are tried, then a v1 connection on the same socket: named by the v1 hello', () => {
+    const undecryptable = (i: number): Buffer => {
+      const b = Buffer.from(hello(cid(0x10), 'unseen.example', i));
+      b.writeUInt32BE(0x709a50c4, 1); // an old v2 draft: no keys
+      return b;
+    };
+    const s = new Scenario();
+    for (let i = 0; i < 40; i++) s.udp(i, DEV, 53005, '203.0.113.74', 443, undecryptable(i));
+    s.udp(100, DEV, 53005, '203.0.113.74', 443, hello(cid(0x30), 'v1-later.vendor.example'));
+    const [f] = s.run([DEV]).flows;
+    expect(f).toMatchObject({ app: 'quic', sni: 'v1-later.vendor.example', name: 'v1-later.vendor.example', quic_version: '0x00000001' });
+  });
+});
+
 describe('QUIC: later connections past the number tried', () => {
   test('Initials under more new connection IDs than are tried are said on the flow (quic.later_connections_unread), not passed over silently', () => {
     const cidOf = (n: number): Uint8Array => Uint8Array.from([0xee, n, n, n, n, n, n, n]);
