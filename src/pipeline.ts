@@ -442,7 +442,7 @@ export class Pipeline {
     const v = this.view;
     const t = this.flows;
     if ((t.flagsOf(slot) & (F_BY_PORT | F_BY_FIRST)) === 0 || (info.app !== null && info.app !== 'quic')) return false;
-    if (this.quic.clientInitialRead(info)) return false; // the side taken for the client sent one
+    if (this.quic.clientSentInitial(info)) return false; // the side taken for the client sent one
     return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength);
   }
 

@@ -99,10 +99,14 @@ export class QuicFlowAnalyzer {
     if (info.quicLater === null) info.quicLater = { tried: [], decoder: null, dcid: -1, datagrams: 0 } satisfies LaterState;
   }
 
-  /** True when an Initial of the flow's client has been decrypted (it showed itself the client). */
-  clientInitialRead(info: FlowInfo): boolean {
+  /**
+   * True when the side taken for the flow's client has sent an Initial, whether it decrypted or
+   * not (the benchmark's random "Initials" do not): that side acts the client, and the other
+   * side's long packets are the server's, not worth a trial decryption each.
+   */
+  clientSentInitial(info: FlowInfo): boolean {
     const st = info.quic as QuicState | null;
-    return info.hello !== null || (st !== null && st.decoder.initialsDecrypted > 0);
+    return info.hello !== null || (st !== null && (st.decoder.initialsDecrypted > 0 || st.failures > 0));
   }
 
   /**
