@@ -194,6 +194,7 @@ export class Pipeline {
     if (ts > this.lastTs) this.lastTs = ts;
     try {
       let st = this.decoder.decode(f.buf, f.offset, f.capturedLength, f.wireLength, f.linkType);
+      if (st !== DecodeStatus.Transport && this.opts.devices.length > 0 && this.view.srcMacOffset >= 0) this.learnDeviceMac(st);
       // Tunnels: the outer packet may itself be a flow (VXLAN); the inner one always is. A
       // flow's tunnel depth counts the TCP/UDP layers outside it (tshark's definition), so
       // 6in4 and GRE inner flows are depth 0 and VXLAN inner flows depth 1.
@@ -328,6 +329,29 @@ export class Pipeline {
     if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, initB)) !== Scope.LinkLocal) return;
     const dst = v.dstMacOffset >= 0 ? macAt(v.macBuf, v.dstMacOffset) : -1;
     this.infoOf(slot).linkMacs = fromInit ? [src, dst] : [dst, src];
+  }
+
+  /**
+   * With --device: a frame with no flow whose sender is a device address (its ARP, or its ICMP,
+   * ICMPv6 neighbour discovery or IGMP from a --device address) teaches the device's MAC too,
+   * usually before its first flow. ARP must be IPv4 over Ethernet (RFC 826).
+   */
+  private learnDeviceMac(st: DecodeStatus): void {
+    if (this.deviceMacs.size >= MAX_DEVICE_MACS) return;
+    const v = this.view;
+    let device = false;
+    if (st === DecodeStatus.OtherIp && v.ipVersion !== 0) {
+      const ver = v.ipVersion;
+      for (const c of this.opts.devices) if (cidrContains(c, ver, v.sa0, v.sa1, v.sa2, v.sa3)) { device = true; break; }
+    } else if (st === DecodeStatus.NotIp && v.arpOffset >= 0) {
+      const b = v.buf;
+      const o = v.arpOffset;
+      if (b[o] === 0 && b[o + 1] === 1 && b[o + 2] === 0x08 && b[o + 3] === 0 && b[o + 4] === 6 && b[o + 5] === 4) {
+        const spa = ((b[o + 14] << 24) | (b[o + 15] << 16) | (b[o + 16] << 8) | b[o + 17]) >>> 0;
+        for (const c of this.opts.devices) if (cidrContains(c, 4, 0, 0, 0, spa)) { device = true; break; }
+      }
+    }
+    if (device) this.deviceMacs.add(macAt(v.macBuf, v.srcMacOffset));
   }
 
   /**

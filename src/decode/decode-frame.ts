@@ -232,8 +232,10 @@ export class FrameDecoder {
       } else status = decodeIpv4(buf, cur, this.view, this.anomalies);
     } else if (etherType === ETHERTYPE_IPV6) status = decodeIpv6(buf, cur, this.view, this.anomalies);
     else {
-      if (etherType === ETHERTYPE_ARP) this.nonFlow.arp++;
-      else this.nonFlow.otherL2++;
+      if (etherType === ETHERTYPE_ARP) {
+        this.nonFlow.arp++;
+        if (cur.end - cur.off >= ARP_IPV4_ETHER_LENGTH) this.view.arpOffset = cur.off;
+      } else this.nonFlow.otherL2++;
       return DecodeStatus.NotIp;
     }
     if (status !== NEXT_LAYER) return status;
@@ -427,6 +429,9 @@ export class FrameDecoder {
 }
 
 /** Clears the per-layer fields that every decoded (inner or outer) packet sets afresh. */
+/** An ARP packet for IPv4 over Ethernet (RFC 826): 8 bytes of header, then 6 + 4 bytes for each of sender and target. */
+const ARP_IPV4_ETHER_LENGTH = 28;
+
 function resetLayers(view: PacketView): void {
   view.ipVersion = 0;
   view.sa0 = 0; view.sa1 = 0; view.sa2 = 0; view.sa3 = 0;
@@ -447,4 +452,5 @@ function resetLayers(view: PacketView): void {
   view.innerEnd = 0;
   view.srcMacOffset = -1;
   view.dstMacOffset = -1;
+  view.arpOffset = -1;
 }

@@ -106,6 +106,8 @@ export class PacketView {
   dstMacOffset = -1;
   srcMacOffset = -1;
   macBuf: Uint8Array = this.frameBuf;
+  /** Where an ARP packet at least 28 bytes long starts in `buf` (status NotIp), else -1: its sender's addresses teach the device's MAC. */
+  arpOffset = -1;
 }
 
 export const IPPROTO_ICMP = 1;

@@ -4,6 +4,7 @@
  * chain's shortest link; mDNS answers multicast on the link name flows between hosts there.
  */
 import { Scenario } from './scenario';
+import { ipv4 } from '../decode/build';
 import { DNS_A, DNS_CNAME, dnsMessage, type DnsAnswerSpec } from '../../helpers/packets';
 import type { FlowRecord } from '../../../src/report/records';
 import { clientHelloMessage, records } from '../extract/helpers/tls-builder';
@@ -308,6 +309,21 @@ describe('with --device: traffic the device did not take part in, and lookups it
       lookup(early, 10, 40100, 'api.nebra.com', []);
       const r = early.run([DEV]);
       expect(r.dns.find((d) => d.qname === 'fileserver')?.foreign).toBeUndefined();
+    });
+
+    test('the device\'s ARP announcement (or its ICMP from a --device address) teaches its MAC before its first flow', () => {
+      const s = new Scenario().ethernet(macs).arp(0, DEV, DEV_MAC)
+        .udp(5, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
+      const r = s.run([DEV]);
+      expect(r.dns.find((d) => d.qname === 'fileserver')?.foreign).toBe(true);
+      expect(r.flows.find((f) => f.device_port === 50001 || f.remote_port === 5355)?.foreign).toBe(true);
+      const ping = new Scenario().ethernet(macs).at(0, ipv4({ src: DEV, dst: RESOLVER, proto: 1 }, Uint8Array.of(8, 0, 0, 0, 0, 1, 0, 1)))
+        .udp(5, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
+      expect(ping.run([DEV]).dns.find((d) => d.qname === 'fileserver')?.foreign).toBe(true);
+      // Another host's ARP teaches nothing: the neighbour's lookup stays the device's (no MAC known).
+      const other = new Scenario().ethernet(macs).arp(0, '192.0.2.99', NEIGHBOUR_MAC)
+        .udp(5, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
+      expect(other.run([DEV]).dns.find((d) => d.qname === 'fileserver')?.foreign).toBeUndefined();
     });
   });
 

@@ -76,8 +76,21 @@ export class Scenario {
     return this;
   }
 
+  /** Whole Ethernet frames added by arp(), kept apart from the raw IP packets. */
+  private readonly frames = new Set<Uint8Array>();
+
+  /** An ARP announcement (RFC 5227 §2.3: sender and target address both `ip`) from `mac`, broadcast; needs ethernet(). */
+  arp(ms: number, ip: string, mac: string): this {
+    const m = mac.split(':').map((h) => parseInt(h, 16));
+    const a = Buffer.from(addrHex(ip), 'hex');
+    const f = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...m, 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1, ...m, ...a, 0, 0, 0, 0, 0, 0, ...a]);
+    this.frames.add(f);
+    return this.at(ms, f);
+  }
+
   /** The Ethernet frame around raw IP packet `ip`. */
   private frame(ip: Uint8Array): Uint8Array {
+    if (this.frames.has(ip)) return ip;
     const v6 = ip[0] >> 4 === 6;
     const mac = (a: Uint8Array): number[] => {
       if (v6 && a[0] === 0xff) return [0x33, 0x33, a[12], a[13], a[14], a[15]];
