@@ -25,6 +25,7 @@ import { CaptureError } from '../../src/errors';
 import { Pipeline, RecordSink } from '../../src/pipeline';
 import { renderNdjsonLine } from '../../src/report/ndjson';
 import type { DnsRecord, FlowRecord } from '../../src/report/records';
+import { Cidr, parseCidr } from '../../src/net/addr';
 
 /** Bytes of canary around each frame when a canary is used. */
 const CANARY_PAD = 64;
@@ -51,6 +52,17 @@ export interface FuzzRunOptions {
   stage?: (next: RecordSink) => StageSink;
   /** Flow cap (small values exercise eviction). */
   maxFlows?: number;
+  /** --device prefixes (the device-side, foreign and MAC-learning paths run only with some). */
+  devices?: Cidr[];
+}
+
+/** Private and documentation prefixes: with them as --device, most seed captures have a device side. */
+const FUZZ_DEVICES: Cidr[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '192.0.2.0/24', '198.51.100.0/24', '2001:db8::/32', 'fd00::/8']
+  .map((c) => parseCidr(c)!);
+
+/** The run options of one mutant, from its seed: a small flow cap on every fourth, --device prefixes on every other. */
+export function mutantOptions(iterSeed: number): Omit<FuzzRunOptions, 'canary'> {
+  return { maxFlows: iterSeed % 4 === 0 ? 8 : undefined, devices: (iterSeed >>> 2) % 2 === 1 ? FUZZ_DEVICES : undefined };
 }
 
 /** Collects NDJSON lines and checks that each is one whole line of valid JSON. */
@@ -112,7 +124,7 @@ export function runCaptureBytes(bytes: Uint8Array, dir: string, opts: FuzzRunOpt
   };
   try {
     const stage = opts.stage ? opts.stage(sink) : null;
-    const pipeline = new Pipeline({ devices: [], maxFlows: opts.maxFlows }, stage ?? sink);
+    const pipeline = new Pipeline({ devices: opts.devices ?? [], maxFlows: opts.maxFlows }, stage ?? sink);
     const remember = (e: unknown, where: string): void => { caught ??= { e, where }; };
     spyThrows(pipeline.decoder, ['decode', 'decodeInner'], remember);
     spyThrows(pipeline, ['onTransport', 'onNewFlow', 'onPayload'], remember);
@@ -162,7 +174,7 @@ export function runCaptureBytes(bytes: Uint8Array, dir: string, opts: FuzzRunOpt
     }
     pipeline.finish();
     stage?.finish();
-    const summary = buildSummary(pipeline, { inputs: [file], format: 'ndjson', pipeline: { devices: [] } }, inputs, issues, sink.flows);
+    const summary = buildSummary(pipeline, { inputs: [file], format: 'ndjson', pipeline: { devices: opts.devices ?? [] } }, inputs, issues, sink.flows);
     sink.push(renderNdjsonLine(summary));
     if (pipeline.anomalies.counts[A['decoder.internal_error']] > 0) fail('decoder.internal_error was counted');
     if (sink.bad) fail(sink.bad);

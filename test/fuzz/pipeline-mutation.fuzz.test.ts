@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runWithCanaries } from './harness';
+import { mutantOptions, runWithCanaries } from './harness';
 import { mutate, Rng } from './mutate';
 import { loadSeeds } from './seeds';
 
@@ -37,7 +37,7 @@ test(`${CI_MUTANTS} seeded mutants of the seed captures through the whole pipeli
     const seed = seeds[i % seeds.length];
     const iterSeed = rng.u32();
     const { bytes, steps } = mutate(seed.bytes, new Rng(iterSeed), donors);
-    const out = runWithCanaries(bytes, dir, { maxFlows: iterSeed % 4 === 0 ? 8 : undefined });
+    const out = runWithCanaries(bytes, dir, mutantOptions(iterSeed));
     frames += out.frames;
     const problem = out.problem ?? (out.ms > MAX_MS_PER_INPUT ? `took ${out.ms.toFixed(0)} ms` : null);
     if (problem) failures.push(`${seed.name} [${steps.join(',')}] iter-seed ${iterSeed}: ${problem}\n${(out.error as Error)?.stack ?? ''}`);

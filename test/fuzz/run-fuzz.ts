@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runWithCanaries } from './harness';
+import { mutantOptions, runWithCanaries } from './harness';
 import { mutate, Rng } from './mutate';
 import { loadSeeds, saveCrasher } from './seeds';
 
@@ -62,7 +62,7 @@ export function fuzz(args: FuzzArgs, log: (line: string) => void): { execs: numb
       const seed = seeds[rng.below(seeds.length)];
       const iterSeed = rng.u32();
       const { bytes, steps } = mutate(seed.bytes, new Rng(iterSeed), donors);
-      const out = runWithCanaries(bytes, dir, { maxFlows: iterSeed % 4 === 0 ? 8 : undefined });
+      const out = runWithCanaries(bytes, dir, mutantOptions(iterSeed));
       execs++;
       let problem = out.problem;
       if (!problem && out.ms > args.slowMs) problem = `slow: ${out.ms.toFixed(0)} ms for ${bytes.length} bytes`;
