@@ -65,6 +65,11 @@ const LINK_UNKNOWN = -1;
 const LINK_NEITHER = 0;
 const LINK_INITIATOR = 1;
 const LINK_RESPONDER = 2;
+/** A frame's end a Linux cooked header names only by its packet type: the capturing host (sent by it, or to it). */
+const CAPTURE_HOST = -2;
+/** Linux cooked packet types (linux/if_packet.h): to the capturing host, and sent by it. */
+const PACKET_HOST = 0;
+const PACKET_OUTGOING = 4;
 
 /** Evidence-set key of the address at `words[off, off + 4)`: IPv4 as its number, IPv6 as text. */
 function evidenceKeyAt(v: number, words: Uint32Array, off: number): number | string {
@@ -169,6 +174,8 @@ export class Pipeline {
   private readonly egressEvidence = new Set<number | string>();
   /** With --device: the MACs (48-bit numbers) that frames from a --device address were sent from (bounded by MAX_DEVICE_MACS). */
   private readonly deviceMacs = new Set<number>();
+  /** With --device, on a Linux cooked capture: the capturing host sent a frame from a --device address (it is the device). */
+  private captureHostIsDevice = false;
   /** Addresses noted in egressEvidence recently, 1024 entries of words then version (0: empty). */
   private readonly evidenceMemo = new Uint32Array(1024 * 5);
   /** FlowInfo objects of ended flows, reset, for the next flows that carry payload (bounded by MAX_POOLED_INFOS). */
@@ -271,7 +278,7 @@ export class Pipeline {
   private swapToClient(slot: number, info: FlowInfo, by: number): void {
     this.flows.swapInitiator(slot, by);
     info.dnsAnswerNames = null;
-    info.linkMacs = null;
+    info.linkRole = LINK_UNKNOWN;
     this.onNewFlow(slot);
   }
 
@@ -312,23 +319,39 @@ export class Pipeline {
    * With --device: a device's link-local address (fe80::, 169.254/16, 0.0.0.0 for DHCP) is rarely
    * among the --device prefixes, but its frames leave from the MAC its --device addresses use,
    * while a neighbour's mDNS, LLMNR and DHCPv6 (heard by a capture on the device itself) come
-   * from another. Learns the MACs a device address's new flows are sent from, and keeps the
-   * MACs of a flow that a link-local host opened between addresses outside --device, for
-   * linkRole. Runs once per new flow, with --device only.
+   * from another. Learns the MACs a device address's new flows are sent from; for a flow a
+   * link-local host opened between addresses outside --device, decides from its first frame
+   * which end is the device (linkRole), so the flow and its DNS records agree whenever they are
+   * written. Runs once per new flow, with --device only.
    */
   private noteLinkAddresses(slot: number, initB: boolean, deviceInit: boolean): void {
-    const v = this.view;
     const t = this.flows;
     const fromInit = t.fromB === initB;
-    const src = macAt(v.macBuf, v.srcMacOffset);
     if (fromInit ? deviceInit : this.isDeviceSide(slot, t.fromB)) {
-      if (this.deviceMacs.size < MAX_DEVICE_MACS) this.deviceMacs.add(src);
+      this.learnSenderMac();
       return;
     }
     if (deviceInit || this.isDeviceSide(slot, !initB)) return;
     if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, initB)) !== Scope.LinkLocal) return;
-    const dst = v.dstMacOffset >= 0 ? macAt(v.macBuf, v.dstMacOffset) : -1;
-    this.infoOf(slot).linkMacs = fromInit ? [src, dst] : [dst, src];
+    if (this.deviceMacs.size === 0 && !this.captureHostIsDevice) return; // nothing known yet: taken as the device
+    const v = this.view;
+    const sender = v.sllPacketType === PACKET_OUTGOING ? CAPTURE_HOST : macAt(v.macBuf, v.srcMacOffset);
+    const receiver = v.dstMacOffset >= 0 ? macAt(v.macBuf, v.dstMacOffset) : v.sllPacketType === PACKET_HOST ? CAPTURE_HOST : -1;
+    const init = fromInit ? sender : receiver;
+    const resp = fromInit ? receiver : sender;
+    this.infoOf(slot).linkRole = this.isDeviceMac(init) ? LINK_INITIATOR : this.isDeviceMac(resp) ? LINK_RESPONDER : LINK_NEITHER;
+  }
+
+  /** The frame being processed was sent from a --device address: its sender's MAC is the device's (and, on a cooked capture, a frame the capturing host sent makes that host the device). */
+  private learnSenderMac(): void {
+    const v = this.view;
+    if (v.sllPacketType === PACKET_OUTGOING) this.captureHostIsDevice = true;
+    if (this.deviceMacs.size < MAX_DEVICE_MACS) this.deviceMacs.add(macAt(v.macBuf, v.srcMacOffset));
+  }
+
+  /** True when a frame end (a MAC, CAPTURE_HOST, or -1 for none) is the device. */
+  private isDeviceMac(id: number): boolean {
+    return id === CAPTURE_HOST ? this.captureHostIsDevice : id >= 0 && this.deviceMacs.has(id);
   }
 
   /**
@@ -337,7 +360,6 @@ export class Pipeline {
    * usually before its first flow. ARP must be IPv4 over Ethernet (RFC 826).
    */
   private learnDeviceMac(st: DecodeStatus): void {
-    if (this.deviceMacs.size >= MAX_DEVICE_MACS) return;
     const v = this.view;
     let device = false;
     if (st === DecodeStatus.OtherIp && v.ipVersion !== 0) {
@@ -351,21 +373,17 @@ export class Pipeline {
         for (const c of this.opts.devices) if (cidrContains(c, 4, 0, 0, 0, spa)) { device = true; break; }
       }
     }
-    if (device) this.deviceMacs.add(macAt(v.macBuf, v.srcMacOffset));
+    if (device) this.learnSenderMac();
   }
 
   /**
    * For a flow opened by a link-local address, neither end of which is a --device address: which
-   * end the MACs say is the device (LINK_INITIATOR, LINK_RESPONDER), LINK_NEITHER when neither
-   * end's MAC is one a device address was sent from (another host's traffic), LINK_UNKNOWN when
-   * the capture has no MACs or no device address has been seen sending yet.
+   * end its first frame's MACs said is the device (LINK_INITIATOR, LINK_RESPONDER), LINK_NEITHER
+   * when neither end's was (another host's traffic), LINK_UNKNOWN when the capture has no MACs or
+   * no frame from a device address had come before it.
    */
   private linkRole(info: FlowInfo | undefined): number {
-    const m = info?.linkMacs;
-    if (!m || this.deviceMacs.size === 0) return LINK_UNKNOWN;
-    if (this.deviceMacs.has(m[0])) return LINK_INITIATOR;
-    if (m[1] >= 0 && this.deviceMacs.has(m[1])) return LINK_RESPONDER;
-    return LINK_NEITHER;
+    return info === undefined ? LINK_UNKNOWN : info.linkRole;
   }
 
   /**

@@ -453,4 +453,5 @@ function resetLayers(view: PacketView): void {
   view.srcMacOffset = -1;
   view.dstMacOffset = -1;
   view.arpOffset = -1;
+  view.sllPacketType = -1;
 }

@@ -223,6 +223,7 @@ function decodeSll(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalie
   if (u16be(buf, off + 2) === ARPHRD_ETHER && u16be(buf, off + 4) === 6) {
     view.macBuf = buf;
     view.srcMacOffset = off + 6;
+    view.sllPacketType = u16be(buf, off);
   }
   return skipVlanTags(buf, cur, view, anomalies, off + SLL_HEADER_LENGTH, u16be(buf, off + 14));
 }
@@ -248,6 +249,7 @@ function decodeSll2(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomali
   if (u16be(buf, off + 8) === ARPHRD_ETHER && buf[off + 11] === 6) {
     view.macBuf = buf;
     view.srcMacOffset = off + 12;
+    view.sllPacketType = buf[off + 10];
   }
   return skipVlanTags(buf, cur, view, anomalies, off + SLL2_HEADER_LENGTH, u16be(buf, off));
 }

@@ -106,6 +106,12 @@ export class PacketView {
   dstMacOffset = -1;
   srcMacOffset = -1;
   macBuf: Uint8Array = this.frameBuf;
+  /**
+   * The packet type of a Linux cooked header (0 to the capturing host, 1 broadcast, 2 multicast,
+   * 3 to another host, 4 sent by the capturing host), which stands in for the destination MAC
+   * it lacks; -1 for other link layers.
+   */
+  sllPacketType = -1;
   /** Where an ARP packet at least 28 bytes long starts in `buf` (status NotIp), else -1: its sender's addresses teach the device's MAC. */
   arpOffset = -1;
 }

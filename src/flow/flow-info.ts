@@ -137,8 +137,8 @@ export class FlowInfo {
   /** A unicast mDNS/LLMNR reply to a multicast query: the query flow's id (0: none) and its group. */
   replyTo = 0;
   replyGroup: string | null = null;
-  /** With --device, for a flow a link-local address opened: the initiator's and the responder's MACs as 48-bit numbers (-1: not in the frame), from its first frame (Pipeline.noteLinkAddresses). */
-  linkMacs: [number, number] | null = null;
+  /** With --device, for a flow a link-local address opened between addresses outside --device: which end its first frame's MACs said is the device (Pipeline.noteLinkAddresses; -1: unknown). */
+  linkRole = -1;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */
   reset(): void {
@@ -182,7 +182,7 @@ export class FlowInfo {
     this.tlsByResponder = false;
     this.replyTo = 0;
     this.replyGroup = null;
-    this.linkMacs = null;
+    this.linkRole = -1;
   }
 
   /**

@@ -311,6 +311,32 @@ describe('with --device: traffic the device did not take part in, and lookups it
       expect(r.dns.find((d) => d.qname === 'fileserver')?.foreign).toBeUndefined();
     });
 
+    test('on a Linux cooked capture (tcpdump -i any on the device) the packet type stands in for the destination MAC: the SSH session to the device is inbound, a neighbour\'s multicast foreign, and the device\'s second interface its own', () => {
+      const second = '02:bb:0b:a5:e0:11';
+      const s = lookup(new Scenario().cooked({ ...macs, 'fe80::11': second }, [DEV_MAC, second]), 0, 40100, 'api.nebra.com', [])
+        .udp(10, 'fe80::11', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'base.local', DNS_A)) // sent by the host, from its other MAC
+        .udp(20, 'fe80::99', 5353, 'ff02::fb', 5353, dnsMessage(0, false, 'printer.local', DNS_A))
+        .tcp(60, 'fe80::99', 50022, 'fe80::10', 22, new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n'));
+      const r = s.run([DEV]);
+      expect(r.flows.find((f) => f.proto === 'tcp')).toMatchObject({ direction: 'inbound', device_ip: 'fe80::10', device_port: 22 });
+      expect(r.flows.find((f) => f.proto === 'tcp')?.foreign).toBeUndefined();
+      expect(r.dns.find((d) => d.qname === 'base.local')?.foreign).toBeUndefined();
+      expect(r.dns.find((d) => d.qname === 'printer.local')?.foreign).toBe(true);
+      expect(r.summary.device_ips).toEqual(expect.arrayContaining(['fe80::11', 'fe80::10']));
+      expect(r.summary.device_ips).not.toContain('fe80::99');
+    });
+
+    test('decided at the flow\'s first frame: a neighbour\'s lookup before anything is known stays the device\'s in its flow and its DNS record alike', () => {
+      const s = new Scenario().ethernet(macs)
+        .udp(0, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
+      lookup(s, 10, 40100, 'api.nebra.com', []);
+      s.udp(20, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x78, false, 'fileserver', DNS_A)); // the same flow, once the MAC is known
+      const r = s.run([DEV]);
+      const flow = r.flows.find((f) => f.remote_port === 5355 || f.device_port === 5355)!;
+      expect(flow.foreign).toBeUndefined();
+      expect(r.dns.filter((d) => d.qname === 'fileserver').map((d) => d.foreign)).toEqual([undefined, undefined]);
+    });
+
     test('the device\'s ARP announcement (or its ICMP from a --device address) teaches its MAC before its first flow', () => {
       const s = new Scenario().ethernet(macs).arp(0, DEV, DEV_MAC)
         .udp(5, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));

@@ -5,7 +5,7 @@
  */
 import { replay, Replayed } from '../../helpers/run-pipeline';
 import type { PipelineOptions } from '../../../src/pipeline';
-import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL } from '../../../src/capture/source';
 import { parseAddr } from '../../../src/net/addr';
 import {
   T0, TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, TimedPacket, pcapBytes, tcpPacket, tempDir, udpPacket,
@@ -76,6 +76,20 @@ export class Scenario {
     return this;
   }
 
+  /** MACs of the capturing host when run() writes Linux cooked (SLL) headers instead of Ethernet ones; null for Ethernet. */
+  private hostMacs: Set<string> | null = null;
+
+  /**
+   * Like ethernet(), but as `tcpdump -i any` on the host whose interfaces have `hostMacs`: Linux
+   * cooked v1 headers carrying the sender's MAC and the packet type (4 sent by the host, 0 to
+   * it, 2 multicast, 3 to another host) instead of the destination MAC.
+   */
+  cooked(macs: Record<string, string>, hostMacs: string[]): this {
+    this.ethernet(macs);
+    this.hostMacs = new Set(hostMacs.map((m) => m.toLowerCase()));
+    return this;
+  }
+
   /** Whole Ethernet frames added by arp(), kept apart from the raw IP packets. */
   private readonly frames = new Set<Uint8Array>();
 
@@ -99,6 +113,11 @@ export class Scenario {
     };
     const dst = mac(v6 ? ip.subarray(24, 40) : ip.subarray(16, 20));
     const src = mac(v6 ? ip.subarray(8, 24) : ip.subarray(12, 16));
+    if (this.hostMacs !== null) {
+      const text = (m: number[]): string => m.map((b) => b.toString(16).padStart(2, '0')).join(':');
+      const type = this.hostMacs.has(text(src)) ? 4 : (dst[0] & 1) !== 0 ? 2 : this.hostMacs.has(text(dst)) ? 0 : 3;
+      return Uint8Array.from([0, type, 0, 1, 0, 6, ...src, 0, 0, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00, ...ip]);
+    }
     return Uint8Array.from([...dst, ...src, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00, ...ip]);
   }
 
@@ -108,7 +127,7 @@ export class Scenario {
     try {
       const sorted = [...this.packets].sort((a, b) => a.ts - b.ts);
       const bytes = this.macOf === null ? pcapBytes(sorted)
-        : pcapBytes(sorted.map((p) => ({ ts: p.ts, data: this.frame(p.data) })), LINKTYPE_ETHERNET);
+        : pcapBytes(sorted.map((p) => ({ ts: p.ts, data: this.frame(p.data) })), this.hostMacs !== null ? LINKTYPE_LINUX_SLL : LINKTYPE_ETHERNET);
       const file = tmp.write('scenario.pcap', bytes);
       return replay([file], devices, { pipeline: pipeline as PipelineOptions });
     } finally {
