@@ -95,6 +95,12 @@ export const ANOMALY_NAMES = [
   'ip.ipv6_under_ipv4_type', // an IPv6 packet where the link layer's type says IPv4 (0x0800): decoded as IPv6, as tshark does (Linux cooked captures have shown it)
   'tls.records_before_hello', // TLS records with no handshake data (ChangeCipherSpec, alert, application data, an empty handshake record) before the ClientHello: read past, as servers do
   'quic.later_connections_unread', // a QUIC flow's client sent Initials under more new connection IDs than are tried: later connections' server names may be missing
+  'tcp.rst_with_data', // a RST carrying data (RFC 9293 §3.5.3 allows diagnostic text): not stream bytes, no receiver takes them; not read
+  'tcp.data_without_ack', // data in a segment with neither SYN nor ACK set: a receiver drops it (RFC 9293 §3.10.7.4); not read
+  'tcp.syn_data_without_fast_open', // data in a SYN without a TCP Fast Open option (RFC 7413): receivers do not take it, the client sends it again after the handshake; not read
+  'tcp.urgent_data', // urgent data (URG) before the flow was named: a receiver takes the urgent byte out of the stream, so a name read across it may differ from the one the server saw
+  'tcp.data_after_fin', // client data past the end its FIN set (RFC 9293 §3.10.7.4: a receiver ignores it): not read
+  'http.head_unfinished', // the connection ended inside the client's first request head (a RST, or the capture ended): read from its whole lines (a Host line sent whole names the flow)
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

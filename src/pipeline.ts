@@ -16,7 +16,7 @@ import { FrameDecoder } from './decode/decode-frame';
 import { pktapProcessName } from './decode/link';
 import { MAX_TUNNEL_DEPTH, udpTunnelApp } from './decode/tunnels';
 import { MAX_AMSDU_SUBFRAMES } from './decode/wifi';
-import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, PacketView, TCP_ACK, TCP_SYN } from './decode/packet-view';
+import { DecodeStatus, InnerKind, IPPROTO_TCP, IPPROTO_UDP, PacketView, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from './decode/packet-view';
 import { startsWithAscii } from './decode/bytes';
 import { parseDnsMessage, splitDnsTcpStream, dnsTypeName, dnsRcodeName, DnsMessage, DnsMessageStore, type DnsAnswer } from './extract/dns';
 import { ClientHelloResult, parseClientHelloPrefix, leadingNonHelloRecords, parseClientHelloRecords, parseSslv2ClientHello, probeTlsRecord } from './extract/tls-client-hello';
@@ -243,12 +243,58 @@ export class Pipeline {
       this.flowCount++;
       this.onNewFlow(slot);
     }
+    if ((v.tcpFlags & TCP_FIN) !== 0 && v.ipProto === IPPROTO_TCP) this.noteClientFin(slot);
     if (v.payloadLength > 0) {
       const fl = t.flagsOf(slot);
+      if (v.ipProto === IPPROTO_TCP && (v.tcpFlags & (TCP_ACK | TCP_RST)) !== TCP_ACK && !this.tcpPayloadTaken(slot)) return;
       if ((fl & F_APP_DONE) === 0) this.onPayload(slot);
       else if (v.innerKind !== InnerKind.None) this.lateTunnel(slot);
       else if ((fl & F_QUIC_LATER) !== 0) this.laterQuic(slot, fl);
     }
+  }
+
+  /**
+   * Whether a TCP segment's data, in a segment without ACK or with RST, is data a receiver
+   * takes: not a RST's (diagnostic text at most, RFC 9293 §3.5.3), not a segment's with neither
+   * SYN nor ACK (dropped, §3.10.7.4), not a SYN's without a Fast Open option (receivers ignore
+   * it and the client sends it again after the handshake, RFC 7413 §2). A name must come from
+   * what the server was given: crafted segments like these once named a flow after bytes no
+   * receiver took. Counted on the flow and in the run; segments with ACK and no RST (all but
+   * the first of every connection) never come here.
+   */
+  private tcpPayloadTaken(slot: number): boolean {
+    const v = this.view;
+    const f = v.tcpFlags;
+    let id = -1;
+    if ((f & TCP_RST) !== 0) id = A['tcp.rst_with_data'];
+    else if ((f & TCP_SYN) === 0) id = A['tcp.data_without_ack'];
+    else if ((f & TCP_ACK) === 0 && !hasFastOpenOption(v.buf, v.tcpOptionsOffset, v.payloadOffset)) id = A['tcp.syn_data_without_fast_open'];
+    if (id < 0) return true;
+    this.noteFlowAnomaly(this.infoOf(slot), id);
+    return false;
+  }
+
+  /**
+   * The client's FIN on a flow not yet named: where its stream ends (the FIN takes the sequence
+   * number after its data). Data past it is data no receiver takes (onTcpPayload).
+   */
+  private noteClientFin(slot: number): void {
+    const t = this.flows;
+    const fl = t.flagsOf(slot);
+    if ((fl & F_APP_DONE) !== 0 || t.fromB !== ((fl & F_INIT_B) !== 0)) return;
+    // Only a flow whose client has sent data keeps it: a FlowInfo for every connection that
+    // closes without data (most of a scan's or a flood's) would cost more than the case is worth.
+    const info = t.infos[slot] as FlowInfo | undefined;
+    if (info === undefined) return;
+    const v = this.view;
+    if (info.clientFinEnd < 0) info.clientFinEnd = seqPlus(v.tcpSeq, v.payloadLength + ((v.tcpFlags & TCP_SYN) !== 0 ? 1 : 0));
+  }
+
+  /** Anomaly `id` on a flow, counted in the run once per flow. */
+  private noteFlowAnomaly(info: FlowInfo, id: number): void {
+    if (info.anomalies !== null && info.anomalies.includes(id)) return;
+    this.anomalies.add(id);
+    info.noteAnomaly(id);
   }
 
   /**
@@ -504,6 +550,9 @@ export class Pipeline {
       if (r === ResponderStart.Handled) return;
       if (r === ResponderStart.Hello) fromClient = true;
     }
+    // Urgent data while the flow is unnamed: the server's stack took the urgent byte out of the
+    // stream (no SO_OOBINLINE), the head here keeps it, so a name read across it can differ.
+    if ((v.tcpFlags & TCP_URG) !== 0 && fromClient) this.noteFlowAnomaly(info, A['tcp.urgent_data']);
     if (info.resyncLeft > 0) {
       if (fromClient && v.payloadLength > 0) this.resyncSegment(slot, info, v.buf, v.payloadOffset, v.payloadLength);
       return;
@@ -526,6 +575,11 @@ export class Pipeline {
     if (!fromClient && !isDns) return;
     // Data carried in a SYN (TCP Fast Open) starts at ISN + 1: the SYN occupies one sequence number (RFC 9293 §3.4, RFC 7413 §2).
     const seq = (v.tcpFlags & TCP_SYN) !== 0 ? (v.tcpSeq + 1) >>> 0 : v.tcpSeq;
+    // Data the client sends past its FIN's end: no receiver takes it.
+    if (fromClient && info.clientFinEnd >= 0 && ((seq - info.clientFinEnd) | 0) >= 0) {
+      this.noteFlowAnomaly(info, A['tcp.data_after_fin']);
+      return;
+    }
     let head = fromClient ? info.client : info.server;
     if (!head) {
       const base = this.streamBase(slot);
@@ -560,7 +614,7 @@ export class Pipeline {
       return;
     }
     const grew = head.add(seq, v.buf, v.payloadOffset, v.payloadLength);
-    if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
+    if (head.conflicts > 0) this.noteFlowAnomaly(info, A['stream.overlap_conflict']);
     if (!grew) {
       // Shed by the stream-head memory budget (a flood of unfinished heads), or full: counted, given up.
       if (head.exhausted) this.giveUpHead(slot, info, A['stream.head_overflow']);
@@ -937,7 +991,9 @@ export class Pipeline {
       // Still assembling the first request head.
       const v = this.view;
       const head = info.client;
-      if (!head.add(v.tcpSeq, buf, off, len)) return;
+      const grew = head.add(v.tcpSeq, buf, off, len);
+      if (head.conflicts > 0) this.noteFlowAnomaly(info, A['stream.overlap_conflict']);
+      if (!grew) return;
       if (info.tlsAt >= 0) this.helloAfterUpgrade(slot, info, head.buf, 0, head.contiguous, head.base); // after a CONNECT
       else {
         const headEnd = seqPlus(head.base, head.contiguous);
@@ -1070,7 +1126,7 @@ export class Pipeline {
       s = (s + take) >>> 0;
       o += take;
       n -= take;
-      if (head.conflicts > 0) info.noteAnomaly(A['stream.overlap_conflict']);
+      if (head.conflicts > 0) this.noteFlowAnomaly(info, A['stream.overlap_conflict']);
       if (!grew) {
         // Shed by the stream-head memory budget, or full with a hole before the data: given up.
         if (head.exhausted) { this.giveUpHead(slot, info, A['stream.head_overflow']); return; }
@@ -1620,6 +1676,7 @@ export class Pipeline {
       info.pendingDns = null;
     }
     if (info?.quic) this.quic.finishFlow(info);
+    if (info && info.app === 'http' && info.httpRequests === 0 && info.httpHosts === null && info.client !== null && info.client.contiguous > 0) this.readUnfinishedHead(info, info.client);
     this.sink.flow(this.buildFlowRecord(slot, info));
     // The record took copies or its own references of what it needs (the arrays it shares are
     // dropped here, not emptied), so the FlowInfo can serve the next flow.
@@ -1627,6 +1684,18 @@ export class Pipeline {
       info.reset();
       this.infoPool.push(info);
     }
+  }
+
+  /**
+   * A connection that ended inside the client's first request head (a RST after `Host:`, a
+   * capture that stopped): the head is read from its whole lines, as one cut by the snapshot
+   * length is, so a Host line sent whole names the flow; a line cut short gives nothing.
+   */
+  private readUnfinishedHead(info: FlowInfo, head: StreamHead): void {
+    const r = parseHttpRequestHeadCut(head.buf, 0, head.contiguous);
+    if (r.kind !== 'request' || r.host === null) return;
+    info.httpHosts = FlowInfo.addName(info.httpHosts, r.host);
+    this.noteFlowAnomaly(info, A['http.head_unfinished']);
   }
 
   private buildFlowRecord(slot: number, info: FlowInfo | undefined): FlowRecord {
@@ -2170,4 +2239,24 @@ function appForDnsPorts(serverPort: number, clientPort: number): string {
 /** The 6-byte MAC address at `buf[off]` as a 48-bit number. */
 function macAt(buf: Uint8Array, off: number): number {
   return (buf[off] * 0x10000 + (buf[off + 1] << 8 | buf[off + 2])) * 0x1000000 + (buf[off + 3] << 16 | buf[off + 4] << 8 | buf[off + 5]);
+}
+
+/**
+ * True when the TCP options in `buf[off, end)` hold a Fast Open option: kind 34 (RFC 7413 §4.1.1),
+ * or the experimental kind 254 with ExID 0xF989 that Linux sent before the kind was assigned
+ * (RFC 6994). Walks at most the 40 bytes options can take; a damaged list ends the walk.
+ */
+function hasFastOpenOption(buf: Uint8Array, off: number, end: number): boolean {
+  let p = off;
+  while (p < end) {
+    const kind = buf[p];
+    if (kind === 0) return false;
+    if (kind === 1) { p++; continue; }
+    if (p + 1 >= end) return false;
+    const len = buf[p + 1];
+    if (len < 2 || p + len > end) return false;
+    if (kind === 34 || (kind === 254 && len >= 4 && buf[p + 2] === 0xf9 && buf[p + 3] === 0x89)) return true;
+    p += len;
+  }
+  return false;
 }

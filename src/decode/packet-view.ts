@@ -62,6 +62,8 @@ export class PacketView {
   dstPort = 0;
   /** TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10), 0 for UDP. */
   tcpFlags = 0;
+  /** Where the TCP options start (20 bytes into the TCP header); they end at payloadOffset. */
+  tcpOptionsOffset = 0;
   /** TCP sequence and acknowledgement numbers (unsigned 32-bit). */
   tcpSeq = 0;
   tcpAck = 0;
@@ -135,3 +137,4 @@ export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;

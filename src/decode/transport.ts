@@ -59,6 +59,7 @@ export function decodeTcp(buf: Uint8Array, cur: LayerCursor, view: PacketView, a
   view.tcpSeq = u32be(buf, off + 4);
   view.tcpAck = u32be(buf, off + 8);
   view.tcpFlags = buf[off + 13];
+  view.tcpOptionsOffset = off + TCP_MIN_HEADER_LENGTH;
   view.payloadOffset = off + dataOffset;
   view.payloadLength = cur.end - view.payloadOffset;
   view.payloadTruncated = cur.end < cur.wireEnd;

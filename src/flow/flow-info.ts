@@ -122,6 +122,8 @@ export class FlowInfo {
   socksHost: string | null = null;
   /** Client segments still to look at for the start of an HTTP request, on a connection that began before the capture (0: not looking). */
   resyncLeft = 0;
+  /** The sequence number one past the client's FIN (the end of its stream), or -1 before a FIN; kept only while the flow is unnamed. */
+  clientFinEnd = -1;
   /** A TLS hello without a server name was sent: the server's first flight is read for its certificate's names. */
   wantCert = false;
   /** Names of the certificate the server presented in the clear (TLS and DTLS 1.0–1.2). */
@@ -174,6 +176,7 @@ export class FlowInfo {
     this.httpTunnel = false;
     this.socksHost = null;
     this.resyncLeft = 0;
+    this.clientFinEnd = -1;
     this.wantCert = false;
     this.certNames = null;
     this.process = null;

@@ -33,6 +33,10 @@ export interface TcpSpec {
   seq?: number;
   ack?: number;
   payload?: Uint8Array;
+  /** TCP options (a multiple of 4 bytes). */
+  options?: Uint8Array;
+  /** Urgent pointer (with TCP_URG in flags). */
+  urgent?: number;
 }
 
 function ipWrap(src: string, dst: string, proto: number, l4: Uint8Array): Uint8Array {
@@ -41,7 +45,9 @@ function ipWrap(src: string, dst: string, proto: number, l4: Uint8Array): Uint8A
 
 /** A raw IP packet carrying one TCP segment. */
 export function tcpPacket(s: TcpSpec): Uint8Array {
-  return ipWrap(s.src, s.dst, PROTO_TCP, tcp({ sport: s.sport, dport: s.dport, seq: s.seq ?? 0, ack: s.ack ?? 0, flags: s.flags }, s.payload ?? new Uint8Array(0)));
+  const seg = tcp({ sport: s.sport, dport: s.dport, seq: s.seq ?? 0, ack: s.ack ?? 0, flags: s.flags, options: s.options }, s.payload ?? new Uint8Array(0));
+  if (s.urgent !== undefined) { seg[18] = s.urgent >> 8; seg[19] = s.urgent & 0xff; }
+  return ipWrap(s.src, s.dst, PROTO_TCP, seg);
 }
 
 /** A raw IP packet carrying one UDP datagram. */

@@ -391,11 +391,86 @@ describe('stream reassembly feeds the extractors', () => {
     // with 03 01 instead of 16 03 01 and is not recognised.
     const hello = clientHello('tfo.vendor.example');
     const s = new Scenario();
-    s.at(0, tcpPacket({ src: DEV, dst: WEB, sport: 50000, dport: 443, flags: TCP_SYN, seq: 1000, payload: hello }));
+    // MSS, then the Fast Open option with an 8-byte cookie (kind 34, RFC 7413 §4.1.1), then padding.
+    const options = Uint8Array.of(2, 4, 0x05, 0xb4, 34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1);
+    s.at(0, tcpPacket({ src: DEV, dst: WEB, sport: 50000, dport: 443, flags: TCP_SYN, seq: 1000, payload: hello, options }));
     s.at(1, tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: 50000, flags: TCP_SYN | TCP_ACK, seq: 5000, ack: 1001 + hello.length }));
     s.at(2, tcpPacket({ src: DEV, dst: WEB, sport: 50000, dport: 443, flags: TCP_ACK | TCP_PSH, seq: 1001 + hello.length, ack: 5001 }));
     const f = s.run().flows[0];
     expect(f.name).toBe('tfo.vendor.example');
+  });
+});
+
+describe('segment data no receiver takes names nothing (crafted segments from a TCP lab; Linux as the receiver)', () => {
+  /** A handshake from DEV:port to WEB:443 (client ISN 1000, server ISN 5000). */
+  const handshake = (s: Scenario, ms: number, port: number, syn: { payload?: Uint8Array; options?: Uint8Array } = {}): Scenario => s
+    .at(ms, tcpPacket({ src: DEV, dst: WEB, sport: port, dport: 443, flags: TCP_SYN, seq: 1000, ...syn }))
+    .at(ms + 1, tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: port, flags: TCP_SYN | TCP_ACK, seq: 5000, ack: 1001 }))
+    .at(ms + 2, tcpPacket({ src: DEV, dst: WEB, sport: port, dport: 443, flags: TCP_ACK, seq: 1001, ack: 5001 }));
+  const data = (ms: number, port: number, flags: number, payload: Uint8Array, urgent?: number) =>
+    tcpPacket({ src: DEV, dst: WEB, sport: port, dport: 443, flags, seq: 1001, ack: 5001, payload, urgent });
+  const good = clientHello('good.vendor.example');
+  const evil = clientHello('evil.attacker.example');
+
+  test('data in a SYN without a Fast Open option (the server ignored it; the client sent the real hello after the handshake)', () => {
+    const s = handshake(new Scenario(), 0, 50100, { payload: evil }).at(3, data(3, 50100, TCP_ACK | TCP_PSH, good));
+    const r = s.run();
+    expect(r.flows[0]).toMatchObject({ sni: 'good.vendor.example', anomalies: ['tcp.syn_data_without_fast_open'] });
+    expect(r.summary.anomalies).toMatchObject({ 'tcp.syn_data_without_fast_open': 1 });
+  });
+
+  test('the experimental Fast Open option Linux sent before kind 34 (254, ExID 0xF989) is Fast Open', () => {
+    const options = Uint8Array.of(254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8);
+    const s = handshake(new Scenario(), 0, 50101, { payload: good, options });
+    expect(s.run().flows[0]).toMatchObject({ sni: 'good.vendor.example', anomalies: [] });
+  });
+
+  test('data without ACK after the handshake, and a RST carrying a hello, are not read', () => {
+    const s = handshake(new Scenario(), 0, 50102).at(3, data(3, 50102, TCP_PSH, evil)).at(4, data(4, 50102, TCP_ACK | TCP_PSH, good))
+      .at(10, tcpPacket({ src: DEV, dst: WEB, sport: 50103, dport: 443, flags: TCP_RST | TCP_ACK, seq: 1001, ack: 5001, payload: evil }));
+    const r = s.run();
+    expect(r.flows.find((f) => f.device_port === 50102)).toMatchObject({ sni: 'good.vendor.example', anomalies: ['tcp.data_without_ack'] });
+    expect(r.flows.find((f) => f.device_port === 50103)).toMatchObject({ sni: null, name: null, anomalies: ['tcp.rst_with_data'] });
+  });
+
+  test('data past the client\'s FIN is not read (the server had only what came before it)', () => {
+    const s = handshake(new Scenario(), 0, 50106)
+      .at(3, data(3, 50106, TCP_ACK | TCP_PSH, good.subarray(0, 30)))
+      .at(4, tcpPacket({ src: DEV, dst: WEB, sport: 50106, dport: 443, flags: TCP_ACK | TCP_FIN, seq: 1031, ack: 5001 }))
+      .at(5, tcpPacket({ src: DEV, dst: WEB, sport: 50106, dport: 443, flags: TCP_ACK | TCP_PSH, seq: 1032, ack: 5001, payload: evil }));
+    expect(s.run().flows[0]).toMatchObject({ sni: null, name: null, anomalies: ['tcp.data_after_fin'] });
+  });
+
+  test('a connection that ended inside the first request head is named by a Host line sent whole, and by nothing cut short', () => {
+    const head = (host: string): Uint8Array => new TextEncoder().encode(`GET / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: fw/1.0\r\n`);
+    const cut = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: cut.vend');
+    const rst = (ms: number, port: number, seq: number) => tcpPacket({ src: DEV, dst: WEB, sport: port, dport: 443, flags: TCP_RST | TCP_ACK, seq, ack: 5001 });
+    const whole = head('before-rst.vendor.example');
+    const s = handshake(new Scenario(), 0, 50107).at(3, data(3, 50107, TCP_ACK | TCP_PSH, whole)).at(4, rst(4, 50107, 1001 + whole.length))
+      .at(10, tcpPacket({ src: DEV, dst: WEB, sport: 50108, dport: 443, flags: TCP_SYN, seq: 1000 }))
+      .at(11, tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: 50108, flags: TCP_SYN | TCP_ACK, seq: 5000, ack: 1001 }))
+      .at(12, data(12, 50108, TCP_ACK | TCP_PSH, cut)).at(13, rst(13, 50108, 1001 + cut.length));
+    const flows = s.run().flows;
+    expect(flows.find((f) => f.device_port === 50107)).toMatchObject({ app: 'http', http_host: 'before-rst.vendor.example', name: 'before-rst.vendor.example', anomalies: ['http.head_unfinished'] });
+    expect(flows.find((f) => f.device_port === 50108)).toMatchObject({ app: 'http', http_host: null, name: null });
+  });
+
+  test('urgent data before the name is said on the flow (a receiver takes the urgent byte out of the stream)', () => {
+    const s = handshake(new Scenario(), 0, 50104).at(3, data(3, 50104, TCP_ACK | TCP_PSH | 0x20, httpGet('urgent.vendor.example'), 1));
+    expect(s.run().flows[0].anomalies).toEqual(['tcp.urgent_data']);
+  });
+
+  test('a retransmission that differs from the bytes kept is counted in the run as well as on the flow', () => {
+    const hello = clientHello('split.vendor.example');
+    const other = Uint8Array.from(hello);
+    other[30] ^= 0xff; // in the random
+    const s = handshake(new Scenario(), 0, 50105)
+      .at(3, tcpPacket({ src: DEV, dst: WEB, sport: 50105, dport: 443, flags: TCP_ACK, seq: 1001, ack: 5001, payload: hello.subarray(0, 40) }))
+      .at(4, tcpPacket({ src: DEV, dst: WEB, sport: 50105, dport: 443, flags: TCP_ACK, seq: 1001, ack: 5001, payload: other.subarray(0, 40) }))
+      .at(5, tcpPacket({ src: DEV, dst: WEB, sport: 50105, dport: 443, flags: TCP_ACK, seq: 1041, ack: 5001, payload: hello.subarray(40) }));
+    const r = s.run();
+    expect(r.flows[0]).toMatchObject({ sni: 'split.vendor.example', anomalies: ['stream.overlap_conflict'] });
+    expect(r.summary.anomalies).toMatchObject({ 'stream.overlap_conflict': 1 });
   });
 });
 
