@@ -99,13 +99,20 @@ export class FrameDecoder {
    * for the same reason (passed down as an argument it cost 18 MB of garbage per 1.2 M packets).
    */
   now = 0;
-  /** The wire length of the frame being decoded (a fragment's share of its datagram's bytes). */
-  private frameWireLength = 0;
+  /**
+   * The frames, and their wire bytes, that carried the packet being decoded: the frame itself, or
+   * — once an outer datagram was rebuilt from fragments — all of that datagram's frames. A
+   * tunnel's inner packet was carried by all of them: its flow counts them (not only the frame
+   * that completed the outer datagram), and an inner fragment adds them to its own datagram.
+   */
+  private carrierFrames = 1;
+  private carrierWireBytes = 0;
 
   /** Decodes `buf[off, off + caplen)` of link type `linkType`. `wireLength` is the original length; `tsMicros` drives fragment timeouts. */
   decode(buf: Uint8Array, off: number, caplen: number, wireLength: number, linkType: number, tsMicros?: number): DecodeStatus {
     if (tsMicros !== undefined) this.now = tsMicros;
-    this.frameWireLength = wireLength;
+    this.carrierFrames = 1;
+    this.carrierWireBytes = wireLength;
     this.reassembler.recycle();
     const view = this.view;
     view.buf = buf;
@@ -263,7 +270,7 @@ export class FrameDecoder {
       return this.decodeTransport(buf);
     }
     const length = this.reassembler.add(
-      view, view.ipVersion, cur.proto, cur.fragId, cur.fragOffset, cur.moreFragments, buf, cur.off, cur.end - cur.off, this.now, this.frameWireLength,
+      view, view.ipVersion, cur.proto, cur.fragId, cur.fragOffset, cur.moreFragments, buf, cur.off, cur.end - cur.off, this.now, this.carrierWireBytes, this.carrierFrames,
     );
     if (length === FRAGMENT_HELD) return DecodeStatus.FragmentHeld;
     if (length < 0) return DecodeStatus.Malformed;
@@ -272,6 +279,8 @@ export class FrameDecoder {
     view.reassembled = true;
     view.fragmentFrames = this.reassembler.outputFrames;
     view.fragmentWireBytes = this.reassembler.outputWireBytes;
+    this.carrierFrames = view.fragmentFrames;
+    this.carrierWireBytes = view.fragmentWireBytes;
     cur.off = 0;
     cur.end = length;
     cur.wireEnd = length;
@@ -380,6 +389,10 @@ export class FrameDecoder {
     }
     view.tunnelDepth++;
     resetLayers(view);
+    if (this.carrierFrames > 1) {
+      view.fragmentFrames = this.carrierFrames;
+      view.fragmentWireBytes = this.carrierWireBytes;
+    }
     if (inner === ETHERTYPE_TEB) {
       view.vlanId = -1;
       const status = decodeEthernet(buf, cur, view, this.anomalies);

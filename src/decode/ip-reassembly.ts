@@ -54,6 +54,18 @@ const INITIAL_CAPACITY = 2048;
  * a time (DNS over UDP with EDNS0, IKE); 16 x 64 KiB worst case is 1 MiB of idle memory.
  */
 const MAX_FREE_DATAGRAMS = 16;
+/**
+ * Datagrams just completed are remembered for a while (a ring of RECENT_DATAGRAMS, each for
+ * RECENT_MICROS): a duplicated capture (a SPAN port that copies twice, a link that duplicates)
+ * repeats a datagram's last fragment after it completed, which would otherwise start a datagram
+ * that never completes (a false ip.fragment_incomplete) and could be merged into a later
+ * datagram that reuses the id. A fragment of one of them, within its length, is a copy: ignored.
+ * A second is far below the time an IPv4 id takes to come round on one path.
+ */
+const RECENT_DATAGRAMS = 64;
+const RECENT_MICROS = 1_000_000;
+/** Words per remembered datagram: version | proto << 8, id, vlan, source and destination words, total length, completion time. */
+const RECENT_WORDS = 13;
 
 /** One datagram being reassembled. */
 class PendingDatagram {
@@ -86,6 +98,9 @@ export class IpReassembler {
   private readonly pending: PendingDatagram[] = [];
   private readonly free: PendingDatagram[] = [];
   private completed: PendingDatagram | null = null;
+  /** Datagrams completed recently (RECENT_WORDS each, a ring; time 0: empty), and where the next goes. */
+  private readonly recent = new Float64Array(RECENT_DATAGRAMS * RECENT_WORDS);
+  private recentNext = 0;
   private bytesInUse = 0;
   private oldestTsMicros = Infinity;
 
@@ -113,7 +128,7 @@ export class IpReassembler {
    */
   add(
     view: PacketView, version: number, proto: number, id: number, fragOffset: number, more: boolean,
-    buf: Uint8Array, off: number, length: number, tsMicros: number, frameWireLength = 0,
+    buf: Uint8Array, off: number, length: number, tsMicros: number, frameWireLength = 0, frameCount = 1,
   ): number {
     const end = fragOffset + length;
     // RFC 791 §3.2 / RFC 8200 §4.5: every fragment but the last carries a multiple of 8 bytes.
@@ -128,10 +143,11 @@ export class IpReassembler {
     if (tsMicros - this.oldestTsMicros > this.limits.timeoutMicros) this.expire(tsMicros);
     let d = this.find(view, version, proto, id);
     if (d === null) {
+      if (this.completedRecently(view, version, proto, id, end, tsMicros)) return FRAGMENT_HELD;
       d = this.start(view, version, proto, id, tsMicros);
       if (d === null) return FRAGMENT_DROPPED;
     }
-    d.frames++;
+    d.frames += frameCount;
     d.wireBytes += frameWireLength;
     if (more ? d.totalLength !== -1 && end > d.totalLength
       : (d.totalLength !== -1 && d.totalLength !== end) || d.maxEnd > end) {
@@ -145,6 +161,7 @@ export class IpReassembler {
     this.copyBlocks(d, buf, off, fragOffset, end);
     if (d.totalLength === -1 || d.blocksReceived !== (d.totalLength + 7) >>> 3) return FRAGMENT_HELD;
     this.remove(d);
+    this.remember(d, tsMicros);
     this.completed = d;
     this.output = d.data;
     this.outputFrames = d.frames;
@@ -181,6 +198,29 @@ export class IpReassembler {
       }
     }
     if (overlapped && (differs || fresh)) this.anomalies.add(FRAGMENT_OVERLAP);
+  }
+
+  /** Notes completed datagram `d` in the ring of recent ones. */
+  private remember(d: PendingDatagram, tsMicros: number): void {
+    const r = this.recent;
+    const o = this.recentNext * RECENT_WORDS;
+    r[o] = d.version | (d.proto << 8); r[o + 1] = d.id; r[o + 2] = d.vlan;
+    r[o + 3] = d.sa0; r[o + 4] = d.sa1; r[o + 5] = d.sa2; r[o + 6] = d.sa3;
+    r[o + 7] = d.da0; r[o + 8] = d.da1; r[o + 9] = d.da2; r[o + 10] = d.da3;
+    r[o + 11] = d.totalLength; r[o + 12] = tsMicros;
+    this.recentNext = (this.recentNext + 1) % RECENT_DATAGRAMS;
+  }
+
+  /** True when a fragment ending at `end` belongs to a datagram completed within RECENT_MICROS: a copy of one of its fragments. */
+  private completedRecently(view: PacketView, version: number, proto: number, id: number, end: number, tsMicros: number): boolean {
+    const r = this.recent;
+    const vp = version | (proto << 8);
+    for (let o = 0; o < r.length; o += RECENT_WORDS) {
+      if (r[o + 1] !== id || r[o] !== vp || r[o + 12] === 0 || tsMicros - r[o + 12] > RECENT_MICROS || tsMicros < r[o + 12]) continue;
+      if (r[o + 2] === view.vlanId && r[o + 6] === view.sa3 && r[o + 10] === view.da3 && r[o + 3] === view.sa0 && r[o + 4] === view.sa1
+        && r[o + 5] === view.sa2 && r[o + 7] === view.da0 && r[o + 8] === view.da1 && r[o + 9] === view.da2 && end <= r[o + 11]) return true;
+    }
+    return false;
   }
 
   private find(view: PacketView, version: number, proto: number, id: number): PendingDatagram | null {

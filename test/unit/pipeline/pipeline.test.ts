@@ -511,6 +511,40 @@ describe('flows and the summary', () => {
     expect([f.packets_out, f.bytes_out]).toEqual([3, 3 * 20 + datagram.length]);
   });
 
+  test('a flow inside a tunnel whose packets were IP-fragmented counts every frame that carried it, whichever fragment came last (a tunnel lab: VXLAN at MTU 1280)', () => {
+    // An inner UDP datagram (IPv4 in IP-in-IP) of 3,000 bytes: the outer packet is cut in three.
+    const inner = ipv4({ proto: 17, src: DEV, dst: WEB }, udp(40001, 9998, new Uint8Array(3000)));
+    const outer = (order: number[]): Scenario => {
+      const s = new Scenario();
+      const cuts = [[0, 1480], [1480, 1480], [2960, inner.length - 2960]];
+      order.forEach((k, i) => {
+        const [off, len] = cuts[k];
+        const more = off + len < inner.length;
+        s.at(i, ipv4({ proto: 4, src: '198.51.100.1', dst: '198.51.100.2', id: 78, flags: more ? 1 : 0, fragOffset: off }, inner.subarray(off, off + len)));
+      });
+      return s;
+    };
+    for (const order of [[0, 1, 2], [2, 1, 0]]) {
+      const f = only(outer(order).run().flows, WEB, 9998);
+      expect({ order, counts: [f.packets_out, f.bytes_out] }).toEqual({ order, counts: [3, 3 * 20 + inner.length] });
+    }
+  });
+
+  test('a fragment repeated after its datagram completed (a duplicating SPAN port) starts no datagram that never completes', () => {
+    const datagram = udp(40002, 9997, new Uint8Array(2000));
+    const s = new Scenario();
+    const cuts = [[0, 1480], [1480, datagram.length - 1480]];
+    let ms = 0;
+    for (const [off, len] of cuts) {
+      const more = off + len < datagram.length;
+      const frag = ipv4({ proto: 17, src: DEV, dst: WEB, id: 79, flags: more ? 1 : 0, fragOffset: off }, datagram.subarray(off, off + len));
+      s.at(ms++, frag).at(ms++, frag); // every frame twice
+    }
+    const r = s.run();
+    expect(only(r.flows, WEB, 9997).packets_out).toBeGreaterThanOrEqual(2);
+    expect(r.summary.anomalies).toEqual({});
+  });
+
   test('bare ACK, FIN and RST segments of a connection that closed and left the table are counted late, not a new unnamed flow; data always makes a flow', () => {
     const ack = (ms: number, flags: number, payload?: Uint8Array) =>
       tcpPacket({ src: WEB, dst: DEV, sport: 443, dport: 50100, flags, seq: 9000, ack: 2000, payload });
