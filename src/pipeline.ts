@@ -58,6 +58,12 @@ export interface PipelineOptions {
 
 /** Addresses remembered as device evidence (a gateway tap sees a few hundred devices at most). */
 const MAX_EVIDENCE_ADDRESSES = 65536;
+/** Connection IDs of named QUIC connections kept for finding their other paths (the oldest dropped past it), and per flow. */
+const MAX_QUIC_CIDS = 8192;
+const MAX_QUIC_CIDS_PER_FLOW = 4;
+/** The QUIC connection a connection ID was seen on (Pipeline.quicCids): its flow, its server name, and whether the ID is its client's. */
+interface QuicCidOwner { flow: number; name: string; client: boolean }
+
 /** The device's MAC addresses kept (a device has a few interfaces; a capture upstream of a router sees the router's). */
 const MAX_DEVICE_MACS = 16;
 /** Which end of a flow between two addresses outside --device the frames' MACs say is the device (Pipeline.linkRole). */
@@ -172,6 +178,14 @@ export class Pipeline {
   private readonly echConfigNames = new Set<string>();
   /** Private addresses seen opening flows to public ones (device evidence when --device is absent). */
   private readonly egressEvidence = new Set<number | string>();
+  /**
+   * Connection IDs (hex) that the long headers of named QUIC connections carried, either end's:
+   * the connection's other paths (a NAT rebinding, a migration that kept its ID) carry them in
+   * short headers only, with no hello to read. Bounded by MAX_QUIC_CIDS, oldest first out.
+   */
+  private readonly quicCids = new Map<string, QuicCidOwner>();
+  /** Lengths of the IDs in quicCids, one bit each (a short header does not say its ID's length). */
+  private quicCidLengths = 0;
   /** With --device: the MACs (48-bit numbers) that frames from a --device address were sent from (bounded by MAX_DEVICE_MACS). */
   private readonly deviceMacs = new Set<number>();
   /** With --device, on a Linux cooked capture: the capturing host sent a frame from a --device address (it is the device). */
@@ -307,7 +321,10 @@ export class Pipeline {
     const t = this.flows;
     const v = this.view;
     const info = this.infoOf(slot);
-    if (t.fromB !== ((fl & F_INIT_B) !== 0)) {
+    const fromInit = t.fromB === ((fl & F_INIT_B) !== 0);
+    // (Only while the 5-tuple has had one connection: a later one's IDs would be the first's name.)
+    if (info.sni !== null && info.laterSnis === null && info.quicCidsKept < MAX_QUIC_CIDS_PER_FLOW && (v.buf[v.payloadOffset] & 0x80) !== 0) this.keepQuicCid(slot, info, fromInit);
+    if (!fromInit) {
       if (info.hello !== null || info.sni !== null || (fl & (F_BY_PORT | F_BY_FIRST)) === 0) return;
       if (!looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) || !opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength)) return;
       this.swapToClient(slot, info, F_BY_QUIC);
@@ -1248,11 +1265,61 @@ export class Pipeline {
     }
   }
 
-  /** A QUIC connection the capture began inside of: its name was before the capture; a later connection on the socket may give one (laterQuic). */
+  /**
+   * A QUIC connection the capture began inside of (its first datagram a short header, or the
+   * server's Initial): another path of a connection read earlier when its connection ID says so
+   * (quicPathOwner), else its name was before the capture; a later connection on the socket may
+   * give one (laterQuic).
+   */
   private watchQuicFromNowOn(slot: number, info: FlowInfo): void {
-    info.unnamedReason = 'started-before-capture';
+    const v = this.view;
+    const owner = (v.buf[v.payloadOffset] & 0x80) === 0 ? this.quicPathOwner(v.buf, v.payloadOffset, v.payloadLength) : null;
+    if (owner !== null) {
+      info.app = 'quic';
+      info.quicPathOf = owner.flow;
+      info.quicPathName = owner.name;
+      // The ID is the one the receiver chose: a client's ID arrives at the client.
+      const t = this.flows;
+      const fromInit = t.fromB === ((t.flagsOf(slot) & F_INIT_B) !== 0);
+      if (owner.client === fromInit) this.swapToClient(slot, info, F_BY_QUIC);
+    } else info.unnamedReason = 'started-before-capture';
     this.quic.watchLater(info);
     this.flows.addFlags(slot, F_QUIC_LATER);
+  }
+
+  /**
+   * Keeps the Source Connection ID of a long-header packet on a named QUIC flow (RFC 8999 §5.1:
+   * the invariant header every version shares): the ID its sender asks to be sent to, which
+   * that end's packets on another path carry as their Destination Connection ID.
+   */
+  private keepQuicCid(slot: number, info: FlowInfo, fromInit: boolean): void {
+    const v = this.view;
+    const b = v.buf;
+    const o = v.payloadOffset;
+    const n = v.payloadLength;
+    if (n < 7) return;
+    const dl = b[o + 5];
+    if (dl > 20 || 7 + dl > n) return;
+    const sl = b[o + 6 + dl];
+    if (sl === 0 || sl > 20 || 7 + dl + sl > n) return;
+    const key = hexOf(b, o + 7 + dl, sl);
+    info.quicCidsKept++;
+    if (this.quicCids.has(key)) return;
+    if (this.quicCids.size >= MAX_QUIC_CIDS) this.quicCids.delete(this.quicCids.keys().next().value!);
+    this.quicCids.set(key, { flow: this.flows.idOf(slot), name: nameOfSni(info.sni!), client: fromInit });
+    this.quicCidLengths |= 1 << sl;
+  }
+
+  /** The named QUIC connection whose connection ID starts the short header at `buf[off]`, or null. */
+  private quicPathOwner(buf: Uint8Array, off: number, len: number): QuicCidOwner | null {
+    const lengths = this.quicCidLengths;
+    if (lengths === 0) return null;
+    for (let l = 1; l <= 20 && l < len; l++) {
+      if ((lengths & (1 << l)) === 0) continue;
+      const owner = this.quicCids.get(hexOf(buf, off + 1, l));
+      if (owner !== undefined) return owner;
+    }
+    return null;
   }
 
   /**
@@ -1764,6 +1831,8 @@ export class Pipeline {
     // only when the device sent it (records.ts, tls_client).
     const reversed = info?.tlsByResponder === true;
     if (sni && !(reversed && deviceIsInit)) names.push({ name: nameOfSni(sni), source: app === 'quic' ? 'quic-sni' : 'sni' });
+    // Another path of a QUIC connection read on another flow: that connection's server name.
+    if (info?.quicPathName && !names.some((c) => c.name === info.quicPathName)) names.push({ name: info.quicPathName, source: 'quic-sni' });
     // Later QUIC connections on the same 5-tuple: each server name their hellos gave.
     if (info?.laterSnis) {
       for (const n of info.laterSnis) {
@@ -1842,6 +1911,7 @@ export class Pipeline {
       rec.reply_group = info.replyGroup!;
     }
     if (foreign) rec.foreign = true;
+    if (info && info.quicPathOf !== 0) rec.quic_path_of = info.quicPathOf;
     return rec;
   }
 
@@ -2259,4 +2329,11 @@ function hasFastOpenOption(buf: Uint8Array, off: number, end: number): boolean {
     p += len;
   }
   return false;
+}
+
+/** `buf[off, off + n)` in lowercase hex. */
+function hexOf(buf: Uint8Array, off: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += (buf[off + i] < 16 ? '0' : '') + buf[off + i].toString(16);
+  return s;
 }

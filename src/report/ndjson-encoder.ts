@@ -27,8 +27,8 @@ const FLOW_KEYS: { [K in keyof Required<FlowRecord>]: number } = {
   alpn: 16, http_host: 17, dns_names: 18, name: 19, name_source: 20, names: 21, anomalies: 22,
   unnamed_reason: 23, tunnel_depth: 24, syn_seen: 25, initiator_by: 26, tls_versions: 27, key_share_groups: 28,
   ech: 29, ech_config: 30, esni: 31, ja3: 32, ja4: 33, encrypted_dns: 34, quic_version: 35, server_cert_names: 36,
-  process: 37, h2c: 38, tls_client: 39, reply_to: 40, reply_group: 41, foreign: 42, verdict: 43, rule: 44, pack: 45,
-  reasons: 46, explanation: 47, open: 48,
+  process: 37, h2c: 38, tls_client: 39, reply_to: 40, reply_group: 41, foreign: 42, quic_path_of: 43, verdict: 44, rule: 45,
+  pack: 46, reasons: 47, explanation: 48, open: 49,
 };
 
 /** Every DnsRecord field, in output order. */
@@ -450,6 +450,7 @@ export class NdjsonEncoder {
     if (r.reply_to !== undefined) { this.x = r.reply_to; this.knum(k.reply_to); }
     if (r.reply_group !== undefined) { this.kstr(k.reply_group, r.reply_group); }
     if (r.foreign !== undefined) { this.raw(k.foreign); this.bool(r.foreign); }
+    if (r.quic_path_of !== undefined) { this.x = r.quic_path_of; this.knum(k.quic_path_of); }
     this.verdictFields(r, k, kn);
     if (r.open !== undefined) { this.raw(k.open); this.bool(r.open); }
     this.punct(0x7d);

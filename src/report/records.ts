@@ -127,6 +127,13 @@ export interface FlowRecord extends VerdictFields {
    */
   foreign?: boolean;
   /**
+   * Present only on a QUIC flow that is another path of a connection read on flow `quic_path_of`
+   * (a NAT rebinding, or a migration that kept its connection ID): its first datagram, a short
+   * header, carried a connection ID that connection's long headers gave. The connection's server
+   * name is among `names` as `quic-sni`.
+   */
+  quic_path_of?: number;
+  /**
    * Live capture only: true on a record written while the flow was still open, because it was
    * judged undeclared; the flow's final record (same `id`, no `open`) follows when it ends.
    */

@@ -264,6 +264,47 @@ describe('QUIC: a capture that does not begin with the client\'s first Initial (
   });
 });
 
+describe('QUIC: another path of a connection read earlier (NAT rebinding, a migration that kept its connection ID)', () => {
+  const cid = (b: number): Uint8Array => Uint8Array.from([b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7]);
+  const clientCid = cid(0x70);
+  const serverCid = cid(0x90);
+  const first = cid(0x10);
+  const hello = protectInitial({ version: 1, typeBits: 0, dcid: first, scid: clientCid, packetNumber: 0, pnLength: 2, payload: cryptoFrame(0, fakeClientHello('api.vendor.example')), padTo: 1180 },
+    deriveClientInitialKeys(quicVersionInfo(1)!, first));
+  /** A long header (v1, type bits `type`) from an end whose ID is `scid`, to `dcid`; the rest protected (random here). */
+  const long = (type: number, dcid: Uint8Array, scid: Uint8Array): Buffer => Buffer.concat([
+    Buffer.from([0xc0 | (type << 4), 0, 0, 0, 1, dcid.length]), Buffer.from(dcid), Buffer.from([scid.length]), Buffer.from(scid), Buffer.alloc(300, 0x5c),
+  ]);
+  /** A 1-RTT packet to the end whose ID is `dcid`. */
+  const short = (dcid: Uint8Array): Buffer => Buffer.concat([Buffer.from([0x41]), Buffer.from(dcid), Buffer.alloc(60, 0x3a)]);
+  const connection = (s: Scenario): Scenario => s
+    .udp(0, DEV, 54000, '203.0.113.80', 4433, hello)
+    .udp(1, '203.0.113.80', 4433, DEV, 54000, long(0, clientCid, serverCid)) // the server's Initial: its ID in the clear
+    .udp(2, DEV, 54000, '203.0.113.80', 4433, long(2, serverCid, clientCid)) // the client's Handshake
+    .udp(3, DEV, 54000, '203.0.113.80', 4433, short(serverCid));
+
+  test('a new 5-tuple whose short headers carry the server\'s ID is the connection\'s path: named by its hello, quic_path_of its flow', () => {
+    const r = connection(new Scenario()).udp(100, DEV, 54999, '203.0.113.80', 4433, short(serverCid)).run([DEV]);
+    const original = only(r.flows, '203.0.113.80', 4433, 54000);
+    expect(only(r.flows, '203.0.113.80', 4433, 54999)).toMatchObject({
+      app: 'quic', name: 'api.vendor.example', name_source: 'quic-sni', quic_path_of: original.id, unnamed_reason: null, direction: 'egress',
+    });
+    expect(original.quic_path_of).toBeUndefined();
+  });
+
+  test('the server speaking first on the new path (to the client\'s ID) makes the other end the client', () => {
+    const r = connection(new Scenario()).udp(100, '203.0.113.80', 4433, DEV, 54998, short(clientCid)).run([DEV]);
+    expect(only(r.flows, '203.0.113.80', 4433, 54998)).toMatchObject({ direction: 'egress', initiator_by: 'quic-initial', name: 'api.vendor.example', quic_path_of: expect.any(Number) });
+  });
+
+  test('an ID no connection used links nothing: the path\'s name is lost to the capture\'s start', () => {
+    const r = connection(new Scenario()).udp(100, DEV, 54997, '203.0.113.80', 4433, short(cid(0x33))).run([DEV]);
+    const f = only(r.flows, '203.0.113.80', 4433, 54997);
+    expect(f).toMatchObject({ app: null, name: null, unnamed_reason: 'started-before-capture' });
+    expect(f.quic_path_of).toBeUndefined();
+  });
+});
+
 describe('QUIC: later connections past the number tried', () => {
   test('Initials under more new connection IDs than are tried are said on the flow (quic.later_connections_unread), not passed over silently', () => {
     const cidOf = (n: number): Uint8Array => Uint8Array.from([0xee, n, n, n, n, n, n, n]);

@@ -122,7 +122,7 @@ const flowArb: fc.Arbitrary<FlowRecord> = fc.record({
   tls_versions: opt(fc.option(fc.array(number, { maxLength: 3 }))), key_share_groups: opt(fc.option(fc.array(number, { maxLength: 3 }))),
   ech: opt(fc.boolean()), ech_config: opt(fc.boolean()), esni: opt(fc.boolean()), ja3: opt(fc.option(hostile)), ja4: opt(fc.option(hostile)),
   encrypted_dns: opt(fc.constantFrom(null, 'dot' as const, 'doh' as const)), quic_version: opt(hostile),
-  reply_to: opt(number), reply_group: opt(hostile), foreign: opt(fc.boolean()),
+  reply_to: opt(number), reply_group: opt(hostile), foreign: opt(fc.boolean()), quic_path_of: opt(number),
   verdict: opt(fc.constantFrom('declared' as const, 'undeclared' as const)), rule: opt(fc.option(hostile)), pack: opt(fc.option(hostile)),
   reasons: opt(fc.array(hostile, { maxLength: 2 })), explanation: opt(hostile), open: opt(fc.boolean()),
 }, { requiredKeys: ['type'] }).map((r) => r as FlowRecord);
