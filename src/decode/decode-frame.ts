@@ -441,10 +441,10 @@ export class FrameDecoder {
   }
 }
 
-/** Clears the per-layer fields that every decoded (inner or outer) packet sets afresh. */
 /** An ARP packet for IPv4 over Ethernet (RFC 826): 8 bytes of header, then 6 + 4 bytes for each of sender and target. */
 const ARP_IPV4_ETHER_LENGTH = 28;
 
+/** Clears the per-layer fields that every decoded (inner or outer) packet sets afresh. */
 function resetLayers(view: PacketView): void {
   view.ipVersion = 0;
   view.sa0 = 0; view.sa1 = 0; view.sa2 = 0; view.sa3 = 0;

@@ -103,7 +103,7 @@ export class PacketView {
    * Where the 6-byte destination and source MAC addresses of the Ethernet header (or the sender's
    * address of a Linux cooked header, which has no destination) that carried this packet start
    * in `macBuf`; -1 when the layer has none (raw IP, a tunnel's inner IP packet, 802.11, ...).
-   * Read once per new flow, only with --device (Pipeline.linkSide).
+   * Read only with --device: once per new flow, and for frames that make no flow (Pipeline.noteLinkAddresses, learnDeviceMac).
    */
   dstMacOffset = -1;
   srcMacOffset = -1;

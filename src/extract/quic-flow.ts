@@ -110,12 +110,13 @@ export class QuicFlowAnalyzer {
   }
 
   /**
-   * A client datagram of a flow whose ClientHello was read (or, after watchLater, not read). A client may open another QUIC
-   * connection from the same socket to the same server (quic-go's Transport multiplexes
-   * connections on one socket; a client retries after a connection closed): its Initial carries
-   * a new DCID and keys derived from it. Each long-header Initial under a DCID not tried yet is
-   * decrypted under that DCID's keys; a ClientHello there adds its server name to the flow
-   * (`laterSnis`), as tshark decrypts every connection of a 5-tuple. The first connection's
+   * A client datagram of a flow whose ClientHello was read (or, after watchLater, not read). A
+   * client may open another QUIC connection from the same socket to the same server (quic-go's
+   * Transport multiplexes connections on one socket; a client retries after a connection
+   * closed): its Initial carries a new DCID and keys derived from it. Each long-header Initial
+   * under a DCID not tried yet is decrypted under that DCID's keys; a ClientHello there adds its
+   * server name to the flow (`laterSnis`), or is the flow's own hello when none was read, as
+   * tshark decrypts every connection of a 5-tuple. The first connection's
    * later Initials, which carry the server's connection ID under the first DCID's keys, fail
    * that trial once per DCID, silently (no anomaly: they are not damaged). Returns false when
    * the flow need not be watched any more (MAX_LATER_QUIC_DCIDS tried). Never throws.
