@@ -95,7 +95,7 @@ export class CaptureReadError extends CaptureError {
 // editor can jump to them; the CLI maps every error here to exit status 2.
 
 /** Codes a `RulesError` can carry. */
-export type RulesErrorCode = 'EA_RULES_INVALID' | 'EA_RULES_NOT_FOUND' | 'EA_RULES_SWITCH';
+export type RulesErrorCode = 'EA_RULES_INVALID' | 'EA_RULES_NOT_FOUND' | 'EA_RULES_SWITCH' | 'EA_RULES_NAME_CLASH';
 
 /** A rule pack that cannot be used: invalid file, unknown pack name, or a bad `--set`. */
 export class RulesError extends EgressAuditError {
@@ -126,6 +126,18 @@ export class RulesNotFoundError extends RulesError {
     super('EA_RULES_NOT_FOUND', `no rule pack '${nameOrPath}': not a built-in pack and no such file`, {
       hint: `built-in packs: ${builtIns.join(', ') || '(none)'}; or give the path of a YAML rule file`,
       cause,
+    });
+  }
+}
+
+/**
+ * Two `--rules` packs share a name (a pack is named after its file): their rules, switches and
+ * report rows would be one pack's, their digests and switch states mixed up.
+ */
+export class RulesNameClashError extends RulesError {
+  constructor(name: string, files: readonly string[]) {
+    super('EA_RULES_NAME_CLASH', `rule packs ${files.join(' and ')} are both named '${name}'`, {
+      hint: 'a pack is named after its file: rename one of the files (the same pack given twice is one --rules too many)',
     });
   }
 }

@@ -113,6 +113,8 @@ interface Subject {
   encryptedDns: 'dot' | 'doq' | 'doh' | null;
   /** Names of the certificate the server presented (server_cert_names): explained, never judged. */
   certNames: string[];
+  /** A DNS record's SRV name as asked (`_sips._tcp.voip.example.com`), judged as the host it names unless a rule lists it as it is; else null. */
+  srvName: string | null;
 }
 
 const ENCRYPTED_DNS_TEXT: Readonly<Record<'dot' | 'doq' | 'doh', string>> = {
@@ -552,8 +554,11 @@ export class PolicyEngine {
 
     for (const r of this.#deny) {
       if (!dirOk(r) || !r.protos.has(s.proto) || !r.ports.has(portOf(r))) continue;
-      if (r.app !== null && !isContentless(s.app) && !appMatches(r.app, s.app, s)) continue;
-      if (!r.anyHost && this.#checkNames(r, s) !== null) continue;
+      // A deny rule that names an app forbids that content: a connection that carried none (an
+      // empty TCP connection to the port) did not do what it forbids. An allow rule is kinder to
+      // such a connection (#check), since it does nothing the rule does not allow.
+      if (r.app !== null && (isContentless(s.app) || !appMatches(r.app, s.app, s))) continue;
+      if (!r.anyHost && !this.#denyHostsMatch(r, s)) continue;
       return {
         nearest: r,
         fields: {
@@ -637,6 +642,19 @@ export class PolicyEngine {
     return this.#checkNames(r, s);
   }
 
+  /**
+   * True when a deny rule's hosts take in the subject: its address, or any name it has (SNI or
+   * Host, DNS answer, query). A deny fires on any name that matches — a name that DNS answered
+   * for another host does not shield a forbidden SNI — where an allow needs every name to.
+   */
+  #denyHostsMatch(r: CompiledRule, s: Subject): boolean {
+    if (r.addresses.has(s.remoteIp)) return true;
+    const d = r.domains;
+    if (d === null) return false;
+    return s.strong.some((n) => d.matches(n)) || s.answers.some((n) => d.matches(n)) || s.queries.some((n) => d.matches(n))
+      || (s.srvName !== null && d.matches(s.srvName));
+  }
+
   #checkNames(r: CompiledRule, s: Subject): Failure | null {
     if (r.anyHost || r.addresses.has(s.remoteIp)) return null;
     const port = s.direction === 'inbound' ? s.devicePort : s.remotePort;
@@ -666,7 +684,8 @@ export class PolicyEngine {
     }
     if (s.queries.length > 0) {
       const bad = s.queries.find((n) => !m(n));
-      return bad === undefined ? null : notListed(bad);
+      if (bad === undefined || (s.srvName !== null && m(s.srvName))) return null;
+      return notListed(bad);
     }
     if (s.answers.length > 0) return s.answers.some(m) ? null : notListed([...new Set(s.answers)].join(', '));
     return {
@@ -800,7 +819,8 @@ function sameSubject(a: Subject, b: Subject): boolean {
     && a.app === b.app && a.remoteIp === b.remoteIp && a.sni === b.sni && a.encryptedDns === b.encryptedDns
     && a.ech.kind === b.ech.kind && a.ech.why === b.ech.why
     && (a.mismatch === b.mismatch || (a.mismatch !== null && b.mismatch !== null && a.mismatch.found === b.mismatch.found && a.mismatch.text === b.mismatch.text))
-    && sameList(a.strong, b.strong) && sameList(a.answers, b.answers) && sameList(a.queries, b.queries) && sameList(a.certNames, b.certNames);
+    && sameList(a.strong, b.strong) && sameList(a.answers, b.answers) && sameList(a.queries, b.queries) && sameList(a.certNames, b.certNames)
+    && a.srvName === b.srvName;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -829,6 +849,7 @@ function subjectHash(s: Subject): number {
   for (const n of s.answers) h = hashText(h, n);
   for (const n of s.queries) h = hashText(h, n);
   for (const n of s.certNames) h = hashText(h, n);
+  if (s.srvName !== null) h = hashText(h, s.srvName);
   return Math.imul(h ^ (s.strong.length + 16 * s.answers.length + 256 * s.queries.length), 0x01000193) >>> 0;
 }
 
@@ -840,7 +861,7 @@ function hashText(h: number, t: string): number {
 function emptySubject(): Subject {
   return {
     direction: 'egress', proto: 'tcp', app: null, devicePort: 0, remotePort: 0, remoteIp: '',
-    strong: [], answers: [], queries: [], mismatch: null, ech: NO_ECH, encryptedDns: null, sni: null, certNames: [],
+    strong: [], answers: [], queries: [], mismatch: null, ech: NO_ECH, encryptedDns: null, sni: null, certNames: [], srvName: null,
   };
 }
 
@@ -849,7 +870,7 @@ function copySubject(s: Subject): Subject {
   return {
     direction: s.direction, proto: s.proto, app: s.app, devicePort: s.devicePort, remotePort: s.remotePort, remoteIp: s.remoteIp,
     strong: s.strong.slice(), answers: s.answers.slice(), queries: s.queries.slice(), mismatch: s.mismatch, ech: s.ech,
-    encryptedDns: s.encryptedDns, sni: s.sni, certNames: s.certNames.slice(),
+    encryptedDns: s.encryptedDns, sni: s.sni, certNames: s.certNames.slice(), srvName: s.srvName,
   };
 }
 
@@ -895,6 +916,7 @@ function fillFlowSubject(s: Subject, flow: FlowRecord): Subject {
   s.sni = flow.sni;
   s.certNames.length = 0;
   if (flow.server_cert_names) for (const n of flow.server_cert_names) s.certNames.push(n);
+  s.srvName = null;
   return s;
 }
 
@@ -922,12 +944,18 @@ function fillDnsSubject(s: Subject, d: DnsRecord): Subject {
   s.strong.length = 0;
   s.answers.length = 0;
   s.queries.length = 0;
+  s.srvName = null;
   if (!served) {
     // A lookup of a CNAME's target continues the lookup of the name asked: judged as that one. An
     // SRV lookup of `_service._proto.name` (RFC 2782; apt asks `_http._tcp.deb.debian.org` before
-    // each fetch) asks how to reach `name`: judged as a lookup of it.
+    // each fetch) asks how to reach `name`: judged as a lookup of it — or as it is, where a rule
+    // lists the SRV name itself (a document that says which service record the device asks).
     const asked = d.cname_of ?? d.qname;
-    s.queries.push(d.qtype === 'SRV' ? srvHost(asked) : asked);
+    if (d.qtype === 'SRV') {
+      const host = srvHost(asked);
+      s.queries.push(host);
+      if (host !== asked) s.srvName = asked;
+    } else s.queries.push(asked);
   }
   s.mismatch = served ? null : checkPortConvention(d.proto, d.server_port, d.app ?? 'dns', !local);
   s.ech = NO_ECH;

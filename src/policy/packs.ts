@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RulesNotFoundError } from '../errors';
+import { RulesNameClashError, RulesNotFoundError } from '../errors';
 import { loadPackFile } from './load-rules';
 import type { CompiledRule, RulePack } from './rule-file';
 
@@ -65,9 +65,20 @@ export function resolvePack(nameOrPath: string): RulePack {
   return loadPackFile(file, builtIn ? `rules/${path.basename(file)}` : file);
 }
 
-/** Loads several packs in the order given (`--rules a --rules b`); rules are tried in that order. */
+/**
+ * Loads several packs in the order given (`--rules a --rules b`); rules are tried in that order.
+ * Throws EA_RULES_NAME_CLASH when two share a name: verdicts, reports and the audit record name
+ * a rule by its pack's name and id.
+ */
 export function resolvePacks(namesOrPaths: readonly string[]): RulePack[] {
-  return namesOrPaths.map(resolvePack);
+  const packs = namesOrPaths.map(resolvePack);
+  const seen = new Map<string, string>();
+  for (const p of packs) {
+    const other = seen.get(p.name);
+    if (other !== undefined) throw new RulesNameClashError(p.name, [other, p.file]);
+    seen.set(p.name, p.file);
+  }
+  return packs;
 }
 
 /** One line of `rules list`. */

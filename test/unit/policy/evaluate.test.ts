@@ -278,6 +278,41 @@ describe('several packs', () => {
   });
 });
 
+describe('deny rules and SRV names (a rule-pack authoring lab)', () => {
+  const BASE = `version: 1
+device: { name: Baseline }
+document: { title: Corporate baseline, vendor: IT, source: baseline.txt, retrieved: 2026-11-01 }
+egress:
+  - { id: A-ANY, description: Anything the vendor needs, source: "b1", proto: tcp, ports: ["1-65535"], hosts: any }
+  - { id: A-SIP, description: The SIP service record, source: "b2", proto: udp, ports: [53], app: dns, hosts: [_sips._tcp.voip.example.com, "*.vendor.com"] }
+deny:
+  - { id: D-SSH, description: outbound SSH on any port is forbidden, source: "b3", direction: egress, proto: tcp, ports: ["1-65535"], app: ssh, hosts: any }
+  - { id: D-TRACK, description: no trackers, source: "b4", direction: egress, proto: tcp, ports: [443], hosts: ["*.tracker.example"] }
+`;
+  const e = new PolicyEngine([loadPackText(BASE, 'baseline.yaml')]);
+
+  it('a deny rule that names an app forbids that content, not a connection that carried none', () => {
+    expect(e.judgeFlow(flow({ remote_port: 8883, app: null }))).toMatchObject({ verdict: 'declared', rule: 'A-ANY' });
+    expect(e.judgeFlow(flow({ remote_port: 8883, app: 'tcp-no-payload' }))).toMatchObject({ verdict: 'declared', rule: 'A-ANY' });
+    const ssh = e.judgeFlow(flow({ remote_port: 2222, app: 'ssh' }));
+    expect(ssh).toMatchObject({ verdict: 'undeclared', rule: 'D-SSH' });
+    expect(ssh.reasons?.[0]).toBe('explicitly-disabled');
+  });
+
+  it('a deny rule fires on any name that matches: a DNS answer for another host does not shield a forbidden SNI', () => {
+    const v = e.judgeFlow(flow({ names: [sni('api.tracker.example'), answer('cdn.shared.example')] }));
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: 'D-TRACK', reasons: ['explicitly-disabled'] });
+    expect(e.judgeFlow(flow({ names: [sni('api.shared.example'), answer('cdn.tracker.example')] }))).toMatchObject({ rule: 'D-TRACK' });
+    expect(e.judgeFlow(flow({ names: [sni('api.shared.example')] }))).toMatchObject({ verdict: 'declared', rule: 'A-ANY' });
+  });
+
+  it('an SRV lookup is declared by a rule that lists its name as asked, as well as by one that lists the host it names', () => {
+    expect(e.judgeDns(dns('_sips._tcp.voip.example.com', [], { qtype: 'SRV', server_ip: '198.51.100.53' }))).toMatchObject({ verdict: 'declared', rule: 'A-SIP' });
+    expect(e.judgeDns(dns('_http._tcp.deb.vendor.com', [], { qtype: 'SRV' }))).toMatchObject({ verdict: 'declared', rule: 'A-SIP' });
+    expect(e.judgeDns(dns('_xmpp._tcp.voip.example.com', [], { qtype: 'SRV' }))).toMatchObject({ verdict: 'undeclared', reasons: ['name-not-documented'] });
+  });
+});
+
 /** The verdict fields of a judged record. */
 const pick = (r: FlowRecord | DnsRecord) => ({ verdict: r.verdict, rule: r.rule, pack: r.pack, reasons: r.reasons, explanation: r.explanation });
 

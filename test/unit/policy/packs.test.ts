@@ -3,11 +3,13 @@
  * rule, state the wildcard semantics in their header, and behave as their headers promise.
  * Also `resolvePack` (name vs path) and `listPacks` / `describePack`.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { RulesNotFoundError } from '../../../src/errors';
+import { RulesNameClashError, RulesNotFoundError } from '../../../src/errors';
 import { PolicyEngine } from '../../../src/policy/evaluate';
 import { lintLoadedPack } from '../../../src/policy/lint';
-import { builtInPackNames, describePack, listPacks, resolvePack, resolvePackPath, RULES_DIR } from '../../../src/policy/packs';
+import { builtInPackNames, describePack, listPacks, resolvePack, resolvePackPath, resolvePacks, RULES_DIR } from '../../../src/policy/packs';
 import type { FlowRecord, NameCandidate } from '../../../src/report/records';
 import { REPO_ROOT } from '../../helpers/shared';
 
@@ -119,6 +121,24 @@ describe('resolvePack', () => {
     }
     expect(() => resolvePack('./missing.yaml')).toThrow(/no rule pack/);
     expect(() => resolvePack('../etc/passwd')).toThrow(RulesNotFoundError);
+  });
+
+  it('refuses two packs of one name (a pack is named after its file): their rules, switches and digests would be mixed up', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ea-packs-'));
+    try {
+      const text = fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/sim-rules/radar.yaml'), 'utf8');
+      for (const site of ['site1', 'site2']) {
+        fs.mkdirSync(path.join(dir, site));
+        fs.writeFileSync(path.join(dir, site, 'pack.yaml'), text);
+      }
+      const a = path.join(dir, 'site1', 'pack.yaml');
+      const b = path.join(dir, 'site2', 'pack.yaml');
+      expect(() => resolvePacks([a, b])).toThrow(RulesNameClashError);
+      expect(() => resolvePacks([a, a])).toThrow(/both named 'pack'/);
+      expect(resolvePacks([a, 'radar-pod']).map((p) => p.name)).toEqual(['pack', 'radar-pod']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
