@@ -195,7 +195,25 @@ type Backend = 'native' | 'tcpdump';
  * during the call: copy what you keep). start() opens the capture, stop() ends it; `ended`
  * resolves with the error that stopped the capture, or null after a normal stop.
  */
+/** Native captures open in this process (LiveSource.closeAllNow wakes them all). */
+const openNative = new Set<LiveSource>();
+
 export class LiveSource {
+  /**
+   * Wakes and closes every native capture at once, for an exit that cannot wait for a clean
+   * stop (a second Ctrl-C). A libuv worker blocked in libpcap's read on a quiet link would
+   * otherwise hold the exit until the next packet: Node joins its worker threads on exit, and
+   * a TPACKET_V3 read does not time out while no packet arrives.
+   */
+  static closeAllNow(): void {
+    for (const s of openNative) s.closeNative();
+    openNative.clear();
+  }
+
+  private closeNative(): void {
+    if (this.native !== null && this.handle !== null) this.native.close(this.handle);
+  }
+
   /** Which backend is capturing; null before start(). */
   backend: Backend | null = null;
   /** LINKTYPE_* of the interface (pcap_datalink); -1 before start(). */
@@ -313,7 +331,12 @@ export class LiveSource {
     this.linkType = handle.linkType;
     this.warning = handle.warning;
     this.frame.linkType = handle.linkType;
-    this.readNative(native, handle).then(this.finish, (e: unknown) => {
+    openNative.add(this);
+    this.readNative(native, handle).then((err) => {
+      openNative.delete(this);
+      this.finish(err);
+    }, (e: unknown) => {
+      openNative.delete(this);
       native.close(handle);
       this.finish(fromThrown(e, this.iface));
     });

@@ -21,6 +21,7 @@ import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './poli
 // The live engine, the capture layer and the table library load when `live` runs, not when the
 // command is registered: every other command (replay above all) starts without them (~9 ms).
 const liveEngine = (): typeof import('../live') => require('../live') as typeof import('../live');
+const liveCapture = (): typeof import('../capture/live') => require('../capture/live') as typeof import('../capture/live');
 const captureLayer = (): typeof import('../capture/live') => require('../capture/live') as typeof import('../capture/live');
 const tableLib = (): typeof import('cli-table3') => require('cli-table3') as typeof import('cli-table3');
 
@@ -201,14 +202,29 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) abort.abort(sig);
-      else {
+      else if (sig === 'SIGINT') {
         // A second ^C: the user wants out now. The report is unfinished: no temporary file stays.
+        // The capture is woken first: a read blocked on a quiet link would hold the exit.
         out.abort();
+        liveCapture().LiveSource.closeAllNow();
         process.exit(130);
       }
+      // A second SIGTERM or SIGHUP asks again for the stop under way: systemd signals every
+      // process of a unit, so the capture gets the launcher's forwarded signal as well.
     };
+    // SIGHUP (the SSH session that started a long audit closed) stops it cleanly too, the
+    // report written; a terminal that is gone may refuse the status lines, which are not kept.
+    process.stderr.on('error', () => { /* a hung-up terminal: the report goes on */ });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    // Started by the launcher (bin/egress-audit.js): if it is killed outright (SIGKILL), nothing
+    // forwards a stop, so the capture stops itself once its parent is gone.
+    const parent = process.ppid;
+    const orphaned = process.env.EGRESS_AUDIT_CHILD === '1'
+      ? setInterval(() => { if (process.ppid !== parent) onSignal('SIGTERM'); }, 1000)
+      : null;
+    orphaned?.unref();
     try {
       const res = await liveEngine().runLive({
         iface,
@@ -242,6 +258,8 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
+      if (orphaned !== null) clearInterval(orphaned);
     }
   });
 }

@@ -171,6 +171,27 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(run.stdout()).toMatch(/packets 0/);
   }, 60_000);
 
+  test('a second SIGTERM (systemd signals every process of a unit) and SIGHUP (a closed SSH session) stop cleanly, the report written', async () => {
+    for (const signals of [['SIGTERM', 'SIGTERM'], ['SIGHUP']] as NodeJS.Signals[][]) {
+      const run = live(['--format', 'ndjson', '--filter', 'udp port 9']);
+      await listening(run);
+      await sleep(200);
+      for (const sig of signals) run.child.kill(sig);
+      expect({ signals, exit: await waitExit(run, 10_000) }).toEqual({ signals, exit: 0 });
+      expect(parseNdjson(run.stdout())).toEqual([expect.objectContaining({ type: 'summary', packets: 0 })]);
+    }
+  }, 60_000);
+
+  test('a second Ctrl-C on a quiet interface exits at once with 130 (the capture\'s blocked read is woken)', async () => {
+    const run = live(['--format', 'ndjson', '--filter', 'udp port 9']);
+    await listening(run);
+    await sleep(200);
+    run.child.kill('SIGINT');
+    await sleep(50);
+    run.child.kill('SIGINT');
+    expect(await waitExit(run, 10_000)).toBe(130);
+  }, 60_000);
+
   test('--write keeps rotated pcapng evidence that replays to the same flows', async () => {
     const l = lab!;
     const base = path.join(l.dir, 'evidence.pcapng');
