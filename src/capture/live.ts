@@ -140,7 +140,15 @@ export function toLiveCaptureError(op: string, status: number, detail: string, i
   if (status === PCAP_ERROR_IFACE_NOT_UP) {
     return new LiveCaptureError('EA_CAPTURE_FAILED', `cannot capture on ${iface}: the interface is down`, { hint: `bring it up: ip link set ${iface} up`, cause });
   }
-  return new LiveCaptureError('EA_CAPTURE_FAILED', `capture on ${iface} failed (${op}): ${text || `libpcap status ${status}`}`, { cause });
+  // The interface went away under the capture (deleted, renamed, a USB adapter unplugged):
+  // what was captured before stays in the report.
+  const gone = /disappeared|went down|no longer/i.test(text);
+  return new LiveCaptureError('EA_CAPTURE_FAILED', `capture on ${iface} failed (${op}): ${text || `libpcap status ${status}`}`, {
+    hint: gone
+      ? `the report covers the traffic up to this point; check the interface (ip link show ${iface}) and start a new run`
+      : `check the interface (ip link show ${iface}) and the kernel log (dmesg); the report covers the traffic up to this point`,
+    cause,
+  });
 }
 
 /** Routes a thrown addon error through `toLiveCaptureError`; non-addon errors (bugs) pass through. */

@@ -62,6 +62,13 @@ describe('toLiveCaptureError (the one libpcap-code mapping)', () => {
     expect(err).toBeInstanceOf(LiveCaptureError);
     expect(err?.code).toBe(code);
     expect(err?.message).toMatch(/^[a-z]/); // messages start lowercase (STYLE.md)
+    expect(err?.hint).toMatch(/\w/); // every error line comes with a hint
+  });
+
+  test('an interface that went away mid-capture says the report holds the traffic up to then', () => {
+    const err = toLiveCaptureError('nextBatch', -1, 'The interface disappeared', 'eth0');
+    expect(err).toMatchObject({ code: 'EA_CAPTURE_FAILED' });
+    expect(err?.hint).toMatch(/report covers the traffic up to this point/);
   });
 
   test('the permission error tells the user how to get capture rights', () => {
