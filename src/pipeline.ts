@@ -257,10 +257,11 @@ export class Pipeline {
       this.flowCount++;
       this.onNewFlow(slot);
     }
-    if ((v.tcpFlags & TCP_FIN) !== 0 && v.ipProto === IPPROTO_TCP) this.noteClientFin(slot);
+    // A TCP segment other than a plain ACK (SYN, FIN, RST, or none of them with no ACK): a
+    // FIN's end noted, data no receiver takes left unread. Nearly every packet skips it.
+    if (v.ipProto === IPPROTO_TCP && (v.tcpFlags & (TCP_ACK | TCP_RST | TCP_FIN | TCP_SYN)) !== TCP_ACK && !this.unusualSegment(slot)) return;
     if (v.payloadLength > 0) {
       const fl = t.flagsOf(slot);
-      if (v.ipProto === IPPROTO_TCP && (v.tcpFlags & (TCP_ACK | TCP_RST)) !== TCP_ACK && !this.tcpPayloadTaken(slot)) return;
       if ((fl & F_APP_DONE) === 0) this.onPayload(slot);
       else if (v.innerKind !== InnerKind.None) this.lateTunnel(slot);
       else if ((fl & F_QUIC_LATER) !== 0) this.laterQuic(slot, fl);
@@ -268,17 +269,19 @@ export class Pipeline {
   }
 
   /**
-   * Whether a TCP segment's data, in a segment without ACK or with RST, is data a receiver
-   * takes: not a RST's (diagnostic text at most, RFC 9293 §3.5.3), not a segment's with neither
+   * For a TCP segment that is not a plain ACK: notes a FIN's end (noteClientFin), and says
+   * whether its data, in a segment without ACK or with RST, is data a receiver takes: not a RST's (diagnostic text at most, RFC 9293 §3.5.3), not a segment's with neither
    * SYN nor ACK (dropped, §3.10.7.4), not a SYN's without a Fast Open option (receivers ignore
    * it and the client sends it again after the handshake, RFC 7413 §2). A name must come from
    * what the server was given: crafted segments like these once named a flow after bytes no
    * receiver took. Counted on the flow and in the run; segments with ACK and no RST (all but
    * the first of every connection) never come here.
    */
-  private tcpPayloadTaken(slot: number): boolean {
+  private unusualSegment(slot: number): boolean {
     const v = this.view;
     const f = v.tcpFlags;
+    if ((f & TCP_FIN) !== 0) this.noteClientFin(slot);
+    if (v.payloadLength === 0 || (f & (TCP_ACK | TCP_RST)) === TCP_ACK) return true;
     let id = -1;
     if ((f & TCP_RST) !== 0) id = A['tcp.rst_with_data'];
     else if ((f & TCP_SYN) === 0) id = A['tcp.data_without_ack'];
