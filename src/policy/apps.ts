@@ -16,6 +16,14 @@ const ENCRYPTED_DNS = ['dot', 'doq', 'doh'];
 /** The carriers of UDP tunnels (their inner packets are flows of their own). */
 const TUNNELS = ['vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp'];
 
+/**
+ * Apps the engine only ever reports over one transport (a rule for the other can never match):
+ * the TLS family, HTTP and the stream protocols over TCP; QUIC, NTP, DHCP, DTLS and the other
+ * datagram protocols over UDP (DoH over QUIC is a `quic` flow, so `doh` is neither).
+ */
+export const TCP_ONLY_APPS: ReadonlySet<string> = new Set(['tls', 'http', 'ssh', 'bitcoin', 'smtp', 'imap', 'mqtt', 'lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'postgresql', 'mysql', 'socks', 'dot']);
+export const UDP_ONLY_APPS: ReadonlySet<string> = new Set(['quic', 'ntp', 'dhcp', 'dhcpv6', 'ssdp', 'dtls', 'wireguard', 'nbns', 'doq', ...TUNNELS]);
+
 /** Apps the engine reports in a flow's `app`. */
 export const ENGINE_APPS: ReadonlySet<string> = new Set([...CONTENT, ...UPGRADING, ...TUNNELS]);
 /** Encrypted-DNS kinds a rule's `app` may name. */

@@ -11,7 +11,7 @@ import { loadPackFile } from './load-rules';
 import { isPublicSuffix } from './public-suffixes';
 import type { CompiledRule, RulePack, SourceLocation } from './rule-file';
 import { MAX_PORT, MIN_PORT } from './port-set';
-import { KNOWN_APPS } from './apps';
+import { KNOWN_APPS, TCP_ONLY_APPS, UDP_ONLY_APPS } from './apps';
 
 export { KNOWN_APPS } from './apps';
 
@@ -26,7 +26,10 @@ export interface LintFinding {
     | 'public-suffix-wildcard'
     | 'all-ports'
     | 'unknown-app'
-    | 'resolvers-without-dns';
+    | 'resolvers-without-dns'
+    | 'app-transport'
+    | 'all-addresses'
+    | 'host-bits-set';
   message: string;
   file: string;
   line: number;
@@ -72,6 +75,18 @@ export function lintLoadedPack(pack: RulePack): LintFinding[] {
     }
     if (r.app !== null && !KNOWN_APPS.has(r.app)) add('warning', 'unknown-app', r.loc, `rule ${r.id}: app '${r.app}' is not one the engine reports (${[...KNOWN_APPS].join(', ')})`, r.id);
     if (r.resolvers !== null && r.app !== 'dns') add('warning', 'resolvers-without-dns', r.loc, `rule ${r.id} lists resolvers but its app is not dns`, r.id);
+    if (r.app !== null && ((TCP_ONLY_APPS.has(r.app) && !r.protos.has('tcp')) || (UDP_ONLY_APPS.has(r.app) && !r.protos.has('udp')))) {
+      const over = TCP_ONLY_APPS.has(r.app) ? 'tcp' : 'udp';
+      add('warning', 'app-transport', r.loc, `rule ${r.id} can never match: app '${r.app}' is only seen over ${over.toUpperCase()}, and the rule is for ${[...r.protos].join(', ').toUpperCase()} (proto: ${over} or both)`, r.id);
+    }
+    for (const l of r.addresses.literals) {
+      const at = r.hostLocs.find((h) => h.text.trim() === l.text)?.loc ?? r.loc;
+      if (l.prefix === 0) {
+        add('warning', 'all-addresses', at, `rule ${r.id}: '${l.text}' covers every ${l.family === 'ipv4' ? 'IPv4' : 'IPv6'} address; write hosts: any if that is meant, or list the documented addresses`, r.id);
+      } else if (hasHostBits(l.address, l.prefix, l.family)) {
+        add('warning', 'host-bits-set', at, `rule ${r.id}: '${l.text}' has bits set past its /${l.prefix} prefix, so it means the whole prefix, not the address written; write the network address, or the address alone`, r.id);
+      }
+    }
 
     const hostLoc = (text: string) => r.hostLocs.find((h) => h.text.trim().toLowerCase() === text || h.text.trim().toLowerCase().replace(/\.$/, '') === text)?.loc ?? r.loc;
     r.domainPatterns.forEach((p, i) => {
@@ -110,4 +125,28 @@ function covers(outer: CompiledRule, inner: CompiledRule, outerIsDeny = false): 
   if (outer.anyHost) return true;
   if (inner.anyHost || inner.addresses.size > 0) return false;
   return inner.domainPatterns.every((p) => outer.domainPatterns.some((o) => patternCovers(o, p)));
+}
+
+/** True when `address` has bits set past `prefix` (`198.51.100.7/24`). */
+function hasHostBits(address: string, prefix: number, family: 'ipv4' | 'ipv6'): boolean {
+  const max = family === 'ipv4' ? 32 : 128;
+  if (prefix >= max) return false;
+  const bytes = family === 'ipv4' ? address.split('.').map(Number) : ipv6Bytes(address);
+  if (bytes === null) return false;
+  for (let bit = prefix; bit < max; bit++) if ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1) return true;
+  return false;
+}
+
+/** The 16 bytes of an IPv6 address (node's parser accepted it already), or null. */
+function ipv6Bytes(address: string): number[] | null {
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, null];
+  const words = (t: string): string[] => (t === '' ? [] : t.split(':'));
+  const h = words(head);
+  const tl = tail === null ? [] : words(tail);
+  const groups: string[] = [];
+  for (const g of [...h, ...(tail === null ? [] : Array(8 - h.length - tl.length).fill('0')), ...tl]) groups.push(g);
+  if (groups.length !== 8 || groups.some((g) => g.includes('.'))) return null; // an embedded IPv4 tail: not checked
+  const out: number[] = [];
+  for (const g of groups) { const v = parseInt(g, 16); out.push(v >> 8, v & 0xff); }
+  return out;
 }

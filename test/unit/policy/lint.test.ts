@@ -95,6 +95,31 @@ egress:
     expect(f.map((x) => x.code).sort()).toEqual(['resolvers-without-dns', 'unknown-app']);
   });
 
+  it('app-transport: an app only ever seen over the other transport makes a rule that can never match', () => {
+    const f = lint(`egress:
+  - { id: a, description: d, source: s, proto: udp, ports: [443], app: tls, hosts: any }
+  - { id: b, description: d, source: s, proto: tcp, ports: [123], app: ntp, hosts: any }
+  - { id: c, description: d, source: s, proto: both, ports: [443], app: tls, hosts: any }
+  - { id: d, description: d, source: s, proto: tcp, ports: [53], app: dns, hosts: any }
+`);
+    expect(f.map((x) => [x.code, x.rule])).toEqual([['app-transport', 'a'], ['app-transport', 'b']]);
+    expect(f[0].message).toMatch(/can never match: app 'tls' is only seen over TCP/);
+  });
+
+  it('all-addresses and host-bits-set: a prefix that covers everything, and one written with its host bits', () => {
+    const f = lint(`egress:
+  - id: a
+    description: d
+    source: s
+    proto: tcp
+    ports: [443]
+    hosts: [0.0.0.0/0, "::/0", 198.51.100.7/24, "2001:db8::1/64", 203.0.113.0/24, "2001:db8:1::/48", 192.0.2.9]
+`);
+    expect(f.map((x) => [x.code, x.message.match(/'([^']+)'/)?.[1]])).toEqual([
+      ['all-addresses', '0.0.0.0/0'], ['all-addresses', '::/0'], ['host-bits-set', '198.51.100.7/24'], ['host-bits-set', '2001:db8::1/64'],
+    ]);
+  });
+
   it('formats findings as file:line:column: severity: message [code]', () => {
     const [f] = lint(`egress:
   - { id: a, description: d, source: s, proto: tcp, ports: ["1-65535"], hosts: any }
