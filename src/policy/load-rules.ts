@@ -126,8 +126,11 @@ export function loadPackText(text: string, file: string): RulePack {
 
   const parsed = RuleFileSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const { p, msg } = describeIssue(issue);
+    // A misspelled key (`port:`) is the cause of the required key it leaves missing (`ports`):
+    // it is reported first, with the key it was probably meant to be.
+    const issues = parsed.error.issues;
+    const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+    const { p, msg } = describeIssue(issue, issues);
     failAt(p, msg);
   }
   return compilePack((parsed as { data: RuleFileInput }).data, file, text, locate, failAt);
@@ -144,13 +147,32 @@ function pathText(p: Path): string {
   return out || '(top level)';
 }
 
-function describeIssue(issue: z.core.$ZodIssue): { p: Path; msg: string } {
+function describeIssue(issue: z.core.$ZodIssue, all: readonly z.core.$ZodIssue[]): { p: Path; msg: string } {
   const p = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
-    return { p: [...p, { key } as unknown as string], msg: `unknown key '${key}' in ${pathText(p)}` };
+    if (key === '<<') return { p: [...p, { key } as unknown as string], msg: `YAML merge keys (<<) are not supported in ${pathText(p)}: write the keys out, or use an alias for a whole value` };
+    // A required key of the same mapping that is missing, and close to this one: what was meant.
+    const here = pathText(p);
+    const missing = all
+      .filter((i) => i.code === 'invalid_type' && i.path.length === p.length + 1 && pathText(i.path.slice(0, -1).filter((k): k is string | number => typeof k !== 'symbol')) === here)
+      .map((i) => String(i.path[i.path.length - 1]))
+      .find((k) => editDistance(k, key) <= 2);
+    return { p: [...p, { key } as unknown as string], msg: `unknown key '${key}' in ${here}${missing !== undefined ? ` (did you mean '${missing}'?)` : ''}` };
   }
   return { p, msg: `${pathText(p)}: ${firstLine(issue.message)}` };
+}
+
+/** Levenshtein distance of two short strings (key names). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** Offset of the node at `p` (or of the key named `{key}`), falling back to the nearest parent. */

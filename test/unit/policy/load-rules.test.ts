@@ -83,6 +83,8 @@ describe('loadPackText: bad input', () => {
     ['unsupported version', HEAD.replace('version: 1', 'version: 2'), /unsupported rule-file version 2/, 1],
     ['unknown top-level key', `${HEAD}egres: []\n`, /unknown key 'egres'/, 9],
     ['unknown rule key', `${HEAD}egress:\n${RULE}    port: 80\n`, /unknown key 'port' in egress\[0\]/, 16],
+    ['a misspelled required key is named, with the key it was meant to be', `${HEAD}egress:\n${RULE.replace('    ports: [443]\n', '    port: [443]\n')}`, /unknown key 'port' in egress\[0\] \(did you mean 'ports'\?\)/, 14],
+    ['a YAML merge key', `${HEAD}egress:\n${RULE}    <<: { a: 1 }\n`, /YAML merge keys \(<<\) are not supported in egress\[0\]/, 16],
     ['wrong type', `${HEAD}egress:\n${RULE.replace('[443]', '"443"')}`, /egress\[0\]\.ports/, 14],
     ['port out of range', `${HEAD}egress:\n${RULE.replace('[443]', '[443, 70000]')}`, /out of range/, 14],
     ['port zero', `${HEAD}egress:\n${RULE.replace('[443]', '[0]')}`, /out of range/, 14],
