@@ -3,6 +3,7 @@
  * and `egress-audit rules list | show PACK | lint FILE...`. Resolves flags into a policy stage
  * and prints pack listings; all policy logic lives in src/policy/.
  */
+import * as fs from 'node:fs';
 import { Command } from 'commander';
 import type { StageSink } from '../audit';
 import { EgressAuditError } from '../errors';
@@ -95,16 +96,31 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
   rules
     .command('lint')
     .description('check rule files: errors and warnings with file:line:column (exit 2 on errors)')
-    .argument('<files...>', 'YAML rule files')
+    .argument('<files...>', 'YAML rule files, or built-in pack names as --rules takes them')
     .action((files: string[]) => {
       let errors = 0;
-      for (const f of files) {
+      const withErrors: string[] = [];
+      for (const given of files) {
+        // A built-in name (`rules lint nebra-hotspot`) as --rules and `rules show` take it.
+        const f = fs.existsSync(given) ? given : builtInPath(given);
+        let here = 0;
         for (const finding of policy().lintPack(f)) {
           process.stdout.write(policy().formatFinding(finding) + '\n');
-          if (finding.severity === 'error') errors++;
+          if (finding.severity === 'error') here++;
         }
+        errors += here;
+        if (here > 0) withErrors.push(given);
       }
-      if (errors > 0) io.stderr(`egress-audit: EA_RULES_INVALID: ${errors} error${errors === 1 ? '' : 's'} in ${files.join(', ')}\n`);
+      if (errors > 0) io.stderr(`egress-audit: EA_RULES_INVALID: ${errors} error${errors === 1 ? '' : 's'} in ${withErrors.join(', ')}\n`);
       setExit(errors > 0 ? 2 : 0);
     });
+}
+
+/** The file of built-in pack `name`, or `name` itself when there is none (lint then says it cannot be read). */
+function builtInPath(name: string): string {
+  try {
+    return policy().resolvePackPath(name);
+  } catch {
+    return name;
+  }
 }

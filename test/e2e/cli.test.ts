@@ -224,6 +224,23 @@ describe('run(argv): bad input', () => {
   });
 });
 
+describe('run(argv): rules lint', () => {
+  test('takes built-in pack names as --rules does, and the error summary names only the files with errors', async () => {
+    expect(await cli(['rules', 'lint', 'nebra-hotspot', 'radar-pod'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ea-lint-'));
+    try {
+      const bad = path.join(tmp, 'typo.yaml');
+      fs.writeFileSync(bad, fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/sim-rules/radar.yaml'), 'utf8').replace('ports: [443]', 'port: [443]'));
+      const r = await cli(['rules', 'lint', 'radar-pod', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toMatch(/unknown key 'port' in egress\[0\] \(did you mean 'ports'\?\)/);
+      expect(r.stderr).toBe(`egress-audit: EA_RULES_INVALID: 1 error in ${bad}\n`);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('run(argv): --dns-grace', () => {
   const RESOLVER = '192.168.1.1';
   /**
