@@ -316,6 +316,19 @@ export class PolicyEngine {
    * server (local when sent to a multicast group). With `ctx.answerContactedBy`, a query the
    * DNS rule covers except for its name is declared: it served a declared connection.
    */
+  /**
+   * The rule an undeclared record was held against: the one its explanation names (with several
+   * on the port, the one whose check got furthest); null when no rule documents its port, or it
+   * is another host's. For reports (a finding's document line), from the same outcome memo.
+   */
+  heldAgainst(rec: FlowRecord | DnsRecord): CompiledRule | null {
+    if (rec.foreign === true) return null;
+    const out = rec.type === 'flow'
+      ? this.#judgeMemo(this.#flowMemo, fillFlowSubject(this.#flowScratch, rec))
+      : this.#judgeMemo(this.#dnsMemo, fillDnsSubject(this.#dnsScratch, rec));
+    return out.nearest;
+  }
+
   judgeDns(dns: DnsRecord, ctx: DnsJudgeContext = {}): Required<VerdictFields> {
     if (dns.foreign === true) return notTheDevice(`the lookup of ${dns.qname} from ${dns.client_ip} to ${dns.server_ip}`);
     const out = this.#judgeMemo(this.#dnsMemo, fillDnsSubject(this.#dnsScratch, dns));

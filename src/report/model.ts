@@ -245,7 +245,7 @@ export function buildAuditReport(x: ReportInputs): AuditReport {
   const device = deviceOf(x);
   const rules = rulesOf(x.packs, active);
   const ruleByKey = new Map(rules.map((r) => [`${r.pack}\u0000${r.rule}`, r]));
-  const findings = findingsOf(flows, dns, x.packs, [...active], device.key, ruleByKey);
+  const findings = findingsOf(flows, dns, x.packs, [...active], device.key, ruleByKey, engine);
   countRuleTraffic(flows, dns, ruleByKey);
   const s = x.summary;
   return {
@@ -293,7 +293,7 @@ export function buildAuditReport(x: ReportInputs): AuditReport {
     verdicts: verdictsOf(flows, dns, judged),
     attribution: attributionOf(flows),
     findings,
-    unobserved_rules: rules.filter((r) => r.active && r.kind !== 'deny' && r.flows === 0 && r.dns_queries === 0).map((r) => r.location),
+    unobserved_rules: rules.filter((r) => r.active && r.kind !== 'deny' && r.flows === 0 && r.dns_queries === 0 && r.undeclared === 0).map((r) => r.location),
     rules,
     controls: controlsOf(findings, judged, rules),
     flows,
@@ -438,11 +438,12 @@ function findingsOf(
   active: readonly CompiledRule[],
   deviceKey: string,
   ruleByKey: Map<string, ReportRule>,
+  engine: PolicyEngine | null,
 ): Finding[] {
   const byKey = new Map<string, Finding & { addrSet: Set<string>; reasonSet: Set<string> }>();
   const add = (
     key: { direction: string; destination: string; named: boolean; port: number; proto: 'tcp' | 'udp'; app: string | null; reasons: string[] },
-    rec: { rule?: string | null; pack?: string | null },
+    rec: FlowRecord | DnsRecord,
     address: string,
     bytes: number,
     ts0: number,
@@ -454,7 +455,12 @@ function findingsOf(
     const k = [key.direction, key.destination, key.port, key.proto, reason].join('\u0000');
     let f = byKey.get(k);
     if (!f) {
-      const against = judgedAgainst({ direction: key.direction, proto: key.proto, port: key.port, rule: rec.rule, pack: rec.pack, reason }, packs, active);
+      // The rule the verdict names, else the one the engine held the record against (the one its
+      // explanation names), else a guess from the port.
+      const held = rec.rule ? null : engine?.heldAgainst(rec) ?? null;
+      const against = judgedAgainst({
+        direction: key.direction, proto: key.proto, port: key.port, rule: rec.rule ?? held?.id, pack: rec.pack ?? held?.pack, reason,
+      }, packs, active);
       f = {
         fingerprint: findingFingerprint(deviceKey, key.destination, key.port, key.proto, reason),
         direction: key.direction, destination: key.destination, named: key.named, addresses: [], port: key.port, proto: key.proto, app: key.app,
@@ -510,7 +516,7 @@ function findingsOf(
 }
 
 function controlsOf(findings: readonly Finding[], judged: boolean, rules: readonly ReportRule[]): ControlMapping[] {
-  const unobserved = rules.filter((r) => r.active && r.kind !== 'deny' && r.flows === 0 && r.dns_queries === 0).length;
+  const unobserved = rules.filter((r) => r.active && r.kind !== 'deny' && r.flows === 0 && r.dns_queries === 0 && r.undeclared === 0).length;
   return CONTROLS.map((c) => {
     const n = findings.length;
     const status: ControlMapping['status'] = !judged ? 'not-judged' : n > 0 ? 'findings' : 'no-findings';

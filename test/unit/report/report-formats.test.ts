@@ -280,3 +280,21 @@ describe('model', () => {
     expect(() => parseAuditReport('{"schema":"other"}')).toThrow(/not an egress-audit report/);
   });
 });
+
+describe('two packs on one port (a pack-authoring lab)', () => {
+  test('a finding is judged against the rule its explanation names, in every format, and that rule is not "never observed"', () => {
+    const head = (title: string) => `version: 1\ndevice: { name: D }\ndocument: { title: ${title}, vendor: V, source: doc.txt, retrieved: 2026-11-01 }\negress:\n`;
+    // vendor-a documents 443 for plain HTTP (a TLS flow fails it first, on the protocol);
+    // vendor-b documents 443 for TLS to its own hosts (the flow gets further: its name).
+    const a = tmp.write('vendor-a.yaml', `${head('A')}  - { id: a-http, description: HTTP on 443, source: "a:1", proto: tcp, ports: [443], app: http, hosts: any }\n`);
+    const b = tmp.write('vendor-b.yaml', `${head('B')}  - { id: b-https, description: HTTPS to B, source: "b:1", proto: tcp, ports: [443], app: tls, hosts: ["*.b.example"] }\n`);
+    const r = reportOf([tmp.write('two-packs.pcap', hostileCapture())], [a, b]);
+    const f = r.findings.find((x) => x.example.explanation.includes('api.nebra.com') || x.destination === 'api.nebra.com')!;
+    expect(f.example.explanation).toMatch(/rule b-https/);
+    expect(f.judged_against).toMatchObject({ pack: 'vendor-b', rule: 'b-https' });
+    expect(renderFindingsCsv(r)).toContain('vendor-b.yaml');
+    const junit = renderJunit(r);
+    expect(junit).toMatch(/rule b-https[^\n]*"[^>]*>\s*<failure/);
+    expect(r.unobserved_rules.map((l) => l.rule)).not.toContain('b-https');
+  });
+});
