@@ -8,6 +8,7 @@
  * (OWASP "CSV injection").
  */
 import type { AuditReport } from './model';
+import { locationText } from './model';
 
 /** Characters that make a spreadsheet read a cell as a formula. */
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -46,7 +47,7 @@ export function renderFindingsCsv(r: AuditReport): string {
   const rows = r.findings.map((f) => [
     f.fingerprint, f.direction, f.destination, f.named, f.addresses.join(' '), f.port, f.proto, f.app, f.reason, f.reasons.join(' '), f.flows, f.dns_queries, f.bytes,
     isoTime(f.first_seen), isoTime(f.last_seen),
-    f.judged_against ? `${f.judged_against.file}:${f.judged_against.line}${f.judged_against.rule ? ` (${f.judged_against.rule})` : ''}` : '',
+    f.judged_against ? locationText(f.judged_against) : '',
     `${f.example.kind} ${f.example.id}`, `${f.example.device_ip} ${f.example.device_port}`, `${f.example.remote_ip} ${f.example.remote_port}`,
     f.example.explanation, f.controls.join(' '),
   ]);

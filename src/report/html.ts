@@ -8,6 +8,7 @@
  * made visible), and a Content-Security-Policy forbids scripts as a second line of defence.
  */
 import type { AuditReport, Finding, ReportRule } from './model';
+import { locationText } from './model';
 import type { UnnamedReason } from './records';
 import { isoTime } from './csv';
 import { humanBytes } from './units';
@@ -111,7 +112,7 @@ function statusTag(status: string): string {
 }
 
 function findingRow(f: Finding, i: number): string {
-  const against = f.judged_against ? `${f.judged_against.file}:${f.judged_against.line}${f.judged_against.rule ? ` (${f.judged_against.rule})` : ''}` : '';
+  const against = f.judged_against ? locationText(f.judged_against) : '';
   // Two rows per finding: the facts, then the explanation across the table (fits A4 and Letter).
   return `<tr class="finding" data-fingerprint="${t(f.fingerprint)}"><td class="num">${i + 1}</td><td class="mono dest"><span class="name">${t(f.destination)}</span>${f.named ? '' : ' <span class="muted">(no name)</span>'}` +
     `<div class="small muted">${t(f.addresses.join(', '))}</div></td><td class="nw">${t(f.direction)}</td><td class="num">${t(f.proto)}/${f.port}</td>` +

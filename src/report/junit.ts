@@ -8,6 +8,7 @@
  * text instead of being dropped.
  */
 import type { AuditReport, Finding, ReportRule } from './model';
+import { locationText } from './model';
 
 /** Unicode format characters (\p{Cf}) and line/paragraph separators. */
 const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
@@ -64,7 +65,7 @@ function findingCase(pack: string, f: Finding): Case {
         `destination: ${f.destination}${f.named ? '' : ' (no name)'}`,
         `addresses: ${f.addresses.join(', ')}`,
         `reasons: ${f.reasons.join(', ')}`,
-        `judged against: ${f.judged_against ? `${f.judged_against.file}:${f.judged_against.line}${f.judged_against.rule ? ` (${f.judged_against.rule})` : ''}` : 'no rules'}`,
+        `judged against: ${f.judged_against ? locationText(f.judged_against) : 'no rules'}`,
         `example: ${f.example.kind} ${f.example.id} ${f.example.device_ip}:${f.example.device_port} -> ${f.example.remote_ip}:${f.example.remote_port}`,
         f.example.explanation,
         `controls: ${f.controls.join(', ')}`,

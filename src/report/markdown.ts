@@ -7,6 +7,7 @@
  * pipes are escaped and line breaks flattened, and control characters are made visible.
  */
 import type { AuditReport } from './model';
+import { locationText } from './model';
 import { isoTime } from './csv';
 import { humanBytes, unnamedText, visibleText } from './html';
 
@@ -54,7 +55,7 @@ export function renderMarkdown(r: AuditReport): string {
     o.push(table(['destination', 'direction', 'port', 'reason', 'flows', 'DNS', 'bytes', 'first seen', 'last seen', 'judged against', 'example'], r.findings.map((f) => [
       `${m(f.destination)}${f.named ? '' : ' \\(no name\\)'}`, m(f.direction), `${m(f.proto)}/${f.port}`, m(f.reason), String(f.flows), String(f.dns_queries), String(f.bytes),
       m(when(f.first_seen)), m(when(f.last_seen)),
-      f.judged_against ? m(`${f.judged_against.file}:${f.judged_against.line}${f.judged_against.rule ? ` (${f.judged_against.rule})` : ''}`) : '',
+      f.judged_against ? m(locationText(f.judged_against)) : '',
       m(f.example.explanation),
     ])));
   }

@@ -26,6 +26,13 @@ export interface RuleLocation {
   file: string;
   line: number;
   column: number;
+  /** The rule's `source:`: the vendor-document line it was written from (or `implied: <reason>`); absent for a pack as a whole. */
+  source?: string;
+}
+
+/** A location as reports print it: `file:line (rule) — document: <source>`. */
+export function locationText(l: RuleLocation): string {
+  return `${l.file}:${l.line}${l.rule ? ` (${l.rule})` : ''}${l.source ? ` — document: ${l.source}` : ''}`;
 }
 
 /** A rule pack as the report states it. */
@@ -416,7 +423,7 @@ function judgedAgainst(
   packs: readonly RulePack[],
   active: readonly CompiledRule[],
 ): RuleLocation | null {
-  const at = (r: CompiledRule): RuleLocation => ({ pack: r.pack, rule: r.id, file: r.loc.file, line: r.loc.line, column: r.loc.column });
+  const at = (r: CompiledRule): RuleLocation => ({ pack: r.pack, rule: r.id, file: r.loc.file, line: r.loc.line, column: r.loc.column, source: sourceText(r) });
   if (packs.length === 0) return null;
   if (rec.rule && rec.pack) {
     const r = active.find((c) => c.pack === rec.pack && c.id === rec.rule);
@@ -554,4 +561,9 @@ export function parseAuditReport(text: string): AuditReport {
 /** The report as `audit.json` text (2-space indent, trailing newline). */
 export function renderAuditJson(report: AuditReport): string {
   return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** The document line a rule quotes (`source:`), or its `implied:` reason. */
+function sourceText(r: CompiledRule): string {
+  return r.implied ? `implied: ${r.source}` : r.source;
 }

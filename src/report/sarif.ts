@@ -61,6 +61,7 @@ function sarifResult(f: Finding, ruleIndex: number) {
           artifactLocation: { uri: artifactUri(where.file) },
           region: { startLine: Math.max(1, where.line), startColumn: Math.max(1, where.column) },
         },
+        ...(where.source ? { message: { text: `The vendor document: ${where.source}` } } : {}),
         ...(where.rule ? { logicalLocations: [{ name: where.rule, fullyQualifiedName: `${where.pack}/${where.rule}`, kind: 'object' }] } : {}),
       }]
       : [],
@@ -68,7 +69,7 @@ function sarifResult(f: Finding, ruleIndex: number) {
     properties: {
       destination: f.destination, named: f.named, addresses: f.addresses, port: f.port, proto: f.proto, app: f.app, reasons: f.reasons,
       flows: f.flows, dns_queries: f.dns_queries, bytes: f.bytes, first_seen: f.first_seen, last_seen: f.last_seen,
-      example: f.example, controls: f.controls,
+      example: f.example, controls: f.controls, ...(where?.source ? { document_line: where.source } : {}),
     },
   };
 }

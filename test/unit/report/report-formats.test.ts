@@ -292,8 +292,15 @@ describe('two packs on one port (a pack-authoring lab)', () => {
     const f = r.findings.find((x) => x.example.explanation.includes('api.nebra.com') || x.destination === 'api.nebra.com')!;
     expect(f.example.explanation).toMatch(/rule b-https/);
     expect(f.judged_against).toMatchObject({ pack: 'vendor-b', rule: 'b-https' });
-    expect(renderFindingsCsv(r)).toContain('vendor-b.yaml');
+    // Each format cites the rule's place in its file and the vendor-document line it quotes.
+    expect(f.judged_against?.source).toBe('b:1');
+    expect(renderFindingsCsv(r)).toMatch(/vendor-b\.yaml:\d+ \(b-https\) — document: b:1/);
+    expect(renderMarkdown(r)).toContain('document: b:1');
+    expect(renderHtml(r)).toContain('(b-https) — document: b:1');
+    const sarif = JSON.parse(renderSarif(r)) as { runs: { results: { locations: { message?: { text: string } }[] }[] }[] };
+    expect(sarif.runs[0].results.some((x) => x.locations[0]?.message?.text === 'The vendor document: b:1')).toBe(true);
     const junit = renderJunit(r);
+    expect(junit).toContain('document: b:1');
     expect(junit).toMatch(/rule b-https[^\n]*"[^>]*>\s*<failure/);
     expect(r.unobserved_rules.map((l) => l.rule)).not.toContain('b-https');
   });
