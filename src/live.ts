@@ -312,7 +312,13 @@ class LiveRun {
       if (this.dropsAnnounced === 0) this.warn(`egress-audit: WARNING: packets are being dropped (${lost} so far); this audit is incomplete. Raise --buffer-bytes or narrow --filter.`);
       this.dropsAnnounced = lost;
     }
-    this.writer?.flush();
+    // A full disk or a file gone: reported once, as a failed write in the packet path is, and
+    // the audit goes on without evidence (it was reported as an internal error that stopped it).
+    try {
+      this.writer?.flush();
+    } catch (e) {
+      this.evidenceFailed(e);
+    }
     const v = this.stage?.verdicts?.();
     this.display?.refresh({
       iface: this.opts.iface,

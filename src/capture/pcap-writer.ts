@@ -21,6 +21,8 @@ export class ByteSink {
   private readonly fd: number;
   private readonly ownsFd: boolean;
   private closed = false;
+  /** Bytes written to the file by whole flushes: the buffer only ever holds whole blocks, so a file this long ends on one. */
+  private flushed = 0;
   /** Byte order used by `put16`/`put32`; the pcapng writer switches it per section. */
   littleEndian = true;
 
@@ -69,10 +71,24 @@ export class ByteSink {
     for (let i = n; (i & 3) !== 0; i++) this.buf[this.len++] = 0;
   }
 
-  /** Writes out everything buffered. */
+  /**
+   * Writes out everything buffered. When the write fails part-way (a full disk), a file this
+   * sink created is cut back to the last whole block before the error is thrown, so the
+   * evidence stays readable (tshark: no packet "cut short in the middle"); the buffered blocks
+   * are dropped.
+   */
   flush(): void {
     let off = 0;
-    while (off < this.len) off += fs.writeSync(this.fd, this.buf, off, this.len - off);
+    try {
+      while (off < this.len) off += fs.writeSync(this.fd, this.buf, off, this.len - off);
+    } catch (e) {
+      this.len = 0;
+      if (this.ownsFd && off > 0) {
+        try { fs.ftruncateSync(this.fd, this.flushed); } catch { /* the error below says what failed */ }
+      }
+      throw e;
+    }
+    this.flushed += this.len;
     this.len = 0;
   }
 

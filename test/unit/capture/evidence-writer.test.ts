@@ -126,3 +126,33 @@ test('every file says where it came from: the interface, the capture filter and 
   for (const f of w.files) expect(fs.statSync(f).size).toBeLessThanOrEqual(1000 + 200);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a write that fails part-way (a full disk) leaves the file cut back to its last whole block, readable, and says so', () => {
+  const dir = tmp();
+  const file = path.join(dir, 'full.pcapng');
+  const w = new EvidenceWriter(file, { linkType: LINKTYPE_ETHERNET, snaplen: 65535 });
+  for (let i = 0; i < 5; i++) w.write(1_700_000_000_000_000 + i, new Uint8Array(200).fill(i), 200);
+  w.flush();
+  const whole = fs.statSync(file).size;
+  for (let i = 5; i < 10; i++) w.write(1_700_000_000_000_000 + i, new Uint8Array(200).fill(i), 200);
+  // The disk fills after 300 more bytes: the write stops in the middle of a block.
+  // The module object itself (the namespace import's properties cannot be redefined).
+  const fsModule = require('fs') as typeof fs;
+  const real = fsModule.writeSync;
+  let left = 300;
+  const spy = jest.spyOn(fsModule, 'writeSync').mockImplementation(((fd: number, buf: Uint8Array, off?: number, len?: number) => {
+    if (left <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const n = Math.min(left, len ?? buf.length);
+    left -= n;
+    return real(fd, buf, off, n);
+  }) as typeof fs.writeSync);
+  try {
+    expect(() => w.flush()).toThrow(/ENOSPC/);
+  } finally {
+    spy.mockRestore();
+  }
+  w.close();
+  expect(fs.statSync(file).size).toBe(whole);
+  expect(readAll(file).map((p) => p.first)).toEqual([0, 1, 2, 3, 4]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
