@@ -198,14 +198,14 @@ export interface LiveStats {
 
 type Backend = 'native' | 'tcpdump';
 
+/** Native captures open in this process (LiveSource.closeAllNow wakes them all). */
+const openNative = new Set<LiveSource>();
+
 /**
  * Captures from one interface and calls `onFrame` with a reused `Frame` per packet (valid only
  * during the call: copy what you keep). start() opens the capture, stop() ends it; `ended`
  * resolves with the error that stopped the capture, or null after a normal stop.
  */
-/** Native captures open in this process (LiveSource.closeAllNow wakes them all). */
-const openNative = new Set<LiveSource>();
-
 export class LiveSource {
   /**
    * Wakes and closes every native capture at once, for an exit that cannot wait for a clean

@@ -21,7 +21,6 @@ import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './poli
 // The live engine, the capture layer and the table library load when `live` runs, not when the
 // command is registered: every other command (replay above all) starts without them (~9 ms).
 const liveEngine = (): typeof import('../live') => require('../live') as typeof import('../live');
-const liveCapture = (): typeof import('../capture/live') => require('../capture/live') as typeof import('../capture/live');
 const captureLayer = (): typeof import('../capture/live') => require('../capture/live') as typeof import('../capture/live');
 const tableLib = (): typeof import('cli-table3') => require('cli-table3') as typeof import('cli-table3');
 
@@ -206,7 +205,7 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
         // A second ^C: the user wants out now. The report is unfinished: no temporary file stays.
         // The capture is woken first: a read blocked on a quiet link would hold the exit.
         out.abort();
-        liveCapture().LiveSource.closeAllNow();
+        captureLayer().LiveSource.closeAllNow();
         process.exit(130);
       }
       // A second SIGTERM or SIGHUP asks again for the stop under way: systemd signals every

@@ -312,11 +312,6 @@ export class PolicyEngine {
   }
 
   /**
-   * Verdict fields for one DNS query record, judged as an egress lookup from the client to the
-   * server (local when sent to a multicast group). With `ctx.answerContactedBy`, a query the
-   * DNS rule covers except for its name is declared: it served a declared connection.
-   */
-  /**
    * The rule an undeclared record was held against: the one its explanation names (with several
    * on the port, the one whose check got furthest); null when no rule documents its port, or it
    * is another host's. For reports (a finding's document line), from the same outcome memo.
@@ -329,6 +324,11 @@ export class PolicyEngine {
     return out.nearest;
   }
 
+  /**
+   * Verdict fields for one DNS query record, judged as an egress lookup from the client to the
+   * server (local when sent to a multicast group). With `ctx.answerContactedBy`, a query the
+   * DNS rule covers except for its name is declared: it served a declared connection.
+   */
   judgeDns(dns: DnsRecord, ctx: DnsJudgeContext = {}): Required<VerdictFields> {
     if (dns.foreign === true) return notTheDevice(`the lookup of ${dns.qname} from ${dns.client_ip} to ${dns.server_ip}`);
     const out = this.#judgeMemo(this.#dnsMemo, fillDnsSubject(this.#dnsScratch, dns));
