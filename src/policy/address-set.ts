@@ -5,6 +5,7 @@
  * throw on an address string taken from a record: an unparseable address simply matches nothing.
  */
 import { BlockList, isIP } from 'node:net';
+import { formatIpv4, parseAddr } from '../net/addr';
 
 /** A parsed IP or CIDR literal as written in a rule file. */
 export interface CidrLiteral {
@@ -52,10 +53,19 @@ export class AddressSet {
    */
   readonly #memo = new Map<string, boolean>();
   readonly literals: readonly CidrLiteral[];
+  /** IPv4 prefixes are listed: an IPv6 address of the NAT64 well-known prefix is also tried by the IPv4 address it embeds. */
+  readonly #nat64: boolean;
 
-  constructor(literals: readonly CidrLiteral[]) {
+  /**
+   * `nat64` (default true): a device on an IPv6-only network reaches an IPv4 server through
+   * NAT64, at `64:ff9b::<the IPv4 address>` (RFC 6052 §2.1, the well-known prefix, which DNS64
+   * hands out in synthesized AAAA answers), so a rule listing the IPv4 address takes it too.
+   * Network-specific prefixes are the operator's choice and cannot be recognised.
+   */
+  constructor(literals: readonly CidrLiteral[], nat64 = true) {
     for (const l of literals) this.#list.addSubnet(l.address, l.prefix, l.family);
     this.literals = Object.freeze([...literals]);
+    this.#nat64 = nat64 && literals.some((l) => l.family === 'ipv4');
   }
 
   /** True when `ip` (text) lies in one of the prefixes; false for unparseable text. */
@@ -64,7 +74,11 @@ export class AddressSet {
     const known = this.#memo.get(ip);
     if (known !== undefined) return known;
     const v = isIP(ip);
-    const hit = v !== 0 && this.#list.check(ip, v === 4 ? 'ipv4' : 'ipv6');
+    let hit = v !== 0 && this.#list.check(ip, v === 4 ? 'ipv4' : 'ipv6');
+    if (!hit && v === 6 && this.#nat64) {
+      const a = parseAddr(ip);
+      if (a !== null && a.w[0] === 0x0064ff9b && a.w[1] === 0 && a.w[2] === 0) hit = this.#list.check(formatIpv4(a.w[3]), 'ipv4');
+    }
     if (this.#memo.size >= MEMO_ENTRIES) this.#memo.clear();
     this.#memo.set(ip, hit);
     return hit;
@@ -82,6 +96,7 @@ export class AddressSet {
  */
 const LOCAL = new AddressSet(
   ['224.0.0.0/4', '255.255.255.255/32', '169.254.0.0/16', 'ff00::/8', 'fe80::/10'].map((t) => parseCidrLiteral(t) as CidrLiteral),
+  false,
 );
 
 /** True for multicast, broadcast and link-local addresses. */

@@ -44,6 +44,16 @@ describe('AddressSet', () => {
     expect(seen.some((ip) => !reference(ip))).toBe(true);
   });
 
+  test('an address of the NAT64 well-known prefix (64:ff9b::/96, RFC 6052) is tried by the IPv4 address it embeds', () => {
+    const set = new AddressSet(LITERALS);
+    // 198.51.100.7 = c633:6407; 192.0.2.200 = c000:02c8; 172.16.0.1 = ac10:1 (not listed)
+    expect(['64:ff9b::c633:6407', '64:ff9b::198.51.100.7', '64:ff9b::c000:2c8'].map((ip) => set.has(ip))).toEqual([true, true, true]);
+    expect(['64:ff9b::c633:6408', '64:ff9b::ac10:1', '64:ff9b:1::c633:6407', '64:ff9c::c633:6407'].map((ip) => set.has(ip))).toEqual([false, false, false, false]);
+    // A set of IPv6 prefixes only, and the local scopes, embed nothing.
+    expect(new AddressSet([parseCidrLiteral('2001:db8::/32') as CidrLiteral]).has('64:ff9b::c633:6407')).toBe(false);
+    expect(isLocalScopeAddress('64:ff9b::e000:fb')).toBe(false);
+  });
+
   test('an empty set holds nothing; local scopes are multicast, broadcast and link-local', () => {
     expect(new AddressSet([]).has('192.0.2.1')).toBe(false);
     expect(['224.0.0.251', '255.255.255.255', '169.254.1.1', 'ff02::fb', 'fe80::1'].map(isLocalScopeAddress)).toEqual([true, true, true, true, true]);
