@@ -326,7 +326,7 @@ export class Pipeline {
     const info = this.infoOf(slot);
     const fromInit = t.fromB === ((fl & F_INIT_B) !== 0);
     // (Only while the 5-tuple has had one connection: a later one's IDs would be the first's name.)
-    if (info.sni !== null && info.laterSnis === null && info.quicCidsKept < MAX_QUIC_CIDS_PER_FLOW && (v.buf[v.payloadOffset] & 0x80) !== 0) this.keepQuicCid(slot, info, fromInit);
+    if (info.sni !== null && info.laterSnis === null && (v.buf[v.payloadOffset] & 0x80) !== 0) this.keepQuicCid(slot, info, fromInit);
     if (!fromInit) {
       if (info.hello !== null || info.sni !== null || (fl & (F_BY_PORT | F_BY_FIRST)) === 0) return;
       if (!looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) || !opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength)) return;
@@ -1279,8 +1279,7 @@ export class Pipeline {
     const owner = (v.buf[v.payloadOffset] & 0x80) === 0 ? this.quicPathOwner(v.buf, v.payloadOffset, v.payloadLength) : null;
     if (owner !== null) {
       info.app = 'quic';
-      info.quicPathOf = owner.flow;
-      info.quicPathName = owner.name;
+      info.quicPath = owner;
       // The ID is the one the receiver chose: a client's ID arrives at the client.
       const t = this.flows;
       const fromInit = t.fromB === ((t.flagsOf(slot) & F_INIT_B) !== 0);
@@ -1305,8 +1304,8 @@ export class Pipeline {
     if (dl > 20 || 7 + dl > n) return;
     const sl = b[o + 6 + dl];
     if (sl === 0 || sl > 20 || 7 + dl + sl > n) return;
+    if (!this.quic.keepCid(info, MAX_QUIC_CIDS_PER_FLOW)) return;
     const key = hexOf(b, o + 7 + dl, sl);
-    info.quicCidsKept++;
     if (this.quicCids.has(key)) return;
     if (this.quicCids.size >= MAX_QUIC_CIDS) this.quicCids.delete(this.quicCids.keys().next().value!);
     this.quicCids.set(key, { flow: this.flows.idOf(slot), name: nameOfSni(info.sni!), client: fromInit });
@@ -1835,7 +1834,8 @@ export class Pipeline {
     const reversed = info?.tlsByResponder === true;
     if (sni && !(reversed && deviceIsInit)) names.push({ name: nameOfSni(sni), source: app === 'quic' ? 'quic-sni' : 'sni' });
     // Another path of a QUIC connection read on another flow: that connection's server name.
-    if (info?.quicPathName && !names.some((c) => c.name === info.quicPathName)) names.push({ name: info.quicPathName, source: 'quic-sni' });
+    const path = info?.quicPath ?? null;
+    if (path !== null && !names.some((c) => c.name === path.name)) names.push({ name: path.name, source: 'quic-sni' });
     // Later QUIC connections on the same 5-tuple: each server name their hellos gave.
     if (info?.laterSnis) {
       for (const n of info.laterSnis) {
@@ -1914,7 +1914,7 @@ export class Pipeline {
       rec.reply_group = info.replyGroup!;
     }
     if (foreign) rec.foreign = true;
-    if (info && info.quicPathOf !== 0) rec.quic_path_of = info.quicPathOf;
+    if (info && info.quicPath !== null) rec.quic_path_of = info.quicPath.flow;
     return rec;
   }
 

@@ -35,7 +35,7 @@ interface QuicState { decoder: QuicInitialDecoder; datagrams: number; failures: 
  * State for later connections on a 5-tuple whose first hello was read (FlowInfo.quicLater):
  * keys of the DCIDs already tried, and the decoder of a later hello still being put together.
  */
-interface LaterState { tried: number[]; decoder: QuicInitialDecoder | null; dcid: number; datagrams: number }
+interface LaterState { tried: number[]; decoder: QuicInitialDecoder | null; dcid: number; datagrams: number; cids: number }
 
 /** Recognises QUIC on client datagrams and extracts the ClientHello. */
 export class QuicFlowAnalyzer {
@@ -72,7 +72,7 @@ export class QuicFlowAnalyzer {
         if (info.unnamedReason === 'quic-version-not-decryptable') info.unnamedReason = null;
         info.takeHello(r.hello, 'quic', anomalies);
         // The connection's own Initials carry this DCID: they are no later connection.
-        info.quicLater = { tried: [dcidKey(buf, off, len)], decoder: null, dcid: -1, datagrams: 0 } satisfies LaterState;
+        info.quicLater = { tried: [dcidKey(buf, off, len)], decoder: null, dcid: -1, datagrams: 0, cids: 0 } satisfies LaterState;
         return this.end(info, st);
       case 'gquic':
         info.app = 'quic';
@@ -96,7 +96,15 @@ export class QuicFlowAnalyzer {
    * datagram a short header), or its connection's version has no public keys.
    */
   watchLater(info: FlowInfo): void {
-    if (info.quicLater === null) info.quicLater = { tried: [], decoder: null, dcid: -1, datagrams: 0 } satisfies LaterState;
+    if (info.quicLater === null) info.quicLater = { tried: [], decoder: null, dcid: -1, datagrams: 0, cids: 0 } satisfies LaterState;
+  }
+
+  /** Counts one connection ID kept for finding the flow's other paths; false once `max` are kept, or when the flow is not watched. */
+  keepCid(info: FlowInfo, max: number): boolean {
+    const st = info.quicLater as LaterState | null;
+    if (st === null || st.cids >= max) return false;
+    st.cids++;
+    return true;
   }
 
   /**

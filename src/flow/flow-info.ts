@@ -100,11 +100,8 @@ export class FlowInfo {
   quicLater: unknown = null;
   /** Server names of ClientHellos of later QUIC connections on the same 5-tuple, distinct, bounded. */
   laterSnis: string[] | null = null;
-  /** Connection IDs this named QUIC flow's long headers carried that were kept (Pipeline.keepQuicCid; bounded per flow). */
-  quicCidsKept = 0;
-  /** A flow that is another path of a named QUIC connection (its first datagram's connection ID was one it used): that flow's id and server name. */
-  quicPathOf = 0;
-  quicPathName: string | null = null;
+  /** A flow that is another path of a named QUIC connection (its first datagram's connection ID was one it used): that connection's flow and server name. */
+  quicPath: { readonly flow: number; readonly name: string } | null = null;
   /** DTLS ClientHello reassembly (src/extract/dtls-client-hello.ts), while the hello is incomplete. */
   dtls: DtlsHelloAssembler | null = null;
   /** The server's DTLS flight, read for its certificate's names after a hello without SNI (src/extract/dtls-server-flight.ts). */
@@ -170,9 +167,7 @@ export class FlowInfo {
     this.quic = null;
     this.quicLater = null;
     this.laterSnis = null;
-    this.quicCidsKept = 0;
-    this.quicPathOf = 0;
-    this.quicPathName = null;
+    this.quicPath = null;
     this.dtls = null;
     this.dtlsServer = null;
     this.quicVersion = 0;
