@@ -66,7 +66,7 @@ interface QuicCidOwner { flow: number; name: string; client: boolean }
 
 /** The device's MAC addresses kept (a device has a few interfaces; a capture upstream of a router sees the router's). */
 const MAX_DEVICE_MACS = 16;
-/** Which end of a flow between two addresses outside --device the frames' MACs say is the device (Pipeline.linkRole). */
+/** Which end of a flow between two addresses outside --device its first frame's MACs say is the device (FlowInfo.linkRole, set by Pipeline.noteLinkAddresses); unknown when the capture has no MACs or no frame from a device address came before it. */
 const LINK_UNKNOWN = -1;
 const LINK_NEITHER = 0;
 const LINK_INITIATOR = 1;
@@ -329,7 +329,7 @@ export class Pipeline {
     if (info.sni !== null && info.laterSnis === null && (v.buf[v.payloadOffset] & 0x80) !== 0) this.keepQuicCid(slot, info, fromInit);
     if (!fromInit) {
       if (info.hello !== null || info.sni !== null || (fl & (F_BY_PORT | F_BY_FIRST)) === 0) return;
-      if (!looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) || !opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength)) return;
+      if (!isClientInitial(v)) return;
       this.swapToClient(slot, info, F_BY_QUIC);
     }
     if (!this.quic.feedLater(info, v.buf, v.payloadOffset, v.payloadLength, this.anomalies)) t.clearFlags(slot, F_QUIC_LATER);
@@ -387,7 +387,7 @@ export class Pipeline {
    * while a neighbour's mDNS, LLMNR and DHCPv6 (heard by a capture on the device itself) come
    * from another. Learns the MACs a device address's new flows are sent from; for a flow a
    * link-local host opened between addresses outside --device, decides from its first frame
-   * which end is the device (linkRole), so the flow and its DNS records agree whenever they are
+   * which end is the device (FlowInfo.linkRole), so the flow and its DNS records agree whenever they are
    * written. Runs once per new flow, with --device only.
    */
   private noteLinkAddresses(slot: number, initB: boolean, deviceInit: boolean): void {
@@ -440,16 +440,6 @@ export class Pipeline {
       }
     }
     if (device) this.learnSenderMac();
-  }
-
-  /**
-   * For a flow opened by a link-local address, neither end of which is a --device address: which
-   * end its first frame's MACs said is the device (LINK_INITIATOR, LINK_RESPONDER), LINK_NEITHER
-   * when neither end's was (another host's traffic), LINK_UNKNOWN when the capture has no MACs or
-   * no frame from a device address had come before it.
-   */
-  private linkRole(info: FlowInfo | undefined): number {
-    return info === undefined ? LINK_UNKNOWN : info.linkRole;
   }
 
   /**
@@ -551,7 +541,7 @@ export class Pipeline {
     const t = this.flows;
     if ((t.flagsOf(slot) & (F_BY_PORT | F_BY_FIRST)) === 0 || (info.app !== null && info.app !== 'quic')) return false;
     if (this.quic.clientSentInitial(info)) return false; // the side taken for the client sent one
-    return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength);
+    return isClientInitial(v);
   }
 
   // ---------------------------------------------------------------- TCP
@@ -1517,7 +1507,7 @@ export class Pipeline {
    * a --device address asked; DNS_DEVICE_SERVER when only the server is one; DNS_FOREIGN when
    * neither is — unless the client's address is link-local, which may be the device's own (its
    * fe80:: address sends its mDNS, and is rarely among the --device prefixes): then the MACs
-   * decide where the capture has them (linkRole), else it is taken as the device's.
+   * decide where the capture has them (FlowInfo.linkRole), else it is taken as the device's.
    */
   private dnsSide(slot: number, clientB: boolean): number {
     if (this.opts.devices.length === 0 || this.isDeviceSide(slot, clientB)) return DNS_DEVICE_CLIENT;
@@ -1525,7 +1515,7 @@ export class Pipeline {
     const t = this.flows;
     if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) !== Scope.LinkLocal) return DNS_FOREIGN;
     // A link-local client: the device's own unless the MACs say otherwise.
-    const role = this.linkRole(this.flows.infos[slot] as FlowInfo | undefined);
+    const role = (this.flows.infos[slot] as FlowInfo | undefined)?.linkRole ?? LINK_UNKNOWN;
     if (role === LINK_UNKNOWN) return DNS_DEVICE_CLIENT;
     if (role === LINK_NEITHER) return DNS_FOREIGN;
     const clientIsInit = clientB === ((t.flagsOf(slot) & F_INIT_B) !== 0);
@@ -1791,7 +1781,7 @@ export class Pipeline {
       const respDevice = this.isDeviceSide(slot, !initB);
       if (!initDevice && respDevice) deviceIsInit = false;
       else if (!initDevice && !respDevice && si === Scope.LinkLocal) {
-        linkRole = this.linkRole(info);
+        linkRole = info?.linkRole ?? LINK_UNKNOWN;
         if (linkRole === LINK_RESPONDER) deviceIsInit = false;
       }
     } else if (si === Scope.Public && (sr === Scope.Private || sr === Scope.LinkLocal || sr === Scope.Loopback)) {
@@ -2160,6 +2150,11 @@ const QUIC_MIN_SHORT_PACKET = 1 + 4 + 16;
  */
 function looksLikeQuicShortHeader(buf: Uint8Array, off: number, len: number, serverPort: number, clientPort: number): boolean {
   return (buf[off] & 0x80) === 0 && len >= QUIC_MIN_SHORT_PACKET && (QUIC_PORTS.includes(serverPort) || QUIC_PORTS.includes(clientPort));
+}
+
+/** The datagram in `v` is a client's QUIC Initial: the shape first, then the decryption under its DCID's client keys (the one costly check). */
+function isClientInitial(v: PacketView): boolean {
+  return looksLikeQuicInitial(v.buf, v.payloadOffset, v.payloadLength) && opensAsClientInitial(v.buf, v.payloadOffset, v.payloadLength);
 }
 
 /**

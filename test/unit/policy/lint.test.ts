@@ -17,6 +17,16 @@ function lint(body: string) {
   return lintLoadedPack(loadPackText(HEAD + body, 'lint.yaml'));
 }
 
+/** One egress rule `a` on TCP 443 to `hosts` (YAML flow text), written block style so each host has its own column. */
+const tcp443To = (hosts: string): string => `egress:
+  - id: a
+    description: d
+    source: s
+    proto: tcp
+    ports: [443]
+    hosts: ${hosts}
+`;
+
 describe('lintPack findings', () => {
   it('duplicate-id (error)', () => {
     const f = lint(`egress:
@@ -56,14 +66,7 @@ egress:
   });
 
   it('overlapping-wildcard: a pattern already covered in the same rule', () => {
-    const f = lint(`egress:
-  - id: a
-    description: d
-    source: s
-    proto: tcp
-    ports: [443]
-    hosts: ["*.example.com", api.example.com, "*.b.example.com"]
-`);
+    const f = lint(tcp443To('["*.example.com", api.example.com, "*.b.example.com"]'));
     expect(f.map((x) => [x.code, x.line, x.column])).toEqual([
       ['overlapping-wildcard', 10, 30],
       ['overlapping-wildcard', 10, 47],
@@ -107,14 +110,7 @@ egress:
   });
 
   it('all-addresses and host-bits-set: a prefix that covers everything, and one written with its host bits', () => {
-    const f = lint(`egress:
-  - id: a
-    description: d
-    source: s
-    proto: tcp
-    ports: [443]
-    hosts: [0.0.0.0/0, "::/0", 198.51.100.7/24, "2001:db8::1/64", 203.0.113.0/24, "2001:db8:1::/48", 192.0.2.9]
-`);
+    const f = lint(tcp443To('[0.0.0.0/0, "::/0", 198.51.100.7/24, "2001:db8::1/64", 203.0.113.0/24, "2001:db8:1::/48", 192.0.2.9]'));
     expect(f.map((x) => [x.code, x.message.match(/'([^']+)'/)?.[1]])).toEqual([
       ['all-addresses', '0.0.0.0/0'], ['all-addresses', '::/0'], ['host-bits-set', '198.51.100.7/24'], ['host-bits-set', '2001:db8::1/64'],
     ]);
