@@ -101,6 +101,8 @@ export const ANOMALY_NAMES = [
   'tcp.urgent_data', // urgent data (URG) before the flow was named: a receiver takes the urgent byte out of the stream, so a name read across it may differ from the one the server saw
   'tcp.data_after_fin', // client data past the end its FIN set (RFC 9293 §3.10.7.4: a receiver ignores it): not read
   'http.head_unfinished', // the connection ended inside the client's first request head (a RST, or the capture ended): read from its whole lines (a Host line sent whole names the flow)
+  'l2tp.malformed', // an L2TPv3 data message (IP protocol 115, or UDP 1701 with version 3) too short on the wire for its session ID
+  'l2tp.unsupported', // an L2TPv3 data message whose payload is no Ethernet frame at any cookie and sublayer length Linux allows (another pseudowire type): not read
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -21,11 +21,11 @@ import { ETHERTYPE_NSH } from './bridge-tags';
 import { decodeEthernet, decodeLink, decodePpp, decodeShim, isShimEtherType, setEtherTypeFromVersion } from './link';
 import {
   DecodeStatus, ETHERIP_HEADER_LENGTH, InnerKind, IPPROTO_ETHERIP, IPPROTO_ETHERNET, IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IGMP, IPPROTO_IPIP, IPPROTO_IPV6,
-  IPPROTO_TCP, IPPROTO_UDP, PacketView,
+  IPPROTO_L2TP, IPPROTO_TCP, IPPROTO_UDP, PacketView,
 } from './packet-view';
 import { u16be } from './bytes';
 import { decodeIcmpType, decodeTcp, decodeUdp } from './transport';
-import { decodeGre, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
+import { decodeGre, l2tpv3Frame, L2tpv3NoFrame, markUdpTunnelInner, MAX_TUNNEL_DEPTH, UdpTunnel, udpTunnelAt } from './tunnels';
 import { capwapSwapsFrameControl, decodeAmsduSubframe, decodeIeee80211, MAX_AMSDU_SUBFRAMES } from './wifi';
 
 export { DEFAULT_FRAGMENT_LIMITS };
@@ -343,6 +343,18 @@ export class FrameDecoder {
         if (status === DecodeStatus.OtherIp) this.nonFlow.otherIp++;
         if (status !== NEXT_LAYER) return status;
         return this.enterTunnel(buf, cur.etherType);
+      }
+      case IPPROTO_L2TP: {
+        // L2TPv3 over IP (RFC 3931 §4.1.1.1): tunnels.ts finds an Ethernet pseudowire's frame;
+        // a control message is IP that is no flow.
+        const frame = l2tpv3Frame(buf, cur.off, cur.end, cur.wireEnd, this.anomalies);
+        if (frame >= 0) {
+          cur.off = frame;
+          return this.enterTunnel(buf, ETHERTYPE_TEB);
+        }
+        if (frame === L2tpv3NoFrame.Control) this.nonFlow.otherIp++;
+        return frame === L2tpv3NoFrame.Control ? DecodeStatus.OtherIp : frame === L2tpv3NoFrame.Truncated ? DecodeStatus.Truncated :
+          frame === L2tpv3NoFrame.Malformed ? DecodeStatus.Malformed : DecodeStatus.Unsupported;
       }
       default:
         this.nonFlow.otherIp++;

@@ -27,9 +27,9 @@ export const enum DecodeStatus {
 /** Encapsulations whose inner packet is decoded as a packet of its own. */
 export const enum InnerKind {
   None = 0,
-  /** Inner bytes start with an Ethernet header (VXLAN, GRE transparent Ethernet bridging). */
+  /** Inner bytes start with an Ethernet header (VXLAN, GRE transparent Ethernet bridging, an L2TPv3 Ethernet pseudowire). */
   Ethernet = 1,
-  /** Inner bytes start with an IPv4 or IPv6 header (6in4, IP-in-IP, GRE with IP payload). */
+  /** Inner bytes start with an IPv4 or IPv6 header (6in4, IP-in-IP, GRE with IP payload, GUE). */
   Ip = 2,
   /** Inner bytes start with a Network Service Header (VXLAN-GPE next protocol 4). */
   Nsh = 3,
@@ -131,6 +131,8 @@ export const IPPROTO_ETHERNET = 143;
 /** EtherIP (RFC 3378): a 2-byte header, then an Ethernet frame; MikroTik's EoIPv6 uses it. */
 export const IPPROTO_ETHERIP = 97;
 export const ETHERIP_HEADER_LENGTH = 2;
+/** L2TPv3 directly over IP (RFC 3931 §4.1.1): a session ID (0: a control message), a cookie, an optional sublayer, then the pseudowire's frame. */
+export const IPPROTO_L2TP = 115;
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

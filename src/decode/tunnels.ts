@@ -7,7 +7,9 @@
  * Ethernet, NSH or MPLS, as service chains use it),
  * GRE-in-UDP (RFC 8086), MPLS-in-UDP (RFC 7510), CAPWAP's data channel (RFC 5415, 802.11
  * or 802.3 frames from access points), TZSP (MikroTik's sniffer stream), LISP's data plane
- * (RFC 9300) and L2TPv2 data messages (RFC 2661). IP-in-IP (protocols 4 and 41), Ethernet
+ * (RFC 9300), L2TPv2 data messages (RFC 2661), L2TPv3 data messages of Ethernet pseudowires
+ * (RFC 3931, RFC 4719; over UDP and, through l2tpv3Frame, directly over IP, protocol 115) and
+ * GUE (draft-ietf-intarea-gue, Linux's `ip fou ... gue`). IP-in-IP (protocols 4 and 41), Ethernet
  * in IP (143) and EtherIP (97, a 2-byte header) are handled by the dispatcher in decode-frame.ts.
  *
  * UDP tunnels are recognised on their IANA port only, as tshark does with default preferences
@@ -27,12 +29,17 @@ import {
   LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5,
   LINKTYPE_PPP, LINKTYPE_RAW,
 } from '../capture/source';
-import { u16be } from './bytes';
-import { ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_TEB, LayerCursor, NEXT_LAYER } from './layer-cursor';
+import { u16be, u32be } from './bytes';
+import {
+  ETHERTYPE_ARP, ETHERTYPE_IEEE80211, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MPLS, ETHERTYPE_PPP, ETHERTYPE_QINQ, ETHERTYPE_TEB, ETHERTYPE_VLAN, LayerCursor,
+  NEXT_LAYER,
+} from './layer-cursor';
 import { DecodeStatus, InnerKind, PacketView } from './packet-view';
 
 const TUNNEL_TRUNCATED = A['tunnel.truncated'];
 const GRE_UNSUPPORTED = A['gre.unsupported'];
+const L2TP_MALFORMED = A['l2tp.malformed'];
+const L2TP_UNSUPPORTED = A['l2tp.unsupported'];
 
 /**
  * Most tunnel layers decoded inside one frame. Real stacks go 2 deep (VXLAN over an IPsec or
@@ -169,6 +176,57 @@ const L2TP_VERSION_MASK = 0x000f;
 const L2TP_VERSION_2 = 2;
 /** Flags, tunnel ID and session ID: the fields every L2TPv2 message has. */
 const L2TP_MIN_HEADER_LENGTH = 6;
+/**
+ * L2TPv3 (RFC 3931 §4.1.2.1) over UDP: flags with T (control) and version 3 in the low bits, 2
+ * reserved bytes; then, as directly over IP (§4.1.1.1), the session ID, where 0 is a control message.
+ */
+const L2TP_VERSION_3 = 3;
+const L2TPV3_UDP_HEADER_LENGTH = 4;
+const L2TPV3_SESSION_ID_LENGTH = 4;
+/**
+ * The bytes that may sit between an L2TPv3 session ID and the frame, longest first tried last: a
+ * cookie of 0, 4 or 8 bytes (RFC 3931 §4.1: Linux's `cookie`/`peer_cookie` take 8 or 16 hex
+ * digits) plus the 4-byte default L2-specific sublayer (§4.6) or none (Linux's `l2spec_type
+ * none`). Cookie 4 without the sublayer and no cookie with it are the same gap, so four gaps
+ * cover the six configurations.
+ */
+const L2TPV3_GAP_STEP = 4;
+const L2TPV3_MAX_GAP = 12;
+/** What l2tpv3Frame returns when it finds no frame (a frame's offset is never negative). */
+export const enum L2tpv3NoFrame {
+  /** A control message (session ID 0): IP that is no flow, no anomaly. */
+  Control = -1,
+  /** Cut by the capture before a frame could be told (tunnel.truncated counted). */
+  Truncated = -2,
+  /** Too short on the wire for a session ID (l2tp.malformed counted). */
+  Malformed = -3,
+  /** No plausible Ethernet frame at any gap (l2tp.unsupported counted). */
+  Unsupported = -4,
+}
+/** Ethernet header without FCS; the shortest frame a sender pads to (IEEE 802.3's 64 bytes less the 4 of the FCS). */
+const ETHERNET_HEADER_LENGTH = 14;
+const ETHERNET_MIN_FRAME = 60;
+const VLAN_TAG_LENGTH = 4;
+const ARP_IPV4_LENGTH = 28;
+/** ARP for IPv4 over Ethernet (RFC 826): hardware type 1, protocol 0x0800, address lengths 6 and 4. */
+const ARP_ETHERNET_IPV4_PREFIX = 0x00010800;
+const ARP_ETHERNET_IPV4_LENGTHS = 0x0604;
+/** isEthernetFrameAt's answers. */
+const FRAME_NO = 0;
+const FRAME_YES = 1;
+const FRAME_CUT = 2;
+/**
+ * GUE, Generic UDP Encapsulation (draft-ietf-intarea-gue-09 §3, IANA port 6080), as Linux sends it
+ * for an ipip, sit or gre tunnel with `encap gue` (fou_core.c): version 0 (two top bits), C
+ * (control) clear, Hlen (5 bits) words of extension fields after the 4-byte header, the IP
+ * protocol of the payload, then flags. Version 1 (the top bits 01) has no header at all: the
+ * datagram starts with the IPv4 or IPv6 header (§3.3; Linux receives it too).
+ */
+export const GUE_PORT = 6080;
+const GUE_HEADER_LENGTH = 4;
+const GUE_FLAG_C = 0x20;
+const GUE_HLEN_MASK = 0x1f;
+const IPPROTO_GRE_IN = 47;
 const AYIYA_HEADER_LENGTH = 8; // identity/signature lengths, auth method and opcode, next header, epoch
 const AYIYA_OPCODE_FORWARD = 1;
 const IPPROTO_IPV4_IN = 4;
@@ -320,10 +378,13 @@ function skipErspanHeader(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyC
 }
 
 /** The UDP tunnels, as udpTunnelAt names them (None: not a tunnel's ports). */
-export const enum UdpTunnel { None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8, Capwap = 9, Tzsp = 10, LispData = 11, L2tp = 12 }
+export const enum UdpTunnel {
+  None = 0, Vxlan = 1, Geneve = 2, GtpU = 3, Teredo = 4, Ayiya = 5, VxlanGpe = 6, GreInUdp = 7, MplsInUdp = 8, Capwap = 9, Tzsp = 10, LispData = 11, L2tp = 12,
+  Gue = 13,
+}
 
 /** `app` names of the UDP tunnels, by UdpTunnel. */
-const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp'];
+const UDP_TUNNEL_APPS = ['', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp', 'gue'];
 
 /**
  * The one port rule for UDP tunnels (see the module comment): which tunnel a datagram between
@@ -357,6 +418,7 @@ function udpTunnelOnPort(port: number): UdpTunnel {
     case TZSP_PORT: return UdpTunnel.Tzsp;
     case LISP_DATA_PORT: return UdpTunnel.LispData;
     case L2TP_PORT: return UdpTunnel.L2tp;
+    case GUE_PORT: return UdpTunnel.Gue;
     default: return UdpTunnel.None;
   }
 }
@@ -413,7 +475,7 @@ function tzspPayload(buf: Uint8Array, off: number, end: number): number {
 
 /**
  * The offset of the PPP frame an L2TPv2 data message carries, or -1 (no anomaly): a control
- * message, another version (L2TPv3 over UDP), or optional fields past the datagram.
+ * message, another version, or optional fields past the datagram. L2TPv3 is l2tpv3Frame's.
  */
 function l2tpPayload(buf: Uint8Array, off: number, end: number): number {
   if (end - off < L2TP_MIN_HEADER_LENGTH) return -1;
@@ -428,6 +490,118 @@ function l2tpPayload(buf: Uint8Array, off: number, end: number): number {
     p += 2 + u16be(buf, p); // offset size, then that much padding
   }
   return p < end ? p : -1;
+}
+
+/**
+ * Whether an L2TPv3 datagram on port 1701 (cur.off: its 4-byte header) is a data message of
+ * version 3: T clear, version 3. Reserved bits are not checked (RFC 3931 §4.1.2.1: ignored on receipt).
+ */
+function isL2tpv3Data(buf: Uint8Array, off: number, end: number): boolean {
+  if (end - off < 2) return false;
+  const flags = u16be(buf, off);
+  return (flags & L2TP_FLAG_T) === 0 && (flags & L2TP_VERSION_MASK) === L2TP_VERSION_3;
+}
+
+/**
+ * The Ethernet frame an L2TPv3 data message carries (RFC 3931 §4.1, RFC 4719 §4: the frame
+ * without preamble or FCS), `off` at the session ID (right after the IP header, or after the
+ * 4-byte header over UDP), the message ending at `end` as captured and `wireEnd` on the wire.
+ * Returns the frame's offset, or an L2tpv3NoFrame with its anomaly counted.
+ *
+ * The cookie's length and whether the default L2-specific sublayer is there are configured at
+ * both ends and never carried in the message, so the frame is found by rule: each gap the
+ * configurations allow (0, 4, 8, 12 bytes; L2TPV3_MAX_GAP) is tried in turn and the first at
+ * which a plausible Ethernet frame starts (isEthernetFrameAt: an IPv4, IPv6 or ARP packet, one
+ * VLAN tag allowed, whose own length ends exactly where the message ends) is taken. A wrong gap
+ * would have to put a type field, a version nibble and a length field that agrees with the
+ * datagram at the right places by chance. The sublayer's bits are not read (§4.6: its S bit and
+ * sequence number are optional, and QEMU's `counter` fills them in differently from Linux).
+ * Session ID 0 is a control message (§4.1.1.1), never data. No frame at any gap (a pseudowire
+ * of another type: PPP, HDLC, Frame Relay, IP) counts l2tp.unsupported; when a gap could not be
+ * tried because the capture cut the message, tunnel.truncated instead.
+ */
+export function l2tpv3Frame(buf: Uint8Array, off: number, end: number, wireEnd: number, anomalies: AnomalyCounters): number {
+  if (wireEnd - off < L2TPV3_SESSION_ID_LENGTH) {
+    anomalies.add(L2TP_MALFORMED);
+    return L2tpv3NoFrame.Malformed;
+  }
+  if (end - off < L2TPV3_SESSION_ID_LENGTH) {
+    anomalies.add(TUNNEL_TRUNCATED);
+    return L2tpv3NoFrame.Truncated;
+  }
+  if (u32be(buf, off) === 0) return L2tpv3NoFrame.Control;
+  let cut = false;
+  for (let gap = 0; gap <= L2TPV3_MAX_GAP; gap += L2TPV3_GAP_STEP) {
+    const frame = off + L2TPV3_SESSION_ID_LENGTH + gap;
+    const fit = isEthernetFrameAt(buf, frame, end, wireEnd);
+    if (fit === FRAME_YES) return frame;
+    if (fit === FRAME_CUT) cut = true;
+  }
+  anomalies.add(cut ? TUNNEL_TRUNCATED : L2TP_UNSUPPORTED);
+  return cut ? L2tpv3NoFrame.Truncated : L2tpv3NoFrame.Unsupported;
+}
+
+/**
+ * Whether a plausible Ethernet frame (no FCS) starts at `p` and ends at `wireEnd`: type IPv4,
+ * IPv6 or ARP, behind at most one 802.1Q or 802.1ad tag; the IP header's version nibble agrees
+ * with the type (and an IPv4 header length is at least 5 words); the packet's own length (IPv4
+ * Total Length, IPv6 Payload Length plus 40, ARP's 28 bytes) ends exactly at `wireEnd`, or before
+ * it in a frame padded to the 60-byte minimum. FRAME_CUT: the capture ends before that was known.
+ */
+function isEthernetFrameAt(buf: Uint8Array, p: number, end: number, wireEnd: number): number {
+  let q = p + ETHERNET_HEADER_LENGTH;
+  if (q + 6 > end) return q + 6 > wireEnd ? FRAME_NO : FRAME_CUT;
+  let type = u16be(buf, q - 2);
+  if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) {
+    type = u16be(buf, q + 2);
+    q += VLAN_TAG_LENGTH;
+    if (q + 6 > end) return q + 6 > wireEnd ? FRAME_NO : FRAME_CUT;
+  }
+  let packetEnd: number;
+  if (type === ETHERTYPE_IPV4) {
+    if (buf[q] >> 4 !== 4 || (buf[q] & 0x0f) < 5) return FRAME_NO;
+    packetEnd = q + u16be(buf, q + 2);
+    if (packetEnd < q + (buf[q] & 0x0f) * 4) return FRAME_NO;
+  } else if (type === ETHERTYPE_IPV6) {
+    if (buf[q] >> 4 !== 6) return FRAME_NO;
+    packetEnd = q + IPV6_HEADER_LENGTH + u16be(buf, q + 4);
+  } else if (type === ETHERTYPE_ARP) {
+    if (u32be(buf, q) !== ARP_ETHERNET_IPV4_PREFIX || u16be(buf, q + 4) !== ARP_ETHERNET_IPV4_LENGTHS) return FRAME_NO;
+    packetEnd = q + ARP_IPV4_LENGTH;
+  } else return FRAME_NO;
+  if (packetEnd === wireEnd) return FRAME_YES;
+  return packetEnd < wireEnd && wireEnd - p === ETHERNET_MIN_FRAME ? FRAME_YES : FRAME_NO;
+}
+
+/**
+ * The offset of the packet a GUE datagram carries (see GUE_PORT), or -1 with no anomaly (the
+ * datagram stays plain): a control message, a version other than 0 and 1, a payload protocol
+ * other than IPv4 (4), IPv6 (41) and GRE (47), or an IP packet whose version disagrees with the
+ * protocol or whose own length does not end exactly at the datagram's end on the wire. Extension
+ * fields past the captured bytes count tunnel.truncated. A GRE payload is checked as
+ * GRE-in-UDP's is (isGreForUdp), the rest of its header by decodeGre.
+ */
+function guePayload(buf: Uint8Array, off: number, end: number, wireEnd: number, anomalies: AnomalyCounters): number {
+  if (end - off < 1) return -1;
+  const version = buf[off] >> 6;
+  if (version === 1) return ipPacketFills(buf, off, end, wireEnd, buf[off] >> 4) ? off : -1;
+  if (version !== 0 || (buf[off] & GUE_FLAG_C) !== 0 || end - off < GUE_HEADER_LENGTH) return -1;
+  const protocol = buf[off + 1];
+  if (protocol !== IPPROTO_IPV4_IN && protocol !== IPPROTO_IPV6_IN && protocol !== IPPROTO_GRE_IN) return -1;
+  const p = off + GUE_HEADER_LENGTH + (buf[off] & GUE_HLEN_MASK) * 4;
+  if (p >= end) {
+    if (p < wireEnd) anomalies.add(TUNNEL_TRUNCATED);
+    return -1;
+  }
+  if (protocol === IPPROTO_GRE_IN) return isGreForUdp(buf, p, end) ? p : -1;
+  return ipPacketFills(buf, p, end, wireEnd, protocol === IPPROTO_IPV6_IN ? 6 : 4) ? p : -1;
+}
+
+/** Whether an IP packet of `version` (4 or 6) starts at `p` and its own length ends exactly at `wireEnd`. */
+function ipPacketFills(buf: Uint8Array, p: number, end: number, wireEnd: number, version: number): boolean {
+  if (end - p < 6 || buf[p] >> 4 !== version) return false;
+  if (version === 4) return (buf[p] & 0x0f) >= 5 && p + u16be(buf, p + 2) === wireEnd;
+  return version === 6 && p + IPV6_HEADER_LENGTH + u16be(buf, p + 4) === wireEnd;
 }
 
 /** A CAPWAP header's Wireless Binding ID: the 5 bits after HLEN (5) and RID (5) in the 24 bits after the preamble. */
@@ -496,8 +670,18 @@ export function markUdpTunnelInner(buf: Uint8Array, cur: LayerCursor, view: Pack
       break;
     }
     case UdpTunnel.L2tp:
-      inner = l2tpPayload(buf, off, cur.end);
-      kind = InnerKind.Ppp;
+      if (isL2tpv3Data(buf, off, cur.end)) {
+        // L2TPv3 (RFC 3931 §4.1.2.1): the 4-byte header, then as over IP; no frame leaves it plain.
+        inner = l2tpv3Frame(buf, off + L2TPV3_UDP_HEADER_LENGTH, cur.end, cur.wireEnd, anomalies);
+        kind = InnerKind.Ethernet;
+      } else {
+        inner = l2tpPayload(buf, off, cur.end);
+        kind = InnerKind.Ppp;
+      }
+      break;
+    case UdpTunnel.Gue:
+      inner = guePayload(buf, off, cur.end, cur.wireEnd, anomalies);
+      if (inner >= 0 && buf[off] >> 6 === 0 && buf[off + 1] === IPPROTO_GRE_IN) kind = InnerKind.Gre;
       break;
     default: break;
   }

@@ -14,7 +14,7 @@ const UPGRADING = ['lmtp', 'pop3', 'ftp', 'nntp', 'sieve', 'xmpp', 'ldap', 'post
 /** Encrypted DNS (issue 7): not a flow's app, but a rule's, matched against `encrypted_dns`. */
 const ENCRYPTED_DNS = ['dot', 'doq', 'doh'];
 /** The carriers of UDP tunnels (their inner packets are flows of their own). */
-const TUNNELS = ['vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp'];
+const TUNNELS = ['vxlan', 'geneve', 'gtp-u', 'teredo', 'ayiya', 'vxlan-gpe', 'gre-in-udp', 'mpls-in-udp', 'capwap', 'tzsp', 'lisp', 'l2tp', 'gue'];
 
 /**
  * Apps the engine only ever reports over one transport (a rule for the other can never match):

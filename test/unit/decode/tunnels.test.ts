@@ -1,7 +1,8 @@
 /**
  * Tunnels: IP-in-IP (4 and 41 in IPv4 and IPv6), Ethernet in IP (143, SRv6 layer-2 services), GRE (RFC 2784/2890) with IP, Ethernet, MPLS
  * and ERSPAN payloads, VXLAN (RFC 7348), VXLAN-GPE, Geneve (RFC 8926), GTP-U (TS 29.281),
- * Teredo (RFC 4380), AYIYA, the depth bound and malformed tunnel headers.
+ * Teredo (RFC 4380), AYIYA, L2TPv3 Ethernet pseudowires (RFC 3931) over IP and UDP, GUE, the
+ * depth bound and malformed tunnel headers.
  */
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW } from '../../../src/capture/source';
 import type { AnomalyName } from '../../../src/anomalies';
@@ -610,10 +611,159 @@ describe('TZSP (MikroTik\'s sniffer stream, port 37008), LISP data (4341) and L2
     [`TZSP with more than MAX_TZSP_TAGS (${MAX_TZSP_TAGS}) padding tags before END (a bound of ours; tshark walks on)`, 37008, concat(tzsp(1, '00'.repeat(MAX_TZSP_TAGS + 1) + '01'), ethernet(0x0800, INNER4))],
     ['LISP data whose payload is not IP', 4341, concat(hex('80000001 00000100'), hex('0000000000000000'))],
     ['an L2TP control message (T bit)', 1701, concat(hex('c802 0014 0001 0000 0000 0000'), hex('80080000000000010001'))],
-    ['L2TPv3 over UDP (version 3)', 1701, concat(hex('0003 0000 00000001'), INNER4)],
     ['L2TPv2 whose offset pad runs past the datagram', 1701, hex('0202 0001 0002 00ff')],
   ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, port, payload) => {
     expectPlainUdp(udpFrame(50000, port, payload), 0);
+  });
+});
+
+describe('L2TPv3 Ethernet pseudowires (RFC 3931, RFC 4719) over IP (protocol 115) and UDP (1701)', () => {
+  // The headers as a capture of QEMU's l2tpv3 netdev between two namespaces shows them (the
+  // layout of Linux's l2tp_build_l2tpv3_header): session ID 0xeeeeeeee, then the cookie, then
+  // the default L2-specific sublayer (Linux sends 0; QEMU's `counter` a running number, 2 here).
+  const SESSION = hex('eeeeeeee');
+  const FRAME4 = ethernet(0x0800, INNER4);
+  const FRAME6 = ethernet(0x86dd, INNER6);
+  const overIp = (payload: Uint8Array): Uint8Array => ethernet(0x0800, ipv4({ ...OUTER, proto: 115 }, payload));
+  const overIp6 = (payload: Uint8Array): Uint8Array => ethernet(0x86dd, ipv6({ nextHeader: 115 }, payload));
+  const overUdp = (payload: Uint8Array): Uint8Array => udpFrame(1701, 1701, concat(hex('0003 0000'), payload));
+  const CONFIGS: Array<[string, Uint8Array]> = [
+    ['no cookie, the default sublayer (Linux\'s default session)', hex('00000000')],
+    ['no cookie, l2spec_type none', hex('')],
+    ['a 4-byte cookie, the default sublayer', hex('11223344 00000000')],
+    ['a 4-byte cookie, l2spec_type none', hex('44332211')],
+    ['an 8-byte cookie, the default sublayer with a sequence number (S bit, as with `seq both`)', hex('8877665544332211 40000005')],
+    ['an 8-byte cookie, the sublayer as QEMU\'s counter fills it', hex('8877665544332211 00000002')],
+    ['an 8-byte cookie, l2spec_type none', hex('1122334455667788')],
+  ];
+
+  test.each(CONFIGS)('over IP, %s: the frame\'s packet is decoded, no anomaly', (_name, between) => {
+    for (const [frame, version] of [[FRAME4, 4], [FRAME6, 6]] as const) {
+      const { dec, anomalies } = newDecoder();
+      expect(decodeFrame(dec, overIp(concat(SESSION, between, frame)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+      expectInnerPacket(dec, version);
+      expect(anomalies.toRecord()).toEqual({});
+    }
+  });
+
+  test.each(CONFIGS)('over UDP, %s: the frame\'s packet is a flow one layer down, no anomaly', (_name, between) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, overUdp(concat(SESSION, between, FRAME4)), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.Ethernet);
+    expect(dec.decodeInner(0)).toBe(DecodeStatus.Transport);
+    expectInnerPacket(dec, 4);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, Uint8Array, DecodeStatus, number]>([
+    ['over IPv6', overIp6(concat(SESSION, hex('00000000'), FRAME4)), DecodeStatus.Transport, 4],
+    ['a VLAN-tagged frame (802.1Q, VLAN 20)', overIp(concat(SESSION, ethernet(0x0800, INNER4, [[0x8100, 20]]))), DecodeStatus.Transport, 4],
+    ['a short packet (IPv6, no next header) in a frame padded to 60 bytes', overIp(concat(SESSION, hex('00000000'), ethernet(0x86dd, ipv6({ nextHeader: 59 }, new Uint8Array(0))), new Uint8Array(6))), DecodeStatus.OtherIp, 6],
+  ])('%s: the frame\'s packet is decoded, no anomaly', (_name, frame, status, version) => {
+    const { dec, anomalies } = newDecoder();
+    expect([decodeFrame(dec, frame, LINKTYPE_ETHERNET), dec.view.tunnelDepth, dec.view.ipVersion]).toEqual([status, 1, version]);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('an ARP frame in the pseudowire: not IP, counted as ARP', () => {
+    const arp = hex('0001 0800 06 04 0001 020000000001 c0000201 000000000000 c0000202');
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, overIp(concat(SESSION, hex('00000000'), ethernet(0x0806, arp))), LINKTYPE_ETHERNET)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.arp).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('a control message over IP (session ID 0): IP that is no flow, no anomaly', () => {
+    const { dec, anomalies } = newDecoder();
+    // Session ID 0, then a control header (T, L, version 3), length, connection ID 0, Ns, Nr, a Message Type AVP (SCCRQ).
+    expect(decodeFrame(dec, overIp(hex('00000000 c803 0014 00000000 0000 0000 8008 0000 0000 0001')), LINKTYPE_ETHERNET)).toBe(DecodeStatus.OtherIp);
+    expect(dec.nonFlow.otherIp).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, Uint8Array, DecodeStatus, AnomalyName]>([
+    ['over IP, 3 bytes: too short for a session ID', overIp(hex('eeeeee')), DecodeStatus.Malformed, 'l2tp.malformed'],
+    ['over IP, a PPP pseudowire (not Ethernet)', overIp(concat(SESSION, hex('ff03 0021'), INNER4)), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+    ['over IP, an IP pseudowire (the packet right after the session ID)', overIp(concat(SESSION, INNER4)), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+    ['over IP, 16 bytes between session ID and frame (more than a cookie and sublayer)', overIp(concat(SESSION, new Uint8Array(16), FRAME4)), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+    ['over IP, a frame whose IPv4 Total Length disagrees with the message', overIp(concat(SESSION, FRAME4, hex('00'))), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+    ['over IP, a frame with an IPv6 type but an IPv4 header', overIp(concat(SESSION, ethernet(0x86dd, INNER4))), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+    ['over IP, a frame of another type (LLDP)', overIp(concat(SESSION, ethernet(0x88cc, new Uint8Array(40)))), DecodeStatus.Unsupported, 'l2tp.unsupported'],
+  ])('%s: counted, no flow', (_name, frame, status, anomaly) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(status);
+    expect(anomalies.toRecord()).toEqual({ [anomaly]: 1 });
+  });
+
+  test('over IP, cut by the snaplen inside the frame\'s Ethernet header: tunnel.truncated', () => {
+    const frame = overIp(concat(SESSION, hex('00000000'), FRAME4));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame.subarray(0, 14 + 20 + 8 + 10), LINKTYPE_ETHERNET, frame.length)).toBe(DecodeStatus.Truncated);
+    expect(anomalies.toRecord()).toEqual({ 'tunnel.truncated': 1 });
+  });
+
+  test('over IP, cut by the snaplen inside the session ID: tunnel.truncated', () => {
+    const frame = overIp(concat(SESSION, FRAME4));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame.subarray(0, 14 + 20 + 2), LINKTYPE_ETHERNET, frame.length)).toBe(DecodeStatus.Truncated);
+    expect(anomalies.toRecord()).toEqual({ 'tunnel.truncated': 1 });
+  });
+
+  test.each<[string, Uint8Array, Record<string, number>]>([
+    ['a control message (T bit, version 3)', udpFrame(1701, 1701, hex('c803 0014 00000000 0000 0000 8008 0000 0000 0001')), {}],
+    ['version 3 data with a header and nothing more', udpFrame(1701, 1701, hex('0003 0000')), { 'l2tp.malformed': 1 }],
+    ['version 3 data with a 2-byte session ID', udpFrame(1701, 1701, hex('0003 0000 eeee')), { 'l2tp.malformed': 1 }],
+    ['version 3 data carrying an IP packet (an IP pseudowire)', udpFrame(50000, 1701, concat(hex('0003 0000 00000001'), INNER4)), { 'l2tp.unsupported': 1 }],
+  ])('over UDP, %s: a plain UDP flow, nothing inside', (_name, frame, anomalies) => {
+    const { dec, anomalies: counted } = newDecoder();
+    expect(decodeFrame(dec, frame, LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(counted.toRecord()).toEqual(anomalies);
+  });
+});
+
+describe('GUE, Generic UDP Encapsulation (draft-ietf-intarea-gue, port 6080)', () => {
+  // Linux's `encap gue` header: version 0, C clear, Hlen 0, the payload's IP protocol, flags 0.
+  const gue = (protocol: number, hlen = 0, flags = 0, fields = new Uint8Array(hlen * 4)): Uint8Array =>
+    concat(Uint8Array.of(hlen & 0x1f, protocol), u16(flags), fields);
+
+  test.each<[string, Uint8Array, InnerKind, number[]]>([
+    ['version 0, IPv4 (an ipip tunnel with encap gue)', concat(gue(4), INNER4), InnerKind.Ip, [1111, 80]],
+    ['version 0, IPv6 (a sit tunnel with encap gue)', concat(gue(41), INNER6), InnerKind.Ip, [2222, 53]],
+    ['version 0, GRE with IPv4 (a gre tunnel with encap gue)', concat(gue(47), hex('0000 0800'), INNER4), InnerKind.Gre, [1111, 80]],
+    ['version 0 with a private data field (Hlen 1, the P flag; Linux\'s remote checksum offload)', concat(gue(4, 1, 0x0001, hex('80000000')), INNER4), InnerKind.Ip, [1111, 80]],
+    ['version 1: the IPv4 header right after UDP', INNER4, InnerKind.Ip, [1111, 80]],
+    ['version 1: the IPv6 header right after UDP', INNER6, InnerKind.Ip, [2222, 53]],
+  ])('%s: the inner packet is a flow one layer down', (_name, payload, kind, ports) => {
+    for (const [sport, dport] of [[49152, 6080], [6080, 49152]]) {
+      const r = throughTunnel(udpFrame(sport, dport, payload));
+      expect([r.outer, r.kind, r.inner, r.depth, ...r.ports]).toEqual([DecodeStatus.Transport, kind, DecodeStatus.Transport, 1, ...ports]);
+    }
+  });
+
+  test.each<[string, number, Uint8Array, number?]>([
+    ['a control message (C bit)', 6080, concat(Uint8Array.of(0x20, 0), u16(0), INNER4)],
+    ['version 0 with a payload protocol other than IP and GRE (UDP, 17)', 6080, concat(gue(17), udp(1, 2, new Uint8Array(0)))],
+    ['version 0, IPv4 named but IPv6 inside', 6080, concat(gue(4), INNER6)],
+    ['version 0, an IPv4 packet shorter than the datagram (trailing bytes)', 6080, concat(gue(4), INNER4, hex('00'))],
+    ['version 0, Hlen past the datagram', 6080, concat(gue(4, 31), hex('00000000'))],
+    ['version 2 (undefined)', 6080, concat(Uint8Array.of(0x80, 4), u16(0), INNER4)],
+    ['version 1 whose IPv4 Total Length disagrees with the datagram', 6080, concat(INNER4, hex('0000'))],
+    ['a GUE-shaped datagram from port 53', 53, concat(gue(4), INNER4)],
+    ['plain FOU (an IPv4 packet right after UDP) on a port of its own: cannot be told apart, never read', 49152, INNER4, 5555],
+  ])('%s: a plain UDP flow, nothing inside, no anomaly', (_name, sport, payload, dport = 6080) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, udpFrame(sport, dport, payload), LINKTYPE_ETHERNET)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('extension fields cut by the snaplen: tunnel.truncated, the datagram plain', () => {
+    const frame = udpFrame(49152, 6080, concat(gue(4, 2, 0x0001), INNER4));
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame.subarray(0, 14 + 20 + 8 + 8), LINKTYPE_ETHERNET, frame.length)).toBe(DecodeStatus.Transport);
+    expect(dec.view.innerKind).toBe(InnerKind.None);
+    expect(anomalies.toRecord()).toEqual({ 'tunnel.truncated': 1 });
   });
 });
 
