@@ -20,6 +20,7 @@ import { PREFIXES_AND_CONTINUATIONS } from './prefixes';
 import { VPN_TUNNELS } from './vpn';
 import { TLS_CUT_IN_RECORD_HEADER, TLS_OUT_OF_ORDER_RETRANSMIT, TLS_SPLIT_SNI_IN_SECOND_SEGMENT, TLS_STREAM_GAP } from './tls-reassembly';
 import { TUNNELS_AND_SHIMS } from './tunnels';
+import { L2TPV3_AND_GUE } from './l2tpv3-gue';
 
 export type { CaptureDefinition, BuiltCapture } from './common';
 
@@ -50,6 +51,7 @@ export const CAPTURE_DEFINITIONS: readonly CaptureDefinition[] = [
   ROLES_AND_REQUEST_SHAPES,
   REUSE_AND_TEXT_NAMES,
   PREFIXES_AND_CONTINUATIONS,
+  L2TPV3_AND_GUE,
 ];
 
 /**

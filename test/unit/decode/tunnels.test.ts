@@ -724,7 +724,7 @@ describe('L2TPv3 Ethernet pseudowires (RFC 3931, RFC 4719) over IP (protocol 115
 
 describe('GUE, Generic UDP Encapsulation (draft-ietf-intarea-gue, port 6080)', () => {
   // Linux's `encap gue` header: version 0, C clear, Hlen 0, the payload's IP protocol, flags 0.
-  const gue = (protocol: number, hlen = 0, flags = 0, fields = new Uint8Array(hlen * 4)): Uint8Array =>
+  const gue = (protocol: number, hlen = 0, flags = 0, fields: Uint8Array = new Uint8Array(hlen * 4)): Uint8Array =>
     concat(Uint8Array.of(hlen & 0x1f, protocol), u16(flags), fields);
 
   test.each<[string, Uint8Array, InnerKind, number[]]>([
