@@ -385,10 +385,11 @@ export class Pipeline {
    * With --device: a device's link-local address (fe80::, 169.254/16, 0.0.0.0 for DHCP) is rarely
    * among the --device prefixes, but its frames leave from the MAC its --device addresses use,
    * while a neighbour's mDNS, LLMNR and DHCPv6 (heard by a capture on the device itself) come
-   * from another. Learns the MACs a device address's new flows are sent from; for a flow a
-   * link-local host opened between addresses outside --device, decides from its first frame
-   * which end is the device (FlowInfo.linkRole), so the flow and its DNS records agree whenever they are
-   * written. Runs once per new flow, with --device only.
+   * from another. Learns the MACs a device address's new flows are sent from; for a flow between
+   * addresses outside --device with a link-local end (opened from one, or to one: a neighbour's
+   * SSH from its global address to the device's 169.254/16 address), decides from its first
+   * frame which end is the device (FlowInfo.linkRole), so the flow and its DNS records agree
+   * whenever they are written. Runs once per new flow, with --device only.
    */
   private noteLinkAddresses(slot: number, initB: boolean, deviceInit: boolean): void {
     const t = this.flows;
@@ -398,7 +399,8 @@ export class Pipeline {
       return;
     }
     if (deviceInit || this.isDeviceSide(slot, !initB)) return;
-    if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, initB)) !== Scope.LinkLocal) return;
+    const ver = t.ipVersion(slot);
+    if (classifyAt(ver, t.keys, t.addrOffset(slot, initB)) !== Scope.LinkLocal && classifyAt(ver, t.keys, t.addrOffset(slot, !initB)) !== Scope.LinkLocal) return;
     if (this.deviceMacs.size === 0 && !this.captureHostIsDevice) return; // nothing known yet: taken as the device
     const v = this.view;
     const sender = v.sllPacketType === PACKET_OUTGOING ? CAPTURE_HOST : macAt(v.macBuf, v.srcMacOffset);
@@ -1505,18 +1507,20 @@ export class Pipeline {
    * Which side of a DNS exchange the device is, the client being endpoint `clientB` of the flow:
    * DNS_DEVICE_CLIENT without --device (every lookup is taken as the device's, as before) or when
    * a --device address asked; DNS_DEVICE_SERVER when only the server is one; DNS_FOREIGN when
-   * neither is — unless the client's address is link-local, which may be the device's own (its
-   * fe80:: address sends its mDNS, and is rarely among the --device prefixes): then the MACs
-   * decide where the capture has them (FlowInfo.linkRole), else it is taken as the device's.
+   * neither is — unless an end is link-local, which may be the device's own (its fe80:: address
+   * sends its mDNS, and is rarely among the --device prefixes): then the MACs decide where the
+   * capture has them (FlowInfo.linkRole, as for the flow), else a link-local client is taken as
+   * the device.
    */
   private dnsSide(slot: number, clientB: boolean): number {
     if (this.opts.devices.length === 0 || this.isDeviceSide(slot, clientB)) return DNS_DEVICE_CLIENT;
     if (this.isDeviceSide(slot, !clientB)) return DNS_DEVICE_SERVER;
     const t = this.flows;
-    if (classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) !== Scope.LinkLocal) return DNS_FOREIGN;
-    // A link-local client: the device's own unless the MACs say otherwise.
     const role = (this.flows.infos[slot] as FlowInfo | undefined)?.linkRole ?? LINK_UNKNOWN;
-    if (role === LINK_UNKNOWN) return DNS_DEVICE_CLIENT;
+    if (role === LINK_UNKNOWN) {
+      // A link-local client: the device's own while no MAC says otherwise.
+      return classifyAt(t.ipVersion(slot), t.keys, t.addrOffset(slot, clientB)) === Scope.LinkLocal ? DNS_DEVICE_CLIENT : DNS_FOREIGN;
+    }
     if (role === LINK_NEITHER) return DNS_FOREIGN;
     const clientIsInit = clientB === ((t.flagsOf(slot) & F_INIT_B) !== 0);
     return (role === LINK_INITIATOR) === clientIsInit ? DNS_DEVICE_CLIENT : DNS_DEVICE_SERVER;
@@ -1773,14 +1777,15 @@ export class Pipeline {
     const sr = classifyAt(ver, K, ro);
     // Device side: the --device match, else the private side, else the initiator.
     let deviceIsInit = true;
-    // With --device, for a flow a link-local address opened between two addresses outside it:
-    // which end the frames' MACs say is the device (the device's fe80:: address is rarely given).
+    // With --device, for a flow between two addresses outside it with a link-local end: which
+    // end the frames' MACs say is the device (the device's fe80:: or 169.254/16 address is
+    // rarely given).
     let linkRole = LINK_UNKNOWN;
     if (this.opts.devices.length > 0) {
       const initDevice = this.isDeviceSide(slot, initB);
       const respDevice = this.isDeviceSide(slot, !initB);
       if (!initDevice && respDevice) deviceIsInit = false;
-      else if (!initDevice && !respDevice && si === Scope.LinkLocal) {
+      else if (!initDevice && !respDevice && (si === Scope.LinkLocal || sr === Scope.LinkLocal)) {
         linkRole = info?.linkRole ?? LINK_UNKNOWN;
         if (linkRole === LINK_RESPONDER) deviceIsInit = false;
       }
@@ -1800,9 +1805,10 @@ export class Pipeline {
     let direction: FlowRecord['direction'];
     if (remoteScope === Scope.Multicast || remoteScope === Scope.Broadcast || (remoteScope === Scope.LinkLocal && deviceScope === Scope.LinkLocal)) direction = 'local';
     else direction = deviceIsInit ? 'egress' : 'inbound';
-    // A neighbour's TCP connection to the device's link-local address is inbound traffic to the
-    // device (an SSH login is one however it is addressed), not the link's own business.
-    if (linkRole === LINK_RESPONDER && t.ipProto(slot) === IPPROTO_TCP && remoteScope === Scope.LinkLocal) direction = 'inbound';
+    // A neighbour's connection or query to the device's link-local address is inbound traffic to
+    // the device (an SSH login, or a unicast LLMNR or mDNS query to its responder, is one however
+    // it is addressed), not the link's own business: the device answered, the neighbour asked.
+    if (direction === 'local' && !deviceIsInit && remoteScope === Scope.LinkLocal) direction = 'inbound';
     // A unicast mDNS/LLMNR/SSDP reply to a multicast query belongs to that link-local exchange;
     // DHCP is the link's own business (a server's OFFER and ACK unicast to the client's new
     // address were the device's "egress" to port 67).
@@ -1810,10 +1816,10 @@ export class Pipeline {
     const deviceIp = this.addrText.formatAt(ver, K, deviceIsInit ? io : ro);
     const remoteIp = this.addrText.formatAt(ver, K, deviceIsInit ? ro : io);
     // With --device, a flow neither end of which is a device address is another host's, unless
-    // its initiator is link-local (the device's own fe80:: address is rarely given in --device)
-    // and the MACs do not say it is another host's.
+    // the MACs say one end is the device (its link-local address, rarely given in --device), or
+    // its initiator is link-local and no MAC says otherwise.
     const foreign = this.opts.devices.length > 0 && !this.isDeviceSide(slot, initB) && !this.isDeviceSide(slot, !initB) &&
-      (si !== Scope.LinkLocal || linkRole === LINK_NEITHER);
+      (linkRole === LINK_UNKNOWN ? si !== Scope.LinkLocal : linkRole === LINK_NEITHER);
     if (!foreign) this.noteDeviceIp(deviceIp);
 
     const names: NameCandidate[] = [];

@@ -337,6 +337,82 @@ describe('with --device: traffic the device did not take part in, and lookups it
       expect(r.dns.filter((d) => d.qname === 'fileserver').map((d) => d.foreign)).toEqual([undefined, undefined]);
     });
 
+    // A neighbour asks the device's LLMNR or mDNS responder at its link-local address by unicast
+    // (dig -p 5355 @fe80::...%eth0, RFC 4795 §2 / RFC 6762 §5.5), and the device answers from
+    // 5355 / 5353 to the neighbour's ephemeral port: the neighbour's query into the device's
+    // service, judged on the device's port, in its flow and its DNS record alike.
+    describe('a neighbour\'s unicast LLMNR or mDNS query to the device\'s link-local address is inbound to the device\'s port', () => {
+      const ask = (s: Scenario, ms: number, peer: string, dev: string, port: number, qname: string, answer: string, withQuery: boolean): Scenario => {
+        if (withQuery) s.udp(ms, peer, 50001, dev, port, dnsMessage(0x5a, false, qname, DNS_A));
+        return s.udp(ms + 1, dev, port, peer, 50001, dnsMessage(0x5a, true, qname, DNS_A, [{ name: qname, type: DNS_A, ttl: 30, data: answer }]));
+      };
+      test.each([
+        ['LLMNR, query captured first', 'fe80::99', 'fe80::10', 5355, 'base', true, 'inbound-not-documented'],
+        ['LLMNR, only the answer captured', 'fe80::99', 'fe80::10', 5355, 'base', false, 'inbound-not-documented'],
+        ['LLMNR over 169.254/16, only the answer captured', '169.254.7.9', '169.254.7.10', 5355, 'base', false, 'inbound-not-documented'],
+        ['mDNS, query captured first', 'fe80::99', 'fe80::10', 5353, 'base.local', true, null],
+        ['mDNS, only the answer captured', '169.254.7.9', '169.254.7.10', 5353, 'base.local', false, null],
+      ])('%s', (_what, peer, dev, port, qname, withQuery, reason) => {
+        const s = ask(lookup(new Scenario().ethernet({ ...macs, '169.254.7.10': DEV_MAC }), 0, 40100, 'api.nebra.com', []), 10, peer, dev, port, qname, DEV, withQuery);
+        const r = s.run([DEV]);
+        const flow = r.flows.find((f) => f.device_port === port || f.remote_port === port)!;
+        expect(flow).toMatchObject({ direction: 'inbound', device_ip: dev, device_port: port, remote_ip: peer, remote_port: 50001 });
+        expect(flow.foreign).toBeUndefined();
+        const d = r.dns.find((x) => x.qname === qname)!;
+        expect(d).toMatchObject({ direction: 'inbound', client_ip: peer, server_ip: dev, server_port: port });
+        const engine = new PolicyEngine([resolvePack('bitbox-base')]);
+        // BitBox documents inbound mDNS (udp 5353) and no inbound LLMNR: the flow and its query say the same.
+        const expected = reason === null ? { verdict: 'declared', rule: 'bitbox-lan-in' } : { verdict: 'undeclared', reasons: [reason] };
+        expect(engine.judgeFlow(flow)).toMatchObject(expected);
+        expect(engine.judgeDns(d)).toMatchObject(expected);
+        // Nebra has no local rules, but a query into the device's responder is a listening service it does not document.
+        const nebra = new PolicyEngine([resolvePack('nebra-hotspot')]);
+        expect(nebra.judgeFlow(flow)).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
+        expect(nebra.judgeDns(d)).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
+      });
+
+      test('with the device\'s link-local address among --device (no MAC needed), the same', () => {
+        const r = ask(new Scenario(), 0, 'fe80::99', 'fe80::10', 5355, 'base', DEV, false).run([DEV, 'fe80::10']);
+        expect(r.flows[0]).toMatchObject({ direction: 'inbound', device_ip: 'fe80::10', device_port: 5355, remote_port: 50001 });
+        expect(new PolicyEngine([resolvePack('bitbox-base')]).judgeFlow(r.flows[0])).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
+      });
+
+      test('the device\'s own unicast query to a neighbour\'s link-local address stays local', () => {
+        const s = lookup(new Scenario().ethernet(macs), 0, 40100, 'api.nebra.com', [])
+          .udp(10, 'fe80::10', 50002, 'fe80::99', 5355, dnsMessage(0x5b, false, 'printer', DNS_A));
+        const flow = s.run([DEV]).flows.find((f) => f.remote_port === 5355)!;
+        expect(flow).toMatchObject({ direction: 'local', device_ip: 'fe80::10', remote_ip: 'fe80::99' });
+      });
+    });
+
+    // A neighbour with a global address reaches the device at its 169.254/16 address (a route to
+    // 169.254.0.0/16 on the link, as avahi-autoipd and NetworkManager add): the frames go to the
+    // device's MAC, so it is the device's inbound traffic, judged, not another host's.
+    test('a neighbour reaching the device\'s 169.254/16 address from its global address: inbound to the device when its frames go to the device\'s MAC; foreign when they go to another host', () => {
+      const PEER_MAC = '02:aa:00:00:00:20';
+      const s = lookup(new Scenario().ethernet({ ...macs, '169.254.7.10': DEV_MAC, [PEER]: PEER_MAC }), 0, 40100, 'api.nebra.com', [])
+        .tcp(10, PEER, 50022, '169.254.7.10', 22, new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n'))
+        .udp(30, PEER, 50001, '169.254.7.10', 5355, dnsMessage(0x5c, false, 'base', DNS_A))
+        .udp(31, '169.254.7.10', 5355, PEER, 50001, dnsMessage(0x5c, true, 'base', DNS_A, [{ name: 'base', type: DNS_A, ttl: 30, data: DEV }]))
+        .tcp(40, PEER, 50023, '169.254.7.9', 22, new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n')); // another host's 169.254 address
+      const r = s.run([DEV]);
+      const ssh = r.flows.find((f) => f.proto === 'tcp' && (f.device_ip === '169.254.7.10' || f.remote_ip === '169.254.7.10'))!;
+      expect(ssh).toMatchObject({ direction: 'inbound', device_ip: '169.254.7.10', device_port: 22, remote_ip: PEER, app: 'ssh' });
+      expect(ssh.foreign).toBeUndefined();
+      const llmnr = r.flows.find((f) => f.proto === 'udp' && (f.device_port === 5355 || f.remote_port === 5355))!;
+      expect(llmnr).toMatchObject({ direction: 'inbound', device_ip: '169.254.7.10', device_port: 5355 });
+      expect(llmnr.foreign).toBeUndefined();
+      const d = r.dns.find((x) => x.qname === 'base')!;
+      expect(d).toMatchObject({ direction: 'inbound', server_ip: '169.254.7.10' });
+      expect(d.foreign).toBeUndefined();
+      expect(r.flows.find((f) => f.device_ip === '169.254.7.9' || f.remote_ip === '169.254.7.9')!.foreign).toBe(true);
+      expect(r.summary.device_ips).toContain('169.254.7.10');
+      expect(r.summary.device_ips).not.toContain('169.254.7.9');
+      const engine = new PolicyEngine([resolvePack('bitbox-base')]);
+      expect(engine.judgeFlow(ssh)).toMatchObject({ verdict: 'undeclared', rule: 'bitbox-ssh-disabled', reasons: ['explicitly-disabled'] });
+      expect(engine.judgeDns(d)).toMatchObject({ verdict: 'undeclared', reasons: ['inbound-not-documented'] });
+    });
+
     test('the device\'s ARP announcement (or its ICMP from a --device address) teaches its MAC before its first flow', () => {
       const s = new Scenario().ethernet(macs).arp(0, DEV, DEV_MAC)
         .udp(5, 'fe80::99', 50001, 'ff02::1:3', 5355, dnsMessage(0x77, false, 'fileserver', DNS_A));
