@@ -141,7 +141,7 @@ export class FlowInfo {
   /** A unicast mDNS/LLMNR reply to a multicast query: the query flow's id (0: none) and its group. */
   replyTo = 0;
   replyGroup: string | null = null;
-  /** With --device, for a flow a link-local address opened between addresses outside --device: which end its first frame's MACs said is the device (Pipeline.noteLinkAddresses; -1: unknown). */
+  /** With --device, for a flow between addresses outside --device with a link-local end: which end its first frame's MACs said is the device (Pipeline.noteLinkAddresses; -1: unknown). */
   linkRole = -1;
 
   /** Back to the state of a new FlowInfo, for reuse by the next flow (see Pipeline.infoPool). */

@@ -572,6 +572,12 @@ export class PolicyEngine {
       // such a connection (#check), since it does nothing the rule does not allow.
       if (r.app !== null && (isContentless(s.app) || !appMatches(r.app, s.app, s))) continue;
       if (!r.anyHost && !this.#denyHostsMatch(r, s)) continue;
+      // An allow rule (of another pack, or of the same one) that would have declared this: the
+      // explanation names what the deny overrode, so a reader of two documents sees the conflict.
+      const allowed = this.#judgeAllowRules(s, portOf, dirOk).fields;
+      const overrode = allowed.verdict === 'declared' && allowed.rule !== null
+        ? this.#allow.find((a) => a.id === allowed.rule && a.pack === allowed.pack) ?? null
+        : null;
       return {
         nearest: r,
         fields: {
@@ -579,11 +585,15 @@ export class PolicyEngine {
           rule: r.id,
           pack: r.pack,
           reasons: ['explicitly-disabled'],
-          explanation: `Rule ${r.id} (${loc(r)}) says this is disabled: ${sentence(r.description)}`,
+          explanation: `Rule ${r.id} (${loc(r)}) says this is disabled: ${sentence(r.description)}` + (overrode === null ? '' : ` ${overriddenText(r, overrode)}`),
         },
       };
     }
+    return this.#judgeAllowRules(s, portOf, dirOk);
+  }
 
+  /** #judgeRules past the deny rules: the allow rules on the subject's port decide. */
+  #judgeAllowRules(s: Subject, portOf: (r: CompiledRule) => number, dirOk: (r: CompiledRule) => boolean): Outcome {
     const sameProto = this.#allow.filter((r) => dirOk(r) && r.protos.has(s.proto) && r.ports.has(portOf(r)));
     if (sameProto.length > 0) {
       const failures: Failure[] = [];
@@ -709,6 +719,13 @@ export class PolicyEngine {
         (s.certNames.length > 0 ? ` The server presented a certificate for ${s.certNames.join(', ')}: the server's claim, not a name the device asked for, so no rule is matched against it.` : ''),
     };
   }
+}
+
+/** "It overrides rule A of pack P (file:line; document: <source>), which allows it: ..." (a deny rule that wins over an allow). */
+function overriddenText(deny: CompiledRule, allow: CompiledRule): string {
+  const doc = allow.implied ? `implied: ${allow.source}` : `document: ${allow.source}`;
+  const where = allow.pack === deny.pack ? 'of the same pack' : `of pack ${allow.pack}`;
+  return `It overrides rule ${allow.id} ${where} (${loc(allow)}; ${doc}), which allows it: a deny rule wins over every allow.`;
 }
 
 function declared(r: CompiledRule, s: Subject): Outcome {

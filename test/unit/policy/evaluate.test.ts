@@ -92,6 +92,23 @@ describe('reason codes', () => {
     expect(v).toMatchObject({ verdict: 'undeclared', rule: 'D-SSH', reasons: ['explicitly-disabled'] });
   });
 
+  it('explicitly-disabled over an allow of another pack: the explanation names the allow it overrode (pack, rule, file line, document line)', () => {
+    const lan = loadPackText(`version: 1
+device: { name: Test device }
+document: { title: LAN administration, vendor: Integrator, source: lan.txt, retrieved: 2025-01-31 }
+inbound:
+  - { id: LAN-SSH, description: SSH from the LAN, source: "lan.txt:4 SSH (TCP 22) from the LAN is allowed", proto: tcp, ports: [22], hosts: any }
+`, 'lan-admin.yaml');
+    const ssh = flow({ direction: 'inbound', device_port: 22, remote_port: 50000, app: 'ssh' });
+    const v = new PolicyEngine([pack, lan]).judgeFlow(ssh);
+    expect(v).toMatchObject({ verdict: 'undeclared', rule: 'D-SSH', pack: 'test-pack', reasons: ['explicitly-disabled'] });
+    expect(v.explanation).toBe('Rule D-SSH (test-pack.yaml:16) says this is disabled: SSH is disabled by default. '
+      + 'It overrides rule LAN-SSH of pack lan-admin (lan-admin.yaml:5; document: lan.txt:4 SSH (TCP 22) from the LAN is allowed), which allows it: a deny rule wins over every allow.');
+    // The order of the packs changes nothing; with no allow on the port, nothing is said to be overridden.
+    expect(new PolicyEngine([lan, pack]).judgeFlow(ssh).explanation).toBe(v.explanation);
+    expect(engine.judgeFlow(ssh).explanation).toBe('Rule D-SSH (test-pack.yaml:16) says this is disabled: SSH is disabled by default.');
+  });
+
   it('name-not-documented: the port is documented, the SNI is not', () => {
     const v = engine.judgeFlow(flow({ names: [sni('api.github.com'), answer('api.github.com')] }));
     expect(v.reasons).toEqual(['name-not-documented']);
