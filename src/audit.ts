@@ -18,6 +18,8 @@ import { NdjsonEncoder } from './report/ndjson-encoder';
 import { OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord, SummaryRecord } from './report/records';
 import type { DestinationAggregator, PolicyAggregator } from './report/table';
+import type { RuleLocation } from './report/model';
+import { terminalColumns } from './tty';
 /** The table renderer (and cli-table3) load only for the table format: NDJSON runs never need them. */
 const tables = (): typeof import('./report/table') => require('./report/table') as typeof import('./report/table');
 
@@ -71,6 +73,8 @@ export interface StageSink extends RecordSink {
   failed?(): boolean;
   /** Every rule in force (for "declared but never observed"). */
   ruleIds?(): { pack: string; id: string }[];
+  /** The rule and document line an undeclared record was judged against (the table's findings). */
+  judgedAgainst?(rec: FlowRecord | DnsRecord): RuleLocation | null;
   /** Live capture: judges a snapshot of a still-open flow without counting or forwarding it; null when it cannot be judged yet. */
   judgeOpen?(rec: FlowRecord): FlowRecord | null;
   /** Live capture: judges and forwards what is held from before `beforeTs` (epoch seconds) instead of waiting for the end. */
@@ -98,7 +102,7 @@ export class FormatSink implements RecordSink {
   private readonly tableAggs: { dest: DestinationAggregator; policy: PolicyAggregator } | null;
   flowCount = 0;
   hasVerdicts = false;
-  /** Rules in force, when a policy stage runs (set by runAudit). */
+  /** Rules in force, when a policy stage runs (set by useStage). */
   ruleIds: { pack: string; id: string }[] | null = null;
 
   private readonly ndjson: NdjsonEncoder | null;
@@ -107,6 +111,12 @@ export class FormatSink implements RecordSink {
     this.ndjson = format === 'ndjson' ? new NdjsonEncoder(out) : null;
     const t = format === 'table' ? tables() : null;
     this.tableAggs = t ? { dest: new t.DestinationAggregator(), policy: new t.PolicyAggregator() } : null;
+  }
+
+  /** Takes what the table needs from the policy stage: the rules in force, and where each finding was judged against. */
+  useStage(stage: StageSink | null): void {
+    this.ruleIds = stage?.ruleIds?.() ?? null;
+    if (this.tableAggs !== null && stage?.judgedAgainst) this.tableAggs.policy.locate = (rec) => stage.judgedAgainst!(rec);
   }
 
   flow(rec: FlowRecord): void {
@@ -134,8 +144,9 @@ export class FormatSink implements RecordSink {
       // write their summary, whose `errors` say what failed.
       if (summary.inputs.length === 0 && (summary.errors?.length ?? 0) > 0) return;
       const t = tables();
-      const policy = this.ruleIds ? '\n' + t.renderPolicyTables(this.tableAggs.policy, this.ruleIds) : '';
-      this.out.write(t.renderDestinationTable(this.tableAggs.dest, this.hasVerdicts) + policy + '\n' + t.renderSummaryText(summary));
+      const width = terminalColumns();
+      const policy = this.ruleIds ? '\n' + t.renderPolicyTables(this.tableAggs.policy, this.ruleIds, width) : '';
+      this.out.write(t.renderDestinationTable(this.tableAggs.dest, this.hasVerdicts, undefined, width) + policy + '\n' + t.renderSummaryText(summary, width));
     } else this.out.write(JSON.stringify({ flows: this.flows, dns: this.dnsRecords, summary }, null, 2) + '\n');
   }
 }
@@ -145,7 +156,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
   const fmt = new FormatSink(opts.format, out);
   const keep = opts.keepRecords ? new KeepSink(fmt) : null;
   const stage = opts.stage ? opts.stage(keep ?? fmt) : null;
-  fmt.ruleIds = stage?.ruleIds?.() ?? null;
+  fmt.useStage(stage);
   const pipeline = new Pipeline(opts.pipeline, stage ?? keep ?? fmt);
   const issues: CaptureIssue[] = [];
   const inputs: InputInfo[] = [];

@@ -138,7 +138,7 @@ class LiveRun {
     this.kept = opts.keepRecords ? { flows: [], dns: [] } : null;
     const tap: RecordSink = { flow: (r) => this.onFlow(r), dns: (r) => this.onDns(r) };
     this.stage = opts.stage ? opts.stage(tap) : null;
-    this.fmt.ruleIds = this.stage?.ruleIds?.() ?? null;
+    this.fmt.useStage(this.stage);
     this.pipeline = new Pipeline({ timeouts: LIVE_TIMEOUTS, ...opts.pipeline }, this.stage ?? tap);
     this.display = opts.status ? new LiveStatusDisplay(opts.status) : null;
     this.limit = opts.count ?? Infinity;

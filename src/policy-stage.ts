@@ -14,7 +14,9 @@ import { Cidr, cidrContains, parseAddr } from './net/addr';
 import type { RecordSink } from './pipeline';
 import { PolicyEngine } from './policy';
 import type { ContactFlow } from './policy/evaluate';
+import type { CompiledRule } from './policy/rule-file';
 import type { DnsRecord, FlowRecord } from './report/records';
+import { findingLocation, type RuleLocation } from './report/model';
 import { REASON_CODES } from './policy/reason-codes';
 
 /** DNS records held for end-of-run judging; past this they are judged on arrival. */
@@ -119,6 +121,26 @@ export class PolicyStage implements StageSink {
   ruleIds(): { pack: string; id: string }[] {
     return this.engine.packs.flatMap((p) => p.rules.map((r) => ({ pack: p.name, id: r.id })));
   }
+
+  /**
+   * Where an undeclared record was judged against (rule and document line), as the report
+   * formats cite it (report/model.ts findingLocation); for the terminal table's findings. Null
+   * for a record that is not undeclared.
+   */
+  judgedAgainst(rec: FlowRecord | DnsRecord): RuleLocation | null {
+    if (rec.verdict !== 'undeclared') return null;
+    const reason = rec.reasons?.[0] ?? 'undeclared';
+    const finding = rec.type === 'flow'
+      ? { direction: rec.direction, proto: rec.proto, port: rec.direction === 'inbound' ? rec.device_port : rec.remote_port, reason }
+      : { direction: rec.direction ?? 'egress', proto: rec.proto, port: rec.server_port, reason };
+    return findingLocation(rec, finding, this.engine.packs, this.activeRules, this.engine);
+  }
+
+  /** The engine's rules in force, for judgedAgainst (made once). */
+  private get activeRules(): readonly CompiledRule[] {
+    return (this.active ??= this.engine.activeRules);
+  }
+  private active: readonly CompiledRule[] | null = null;
 
   /**
    * Judges the held DNS records and DNS flows as one run together with the declared egress

@@ -438,6 +438,23 @@ function judgedAgainst(
   return { pack: p.name, rule: null, file: p.file, line: 1, column: 1 };
 }
 
+/**
+ * The rule (or pack header) an undeclared record is judged against, as every format cites it:
+ * the rule the verdict names, else the one the engine held the record against (the one its
+ * explanation names), else a guess from the port. `finding` is the finding's direction, proto,
+ * port (the service's) and main reason.
+ */
+export function findingLocation(
+  rec: FlowRecord | DnsRecord,
+  finding: { direction: string; proto: 'tcp' | 'udp'; port: number; reason: string },
+  packs: readonly RulePack[],
+  active: readonly CompiledRule[],
+  engine: PolicyEngine | null,
+): RuleLocation | null {
+  const held = rec.rule ? null : engine?.heldAgainst(rec) ?? null;
+  return judgedAgainst({ ...finding, rule: rec.rule ?? held?.id, pack: rec.pack ?? held?.pack }, packs, active);
+}
+
 function findingsOf(
   flows: readonly FlowRecord[],
   dns: readonly DnsRecord[],
@@ -462,12 +479,7 @@ function findingsOf(
     const k = [key.direction, key.destination, key.port, key.proto, reason].join('\u0000');
     let f = byKey.get(k);
     if (!f) {
-      // The rule the verdict names, else the one the engine held the record against (the one its
-      // explanation names), else a guess from the port.
-      const held = rec.rule ? null : engine?.heldAgainst(rec) ?? null;
-      const against = judgedAgainst({
-        direction: key.direction, proto: key.proto, port: key.port, rule: rec.rule ?? held?.id, pack: rec.pack ?? held?.pack, reason,
-      }, packs, active);
+      const against = findingLocation(rec, { direction: key.direction, proto: key.proto, port: key.port, reason }, packs, active, engine);
       f = {
         fingerprint: findingFingerprint(deviceKey, key.destination, key.port, key.proto, reason),
         direction: key.direction, destination: key.destination, named: key.named, addresses: [], port: key.port, proto: key.proto, app: key.app,

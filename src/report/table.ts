@@ -7,6 +7,7 @@
  * styles so no colour codes reach a pipe.
  */
 import Table from 'cli-table3';
+import type { RuleLocation } from './model';
 import type { DnsRecord, FlowRecord, SummaryRecord } from './records';
 
 /** Destinations shown in the table. */
@@ -104,26 +105,81 @@ export function formatBytes(n: number): string {
   }
 }
 
-function newTable(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] } });
+/**
+ * A table of `rows` under `head` that fits `width` terminal columns when it can. When it is too
+ * wide, `narrow` (the same rows, times split over two lines) takes its place, and a column whose
+ * `min` is given may be narrowed down to it (the widest first), its cells wrapped to fit (after
+ * a space, else a '.', '/', '-', ':' or ',', where one is near, else at the width); the others
+ * keep their widest cell. No width (Infinity): every column as wide as its widest cell.
+ */
+function fittedTable(head: string[], wide: string[][], min: (number | null)[], width: number, narrow: string[][] = wide): string {
+  // Each column costs its content, a space either side and a border; the table one more border.
+  const room = width - 3 * head.length - 1;
+  const widest = (rows: string[][]) => head.map((h, i) => Math.max(...[h, ...rows.map((r) => r[i])].flatMap((c) => c.split('\n').map((l) => l.length))));
+  let rows = wide;
+  let natural = widest(rows);
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  if (sum(natural) > room && narrow !== wide) {
+    rows = narrow;
+    natural = widest(rows);
+  }
+  const widths = natural.slice();
+  if (sum(natural) > room) {
+    const flex = natural.map((n, i) => (min[i] !== null && min[i]! < n ? i : -1)).filter((i) => i >= 0);
+    const fixed = natural.reduce((a, n, i) => a + (flex.includes(i) ? 0 : n), 0);
+    // Water-filling: the largest cap c with sum(max(min, min(natural, c))) within the room.
+    const sumAt = (c: number) => flex.reduce((a, i) => a + Math.max(min[i]!, Math.min(natural[i], c)), 0);
+    let c = Math.max(...flex.map((i) => natural[i]));
+    while (c > 1 && fixed + sumAt(c) > room) c--;
+    for (const i of flex) widths[i] = Math.max(min[i]!, Math.min(natural[i], c));
+    // What the integer cap left over goes a column at a time to the one cut most.
+    for (let spare = room - fixed - sumAt(c); spare > 0; spare--) {
+      let most = -1;
+      for (const i of flex) if (widths[i] < natural[i] && (most < 0 || natural[i] - widths[i] > natural[most] - widths[most])) most = i;
+      if (most < 0) break;
+      widths[most]++;
+    }
+  }
+  const t = new Table({ head: head.map((h, i) => wrapText(h, widths[i])), style: { head: [], border: [] }, colWidths: widths.map((w) => w + 2) });
+  for (const r of rows) t.push(r.map((c, i) => wrapText(c, widths[i])));
+  return t.toString();
 }
 
-/** Renders the destination table. */
-export function renderDestinationTable(agg: DestinationAggregator, withVerdicts: boolean, n = TABLE_TOP_N): string {
-  const head = ['direction', 'destination', 'port', 'proto', 'flows', 'bytes', 'name learned from'];
-  if (withVerdicts) head.push('verdict');
-  const t = newTable(head);
+/** Breaks each line of `text` into lines of at most `width` characters, after a separator near the end where there is one. */
+function wrapText(text: string, width: number): string {
+  const out: string[] = [];
+  for (let line of text.split('\n')) {
+    while (line.length > width) {
+      // After a space if there is one near the end, else after another separator, else at the width.
+      let at = -1;
+      for (let k = width + 1; k > width / 3 && at < 0; k--) if (line[k - 1] === ' ') at = k; // the space itself is dropped
+      for (let k = width; k > width / 3 && at < 0; k--) if ('./-:,'.includes(line[k - 1])) at = k;
+      if (at < 0) at = width;
+      out.push(line.slice(0, at).trimEnd());
+      line = line.slice(at).trimStart();
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Renders the destination table, fitting `width` columns (destination, how names were learned and the verdict wrap). */
+export function renderDestinationTable(agg: DestinationAggregator, withVerdicts: boolean, n = TABLE_TOP_N, width = Infinity): string {
+  const head = ['direction', 'destination', 'port', 'flows', 'bytes', 'name learned from'];
+  const min: (number | null)[] = [null, 12, null, null, null, 10];
+  if (withVerdicts) { head.push('verdict'); min.push(14); }
+  const rows: string[][] = [];
   for (const r of agg.top(n)) {
-    const row = [r.direction, terminalSafe(r.destination), String(r.port), r.proto, String(r.flows), formatBytes(r.bytes), [...r.sources].join(', ')];
+    const row = [r.direction, terminalSafe(r.destination), `${r.port}/${r.proto}`, String(r.flows), formatBytes(r.bytes), [...r.sources].join(', ')];
     if (withVerdicts) row.push(r.verdict === 'undeclared' ? `UNDECLARED (${[...r.reasons].join(', ')})` : (r.verdict ?? ''));
-    t.push(row);
+    rows.push(row);
   }
   const more = agg.rows.size > n ? `\n(${agg.rows.size - n} more destinations; use --format ndjson for all)\n` : '\n';
-  return `Top destinations by bytes\n${t.toString()}${more}`;
+  return `Top destinations by bytes\n${fittedTable(head, rows, min, width)}${more}`;
 }
 
-/** Renders the run summary as a few lines. */
-export function renderSummaryText(s: SummaryRecord): string {
+/** Renders the run summary as a few lines, each wrapped at a space to `width` columns (continued two spaces in). */
+export function renderSummaryText(s: SummaryRecord, width = Infinity): string {
   const lines: string[] = [];
   lines.push(`packets ${s.packets}  bytes ${formatBytes(s.bytes)}  flows ${s.flows}  dns queries ${s.dns_queries}`);
   const devices = s.device_ips.slice(0, 8).map((d) => terminalSafe(d)).join(', ') + (s.device_ips.length > 8 ? `, … (${s.device_ips.length} in all)` : '');
@@ -135,19 +191,35 @@ export function renderSummaryText(s: SummaryRecord): string {
     lines.push(`WARNING: ${s.capture.dropped + s.capture.if_dropped} packets were dropped by the capture; this audit is incomplete`);
   }
   for (const e of s.errors ?? []) lines.push(`error: ${terminalSafe(e.message, 1000)}`); // messages name files, and file names can hold anything
-  return lines.join('\n') + '\n';
+  return lines.map((l) => wrapProse(l, width)).join('\n') + '\n';
+}
+
+/** Breaks a line of prose at spaces so that no part is wider than `width` (a word wider than that stays whole). */
+function wrapProse(line: string, width: number): string {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    const at = rest.lastIndexOf(' ', width);
+    if (at <= 2) break;
+    out.push(rest.slice(0, at));
+    rest = `  ${rest.slice(at + 1)}`;
+  }
+  out.push(rest);
+  return out.join('\n');
 }
 
 /** Traffic per rule: flows and bytes it declared (or forbade), first and last seen. */
 interface RuleRow { rule: string; pack: string; flows: number; dns: number; bytes: number; first: number; last: number }
 
-/** One undeclared destination: (name or address, port, transport, main reason). */
-interface FindingRow { destination: string; port: number; proto: string; reason: string; flows: number; queries: number; bytes: number; first: number }
+/** One undeclared destination: (name or address, port, transport, main reason), and where its first record was judged against. */
+interface FindingRow { destination: string; port: number; proto: string; reason: string; flows: number; queries: number; bytes: number; first: number; against: RuleLocation | null }
 
 /** Aggregates judged records for the audit tables (issue 3: per rule, then every undeclared destination). */
 export class PolicyAggregator {
   readonly rules = new Map<string, RuleRow>();
   readonly findings = new Map<string, FindingRow>();
+  /** Where an undeclared record was judged against (the policy stage's judgedAgainst); asked once per finding. */
+  locate: ((rec: FlowRecord | DnsRecord) => RuleLocation | null) | null = null;
 
   constructor(private readonly maxRows = 100_000) {}
 
@@ -155,13 +227,13 @@ export class PolicyAggregator {
   addFlow(f: FlowRecord): void {
     const bytes = f.bytes_out + f.bytes_in;
     this.note(f.rule ?? null, f.pack ?? null, f.first_ts, f.last_ts, bytes, 'flow');
-    if (f.verdict === 'undeclared') this.finding(f.name ?? f.remote_ip, servicePort(f), f.proto, f.reasons?.[0] ?? 'undeclared', f.first_ts, bytes, 'flow');
+    if (f.verdict === 'undeclared') this.finding(f, f.name ?? f.remote_ip, servicePort(f), f.proto, f.reasons?.[0] ?? 'undeclared', f.first_ts, bytes, 'flow');
   }
 
   /** Adds a judged DNS query. */
   addDns(d: DnsRecord): void {
     this.note(d.rule ?? null, d.pack ?? null, d.ts, d.ts, 0, 'dns');
-    if (d.verdict === 'undeclared') this.finding(d.qname || '(empty)', d.server_port, d.proto, d.reasons?.[0] ?? 'undeclared', d.ts, 0, 'dns');
+    if (d.verdict === 'undeclared') this.finding(d, d.qname || '(empty)', d.server_port, d.proto, d.reasons?.[0] ?? 'undeclared', d.ts, 0, 'dns');
   }
 
   private note(rule: string | null, pack: string | null, first: number, last: number, bytes: number, kind: 'flow' | 'dns'): void {
@@ -179,12 +251,12 @@ export class PolicyAggregator {
     r.last = Math.max(r.last, last);
   }
 
-  private finding(destination: string, port: number, proto: string, reason: string, first: number, bytes: number, kind: 'flow' | 'dns'): void {
+  private finding(rec: FlowRecord | DnsRecord, destination: string, port: number, proto: string, reason: string, first: number, bytes: number, kind: 'flow' | 'dns'): void {
     const key = `${destination}\u0000${port}\u0000${proto}\u0000${reason}`;
     let r = this.findings.get(key);
     if (!r) {
       if (this.findings.size >= this.maxRows) return;
-      r = { destination, port, proto, reason, flows: 0, queries: 0, bytes: 0, first };
+      r = { destination, port, proto, reason, flows: 0, queries: 0, bytes: 0, first, against: this.locate?.(rec) ?? null };
       this.findings.set(key, r);
     }
     if (kind === 'flow') r.flows++; else r.queries++;
@@ -193,30 +265,55 @@ export class PolicyAggregator {
   }
 }
 
-/** ISO time (UTC, seconds) of an epoch-seconds timestamp. */
+/** RFC 3339 time (UTC, seconds; a space between date and time, where a narrow column wraps) of an epoch-seconds timestamp. */
 function isoTime(ts: number): string {
-  return new Date(Math.round(ts * 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(Math.round(ts * 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z').replace('T', ' ');
 }
 
-/** Renders the audit tables: per rule, then every undeclared destination (first seen first). */
-export function renderPolicyTables(agg: PolicyAggregator, ruleIds: readonly { pack: string; id: string }[]): string {
-  const rt = newTable(['pack', 'rule', 'flows', 'dns queries', 'bytes', 'first seen', 'last seen']);
+/**
+ * The "judged against" cell of a finding: the rules file line and rule, then the vendor-document
+ * line the rule quotes (its `file:line` where the source starts with one, else the source cut
+ * short; the full text is in every other format). Both come from files anyone may write, so
+ * they are made terminal-safe.
+ */
+function againstText(l: RuleLocation | null): string {
+  if (l === null) return 'no rules';
+  const where = `${terminalSafe(l.file, 200)}:${l.line}`;
+  if (l.rule === null) return `no rule for the port\n${where}`;
+  const ref = l.source === undefined ? null : /^(implied:|\S+:\d+)/.exec(l.source)?.[1] ?? l.source;
+  return `${terminalSafe(l.rule, 200)}\n${where}${ref === null ? '' : `\ndoc: ${terminalSafe(ref, 60)}`}`;
+}
+
+/**
+ * Renders the audit tables, fitting `width` columns: per rule, then every undeclared destination
+ * (first seen first) with the rule and document line it was judged against, as the other formats
+ * cite it.
+ */
+export function renderPolicyTables(agg: PolicyAggregator, ruleIds: readonly { pack: string; id: string }[], width = Infinity): string {
+  const ruleRows: string[][] = [];
   const seen = new Set<string>();
   for (const r of [...agg.rules.values()].sort((a, b) => a.pack.localeCompare(b.pack) || a.rule.localeCompare(b.rule))) {
     seen.add(`${r.pack}\u0000${r.rule}`);
-    rt.push([r.pack, r.rule, String(r.flows), String(r.dns), formatBytes(r.bytes), isoTime(r.first), isoTime(r.last)]);
+    ruleRows.push([r.pack, r.rule, String(r.flows), String(r.dns), formatBytes(r.bytes), isoTime(r.first), isoTime(r.last)]);
   }
   const unused = ruleIds.filter((r) => !seen.has(`${r.pack}\u0000${r.id}`));
-  for (const r of unused) rt.push([r.pack, r.id, '0', '0', '0 B', '-', '-']);
-  let out = `Traffic per rule\n${rt.toString()}\n`;
+  for (const r of unused) ruleRows.push([r.pack, r.id, '0', '0', '0 B', '-', '-']);
+  // Where the terminal is narrow, a time goes over two lines: its date, then its time.
+  const twoLines = (rows: string[][], cols: number[]) => rows.map((r) => r.map((c, i) => (cols.includes(i) ? c.replace(' ', '\n') : c)));
+  const rt = fittedTable(['pack', 'rule', 'flows', 'dns queries', 'bytes', 'first seen', 'last seen'], ruleRows, [8, 10, null, 7, null, null, null], width, twoLines(ruleRows, [5, 6]));
+  let out = `Traffic per rule\n${rt}\n`;
   if (unused.length > 0) out += `(${unused.length} rule${unused.length === 1 ? '' : 's'} never observed: the documentation is wider than the traffic)\n`;
   const findings = [...agg.findings.values()].sort((a, b) => a.first - b.first || a.destination.localeCompare(b.destination));
   if (findings.length === 0) return out + '\nNo undeclared traffic.\n';
-  const ft = newTable(['destination', 'port', 'proto', 'reason', 'flows', 'dns queries', 'bytes', 'first seen']);
-  for (const f of findings.slice(0, 200)) {
-    ft.push([terminalSafe(f.destination), String(f.port), f.proto, f.reason, String(f.flows), String(f.queries), formatBytes(f.bytes), isoTime(f.first)]);
-  }
-  out += `\nUndeclared destinations (${findings.length})\n${ft.toString()}\n`;
+  // The port goes under the destination and the counts share a cell, so that the rule and
+  // document line each finding was judged against still fit a terminal 100 columns wide.
+  const rows = findings.slice(0, 200).map((f) => [
+    `${terminalSafe(f.destination)}\n${f.port}/${f.proto}`, f.reason,
+    [f.flows > 0 ? `${f.flows} flow${f.flows === 1 ? '' : 's'}` : '', f.queries > 0 ? `${f.queries} dns` : '', formatBytes(f.bytes)].filter((x) => x !== '').join('\n'),
+    isoTime(f.first), againstText(f.against),
+  ]);
+  const ft = fittedTable(['destination\nport', 'reason', 'traffic', 'first seen', 'judged against'], rows, [12, 12, null, null, 16], width, twoLines(rows, [3]));
+  out += `\nUndeclared destinations (${findings.length})\n${ft}\n`;
   if (findings.length > 200) out += `(${findings.length - 200} more; use --format ndjson for all)\n`;
   return out;
 }

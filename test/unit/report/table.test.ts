@@ -6,6 +6,11 @@ import {
   DestinationAggregator, formatBytes, renderDestinationTable, renderSummaryText, terminalSafe,
 } from '../../../src/report/table';
 import type { FlowRecord, SummaryRecord } from '../../../src/report/records';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { run } from '../../../src/main';
+import { Scenario } from '../pipeline/scenario';
+import { DNS_A, dnsMessage, pcapBytes, tempDir } from '../../helpers/packets';
 
 /** Characters a terminal acts on rather than prints: C0, DEL, C1, and the bidi controls. */
 const DANGEROUS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
@@ -201,5 +206,59 @@ describe('renderDestinationTable / renderSummaryText', () => {
     expect(text).toContain('2.0 KiB');
     expect(text).toContain('tcp.bad_offset=2');
     expect(renderSummaryText({ ...s, device_source: 'inferred', device_ips: [] })).toContain('inferred');
+  });
+});
+
+describe('the findings table names the rule and document line each finding was judged against, and fits the terminal', () => {
+  const DEV = '192.0.2.10';
+  const RESOLVER = '198.51.100.53';
+  // The device looks up an undocumented name (nebra-dns covers port 53 for other names), goes to
+  // it on 443 (nebra-updates), and to a port no rule has; a neighbour opens SSH to it.
+  const scenario = (): Scenario => new Scenario()
+    .udp(0, DEV, 40001, RESOLVER, 53, dnsMessage(1, false, 'telemetry.tracker-cdn.example', DNS_A))
+    .udp(1, RESOLVER, 53, DEV, 40001, dnsMessage(1, true, 'telemetry.tracker-cdn.example', DNS_A, [{ name: 'telemetry.tracker-cdn.example', type: DNS_A, ttl: 60, data: '203.0.113.9' }]))
+    .tcp(10, DEV, 50001, '203.0.113.9', 443, new Uint8Array(0))
+    .tcp(20, DEV, 50002, '203.0.113.207', 44158, new Uint8Array(0))
+    .tcp(30, '192.0.2.20', 50022, DEV, 22, new TextEncoder().encode('SSH-2.0-OpenSSH_9.2\r\n'));
+
+  /** Runs `replay --format table` in-process on the scenario with COLUMNS set; returns the text. */
+  async function table(columns: string | undefined, packs: string[] = ['--rules', 'nebra-hotspot']): Promise<string> {
+    const tmp = tempDir('table');
+    const saved = process.env.COLUMNS;
+    try {
+      const file = tmp.write('scenario.pcap', pcapBytes([...scenario().packets].sort((a, b) => a.ts - b.ts)));
+      const out = path.join(tmp.dir, 'table.txt');
+      if (columns === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = columns;
+      await run(['replay', file, '--device', DEV, ...packs, '--format', 'table', '-o', out], { stderr: () => undefined });
+      return fs.readFileSync(out, 'utf8');
+    } finally {
+      if (saved === undefined) delete process.env.COLUMNS;
+      else process.env.COLUMNS = saved;
+      tmp.cleanup();
+    }
+  }
+
+  /** The text of the table's last column ("judged against"), its wrapped lines joined, whitespace dropped. */
+  const lastColumn = (tableText: string): string => tableText.split('\n').map((l) => l.split('│')).filter((c) => c.length > 2)
+    .map((c) => c[c.length - 2]).join('').replace(/\s+/g, '');
+
+  test.each([['100'], ['80'], ['160']])('COLUMNS=%s', async (columns) => {
+    const text = await table(columns);
+    const findings = text.slice(text.indexOf('Undeclared destinations'));
+    // Each finding names its rule, the rules file line and the document line the rule quotes.
+    const against = lastColumn(findings);
+    expect(against).toMatch(/^judgedagainst/);
+    expect(against).toContain('nebra-dnsrules/nebra-hotspot.yaml:41doc:000_57c78ce9f9e6f1a8.txt:41');
+    expect(against).toContain('nebra-updatesrules/nebra-hotspot.yaml:55doc:000_57c78ce9f9e6f1a8.txt:43');
+    expect(against).toContain('norulefortheportrules/nebra-hotspot.yaml:1');
+    // The findings fit the terminal; so does all of the report from 100 columns on.
+    for (const line of findings.split('\n')) expect(line.length).toBeLessThanOrEqual(Number(columns));
+    if (columns !== '80') for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(Number(columns));
+  });
+
+  test('the explicitly-disabled finding names the deny rule and the document line it quotes', async () => {
+    const text = await table('100', ['--rules', 'bitbox-base']);
+    expect(lastColumn(text.slice(text.indexOf('Undeclared destinations')))).toContain('bitbox-ssh-disabledrules/bitbox-base.yaml:185doc:001_c7ed800effe16bce.txt:26');
   });
 });
