@@ -13,6 +13,7 @@ import { SUPPORTED_LINK_TYPES } from './decode/link';
 import { InputOutcome, openFailure, readMerged } from './capture/merged-inputs';
 import { CaptureIssue, Frame, InputInfo, fileBytesRead, newFrame, PacketSource } from './capture/source';
 import { Pipeline, PipelineOptions, RecordSink } from './pipeline';
+import { formatCidr } from './net/addr';
 import { renderNdjsonLine } from './report/ndjson';
 import { NdjsonEncoder } from './report/ndjson-encoder';
 import { OutputFile } from './report/output';
@@ -239,6 +240,7 @@ export function buildSummary(p: Pipeline, opts: AuditOptions, inputs: InputInfo[
     dns_queries: p.dnsQueries,
     device_ips: deviceIps,
     device_source: opts.pipeline.devices.length > 0 ? 'flag' : 'inferred',
+    device_prefixes: opts.pipeline.devices.map(formatCidr),
     anomalies: p.anomalies.toRecord(),
     inputs: inputs.map((i) => ({
       file: i.file, format: i.format, link_types: i.linkTypes, packets: i.packets, bytes: i.bytes,

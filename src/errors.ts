@@ -161,7 +161,8 @@ export type LiveCaptureErrorCode =
   | 'EA_CAPTURE_FAILED'
   | 'EA_LIVE_UNAVAILABLE'
   | 'EA_USER_UNKNOWN'
-  | 'EA_PRIVILEGE_DROP';
+  | 'EA_PRIVILEGE_DROP'
+  | 'EA_CAPTURE_WRITE';
 
 /** Live capture could not start or stopped abnormally; `iface` names the interface (or user). */
 export class LiveCaptureError extends EgressAuditError {

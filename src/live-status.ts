@@ -30,6 +30,10 @@ export interface LiveStatusCounts {
   declared: number;
   undeclared: number;
   evictedFlows: number;
+  /** When the capture link went down (epoch s), while it is down; null or absent while it is up. */
+  linkDownSince?: number | null;
+  /** Outages of the capture link so far. */
+  linkOutages?: number;
 }
 
 /** Destinations remembered for "announced once" (bounded; past it nothing new is announced and the block says so). */
@@ -108,11 +112,18 @@ export class LiveStatusDisplay {
     const s = Math.floor(c.elapsedMs / 1000);
     const hms = `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
     const drops = c.dropped > 0 ? `DROPPED ${c.dropped} (audit incomplete)` : 'drops 0';
+    const since = c.linkDownSince ?? null;
+    const outages = c.linkOutages ?? 0;
+    // Its own line, so a narrow terminal never cuts it off the end of the first.
+    const link = since !== null
+      ? `LINK DOWN since ${new Date(since * 1000).toISOString().slice(11, 19)} UTC: nothing is being captured (audit incomplete)`
+      : outages > 0 ? `link was down ${outages} time${outages === 1 ? '' : 's'} (audit incomplete; see the notices above)` : null;
     const lines = [
       `live ${terminalSafe(c.iface)} (${c.backend}) ${hms}  packets ${c.packets}  ${formatBytes(c.bytes)}  ${drops}`,
       `flows ${c.openFlows} open, ${c.flowsWritten} ended  declared ${c.declared}  undeclared ${c.undeclared}  evicted ${c.evictedFlows}`,
       `latest undeclared: ${this.latest.length > 0 ? this.latest.slice().reverse().join('; ') : 'none'}${this.full ? ' (too many to track; see the report)' : ''}`,
     ];
+    if (link !== null) lines.splice(1, 0, link);
     // A wrapped line would take two rows, and the next redraw moves up one row per line: cut
     // each line to the width instead, so the block is always exactly `lines.length` rows.
     const width = Math.max(20, (this.io.columns ?? (() => process.stderr.columns))() ?? 80) - 1;

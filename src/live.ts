@@ -12,6 +12,7 @@
  */
 import { FormatSink, buildSummary, type AuditResult, type StageSink } from './audit';
 import { EvidenceWriter } from './capture/evidence-writer';
+import { LinkMonitor, type LinkEvent } from './capture/link-state';
 import { LiveSource, type LiveOptions, type LiveStats } from './capture/live';
 import { dropPrivileges } from './capture/privileges';
 import { linkTypeName, type Frame } from './capture/source';
@@ -20,7 +21,7 @@ import type { FlowInfo } from './flow/flow-info';
 import { LiveStatusDisplay, type LiveStatusIo } from './live-status';
 import { Pipeline, type PipelineOptions, type RecordSink } from './pipeline';
 import { renderNdjsonLine } from './report/ndjson';
-import type { OutputFile } from './report/output';
+import { OutputError, type OutputFile } from './report/output';
 import type { DnsRecord, FlowRecord } from './report/records';
 import { VERSION } from './version';
 
@@ -28,7 +29,7 @@ import { VERSION } from './version';
 export type LiveFormat = 'table' | 'ndjson';
 
 /** Why a live run ended. */
-export type LiveStopReason = 'signal' | 'duration' | 'count' | 'capture-ended' | 'output-closed';
+export type LiveStopReason = 'signal' | 'duration' | 'count' | 'capture-ended' | 'output-closed' | 'output-failed';
 
 /** What a live run needs; only `iface`, `format` and `pipeline` are required. */
 export interface LiveRunOptions {
@@ -78,6 +79,8 @@ const LIVE_TIMEOUTS: FlowTimeouts = { ...DEFAULT_TIMEOUTS, closed: 5e6 };
 const JUDGE_TICK_MS = 250;
 const STATUS_TICK_MS = 1000;
 const DNS_FLUSH_TICK_MS = 5000;
+/** The capture link's state is read this often: an outage is timed to about a second (a shorter flap is still counted). */
+const LINK_TICK_MS = 1000;
 /**
  * An open flow not yet identified is judged once it is this old (µs): an IP-literal flow has
  * nothing more to wait for, but a name can still come some seconds in (a ClientHello after a
@@ -132,6 +135,12 @@ class LiveRun {
   private readonly kept: { flows: FlowRecord[]; dns: DnsRecord[] } | null;
   private dropsAnnounced = 0;
   private captureError: Error | null = null;
+  /** When the capture ended by itself (epoch s), for the error's message. */
+  private captureEndedAt = 0;
+  /** The capture interface's link state (outages); null until the capture is open. */
+  private link: LinkMonitor | null = null;
+  /** The report could not be written (a full disk): the run stops, and this is what it throws. */
+  private outputError: OutputError | null = null;
 
   constructor(private readonly opts: LiveRunOptions, private readonly out: OutputFile) {
     this.fmt = new FormatSink(opts.format, out);
@@ -154,6 +163,7 @@ class LiveRun {
 
   async run(): Promise<LiveResult> {
     await this.source.start(); // throws a LiveCaptureError: nothing written yet
+    this.link = new LinkMonitor(this.opts.iface);
     try {
       if (this.opts.write) {
         const w = this.opts.write;
@@ -186,13 +196,17 @@ class LiveRun {
       this.opts.onStarted?.({ backend, linkType: this.source.linkType });
       void this.source.ended.then((err) => {
         this.captureError = err;
+        if (err !== null) {
+          this.captureEndedAt = Date.now() / 1000;
+          this.linkTick(); // an interface that disappeared: its outage starts now
+        }
         this.requestStop('capture-ended');
       });
       await this.stopped;
     } finally {
       for (const t of this.timers) clearInterval(t);
       const r = this.stopReason;
-      stats = await this.source.stop({ drainMs: r === 'count' || r === 'capture-ended' || r === 'output-closed' ? 0 : undefined });
+      stats = await this.source.stop({ drainMs: r === 'count' || r === 'capture-ended' || r === 'output-closed' || r === 'output-failed' ? 0 : undefined });
     }
     return this.finish(stats);
   }
@@ -219,13 +233,32 @@ class LiveRun {
     this.openWritten.delete(rec.id);
     if (rec.verdict === 'undeclared') this.display?.announce(rec);
     this.kept?.flows.push(rec);
-    this.fmt.flow(rec);
+    try {
+      this.fmt.flow(rec);
+    } catch (e) {
+      this.outputFailed(e);
+    }
   }
 
   private onDns(rec: DnsRecord): void {
     if (rec.verdict === 'undeclared') this.display?.announce(rec);
     this.kept?.dns.push(rec);
-    this.fmt.dns(rec);
+    try {
+      this.fmt.dns(rec);
+    } catch (e) {
+      this.outputFailed(e);
+    }
+  }
+
+  /**
+   * A write of the report failed (a full disk, a quota): the report cannot be completed, so the
+   * run stops at once and ends with that error (the unfinished file is removed). Anything else
+   * thrown is a bug and goes on up.
+   */
+  private outputFailed(e: unknown): void {
+    if (!(e instanceof OutputError)) throw e;
+    this.outputError ??= e;
+    this.requestStop('output-failed');
   }
 
   // ── timers ──
@@ -243,6 +276,7 @@ class LiveRun {
     };
     every(JUDGE_TICK_MS, () => this.judgeTick());
     every(STATUS_TICK_MS, () => this.statusTick());
+    every(LINK_TICK_MS, () => this.linkTick());
     every(DNS_FLUSH_TICK_MS, () => this.stage?.flush?.(this.nowMicros() / 1e6 - DNS_SETTLE_SECONDS));
     if (this.opts.durationMs !== undefined) this.timers.push(setTimeout(() => this.requestStop('duration'), this.opts.durationMs));
     this.opts.signal?.addEventListener('abort', () => this.requestStop('signal'), { once: true });
@@ -265,9 +299,24 @@ class LiveRun {
     } else if (wall - this.lastMoveWall >= IDLE_EXPIRY_AFTER_MS) {
       p.advanceTime(this.nowMicros());
     }
-    if (this.stage?.judgeOpen) this.judgeOpenFlows();
-    if (this.out.brokenPipe) this.requestStop('output-closed');
-    this.out.flush();
+    if (this.outputError !== null) return;
+    try {
+      if (this.stage?.judgeOpen) this.judgeOpenFlows();
+      if (this.out.brokenPipe) this.requestStop('output-closed');
+      this.out.flush();
+    } catch (e) {
+      this.outputFailed(e);
+    }
+  }
+
+  /**
+   * Reads the capture link's state: libpcap captures on across a down/up without a word, so an
+   * outage is announced here, at once, and lands in the summary and the exit status (the audit
+   * did not see what the device may have sent meanwhile, by another path).
+   */
+  private linkTick(): void {
+    const ev = this.link?.poll() ?? null;
+    if (ev !== null) this.warn(linkNotice(this.opts.iface, ev));
   }
 
   /**
@@ -333,6 +382,8 @@ class LiveRun {
       declared: v?.declared ?? 0,
       undeclared: (v?.undeclared ?? 0) + this.openWritten.size,
       evictedFlows: this.pipeline.flows.evicted,
+      linkDownSince: this.link?.downSince ?? null,
+      linkOutages: this.link?.count ?? 0,
     });
   }
 
@@ -344,8 +395,9 @@ class LiveRun {
   /** The evidence file could not be written or the next one created: the audit goes on, the error and its cause are reported. */
   private evidenceFailed(e: unknown): void {
     const err = e as { code?: string; message?: string };
-    this.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write stopped: ${err.message ?? String(e)}`, hint: `the audit went on; ${evidenceHint(err)}` });
-    this.warn(`egress-audit: EA_CAPTURE_WRITE: --write stopped: ${err.message ?? String(e)}`);
+    const detail = (err.message ?? String(e)).replace(/^--write: /, '');
+    this.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write stopped: ${detail}`, hint: `the audit went on; ${evidenceHint(err)}` });
+    this.warn(`egress-audit: EA_CAPTURE_WRITE: --write stopped: ${detail}`);
     try {
       this.writer?.close();
     } catch {
@@ -364,7 +416,9 @@ class LiveRun {
     const summary = buildSummary(p, { inputs: [], format: opts.format, pipeline: opts.pipeline }, [], [], this.fmt.flowCount);
     summary.device_source = opts.deviceSource ?? (opts.pipeline.devices.length > 0 ? 'flag' : 'inferred');
     summary.inputs = [{ file: opts.iface, format: 'live', link_types: [linkTypeName(this.source.linkType)], packets: p.packets, bytes: p.bytes }];
-    summary.capture = { received: stats.received, dropped: stats.dropped, if_dropped: stats.ifDropped };
+    this.linkTick(); // the state at the end: an outage still under way is listed without an end
+    const link = this.link;
+    summary.capture = { received: stats.received, dropped: stats.dropped, if_dropped: stats.ifDropped, link_outages: link ? link.outages.map((o) => ({ ...o })) : [] };
     const lost = stats.dropped + stats.ifDropped;
     if (lost > 0) {
       this.errors.push({
@@ -373,9 +427,11 @@ class LiveRun {
         hint: 'raise --buffer-bytes, narrow --filter, or capture with a smaller --snaplen',
       });
     }
+    const linkError = link !== null ? linkDownError(opts.iface, link, this.captureError !== null) : null;
+    if (linkError !== null) this.errors.push(linkError);
     if (this.captureError !== null) {
       const e = this.captureError as Error & { code?: string; hint?: string };
-      this.errors.push({ code: e.code ?? 'EA_CAPTURE_FAILED', message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+      this.errors.push({ code: e.code ?? 'EA_CAPTURE_FAILED', message: `${e.message}; at ${isoSeconds(this.captureEndedAt)}`, ...(e.hint ? { hint: e.hint } : {}) });
     }
     summary.errors = this.errors.map((e) => ({ ...e, file: opts.iface }));
     const v = this.stage?.verdicts?.();
@@ -386,14 +442,76 @@ class LiveRun {
       summary.errors.push({ code: 'EA_CAPTURE_WRITE', message: `--write: ${(e as Error).message}`, file: opts.iface });
     }
     this.display?.clear();
-    this.fmt.finish(summary);
-    this.out.flush();
+    if (this.outputError === null) {
+      try {
+        this.fmt.finish(summary);
+        this.out.flush();
+      } catch (e) {
+        this.outputFailed(e);
+      }
+    }
+    if (this.outputError !== null) throw withEvidenceHint(this.outputError, this.files);
     if (lost > 0) this.warn(`egress-audit: WARNING: ${lost} packets were dropped during capture; this audit is incomplete`);
     const failed = this.stage?.failed?.() ?? false;
     // A reader that went away (`| head`) ends the run as success, as in replay.
     const exitCode = summary.errors.length > 0 ? 2 : this.stopReason === 'output-closed' ? 0 : failed ? 1 : 0;
     return { exitCode, summary, stopReason: this.stopReason ?? 'signal', files: this.files, ...(this.kept ? { records: this.kept } : {}) };
   }
+}
+
+/**
+ * The report's write error, pointing at the evidence when there is some: the `--write` files hold
+ * every packet, and replaying them gives the report the run could not write.
+ */
+function withEvidenceHint(e: OutputError, files: readonly string[]): OutputError {
+  if (files.length === 0) return e;
+  const list = files.length === 1 ? files[0] : `${files[0]} … (${files.length} files)`;
+  return new OutputError(e.message, { hint: `${e.hint ?? ''}; the --write evidence (${list}) replays to the same report: egress-audit replay FILES -o REPORT`, cause: e });
+}
+
+/** Epoch seconds as an ISO 8601 UTC time to the second (the form of the messages and notices). */
+function isoSeconds(s: number): string {
+  return new Date(Math.floor(s) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Seconds as the messages show them: 0.8 s, 12 s, 3 min 20 s. */
+function spanText(seconds: number): string {
+  if (seconds < 10) return `${Math.round(seconds * 10) / 10} s`;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/** The stderr line for a change of the capture link's state. */
+function linkNotice(iface: string, ev: LinkEvent): string {
+  if (ev.kind === 'down') {
+    return ev.gone
+      ? `egress-audit: WARNING: ${iface} disappeared at ${isoSeconds(ev.at)}; this audit is incomplete`
+      : `egress-audit: WARNING: ${iface} went down at ${isoSeconds(ev.at)}; nothing is captured until it is back, and this audit is incomplete`;
+  }
+  if (ev.kind === 'up') return `egress-audit: ${iface} is up again at ${isoSeconds(ev.at)} after ${spanText(ev.seconds)} down; capturing again`;
+  return `egress-audit: WARNING: ${iface} went down and up again just before ${isoSeconds(ev.at)} (${ev.count} carrier loss${ev.count === 1 ? '' : 'es'} between two readings); this audit is incomplete`;
+}
+
+/**
+ * The summary error for the link's outages. An outage makes the audit incomplete, as a drop
+ * does: what the device sent meanwhile (by another path, or on the wire of a mirror port whose
+ * link was down) is not in it, so it is an error and the exit status is 2.
+ */
+function linkDownError(iface: string, link: LinkMonitor, captureEnded: boolean): { code: string; message: string; hint: string } | null {
+  const still = link.downSince !== null;
+  // An interface that disappeared and so ended the capture is the capture's own error; only the
+  // outages the capture lived through are reported here.
+  const count = link.count - (captureEnded && still ? 1 : 0);
+  if (count === 0) return null;
+  const first = link.outages[0];
+  const unknown = link.outages.filter((o) => o.seconds === null && o.end !== null).length;
+  const parts = [`${count} time${count === 1 ? '' : 's'}`];
+  if (link.downSeconds > 0) parts.push(`${spanText(link.downSeconds)} in all`);
+  if (unknown > 0) parts.push(`${unknown} too short to time`);
+  const end = still && !captureEnded ? `, and still down when the run ended (since ${isoSeconds(link.downSince!)})` : '';
+  const message = `${iface} was down ${parts.join(', ')}, first at ${isoSeconds(first.start)}${end}; what the device sent meanwhile is not in this audit (summary capture.link_outages)`;
+  const hint = 'the capture went on once the link was back; keep the link up for the whole audit (check the cable, the Wi-Fi association, NetworkManager), or also capture the other paths the device can use';
+  return { code: 'EA_CAPTURE_LINK_DOWN', message, hint };
 }
 
 /** What to do about an evidence file that could not be written: the writer's own hint, else one for the system error. */

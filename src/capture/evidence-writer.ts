@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LiveCaptureError } from '../errors';
+import { writableBy } from './privileges';
 import { PcapngWriter } from './pcapng-writer';
 import { DEFAULT_WRITE_MAX_BYTES } from './evidence-limits';
 export { DEFAULT_WRITE_MAX_BYTES };
@@ -59,7 +60,31 @@ export class EvidenceWriter {
    */
   constructor(readonly basePath: string, private readonly o: EvidenceOptions) {
     this.maxBytes = o.maxBytes ?? DEFAULT_WRITE_MAX_BYTES;
+    if (o.force !== true) {
+      // A rotated file an earlier run left would stop the evidence at the first rotation, hours
+      // in: refuse it now, as the first file is refused.
+      const [left] = EvidenceWriter.rotatedFiles(basePath);
+      if (left !== undefined) {
+        throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${left} already exists (a rotated file of an earlier run; the files of this run would stop there)`, {
+          hint: 'move the earlier files away or choose another name, or pass --force to replace them',
+        });
+      }
+    }
     this.rotate();
+  }
+
+  /** Files in the directory named as rotations of `basePath` (`capture.1.pcapng`, ...), in no particular order. */
+  static rotatedFiles(basePath: string): string[] {
+    const dir = path.dirname(basePath);
+    const ext = path.extname(basePath);
+    const stem = path.basename(basePath, ext);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => n.startsWith(`${stem}.`) && n.endsWith(ext) && /^\d+$/.test(n.slice(stem.length + 1, n.length - ext.length))).map((n) => path.join(dir, n));
   }
 
   /** The n-th file name: `capture.pcapng`, `capture.1.pcapng`, ... (extension kept last). */
@@ -115,6 +140,42 @@ export class EvidenceWriter {
     this.writer.addInterface(this.o.linkType, this.o.snaplen, { name: this.o.iface, filter: this.o.filter });
     this.files.push(file);
     this.headerBytes = this.writer.written;
+  }
+}
+
+/**
+ * Before `live --user` gives root up: the files after the first are created as that account, when
+ * the first reaches `--write-max-bytes`. Checks now that it can create them in the directory (and,
+ * with `force`, replace the rotated files an earlier run left there), so a rotation hours into
+ * the run cannot fail for want of permission. Throws EA_CAPTURE_WRITE with a hint; nothing is
+ * created. Per run.
+ */
+export function checkEvidenceTargetFor(basePath: string, user: { uid: number; gid: number; name: string }, force: boolean): void {
+  const dir = path.dirname(path.resolve(basePath));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    return; // a missing directory fails when the first file is created, with its own message
+  }
+  if (!writableBy(st, user.uid, user.gid)) {
+    throw new LiveCaptureError('EA_CAPTURE_WRITE', `--write: ${dir} is not writable by ${user.name}, which the run switches to (--user): the files after ${path.basename(basePath)} could not be created`, {
+      hint: `give ${user.name} a directory it can write (e.g. chown ${user.name} ${dir}), or choose another --write path`,
+    });
+  }
+  if (!force) return; // without --force, the writer refuses rotated files of an earlier run anyway
+  for (const file of EvidenceWriter.rotatedFiles(basePath)) {
+    let fst: fs.Stats;
+    try {
+      fst = fs.statSync(file);
+    } catch {
+      continue;
+    }
+    if (!writableBy(fst, user.uid, user.gid)) {
+      throw new LiveCaptureError('EA_CAPTURE_WRITE', `--write: ${file} exists and ${user.name}, which the run switches to (--user), cannot replace it`, {
+        hint: 'remove the rotated files of the earlier run, or choose another --write path',
+      });
+    }
   }
 }
 

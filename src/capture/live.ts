@@ -143,7 +143,10 @@ export function toLiveCaptureError(op: string, status: number, detail: string, i
   // The interface went away under the capture (deleted, renamed, a USB adapter unplugged):
   // what was captured before stays in the report.
   const gone = /disappeared|went down|no longer/i.test(text);
-  return new LiveCaptureError('EA_CAPTURE_FAILED', `capture on ${iface} failed (${op}): ${text || `libpcap status ${status}`}`, {
+  const what = gone
+    ? `capture on ${iface} stopped: ${text.charAt(0).toLowerCase()}${text.slice(1)} (deleted, renamed, or its adapter unplugged)`
+    : `capture on ${iface} failed (${op}): ${text || `libpcap status ${status}`}`;
+  return new LiveCaptureError('EA_CAPTURE_FAILED', what, {
     hint: gone
       ? `the report covers the traffic up to this point; check the interface (ip link show ${iface}) and start a new run`
       : `check the interface (ip link show ${iface}) and the kernel log (dmesg); the report covers the traffic up to this point`,

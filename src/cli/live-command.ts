@@ -22,6 +22,7 @@ import { addPolicyOptions, policyStageFromFlags, type PolicyFlags } from './poli
 // command is registered: every other command (replay above all) starts without them (~9 ms).
 const liveEngine = (): typeof import('../live') => require('../live') as typeof import('../live');
 const captureLayer = (): typeof import('../capture/live') => require('../capture/live') as typeof import('../capture/live');
+const evidenceLayer = (): typeof import('../capture/evidence-writer') => require('../capture/evidence-writer') as typeof import('../capture/evidence-writer');
 const tableLib = (): typeof import('cli-table3') => require('cli-table3') as typeof import('cli-table3');
 
 
@@ -191,8 +192,10 @@ export function registerLiveCommand(program: Command, setExit: (code: number) =>
       try {
         const ids = lookupUser(flags.user);
         out.handOver(ids.uid, ids.gid, ids.name);
+        // Files after the first are created as that user when --write rotates: fail now, not hours in.
+        if (flags.write !== undefined) evidenceLayer().checkEvidenceTargetFor(flags.write, ids, flags.force === true);
       } catch (e) {
-        out.abort(); // an unknown user: no temporary file is left behind
+        out.abort(); // an unknown user or a path it cannot write: no temporary file is left behind
         throw e;
       }
     }

@@ -192,6 +192,11 @@ export function parseAddr(text: string): Addr | null {
 /** A CIDR prefix, e.g. 192.0.2.0/24 or 2001:db8::/64 (a bare address is a /32 or /128). */
 export interface Cidr { v: 4 | 6; w: [number, number, number, number]; bits: number }
 
+/** A prefix as text: `192.0.2.10/32`, `2001:db8::/64` (the address as parsed, RFC 5952 for IPv6). */
+export function formatCidr(c: Cidr): string {
+  return `${formatAddr(c.v, c.w[0], c.w[1], c.w[2], c.w[3])}/${c.bits}`;
+}
+
 /** Parses CIDR text; null when invalid. */
 export function parseCidr(text: string): Cidr | null {
   const [addrText, bitsText, extra] = text.trim().split('/');

@@ -293,7 +293,7 @@ export function buildAuditReport(x: ReportInputs): AuditReport {
       bytes: s.bytes,
       flows: s.flows,
       dns_queries: s.dns_queries,
-      kernel_drops: s.capture ?? null,
+      kernel_drops: s.capture ? { received: s.capture.received, dropped: s.capture.dropped, if_dropped: s.capture.if_dropped } : null,
       anomalies: Object.fromEntries(Object.entries(s.anomalies).sort(([a], [b]) => cmp(a, b))),
       errors: (s.errors ?? []).map((e) => ({ code: e.code, message: e.message, ...(e.file !== undefined ? { file: e.file } : {}), ...(e.offset !== undefined ? { offset: e.offset } : {}) })),
     },

@@ -9,12 +9,40 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writableBy } from '../capture/privileges';
 import { EgressAuditError } from '../errors';
 import { isTty } from '../tty';
 
 /** Output cannot be written (exists without --force, directory missing, disk full). */
 export class OutputError extends EgressAuditError {
   readonly code = 'EA_OUTPUT';
+}
+
+/** What the system error of a failed write means, for the message ("no space left on device (ENOSPC)"). */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  EIO: 'input/output error',
+  EROFS: 'read-only file system',
+};
+
+/**
+ * The error for a write, fsync, close or rename of the report that failed: the file, what the
+ * system said, and what to do. A report file is never left behind looking complete (the caller
+ * removes the temporary file), so the hint says so.
+ */
+function writeFailure(target: string | null, e: unknown): OutputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = code !== undefined ? (WRITE_ERRORS[code] ? `${WRITE_ERRORS[code]} (${code})` : code) : String(e);
+  const where = target ?? 'standard output';
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  const hint = target === null
+    ? 'the output stopped here: write the report to a file with -o on a file system with room'
+    : full
+      ? `the unfinished report was removed; free space where ${path.basename(target)} goes (df ${path.dirname(target)}) or write it elsewhere with -o`
+      : `the unfinished report was removed; check the file system that holds ${path.dirname(target)} (dmesg), or write the report elsewhere with -o`;
+  return new OutputError(`cannot write ${where}: ${what}`, { hint, cause: e });
 }
 
 /** Output buffer: few syscalls, bounded memory. */
@@ -38,6 +66,13 @@ export class OutputFile {
   private readonly buf = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
   private used = 0;
   private closed = false;
+  /**
+   * The first write that failed (a full disk). Sticky: every later write, flush and commit throws
+   * it again, so a report with a hole in it (records lost in the failed write, the summary
+   * written once space came back) can never be renamed into place.
+   */
+  private failure: OutputError | null = null;
+  private aborted = false;
 
   private constructor(private readonly fd: number, readonly target: string | null, private readonly tmp: string | null) {}
 
@@ -83,8 +118,7 @@ export class OutputFile {
     if (this.tmp === null || this.target === null) return;
     const dir = path.dirname(this.target);
     const st = fs.statSync(dir);
-    const writable = uid === 0 || (st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0);
-    if (!writable) {
+    if (!writableBy(st, uid, gid)) {
       this.abort();
       throw new OutputError(`cannot write ${this.target}: the directory is not writable by ${user}, which the run switches to (--user)`, {
         hint: `write the report to a directory ${user} can write, or make ${dir} writable by it`,
@@ -104,6 +138,7 @@ export class OutputFile {
    * JSON rendering itself on a million-flow run).
    */
   write(text: string): void {
+    if (this.failure !== null) throw this.failure;
     if (this.brokenPipe || this.closed) return;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
     if (text.length * 3 > OUT_BUFFER_BYTES - this.used) {
@@ -139,6 +174,7 @@ export class OutputFile {
 
   /** Writes buffered text to the descriptor. */
   flush(): void {
+    if (this.failure !== null) throw this.failure;
     if (this.used === 0) return;
     const n = this.used;
     this.used = 0;
@@ -155,22 +191,37 @@ export class OutputFile {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') { sleepMs(2); continue; }
         if (code === 'EPIPE') { this.brokenPipe = true; return; }
-        throw new OutputError(`cannot write ${this.target ?? 'standard output'}: ${code ?? String(e)}`, { cause: e });
+        this.failure = writeFailure(this.target, e);
+        throw this.failure;
       }
     }
   }
 
-  /** Flushes, closes and moves the file into place. */
+  /**
+   * Flushes, closes and moves the file into place. Throws EA_OUTPUT (the temporary file removed,
+   * the target untouched) when any of it fails: on some file systems a full disk only shows at
+   * fsync or close.
+   */
   commit(): void {
     if (this.closed) return;
     this.flush();
-    this.closed = true;
     if (this.tmp && this.target) {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.target);
+      try {
+        fs.fsyncSync(this.fd);
+        fs.closeSync(this.fd);
+        this.closed = true;
+        fs.renameSync(this.tmp, this.target);
+      } catch (e) {
+        this.failure = writeFailure(this.target, e);
+        this.abort();
+        throw this.failure;
+      }
+      this.closed = true;
       OutputFile.tempFileListener?.(this.tmp, false);
-    } else if (this.fd !== 1) {
+      return;
+    }
+    this.closed = true;
+    if (this.fd !== 1) {
       // A device or FIFO we opened: close it so a reader on the other end sees end-of-file.
       fs.closeSync(this.fd);
     }
@@ -178,9 +229,13 @@ export class OutputFile {
 
   /** Discards a file output (error path): the target is left untouched. */
   abort(): void {
-    if (this.closed) return;
+    // Once committed there is nothing to discard; a commit that failed part-way still has its
+    // temporary file (and maybe its descriptor) to clean up.
+    if (this.aborted || (this.closed && this.failure === null)) return;
+    this.aborted = true;
+    const wasClosed = this.closed;
     this.closed = true;
-    if (this.fd !== 1) {
+    if (this.fd !== 1 && !wasClosed) {
       try { fs.closeSync(this.fd); } catch { /* already closed */ }
     }
     if (this.tmp) {

@@ -203,6 +203,12 @@ export interface SummaryRecord {
   device_ips: string[];
   /** How device_ips were chosen: 'flag' (--device) or 'inferred' (heuristic). */
   device_source?: 'flag' | 'inferred' | 'interface';
+  /**
+   * The prefixes taken as the device (from --device, or the capture interface's own addresses as
+   * /32 and /128), whether or not traffic from them was seen; [] when the device side is inferred.
+   * `device_ips` lists the addresses actually seen.
+   */
+  device_prefixes?: string[];
   anomalies: Record<string, number>;
   inputs: InputSummary[];
   non_flow?: Record<string, number>;
@@ -211,7 +217,11 @@ export interface SummaryRecord {
   last_ts?: number | null;
   verdicts?: { declared: number; undeclared: number; not_judged?: number };
   evicted?: { flows: number; dns_cache: number };
-  capture?: { received: number; dropped: number; if_dropped: number };
+  /**
+   * From `live`: the kernel's counters, and the times the capture link was down (epoch seconds;
+   * `end` null when it was still down at the end, `seconds` null for a flap between two readings).
+   */
+  capture?: { received: number; dropped: number; if_dropped: number; link_outages?: { start: number; end: number | null; seconds: number | null }[] };
 }
 
 export type OutputRecord = FlowRecord | DnsRecord | SummaryRecord;

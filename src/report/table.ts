@@ -182,13 +182,26 @@ export function renderDestinationTable(agg: DestinationAggregator, withVerdicts:
 export function renderSummaryText(s: SummaryRecord, width = Infinity): string {
   const lines: string[] = [];
   lines.push(`packets ${s.packets}  bytes ${formatBytes(s.bytes)}  flows ${s.flows}  dns queries ${s.dns_queries}`);
-  const devices = s.device_ips.slice(0, 8).map((d) => terminalSafe(d)).join(', ') + (s.device_ips.length > 8 ? `, … (${s.device_ips.length} in all)` : '');
-  lines.push(`device addresses (${s.device_source === 'flag' ? 'from --device' : s.device_source === 'interface' ? 'from the capture interface' : 'inferred per flow; pass --device to fix them'}): ${devices || 'none'}`);
+  const list = (xs: string[]): string => xs.slice(0, 8).map((d) => terminalSafe(d)).join(', ') + (xs.length > 8 ? `, … (${xs.length} in all)` : '');
+  const source = s.device_source === 'flag' ? 'from --device' : s.device_source === 'interface' ? 'from the capture interface' : 'inferred per flow; pass --device to fix them';
+  // The prefixes taken as the device are named even when no traffic from them was seen: an idle
+  // run must still say which addresses it was watching for.
+  const taken = (s.device_prefixes ?? []).map((p) => p.replace(/\/(32|128)$/, ''));
+  const devices = s.device_ips.length > 0 ? list(s.device_ips) : taken.length > 0 ? `${list(taken)} (no traffic from ${taken.length === 1 ? 'it' : 'them'} seen)` : 'none';
+  lines.push(`device addresses (${source}): ${devices}`);
+  if (s.packets === 0 && s.inputs.some((i) => i.format === 'live')) lines.push('no packets were captured: the link was idle, or --filter let nothing through');
   if (s.verdicts) lines.push(`verdicts: ${s.verdicts.declared} declared, ${s.verdicts.undeclared} undeclared${s.verdicts.not_judged ? `, ${s.verdicts.not_judged} not judged (local traffic no pack has rules for, or not the --device's)` : ''}`);
   const an = Object.entries(s.anomalies);
   if (an.length > 0) lines.push(`anomalies: ${an.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (s.capture && s.capture.dropped + s.capture.if_dropped > 0) {
     lines.push(`WARNING: ${s.capture.dropped + s.capture.if_dropped} packets were dropped by the capture; this audit is incomplete`);
+  }
+  const outages = s.capture?.link_outages ?? [];
+  if (outages.length > 3) lines.push(`WARNING: the capture link was down ${outages.length}${outages.length >= 100 ? ' or more' : ''} times; the first three:`);
+  for (const o of outages.slice(0, 3)) {
+    const at = (t: number): string => new Date(Math.floor(t) * 1000).toISOString().replace('.000Z', 'Z');
+    const how = o.end === null ? 'and stayed down to the end' : o.seconds === null ? `and up again by ${at(o.end)}` : `for ${o.seconds} s`;
+    lines.push(`WARNING: the capture link was down from ${at(o.start)} ${how}; this audit is incomplete`);
   }
   for (const e of s.errors ?? []) lines.push(`error: ${terminalSafe(e.message, 1000)}`); // messages name files, and file names can hold anything
   return lines.map((l) => wrapProse(l, width)).join('\n') + '\n';

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EvidenceWriter } from '../../../src/capture/evidence-writer';
+import { EvidenceWriter, checkEvidenceTargetFor } from '../../../src/capture/evidence-writer';
 import { openCapture } from '../../../src/capture/open-capture';
 import { LINKTYPE_ETHERNET, newFrame } from '../../../src/capture/source';
 import { AnomalyCounters } from '../../../src/anomalies';
@@ -155,4 +155,44 @@ test('a write that fails part-way (a full disk) leaves the file cut back to its 
   expect(fs.statSync(file).size).toBe(whole);
   expect(readAll(file).map((p) => p.first)).toEqual([0, 1, 2, 3, 4]);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a rotated file an earlier run left is refused before anything is written (it would stop the evidence at the first rotation); --force replaces it', () => {
+  const dir = tmp();
+  const left = path.join(dir, 'cap.2.pcapng');
+  fs.writeFileSync(left, 'earlier run');
+  const base = path.join(dir, 'cap.pcapng');
+  expect(() => new EvidenceWriter(base, { linkType: LINKTYPE_ETHERNET, snaplen: 65535 })).toThrow(expect.objectContaining({
+    code: 'EA_CAPTURE_FAILED',
+    message: `--write: ${left} already exists (a rotated file of an earlier run; the files of this run would stop there)`,
+    hint: expect.stringContaining('--force'),
+  }) as unknown as Error);
+  expect(fs.existsSync(base)).toBe(false);
+  expect(EvidenceWriter.rotatedFiles(base)).toEqual([left]);
+  expect(EvidenceWriter.rotatedFiles(path.join(dir, 'other.pcapng'))).toEqual([]);
+  const w = new EvidenceWriter(base, { linkType: LINKTYPE_ETHERNET, snaplen: 65535, force: true });
+  w.close();
+  expect(fs.existsSync(base)).toBe(true);
+});
+
+test('--user with --write: a directory the account cannot write, or a rotated file it cannot replace (--force), is refused up front with EA_CAPTURE_WRITE', () => {
+  const nobody = { uid: 65534, gid: 65534, name: 'nobody' };
+  const closed = tmp();
+  fs.chmodSync(closed, 0o755); // the test runner's own directory
+  expect(() => checkEvidenceTargetFor(path.join(closed, 'cap.pcapng'), nobody, false)).toThrow(expect.objectContaining({
+    code: 'EA_CAPTURE_WRITE',
+    message: expect.stringContaining(`${closed} is not writable by nobody, which the run switches to (--user)`),
+    hint: `give nobody a directory it can write (e.g. chown nobody ${closed}), or choose another --write path`,
+  }) as unknown as Error);
+  expect(fs.readdirSync(closed)).toEqual([]);
+
+  const open = tmp();
+  fs.chmodSync(open, 0o1777); // like /tmp
+  expect(() => checkEvidenceTargetFor(path.join(open, 'cap.pcapng'), nobody, false)).not.toThrow();
+  fs.writeFileSync(path.join(open, 'cap.1.pcapng'), 'earlier run', { mode: 0o644 });
+  expect(() => checkEvidenceTargetFor(path.join(open, 'cap.pcapng'), nobody, true)).toThrow(/cap\.1\.pcapng exists and nobody, which the run switches to \(--user\), cannot replace it/);
+  fs.chmodSync(path.join(open, 'cap.1.pcapng'), 0o666);
+  expect(() => checkEvidenceTargetFor(path.join(open, 'cap.pcapng'), nobody, true)).not.toThrow();
+  // root keeps every right: nothing to check.
+  expect(() => checkEvidenceTargetFor(path.join(closed, 'cap.pcapng'), { uid: 0, gid: 0, name: 'root' }, true)).not.toThrow();
 });

@@ -224,6 +224,57 @@ describe('OutputFile: devices and pipes', () => {
     expect(() => out.flush()).toThrow(/ENOSPC/);
   });
 
+  test('a full disk part-way through a report: EA_OUTPUT naming the file, with a hint; once failed, the report can never be committed, even if space comes back', () => {
+    const target = path.join(tmp.dir, 'report.ndjson');
+    const out = OutputFile.open(target);
+    const realWrite = realFs.writeSync;
+    let full = true;
+    const spy = jest.spyOn(realFs, 'writeSync').mockImplementation(((fd: number, buf: Buffer, off: number, len: number) => {
+      if (full) {
+        realWrite(fd, buf, off, Math.min(len, 5)); // a short write, then the disk is full
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return realWrite(fd, buf, off, len);
+    }) as unknown as typeof fs.writeSync);
+    out.write('{"type":"flow","id":1}\n');
+    let err: OutputError | undefined;
+    try {
+      out.flush();
+    } catch (e) {
+      err = e as OutputError;
+    }
+    expect(err).toBeInstanceOf(OutputError);
+    expect(err?.code).toBe('EA_OUTPUT');
+    expect(err?.message).toBe(`cannot write ${target}: no space left on device (ENOSPC)`);
+    expect(err?.hint).toMatch(/unfinished report was removed; free space where report.ndjson goes \(df /);
+    // Space comes back (another process deleted a file): a summary written now would sit after
+    // the hole the failed write left. Every later write and the commit fail with the same error.
+    full = false;
+    expect(() => out.write('{"type":"summary"}\n')).toThrow(err!);
+    expect(() => out.commit()).toThrow(err!);
+    spy.mockRestore();
+    out.abort();
+    expect(fs.existsSync(target)).toBe(false);
+    expect(others()).toEqual([]);
+  });
+
+  test('a failure at fsync or rename (a full disk some file systems only report there) is EA_OUTPUT; the temporary is removed, the previous report kept', () => {
+    for (const call of ['fsyncSync', 'renameSync'] as const) {
+      const target = path.join(tmp.dir, `${call}.ndjson`);
+      fs.writeFileSync(target, 'previous\n');
+      const out = OutputFile.open(target, true);
+      out.write('{"type":"summary"}\n');
+      const spy = jest.spyOn(realFs, call).mockImplementation(() => {
+        throw Object.assign(new Error('EIO: i/o error'), { code: call === 'fsyncSync' ? 'ENOSPC' : 'EIO' });
+      });
+      expect(() => out.commit()).toThrow(expect.objectContaining({ code: 'EA_OUTPUT', hint: expect.stringContaining('unfinished report was removed') }) as unknown as Error);
+      spy.mockRestore();
+      out.abort(); // the CLI aborts after any error: harmless twice
+      expect(fs.readFileSync(target, 'utf8')).toBe('previous\n');
+      expect(others(`${call}.ndjson`, 'fsyncSync.ndjson')).toEqual([]);
+    }
+  });
+
   test('"-" and null both mean standard output', () => {
     expect(OutputFile.open('-').target).toBeNull();
     expect(OutputFile.open(null).target).toBeNull();

@@ -207,6 +207,36 @@ describe('renderDestinationTable / renderSummaryText', () => {
     expect(text).toContain('tcp.bad_offset=2');
     expect(renderSummaryText({ ...s, device_source: 'inferred', device_ips: [] })).toContain('inferred');
   });
+
+  test('an idle live run still names the addresses it took as the device, and says nothing was captured', () => {
+    const idle: SummaryRecord = {
+      type: 'summary', packets: 0, bytes: 0, flows: 0, dns_queries: 0, device_ips: [], device_source: 'interface',
+      device_prefixes: ['192.0.2.10/32', '2001:db8::10/128'], anomalies: {}, inputs: [{ file: 'eth0', format: 'live', link_types: ['EN10MB'], packets: 0 }],
+    };
+    const text = renderSummaryText(idle);
+    expect(text).toContain('device addresses (from the capture interface): 192.0.2.10, 2001:db8::10 (no traffic from them seen)\n');
+    expect(text).toContain('no packets were captured: the link was idle, or --filter let nothing through');
+    // An interface without an address: the device side is inferred, and the summary says none was taken.
+    expect(renderSummaryText({ ...idle, device_source: 'inferred', device_prefixes: [] })).toContain('device addresses (inferred per flow; pass --device to fix them): none\n');
+    // A --device prefix is shown as given.
+    expect(renderSummaryText({ ...idle, device_source: 'flag', device_prefixes: ['192.0.2.0/24'] })).toContain('device addresses (from --device): 192.0.2.0/24 (no traffic from it seen)');
+  });
+
+  test('each outage of the capture link is a warning line with its times', () => {
+    const s: SummaryRecord = {
+      type: 'summary', packets: 5, bytes: 500, flows: 1, dns_queries: 0, device_ips: ['192.0.2.10'], anomalies: {}, inputs: [],
+      capture: { received: 5, dropped: 0, if_dropped: 0, link_outages: [
+        { start: 1_700_000_000, end: 1_700_000_002.5, seconds: 2.5 },
+        { start: 1_700_000_010, end: 1_700_000_011, seconds: null },
+        { start: 1_700_000_020, end: null, seconds: null },
+      ] },
+    };
+    expect(renderSummaryText(s).split('\n').filter((l) => l.startsWith('WARNING'))).toEqual([
+      'WARNING: the capture link was down from 2023-11-14T22:13:20Z for 2.5 s; this audit is incomplete',
+      'WARNING: the capture link was down from 2023-11-14T22:13:30Z and up again by 2023-11-14T22:13:31Z; this audit is incomplete',
+      'WARNING: the capture link was down from 2023-11-14T22:13:40Z and stayed down to the end; this audit is incomplete',
+    ]);
+  });
 });
 
 describe('the findings table names the rule and document line each finding was judged against, and fits the terminal', () => {
