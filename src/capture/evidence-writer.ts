@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LiveCaptureError } from '../errors';
-import { writableBy } from './privileges';
+import { canCreateIn, writableBy } from './privileges';
 import { PcapngWriter } from './pcapng-writer';
 import { DEFAULT_WRITE_MAX_BYTES } from './evidence-limits';
 export { DEFAULT_WRITE_MAX_BYTES };
@@ -152,14 +152,9 @@ export class EvidenceWriter {
  */
 export function checkEvidenceTargetFor(basePath: string, user: { uid: number; gid: number; name: string }, force: boolean): void {
   const dir = path.dirname(path.resolve(basePath));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
-    return; // a missing directory fails when the first file is created, with its own message
-  }
-  if (!writableBy(st, user.uid, user.gid)) {
-    throw new LiveCaptureError('EA_CAPTURE_WRITE', `--write: ${dir} is not writable by ${user.name}, which the run switches to (--user): the files after ${path.basename(basePath)} could not be created`, {
+  // (A missing directory passes here: the first file's creation says so, with its own message.)
+  if (!canCreateIn(dir, user.uid, user.gid)) {
+    throw new LiveCaptureError('EA_CAPTURE_WRITE', `--write: ${dir} is not writable (or not reachable) by ${user.name}, which the run switches to (--user): the files after ${path.basename(basePath)} could not be created`, {
       hint: `give ${user.name} a directory it can write (e.g. chown ${user.name} ${dir}), or choose another --write path`,
     });
   }

@@ -5,7 +5,8 @@
  * finally a check that root cannot be regained. Per run, never per packet.
  */
 import { execFileSync } from 'child_process';
-import type { Stats } from 'fs';
+import { statSync, type Stats } from 'fs';
+import { dirname } from 'path';
 import { LiveCaptureError } from '../errors';
 
 /** A user resolved through the system's user database (NSS, via id(1)). */
@@ -69,8 +70,38 @@ export function dropPrivileges(user: string): UserIds {
  * cannot write fails at once instead of hours into the run. ACLs are not read.
  */
 export function writableBy(st: Stats, uid: number, gid: number): boolean {
+  return permits(st, uid, gid, 0o2);
+}
+
+/**
+ * Whether that account can create files in directory `dir`: it may write there, and search
+ * (x) every directory on the way to it — a directory it owns inside root's 0700 one is out of
+ * its reach. By mode bits, as writableBy; a path that cannot be read counts as reachable (the
+ * create will say what is wrong).
+ */
+export function canCreateIn(dir: string, uid: number, gid: number): boolean {
   if (uid === 0) return true;
-  if (st.uid === uid) return (st.mode & 0o200) !== 0;
-  if (st.gid === gid) return (st.mode & 0o020) !== 0;
-  return (st.mode & 0o002) !== 0;
+  let st: Stats;
+  try {
+    st = statSync(dir);
+  } catch {
+    return true;
+  }
+  if (!permits(st, uid, gid, 0o2)) return false;
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      if (!permits(statSync(d), uid, gid, 0o1)) return false;
+    } catch {
+      return true;
+    }
+    if (dirname(d) === d) return true;
+  }
+}
+
+/** The permission bits `bits` (0o4 read, 0o2 write, 0o1 search) of the class that applies to the account. */
+function permits(st: Stats, uid: number, gid: number, bits: number): boolean {
+  if (uid === 0) return true;
+  if (st.uid === uid) return (st.mode & (bits << 6)) !== 0;
+  if (st.gid === gid) return (st.mode & (bits << 3)) !== 0;
+  return (st.mode & bits) !== 0;
 }

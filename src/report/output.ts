@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writableBy } from '../capture/privileges';
+import { canCreateIn } from '../capture/privileges';
 import { EgressAuditError } from '../errors';
 import { isTty } from '../tty';
 
@@ -117,8 +117,7 @@ export class OutputFile {
   handOver(uid: number, gid: number, user: string): void {
     if (this.tmp === null || this.target === null) return;
     const dir = path.dirname(this.target);
-    const st = fs.statSync(dir);
-    if (!writableBy(st, uid, gid)) {
+    if (!canCreateIn(dir, uid, gid)) {
       this.abort();
       throw new OutputError(`cannot write ${this.target}: the directory is not writable by ${user}, which the run switches to (--user)`, {
         hint: `write the report to a directory ${user} can write, or make ${dir} writable by it`,

@@ -181,7 +181,7 @@ test('--user with --write: a directory the account cannot write, or a rotated fi
   fs.chmodSync(closed, 0o755); // the test runner's own directory
   expect(() => checkEvidenceTargetFor(path.join(closed, 'cap.pcapng'), nobody, false)).toThrow(expect.objectContaining({
     code: 'EA_CAPTURE_WRITE',
-    message: expect.stringContaining(`${closed} is not writable by nobody, which the run switches to (--user)`),
+    message: expect.stringContaining(`${closed} is not writable (or not reachable) by nobody, which the run switches to (--user)`),
     hint: `give nobody a directory it can write (e.g. chown nobody ${closed}), or choose another --write path`,
   }) as unknown as Error);
   expect(fs.readdirSync(closed)).toEqual([]);
@@ -193,6 +193,14 @@ test('--user with --write: a directory the account cannot write, or a rotated fi
   expect(() => checkEvidenceTargetFor(path.join(open, 'cap.pcapng'), nobody, true)).toThrow(/cap\.1\.pcapng exists and nobody, which the run switches to \(--user\), cannot replace it/);
   fs.chmodSync(path.join(open, 'cap.1.pcapng'), 0o666);
   expect(() => checkEvidenceTargetFor(path.join(open, 'cap.pcapng'), nobody, true)).not.toThrow();
+  // A directory the account owns, inside one it cannot search (mkdtemp's 0700): out of its reach.
+  const outer = tmp();
+  const inner = path.join(outer, 'inner');
+  fs.mkdirSync(inner, { mode: 0o777 });
+  fs.chmodSync(inner, 0o777);
+  expect(() => checkEvidenceTargetFor(path.join(inner, 'cap.pcapng'), nobody, false)).toThrow(/not reachable\) by nobody/);
+  fs.chmodSync(outer, 0o711);
+  expect(() => checkEvidenceTargetFor(path.join(inner, 'cap.pcapng'), nobody, false)).not.toThrow();
   // root keeps every right: nothing to check.
   expect(() => checkEvidenceTargetFor(path.join(closed, 'cap.pcapng'), { uid: 0, gid: 0, name: 'root' }, true)).not.toThrow();
 });

@@ -118,6 +118,9 @@ describe('OutputFile: files', () => {
     expect(() => out.handOver(nobody, nobody, 'nobody')).toThrow(/not writable by nobody, which the run switches to \(--user\)/);
     expect(fs.readdirSync(ro)).toEqual([]);
     if (process.getuid?.() !== 0) return; // handing the file over needs root, as --user does: checked where the tests run as root (CI)
+    // Reachable by the account (mkdtemp makes its directory 0700: nobody could not even reach a
+    // directory inside it, and canCreateIn says so), writable by all, sticky, as /tmp is.
+    fs.chmodSync(tmp.dir, 0o711);
     const open = path.join(tmp.dir, 'open');
     fs.mkdirSync(open);
     fs.chmodSync(open, 0o1777);
@@ -126,6 +129,10 @@ describe('OutputFile: files', () => {
     const [tmpFile] = fs.readdirSync(open);
     expect(fs.statSync(path.join(open, tmpFile)).uid).toBe(nobody);
     ok.abort();
+    // The same directory out of the account's reach: refused, as a rename into it would fail at the end.
+    fs.chmodSync(tmp.dir, 0o700);
+    const unreachable = OutputFile.open(path.join(open, 'report.ndjson'));
+    expect(() => unreachable.handOver(nobody, nobody, 'nobody')).toThrow(/not writable by nobody/);
   });
 
   test('a directory as the target is an EA_OUTPUT error, not a crash', () => {
