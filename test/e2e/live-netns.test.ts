@@ -107,7 +107,7 @@ describeLab('live on a veth pair between two namespaces', () => {
     expect(summary.type).toBe('summary');
     expect(summary.device_source).toBe('interface');
     expect(summary.device_ips).toEqual([DEVICE_IP]);
-    expect(summary.capture).toEqual({ received: expect.any(Number), dropped: 0, if_dropped: 0 });
+    expect(summary.capture).toEqual({ received: expect.any(Number), dropped: 0, if_dropped: 0, link_outages: [] });
     expect((summary.capture as { received: number }).received).toBeGreaterThanOrEqual(summary.packets as number);
     expect(summary.errors).toEqual([]);
     expect((summary.verdicts as { undeclared: number }).undeclared).toBeGreaterThanOrEqual(4);
