@@ -46,6 +46,19 @@ test('block lines are cut to the terminal width, so a redraw clears exactly the 
   expect(text.startsWith('\r\x1b[2K' + '\x1b[1A\x1b[2K'.repeat(2) + 'live eth0')).toBe(true);
 });
 
+test('a capture link that is down gets its own line (never cut off the first), and the next redraw clears the extra row', () => {
+  let text = '';
+  const d = new LiveStatusDisplay({ write: (t) => (text += t), isTty: true, columns: () => 200 });
+  const counts = { iface: 'eth0', backend: 'libpcap', elapsedMs: 0, packets: 0, bytes: 0, received: 0, dropped: 0, openFlows: 0, flowsWritten: 0, declared: 0, undeclared: 0, evictedFlows: 0 };
+  d.refresh({ ...counts, linkDownSince: 1_700_000_000, linkOutages: 1 });
+  expect(text.split('\n')).toHaveLength(4);
+  expect(text.split('\n')[1]).toBe('LINK DOWN since 22:13:20 UTC: nothing is being captured (audit incomplete)');
+  text = '';
+  d.refresh({ ...counts, linkDownSince: null, linkOutages: 1 });
+  expect(text.startsWith('\r\x1b[2K' + '\x1b[1A\x1b[2K'.repeat(3) + 'live eth0')).toBe(true);
+  expect(text.split('\n')[1]).toBe('link was down 1 time (audit incomplete; see the notices above)');
+});
+
 test('draws nothing but notices when stderr is not a terminal', () => {
   let text = '';
   const d = new LiveStatusDisplay({ write: (t) => (text += t), isTty: false });
