@@ -140,7 +140,7 @@ function runReplayWorker(capped) {
   const { Worker } = require('worker_threads');
   const worker = new Worker(require.resolve('../dist/src/worker-entry.js'), {
     argv: args,
-    workerData: { ttys: { 1: process.stdout.isTTY === true, 2: process.stderr.isTTY === true } },
+    workerData: { ttys: { 1: process.stdout.isTTY === true, 2: process.stderr.isTTY === true }, columns: process.stdout.isTTY === true ? process.stdout.columns : undefined },
     // V8's young generation is three semi-spaces in size.
     ...(capped ? { resourceLimits: { maxOldGenerationSizeMb: HEAP_CAP_MB, maxYoungGenerationSizeMb: 3 * YOUNG_SEMI_SPACE_MB } } : {}),
   });

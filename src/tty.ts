@@ -26,6 +26,7 @@ export const DEFAULT_COLUMNS = 100;
 export function terminalColumns(): number {
   const env = Number(process.env.COLUMNS);
   if (Number.isInteger(env) && env > 0) return env;
-  const tty = isTty(1) ? process.stdout.columns : undefined;
+  // In the launcher's worker thread standard output is a pipe: the launcher passes its terminal's width.
+  const tty = !isMainThread ? (workerData as { columns?: number } | null)?.columns : isTty(1) ? process.stdout.columns : undefined;
   return typeof tty === 'number' && tty > 0 ? tty : DEFAULT_COLUMNS;
 }
