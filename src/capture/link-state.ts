@@ -86,17 +86,22 @@ export class LinkMonitor {
   private lastDowns: number | null;
   private open: LinkOutage | null = null;
 
-  /** Takes the first reading; an interface already down (no carrier) starts an outage at once. */
+  /**
+   * Takes the first reading; an interface already down (no carrier) starts an outage at once. A
+   * capture device sysfs does not list when the capture has just opened it (`any`, `nflog`,
+   * `usbmon0`, `bluetooth0`: libpcap's pseudo-devices) has no link state to follow: the monitor
+   * is off, as without sysfs.
+   */
   constructor(
     readonly iface: string,
     private readonly now: () => number = () => Date.now() / 1000,
     private readonly read: (iface: string) => LinkReading = readLinkState,
   ) {
     const first = this.read(iface);
-    this.enabled = first.state !== 'unknown';
+    this.enabled = first.state !== 'unknown' && first.state !== 'gone';
     this.lastAt = this.now();
     this.lastDowns = first.carrierDowns;
-    if (first.state === 'down' || first.state === 'gone') this.startOutage(this.lastAt);
+    if (first.state === 'down') this.startOutage(this.lastAt);
   }
 
   /** Reads the state again; returns what changed since the last reading, or null. */

@@ -91,6 +91,13 @@ describe('LinkMonitor', () => {
     expect(mon.downSince).toBe(1_700_000_002);
   });
 
+  test('a capture device sysfs does not list when the capture opens it (libpcap\'s `any`, `nflog`): no link to follow, no outage', () => {
+    const { mon, polls } = scripted([{ state: 'gone', carrierDowns: null }, { state: 'gone', carrierDowns: null }, down(1)]);
+    expect(mon.enabled).toBe(false);
+    expect(polls()).toEqual([null, null]);
+    expect(mon).toMatchObject({ count: 0, downSince: null, outages: [] });
+  });
+
   test('where the state cannot be read (no sysfs), the monitor is off and reports nothing', () => {
     const { mon, polls } = scripted([{ state: 'unknown', carrierDowns: null }, down(1), up(2)]);
     expect(mon.enabled).toBe(false);
