@@ -1,12 +1,14 @@
 /**
  * Development cross-check against tshark on any captures, beyond the corpus in ../shared: for
  * each file, replays it with egress-audit and asks tshark for the same facts the conformance
- * test compares (TCP ClientHello SNIs on their 5-tuple, QUIC and gQUIC SNIs, DNS query names,
- * HTTP Hosts and h2 authorities, TCP/UDP conversations), then prints one JSON line per capture
- * with what tshark found that egress-audit did not (and conversations egress-audit adds), and a
- * tally at the end. Real captures to feed it come with the Debian sources of the projects
+ * test compares (TCP ClientHello SNIs on their 5-tuple, QUIC and gQUIC SNIs, DTLS ClientHello
+ * SNIs on their UDP 5-tuple, DNS query names, HTTP Hosts and h2 authorities, TCP/UDP
+ * conversations), then prints one JSON line per capture with what tshark found that
+ * egress-audit did not (and conversations egress-audit adds), and a tally at the end. Real captures to feed it come with the Debian sources of the projects
  * whose test suites the corpus is drawn from (`apt-get source ndpi tcpdump wireshark libpcap`,
- * with a deb-src line: tests/pcap, tests/, test/captures).
+ * with a deb-src line: tests/pcap, tests/, test/captures), and of others whose tests ship
+ * captures (gopacket, dnscap, python-dpkt, tcpflow, ladvd, pcapfix, cowpatty, pcapy,
+ * libnet-pcap-perl).
  *
  * Test tooling only, never run by `npm test`: it needs tshark and files outside the repository.
  * It never changes a capture and never decides a verdict: differences are for a human to read,
@@ -24,8 +26,8 @@ const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'egress-audit.js');
 const SEP = '\x1f';
 const FIELDS = [
   // The Source and Destination columns hold the innermost network addresses (a tunnel's inner packet).
-  'tcp.srcport', 'tcp.dstport', 'udp.srcport', '_ws.col.Source', '_ws.col.Destination',
-  'tls.handshake.extensions_server_name', 'gquic.tag.sni', 'dns.flags.response', 'dns.qry.name', 'http.host', 'http2.headers.authority',
+  'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', '_ws.col.Source', '_ws.col.Destination',
+  'tls.handshake.extensions_server_name', 'dtls.handshake.extensions_server_name', 'gquic.tag.sni', 'dns.flags.response', 'dns.qry.name', 'http.host', 'http2.headers.authority',
 ] as const;
 const F = Object.fromEntries(FIELDS.map((f, i) => [f, i])) as Record<(typeof FIELDS)[number], number>;
 
@@ -108,7 +110,7 @@ function crossCheck(file: string): Result {
     // A packet quoted in an ICMP error (a Packet Too Big quoting a ClientHello) is no flow of
     // its own: its ports are the quoted packet's and its addresses the ICMP sender's, so it is
     // left out, as the corpus ground truth keeps DNS found only in ICMP errors apart.
-    ...FIELDS.flatMap((f) => ['-e', f]), '-Y', '(tls.handshake.type == 1 or dns or http.request or http2.headers.authority or gquic.tag.sni) and not icmp and not icmpv6'],
+    ...FIELDS.flatMap((f) => ['-e', f]), '-Y', '(tls.handshake.type == 1 or dtls.handshake.type == 1 or dns or http.request or http2.headers.authority or gquic.tag.sni) and not icmp and not icmpv6'],
   { maxBuffer: 1 << 30, timeout: 600_000 });
   for (const line of t.stdout.toString().split('\n')) {
     if (line === '') continue;
@@ -119,6 +121,12 @@ function crossCheck(file: string): Result {
       const dst = v[F['_ws.col.Destination']];
       const k = pairKey('tcp', [src, Number(last(v[F['tcp.srcport']]))], [dst, Number(last(v[F['tcp.dstport']]))]);
       for (const s of sni.split(SEP)) if (!namesByFlow.get(k)?.has(s) && !namesByFlow.get(k)?.has(s.toLowerCase())) r.missingSni.push(`${k} ${s}`);
+    }
+    // tshark names DTLS's fields apart from TLS's; a DTLS hello names its UDP 5-tuple.
+    const dtlsSni = v[F['dtls.handshake.extensions_server_name']] ?? '';
+    if (dtlsSni !== '' && v[F['udp.srcport']] !== '') {
+      const k = pairKey('udp', [v[F['_ws.col.Source']], Number(last(v[F['udp.srcport']]))], [v[F['_ws.col.Destination']], Number(last(v[F['udp.dstport']]))]);
+      for (const s of dtlsSni.split(SEP)) if (!namesByFlow.get(k)?.has(s) && !namesByFlow.get(k)?.has(s.toLowerCase())) r.missingSni.push(`${k} ${s}`);
     }
     const quicSni = [...(v[F['udp.srcport']] !== '' && v[F['tcp.srcport']] === '' ? sni.split(SEP) : []), ...(v[F['gquic.tag.sni']] ?? '').split(SEP)];
     for (const s of quicSni) if (s !== '' && !allNames.has(s) && !allNames.has(s.toLowerCase())) r.missingQuicSni.push(s);

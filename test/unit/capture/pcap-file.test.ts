@@ -88,7 +88,8 @@ describe('pcap header fields', () => {
 
   test.each([
     [2, 0, true], [2, 3, true], [2, 4, true],
-    // libpcap's tests/pcap-invalid-version-1 (1.4, "archaic") and -2 (2.5, "unsupported"); tshark refuses both too
+    // libpcap's tests/pcap-invalid-version-1 (1.4, "archaic") and -2 (2.5, "unsupported"), refused as
+    // tcpdump refuses them (tshark 4.0 refuses 1.4 but reads any 2.x or later)
     [1, 4, false], [2, 5, false], [3, 0, false], [0, 0, false],
   ])('file format version %i.%i: read = %s', (major, minor, read) => {
     for (const littleEndian of [true, false]) {
