@@ -147,9 +147,9 @@ export interface LiveChild {
 
 const CLI_ENTRY = path.resolve(__dirname, '../helpers/cli-entry.ts');
 
-/** Starts `egress-audit live <device veth> ...args` in the device namespace (`ip netns exec`), with extra environment. */
-export function startLive(lab: Lab, args: string[], env: Record<string, string> = {}): LiveChild {
-  const child = spawn('ip', ['netns', 'exec', lab.devNs, process.execPath, ...tsChildArgs(CLI_ENTRY, 'live', lab.devIf, ...args)], {
+/** Starts `egress-audit live <iface> ...args` in the device namespace (`ip netns exec`), with extra environment; the device veth unless told another interface. */
+export function startLive(lab: Lab, args: string[], env: Record<string, string> = {}, iface = lab.devIf): LiveChild {
+  const child = spawn('ip', ['netns', 'exec', lab.devNs, process.execPath, ...tsChildArgs(CLI_ENTRY, 'live', iface, ...args)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

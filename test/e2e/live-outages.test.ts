@@ -128,7 +128,7 @@ describeLab('live when the link or the disk fails under it', () => {
   });
 
   function live(args: string[], env: Record<string, string> = {}, iface?: string): LiveChild {
-    const c = iface === undefined ? startLive(lab!, args, env) : startLiveOn(lab!, iface, args);
+    const c = startLive(lab!, args, env, iface);
     children.push(c);
     return c;
   }
@@ -316,14 +316,3 @@ describeMount('replay -o on a file system that fills', () => {
     expect(run.err()).toBe(`egress-audit: EA_OUTPUT: cannot write ${target}: no space left on device (ENOSPC)\n\n  hint: the unfinished report was removed; free space where report.${format} goes (df ${dir}) or write it elsewhere with -o\n`);
   }, 60_000);
 });
-
-/** startLive on another interface of the device namespace. */
-function startLiveOn(lab: Lab, iface: string, args: string[]): LiveChild {
-  const child = spawn('ip', ['netns', 'exec', lab.devNs, process.execPath, ...tsChildArgs(CLI_ENTRY, 'live', iface, ...args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}

@@ -9,8 +9,8 @@
 import type { CaptureExpectation, DnsExpectation, FlowExpectation, SummaryExpectation } from '../expectation';
 import { serializePcap, type CaptureRecord } from '../capture-file';
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
-import { Endpoint, Host, TcpScript, ms } from '../scenario';
-import { concat, tlsApplicationData, tlsClientFinished, tlsServerFlight } from '../packets';
+import { CaptureBuilder, Endpoint, Host, TcpScript, ms } from '../scenario';
+import { concat, httpRequest, httpResponse, tlsApplicationData, tlsClientFinished, tlsClientHello, tlsServerFlight } from '../packets';
 
 /** 2024-06-01T12:00:00Z in ns: the origin of every capture's clock. */
 export const T0 = 1_717_243_200n * 1_000_000_000n;
@@ -134,6 +134,27 @@ export function tlsSession(tcp: TcpScript, t0: bigint, hello: Uint8Array, seed: 
   const afterHandshake = tcp.handshake(t0);
   const afterHello = tcp.send('c2s', afterHandshake + ms(0.3), hello);
   return finishTlsSession(tcp, t0, afterHello, seed, exchanges, close);
+}
+
+/**
+ * One HTTPS session over interface `iface` of a tunnel capture: the device's `port` (or `client`)
+ * to `server`, a ClientHello naming `name` (seeded by the capture's `file`), one exchange.
+ */
+export function tunnelledTls(b: CaptureBuilder, file: string, iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript {
+  const tcp = new TcpScript(b, iface, client, server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
+  const hello = tlsClientHello({ seed: `${file}/${name}`, serverName: name, alpn: ['h2'] }).record;
+  tlsSession(tcp, at, hello, `${file}/${name}`, [{ atMs: 60, request: 120, response: 600 }]);
+  return tcp;
+}
+
+/** One plain HTTP request naming `host` over interface `iface` of a tunnel capture, from the device's `port` to `server`. */
+export function tunnelledHttp(b: CaptureBuilder, iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript {
+  const tcp = new TcpScript(b, iface, device(port), server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
+  const t = tcp.handshake(at);
+  const done = tcp.exchange(t + ms(0.4), httpRequest('GET', '/config', [['Host', host], ['Accept', '*/*']]),
+    httpResponse(200, 'OK', [['Content-Type', 'application/json']], '{"interval":300}'));
+  tcp.close(done + ms(5));
+  return tcp;
 }
 
 /** The summary expectation for a capture whose records were all read whole. */

@@ -12,9 +12,9 @@
  */
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
-import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, httpRequest, httpResponse, ipv4, tlsClientHello, udp } from '../packets';
+import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, ipv4, udp } from '../packets';
 import { CaptureBuilder, Endpoint, FlowScript, Host, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tlsSession } from './common';
+import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tunnelledHttp, tunnelledTls } from './common';
 
 const DEVICES = [DEVICE_V4, DEVICE_V6];
 const IPPROTO_L2TP = 115;
@@ -186,20 +186,9 @@ export const L2TPV3_AND_GUE: CaptureDefinition = {
       ...gueFlows(4, GUE_IPIP), ...gueFlows(5, GUE_SIT), ...gueFlows(6, GUE_GRE), ...gueFlows(7, GUE_DIRECT),
     ];
 
-    const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
-      const tcp = new TcpScript(b, iface, client, server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
-      const hello = tlsClientHello({ seed: `${this.file}/${name}`, serverName: name, alpn: ['h2'] }).record;
-      tlsSession(tcp, at, hello, `${this.file}/${name}`, [{ atMs: 60, request: 120, response: 600 }]);
-      return tcp;
-    };
-    const httpTo = (iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript => {
-      const tcp = new TcpScript(b, iface, device(port), server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
-      const t = tcp.handshake(at);
-      const done = tcp.exchange(t + ms(0.4), httpRequest('GET', '/config', [['Host', host], ['Accept', '*/*']]),
-        httpResponse(200, 'OK', [['Content-Type', 'application/json']], '{"interval":300}'));
-      tcp.close(done + ms(5));
-      return tcp;
-    };
+    const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript =>
+      tunnelledTls(b, this.file, iface, port, server, name, at, client);
+    const httpTo = (iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript => tunnelledHttp(b, iface, port, server, host, at);
 
     const l2tpIp = tlsTo(0, 50031, remote('203.0.113.61', 443), 'l2tpv3-ip.example.com', T0 + ms(1));
     const l2tpCookie = httpTo(1, 50032, remote('203.0.113.62', 80), 'l2tpv3-cookie.example.com', T0 + ms(200));

@@ -11,10 +11,10 @@
  */
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
-import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, httpRequest, httpResponse, ipv4, ipv6, tlsClientHello, udp } from '../packets';
+import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, ipv4, ipv6, udp } from '../packets';
 import { parseMac } from '../bytes';
 import { CaptureBuilder, Endpoint, FlowScript, Host, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tlsSession } from './common';
+import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tunnelledHttp, tunnelledTls } from './common';
 
 const DEVICES = [DEVICE_V4, DEVICE_V6];
 const ETHERTYPE_MPLS = 0x8847;
@@ -363,20 +363,9 @@ export const TUNNELS_AND_SHIMS: CaptureDefinition = {
       new OuterFlow(b, 17, L2TP_LAC, L2TP_LNS),
     ];
 
-    const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript => {
-      const tcp = new TcpScript(b, iface, client, server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
-      const hello = tlsClientHello({ seed: `${this.file}/${name}`, serverName: name, alpn: ['h2'] }).record;
-      tlsSession(tcp, at, hello, `${this.file}/${name}`, [{ atMs: 60, request: 120, response: 600 }]);
-      return tcp;
-    };
-    const httpTo = (iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript => {
-      const tcp = new TcpScript(b, iface, device(port), server, { clientIsn: 0x1000 * port, serverIsn: 0x2000 * port, rttMs: 20 });
-      const t = tcp.handshake(at);
-      const done = tcp.exchange(t + ms(0.4), httpRequest('GET', '/config', [['Host', host], ['Accept', '*/*']]),
-        httpResponse(200, 'OK', [['Content-Type', 'application/json']], '{"interval":300}'));
-      tcp.close(done + ms(5));
-      return tcp;
-    };
+    const tlsTo = (iface: number, port: number, server: Endpoint, name: string, at: bigint, client = device(port)): TcpScript =>
+      tunnelledTls(b, this.file, iface, port, server, name, at, client);
+    const httpTo = (iface: number, port: number, server: Endpoint, host: string, at: bigint): TcpScript => tunnelledHttp(b, iface, port, server, host, at);
 
     const mpls = tlsTo(0, 50001, remote('203.0.113.41', 443), 'mpls.example.com', T0 + ms(1));
     const pppoe = httpTo(1, 50002, remote('203.0.113.42', 80), 'pppoe.example.com', T0 + ms(200));
