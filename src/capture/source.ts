@@ -44,6 +44,23 @@ export const LINKTYPE_ARCNET_LINUX = 129; // ARCNET as Linux captures it: an off
 export const LINKTYPE_PKTAP = 258; // Apple PKTAP: a header naming the interface, process and inner DLT, then that packet
 /** LINKTYPE_USER2, which macOS's libpcap writes for its DLT_PKTAP (149 there); tshark and tcpdump read it as PKTAP. */
 export const LINKTYPE_USER2_PKTAP = 149;
+/**
+ * Ethernet frames as a Linux DSA conduit interface hands them over, with the switch's tag
+ * (libpcap picks the type from the interface's tagging protocol): Broadcom's 4-byte tag after
+ * the MAC addresses, or before the whole frame (PREPEND); Marvell's 4-byte DSA tag after the
+ * MACs, or EDSA's 8 bytes (an ethertype, 2 reserved bytes, the DSA tag).
+ */
+export const LINKTYPE_DSA_TAG_BRCM = 281;
+export const LINKTYPE_DSA_TAG_BRCM_PREPEND = 282;
+export const LINKTYPE_DSA_TAG_DSA = 284;
+export const LINKTYPE_DSA_TAG_EDSA = 285;
+/**
+ * Linux Classical IP over ATM: an LLC/SNAP header then the packet, or (VC multiplexing) the IPv4
+ * packet alone. Files hold DLT_ATM_CLIP's own number 19 (as the Linux ATM tools' libpcap wrote
+ * it); libpcap's LINKTYPE_ATM_CLIP is 106. tcpdump and tshark read both.
+ */
+export const LINKTYPE_LINUX_ATM_CLIP = 19;
+export const LINKTYPE_ATM_CLIP = 106;
 /** DLT_RAW as some platforms number it in classic pcap headers (12 on most BSDs, 14 on OpenBSD). */
 export const DLT_RAW_12 = 12;
 export const DLT_RAW_14 = 14;
@@ -175,6 +192,11 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_ARCNET_BSD: return 'ARCNET';
     case LINKTYPE_ARCNET_LINUX: return 'ARCNET_LINUX';
     case LINKTYPE_USER2_PKTAP: return 'USER2';
+    case LINKTYPE_DSA_TAG_BRCM: return 'DSA_TAG_BRCM';
+    case LINKTYPE_DSA_TAG_BRCM_PREPEND: return 'DSA_TAG_BRCM_PREPEND';
+    case LINKTYPE_DSA_TAG_DSA: return 'DSA_TAG_DSA';
+    case LINKTYPE_DSA_TAG_EDSA: return 'DSA_TAG_EDSA';
+    case LINKTYPE_LINUX_ATM_CLIP: case LINKTYPE_ATM_CLIP: return 'ATM_CLIP';
     default: return `LINKTYPE_${linkType}`;
   }
 }

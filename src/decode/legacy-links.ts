@@ -2,7 +2,8 @@
  * Link layers of older or specialised networks whose captures still turn up in public test
  * suites and on lab benches, each carrying IP behind IEEE 802.2 LLC/SNAP or a protocol id:
  * FDDI (LINKTYPE_FDDI), IEEE 802.5 Token Ring (LINKTYPE_IEEE802), ATM with RFC 1483/2684 LLC
- * encapsulation (LINKTYPE_ATM_RFC1483, and SunATM's 4-byte header before it), Frame Relay with
+ * encapsulation (LINKTYPE_ATM_RFC1483, and SunATM's 4-byte header before it), Linux Classical IP
+ * over ATM (LINKTYPE_ATM_CLIP: LLC/SNAP or bare IPv4, as tcpdump reads it), Frame Relay with
  * RFC 2427 multiprotocol encapsulation (LINKTYPE_FRELAY), Apple's IP over IEEE 1394
  * (LINKTYPE_APPLE_IP_OVER_IEEE1394), IP over InfiniBand (LINKTYPE_IPOIB) and ARCNET (RFC 1201
  * and RFC 1051; LINKTYPE_ARCNET_BSD and LINKTYPE_ARCNET_LINUX). Each frame shape was checked
@@ -57,6 +58,8 @@ const ARC_EXCEPTION_FLAG = 0xff;
 const ARC_EXCEPTION_HEADER_LENGTH = 10;
 
 /** SunATM: flags (low nibble: traffic type), VPI, VCI. */
+/** print-cip.c's rfcllc: DSAP, SSAP, UI and the RFC 1042 OUI; a packet shorter than these is truncated there too. */
+const CLIP_LLC_PREFIX_LENGTH = 6;
 const SUNATM_HEADER_LENGTH = 4;
 const SUNATM_TYPE_MASK = 0x0f;
 const SUNATM_TYPE_LLC = 2;
@@ -110,6 +113,26 @@ export function decodeTokenRing(buf: Uint8Array, cur: LayerCursor, anomalies: An
 /** ATM with LLC encapsulation (RFC 2684 §5): the LLC/SNAP header starts the frame. */
 export function decodeAtmRfc1483(buf: Uint8Array, cur: LayerCursor): number {
   return decodeLlcSnap(buf, cur);
+}
+
+/**
+ * Linux Classical IP over ATM (RFC 2225): the LLC/SNAP header of LLC encapsulation when the
+ * packet starts with AA-AA-03 and OUI 00-00-00, as tcpdump's print-cip.c tests it; otherwise
+ * VC multiplexing, which carries IPv4 alone (tcpdump reads it as IPv4, tshark reads every CLIP
+ * packet so).
+ */
+export function decodeAtmClip(buf: Uint8Array, cur: LayerCursor, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < CLIP_LLC_PREFIX_LENGTH) return truncated(anomalies);
+  if (buf[off] === 0xaa && buf[off + 1] === 0xaa && buf[off + 2] === 0x03 && buf[off + 3] === 0 && buf[off + 4] === 0 && buf[off + 5] === 0) {
+    return decodeLlcSnap(buf, cur);
+  }
+  if (buf[off] >> 4 !== 4) {
+    anomalies.add(A['ip.unknown_version']);
+    return DecodeStatus.Malformed;
+  }
+  cur.etherType = ETHERTYPE_IPV4;
+  return NEXT_LAYER;
 }
 
 /** SunATM: a 4-byte header, then LLC/SNAP on LLC-multiplexed circuits (LANE and raw cells carry no IP of ours). */

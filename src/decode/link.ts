@@ -1,7 +1,8 @@
 /**
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
  * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, the BSD and Solaris
- * capture headers pflog, enc and ipnet, Apple's PKTAP, and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
+ * capture headers pflog, enc and ipnet, Apple's PKTAP, the switch tags a Linux DSA conduit
+ * interface captures (Broadcom, Marvell DSA and EDSA), and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
  * Shims that sit between any of them and IP (an LLC/SNAP header, an MPLS label stack, a PPPoE
  * session header, VLAN tags after another shim, and the bridge-fabric tags of bridge-tags.ts)
@@ -17,7 +18,8 @@ import {
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
-  LINKTYPE_ARCNET_LINUX, processNameText,
+  LINKTYPE_ARCNET_LINUX, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, processNameText,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -28,7 +30,7 @@ import { decodeBridgeTag, isBridgeTag, skipThenEtherType } from './bridge-tags';
 import { decodeLlcSnap } from './llc';
 import { DecodeStatus, PacketView } from './packet-view';
 import { decodeAvs, decodeIeee80211, decodePpi, decodePrism, decodeRadiotap } from './wifi';
-import { decodeArcnet, decodeAtmRfc1483, decodeFddi, decodeFrameRelay, decodeIeee1394, decodeIpoib, decodeSunAtm, decodeTokenRing } from './legacy-links';
+import { decodeArcnet, decodeAtmClip, decodeAtmRfc1483, decodeFddi, decodeFrameRelay, decodeIeee1394, decodeIpoib, decodeSunAtm, decodeTokenRing } from './legacy-links';
 
 const LINK_TRUNCATED = A['link.truncated'];
 const LINK_UNSUPPORTED = A['link.unsupported_linktype'];
@@ -120,7 +122,8 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_C_HDLC, LINKTYPE_ENC, LINKTYPE_PFLOG, LINKTYPE_IPNET, LINKTYPE_IEEE802_11, LINKTYPE_IEEE802_11_RADIOTAP, LINKTYPE_PPI,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_11_AVS, LINKTYPE_FDDI, LINKTYPE_IEEE802_5, LINKTYPE_ATM_RFC1483, LINKTYPE_SUNATM,
   LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PKTAP, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD, LINKTYPE_ARCNET_LINUX,
-  LINKTYPE_IPOIB,
+  LINKTYPE_IPOIB, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP,
 ]);
 
 /**
@@ -165,6 +168,11 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_PKTAP: case LINKTYPE_USER2_PKTAP: return decodePktap(buf, cur, view, anomalies);
     case LINKTYPE_ARCNET_BSD: return decodeArcnet(buf, cur, anomalies, false);
     case LINKTYPE_ARCNET_LINUX: return decodeArcnet(buf, cur, anomalies, true);
+    case LINKTYPE_DSA_TAG_BRCM: return decodeSwitchTagged(buf, cur, view, anomalies, BRCM_TAG_LENGTH, -1);
+    case LINKTYPE_DSA_TAG_BRCM_PREPEND: return decodeBrcmPrepend(buf, cur, view, anomalies);
+    case LINKTYPE_DSA_TAG_DSA: return decodeSwitchTagged(buf, cur, view, anomalies, DSA_TAG_LENGTH, 0);
+    case LINKTYPE_DSA_TAG_EDSA: return decodeSwitchTagged(buf, cur, view, anomalies, EDSA_TAG_LENGTH, EDSA_DSA_TAG_OFFSET);
+    case LINKTYPE_LINUX_ATM_CLIP: case LINKTYPE_ATM_CLIP: return decodeAtmClip(buf, cur, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;
@@ -182,6 +190,54 @@ export function decodeEthernet(buf: Uint8Array, cur: LayerCursor, view: PacketVi
   view.dstMacOffset = off;
   view.srcMacOffset = off + 6;
   return skipVlanTags(buf, cur, view, anomalies, off + ETHERNET_HEADER_LENGTH, u16be(buf, off + 12));
+}
+
+/** Broadcom's switch tag (tcpdump's print-brcmtag.c): 4 bytes of opcode, class and port map. */
+const BRCM_TAG_LENGTH = 4;
+/** Marvell's DSA tag (tcpdump's print-dsa.c, Linux's net/dsa/tag_dsa.c): 4 bytes. */
+const DSA_TAG_LENGTH = 4;
+/** Marvell's EDSA tag: an ethertype (0xdada by default), 2 reserved bytes, then the DSA tag. */
+const EDSA_TAG_LENGTH = 8;
+const EDSA_DSA_TAG_OFFSET = 4;
+/** DSA tag, first byte: the frame was (or is to be sent) 802.1Q-tagged; its VLAN is the tag's VID. */
+const DSA_TAGGED = 0x20;
+
+/**
+ * An Ethernet frame with a switch's tag between the MAC addresses and the type field, as a
+ * Linux DSA conduit interface captures it (LINKTYPE_DSA_TAG_BRCM, _DSA, _EDSA): tcpdump skips
+ * the tag and reads the frame as Ethernet (tshark 4.0 has no dissector for these link types).
+ * `dsaAt` is where a Marvell DSA tag sits inside the tag, or -1 for Broadcom's. A DSA tag with
+ * its tagged bit set stands for the 802.1Q tag the switch took off the frame (the kernel puts
+ * it back from the tag's VID), so that VID is the frame's VLAN; an untagged frame's VID is only
+ * the port's VLAN inside the switch, and the frame has none.
+ */
+function decodeSwitchTagged(
+  buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters, tagLength: number, dsaAt: number,
+): number {
+  const off = cur.off;
+  if (cur.end - off < ETHERNET_HEADER_LENGTH + tagLength) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  view.macBuf = buf;
+  view.dstMacOffset = off;
+  view.srcMacOffset = off + 6;
+  if (dsaAt >= 0) {
+    const dsa = off + 12 + dsaAt;
+    if ((buf[dsa] & DSA_TAGGED) !== 0) view.vlanId = u16be(buf, dsa + 2) & 0x0fff;
+  }
+  const typeAt = off + 12 + tagLength;
+  return skipVlanTags(buf, cur, view, anomalies, typeAt + 2, u16be(buf, typeAt));
+}
+
+/** LINKTYPE_DSA_TAG_BRCM_PREPEND: Broadcom's 4-byte tag before the whole Ethernet frame. */
+function decodeBrcmPrepend(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  if (cur.end - cur.off < BRCM_TAG_LENGTH + ETHERNET_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  cur.off += BRCM_TAG_LENGTH;
+  return decodeEthernet(buf, cur, view, anomalies);
 }
 
 /**

@@ -9,10 +9,11 @@ import {
   LINKTYPE_NULL, LINKTYPE_PFLOG, LINKTYPE_PPI, LINKTYPE_PPP, LINKTYPE_PPP_ETHER, LINKTYPE_PPP_HDLC, LINKTYPE_RAW,
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
-  LINKTYPE_ARCNET_LINUX,
+  LINKTYPE_ARCNET_LINUX, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, linkTypeName,
 } from '../../../src/capture/source';
 import { MAX_AMSDU_SUBFRAMES, MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
-import { MAX_MPLS_LABELS } from '../../../src/decode/link';
+import { MAX_MPLS_LABELS, SUPPORTED_LINK_TYPES } from '../../../src/decode/link';
 import { DecodeStatus, IPPROTO_TCP, IPPROTO_UDP } from '../../../src/decode/packet-view';
 import { decodeFrame, ethernet, hex, ip4word, ipv4, newDecoder, payloadText, tcp, u16 } from './build';
 
@@ -839,5 +840,112 @@ describe('IEEE 802.11 A-MSDU (IEEE 802.11-2020 §9.3.2.2.2): every subframe is a
     decodeFrame(dec, ethernet(0x0800, TCP4), LINKTYPE_ETHERNET);
     expect(dec.siblingPending).toBe(false);
     expect(dec.decodeNextSibling()).toBe(DecodeStatus.Unsupported);
+  });
+});
+
+/**
+ * The switch tags a Linux DSA conduit interface captures (tcpdump's print-brcmtag.c and
+ * print-dsa.c; tshark 4.0 has no dissector for them). The tag bytes are those of tcpdump's
+ * brcm-tag, brcm-tag-prepend, dsa, dsa-high-vid, edsa and edsa-high-vid test captures; each
+ * crafted shape (tagged DSA, a VLAN tag after the switch tag) was read with tcpdump 4.99 too.
+ */
+describe('switch tags of a Linux DSA conduit (Broadcom, Marvell DSA and EDSA)', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const DST = 'd618e269ee01';
+  const SRC = '02f0bbed000f';
+  /** The MACs, a switch tag, then `type` and the packet. */
+  const tagged = (tag: string, type: string, packet: Uint8Array): Uint8Array => Buffer.concat([hex(`${DST} ${SRC} ${tag} ${type}`), packet]);
+
+  test.each<[string, number, Uint8Array, 4 | 6, number]>([
+    ['Broadcom ingress tag (opcode 1, DST map 0x0080)', LINKTYPE_DSA_TAG_BRCM, tagged('2c000080', '0800', TCP4), 4, -1],
+    ['Broadcom egress tag (exception, port 0), IPv6', LINKTYPE_DSA_TAG_BRCM, tagged('00002000', '86dd', UDP6), 6, -1],
+    ['Broadcom tag, then an 802.1Q tag (VID 100)', LINKTYPE_DSA_TAG_BRCM, tagged('2c000080', '8100 0064 0800', TCP4), 4, 100],
+    ['Broadcom tag before the frame (egress, port 5)', LINKTYPE_DSA_TAG_BRCM_PREPEND, Buffer.concat([hex('00002005'), hex(`${DST} ${SRC} 0800`), TCP4]), 4, -1],
+    ['Marvell DSA, Forward, untagged, port VLAN 1337: the frame has no VLAN', LINKTYPE_DSA_TAG_DSA, tagged('c0100539', '0800', TCP4), 4, -1],
+    ['Marvell DSA, From CPU, untagged, IPv6', LINKTYPE_DSA_TAG_DSA, tagged('40100000', '86dd', UDP6), 6, -1],
+    ['Marvell DSA, Forward, tagged VID 100: the tag stood for the frame\'s 802.1Q tag', LINKTYPE_DSA_TAG_DSA, tagged('e0082064', '0800', TCP4), 4, 100],
+    ['Marvell DSA, tagged VID 100, then an inner 802.1Q tag (VID 200): the innermost is the VLAN', LINKTYPE_DSA_TAG_DSA,
+      tagged('e0082064', '8100 00c8 0800', TCP4), 4, 200],
+    ['Marvell EDSA (0xdada), Forward, untagged, port VLAN 1337', LINKTYPE_DSA_TAG_EDSA, tagged('dada0000 c0100539', '0800', TCP4), 4, -1],
+    ['Marvell EDSA, To CPU, tagged VID 42, IPv6', LINKTYPE_DSA_TAG_EDSA, tagged('dada0000 2008002a', '86dd', UDP6), 6, 42],
+  ])('%s → the IP packet inside', (_name, linkType, frame, version, vlanId) => {
+    expectIpInside(linkType, frame, version);
+    const { dec } = newDecoder();
+    decodeFrame(dec, frame, linkType);
+    const v = dec.view;
+    expect(v.vlanId).toBe(vlanId);
+    // The MACs feed the device-MAC logic as Ethernet's do.
+    const mac = (at: number): string => Buffer.from(v.macBuf.subarray(at, at + 6)).toString('hex');
+    expect([mac(v.dstMacOffset), mac(v.srcMacOffset)]).toEqual([DST, SRC]);
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    ['ARP behind a Marvell DSA tag', LINKTYPE_DSA_TAG_DSA, tagged('c0080000', '0806', hex('0001080006040001'))],
+    ['ARP behind a Broadcom tag', LINKTYPE_DSA_TAG_BRCM, tagged('2c000080', '0806', hex('0001080006040001'))],
+  ])('%s: ARP, no anomaly', (_name, linkType, frame) => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, frame, linkType)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.arp).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test.each<[string, number, Uint8Array]>([
+    // Each one byte short of MACs + tag + type field, as tcpdump's ether_common_print demands.
+    ['a Broadcom-tagged frame of 17 bytes', LINKTYPE_DSA_TAG_BRCM, hex(`${DST} ${SRC} 2c000080 08`)],
+    ['a prepended Broadcom tag and 13 bytes of Ethernet', LINKTYPE_DSA_TAG_BRCM_PREPEND, hex(`00002005 ${DST} ${SRC} 08`)],
+    ['a prepended Broadcom tag alone', LINKTYPE_DSA_TAG_BRCM_PREPEND, hex('000020')],
+    ['a DSA-tagged frame of 17 bytes', LINKTYPE_DSA_TAG_DSA, hex(`${DST} ${SRC} c0100539 08`)],
+    ['an EDSA-tagged frame of 21 bytes', LINKTYPE_DSA_TAG_EDSA, hex(`${DST} ${SRC} dada0000 c0100539 08`)],
+    ['a DSA tag cut inside', LINKTYPE_DSA_TAG_DSA, hex(`${DST} ${SRC} c0`)],
+    ['a tagged DSA frame whose inner 802.1Q tag is cut', LINKTYPE_DSA_TAG_DSA, hex(`${DST} ${SRC} e0082064 8100 00`)],
+  ])('%s → Truncated, link.truncated', (_name, linkType, frame) => expectOneAnomaly(linkType, frame, DecodeStatus.Truncated, 'link.truncated'));
+
+  test('each one is a supported link type with libpcap\'s name', () => {
+    const names = [LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA].map((lt) => {
+      expect(SUPPORTED_LINK_TYPES.has(lt)).toBe(true);
+      return linkTypeName(lt);
+    });
+    expect(names).toEqual(['DSA_TAG_BRCM', 'DSA_TAG_BRCM_PREPEND', 'DSA_TAG_DSA', 'DSA_TAG_EDSA']);
+  });
+});
+
+/**
+ * Linux Classical IP over ATM as tcpdump's print-cip.c reads it (each shape read with tcpdump
+ * 4.99 under link types 19 and 106): an LLC/SNAP header when the packet starts with one, else
+ * the IPv4 packet alone.
+ */
+describe('Linux Classical IP over ATM (ATM_CLIP, 19 and 106)', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const snap = (type: string): Uint8Array => hex(`aaaa03000000${type}`);
+
+  test.each<[string, number, Uint8Array, 4 | 6]>([
+    ['LLC encapsulation, IPv4 (19)', LINKTYPE_LINUX_ATM_CLIP, Buffer.concat([snap('0800'), TCP4]), 4],
+    ['LLC encapsulation, IPv6 (19)', LINKTYPE_LINUX_ATM_CLIP, Buffer.concat([snap('86dd'), UDP6]), 6],
+    ['VC multiplexing: IPv4 alone (19)', LINKTYPE_LINUX_ATM_CLIP, TCP4, 4],
+    ['LLC encapsulation, IPv4 (106)', LINKTYPE_ATM_CLIP, Buffer.concat([snap('0800'), TCP4]), 4],
+    ['VC multiplexing: IPv4 alone (106)', LINKTYPE_ATM_CLIP, TCP4, 4],
+  ])('%s → the IP packet inside', (_name, linkType, frame, version) => expectIpInside(linkType, frame, version));
+
+  test('ARP behind LLC/SNAP: ARP, no anomaly', () => {
+    const { dec, anomalies } = newDecoder();
+    expect(decodeFrame(dec, Buffer.concat([snap('0806'), hex('0001080006040001')]), LINKTYPE_LINUX_ATM_CLIP)).toBe(DecodeStatus.NotIp);
+    expect(dec.nonFlow.arp).toBe(1);
+    expect(anomalies.toRecord()).toEqual({});
+  });
+
+  test('LLC/SNAP naming another ethertype (LLDP): not IP', () => expectNotIp(LINKTYPE_LINUX_ATM_CLIP, Buffer.concat([snap('88cc'), hex('0207')])));
+
+  test.each<[string, number, Uint8Array, DecodeStatus, string]>([
+    // tcpdump's heap-overflow-2.pcap: one byte captured ("[|cip]").
+    ['one byte', LINKTYPE_LINUX_ATM_CLIP, hex('aa'), DecodeStatus.Truncated, 'link.truncated'],
+    ['an empty packet', LINKTYPE_ATM_CLIP, hex(''), DecodeStatus.Truncated, 'link.truncated'],
+    // Without LLC only IPv4 is possible; tcpdump says "IP6, wrong link-layer encapsulation".
+    ['IPv6 without LLC', LINKTYPE_LINUX_ATM_CLIP, UDP6, DecodeStatus.Malformed, 'ip.unknown_version'],
+    ['neither LLC nor IP', LINKTYPE_LINUX_ATM_CLIP, hex('00112233445566778899'), DecodeStatus.Malformed, 'ip.unknown_version'],
+  ])('%s: counted', (_name, linkType, frame, status, anomaly) => expectOneAnomaly(linkType, frame, status, anomaly));
+
+  test('both numbers are supported link types named ATM_CLIP, as libpcap names DLT_ATM_CLIP', () => {
+    expect([SUPPORTED_LINK_TYPES.has(LINKTYPE_LINUX_ATM_CLIP), SUPPORTED_LINK_TYPES.has(LINKTYPE_ATM_CLIP)]).toEqual([true, true]);
+    expect([linkTypeName(LINKTYPE_LINUX_ATM_CLIP), linkTypeName(LINKTYPE_ATM_CLIP)]).toEqual(['ATM_CLIP', 'ATM_CLIP']);
   });
 });
