@@ -188,7 +188,7 @@ export function runAudit(opts: AuditOptions, out: OutputFile): AuditResult {
         message: `${o.unsupported} packet${o.unsupported === 1 ? '' : 's'} ${names.length > 0
           ? `of link type ${names.join(', ')}, which egress-audit does not decode,`
           : `of link type ${info.linkTypes.join(', ') || 'unknown'} carrying a link type egress-audit does not decode`} ${o.unsupported === 1 ? 'was' : 'were'} skipped`,
-        hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, Apple PKTAP, 802.11 (radiotap, PPI), FDDI, Token Ring, ATM, Frame Relay, ARCNET; convert with editcap -T',
+        hint: 'supported link types: Ethernet (with VLAN tags), Linux cooked v1/v2, raw IP, BSD NULL/LOOP, PPP, Cisco HDLC, NFLOG, pflog, enc, ipnet, Apple PKTAP, 802.11 (radiotap, PPI), FDDI, Token Ring, ATM (also Linux CLIP), Frame Relay, ARCNET, DSA switch tags, Juniper Ethernet; convert with editcap -T',
       });
       fatal = true;
     }

@@ -61,6 +61,12 @@ export const LINKTYPE_DSA_TAG_EDSA = 285;
  */
 export const LINKTYPE_LINUX_ATM_CLIP = 19;
 export const LINKTYPE_ATM_CLIP = 106;
+/**
+ * A Juniper router's capture of an Ethernet interface (`monitor traffic` and port mirroring on
+ * JUNOS): a "MGC" magic, a flags byte, optional extension TLVs, then the Ethernet frame, or, when
+ * the flags say the link header was stripped, a protocol number and the packet.
+ */
+export const LINKTYPE_JUNIPER_ETHER = 178;
 /** DLT_RAW as some platforms number it in classic pcap headers (12 on most BSDs, 14 on OpenBSD). */
 export const DLT_RAW_12 = 12;
 export const DLT_RAW_14 = 14;
@@ -197,6 +203,7 @@ export function linkTypeName(linkType: number): string {
     case LINKTYPE_DSA_TAG_DSA: return 'DSA_TAG_DSA';
     case LINKTYPE_DSA_TAG_EDSA: return 'DSA_TAG_EDSA';
     case LINKTYPE_LINUX_ATM_CLIP: case LINKTYPE_ATM_CLIP: return 'ATM_CLIP';
+    case LINKTYPE_JUNIPER_ETHER: return 'JUNIPER_ETHER';
     default: return `LINKTYPE_${linkType}`;
   }
 }

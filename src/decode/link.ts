@@ -2,7 +2,8 @@
  * Link-layer decoders: Ethernet (+ 802.1Q/802.1ad tag stacks), Linux cooked v1/v2, raw IP,
  * BSD NULL/LOOP, PPP (bare, HDLC-framed and PPPoE), Cisco HDLC, NFLOG, the BSD and Solaris
  * capture headers pflog, enc and ipnet, Apple's PKTAP, the switch tags a Linux DSA conduit
- * interface captures (Broadcom, Marvell DSA and EDSA), and IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
+ * interface captures (Broadcom, Marvell DSA and EDSA), Juniper's Ethernet capture header, and
+ * IEEE 802.11 (wifi.ts). Each one finds the network header and names its protocol as an
  * ethertype on the LayerCursor, so the IP dispatcher in decode-frame.ts is shared by all.
  * Shims that sit between any of them and IP (an LLC/SNAP header, an MPLS label stack, a PPPoE
  * session header, VLAN tags after another shim, and the bridge-fabric tags of bridge-tags.ts)
@@ -19,7 +20,7 @@ import {
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
   LINKTYPE_ARCNET_LINUX, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
-  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, processNameText,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, LINKTYPE_JUNIPER_ETHER, processNameText,
 } from '../capture/source';
 import { u16be, u16le, u32be, u32le } from './bytes';
 import {
@@ -123,7 +124,7 @@ export const SUPPORTED_LINK_TYPES: ReadonlySet<number> = new Set([
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_11_AVS, LINKTYPE_FDDI, LINKTYPE_IEEE802_5, LINKTYPE_ATM_RFC1483, LINKTYPE_SUNATM,
   LINKTYPE_FRELAY, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PKTAP, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD, LINKTYPE_ARCNET_LINUX,
   LINKTYPE_IPOIB, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
-  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, LINKTYPE_JUNIPER_ETHER,
 ]);
 
 /**
@@ -173,6 +174,7 @@ export function decodeLink(linkType: number, buf: Uint8Array, cur: LayerCursor, 
     case LINKTYPE_DSA_TAG_DSA: return decodeSwitchTagged(buf, cur, view, anomalies, DSA_TAG_LENGTH, 0);
     case LINKTYPE_DSA_TAG_EDSA: return decodeSwitchTagged(buf, cur, view, anomalies, EDSA_TAG_LENGTH, EDSA_DSA_TAG_OFFSET);
     case LINKTYPE_LINUX_ATM_CLIP: case LINKTYPE_ATM_CLIP: return decodeAtmClip(buf, cur, anomalies);
+    case LINKTYPE_JUNIPER_ETHER: return decodeJuniperEther(buf, cur, view, anomalies);
     default:
       anomalies.add(LINK_UNSUPPORTED);
       return DecodeStatus.Unsupported;
@@ -238,6 +240,72 @@ function decodeBrcmPrepend(buf: Uint8Array, cur: LayerCursor, view: PacketView, 
   }
   cur.off += BRCM_TAG_LENGTH;
   return decodeEthernet(buf, cur, view, anomalies);
+}
+
+/** Juniper's capture header (tshark's packet-juniper.c, tcpdump's print-juniper.c): "MGC", then flags. */
+const JUNIPER_MAGIC = 0x4d4743;
+const JUNIPER_HEADER_LENGTH = 4;
+/** Flags: the link header was stripped (a 4-byte protocol number follows); extension TLVs follow (JUNOS 7.5 and later). */
+const JUNIPER_FLAG_NO_L2 = 0x02;
+const JUNIPER_FLAG_EXT = 0x80;
+/** The extensions' total length (2 bytes) after the flags. */
+const JUNIPER_EXT_LENGTH_FIELD = 2;
+/** The protocol number of a packet without link header, in the router's (little-endian) byte order; tshark's juniper.proto. */
+const JUNIPER_PROTO_LENGTH = 4;
+const JUNIPER_PROTO_IP = 2;
+const JUNIPER_PROTO_MPLS_IP = 3;
+const JUNIPER_PROTO_IP6 = 6;
+const JUNIPER_PROTO_MPLS_IP6 = 7;
+const JUNIPER_PROTO_ETHER = 204;
+
+/**
+ * LINKTYPE_JUNIPER_ETHER as tshark's juniper dissector reads it: the magic "MGC" and a flags
+ * byte; with the extension flag, a 2-byte total length and that many bytes of TLVs (interface
+ * index, name, media type: none of them needed here, so skipped whole, as tshark bounds them);
+ * then the Ethernet frame, or, with the no-L2 flag, a protocol number and the packet (IPv4,
+ * IPv6 or Ethernet; anything else is not IP, as tshark 4.0 shows it: also its special case 0xa248,
+ * which it leaves as data). A header without the magic (older JUNOS wrote
+ * none) is read by tshark as an Ethernet frame from its first byte, and so here; tcpdump stops
+ * there. This DLT has no cookie (tcpdump's cookie table has none for it).
+ */
+function decodeJuniperEther(buf: Uint8Array, cur: LayerCursor, view: PacketView, anomalies: AnomalyCounters): number {
+  const off = cur.off;
+  if (cur.end - off < JUNIPER_HEADER_LENGTH) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  if ((buf[off] << 16 | buf[off + 1] << 8 | buf[off + 2]) !== JUNIPER_MAGIC) return decodeEthernet(buf, cur, view, anomalies);
+  const flags = buf[off + 3];
+  let p = off + JUNIPER_HEADER_LENGTH;
+  if ((flags & JUNIPER_FLAG_EXT) !== 0) {
+    if (cur.end - p < JUNIPER_EXT_LENGTH_FIELD) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    p += JUNIPER_EXT_LENGTH_FIELD + u16be(buf, p);
+  }
+  if ((flags & JUNIPER_FLAG_NO_L2) === 0) {
+    if (p > cur.end) {
+      anomalies.add(LINK_TRUNCATED);
+      return DecodeStatus.Truncated;
+    }
+    cur.off = p;
+    return decodeEthernet(buf, cur, view, anomalies);
+  }
+  if (cur.end - p < JUNIPER_PROTO_LENGTH + 1) {
+    anomalies.add(LINK_TRUNCATED);
+    return DecodeStatus.Truncated;
+  }
+  const proto = u32le(buf, p);
+  cur.off = p + JUNIPER_PROTO_LENGTH;
+  switch (proto) {
+    case JUNIPER_PROTO_IP: case JUNIPER_PROTO_MPLS_IP: cur.etherType = ETHERTYPE_IPV4; return NEXT_LAYER;
+    case JUNIPER_PROTO_IP6: case JUNIPER_PROTO_MPLS_IP6: cur.etherType = ETHERTYPE_IPV6; return NEXT_LAYER;
+    case JUNIPER_PROTO_ETHER: return decodeEthernet(buf, cur, view, anomalies);
+    default:
+      cur.etherType = ETHERTYPE_NONE;
+      return NEXT_LAYER;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_IPOIB, LINKTYPE_ATM_RFC1483, LINKTYPE_FDDI, LINKTYPE_FRELAY, LINKTYPE_IEEE802_11_AVS,
   LINKTYPE_IEEE802_11_PRISM, LINKTYPE_IEEE802_5, LINKTYPE_PKTAP, LINKTYPE_SUNATM, LINKTYPE_USER2_PKTAP, LINKTYPE_ARCNET_BSD,
   LINKTYPE_ARCNET_LINUX, LINKTYPE_DSA_TAG_BRCM, LINKTYPE_DSA_TAG_BRCM_PREPEND, LINKTYPE_DSA_TAG_DSA, LINKTYPE_DSA_TAG_EDSA,
-  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, linkTypeName,
+  LINKTYPE_LINUX_ATM_CLIP, LINKTYPE_ATM_CLIP, LINKTYPE_JUNIPER_ETHER, linkTypeName,
 } from '../../../src/capture/source';
 import { MAX_AMSDU_SUBFRAMES, MAX_RADIOTAP_PRESENT_WORDS } from '../../../src/decode/wifi';
 import { MAX_MPLS_LABELS, SUPPORTED_LINK_TYPES } from '../../../src/decode/link';
@@ -947,5 +947,52 @@ describe('Linux Classical IP over ATM (ATM_CLIP, 19 and 106)', () => {
   test('both numbers are supported link types named ATM_CLIP, as libpcap names DLT_ATM_CLIP', () => {
     expect([SUPPORTED_LINK_TYPES.has(LINKTYPE_LINUX_ATM_CLIP), SUPPORTED_LINK_TYPES.has(LINKTYPE_ATM_CLIP)]).toEqual([true, true]);
     expect([linkTypeName(LINKTYPE_LINUX_ATM_CLIP), linkTypeName(LINKTYPE_ATM_CLIP)]).toEqual(['ATM_CLIP', 'ATM_CLIP']);
+  });
+});
+
+/**
+ * Juniper's Ethernet capture header as tshark's juniper dissector reads it; every shape below
+ * was read with tshark 4.0 (frame.protocols juniper:eth:..., juniper:ip:..., juniper:ipv6:...,
+ * or juniper:data / juniper alone where there is no IP). The extension TLVs are those of
+ * tcpdump's bgp-aigp.pcap (a JUNOS router's BGP session).
+ */
+describe('Juniper Ethernet (JUNIPER_ETHER, 178)', () => {
+  const UDP6 = hex('60000000000c114020010db800200000000000000000001020010db8000100000000000000000001d4310035000c000061626364');
+  const MACS = '0050568b5e9f 0050568b6dde';
+  const eth = (type: string, packet: Uint8Array): Uint8Array => Buffer.concat([hex(`${MACS} ${type}`), packet]);
+  const EXT = '4d474380 0010 0301 0106 010e 0102 8c00 0404 4c01 0000';
+
+  test.each<[string, Uint8Array, 4 | 6]>([
+    ['magic, extension TLVs (16 bytes), the Ethernet frame', Buffer.concat([hex(EXT), eth('0800', TCP4)]), 4],
+    ['magic, no extensions, the Ethernet frame (IPv6)', Buffer.concat([hex('4d474301'), eth('86dd', UDP6)]), 6],
+    ['no link header, protocol 2 (IPv4)', Buffer.concat([hex('4d474303 02000000'), TCP4]), 4],
+    ['extensions and no link header, protocol 6 (IPv6)', Buffer.concat([hex('4d474382 0004 0102 0304 06000000'), UDP6]), 6],
+    ['no link header, protocol 204 (Ethernet)', Buffer.concat([hex('4d474302 cc000000'), eth('0800', TCP4)]), 4],
+    ['no magic (older JUNOS): an Ethernet frame from the first byte', eth('0800', TCP4), 4],
+  ])('%s → the IP packet inside', (_name, frame, version) => expectIpInside(LINKTYPE_JUNIPER_ETHER, frame, version));
+
+  test('the Ethernet frame\'s MACs feed the device-MAC logic', () => {
+    const { dec } = newDecoder();
+    decodeFrame(dec, Buffer.concat([hex(EXT), eth('0800', TCP4)]), LINKTYPE_JUNIPER_ETHER);
+    const v = dec.view;
+    const mac = (at: number): string => Buffer.from(v.macBuf.subarray(at, at + 6)).toString('hex');
+    expect([mac(v.dstMacOffset), mac(v.srcMacOffset)]).toEqual(['0050568b5e9f', '0050568b6dde']);
+  });
+
+  test.each<[string, Uint8Array]>([
+    ['no link header, protocol 10 (CLNP)', Buffer.concat([hex('4d474302 0a000000'), TCP4])],
+    ['no link header, protocol 0xa248 (tshark: data)', Buffer.concat([hex('4d474302 48a20000 01020304'), TCP4])],
+  ])('%s: not IP, counted, no anomaly', (_name, frame) => expectNotIp(LINKTYPE_JUNIPER_ETHER, frame));
+
+  test.each<[string, Uint8Array]>([
+    ['3 bytes', hex('4d4743')],
+    ['the extension flag without its length field', hex('4d474380 00')],
+    ['extensions longer than the frame', Buffer.concat([hex('4d474380 0400'), eth('0800', TCP4)])],
+    ['no link header and no protocol number', hex('4d474302 0200')],
+    ['an Ethernet header cut after the extensions', hex(`${EXT} 0050568b5e9f`)],
+  ])('%s → Truncated, link.truncated', (_name, frame) => expectOneAnomaly(LINKTYPE_JUNIPER_ETHER, frame, DecodeStatus.Truncated, 'link.truncated'));
+
+  test('a supported link type with libpcap\'s name', () => {
+    expect([SUPPORTED_LINK_TYPES.has(LINKTYPE_JUNIPER_ETHER), linkTypeName(LINKTYPE_JUNIPER_ETHER)]).toEqual([true, 'JUNIPER_ETHER']);
   });
 });
