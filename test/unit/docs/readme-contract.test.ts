@@ -100,3 +100,16 @@ describe('README.md documents what the tool does', () => {
     expect(links.filter((l) => !slugs.has(l))).toEqual([]);
   });
 });
+
+describe('the package entry point', () => {
+  test("package.json's main is built from a module that exports the library", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string };
+    // tsc compiles src/X.ts to dist/src/X.js (rootDir "."), so main names its source file.
+    const source = path.join(REPO_ROOT, pkg.main.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+    expect(fs.existsSync(source)).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require(source) as Record<string, unknown>;
+    const names = ['runAudit', 'Pipeline', 'resolvePack', 'judgeRun', 'lintPack', 'ANOMALY_NAMES', 'REASON_CODES', 'EgressAuditError', 'VERSION'];
+    expect(names.filter((n) => lib[n] === undefined)).toEqual([]);
+  });
+});
