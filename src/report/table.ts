@@ -8,6 +8,13 @@
  */
 import Table from 'cli-table3';
 import type { RuleLocation } from './model';
+
+/**
+ * A line's width in terminal columns, measured as cli-table3 measures it when it lays out and
+ * cuts cells (a CJK character takes two, a combining mark none): a width counted in UTF-16 code
+ * units would make a column too narrow for its text, and cli-table3 would cut the text with '…'.
+ */
+const displayWidth = (require('cli-table3/src/utils') as { strlen: (s: string) => number }).strlen;
 import type { DnsRecord, FlowRecord, SummaryRecord } from './records';
 
 /** Destinations shown in the table. */
@@ -115,7 +122,7 @@ export function formatBytes(n: number): string {
 function fittedTable(head: string[], wide: string[][], min: (number | null)[], width: number, narrow: string[][] = wide): string {
   // Each column costs its content, a space either side and a border; the table one more border.
   const room = width - 3 * head.length - 1;
-  const widest = (rows: string[][]) => head.map((h, i) => Math.max(...[h, ...rows.map((r) => r[i])].flatMap((c) => c.split('\n').map((l) => l.length))));
+  const widest = (rows: string[][]) => head.map((h, i) => Math.max(...[h, ...rows.map((r) => r[i])].flatMap((c) => c.split('\n').map((l) => displayWidth(l)))));
   let rows = wide;
   let natural = widest(rows);
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
@@ -149,18 +156,30 @@ function fittedTable(head: string[], wide: string[][], min: (number | null)[], w
 function wrapText(text: string, width: number): string {
   const out: string[] = [];
   for (let line of text.split('\n')) {
-    while (line.length > width) {
+    while (displayWidth(line) > width) {
+      // `fits`: how many code units of the line fit the width (whole characters, at least one).
+      const fits = fittingPrefix(line, width);
       // After a space if there is one near the end, else after another separator, else at the width.
       let at = -1;
-      for (let k = width + 1; k > width / 3 && at < 0; k--) if (line[k - 1] === ' ') at = k; // the space itself is dropped
-      for (let k = width; k > width / 3 && at < 0; k--) if ('./-:,'.includes(line[k - 1])) at = k;
-      if (at < 0) at = width;
+      for (let k = fits + 1; k > fits / 3 && at < 0; k--) if (line[k - 1] === ' ') at = k; // the space itself is dropped
+      for (let k = fits; k > fits / 3 && at < 0; k--) if ('./-:,'.includes(line[k - 1])) at = k;
+      if (at < 0) at = fits;
       out.push(line.slice(0, at).trimEnd());
       line = line.slice(at).trimStart();
     }
     out.push(line);
   }
   return out.join('\n');
+}
+
+/** The length in code units of the longest start of `line` no wider than `width` columns; at least its first character. */
+function fittingPrefix(line: string, width: number): number {
+  let n = 0;
+  for (const ch of line) {
+    if (n > 0 && displayWidth(line.slice(0, n + ch.length)) > width) break;
+    n += ch.length;
+  }
+  return n;
 }
 
 /** Renders the destination table, fitting `width` columns (destination, how names were learned and the verdict wrap). */

@@ -196,6 +196,27 @@ describe('renderDestinationTable / renderSummaryText', () => {
     expect(renderDestinationTable(agg, true)).toContain('UNDECLARED (name-not-declared)');
   });
 
+  test('a name of wide characters (CJK, emoji) is shown whole, whatever the width: never cut with an ellipsis, never split inside a character', () => {
+    const name = '例え.テスト.jp';
+    const emoji = '\u{1F600}\u{1F600}\u{1F600}.example';
+    const agg = new DestinationAggregator();
+    agg.add(flow({ name, bytes_out: 2000 }));
+    agg.add(flow({ name: emoji, bytes_out: 1000 }));
+    for (const width of [Infinity, 100, 60, 20, 1]) {
+      const text = renderDestinationTable(agg, false, 25, width);
+      expect(text).not.toContain('…');
+      // The cells of the destination column, joined line by line, give the names back.
+      const cells = text.split('\n').filter((l) => l.startsWith('│')).map((l) => l.split('│')[2].trim()).filter((c) => c !== '' && !/^destinati|^on$/.test(c));
+      const joined = cells.join('');
+      expect(joined).toContain(name);
+      expect(joined).toContain(emoji);
+      // No half of a surrogate pair on its own (an emoji cut in two).
+      expect(text).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    }
+    // Where it fits, a wide name keeps one line, as an ASCII name does.
+    expect(renderDestinationTable(agg, false, 25, 100)).toMatch(new RegExp(`│ ${name} +│`));
+  });
+
   test('the summary says where the device addresses came from and escapes them', () => {
     const s: SummaryRecord = {
       type: 'summary', packets: 10, bytes: 2048, flows: 2, dns_queries: 1, device_ips: ['192.168.1.10'],
