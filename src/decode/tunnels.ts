@@ -546,13 +546,14 @@ export function l2tpv3Frame(buf: Uint8Array, off: number, end: number, wireEnd: 
  * IPv6 or ARP, behind at most one 802.1Q or 802.1ad tag; the IP header's version nibble agrees
  * with the type (and an IPv4 header length is at least 5 words); the packet's own length (IPv4
  * Total Length, IPv6 Payload Length plus 40, ARP's 28 bytes) ends exactly at `wireEnd`, or before
- * it in a frame padded to the 60-byte minimum. FRAME_CUT: the capture ends before that was known.
+ * it in a frame padded to the 60-byte minimum (64 when tagged). FRAME_CUT: the capture ends before that was known.
  */
 function isEthernetFrameAt(buf: Uint8Array, p: number, end: number, wireEnd: number): number {
   let q = p + ETHERNET_HEADER_LENGTH;
   if (q + 6 > end) return q + 6 > wireEnd ? FRAME_NO : FRAME_CUT;
   let type = u16be(buf, q - 2);
-  if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) {
+  const tagged = type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ;
+  if (tagged) {
     type = u16be(buf, q + 2);
     q += VLAN_TAG_LENGTH;
     if (q + 6 > end) return q + 6 > wireEnd ? FRAME_NO : FRAME_CUT;
@@ -570,7 +571,11 @@ function isEthernetFrameAt(buf: Uint8Array, p: number, end: number, wireEnd: num
     packetEnd = q + ARP_IPV4_LENGTH;
   } else return FRAME_NO;
   if (packetEnd === wireEnd) return FRAME_YES;
-  return packetEnd < wireEnd && wireEnd - p === ETHERNET_MIN_FRAME ? FRAME_YES : FRAME_NO;
+  // A tagged frame may be padded to 4 bytes more (IEEE 802.1Q's tagged minimum: a switch that
+  // tags a minimum frame keeps its padding); read as untagged 4 bytes on, it would fit too, with
+  // the MACs and the VLAN wrong.
+  const frame = wireEnd - p;
+  return packetEnd < wireEnd && (frame === ETHERNET_MIN_FRAME || (tagged && frame === ETHERNET_MIN_FRAME + VLAN_TAG_LENGTH)) ? FRAME_YES : FRAME_NO;
 }
 
 /**

@@ -659,10 +659,21 @@ describe('L2TPv3 Ethernet pseudowires (RFC 3931, RFC 4719) over IP (protocol 115
     ['over IPv6', overIp6(concat(SESSION, hex('00000000'), FRAME4)), DecodeStatus.Transport, 4],
     ['a VLAN-tagged frame (802.1Q, VLAN 20)', overIp(concat(SESSION, ethernet(0x0800, INNER4, [[0x8100, 20]]))), DecodeStatus.Transport, 4],
     ['a short packet (IPv6, no next header) in a frame padded to 60 bytes', overIp(concat(SESSION, hex('00000000'), ethernet(0x86dd, ipv6({ nextHeader: 59 }, new Uint8Array(0))), new Uint8Array(6))), DecodeStatus.OtherIp, 6],
+    // A switch adds its tag to a minimum frame without taking the padding off (IEEE 802.1Q: a
+    // tagged frame's minimum is 4 bytes more), so a trunk port's short frames are 64 bytes: a
+    // bare TCP segment (14 + 4 + 40 = 58 bytes) padded to 64.
+    ['a VLAN-tagged TCP segment in a frame padded to 64 bytes (the tagged minimum)', overIp(concat(SESSION, hex('00000000'),
+      ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sport: 1111, dport: 80 })), [[0x8100, 20]]), new Uint8Array(6))), DecodeStatus.Transport, 4],
+    ['the same segment tagged and padded to 60 bytes, as a host that tags its own frames pads them', overIp(concat(SESSION, hex('00000000'),
+      ethernet(0x0800, ipv4({ proto: 6 }, tcp({ sport: 1111, dport: 80 })), [[0x8100, 20]]), new Uint8Array(2))), DecodeStatus.Transport, 4],
   ])('%s: the frame\'s packet is decoded, no anomaly', (_name, frame, status, version) => {
     const { dec, anomalies } = newDecoder();
     expect([decodeFrame(dec, frame, LINKTYPE_ETHERNET), dec.view.tunnelDepth, dec.view.ipVersion]).toEqual([status, 1, version]);
     expect(anomalies.toRecord()).toEqual({});
+    // Found where it starts: its own MAC addresses (ethernet()'s 02:00:00:00:00:01 to :02), and its VLAN when tagged.
+    const v = dec.view;
+    expect([...v.macBuf.subarray(v.srcMacOffset, v.srcMacOffset + 6)]).toEqual([2, 0, 0, 0, 0, 1]);
+    expect(v.vlanId).toBe(/VLAN/.test(_name) || /tagged/.test(_name) ? 20 : -1);
   });
 
   test('an ARP frame in the pseudowire: not IP, counted as ARP', () => {
