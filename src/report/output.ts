@@ -32,10 +32,10 @@ const WRITE_ERRORS: Record<string, string> = {
  * system said, and what to do. A report file is never left behind looking complete (the caller
  * removes the temporary file), so the hint says so.
  */
-function writeFailure(target: string | null, e: unknown): OutputError {
+function writeFailure(target: string | null, stream: string, e: unknown): OutputError {
   const code = (e as NodeJS.ErrnoException).code;
   const what = code !== undefined ? (WRITE_ERRORS[code] ? `${WRITE_ERRORS[code]} (${code})` : code) : String(e);
-  const where = target ?? 'standard output';
+  const where = target ?? stream;
   const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
   const hint = target === null
     ? 'the output stopped here: write the report to a file with -o on a file system with room'
@@ -73,6 +73,8 @@ export class OutputFile {
    */
   private failure: OutputError | null = null;
   private aborted = false;
+  /** What a failed write names when there is no file to replace: standard output, or the device or FIFO given with -o. */
+  private stream = 'standard output';
 
   private constructor(private readonly fd: number, readonly target: string | null, private readonly tmp: string | null) {}
 
@@ -84,7 +86,9 @@ export class OutputFile {
     if (st && !st.isFile()) {
       // A device or pipe (/dev/null, a FIFO): nothing to replace atomically, write straight to it.
       try {
-        return new OutputFile(fs.openSync(abs, 'w'), null, null);
+        const out = new OutputFile(fs.openSync(abs, 'w'), null, null);
+        out.stream = file;
+        return out;
       } catch (e) {
         throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
       }
@@ -190,7 +194,7 @@ export class OutputFile {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') { sleepMs(2); continue; }
         if (code === 'EPIPE') { this.brokenPipe = true; return; }
-        this.failure = writeFailure(this.target, e);
+        this.failure = writeFailure(this.target, this.stream, e);
         throw this.failure;
       }
     }
@@ -211,7 +215,7 @@ export class OutputFile {
         this.closed = true;
         fs.renameSync(this.tmp, this.target);
       } catch (e) {
-        this.failure = writeFailure(this.target, e);
+        this.failure = writeFailure(this.target, this.stream, e);
         this.abort();
         throw this.failure;
       }

@@ -231,6 +231,16 @@ describe('OutputFile: devices and pipes', () => {
     expect(() => out.flush()).toThrow(/ENOSPC/);
   });
 
+  test('a device given with -o that cannot take the report (/dev/full): EA_OUTPUT names that device, not standard output', () => {
+    if (!fs.existsSync('/dev/full')) return; // Linux's always-full device; nothing to write to elsewhere
+    const out = OutputFile.open('/dev/full');
+    out.write('x\n');
+    let err: Error | undefined;
+    try { out.flush(); } catch (e) { err = e as Error; }
+    expect(err?.message).toBe('cannot write /dev/full: no space left on device (ENOSPC)');
+    out.abort();
+  });
+
   test('a full disk part-way through a report: EA_OUTPUT naming the file, with a hint; once failed, the report can never be committed, even if space comes back', () => {
     const target = path.join(tmp.dir, 'report.ndjson');
     const out = OutputFile.open(target);
