@@ -60,14 +60,26 @@ export class EvidenceWriter {
    */
   constructor(readonly basePath: string, private readonly o: EvidenceOptions) {
     this.maxBytes = o.maxBytes ?? DEFAULT_WRITE_MAX_BYTES;
+    const earlier = EvidenceWriter.rotatedFiles(basePath);
     if (o.force !== true) {
       // A rotated file an earlier run left would stop the evidence at the first rotation, hours
       // in: refuse it now, as the first file is refused.
-      const [left] = EvidenceWriter.rotatedFiles(basePath);
-      if (left !== undefined) {
-        throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${left} already exists (a rotated file of an earlier run; the files of this run would stop there)`, {
+      if (earlier.length > 0) {
+        throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: ${earlier[0]} already exists (a rotated file of an earlier run; the files of this run would stop there)`, {
           hint: 'move the earlier files away or choose another name, or pass --force to replace them',
         });
+      }
+    } else {
+      // --force replaces the earlier run's evidence: all of it. Rotations this run never reaches
+      // (an earlier run was longer) would otherwise sit beside its files and be read as its tail.
+      for (const file of earlier) {
+        try {
+          fs.unlinkSync(file);
+        } catch (e) {
+          throw new LiveCaptureError('EA_CAPTURE_FAILED', `--write: cannot remove ${file}, a rotated file of an earlier run (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+            hint: 'remove the rotated files of the earlier run, or choose another --write path',
+          });
+        }
       }
     }
     this.rotate();

@@ -175,6 +175,18 @@ test('a rotated file an earlier run left is refused before anything is written (
   expect(fs.existsSync(base)).toBe(true);
 });
 
+test('--force replaces the earlier run\'s evidence whole: its rotations this run does not reach are removed, not left to read as this run\'s tail', () => {
+  const dir = tmp();
+  const base = path.join(dir, 'cap.pcapng');
+  for (const n of [1, 2, 7]) fs.writeFileSync(path.join(dir, `cap.${n}.pcapng`), 'earlier run');
+  fs.writeFileSync(path.join(dir, 'cap.notes.pcapng'), 'not a rotation');
+  const w = new EvidenceWriter(base, { linkType: LINKTYPE_ETHERNET, snaplen: 65535, force: true });
+  w.close();
+  expect(EvidenceWriter.rotatedFiles(base)).toEqual([]);
+  expect(fs.readdirSync(dir).sort()).toEqual(['cap.notes.pcapng', 'cap.pcapng']);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('--user with --write: a directory the account cannot write, or a rotated file it cannot replace (--force), is refused up front with EA_CAPTURE_WRITE', () => {
   const nobody = { uid: 65534, gid: 65534, name: 'nobody' };
   const closed = tmp();
