@@ -122,7 +122,12 @@ export function formatBytes(n: number): string {
 function fittedTable(head: string[], wide: string[][], min: (number | null)[], width: number, narrow: string[][] = wide): string {
   // Each column costs its content, a space either side and a border; the table one more border.
   const room = width - 3 * head.length - 1;
-  const widest = (rows: string[][]) => head.map((h, i) => Math.max(...[h, ...rows.map((r) => r[i])].flatMap((c) => c.split('\n').map((l) => displayWidth(l)))));
+  // A loop, not Math.max(...cells): a spread of a long table's cells overflows the call stack.
+  const widest = (rows: string[][]) => head.map((h, i) => {
+    let w = 0;
+    for (const c of [h, ...rows.map((r) => r[i])]) for (const l of c.split('\n')) w = Math.max(w, displayWidth(l));
+    return w;
+  });
   let rows = wide;
   let natural = widest(rows);
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
@@ -317,6 +322,12 @@ function againstText(l: RuleLocation | null): string {
 }
 
 /**
+ * Rows of the per-rule table. A pack set of a hundred thousand rules (a generated allow list)
+ * overflowed the call stack in the table library; no terminal reader scrolls past this many.
+ */
+export const MAX_RULE_ROWS = 1000;
+
+/**
  * Renders the audit tables, fitting `width` columns: per rule, then every undeclared destination
  * (first seen first) with the rule and document line it was judged against, as the other formats
  * cite it.
@@ -329,11 +340,18 @@ export function renderPolicyTables(agg: PolicyAggregator, ruleIds: readonly { pa
     ruleRows.push([r.pack, r.rule, String(r.flows), String(r.dns), formatBytes(r.bytes), isoTime(r.first), isoTime(r.last)]);
   }
   const unused = ruleIds.filter((r) => !seen.has(`${r.pack}\u0000${r.id}`));
-  for (const r of unused) ruleRows.push([r.pack, r.id, '0', '0', '0 B', '-', '-']);
+  for (const r of unused) {
+    if (ruleRows.length >= MAX_RULE_ROWS) break;
+    ruleRows.push([r.pack, r.id, '0', '0', '0 B', '-', '-']);
+  }
+  // Rules that saw traffic come first and are all listed up to the bound; unused ones fill the rest.
+  const hiddenRules = agg.rules.size + unused.length - Math.min(ruleRows.length, MAX_RULE_ROWS);
+  ruleRows.length = Math.min(ruleRows.length, MAX_RULE_ROWS);
   // Where the terminal is narrow, a time goes over two lines: its date, then its time.
   const twoLines = (rows: string[][], cols: number[]) => rows.map((r) => r.map((c, i) => (cols.includes(i) ? c.replace(' ', '\n') : c)));
   const rt = fittedTable(['pack', 'rule', 'flows', 'dns queries', 'bytes', 'first seen', 'last seen'], ruleRows, [8, 10, null, 7, null, null, null], width, twoLines(ruleRows, [5, 6]));
   let out = `Traffic per rule\n${rt}\n`;
+  if (hiddenRules > 0) out += `(${hiddenRules} more rules not shown; use --format ndjson, whose records name their rule)\n`;
   if (unused.length > 0) out += `(${unused.length} rule${unused.length === 1 ? '' : 's'} never observed: the documentation is wider than the traffic)\n`;
   const findings = [...agg.findings.values()].sort((a, b) => a.first - b.first || a.destination.localeCompare(b.destination));
   if (findings.length === 0) return out + '\nNo undeclared traffic.\n';

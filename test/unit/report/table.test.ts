@@ -3,7 +3,7 @@
  * the destination aggregator and the rendered table (no colour codes, nothing raw from the wire).
  */
 import {
-  DestinationAggregator, formatBytes, renderDestinationTable, renderSummaryText, terminalSafe,
+  DestinationAggregator, formatBytes, MAX_RULE_ROWS, PolicyAggregator, renderDestinationTable, renderPolicyTables, renderSummaryText, terminalSafe,
 } from '../../../src/report/table';
 import type { FlowRecord, SummaryRecord } from '../../../src/report/records';
 import * as fs from 'node:fs';
@@ -311,5 +311,20 @@ describe('the findings table names the rule and document line each finding was j
   test('the explicitly-disabled finding names the deny rule and the document line it quotes', async () => {
     const text = await table('100', ['--rules', 'bitbox-base']);
     expect(lastColumn(text.slice(text.indexOf('Undeclared destinations')))).toContain('bitbox-ssh-disabledrules/bitbox-base.yaml:185doc:001_c7ed800effe16bce.txt:26');
+  });
+});
+
+describe('renderPolicyTables', () => {
+  test(`a pack set of 200,000 rules: the per-rule table stops at ${MAX_RULE_ROWS} rows and says how many it left out (it overflowed the call stack)`, () => {
+    const agg = new PolicyAggregator();
+    agg.addFlow(flow({ verdict: 'declared', rule: 'r7', pack: 'big' }));
+    const ruleIds = Array.from({ length: 200_000 }, (_, i) => ({ pack: 'big', id: `r${i}` }));
+    const text = renderPolicyTables(agg, ruleIds, 120);
+    const rows = text.split('\n').filter((l) => l.startsWith('│ big'));
+    expect(rows.length).toBe(MAX_RULE_ROWS);
+    // The rule that saw traffic is listed first, before the unused ones fill the rest.
+    expect(rows[0]).toMatch(/^│ big +│ r7 +│ 1 /);
+    expect(text).toContain(`(${200_000 - MAX_RULE_ROWS} more rules not shown; use --format ndjson, whose records name their rule)`);
+    expect(text).toContain('(199999 rules never observed: the documentation is wider than the traffic)');
   });
 });
