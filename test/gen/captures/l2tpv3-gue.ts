@@ -13,41 +13,14 @@
 import { LINKTYPE_ETHERNET } from '../../../src/capture/source';
 import { serializePcap } from '../capture-file';
 import { DNS_TYPE_A, DnsMessageSpec, ETHERTYPE_IPV4, ethernet, ipv4, udp } from '../packets';
-import { CaptureBuilder, Endpoint, FlowScript, Host, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
-import { CaptureDefinition, DEVICE_ARGS, DEVICE_V4, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tunnelledHttp, tunnelledTls } from './common';
+import { CaptureBuilder, Endpoint, TcpScript, WrappedLink, ms, udpDnsLookup } from '../scenario';
+import { CaptureDefinition, DEVICE_ARGS, DEVICE_V6, RESOLVER, ROUTER_MAC, T0, device, remote, summaryOf, tunnelledHttp, tunnelledTls } from './common';
+import { DEVICES, OuterFlow, bytes, innerEthernet, isDeviceHost, u16, u32 } from './tunnel-parts';
 
-const DEVICES = [DEVICE_V4, DEVICE_V6];
 const IPPROTO_L2TP = 115;
 const IPPROTO_UDP = 17;
 
-const u16 = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
-const u32 = (v: number): number[] => [...u16(v >>> 16), ...u16(v & 0xffff)];
-const bytes = (...parts: ArrayLike<number>[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-};
-const isDeviceHost = (h: Host): boolean => DEVICES.includes(h.ip);
-/** The inner packet as an Ethernet frame between its endpoints' MACs (no FCS: RFC 4719 §4). */
-const innerEthernet = (packet: Uint8Array, src: Host, dst: Host): Uint8Array =>
-  ethernet({ src: src.mac, dst: dst.mac, etherType: packet[0] >> 4 === 6 ? 0x86dd : ETHERTYPE_IPV4 }, packet);
 
-/** A tunnel's own UDP 5-tuple, tallied from the frames that carry the device's packets. */
-class OuterFlow extends FlowScript {
-  constructor(b: CaptureBuilder, interfaceId: number, client: Endpoint, server: Endpoint) {
-    super(b, interfaceId, 'udp', client, server);
-  }
-
-  /** Neither end is the device: egress-audit takes the initiator as the device side, as for any such flow. */
-  override get direction(): 'egress' { return 'egress'; }
-
-  carry(tsNs: bigint, fromClient: boolean, wireLength: number): void {
-    if (fromClient) { this.packetsOut++; this.bytesOut += wireLength; } else { this.packetsIn++; this.bytesIn += wireLength; }
-    if (this.firstNs === null || tsNs < this.firstNs) this.firstNs = tsNs;
-    if (this.lastNs === null || tsNs > this.lastNs) this.lastNs = tsNs;
-  }
-}
 
 /** One tunnel's two endpoints (A on the device's side); each link has its own. */
 const pair = (n: number, portA: number, portB: number): [Endpoint, Endpoint] => [
