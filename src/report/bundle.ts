@@ -13,7 +13,7 @@ import { renderHtml } from './html';
 import { renderJunit } from './junit';
 import { renderMarkdown } from './markdown';
 import { renderAuditJson, type AuditReport } from './model';
-import { OutputError } from './output';
+import { isFullDisk, OutputError, writeErrorText } from './output';
 import { renderSarif } from './sarif';
 
 /** Formats `egress-audit report --format` accepts, and the bundle file each becomes. */
@@ -94,8 +94,11 @@ export function writeBundle(dir: string, model: AuditReport, opts: BundleOptions
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (e instanceof OutputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new OutputError(`cannot write bundle ${dir}: ${code}`, { hint: 'check that the parent directory exists and is writable', cause: e });
+    // The temporary directory is gone and DIR is as it was: say so, and what to do.
+    const hint = isFullDisk(e)
+      ? `nothing was replaced; free space where ${path.basename(target)} goes (df ${parent}) or choose another --bundle path`
+      : 'nothing was replaced; check that the parent directory exists and is writable';
+    throw new OutputError(`cannot write bundle ${dir}: ${writeErrorText(e)}`, { hint, cause: e });
   }
   return BUNDLE_FILES.map((f) => path.join(target, f));
 }

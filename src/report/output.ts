@@ -27,16 +27,27 @@ const WRITE_ERRORS: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
+/** What a failed write's system error means: "no space left on device (ENOSPC)", else the code (or the error's text). */
+export function writeErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined ? (WRITE_ERRORS[code] ? `${WRITE_ERRORS[code]} (${code})` : code) : String(e);
+}
+
+/** Whether a failed write's error says the file system (or the user's quota) is full. */
+export function isFullDisk(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+}
+
 /**
  * The error for a write, fsync, close or rename of the report that failed: the file, what the
  * system said, and what to do. A report file is never left behind looking complete (the caller
  * removes the temporary file), so the hint says so.
  */
 function writeFailure(target: string | null, stream: string, e: unknown): OutputError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const what = code !== undefined ? (WRITE_ERRORS[code] ? `${WRITE_ERRORS[code]} (${code})` : code) : String(e);
+  const what = writeErrorText(e);
   const where = target ?? stream;
-  const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+  const full = isFullDisk(e);
   const hint = target === null
     ? 'the output stopped here: write the report to a file with -o on a file system with room'
     : full

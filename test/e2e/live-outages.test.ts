@@ -315,4 +315,16 @@ describeMount('replay -o on a file system that fills', () => {
     expect(run.out()).toBe('exit=2\nfill\n');
     expect(run.err()).toBe(`egress-audit: EA_OUTPUT: cannot write ${target}: no space left on device (ENOSPC)\n\n  hint: the unfinished report was removed; free space where report.${format} goes (df ${dir}) or write it elsewhere with -o\n`);
   }, 60_000);
+
+  test('--bundle: one EA_OUTPUT line that says the disk is full and nothing was replaced; exit 2; no bundle or temporary left', async () => {
+    const target = path.join(dir, 'bundle');
+    const capture = path.join(REPO, 'captures', 'sample-device.pcapng');
+    const run = onFullDisk(dir, [process.execPath, ...tsChildArgs(CLI_ENTRY, 'replay', capture, '--rules', 'nebra-hotspot', '--format', 'ndjson', '-o', '/dev/null', '--bundle', target)]);
+    expect(await exitOrKill(run, 30_000)).toBe(0);
+    expect(run.out()).toBe('exit=2\nfill\n');
+    expect(errorLines(run.err(), 'EA_OUTPUT')).toEqual({
+      message: `cannot write bundle ${target}: no space left on device (ENOSPC)`,
+      hint: `nothing was replaced; free space where bundle goes (df ${dir}) or choose another --bundle path`,
+    });
+  }, 60_000);
 });
