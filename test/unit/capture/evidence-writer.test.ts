@@ -10,8 +10,16 @@ import { openCapture } from '../../../src/capture/open-capture';
 import { LINKTYPE_ETHERNET, newFrame } from '../../../src/capture/source';
 import { AnomalyCounters } from '../../../src/anomalies';
 
+/** Every directory tmp() made, removed after the file's tests (some tests leave theirs). */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ea-evidence-'));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ea-evidence-'));
+  made.push(d);
+  return d;
 }
 
 function readAll(file: string): { ts: number; len: number; first: number }[] {
