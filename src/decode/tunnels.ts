@@ -560,12 +560,11 @@ function isEthernetFrameAt(buf: Uint8Array, p: number, end: number, wireEnd: num
   }
   let packetEnd: number;
   if (type === ETHERTYPE_IPV4) {
-    if (buf[q] >> 4 !== 4 || (buf[q] & 0x0f) < 5) return FRAME_NO;
-    packetEnd = q + u16be(buf, q + 2);
-    if (packetEnd < q + (buf[q] & 0x0f) * 4) return FRAME_NO;
+    packetEnd = ipPacketEnd(buf, q, end, 4);
+    if (packetEnd < q + (buf[q] & 0x0f) * 4) return FRAME_NO; // also -1: not IPv4
   } else if (type === ETHERTYPE_IPV6) {
-    if (buf[q] >> 4 !== 6) return FRAME_NO;
-    packetEnd = q + IPV6_HEADER_LENGTH + u16be(buf, q + 4);
+    packetEnd = ipPacketEnd(buf, q, end, 6);
+    if (packetEnd < 0) return FRAME_NO;
   } else if (type === ETHERTYPE_ARP) {
     if (u32be(buf, q) !== ARP_ETHERNET_IPV4_PREFIX || u16be(buf, q + 4) !== ARP_ETHERNET_IPV4_LENGTHS) return FRAME_NO;
     packetEnd = q + ARP_IPV4_LENGTH;
@@ -604,9 +603,18 @@ function guePayload(buf: Uint8Array, off: number, end: number, wireEnd: number, 
 
 /** Whether an IP packet of `version` (4 or 6) starts at `p` and its own length ends exactly at `wireEnd`. */
 function ipPacketFills(buf: Uint8Array, p: number, end: number, wireEnd: number, version: number): boolean {
-  if (end - p < 6 || buf[p] >> 4 !== version) return false;
-  if (version === 4) return (buf[p] & 0x0f) >= 5 && p + u16be(buf, p + 2) === wireEnd;
-  return version === 6 && p + IPV6_HEADER_LENGTH + u16be(buf, p + 4) === wireEnd;
+  return ipPacketEnd(buf, p, end, version) === wireEnd;
+}
+
+/**
+ * Where the IP packet of `version` (4 or 6) starting at `p` ends by its own length field (IPv4
+ * Total Length; IPv6 Payload Length plus the fixed header), or -1: fewer than 6 bytes captured,
+ * another version (or not 4 or 6), or an IPv4 header length under 5 words.
+ */
+function ipPacketEnd(buf: Uint8Array, p: number, end: number, version: number): number {
+  if (end - p < 6 || buf[p] >> 4 !== version) return -1;
+  if (version === 4) return (buf[p] & 0x0f) >= 5 ? p + u16be(buf, p + 2) : -1;
+  return version === 6 ? p + IPV6_HEADER_LENGTH + u16be(buf, p + 4) : -1;
 }
 
 /** A CAPWAP header's Wireless Binding ID: the 5 bits after HLEN (5) and RID (5) in the 24 bits after the preamble. */

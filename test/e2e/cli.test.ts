@@ -11,11 +11,12 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { spawn, spawnSync } from 'child_process';
 import { once } from 'events';
-import { run, VERSION } from '../../src/main';
+import { VERSION } from '../../src/main';
 import {
   T0, TCP_ACK, TCP_PSH, TCP_SYN, DNS_A, clientHello, dnsMessage, pcapBytes, tcpPacket, tempDir, udpPacket, TimedPacket,
 } from '../helpers/packets';
 import { REPO_ROOT } from '../helpers/shared';
+import { runCli } from '../helpers/run-cli';
 import { makeFlood } from '../bench/make-flood';
 
 const DEV = '192.168.1.10';
@@ -39,20 +40,7 @@ function manyFlows(n: number): TimedPacket[] {
 }
 
 /** Runs the CLI in-process; stdout (help, version) and stderr are captured. */
-async function cli(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    const code = await run(argv, { stderr: (t) => { stderr += t; } });
-    return { code, stderr, stdout };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const cli = runCli;
 
 const PKG_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const STACK = /^\s+at .+:\d+/m;

@@ -6,7 +6,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { run } from '../../src/main';
 import { describePack, loadPackText, PolicyEngine } from '../../src/policy';
 import { escapeMarkdown } from '../../src/report/markdown';
 import { collapseNames, learnRules, renderLearnedYaml } from '../../src/policy/learn';
@@ -14,6 +13,7 @@ import { BUNDLE_FILES } from '../../src/report/bundle';
 import { tempDir } from '../helpers/packets';
 import { replay } from '../helpers/run-pipeline';
 import { REPO_ROOT } from '../helpers/shared';
+import { runCli } from '../helpers/run-cli';
 import type { FlowRecord } from '../../src/report/records';
 
 const SAMPLE = path.join(REPO_ROOT, 'captures/sample-device.pcapng');
@@ -26,17 +26,7 @@ async function cliOut(argv: string[]): Promise<{ code: number; stderr: string; s
   return { ...r, stdout: fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '' };
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => { stdout += chunk.toString(); return true; }) as typeof process.stdout.write);
-  try {
-    const code = await run(argv, { stderr: (t) => { stderr += t; } });
-    return { code, stderr, stdout };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const cli = runCli;
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => { tmp = tempDir('report-cli'); });

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { run } from '../../../src/main';
+import { runCli } from '../../helpers/run-cli';
 import { REPO_ROOT } from '../../helpers/shared';
 
 const README = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -22,17 +22,7 @@ function filesUnder(dir: string, ext: string): string[] {
 
 /** The text `--help` prints for `argv` (commander writes it to stdout). */
 async function help(argv: string[]): Promise<string> {
-  let stdout = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    await run([...argv, '--help'], { stderr: () => undefined });
-  } finally {
-    spy.mockRestore();
-  }
-  return stdout;
+  return (await runCli([...argv, '--help'])).stdout;
 }
 
 const COMMANDS = [['replay'], ['live'], ['report'], ['learn'], ['rules', 'list'], ['rules', 'show'], ['rules', 'lint'], ['rules', 'doc']];
